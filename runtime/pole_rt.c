@@ -1,0 +1,1174 @@
+/* pole_rt.c - C runtime library of the pole compiler (Pole IR).
+ * See pole_rt.h for the value representation. C11 + POSIX/glibc. */
+#define _GNU_SOURCE
+#include "pole_rt.h"
+
+#include <errno.h>
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define RT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define RT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define RT_COLD __attribute__((cold, noinline))
+
+/* ========================================================================== */
+/* Errors and tests' escape hatch                                             */
+/* ========================================================================== */
+
+/* A running test (pole_run_test) catches runtime errors by jumping back. */
+typedef struct TestFrame {
+  sigjmp_buf jb;
+  const char *volatile msg;
+  struct TestFrame *prev;
+} TestFrame;
+
+static TestFrame *volatile rt_cur_test = NULL;
+
+_Noreturn RT_COLD void pole_panic(const char *msg) {
+  if (msg == NULL) msg = "unknown error";
+  TestFrame *t = rt_cur_test;
+  if (t != NULL) {
+    t->msg = msg;
+    siglongjmp(t->jb, 1);
+  }
+  fflush(stdout);
+  fprintf(stderr, "pole: runtime error: %s\n", msg);
+  fflush(stderr);
+  exit(101);
+}
+
+static _Noreturn RT_COLD void rt_oom(void) { pole_panic("out of memory"); }
+static _Noreturn RT_COLD void rt_index_oob(void) { pole_panic("index out of bounds"); }
+
+/* ========================================================================== */
+/* Allocation: bump allocator over large malloc'd chunks, never freed.        */
+/* ========================================================================== */
+
+#define RT_CHUNK_SIZE ((size_t)8 << 20)   /* 8 MiB chunks (lazily committed) */
+#define RT_BIG_ALLOC ((size_t)1 << 20)    /* larger requests get their own block */
+
+/* The first allocations come from a static arena. Invariants: rt_cur is
+ * 8-aligned, rt_end is 16-aligned (chunk ends are), so aligning rt_cur up to
+ * 16 never passes rt_end. */
+static _Alignas(16) char rt_arena0[(size_t)64 << 10];
+static char *rt_cur = rt_arena0; /* next free byte */
+static char *rt_end = rt_arena0 + sizeof rt_arena0;
+
+/* Slow path: n is already rounded to a multiple of 8. Result 16-aligned. */
+static RT_COLD void *rt_alloc_slow(size_t n) {
+  if (n >= RT_BIG_ALLOC) {
+    void *p = malloc(n); /* glibc malloc: 16-byte aligned */
+    if (p == NULL) rt_oom();
+    return p;
+  }
+  char *c = malloc(RT_CHUNK_SIZE);
+  if (c == NULL) rt_oom();
+  rt_cur = c + n;
+  rt_end = c + RT_CHUNK_SIZE;
+  return c;
+}
+
+/* Internal allocation, 8-byte aligned. */
+static inline void *rt_alloc8(size_t n) {
+  n = (n + 7) & ~(size_t)7;
+  if (RT_LIKELY(n <= (size_t)(rt_end - rt_cur))) {
+    void *p = rt_cur;
+    rt_cur += n;
+    return p;
+  }
+  return rt_alloc_slow(n);
+}
+
+void *pole_alloc(int64_t bytes) {
+  if (RT_UNLIKELY(bytes < 0 || (uint64_t)bytes > ((uint64_t)1 << 46))) rt_oom();
+  size_t n = ((size_t)bytes + 15) & ~(size_t)15;
+  char *p = (char *)(((uintptr_t)rt_cur + 15) & ~(uintptr_t)15);
+  if (RT_LIKELY(n <= (size_t)(rt_end - p))) {
+    rt_cur = p + n;
+    return p;
+  }
+  return rt_alloc_slow(n);
+}
+
+/* ========================================================================== */
+/* Strings                                                                    */
+/* ========================================================================== */
+
+static inline int64_t slen(const char *s) {
+  int64_t n;
+  memcpy(&n, s - 8, sizeof n);
+  return n;
+}
+
+/* A fresh string of length n; caller fills the n bytes (NUL is written). */
+static char *rt_new_str(int64_t n) {
+  if (RT_UNLIKELY(n < 0 || (uint64_t)n > ((uint64_t)1 << 46))) rt_oom();
+  char *p = rt_alloc8((size_t)n + 9);
+  memcpy(p, &n, sizeof n);
+  p[8 + n] = '\0';
+  return p + 8;
+}
+
+static char *rt_str_from_bytes(const char *b, size_t n) {
+  char *s = rt_new_str((int64_t)n);
+  if (n) memcpy(s, b, n);
+  return s;
+}
+
+static struct {
+  int64_t len;
+  char bytes[8];
+} rt_empty_str = {0, {0}};
+
+char *pole_str_concat(const char *a, const char *b) {
+  int64_t la = slen(a), lb = slen(b);
+  if (lb == 0) return (char *)a;
+  if (la == 0) return (char *)b;
+  char *r = rt_new_str(la + lb);
+  memcpy(r, a, (size_t)la);
+  memcpy(r + la, b, (size_t)lb);
+  return r;
+}
+
+int64_t pole_str_length(const char *s) { return slen(s); }
+
+int64_t pole_str_contains(const char *s, const char *sub) {
+  int64_t ls = slen(s), lsub = slen(sub);
+  if (lsub == 0) return 1;
+  if (lsub > ls) return 0;
+  return memmem(s, (size_t)ls, sub, (size_t)lsub) != NULL;
+}
+
+int64_t pole_str_eq(const char *a, const char *b) {
+  if (a == b) return 1;
+  int64_t la = slen(a);
+  if (la != slen(b)) return 0;
+  return memcmp(a, b, (size_t)la) == 0;
+}
+
+int64_t pole_str_cmp(const char *a, const char *b) {
+  int64_t la = slen(a), lb = slen(b);
+  int64_t m = la < lb ? la : lb;
+  int c = m ? memcmp(a, b, (size_t)m) : 0;
+  if (c != 0) return c < 0 ? -1 : 1;
+  return la < lb ? -1 : (la > lb ? 1 : 0);
+}
+
+/* Writes the decimal form of v into buf (>= 21 bytes); returns its length. */
+static int rt_fmt_int(char *buf, int64_t v) {
+  char tmp[24];
+  int n = 0;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    tmp[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  int k = 0;
+  if (v < 0) buf[k++] = '-';
+  while (n > 0) buf[k++] = tmp[--n];
+  return k;
+}
+
+char *pole_int_to_string(int64_t v) {
+  char buf[24];
+  int n = rt_fmt_int(buf, v);
+  return rt_str_from_bytes(buf, (size_t)n);
+}
+
+char *pole_str_from_c(const char *p) {
+  if (p == NULL) return rt_empty_str.bytes;
+  return rt_str_from_bytes(p, strlen(p));
+}
+
+char *pole_ptr_to_string(const void *p) { return pole_str_from_c((const char *)p); }
+
+/* ---- Float64 formatting ---------------------------------------------------- */
+
+/* Parses the output of "%.*e" (digits, some decimal point, 'e', exponent)
+ * into significant digits (trailing zeros removed) and n such that the value
+ * is 0.d1...dk * 10^n. Returns k. */
+static int rt_parse_e(const char *buf, char *dig, int *n10) {
+  int k = 0;
+  const char *p = buf;
+  while (*p && *p != 'e' && *p != 'E') {
+    if (*p >= '0' && *p <= '9') dig[k++] = *p;
+    p++;
+  }
+  int e = *p ? atoi(p + 1) : 0;
+  *n10 = e + 1;
+  while (k > 1 && dig[k - 1] == '0') k--;
+  return k;
+}
+
+/* Tries to find a decimal with `prec` significant digits that reads back as
+ * x (x > 0, finite): first the correctly rounded one, then its neighbour on
+ * the other side of x (matters only when the rounding interval of x is
+ * asymmetric, i.e. x is a power of two). Returns k, or 0 if none. */
+static int rt_try_prec(double x, int prec, char *dig, int *n10) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%.*e", prec - 1, x);
+  double r = strtod(buf, NULL);
+  if (r == x) return rt_parse_e(buf, dig, n10);
+  /* Neighbour: digits as an integer D, value D * 10^(E - prec + 1). */
+  uint64_t d = 0;
+  const char *p = buf;
+  while (*p && *p != 'e') {
+    if (*p >= '0' && *p <= '9') d = d * 10 + (uint64_t)(*p - '0');
+    p++;
+  }
+  int e = *p ? atoi(p + 1) : 0;
+  uint64_t d2 = r < x ? d + 1 : d - 1;
+  if (d2 == 0) return 0;
+  char buf2[64];
+  snprintf(buf2, sizeof buf2, "%" PRIu64 "e%d", d2, e - prec + 1);
+  if (strtod(buf2, NULL) != x) return 0;
+  int len = snprintf(buf, sizeof buf, "%" PRIu64, d2);
+  memcpy(dig, buf, (size_t)len);
+  int k = len;
+  while (k > 1 && dig[k - 1] == '0') k--;
+  *n10 = e - prec + 1 + len;
+  return k;
+}
+
+/* Shortest round-trip digits of x > 0 (finite). Returns k, sets n10. */
+static int rt_shortest(double x, char *dig, int *n10) {
+  int k;
+  if (x >= DBL_MIN) {
+    /* Normal numbers: if any decimal of <= 15 significant digits reads back
+     * as x, it lies within half an ulp (< 1.2e-16 relative) of x, closer than
+     * half the spacing of 15-digit decimals, so it is the correctly rounded
+     * 15-digit decimal with its trailing zeros removed. */
+    for (int prec = 15; prec < 17; prec++)
+      if ((k = rt_try_prec(x, prec, dig, n10)) != 0) return k;
+  } else {
+    /* Subnormals have few bits of precision: search from 1 digit up. */
+    for (int prec = 1; prec < 17; prec++)
+      if ((k = rt_try_prec(x, prec, dig, n10)) != 0) return k;
+  }
+  char buf[64];
+  snprintf(buf, sizeof buf, "%.16e", x); /* 17 digits always round-trip */
+  return rt_parse_e(buf, dig, n10);
+}
+
+/* Formats x per the reference's printing rules; returns the length written
+ * (buf needs 32 bytes). */
+static int rt_fmt_float(char *buf, double x) {
+  if (isnan(x)) {
+    memcpy(buf, "NaN", 3);
+    return 3;
+  }
+  char *p = buf;
+  if (signbit(x)) {
+    *p++ = '-';
+    x = -x;
+  }
+  if (isinf(x)) {
+    memcpy(p, "inf", 3);
+    return (int)(p - buf) + 3;
+  }
+  if (x == 0.0) {
+    memcpy(p, "0.0", 3);
+    return (int)(p - buf) + 3;
+  }
+  if (x < 9007199254740992.0 && x == (double)(uint64_t)x) {
+    /* Integers below 2^53: the digits of the integer are the shortest. */
+    p += rt_fmt_int(p, (int64_t)(uint64_t)x);
+    *p++ = '.';
+    *p++ = '0';
+    return (int)(p - buf);
+  }
+  char dig[24];
+  int n;
+  int k = rt_shortest(x, dig, &n);
+  if (k <= n && n <= 21) {
+    memcpy(p, dig, (size_t)k);
+    p += k;
+    for (int i = k; i < n; i++) *p++ = '0';
+    *p++ = '.';
+    *p++ = '0';
+  } else if (0 < n && n < k) {
+    memcpy(p, dig, (size_t)n);
+    p += n;
+    *p++ = '.';
+    memcpy(p, dig + n, (size_t)(k - n));
+    p += k - n;
+  } else if (-6 < n && n <= 0) {
+    *p++ = '0';
+    *p++ = '.';
+    for (int i = 0; i < -n; i++) *p++ = '0';
+    memcpy(p, dig, (size_t)k);
+    p += k;
+  } else {
+    *p++ = dig[0];
+    if (k > 1) {
+      *p++ = '.';
+      memcpy(p, dig + 1, (size_t)(k - 1));
+      p += k - 1;
+    }
+    *p++ = 'e';
+    p += rt_fmt_int(p, (int64_t)(n - 1));
+  }
+  return (int)(p - buf);
+}
+
+char *pole_float_to_string(double v) {
+  char buf[40];
+  int n = rt_fmt_float(buf, v);
+  return rt_str_from_bytes(buf, (size_t)n);
+}
+
+/* ========================================================================== */
+/* Printing                                                                   */
+/* ========================================================================== */
+
+void pole_print_int(int64_t v) {
+  char buf[24];
+  int n = rt_fmt_int(buf, v);
+  fwrite(buf, 1, (size_t)n, stdout);
+}
+
+void pole_print_float(double v) {
+  char buf[40];
+  int n = rt_fmt_float(buf, v);
+  fwrite(buf, 1, (size_t)n, stdout);
+}
+
+void pole_print_bool(int64_t v) {
+  if (v)
+    fwrite("true", 1, 4, stdout);
+  else
+    fwrite("false", 1, 5, stdout);
+}
+
+void pole_print_str(const char *s) {
+  int64_t n = slen(s);
+  if (n > 0) fwrite(s, 1, (size_t)n, stdout);
+}
+
+void pole_print_newline(void) { putc('\n', stdout); }
+
+/* ========================================================================== */
+/* Lists                                                                      */
+/*                                                                            */
+/* A list value is an immutable header {len, data, buf}; data points into the */
+/* slots of a shared buffer {cap, used, slots[]}. Slots [0, used) may be      */
+/* referenced by list headers and are never modified; slots [used, cap) are   */
+/* free. Pushing onto a list that ends exactly at `used` writes the free slot */
+/* in place and bumps `used` (amortized O(1)); otherwise the list is copied   */
+/* into a new buffer of double capacity. Tail is a view (data + 1).           */
+/* ========================================================================== */
+
+typedef struct ListBuf {
+  int64_t cap;
+  int64_t used;
+  uint64_t slots[];
+} ListBuf;
+
+typedef struct List {
+  int64_t len;
+  uint64_t *data;
+  ListBuf *buf; /* NULL for the empty list with no storage */
+} List;
+
+static List rt_empty_list = {0, NULL, NULL};
+
+static inline List *rt_list_hdr(int64_t len, uint64_t *data, ListBuf *buf) {
+  List *l = rt_alloc8(sizeof(List));
+  l->len = len;
+  l->data = data;
+  l->buf = buf;
+  return l;
+}
+
+static ListBuf *rt_listbuf_new(int64_t cap) {
+  if (RT_UNLIKELY(cap < 0 || (uint64_t)cap > ((uint64_t)1 << 43))) rt_oom();
+  ListBuf *b = rt_alloc8(sizeof(ListBuf) + (size_t)cap * sizeof(uint64_t));
+  b->cap = cap;
+  b->used = 0;
+  return b;
+}
+
+void *pole_list_new(void) { return &rt_empty_list; }
+
+void *pole_list_alloc(int64_t n) {
+  if (n <= 0) return &rt_empty_list;
+  if (RT_UNLIKELY((uint64_t)n > ((uint64_t)1 << 43))) rt_oom();
+  /* Header and buffer in one block. */
+  char *mem = rt_alloc8(sizeof(List) + sizeof(ListBuf) + (size_t)n * sizeof(uint64_t));
+  List *l = (List *)mem;
+  ListBuf *b = (ListBuf *)(mem + sizeof(List));
+  b->cap = n;
+  b->used = n;
+  l->len = n;
+  l->data = b->slots;
+  l->buf = b;
+  return l;
+}
+
+void pole_list_init(void *lv, int64_t i, uint64_t v) { ((List *)lv)->data[i] = v; }
+
+int64_t pole_list_length(void *lv) { return ((List *)lv)->len; }
+
+uint64_t pole_list_get(void *lv, int64_t i) {
+  List *l = lv;
+  if (RT_UNLIKELY((uint64_t)i >= (uint64_t)l->len)) rt_index_oob();
+  return l->data[i];
+}
+
+uint64_t pole_list_get_default(void *lv, int64_t i, uint64_t dflt) {
+  List *l = lv;
+  if ((uint64_t)i >= (uint64_t)l->len) return dflt;
+  return l->data[i];
+}
+
+void *pole_list_set(void *lv, int64_t i, uint64_t v) {
+  List *l = lv;
+  if (RT_UNLIKELY((uint64_t)i >= (uint64_t)l->len)) rt_index_oob();
+  int64_t n = l->len;
+  char *mem = rt_alloc8(sizeof(List) + sizeof(ListBuf) + (size_t)n * sizeof(uint64_t));
+  List *r = (List *)mem;
+  ListBuf *b = (ListBuf *)(mem + sizeof(List));
+  b->cap = n;
+  b->used = n;
+  memcpy(b->slots, l->data, (size_t)n * sizeof(uint64_t));
+  b->slots[i] = v;
+  r->len = n;
+  r->data = b->slots;
+  r->buf = b;
+  return r;
+}
+
+static RT_COLD List *rt_list_push_copy(List *l, uint64_t v) {
+  int64_t n = l->len;
+  int64_t cap = n < 4 ? 8 : 2 * n;
+  ListBuf *b = rt_listbuf_new(cap);
+  if (n) memcpy(b->slots, l->data, (size_t)n * sizeof(uint64_t));
+  b->slots[n] = v;
+  b->used = n + 1;
+  return rt_list_hdr(n + 1, b->slots, b);
+}
+
+void *pole_list_push(void *lv, uint64_t v) {
+  List *l = lv;
+  ListBuf *b = l->buf;
+  if (RT_LIKELY(b != NULL && l->data + l->len == b->slots + b->used && b->used < b->cap)) {
+    l->data[l->len] = v;
+    b->used++;
+    return rt_list_hdr(l->len + 1, l->data, b);
+  }
+  return rt_list_push_copy(l, v);
+}
+
+void *pole_list_concat(void *lsv) {
+  List *ls = lsv;
+  int64_t total = 0, nonempty = 0;
+  List *first = NULL; /* first non-empty list */
+  for (int64_t i = 0; i < ls->len; i++) {
+    List *x = (List *)(uintptr_t)ls->data[i];
+    if (x->len == 0) continue;
+    if (first == NULL) first = x;
+    nonempty++;
+    total += x->len;
+    if (RT_UNLIKELY(total > ((int64_t)1 << 43))) rt_oom();
+  }
+  if (nonempty == 0) return &rt_empty_list;
+  if (nonempty == 1) return first;
+  ListBuf *fb = first->buf;
+  uint64_t *dst;
+  ListBuf *b;
+  uint64_t *data;
+  if (fb != NULL && first->data + first->len == fb->slots + fb->used &&
+      fb->cap - fb->used >= total - first->len) {
+    /* Append in place after `first` (like push). Sources all lie below
+     * fb->used, so they do not overlap the free slots being written. */
+    b = fb;
+    data = first->data;
+    dst = first->data + first->len;
+  } else {
+    int64_t cap = total + (total >> 1);
+    b = rt_listbuf_new(cap);
+    data = b->slots;
+    memcpy(data, first->data, (size_t)first->len * sizeof(uint64_t));
+    dst = data + first->len;
+  }
+  int seen_first = 0;
+  for (int64_t i = 0; i < ls->len; i++) {
+    List *x = (List *)(uintptr_t)ls->data[i];
+    if (x->len == 0) continue;
+    if (!seen_first) { /* `first` is already in place */
+      seen_first = 1;
+      continue;
+    }
+    memcpy(dst, x->data, (size_t)x->len * sizeof(uint64_t));
+    dst += x->len;
+  }
+  b->used = (int64_t)(dst - b->slots);
+  return rt_list_hdr(total, data, b);
+}
+
+void *pole_list_tail(void *lv) {
+  List *l = lv;
+  if (RT_UNLIKELY(l->len <= 0)) rt_index_oob();
+  if (l->len == 1) return &rt_empty_list;
+  return rt_list_hdr(l->len - 1, l->data + 1, l->buf);
+}
+
+/* ========================================================================== */
+/* Hash maps: open addressing with linear probing, power-of-two tables.      */
+/* Int maps store {key, val}; key 0 marks an empty slot, so key 0 itself is   */
+/* kept outside the table. String maps store {key ptr, val, hash}; a NULL key */
+/* pointer marks an empty slot. Tables grow 2x above 5/8 load.               */
+/* ========================================================================== */
+
+typedef struct IEnt {
+  uint64_t key, val;
+} IEnt;
+
+typedef struct SEnt {
+  uint64_t key, val, hash;
+} SEnt;
+
+typedef struct PoleMap {
+  uint64_t mask;  /* table capacity - 1 */
+  int64_t used;   /* occupied table slots */
+  int64_t limit;  /* grow when used would exceed this */
+  void *tab;      /* IEnt[] or SEnt[] */
+  int64_t is_str;
+  int64_t has_zero; /* int maps: key 0 present */
+  uint64_t zero_val;
+} PoleMap;
+
+static inline uint64_t rt_hash_int(uint64_t k) {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdULL;
+  k ^= k >> 33;
+  return k;
+}
+
+static inline uint64_t rt_mix(uint64_t h) {
+  h ^= h >> 32;
+  h *= 0xd6e8feb86659fd93ULL;
+  h ^= h >> 32;
+  return h;
+}
+
+static uint64_t rt_hash_bytes(const char *s, int64_t n) {
+  const uint64_t M = 0x9e3779b97f4a7c15ULL;
+  uint64_t h = (uint64_t)n * M ^ 0x2545f4914f6cdd1dULL;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    h = (h ^ w) * M;
+    h ^= h >> 29;
+  }
+  if (i < n) {
+    uint64_t w = 0;
+    memcpy(&w, s + i, (size_t)(n - i));
+    h = (h ^ w) * M;
+    h ^= h >> 29;
+  }
+  return rt_mix(h);
+}
+
+static inline uint64_t rt_hash_str(const char *s) { return rt_hash_bytes(s, slen(s)); }
+
+static void *rt_calloc_table(uint64_t cap, size_t entsize) {
+  void *t = calloc((size_t)cap, entsize);
+  if (t == NULL) rt_oom();
+  return t;
+}
+
+static void rt_map_set_cap(PoleMap *m, uint64_t cap) {
+  m->mask = cap - 1;
+  m->limit = (int64_t)(cap / 2 + cap / 8);
+}
+
+void *pole_map_new(int64_t capacity_hint, int64_t key_is_string) {
+  PoleMap *m = rt_alloc8(sizeof(PoleMap));
+  uint64_t want = capacity_hint > 0 ? (uint64_t)capacity_hint : 0;
+  if (want > ((uint64_t)1 << 26)) want = (uint64_t)1 << 26; /* only a hint */
+  want = want + want / 2 + want / 8;                     /* keep load <= 5/8 */
+  uint64_t cap = 8;
+  while (cap < want) cap <<= 1;
+  rt_map_set_cap(m, cap);
+  m->used = 0;
+  m->is_str = key_is_string != 0;
+  m->has_zero = 0;
+  m->zero_val = 0;
+  m->tab = rt_calloc_table(cap, m->is_str ? sizeof(SEnt) : sizeof(IEnt));
+  return m;
+}
+
+static RT_COLD void rt_map_grow(PoleMap *m) {
+  uint64_t oldcap = m->mask + 1;
+  uint64_t cap = oldcap * 2;
+  if (RT_UNLIKELY(cap == 0 || cap > ((uint64_t)1 << 40))) rt_oom();
+  if (m->is_str) {
+    SEnt *old = m->tab;
+    SEnt *t = rt_calloc_table(cap, sizeof(SEnt));
+    uint64_t mask = cap - 1;
+    for (uint64_t i = 0; i < oldcap; i++) {
+      if (old[i].key == 0) continue;
+      uint64_t j = old[i].hash & mask;
+      while (t[j].key != 0) j = (j + 1) & mask;
+      t[j] = old[i];
+    }
+    free(old);
+    m->tab = t;
+  } else {
+    IEnt *old = m->tab;
+    IEnt *t = rt_calloc_table(cap, sizeof(IEnt));
+    uint64_t mask = cap - 1;
+    for (uint64_t i = 0; i < oldcap; i++) {
+      if (old[i].key == 0) continue;
+      uint64_t j = rt_hash_int(old[i].key) & mask;
+      while (t[j].key != 0) j = (j + 1) & mask;
+      t[j] = old[i];
+    }
+    free(old);
+    m->tab = t;
+  }
+  rt_map_set_cap(m, cap);
+}
+
+/* Finds key k (non-zero) in an int map: its entry, or NULL. */
+static inline IEnt *rt_ifind(PoleMap *m, uint64_t k) {
+  IEnt *t = m->tab;
+  uint64_t mask = m->mask;
+  uint64_t i = rt_hash_int(k) & mask;
+  for (;;) {
+    IEnt *e = &t[i];
+    if (e->key == k) return e;
+    if (e->key == 0) return NULL;
+    i = (i + 1) & mask;
+  }
+}
+
+static inline int rt_skey_eq(uint64_t stored, const char *k, int64_t klen) {
+  const char *s = (const char *)(uintptr_t)stored;
+  if (s == k) return 1;
+  return slen(s) == klen && memcmp(s, k, (size_t)klen) == 0;
+}
+
+static inline SEnt *rt_sfind(PoleMap *m, const char *k, uint64_t h) {
+  SEnt *t = m->tab;
+  uint64_t mask = m->mask;
+  int64_t klen = slen(k);
+  uint64_t i = h & mask;
+  for (;;) {
+    SEnt *e = &t[i];
+    if (e->key == 0) return NULL;
+    if (e->hash == h && rt_skey_eq(e->key, k, klen)) return e;
+    i = (i + 1) & mask;
+  }
+}
+
+void pole_map_put(void *mv, uint64_t k, uint64_t v) {
+  PoleMap *m = mv;
+  if (m->is_str) {
+    const char *ks = (const char *)(uintptr_t)k;
+    uint64_t h = rt_hash_str(ks);
+    SEnt *e = rt_sfind(m, ks, h);
+    if (e != NULL) {
+      e->val = v;
+      return;
+    }
+    if (RT_UNLIKELY(m->used + 1 > m->limit)) rt_map_grow(m);
+    SEnt *t = m->tab;
+    uint64_t i = h & m->mask;
+    while (t[i].key != 0) i = (i + 1) & m->mask;
+    t[i].key = k;
+    t[i].val = v;
+    t[i].hash = h;
+    m->used++;
+    return;
+  }
+  if (RT_UNLIKELY(k == 0)) {
+    m->has_zero = 1;
+    m->zero_val = v;
+    return;
+  }
+  IEnt *t = m->tab;
+  uint64_t mask = m->mask;
+  uint64_t i = rt_hash_int(k) & mask;
+  for (;;) {
+    IEnt *e = &t[i];
+    if (e->key == k) {
+      e->val = v;
+      return;
+    }
+    if (e->key == 0) break;
+    i = (i + 1) & mask;
+  }
+  if (RT_UNLIKELY(m->used + 1 > m->limit)) {
+    rt_map_grow(m);
+    t = m->tab;
+    mask = m->mask;
+    i = rt_hash_int(k) & mask;
+    while (t[i].key != 0) i = (i + 1) & mask;
+  }
+  t[i].key = k;
+  t[i].val = v;
+  m->used++;
+}
+
+static _Noreturn RT_COLD void rt_key_not_found(void) { pole_panic("key not found"); }
+
+uint64_t pole_map_get(void *mv, uint64_t k) {
+  PoleMap *m = mv;
+  if (m->is_str) {
+    const char *ks = (const char *)(uintptr_t)k;
+    SEnt *e = rt_sfind(m, ks, rt_hash_str(ks));
+    if (RT_UNLIKELY(e == NULL)) rt_key_not_found();
+    return e->val;
+  }
+  if (RT_UNLIKELY(k == 0)) {
+    if (!m->has_zero) rt_key_not_found();
+    return m->zero_val;
+  }
+  IEnt *e = rt_ifind(m, k);
+  if (RT_UNLIKELY(e == NULL)) rt_key_not_found();
+  return e->val;
+}
+
+int64_t pole_map_contains(void *mv, uint64_t k) {
+  PoleMap *m = mv;
+  if (m->is_str) {
+    const char *ks = (const char *)(uintptr_t)k;
+    return rt_sfind(m, ks, rt_hash_str(ks)) != NULL;
+  }
+  if (k == 0) return m->has_zero;
+  return rt_ifind(m, k) != NULL;
+}
+
+int64_t pole_map_size(void *mv) {
+  PoleMap *m = mv;
+  return m->used + m->has_zero;
+}
+
+/* ========================================================================== */
+/* FFI helpers                                                                */
+/* ========================================================================== */
+
+int64_t pole_read_i32(const void *p) {
+  int32_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+void pole_write_i32(void *p, int64_t v) {
+  int32_t w = (int32_t)(uint32_t)(uint64_t)v;
+  memcpy(p, &w, sizeof w);
+}
+
+int64_t pole_read_i32_at(const void *p, int64_t off) {
+  int32_t v;
+  memcpy(&v, (const char *)p + off, sizeof v);
+  return v;
+}
+
+void pole_write_i32_at(void *p, int64_t off, int64_t v) {
+  int32_t w = (int32_t)(uint32_t)(uint64_t)v;
+  memcpy((char *)p + off, &w, sizeof w);
+}
+
+void pole_write_i16_at(void *p, int64_t off, int64_t v) {
+  int16_t w = (int16_t)(uint16_t)(uint64_t)v;
+  memcpy((char *)p + off, &w, sizeof w);
+}
+
+int64_t pole_read_i64(const void *p) {
+  int64_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/* ========================================================================== */
+/* Structural equality and display                                            */
+/* ========================================================================== */
+
+static inline double rt_bits_to_double(uint64_t u) {
+  double d;
+  memcpy(&d, &u, sizeof d);
+  return d;
+}
+
+/* Index of the first payload type of constructor `tag` in t->args. */
+static int64_t rt_payload_base(const PoleType *t, int64_t tag) {
+  int64_t base = 0;
+  for (int64_t c = 0; c < tag; c++) base += t->arities[c];
+  return base;
+}
+
+/* No identity shortcuts for lists/records/variants: a NaN inside makes a
+ * value unequal to itself. */
+int64_t pole_eq(uint64_t a, uint64_t b, const PoleType *t) {
+  for (;;) { /* loops instead of recursing on the last component */
+    switch (t->kind) {
+    case PT_INT:
+    case PT_BOOL:
+    case PT_PTR:
+    case PT_MAP:
+      return a == b;
+    case PT_UNIT:
+      return 1;
+    case PT_FLOAT:
+      return rt_bits_to_double(a) == rt_bits_to_double(b);
+    case PT_STRING:
+      return pole_str_eq((const char *)(uintptr_t)a, (const char *)(uintptr_t)b);
+    case PT_LIST: {
+      const List *x = (const List *)(uintptr_t)a, *y = (const List *)(uintptr_t)b;
+      if (x->len != y->len) return 0;
+      const PoleType *et = t->args[0];
+      for (int64_t i = 0; i < x->len; i++)
+        if (!pole_eq(x->data[i], y->data[i], et)) return 0;
+      return 1;
+    }
+    case PT_RECORD: {
+      const uint64_t *x = (const uint64_t *)(uintptr_t)a, *y = (const uint64_t *)(uintptr_t)b;
+      int64_t n = t->count;
+      if (n == 0) return 1;
+      for (int64_t i = 0; i + 1 < n; i++)
+        if (!pole_eq(x[i], y[i], t->args[i])) return 0;
+      a = x[n - 1];
+      b = y[n - 1];
+      t = t->args[n - 1];
+      continue;
+    }
+    case PT_VARIANT: {
+      const uint64_t *x = (const uint64_t *)(uintptr_t)a, *y = (const uint64_t *)(uintptr_t)b;
+      if (x[0] != y[0]) return 0;
+      int64_t tag = (int64_t)x[0];
+      if (tag < 0 || tag >= t->count) return 0;
+      int64_t ar = t->arities[tag];
+      if (ar == 0) return 1;
+      int64_t base = rt_payload_base(t, tag);
+      for (int64_t i = 0; i + 1 < ar; i++)
+        if (!pole_eq(x[1 + i], y[1 + i], t->args[base + i])) return 0;
+      a = x[ar];
+      b = y[ar];
+      t = t->args[base + ar - 1];
+      continue;
+    }
+    default:
+      return a == b;
+    }
+  }
+}
+
+/* Growable byte buffer (malloc'd scratch, freed after use). */
+typedef struct StrBuf {
+  char *p;
+  size_t len, cap;
+} StrBuf;
+
+static void sb_reserve(StrBuf *sb, size_t extra) {
+  if (sb->cap - sb->len >= extra) return;
+  size_t cap = sb->cap ? sb->cap : 64;
+  while (cap - sb->len < extra) {
+    if (cap > ((size_t)1 << 46)) rt_oom();
+    cap *= 2;
+  }
+  char *np = realloc(sb->p, cap);
+  if (np == NULL) {
+    free(sb->p);
+    sb->p = NULL;
+    rt_oom();
+  }
+  sb->p = np;
+  sb->cap = cap;
+}
+
+static void sb_put(StrBuf *sb, const char *s, size_t n) {
+  sb_reserve(sb, n);
+  if (n) memcpy(sb->p + sb->len, s, n);
+  sb->len += n;
+}
+
+static void sb_puts(StrBuf *sb, const char *s) { sb_put(sb, s, strlen(s)); }
+
+static void sb_putc(StrBuf *sb, char c) {
+  sb_reserve(sb, 1);
+  sb->p[sb->len++] = c;
+}
+
+static void rt_show(StrBuf *sb, uint64_t v, const PoleType *t);
+
+static void rt_show_str(StrBuf *sb, const char *s) {
+  int64_t n = slen(s);
+  sb_putc(sb, '"');
+  int64_t run = 0; /* start of the pending run of plain bytes */
+  for (int64_t i = 0; i < n; i++) {
+    const char *esc = NULL;
+    switch (s[i]) {
+    case '\n': esc = "\\n"; break;
+    case '\t': esc = "\\t"; break;
+    case '\\': esc = "\\\\"; break;
+    case '"': esc = "\\\""; break;
+    case '\0': esc = "\\0"; break;
+    default: break;
+    }
+    if (esc != NULL) {
+      sb_put(sb, s + run, (size_t)(i - run));
+      sb_put(sb, esc, 2);
+      run = i + 1;
+    }
+  }
+  sb_put(sb, s + run, (size_t)(n - run));
+  sb_putc(sb, '"');
+}
+
+static void rt_show(StrBuf *sb, uint64_t v, const PoleType *t) {
+  char buf[64];
+  switch (t->kind) {
+  case PT_INT:
+    sb_put(sb, buf, (size_t)rt_fmt_int(buf, (int64_t)v));
+    return;
+  case PT_FLOAT:
+    sb_put(sb, buf, (size_t)rt_fmt_float(buf, rt_bits_to_double(v)));
+    return;
+  case PT_BOOL:
+    sb_puts(sb, v ? "true" : "false");
+    return;
+  case PT_UNIT:
+    sb_puts(sb, "()");
+    return;
+  case PT_STRING:
+    rt_show_str(sb, (const char *)(uintptr_t)v);
+    return;
+  case PT_PTR:
+    snprintf(buf, sizeof buf, "Ptr(0x%llx)", (unsigned long long)v);
+    sb_puts(sb, buf);
+    return;
+  case PT_MAP:
+    snprintf(buf, sizeof buf, "HashMap(size=%" PRId64 ")", pole_map_size((void *)(uintptr_t)v));
+    sb_puts(sb, buf);
+    return;
+  case PT_LIST: {
+    const List *l = (const List *)(uintptr_t)v;
+    sb_putc(sb, '[');
+    for (int64_t i = 0; i < l->len; i++) {
+      if (i) sb_put(sb, ", ", 2);
+      rt_show(sb, l->data[i], t->args[0]);
+    }
+    sb_putc(sb, ']');
+    return;
+  }
+  case PT_RECORD: {
+    const uint64_t *x = (const uint64_t *)(uintptr_t)v;
+    if (t->count == 0) {
+      sb_puts(sb, "{}");
+      return;
+    }
+    sb_put(sb, "{ ", 2);
+    for (int64_t i = 0; i < t->count; i++) {
+      if (i) sb_put(sb, ", ", 2);
+      sb_puts(sb, t->names[i]);
+      sb_put(sb, ": ", 2);
+      rt_show(sb, x[i], t->args[i]);
+    }
+    sb_put(sb, " }", 2);
+    return;
+  }
+  case PT_VARIANT: {
+    const uint64_t *x = (const uint64_t *)(uintptr_t)v;
+    int64_t tag = (int64_t)x[0];
+    if (tag < 0 || tag >= t->count) {
+      sb_puts(sb, "<invalid>");
+      return;
+    }
+    sb_puts(sb, t->names[tag]);
+    int64_t ar = t->arities[tag];
+    if (ar == 0) return;
+    int64_t base = rt_payload_base(t, tag);
+    sb_putc(sb, '(');
+    for (int64_t i = 0; i < ar; i++) {
+      if (i) sb_put(sb, ", ", 2);
+      rt_show(sb, x[1 + i], t->args[base + i]);
+    }
+    sb_putc(sb, ')');
+    return;
+  }
+  default:
+    sb_puts(sb, "<?>");
+    return;
+  }
+}
+
+char *pole_show(uint64_t v, const PoleType *t) {
+  StrBuf sb = {NULL, 0, 0};
+  rt_show(&sb, v, t);
+  char *s = rt_str_from_bytes(sb.p, sb.len);
+  free(sb.p);
+  return s;
+}
+
+/* ========================================================================== */
+/* Tests                                                                      */
+/* ========================================================================== */
+
+int64_t pole_run_test(const char *name, uint64_t (*actual)(void),
+                      uint64_t (*expected)(void), const PoleType *t) {
+  TestFrame fr;
+  volatile uint64_t got = 0, want = 0;
+  fr.msg = NULL;
+  fr.prev = rt_cur_test;
+  if (sigsetjmp(fr.jb, 1) == 0) {
+    rt_cur_test = &fr;
+    got = actual();
+    want = expected();
+    rt_cur_test = fr.prev;
+  } else {
+    rt_cur_test = fr.prev;
+    printf("FAIL %s: runtime error: %s\n", name, fr.msg);
+    return 0;
+  }
+  if (pole_eq(got, want, t)) {
+    printf("PASS %s\n", name);
+    return 1;
+  }
+  char *x = pole_show(want, t);
+  char *y = pole_show(got, t);
+  fputs("FAIL ", stdout);
+  fputs(name, stdout);
+  fputs(": expected ", stdout);
+  fwrite(x, 1, (size_t)slen(x), stdout);
+  fputs(", got ", stdout);
+  fwrite(y, 1, (size_t)slen(y), stdout);
+  fputc('\n', stdout);
+  return 0;
+}
+
+int64_t pole_test_summary(int64_t passed, int64_t failed) {
+  printf("%" PRId64 " passed, %" PRId64 " failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
+
+/* ========================================================================== */
+/* Program entry: big-stack thread and stack-overflow detection              */
+/* ========================================================================== */
+
+#define RT_GUARD_SIZE ((size_t)16 << 20)   /* PROT_NONE below the stack */
+#define RT_ALTSTACK_SIZE ((size_t)256 << 10)
+
+/* Bounds of the Pole thread's stack (guard included); 0 when unknown. */
+static uintptr_t rt_stack_lo = 0, rt_stack_hi = 0;
+
+static const char rt_overflow_msg[] = "pole: runtime error: stack overflow\n";
+
+static void rt_fault_handler(int sig, siginfo_t *si, void *uctx) {
+  (void)uctx;
+  uintptr_t a = (uintptr_t)si->si_addr;
+  int overflow = rt_stack_hi == 0 || (a >= rt_stack_lo && a < rt_stack_hi);
+  if (!overflow) {
+    /* Not a stack overflow: restore the default action and return, so the
+     * faulting instruction faults again and the process dies as usual. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+    return;
+  }
+  TestFrame *t = rt_cur_test;
+  if (t != NULL) {
+    t->msg = "stack overflow";
+    siglongjmp(t->jb, 1);
+  }
+  fflush(stdout); /* not async-signal-safe, but the program ends here */
+  ssize_t w = write(STDERR_FILENO, rt_overflow_msg, sizeof rt_overflow_msg - 1);
+  (void)w;
+  _exit(101);
+}
+
+static void rt_install_fault_handlers(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = rt_fault_handler;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGSEGV, &sa, NULL);
+  sigaction(SIGBUS, &sa, NULL);
+}
+
+static void rt_setup_altstack(void) {
+  stack_t ss;
+  memset(&ss, 0, sizeof ss);
+  ss.ss_sp = malloc(RT_ALTSTACK_SIZE);
+  if (ss.ss_sp == NULL) return;
+  ss.ss_size = RT_ALTSTACK_SIZE;
+  ss.ss_flags = 0;
+  sigaltstack(&ss, NULL);
+}
+
+typedef struct RtStart {
+  int64_t (*entry)(void);
+  int64_t result;
+} RtStart;
+
+static void *rt_thread_main(void *arg) {
+  RtStart *st = arg;
+  rt_setup_altstack();
+  st->result = st->entry();
+  return NULL;
+}
+
+int pole_rt_start(int64_t (*entry)(void)) {
+  RtStart st = {entry, 0};
+  rt_install_fault_handlers();
+  static const size_t sizes[] = {(size_t)1 << 30, (size_t)256 << 20, (size_t)64 << 20};
+  int started = 0;
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && !started; i++) {
+    size_t total = sizes[i] + RT_GUARD_SIZE;
+    char *base = mmap(NULL, total, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (base == MAP_FAILED) continue;
+    if (mprotect(base, RT_GUARD_SIZE, PROT_NONE) != 0) {
+      munmap(base, total);
+      continue;
+    }
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0) {
+      munmap(base, total);
+      continue;
+    }
+    pthread_t th;
+    rt_stack_lo = (uintptr_t)base;
+    rt_stack_hi = (uintptr_t)base + total;
+    if (pthread_attr_setstack(&attr, base + RT_GUARD_SIZE, sizes[i]) == 0 &&
+        pthread_create(&th, &attr, rt_thread_main, &st) == 0) {
+      started = 1;
+      pthread_attr_destroy(&attr);
+      pthread_join(th, NULL);
+    } else {
+      rt_stack_lo = rt_stack_hi = 0;
+      pthread_attr_destroy(&attr);
+      munmap(base, total);
+    }
+  }
+  if (!started) {
+    /* Fall back to the main thread's stack; any fault counts as overflow. */
+    rt_stack_lo = rt_stack_hi = 0;
+    rt_thread_main(&st);
+  }
+  fflush(stdout);
+  return (int)(st.result & 0xff);
+}
+
+#ifndef POLE_RT_NO_MAIN
+int main(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  return pole_rt_start(pole_main);
+}
+#endif

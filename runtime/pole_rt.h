@@ -1,0 +1,111 @@
+/* pole_rt.h - C runtime library of the pole compiler (Pole IR).
+ *
+ * Value representation (fixed ABI shared with the code generator): every
+ * Pole value fits in one 64-bit slot.
+ *   Int      int64_t
+ *   Float64  double (its bit pattern when stored in a generic slot)
+ *   Bool     0 / 1, Unit 0
+ *   String   char * to NUL-terminated bytes; the 8 bytes before the pointer
+ *            hold the byte length as int64_t (embedded NULs allowed)
+ *   Record   pointer to 8-byte slots, fields in declaration order
+ *   Variant  pointer to [int64_t tag][payload slots...]
+ *            (Option: None=0, Some=1; Result: Ok=0, Err=1)
+ *   List<T>  opaque runtime list (value semantics)
+ *   HashMap  opaque mutable runtime map (K = Int or String)
+ */
+#ifndef POLE_RT_H
+#define POLE_RT_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors and allocation ---------------------------------------------- */
+_Noreturn void pole_panic(const char *msg);
+void *pole_alloc(int64_t bytes);
+
+/* ---- strings ------------------------------------------------------------- */
+char *pole_str_concat(const char *a, const char *b);
+int64_t pole_str_length(const char *s);
+int64_t pole_str_contains(const char *s, const char *sub);
+int64_t pole_str_eq(const char *a, const char *b);
+int64_t pole_str_cmp(const char *a, const char *b);
+char *pole_int_to_string(int64_t v);
+char *pole_float_to_string(double v);
+char *pole_str_from_c(const char *p);
+char *pole_ptr_to_string(const void *p);
+
+/* ---- printing (C stdio stdout) --------------------------------------------- */
+void pole_print_int(int64_t v);
+void pole_print_float(double v);
+void pole_print_bool(int64_t v);
+void pole_print_str(const char *s);
+void pole_print_newline(void);
+
+/* ---- lists ----------------------------------------------------------------- */
+void *pole_list_new(void);
+void *pole_list_alloc(int64_t n);
+void pole_list_init(void *l, int64_t i, uint64_t v);
+int64_t pole_list_length(void *l);
+uint64_t pole_list_get(void *l, int64_t i);
+uint64_t pole_list_get_default(void *l, int64_t i, uint64_t dflt);
+void *pole_list_set(void *l, int64_t i, uint64_t v);
+void *pole_list_push(void *l, uint64_t v);
+void *pole_list_concat(void *lists);
+void *pole_list_tail(void *l);
+
+/* ---- hash maps ------------------------------------------------------------- */
+void *pole_map_new(int64_t capacity_hint, int64_t key_is_string);
+void pole_map_put(void *m, uint64_t k, uint64_t v);
+uint64_t pole_map_get(void *m, uint64_t k);
+int64_t pole_map_contains(void *m, uint64_t k);
+int64_t pole_map_size(void *m);
+
+/* ---- FFI helpers (reference section 7.6) ----------------------------------- */
+int64_t pole_read_i32(const void *p);
+void pole_write_i32(void *p, int64_t v);
+int64_t pole_read_i32_at(const void *p, int64_t off);
+void pole_write_i32_at(void *p, int64_t off, int64_t v);
+void pole_write_i16_at(void *p, int64_t off, int64_t v);
+int64_t pole_read_i64(const void *p);
+
+/* ---- type descriptors, equality, display -------------------------------- */
+enum {
+  PT_INT, PT_FLOAT, PT_BOOL, PT_UNIT, PT_STRING,
+  PT_LIST, PT_MAP, PT_PTR, PT_RECORD, PT_VARIANT
+};
+
+typedef struct PoleType {
+  int64_t kind;
+  const char *name;                   /* record/variant type name, else NULL */
+  int64_t count;                      /* record: fields; variant: constructors */
+  const struct PoleType *const *args; /* list: [elem]; record: field types;
+                                         variant: all payload types of all
+                                         constructors, in constructor order */
+  const char *const *names;           /* record: field names; variant: ctor names */
+  const int64_t *arities;             /* variant: payload count per constructor */
+} PoleType;
+
+int64_t pole_eq(uint64_t a, uint64_t b, const PoleType *t);
+char *pole_show(uint64_t v, const PoleType *t);
+
+/* ---- tests (reference section 8.1) ----------------------------------------- */
+int64_t pole_run_test(const char *name, uint64_t (*actual)(void),
+                      uint64_t (*expected)(void), const PoleType *t);
+int64_t pole_test_summary(int64_t passed, int64_t failed);
+
+/* ---- program entry ----------------------------------------------------------
+ * The runtime defines main() (unless compiled with -DPOLE_RT_NO_MAIN), which
+ * runs the compiler-generated pole_main on a thread with a large stack and a
+ * stack-overflow handler. pole_rt_start does that for any entry function and
+ * returns the exit status (low 8 bits of the result). */
+int64_t pole_main(void);
+int pole_rt_start(int64_t (*entry)(void));
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* POLE_RT_H */

@@ -1,0 +1,9 @@
+//! `pole`: a memory-bounded compiler for Pole IR.
+//!
+//! The pipeline, one module per phase, data flowing one way:
+//! [`syntax`] -> [`types`] -> [`ir`] -> [`codegen`] -> [`link`], with
+//! [`memory`] owning every phase's arena and [`driver`] running the phases.
+
+pub mod diag;
+pub mod memory;
+pub mod syntax;

@@ -1,0 +1,504 @@
+//! Memory for the compiler itself: one bump arena per phase, all drawing on a
+//! shared byte budget, with statistics and a fault-injection hook.
+//!
+//! Invariants:
+//! - every allocation that grows with the input goes through [`Arena`]'s
+//!   fallible methods, which charge the budget and return [`OutOfMemory`]
+//!   instead of aborting;
+//! - the bytes held by all arenas plus the codegen charge never exceed the
+//!   limit (bumpalo enforces a per-arena limit that we recompute on entry to a
+//!   phase from what the other phases hold);
+//! - arenas are reset, not freed, between files and retries.
+
+mod counting;
+
+pub use counting::{CountingAlloc, system_allocations};
+
+use bumpalo::Bump;
+use std::cell::Cell;
+use std::fmt;
+
+/// A compiler phase that owns an arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Parse = 0,
+    Check = 1,
+    Lower = 2,
+    Codegen = 3,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 4] = [Phase::Parse, Phase::Check, Phase::Lower, Phase::Codegen];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Parse => "parse",
+            Phase::Check => "check",
+            Phase::Lower => "lower",
+            Phase::Codegen => "codegen",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// The budget was exhausted: an ordinary, recoverable compile error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfMemory {
+    pub phase: Phase,
+    pub requested: usize,
+    pub used: usize,
+    pub limit: usize,
+}
+
+impl fmt::Display for OutOfMemory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "out of memory in {}: needed {} bytes, used {} of limit {}",
+            self.phase.name(),
+            self.requested,
+            self.used,
+            self.limit
+        )
+    }
+}
+
+pub type MemResult<T> = Result<T, OutOfMemory>;
+
+/// Makes the N-th budgeted allocation of one phase fail (SQLite's method).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaultPlan {
+    pub phase: Phase,
+    pub fail_at: u64,
+}
+
+/// Per-phase statistics.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PhaseStats {
+    /// Bytes handed out by the arena (requested sizes).
+    pub used: usize,
+    /// Bytes held by the arena's chunks.
+    pub reserved: usize,
+    /// Number of chunks.
+    pub chunks: usize,
+    /// Largest `reserved` seen since the arena was created.
+    pub peak: usize,
+    /// Number of budgeted allocations.
+    pub allocations: u64,
+}
+
+/// Memory statistics of one compile.
+#[derive(Clone, Debug, Default)]
+pub struct MemStats {
+    pub limit: usize,
+    pub phases: [PhaseStats; 4],
+    /// Peak of all arenas' reserved bytes plus the codegen charge.
+    pub peak_total: usize,
+    /// System allocations performed by the process so far.
+    pub system_allocations: u64,
+}
+
+/// Owns the phase arenas and the budget they share.
+pub struct Memory {
+    limit: Cell<usize>,
+    arenas: [Bump; 4],
+    used: [Cell<usize>; 4],
+    allocations: [Cell<u64>; 4],
+    peak: [Cell<usize>; 4],
+    /// Bytes charged for codegen work that Cranelift allocates on the heap.
+    codegen_charge: Cell<usize>,
+    peak_total: Cell<usize>,
+    fault: Cell<Option<FaultPlan>>,
+    /// Set once an injected fault fired.
+    fault_fired: Cell<bool>,
+}
+
+impl Memory {
+    pub fn new(limit: usize) -> Memory {
+        Memory {
+            limit: Cell::new(limit),
+            arenas: [Bump::new(), Bump::new(), Bump::new(), Bump::new()],
+            used: Default::default(),
+            allocations: Default::default(),
+            peak: Default::default(),
+            codegen_charge: Cell::new(0),
+            peak_total: Cell::new(0),
+            fault: Cell::new(None),
+            fault_fired: Cell::new(false),
+        }
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit.get()
+    }
+
+    /// Changes the limit; only between compiles (after [`Memory::reset`]).
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit.set(limit);
+    }
+
+    pub fn set_fault(&mut self, plan: Option<FaultPlan>) {
+        self.fault.set(plan);
+        self.fault_fired.set(false);
+    }
+
+    pub fn fault_fired(&self) -> bool {
+        self.fault_fired.get()
+    }
+
+    /// Bytes held now by every arena and the codegen charge.
+    pub fn total_held(&self) -> usize {
+        self.arenas.iter().map(Bump::allocated_bytes).sum::<usize>() + self.codegen_charge.get()
+    }
+
+    fn held_by_others(&self, phase: Phase) -> usize {
+        self.total_held() - self.arenas[phase as usize].allocated_bytes()
+    }
+
+    fn note_peak(&self) {
+        let total = self.total_held();
+        if total > self.peak_total.get() {
+            self.peak_total.set(total);
+        }
+        for (i, a) in self.arenas.iter().enumerate() {
+            let r = a.allocated_bytes();
+            if r > self.peak[i].get() {
+                self.peak[i].set(r);
+            }
+        }
+    }
+
+    /// The arena of `phase`, limited to what the other phases leave free.
+    pub fn arena(&self, phase: Phase) -> Arena<'_> {
+        self.note_peak();
+        let bump = &self.arenas[phase as usize];
+        let room = self.limit.get().saturating_sub(self.held_by_others(phase));
+        bump.set_allocation_limit(Some(room));
+        Arena { mem: self, bump, phase }
+    }
+
+    /// Charges `bytes` of heap work done outside the arenas (Cranelift) to the
+    /// budget; fails before the work is done if it would exceed the limit.
+    pub fn charge_codegen(&self, bytes: usize) -> MemResult<()> {
+        self.count_allocation(Phase::Codegen, bytes)?;
+        let used = self.total_held();
+        if used.saturating_add(bytes) > self.limit.get() {
+            return Err(self.oom(Phase::Codegen, bytes));
+        }
+        self.codegen_charge.set(self.codegen_charge.get() + bytes);
+        self.note_peak();
+        Ok(())
+    }
+
+    /// Releases a codegen charge once that work's memory is freed.
+    pub fn release_codegen(&self, bytes: usize) {
+        self.codegen_charge
+            .set(self.codegen_charge.get().saturating_sub(bytes));
+    }
+
+    fn oom(&self, phase: Phase, requested: usize) -> OutOfMemory {
+        OutOfMemory {
+            phase,
+            requested,
+            used: self.total_held(),
+            limit: self.limit.get(),
+        }
+    }
+
+    fn count_allocation(&self, phase: Phase, bytes: usize) -> MemResult<()> {
+        let i = phase as usize;
+        let n = self.allocations[i].get() + 1;
+        self.allocations[i].set(n);
+        if let Some(plan) = self.fault.get()
+            && plan.phase == phase
+            && plan.fail_at == n
+        {
+            self.fault_fired.set(true);
+            return Err(self.oom(phase, bytes));
+        }
+        Ok(())
+    }
+
+    /// Empties every arena (keeping one chunk each for reuse) and clears the
+    /// per-compile counters.
+    pub fn reset(&mut self) {
+        for a in &mut self.arenas {
+            a.reset();
+        }
+        for i in 0..4 {
+            self.used[i].set(0);
+            self.allocations[i].set(0);
+        }
+        self.codegen_charge.set(0);
+        self.fault_fired.set(false);
+    }
+
+    /// Forgets the peaks (between files of a batch, after reporting).
+    pub fn reset_peaks(&mut self) {
+        for p in &self.peak {
+            p.set(0);
+        }
+        self.peak_total.set(0);
+    }
+
+    pub fn stats(&mut self) -> MemStats {
+        self.note_peak();
+        let mut phases = [PhaseStats::default(); 4];
+        for (i, s) in phases.iter_mut().enumerate() {
+            let a = &mut self.arenas[i];
+            s.reserved = a.allocated_bytes();
+            s.chunks = a.iter_allocated_chunks().count();
+            s.used = self.used[i].get();
+            s.peak = self.peak[i].get();
+            s.allocations = self.allocations[i].get();
+        }
+        phases[Phase::Codegen as usize].used += self.codegen_charge.get();
+        MemStats {
+            limit: self.limit.get(),
+            phases,
+            peak_total: self.peak_total.get(),
+            system_allocations: system_allocations(),
+        }
+    }
+}
+
+/// A phase's view of its arena: every method is fallible and charged.
+#[derive(Clone, Copy)]
+pub struct Arena<'m> {
+    mem: &'m Memory,
+    bump: &'m Bump,
+    phase: Phase,
+}
+
+impl<'m> Arena<'m> {
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    pub fn bump(&self) -> &'m Bump {
+        self.bump
+    }
+
+    #[inline]
+    pub fn charge(&self, bytes: usize) -> MemResult<()> {
+        self.mem.count_allocation(self.phase, bytes)?;
+        let used = &self.mem.used[self.phase as usize];
+        used.set(used.get() + bytes);
+        Ok(())
+    }
+
+    #[cold]
+    pub fn fail(&self, bytes: usize) -> OutOfMemory {
+        self.mem.oom(self.phase, bytes)
+    }
+
+    #[inline]
+    pub fn alloc<T>(&self, value: T) -> MemResult<&'m mut T> {
+        let size = std::mem::size_of::<T>();
+        self.charge(size)?;
+        self.bump.try_alloc(value).map_err(|_| self.fail(size))
+    }
+
+    pub fn alloc_slice_copy<T: Copy>(&self, items: &[T]) -> MemResult<&'m mut [T]> {
+        let size = std::mem::size_of_val(items);
+        if items.is_empty() {
+            return Ok(&mut []);
+        }
+        self.charge(size)?;
+        self.bump
+            .try_alloc_slice_copy(items)
+            .map_err(|_| self.fail(size))
+    }
+
+    pub fn alloc_str(&self, s: &str) -> MemResult<&'m str> {
+        self.charge(s.len())?;
+        match self.bump.try_alloc_str(s) {
+            Ok(s) => Ok(s),
+            Err(_) => Err(self.fail(s.len())),
+        }
+    }
+
+    /// A growable vector in this arena.
+    pub fn vec<T>(&self) -> Vec<'m, T> {
+        Vec {
+            arena: *self,
+            inner: bumpalo::collections::Vec::new_in(self.bump),
+        }
+    }
+
+    /// An empty hash map in this arena; grow it with [`Arena::map_room`].
+    pub fn map<K, V>(&self) -> Map<'m, K, V> {
+        hashbrown::HashMap::with_hasher_in(Default::default(), self.bump)
+    }
+
+    /// Makes room for one more insertion into `map`, charging the growth.
+    #[inline]
+    pub fn map_room<K: Eq + std::hash::Hash, V>(&self, map: &mut Map<'m, K, V>) -> MemResult<()> {
+        if map.len() < map.capacity() {
+            return Ok(());
+        }
+        let extra = map.capacity().max(16);
+        let bytes = extra.saturating_mul(std::mem::size_of::<(K, V)>() + 1);
+        self.charge(bytes)?;
+        map.try_reserve(extra).map_err(|_| self.fail(bytes))
+    }
+
+    /// A vector with room for `n` items.
+    pub fn vec_with_capacity<T>(&self, n: usize) -> MemResult<Vec<'m, T>> {
+        let mut v = self.vec();
+        v.reserve(n)?;
+        Ok(v)
+    }
+}
+
+/// A hash map living in a phase arena.
+pub type Map<'m, K, V> = hashbrown::HashMap<K, V, hashbrown::DefaultHashBuilder, &'m Bump>;
+
+/// An arena vector whose growth is fallible and charged to the budget.
+pub struct Vec<'m, T> {
+    arena: Arena<'m>,
+    inner: bumpalo::collections::Vec<'m, T>,
+}
+
+impl<'m, T> Vec<'m, T> {
+    #[inline]
+    pub fn push(&mut self, item: T) -> MemResult<()> {
+        if self.inner.len() == self.inner.capacity() {
+            self.grow(1)?;
+        }
+        self.inner.push(item);
+        Ok(())
+    }
+
+    pub fn reserve(&mut self, additional: usize) -> MemResult<()> {
+        if self.inner.capacity() - self.inner.len() < additional {
+            self.grow(additional)?;
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn grow(&mut self, additional: usize) -> MemResult<()> {
+        let want = (self.inner.capacity() * 2).max(self.inner.len() + additional).max(4);
+        let extra = want - self.inner.len();
+        let bytes = extra.saturating_mul(std::mem::size_of::<T>());
+        self.arena.charge(bytes)?;
+        self.inner
+            .try_reserve_exact(extra)
+            .map_err(|_| self.arena.fail(bytes))
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
+    }
+
+    pub fn as_slice(&self) -> &[T] {
+        &self.inner
+    }
+
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.inner
+    }
+
+    pub fn pop(&mut self) -> Option<T> {
+        self.inner.pop()
+    }
+
+    pub fn truncate(&mut self, len: usize) {
+        self.inner.truncate(len)
+    }
+
+    pub fn clear(&mut self) {
+        self.inner.clear()
+    }
+
+    /// Freezes the vector into an arena slice.
+    pub fn into_slice(self) -> &'m [T] {
+        self.inner.into_bump_slice()
+    }
+
+    pub fn into_slice_mut(self) -> &'m mut [T] {
+        self.inner.into_bump_slice_mut()
+    }
+}
+
+impl<T> std::ops::Deref for Vec<'_, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.inner
+    }
+}
+
+impl<T> std::ops::DerefMut for Vec<'_, T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.inner
+    }
+}
+
+/// Parses a size such as `4096`, `64K`, `8M`, `1G` (powers of 1024).
+pub fn parse_size(text: &str) -> Option<usize> {
+    let t = text.trim();
+    let (digits, mult) = match t.as_bytes().last()? {
+        b'K' | b'k' => (&t[..t.len() - 1], 1usize << 10),
+        b'M' | b'm' => (&t[..t.len() - 1], 1 << 20),
+        b'G' | b'g' => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<usize>().ok()?.checked_mul(mult)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("64K"), Some(65536));
+        assert_eq!(parse_size("8M"), Some(8 << 20));
+        assert_eq!(parse_size("1G"), Some(1 << 30));
+        assert_eq!(parse_size("123"), Some(123));
+        assert_eq!(parse_size("K"), None);
+        assert_eq!(parse_size("-1"), None);
+        assert_eq!(parse_size("1.5M"), None);
+    }
+
+    #[test]
+    fn limit_is_enforced_across_phases() {
+        let mem = Memory::new(64 * 1024);
+        let a = mem.arena(Phase::Parse);
+        let mut v = a.vec::<u64>();
+        let mut failed = None;
+        for i in 0..100_000u64 {
+            if let Err(e) = v.push(i) {
+                failed = Some(e);
+                break;
+            }
+        }
+        let e = failed.expect("the limit must stop the vector");
+        assert_eq!(e.phase, Phase::Parse);
+        assert!(mem.total_held() <= 64 * 1024);
+        let b = mem.arena(Phase::Check);
+        assert!(b.alloc_slice_copy(&[0u8; 60 * 1024]).is_err());
+    }
+
+    #[test]
+    fn fault_injection_fails_the_nth_allocation() {
+        let mut mem = Memory::new(1 << 20);
+        mem.set_fault(Some(FaultPlan { phase: Phase::Check, fail_at: 3 }));
+        let a = mem.arena(Phase::Check);
+        assert!(a.alloc(1u32).is_ok());
+        assert!(a.alloc(2u32).is_ok());
+        assert!(a.alloc(3u32).is_err());
+        assert!(mem.fault_fired());
+    }
+}

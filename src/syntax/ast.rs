@@ -1,0 +1,228 @@
+//! The arena AST. Every node lives in the parse arena and is referenced by
+//! `&'m`; expressions and patterns carry dense ids so later phases keep their
+//! facts in side tables (types, resolutions) instead of mutating the tree.
+
+use super::{Span, Sym};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExprId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PatId(pub u32);
+
+pub struct Program<'m> {
+    pub items: &'m [Item<'m>],
+    /// Number of expression ids handed out (ids are `0..expr_count`).
+    pub expr_count: u32,
+    /// Number of pattern ids handed out.
+    pub pat_count: u32,
+}
+
+#[derive(Clone, Copy)]
+pub enum Item<'m> {
+    Func(&'m FuncDecl<'m>),
+    Type(&'m TypeDecl<'m>),
+    Annotation(&'m Annotation<'m>),
+}
+
+pub struct FuncDecl<'m> {
+    pub name: Sym,
+    pub name_span: Span,
+    /// The `func` or `extern` keyword.
+    pub span: Span,
+    pub params: &'m [Param<'m>],
+    pub ret: &'m TypeExpr<'m>,
+    pub contracts: &'m [Contract<'m>],
+    /// The `:` before the body.
+    pub colon: Option<Span>,
+    pub body: Option<&'m Expr<'m>>,
+    pub ext: Option<Extern>,
+    /// Span of a `@variadic` that applied to this function.
+    pub variadic: Option<Span>,
+}
+
+/// How a function binds to C.
+#[derive(Clone, Copy, Debug)]
+pub struct Extern {
+    /// The C symbol.
+    pub c_name: Sym,
+}
+
+pub struct Param<'m> {
+    /// `None` when the parameter is named by a keyword (it cannot be used).
+    pub name: Option<Sym>,
+    pub span: Span,
+    pub ty: &'m TypeExpr<'m>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContractKind {
+    Requires,
+    Ensures,
+}
+
+pub struct Contract<'m> {
+    pub kind: ContractKind,
+    pub expr: &'m Expr<'m>,
+}
+
+pub struct TypeExpr<'m> {
+    pub name: Sym,
+    pub span: Span,
+    pub args: &'m [TypeExpr<'m>],
+}
+
+pub struct TypeDecl<'m> {
+    pub name: Sym,
+    pub name_span: Span,
+    pub def: TypeDef<'m>,
+}
+
+pub enum TypeDef<'m> {
+    Record(&'m [FieldDecl<'m>]),
+    Variant(&'m [CtorDecl<'m>]),
+}
+
+pub struct FieldDecl<'m> {
+    pub name: Sym,
+    pub span: Span,
+    pub ty: &'m TypeExpr<'m>,
+}
+
+pub struct CtorDecl<'m> {
+    pub name: Sym,
+    pub span: Span,
+    pub payload: &'m [TypeExpr<'m>],
+}
+
+pub struct Annotation<'m> {
+    pub name: Sym,
+    /// The `@`.
+    pub span: Span,
+    pub name_span: Span,
+    pub args: &'m [AnnArg<'m>],
+}
+
+pub struct AnnArg<'m> {
+    pub name: Option<(Sym, Span)>,
+    /// One value, or several for `(a, b, ...)`.
+    pub values: &'m [&'m Expr<'m>],
+    pub tuple: bool,
+    pub span: Span,
+}
+
+pub struct Expr<'m> {
+    pub id: ExprId,
+    pub span: Span,
+    pub kind: ExprKind<'m>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Not,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+    Implies,
+}
+
+#[derive(Clone, Copy)]
+pub enum ExprKind<'m> {
+    Int(i64),
+    Float(f64),
+    Str(&'m [u8]),
+    Bool(bool),
+    Unit,
+    /// A variable or a nullary constructor.
+    Name(Sym),
+    Call(&'m Call<'m>),
+    Field(&'m Expr<'m>, Sym, Span),
+    Unary(UnOp, &'m Expr<'m>),
+    /// Operator, its span, left and right operands.
+    Binary(BinOp, Span, &'m Expr<'m>, &'m Expr<'m>),
+    Seq(&'m Expr<'m>, &'m Expr<'m>),
+    Let(&'m Let<'m>),
+    If(&'m Expr<'m>, &'m Expr<'m>, &'m Expr<'m>),
+    Match(&'m Expr<'m>, &'m [Arm<'m>]),
+    List(&'m [&'m Expr<'m>]),
+    Record(&'m [FieldInit<'m>]),
+    Update(&'m Expr<'m>, &'m [FieldInit<'m>]),
+}
+
+pub struct Call<'m> {
+    pub callee: Sym,
+    pub callee_span: Span,
+    pub args: &'m [&'m Expr<'m>],
+}
+
+pub struct Let<'m> {
+    /// `None` for `_`.
+    pub name: Option<Sym>,
+    pub name_span: Span,
+    pub ty: Option<&'m TypeExpr<'m>>,
+    pub value: &'m Expr<'m>,
+    pub body: &'m Expr<'m>,
+}
+
+pub struct Arm<'m> {
+    pub pat: &'m Pat<'m>,
+    pub body: &'m Expr<'m>,
+}
+
+pub struct FieldInit<'m> {
+    pub name: Sym,
+    pub span: Span,
+    pub value: &'m Expr<'m>,
+}
+
+pub struct Pat<'m> {
+    pub id: PatId,
+    pub span: Span,
+    pub kind: PatKind<'m>,
+}
+
+pub enum PatKind<'m> {
+    Wild,
+    /// A variable binding or a nullary constructor (decided by the checker).
+    Ident(Sym),
+    Int(i64),
+    Str(&'m [u8]),
+    Bool(bool),
+    Unit,
+    Ctor(Sym, Span, &'m [&'m Pat<'m>]),
+    List(&'m [&'m Pat<'m>]),
+    Cons(&'m Pat<'m>, &'m Pat<'m>),
+    Record(&'m [FieldPat<'m>]),
+}
+
+pub struct FieldPat<'m> {
+    pub name: Sym,
+    pub span: Span,
+    pub pat: &'m Pat<'m>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_sizes_stay_small() {
+        assert!(std::mem::size_of::<Expr<'_>>() <= 48);
+        assert!(std::mem::size_of::<Pat<'_>>() <= 48);
+    }
+}

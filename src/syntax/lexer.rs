@@ -1,0 +1,235 @@
+//! The lexer: the whole file to a token vector in the parse arena.
+
+use super::token::{Tok, Token};
+use super::{Interner, Span};
+use crate::diag::Diagnostic;
+use crate::memory::{Arena, OutOfMemory, Vec};
+
+/// Why lexing stopped.
+pub enum LexError {
+    Syntax(Diagnostic),
+    Oom(OutOfMemory),
+}
+
+impl From<OutOfMemory> for LexError {
+    fn from(e: OutOfMemory) -> LexError {
+        LexError::Oom(e)
+    }
+}
+
+fn error(start: usize, end: usize, message: String) -> LexError {
+    LexError::Syntax(Diagnostic::error(Span::new(start, end), message))
+}
+
+/// Tokenizes `src`; the result ends with one `Eof` token.
+pub fn lex<'m>(
+    src: &str,
+    arena: Arena<'m>,
+    names: &mut Interner<'m>,
+) -> Result<&'m [Token<'m>], LexError> {
+    let bytes = src.as_bytes();
+    // About one token per four bytes of typical source.
+    let mut out: Vec<'m, Token<'m>> = arena.vec_with_capacity(bytes.len() / 4 + 1)?;
+    let mut scratch: Vec<'m, u8> = arena.vec();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let start = i;
+        let tok = match c {
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let word = &src[start..i];
+                if word == "_" {
+                    Tok::Underscore
+                } else if let Some(k) = Tok::keyword(word) {
+                    k
+                } else if matches!(word, "String" | "List" | "HashMap")
+                    && bytes.get(i) == Some(&b'.')
+                    && bytes
+                        .get(i + 1)
+                        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+                {
+                    let mut j = i + 1;
+                    while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+                        j += 1;
+                    }
+                    scratch.clear();
+                    for &b in word.as_bytes() {
+                        scratch.push(b)?;
+                    }
+                    scratch.push(b'_')?;
+                    for &b in &bytes[i + 1..j] {
+                        scratch.push(b)?;
+                    }
+                    i = j;
+                    // Only ASCII identifier bytes were pushed.
+                    let joined = std::str::from_utf8(&scratch).unwrap_or("");
+                    Tok::Ident(names.intern(joined)?)
+                } else {
+                    Tok::Ident(names.intern(word)?)
+                }
+            }
+            b'0'..=b'9' => {
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let is_float = bytes.get(i) == Some(&b'.')
+                    && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+                if is_float {
+                    i += 1;
+                    while i < bytes.len() && bytes[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+                        let mut j = i + 1;
+                        if matches!(bytes.get(j), Some(b'+' | b'-')) {
+                            j += 1;
+                        }
+                        if bytes.get(j).is_some_and(u8::is_ascii_digit) {
+                            while j < bytes.len() && bytes[j].is_ascii_digit() {
+                                j += 1;
+                            }
+                            i = j;
+                        }
+                    }
+                    match src[start..i].parse::<f64>() {
+                        Ok(v) if v.is_finite() => Tok::Float(v),
+                        _ => return Err(error(start, i, "float literal out of range".into())),
+                    }
+                } else {
+                    match src[start..i].parse::<i64>() {
+                        Ok(v) => Tok::Int(v),
+                        Err(_) => {
+                            return Err(error(start, i, "integer literal out of range".into()));
+                        }
+                    }
+                }
+            }
+            b'"' => {
+                scratch.clear();
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None | Some(b'\n') => {
+                            return Err(error(start, start + 1, "unterminated string literal".into()));
+                        }
+                        Some(b'\r') if bytes.get(i + 1) == Some(&b'\n') => {
+                            return Err(error(start, start + 1, "unterminated string literal".into()));
+                        }
+                        Some(b'"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(b'\\') => {
+                            let e = match bytes.get(i + 1) {
+                                Some(b'n') => b'\n',
+                                Some(b't') => b'\t',
+                                Some(b'\\') => b'\\',
+                                Some(b'"') => b'"',
+                                Some(b'0') => 0,
+                                Some(b'\n') | None => {
+                                    return Err(error(
+                                        start,
+                                        start + 1,
+                                        "unterminated string literal".into(),
+                                    ));
+                                }
+                                Some(_) => {
+                                    let ch = src[i + 1..].chars().next().unwrap_or('?');
+                                    return Err(error(
+                                        i,
+                                        i + 1,
+                                        format!("invalid escape sequence '\\{ch}'"),
+                                    ));
+                                }
+                            };
+                            scratch.push(e)?;
+                            i += 2;
+                        }
+                        Some(&b) => {
+                            scratch.push(b)?;
+                            i += 1;
+                        }
+                    }
+                }
+                Tok::Str(arena.alloc_slice_copy(&scratch)?)
+            }
+            _ => {
+                let two = |a: u8, b: u8| c == a && bytes.get(i + 1) == Some(&b);
+                let (t, n) = if c == b'.' && bytes.get(i + 1) == Some(&b'.') && bytes.get(i + 2) == Some(&b'.') {
+                    (Tok::Ellipsis, 3)
+                } else if two(b'-', b'>') {
+                    (Tok::Arrow, 2)
+                } else if two(b'=', b'>') {
+                    (Tok::FatArrow, 2)
+                } else if two(b':', b':') {
+                    (Tok::ColonColon, 2)
+                } else if two(b'=', b'=') {
+                    (Tok::EqEq, 2)
+                } else if two(b'!', b'=') {
+                    (Tok::NotEq, 2)
+                } else if two(b'<', b'=') {
+                    (Tok::Le, 2)
+                } else if two(b'>', b'=') {
+                    (Tok::Ge, 2)
+                } else if two(b'&', b'&') {
+                    (Tok::AndAnd, 2)
+                } else if two(b'|', b'|') {
+                    (Tok::OrOr, 2)
+                } else {
+                    let t = match c {
+                        b'(' => Tok::LParen,
+                        b')' => Tok::RParen,
+                        b'[' => Tok::LBracket,
+                        b']' => Tok::RBracket,
+                        b'{' => Tok::LBrace,
+                        b'}' => Tok::RBrace,
+                        b',' => Tok::Comma,
+                        b':' => Tok::Colon,
+                        b';' => Tok::Semi,
+                        b'.' => Tok::Dot,
+                        b'=' => Tok::Eq,
+                        b'|' => Tok::Bar,
+                        b'@' => Tok::At,
+                        b'+' => Tok::Plus,
+                        b'-' => Tok::Minus,
+                        b'*' => Tok::Star,
+                        b'/' => Tok::Slash,
+                        b'%' => Tok::Percent,
+                        b'<' => Tok::Lt,
+                        b'>' => Tok::Gt,
+                        b'!' => Tok::Bang,
+                        _ => {
+                            let ch = src[i..].chars().next().unwrap_or('?');
+                            return Err(error(i, i + ch.len_utf8(), format!("invalid character '{ch}'")));
+                        }
+                    };
+                    (t, 1)
+                };
+                i += n;
+                t
+            }
+        };
+        out.push(Token {
+            tok,
+            span: Span::new(start, i),
+        })?;
+    }
+    out.push(Token {
+        tok: Tok::Eof,
+        span: Span::new(bytes.len(), bytes.len()),
+    })?;
+    Ok(out.into_slice())
+}

@@ -1,0 +1,953 @@
+//! A recursive-descent parser over the token vector, building the arena AST.
+//!
+//! Precedence and the "extends as far right as possible" rules follow §3 of
+//! the reference. After a syntax error the parser records it and resumes at
+//! the next declaration start (`func`, `type`, `extern`, `@`).
+
+use super::ast::*;
+use super::token::{Tok, Token};
+use super::{Interner, Span, Sym};
+use crate::diag::Diagnostic;
+use crate::memory::{Arena, MemResult, OutOfMemory};
+
+enum PErr {
+    Syntax(Diagnostic),
+    Oom(OutOfMemory),
+}
+
+impl From<OutOfMemory> for PErr {
+    fn from(e: OutOfMemory) -> PErr {
+        PErr::Oom(e)
+    }
+}
+
+type PResult<T> = Result<T, PErr>;
+
+/// Deepest nesting of expressions the parser accepts before reporting an
+/// error instead of overflowing the stack.
+const MAX_DEPTH: u32 = 400;
+
+struct Parser<'m, 'n> {
+    toks: &'m [Token<'m>],
+    pos: usize,
+    arena: Arena<'m>,
+    names: &'n mut Interner<'m>,
+    diags: std::vec::Vec<Diagnostic>,
+    /// Number of `let`s whose value is being parsed inside the current
+    /// pair of brackets (for the `in` rule of §3.5).
+    let_depth: u32,
+    depth: u32,
+    next_expr: u32,
+    next_pat: u32,
+    pending_extern: Option<(Sym, Option<Sym>)>,
+    pending_variadic: Option<Span>,
+    sym_extern: Sym,
+    sym_variadic: Sym,
+}
+
+/// Parses a token vector. Returns the program and the syntax errors; the
+/// program holds every declaration that parsed.
+pub fn parse<'m>(
+    toks: &'m [Token<'m>],
+    arena: Arena<'m>,
+    names: &mut Interner<'m>,
+) -> MemResult<(Program<'m>, std::vec::Vec<Diagnostic>)> {
+    let sym_extern = names.intern("extern")?;
+    let sym_variadic = names.intern("variadic")?;
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        arena,
+        names,
+        diags: std::vec::Vec::new(),
+        let_depth: 0,
+        depth: 0,
+        next_expr: 0,
+        next_pat: 0,
+        pending_extern: None,
+        pending_variadic: None,
+        sym_extern,
+        sym_variadic,
+    };
+    let mut items = arena.vec();
+    loop {
+        if p.tok() == Tok::Eof {
+            break;
+        }
+        match p.item() {
+            Ok(item) => {
+                items.push(item)?;
+                if !p.tok().starts_item() {
+                    let d = p.expected("declaration");
+                    p.diags.push(d);
+                    p.recover();
+                }
+            }
+            Err(PErr::Syntax(d)) => {
+                p.diags.push(d);
+                p.recover();
+            }
+            Err(PErr::Oom(e)) => return Err(e),
+        }
+    }
+    let program = Program {
+        items: items.into_slice(),
+        expr_count: p.next_expr,
+        pat_count: p.next_pat,
+    };
+    Ok((program, p.diags))
+}
+
+impl<'m> Parser<'m, '_> {
+    #[inline]
+    fn tok(&self) -> Tok<'m> {
+        self.toks[self.pos].tok
+    }
+
+    #[inline]
+    fn peek(&self, n: usize) -> Tok<'m> {
+        self.toks[(self.pos + n).min(self.toks.len() - 1)].tok
+    }
+
+    #[inline]
+    fn span(&self) -> Span {
+        self.toks[self.pos].span
+    }
+
+    fn prev_span(&self) -> Span {
+        self.toks[self.pos.saturating_sub(1)].span
+    }
+
+    #[inline]
+    fn bump(&mut self) -> Span {
+        let s = self.span();
+        if self.pos + 1 < self.toks.len() {
+            self.pos += 1;
+        }
+        s
+    }
+
+    fn eat(&mut self, t: Tok<'m>) -> bool {
+        if self.tok() == t {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expected(&self, what: &str) -> Diagnostic {
+        Diagnostic::error(self.span(), format!("expected {what}"))
+    }
+
+    fn expect(&mut self, t: Tok<'m>, what: &str) -> PResult<Span> {
+        if self.tok() == t {
+            Ok(self.bump())
+        } else {
+            Err(PErr::Syntax(self.expected(what)))
+        }
+    }
+
+    fn ident(&mut self) -> PResult<(Sym, Span)> {
+        match self.tok() {
+            Tok::Ident(s) => Ok((s, self.bump())),
+            _ => Err(PErr::Syntax(self.expected("identifier"))),
+        }
+    }
+
+    /// Skips to the next declaration start.
+    fn recover(&mut self) {
+        self.let_depth = 0;
+        self.depth = 0;
+        loop {
+            self.bump();
+            if self.tok().starts_item() {
+                break;
+            }
+        }
+    }
+
+    fn item(&mut self) -> PResult<Item<'m>> {
+        match self.tok() {
+            Tok::At => Ok(Item::Annotation(self.annotation()?)),
+            Tok::Func => Ok(Item::Func(self.func()?)),
+            Tok::Type => Ok(Item::Type(self.type_decl()?)),
+            Tok::Extern => Ok(Item::Func(self.extern_decl()?)),
+            _ => Err(PErr::Syntax(self.expected("declaration"))),
+        }
+    }
+
+    fn annotation(&mut self) -> PResult<&'m Annotation<'m>> {
+        let at = self.bump();
+        let (name, name_span) = match self.tok() {
+            Tok::Extern => (self.sym_extern, self.bump()),
+            _ => self.ident()?,
+        };
+        let mut args = self.arena.vec();
+        if self.tok() == Tok::LParen {
+            self.bump();
+            let saved = std::mem::replace(&mut self.let_depth, 0);
+            if self.tok() != Tok::RParen {
+                loop {
+                    args.push(self.ann_arg()?)?;
+                    if !self.eat(Tok::Comma) {
+                        break;
+                    }
+                }
+            }
+            self.let_depth = saved;
+            self.expect(Tok::RParen, "')'")?;
+        }
+        let args = args.into_slice();
+        if name == self.sym_extern {
+            let c_name = match args.first().and_then(|a| a.values.first()) {
+                Some(e) => match e.kind {
+                    ExprKind::Str(bytes) => {
+                        let text = std::str::from_utf8(bytes).unwrap_or("");
+                        Some(self.names.intern(text)?)
+                    }
+                    _ => {
+                        return Err(PErr::Syntax(Diagnostic::error(
+                            e.span,
+                            "expected string literal",
+                        )));
+                    }
+                },
+                None => None,
+            };
+            self.pending_extern = Some((name, c_name));
+        } else if name == self.sym_variadic {
+            self.pending_variadic = Some(at);
+        }
+        Ok(self.arena.alloc(Annotation {
+            name,
+            span: at,
+            name_span,
+            args,
+        })?)
+    }
+
+    fn ann_arg(&mut self) -> PResult<AnnArg<'m>> {
+        let start = self.span();
+        let name = match (self.tok(), self.peek(1)) {
+            (Tok::Ident(s), Tok::Eq) => {
+                let sp = self.bump();
+                self.bump();
+                Some((s, sp))
+            }
+            _ => None,
+        };
+        if self.tok() == Tok::LParen && self.peek(1) != Tok::RParen {
+            let save = self.pos;
+            let save_expr = self.next_expr;
+            self.bump();
+            let first = self.expr()?;
+            if self.tok() == Tok::Comma {
+                let mut values = self.arena.vec();
+                values.push(first)?;
+                while self.eat(Tok::Comma) {
+                    values.push(self.expr()?)?;
+                }
+                self.expect(Tok::RParen, "')'")?;
+                return Ok(AnnArg {
+                    name,
+                    values: values.into_slice(),
+                    tuple: true,
+                    span: start.to(self.prev_span()),
+                });
+            }
+            // A parenthesised expression: parse it again as a whole.
+            self.pos = save;
+            self.next_expr = save_expr;
+        }
+        let e = self.expr()?;
+        Ok(AnnArg {
+            name,
+            values: self.arena.alloc_slice_copy(&[e])?,
+            tuple: false,
+            span: start.to(e.span),
+        })
+    }
+
+    fn param_name(&mut self) -> PResult<(Option<Sym>, Span)> {
+        match self.tok() {
+            Tok::Ident(s) => Ok((Some(s), self.bump())),
+            t if t.keyword_text().is_some() => Ok((None, self.bump())),
+            _ => Err(PErr::Syntax(self.expected("identifier"))),
+        }
+    }
+
+    fn func(&mut self) -> PResult<&'m FuncDecl<'m>> {
+        let kw = self.bump();
+        let ext = self.pending_extern.take();
+        let variadic = self.pending_variadic.take();
+        let (name, name_span) = self.ident()?;
+        self.expect(Tok::LParen, "'('")?;
+        let mut params = self.arena.vec();
+        if self.tok() != Tok::RParen {
+            loop {
+                let (pname, span) = self.param_name()?;
+                self.expect(Tok::Colon, "':'")?;
+                let ty = self.ty()?;
+                params.push(Param {
+                    name: pname,
+                    span,
+                    ty,
+                })?;
+                if !self.eat(Tok::Comma) {
+                    break;
+                }
+            }
+        }
+        self.expect(Tok::RParen, "')'")?;
+        self.expect(Tok::Arrow, "'->'")?;
+        let ret = self.ty()?;
+        let mut contracts = self.arena.vec();
+        loop {
+            let kind = match self.tok() {
+                Tok::Requires => ContractKind::Requires,
+                Tok::Ensures => ContractKind::Ensures,
+                _ => break,
+            };
+            self.bump();
+            let expr = self.expr()?;
+            contracts.push(Contract { kind, expr })?;
+        }
+        let ext = match ext {
+            Some((_, c)) => Some(Extern {
+                c_name: c.unwrap_or(name),
+            }),
+            None => None,
+        };
+        let (colon, body) = if self.tok() == Tok::Colon {
+            let c = self.bump();
+            (Some(c), Some(self.expr()?))
+        } else if ext.is_some() {
+            (None, None)
+        } else {
+            return Err(PErr::Syntax(self.expected("':'")));
+        };
+        Ok(self.arena.alloc(FuncDecl {
+            name,
+            name_span,
+            span: kw,
+            params: params.into_slice(),
+            ret,
+            contracts: contracts.into_slice(),
+            colon,
+            body,
+            ext,
+            variadic,
+        })?)
+    }
+
+    fn extern_decl(&mut self) -> PResult<&'m FuncDecl<'m>> {
+        let kw = self.bump();
+        let (name, name_span) = self.ident()?;
+        self.expect(Tok::Colon, "':'")?;
+        self.expect(Tok::LParen, "'('")?;
+        let mut params = self.arena.vec();
+        let mut variadic = None;
+        if self.tok() != Tok::RParen {
+            loop {
+                if self.tok() == Tok::Ellipsis {
+                    variadic = Some(self.bump());
+                    break;
+                }
+                let ty = self.ty()?;
+                params.push(Param {
+                    name: None,
+                    span: ty.span,
+                    ty,
+                })?;
+                if !self.eat(Tok::Comma) {
+                    break;
+                }
+            }
+        }
+        self.expect(Tok::RParen, "')'")?;
+        self.expect(Tok::Arrow, "'->'")?;
+        let ret = self.ty()?;
+        self.eat(Tok::Semi);
+        Ok(self.arena.alloc(FuncDecl {
+            name,
+            name_span,
+            span: kw,
+            params: params.into_slice(),
+            ret,
+            contracts: &[],
+            colon: None,
+            body: None,
+            ext: Some(Extern { c_name: name }),
+            variadic,
+        })?)
+    }
+
+    fn ty(&mut self) -> PResult<&'m TypeExpr<'m>> {
+        let t = self.ty_value()?;
+        Ok(self.arena.alloc(t)?)
+    }
+
+    fn ty_value(&mut self) -> PResult<TypeExpr<'m>> {
+        let (name, span) = match self.tok() {
+            Tok::Ident(s) => (s, self.bump()),
+            _ => return Err(PErr::Syntax(self.expected("type"))),
+        };
+        let mut args: &'m [TypeExpr<'m>] = &[];
+        if self.tok() == Tok::Lt {
+            self.bump();
+            self.enter()?;
+            let mut v = self.arena.vec();
+            loop {
+                v.push(self.ty_value()?)?;
+                if !self.eat(Tok::Comma) {
+                    break;
+                }
+            }
+            self.leave();
+            self.expect(Tok::Gt, "'>'")?;
+            args = v.into_slice();
+        }
+        Ok(TypeExpr { name, span, args })
+    }
+
+    fn type_decl(&mut self) -> PResult<&'m TypeDecl<'m>> {
+        self.bump();
+        let (name, name_span) = self.ident()?;
+        self.expect(Tok::Eq, "'='")?;
+        let def = if self.tok() == Tok::LBrace {
+            self.bump();
+            let mut fields = self.arena.vec();
+            loop {
+                let (fname, span) = self.ident()?;
+                self.expect(Tok::Colon, "':'")?;
+                let ty = self.ty()?;
+                fields.push(FieldDecl {
+                    name: fname,
+                    span,
+                    ty,
+                })?;
+                if !self.eat(Tok::Comma) || self.tok() == Tok::RBrace {
+                    break;
+                }
+            }
+            self.expect(Tok::RBrace, "'}'")?;
+            TypeDef::Record(fields.into_slice())
+        } else {
+            self.eat(Tok::Bar);
+            let mut ctors = self.arena.vec();
+            loop {
+                let (cname, span) = self.ident()?;
+                let mut payload: &'m [TypeExpr<'m>] = &[];
+                if self.tok() == Tok::LParen {
+                    self.bump();
+                    let mut v = self.arena.vec();
+                    loop {
+                        v.push(self.ty_value()?)?;
+                        if !self.eat(Tok::Comma) {
+                            break;
+                        }
+                    }
+                    self.expect(Tok::RParen, "')'")?;
+                    payload = v.into_slice();
+                }
+                ctors.push(CtorDecl {
+                    name: cname,
+                    span,
+                    payload,
+                })?;
+                if !self.eat(Tok::Bar) {
+                    break;
+                }
+            }
+            TypeDef::Variant(ctors.into_slice())
+        };
+        Ok(self.arena.alloc(TypeDecl {
+            name,
+            name_span,
+            def,
+        })?)
+    }
+
+    // ----- expressions -----
+
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(PErr::Syntax(Diagnostic::error(
+                self.span(),
+                "expression nested too deeply",
+            )));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn mk(&mut self, span: Span, kind: ExprKind<'m>) -> PResult<&'m Expr<'m>> {
+        let id = ExprId(self.next_expr);
+        self.next_expr += 1;
+        Ok(self.arena.alloc(Expr { id, span, kind })?)
+    }
+
+    fn expr(&mut self) -> PResult<&'m Expr<'m>> {
+        self.enter()?;
+        let first = self.implies()?;
+        let r = match self.tok() {
+            Tok::Semi => {
+                self.bump();
+                let rest = self.expr()?;
+                self.mk(first.span.to(rest.span), ExprKind::Seq(first, rest))
+            }
+            Tok::In if self.let_depth == 0 => {
+                self.bump();
+                let rest = self.expr()?;
+                self.mk(first.span.to(rest.span), ExprKind::Seq(first, rest))
+            }
+            _ => Ok(first),
+        };
+        self.leave();
+        r
+    }
+
+    fn binary(
+        &mut self,
+        op: BinOp,
+        op_span: Span,
+        l: &'m Expr<'m>,
+        r: &'m Expr<'m>,
+    ) -> PResult<&'m Expr<'m>> {
+        self.mk(l.span.to(r.span), ExprKind::Binary(op, op_span, l, r))
+    }
+
+    fn implies(&mut self) -> PResult<&'m Expr<'m>> {
+        let l = self.or()?;
+        if self.tok() == Tok::FatArrow {
+            let sp = self.bump();
+            self.enter()?;
+            let r = self.implies()?;
+            self.leave();
+            return self.binary(BinOp::Implies, sp, l, r);
+        }
+        Ok(l)
+    }
+
+    fn or(&mut self) -> PResult<&'m Expr<'m>> {
+        let mut l = self.and()?;
+        while matches!(self.tok(), Tok::OrOr | Tok::Or) {
+            let sp = self.bump();
+            let r = self.and()?;
+            l = self.binary(BinOp::Or, sp, l, r)?;
+        }
+        Ok(l)
+    }
+
+    fn and(&mut self) -> PResult<&'m Expr<'m>> {
+        let mut l = self.cmp()?;
+        while matches!(self.tok(), Tok::AndAnd | Tok::And) {
+            let sp = self.bump();
+            let r = self.cmp()?;
+            l = self.binary(BinOp::And, sp, l, r)?;
+        }
+        Ok(l)
+    }
+
+    fn cmp_op(&self) -> Option<BinOp> {
+        Some(match self.tok() {
+            Tok::EqEq => BinOp::Eq,
+            Tok::NotEq => BinOp::Ne,
+            Tok::Lt => BinOp::Lt,
+            Tok::Le => BinOp::Le,
+            Tok::Gt => BinOp::Gt,
+            Tok::Ge => BinOp::Ge,
+            _ => return None,
+        })
+    }
+
+    fn cmp(&mut self) -> PResult<&'m Expr<'m>> {
+        let l = self.add()?;
+        if let Some(op) = self.cmp_op() {
+            let sp = self.bump();
+            let r = self.add()?;
+            if self.cmp_op().is_some() {
+                return Err(PErr::Syntax(Diagnostic::error(
+                    self.span(),
+                    "comparison operators cannot be chained",
+                )));
+            }
+            return self.binary(op, sp, l, r);
+        }
+        Ok(l)
+    }
+
+    fn add(&mut self) -> PResult<&'m Expr<'m>> {
+        let mut l = self.mul()?;
+        loop {
+            let op = match self.tok() {
+                Tok::Plus => BinOp::Add,
+                Tok::Minus => BinOp::Sub,
+                _ => return Ok(l),
+            };
+            let sp = self.bump();
+            let r = self.mul()?;
+            l = self.binary(op, sp, l, r)?;
+        }
+    }
+
+    fn mul(&mut self) -> PResult<&'m Expr<'m>> {
+        let mut l = self.unary()?;
+        loop {
+            let op = match self.tok() {
+                Tok::Star => BinOp::Mul,
+                Tok::Slash => BinOp::Div,
+                Tok::Percent => BinOp::Rem,
+                _ => return Ok(l),
+            };
+            let sp = self.bump();
+            let r = self.unary()?;
+            l = self.binary(op, sp, l, r)?;
+        }
+    }
+
+    fn unary(&mut self) -> PResult<&'m Expr<'m>> {
+        self.enter()?;
+        let r = match self.tok() {
+            Tok::Minus | Tok::Bang | Tok::Not => {
+                let op = if self.tok() == Tok::Minus {
+                    UnOp::Neg
+                } else {
+                    UnOp::Not
+                };
+                let sp = self.bump();
+                let e = self.unary()?;
+                self.mk(sp.to(e.span), ExprKind::Unary(op, e))
+            }
+            Tok::Let => self.let_expr(),
+            Tok::If => self.if_expr(),
+            Tok::Match => self.match_expr(),
+            _ => self.app(),
+        };
+        self.leave();
+        r
+    }
+
+    fn let_expr(&mut self) -> PResult<&'m Expr<'m>> {
+        let kw = self.bump();
+        let (name, name_span) = match self.tok() {
+            Tok::Underscore => (None, self.bump()),
+            Tok::Ident(s) => (Some(s), self.bump()),
+            _ => return Err(PErr::Syntax(self.expected("identifier"))),
+        };
+        let ty = if self.eat(Tok::Colon) {
+            Some(self.ty()?)
+        } else {
+            None
+        };
+        self.expect(Tok::Eq, "'='")?;
+        self.let_depth += 1;
+        let value = self.expr();
+        self.let_depth -= 1;
+        let value = value?;
+        self.expect(Tok::In, "'in'")?;
+        let body = self.expr()?;
+        let l = self.arena.alloc(Let {
+            name,
+            name_span,
+            ty,
+            value,
+            body,
+        })?;
+        self.mk(kw.to(body.span), ExprKind::Let(l))
+    }
+
+    fn if_expr(&mut self) -> PResult<&'m Expr<'m>> {
+        let kw = self.bump();
+        let c = self.expr()?;
+        self.expect(Tok::Then, "'then'")?;
+        let t = self.expr()?;
+        self.expect(Tok::Else, "'else'")?;
+        let e = self.expr()?;
+        self.mk(kw.to(e.span), ExprKind::If(c, t, e))
+    }
+
+    fn match_expr(&mut self) -> PResult<&'m Expr<'m>> {
+        let kw = self.bump();
+        let scrutinee = self.expr()?;
+        self.expect(Tok::With, "'with'")?;
+        self.eat(Tok::Bar);
+        let mut arms = self.arena.vec();
+        let mut end = scrutinee.span;
+        loop {
+            let pat = self.pattern()?;
+            self.expect(Tok::Arrow, "'->'")?;
+            let body = self.expr()?;
+            end = body.span;
+            arms.push(Arm { pat, body })?;
+            if !self.eat(Tok::Bar) {
+                break;
+            }
+        }
+        self.mk(kw.to(end), ExprKind::Match(scrutinee, arms.into_slice()))
+    }
+
+    /// `app = name args | postfix` (§3.4).
+    fn app(&mut self) -> PResult<&'m Expr<'m>> {
+        let Tok::Ident(callee) = self.tok() else {
+            return self.postfix();
+        };
+        if !self.peek(1).starts_atom() {
+            return self.postfix();
+        }
+        let callee_span = self.bump();
+        let mut args = self.arena.vec();
+        let mut juxtapose = true;
+        if self.tok() == Tok::LParen {
+            if self.peek(1) == Tok::RParen {
+                self.bump();
+                self.bump();
+                juxtapose = false;
+            } else {
+                let open = self.bump();
+                let saved = std::mem::replace(&mut self.let_depth, 0);
+                let first = self.expr()?;
+                if self.tok() == Tok::Comma {
+                    args.push(first)?;
+                    while self.eat(Tok::Comma) {
+                        args.push(self.expr()?)?;
+                    }
+                    self.let_depth = saved;
+                    self.expect(Tok::RParen, "')'")?;
+                    juxtapose = false;
+                } else {
+                    self.let_depth = saved;
+                    let close = self.expect(Tok::RParen, "')'")?;
+                    let mut arg = self.reparen(first, open.to(close))?;
+                    arg = self.fields(arg)?;
+                    args.push(arg)?;
+                }
+            }
+        }
+        if juxtapose {
+            while self.tok().starts_atom() {
+                let a = self.postfix()?;
+                args.push(a)?;
+            }
+        }
+        let end = self.prev_span();
+        let call = self.arena.alloc(Call {
+            callee,
+            callee_span,
+            args: args.into_slice(),
+        })?;
+        self.mk(callee_span.to(end), ExprKind::Call(call))
+    }
+
+    /// A parenthesised expression: the same node (same id), its span
+    /// widened to the parentheses so diagnostics point at the `(`.
+    fn reparen(&mut self, inner: &'m Expr<'m>, span: Span) -> PResult<&'m Expr<'m>> {
+        Ok(self.arena.alloc(Expr {
+            id: inner.id,
+            span,
+            kind: inner.kind,
+        })?)
+    }
+
+    fn fields(&mut self, mut e: &'m Expr<'m>) -> PResult<&'m Expr<'m>> {
+        while self.tok() == Tok::Dot {
+            self.bump();
+            let (f, fspan) = self.ident()?;
+            e = self.mk(e.span.to(fspan), ExprKind::Field(e, f, fspan))?;
+        }
+        Ok(e)
+    }
+
+    fn postfix(&mut self) -> PResult<&'m Expr<'m>> {
+        let a = self.atom()?;
+        self.fields(a)
+    }
+
+    fn atom(&mut self) -> PResult<&'m Expr<'m>> {
+        let sp = self.span();
+        let kind = match self.tok() {
+            Tok::Int(v) => ExprKind::Int(v),
+            Tok::Float(v) => ExprKind::Float(v),
+            Tok::Str(s) => ExprKind::Str(s),
+            Tok::True => ExprKind::Bool(true),
+            Tok::False => ExprKind::Bool(false),
+            Tok::Ident(s) => ExprKind::Name(s),
+            Tok::LParen => {
+                self.bump();
+                if self.tok() == Tok::RParen {
+                    let close = self.bump();
+                    return self.mk(sp.to(close), ExprKind::Unit);
+                }
+                let saved = std::mem::replace(&mut self.let_depth, 0);
+                let e = self.expr();
+                self.let_depth = saved;
+                let e = e?;
+                let close = self.expect(Tok::RParen, "')'")?;
+                return self.reparen(e, sp.to(close));
+            }
+            Tok::LBracket => return self.list(),
+            Tok::LBrace => return self.brace(),
+            _ => return Err(PErr::Syntax(self.expected("expression"))),
+        };
+        self.bump();
+        self.mk(sp, kind)
+    }
+
+    fn list(&mut self) -> PResult<&'m Expr<'m>> {
+        let open = self.bump();
+        let saved = std::mem::replace(&mut self.let_depth, 0);
+        let mut items = self.arena.vec();
+        while self.tok() != Tok::RBracket {
+            items.push(self.expr()?)?;
+            if !self.eat(Tok::Comma) {
+                break;
+            }
+        }
+        self.let_depth = saved;
+        let close = self.expect(Tok::RBracket, "']'")?;
+        self.mk(open.to(close), ExprKind::List(items.into_slice()))
+    }
+
+    fn brace(&mut self) -> PResult<&'m Expr<'m>> {
+        let open = self.bump();
+        let saved = std::mem::replace(&mut self.let_depth, 0);
+        let is_record =
+            matches!(self.tok(), Tok::Ident(_)) && matches!(self.peek(1), Tok::Colon | Tok::Eq);
+        let r = if is_record {
+            let fields = self.field_inits()?;
+            let close = self.expect(Tok::RBrace, "'}'")?;
+            self.mk(open.to(close), ExprKind::Record(fields))
+        } else {
+            let base = self.app()?;
+            self.expect(Tok::With, "'with'")?;
+            let fields = self.field_inits()?;
+            let close = self.expect(Tok::RBrace, "'}'")?;
+            self.mk(open.to(close), ExprKind::Update(base, fields))
+        };
+        self.let_depth = saved;
+        r
+    }
+
+    fn field_inits(&mut self) -> PResult<&'m [FieldInit<'m>]> {
+        let mut fields = self.arena.vec();
+        loop {
+            let (name, span) = self.ident()?;
+            if !(self.eat(Tok::Colon) || self.eat(Tok::Eq)) {
+                return Err(PErr::Syntax(self.expected("':'")));
+            }
+            let value = self.expr()?;
+            fields.push(FieldInit { name, span, value })?;
+            if !self.eat(Tok::Comma) || self.tok() == Tok::RBrace {
+                break;
+            }
+        }
+        Ok(fields.into_slice())
+    }
+
+    // ----- patterns -----
+
+    fn mk_pat(&mut self, span: Span, kind: PatKind<'m>) -> PResult<&'m Pat<'m>> {
+        let id = PatId(self.next_pat);
+        self.next_pat += 1;
+        Ok(self.arena.alloc(Pat { id, span, kind })?)
+    }
+
+    fn pattern(&mut self) -> PResult<&'m Pat<'m>> {
+        self.enter()?;
+        let head = self.pat_atom()?;
+        let r = if self.tok() == Tok::ColonColon {
+            self.bump();
+            let tail = self.pattern()?;
+            self.mk_pat(head.span.to(tail.span), PatKind::Cons(head, tail))
+        } else {
+            Ok(head)
+        };
+        self.leave();
+        r
+    }
+
+    fn pat_list(&mut self, close: Tok<'m>) -> PResult<&'m [&'m Pat<'m>]> {
+        let mut v = self.arena.vec();
+        if self.tok() != close {
+            loop {
+                v.push(self.pattern()?)?;
+                if !self.eat(Tok::Comma) {
+                    break;
+                }
+            }
+        }
+        Ok(v.into_slice())
+    }
+
+    fn pat_atom(&mut self) -> PResult<&'m Pat<'m>> {
+        let sp = self.span();
+        let kind = match self.tok() {
+            Tok::Underscore => PatKind::Wild,
+            Tok::Ident(s) => {
+                self.bump();
+                if self.tok() == Tok::LParen {
+                    self.bump();
+                    let args = self.pat_list(Tok::RParen)?;
+                    let close = self.expect(Tok::RParen, "')'")?;
+                    return self.mk_pat(sp.to(close), PatKind::Ctor(s, sp, args));
+                }
+                return self.mk_pat(sp, PatKind::Ident(s));
+            }
+            Tok::Minus => {
+                self.bump();
+                match self.tok() {
+                    Tok::Int(v) => {
+                        let end = self.bump();
+                        return self.mk_pat(sp.to(end), PatKind::Int(v.wrapping_neg()));
+                    }
+                    _ => return Err(PErr::Syntax(self.expected("pattern"))),
+                }
+            }
+            Tok::Int(v) => PatKind::Int(v),
+            Tok::Str(s) => PatKind::Str(s),
+            Tok::True => PatKind::Bool(true),
+            Tok::False => PatKind::Bool(false),
+            Tok::LParen => {
+                self.bump();
+                if self.tok() == Tok::RParen {
+                    let close = self.bump();
+                    return self.mk_pat(sp.to(close), PatKind::Unit);
+                }
+                let p = self.pattern()?;
+                self.expect(Tok::RParen, "')'")?;
+                return Ok(p);
+            }
+            Tok::LBracket => {
+                self.bump();
+                let items = self.pat_list(Tok::RBracket)?;
+                let close = self.expect(Tok::RBracket, "']'")?;
+                return self.mk_pat(sp.to(close), PatKind::List(items));
+            }
+            Tok::LBrace => {
+                self.bump();
+                let mut fields = self.arena.vec();
+                loop {
+                    let (name, span) = self.ident()?;
+                    if !(self.eat(Tok::Colon) || self.eat(Tok::Eq)) {
+                        return Err(PErr::Syntax(self.expected("':'")));
+                    }
+                    let pat = self.pattern()?;
+                    fields.push(FieldPat { name, span, pat })?;
+                    if !self.eat(Tok::Comma) || self.tok() == Tok::RBrace {
+                        break;
+                    }
+                }
+                let close = self.expect(Tok::RBrace, "'}'")?;
+                return self.mk_pat(sp.to(close), PatKind::Record(fields.into_slice()));
+            }
+            _ => return Err(PErr::Syntax(self.expected("pattern"))),
+        };
+        self.bump();
+        self.mk_pat(sp, kind)
+    }
+}
