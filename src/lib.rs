@@ -5,5 +5,6 @@
 //! [`memory`] owning every phase's arena and [`driver`] running the phases.
 
 pub mod diag;
+pub mod driver;
 pub mod memory;
 pub mod syntax;
