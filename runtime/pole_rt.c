@@ -1137,6 +1137,10 @@ int pole_rt_start(int64_t (*entry)(void)) {
       munmap(base, total);
       continue;
     }
+#ifdef MADV_HUGEPAGE
+    /* Fewer page faults for deep recursion (ignored if unsupported). */
+    madvise(base + RT_GUARD_SIZE, sizes[i], MADV_HUGEPAGE);
+#endif
     pthread_attr_t attr;
     if (pthread_attr_init(&attr) != 0) {
       munmap(base, total);

@@ -8,3 +8,4 @@ pub mod diag;
 pub mod driver;
 pub mod memory;
 pub mod syntax;
+pub mod types;

@@ -1,1 +1,10 @@
-fn main() {}
+//! The `pole` command line.
+
+use pole::memory::CountingAlloc;
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+fn main() {
+    std::process::exit(pole::driver::cli::main());
+}

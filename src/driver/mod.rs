@@ -1,8 +1,11 @@
 //! The driver: runs the phases over a file, owns the memory, reports.
 
+pub mod cli;
+
 use crate::diag::Diagnostic;
 use crate::memory::{Memory, OutOfMemory, Phase};
 use crate::syntax::{Interner, Span, lexer, parser};
+use crate::types;
 
 /// What checking one source text produced.
 #[derive(Debug, Default)]
@@ -51,9 +54,25 @@ pub fn check_source(src: &[u8], mem: &mut Memory) -> CheckOutput {
             return out;
         }
     };
-    match parser::parse(toks, arena, &mut names) {
-        Ok((_program, diags)) => out.diagnostics = diags,
-        Err(e) => out.oom = Some(e),
+    let (program, diags) = match parser::parse(toks, arena, &mut names) {
+        Ok(r) => r,
+        Err(e) => {
+            out.oom = Some(e);
+            return out;
+        }
+    };
+    out.diagnostics = diags;
+    if out.diagnostics.is_empty() {
+        match types::check_program(&program, text, mem.arena(Phase::Check), &mut names) {
+            Ok((_checked, diags)) => out.diagnostics = diags,
+            Err(e) => out.oom = Some(e),
+        }
     }
+    sort_diagnostics(&mut out.diagnostics);
     out
+}
+
+/// Orders diagnostics by location (stable for equal locations).
+pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
+    diags.sort_by_key(|d| d.span.start);
 }

@@ -177,7 +177,11 @@ impl Memory {
         let bump = &self.arenas[phase as usize];
         let room = self.limit.get().saturating_sub(self.held_by_others(phase));
         bump.set_allocation_limit(Some(room));
-        Arena { mem: self, bump, phase }
+        Arena {
+            mem: self,
+            bump,
+            phase,
+        }
     }
 
     /// Charges `bytes` of heap work done outside the arenas (Cranelift) to the
@@ -382,7 +386,9 @@ impl<'m, T> Vec<'m, T> {
 
     #[cold]
     fn grow(&mut self, additional: usize) -> MemResult<()> {
-        let want = (self.inner.capacity() * 2).max(self.inner.len() + additional).max(4);
+        let want = (self.inner.capacity() * 2)
+            .max(self.inner.len() + additional)
+            .max(4);
         let extra = want - self.inner.len();
         let bytes = extra.saturating_mul(std::mem::size_of::<T>());
         self.arena.charge(bytes)?;
@@ -494,7 +500,10 @@ mod tests {
     #[test]
     fn fault_injection_fails_the_nth_allocation() {
         let mut mem = Memory::new(1 << 20);
-        mem.set_fault(Some(FaultPlan { phase: Phase::Check, fail_at: 3 }));
+        mem.set_fault(Some(FaultPlan {
+            phase: Phase::Check,
+            fail_at: 3,
+        }));
         let a = mem.arena(Phase::Check);
         assert!(a.alloc(1u32).is_ok());
         assert!(a.alloc(2u32).is_ok());

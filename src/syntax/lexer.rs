@@ -62,7 +62,8 @@ pub fn lex<'m>(
                         .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
                 {
                     let mut j = i + 1;
-                    while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+                    while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_')
+                    {
                         j += 1;
                     }
                     scratch.clear();
@@ -85,8 +86,8 @@ pub fn lex<'m>(
                 while i < bytes.len() && bytes[i].is_ascii_digit() {
                     i += 1;
                 }
-                let is_float = bytes.get(i) == Some(&b'.')
-                    && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+                let is_float =
+                    bytes.get(i) == Some(&b'.') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
                 if is_float {
                     i += 1;
                     while i < bytes.len() && bytes[i].is_ascii_digit() {
@@ -123,10 +124,18 @@ pub fn lex<'m>(
                 loop {
                     match bytes.get(i) {
                         None | Some(b'\n') => {
-                            return Err(error(start, start + 1, "unterminated string literal".into()));
+                            return Err(error(
+                                start,
+                                start + 1,
+                                "unterminated string literal".into(),
+                            ));
                         }
                         Some(b'\r') if bytes.get(i + 1) == Some(&b'\n') => {
-                            return Err(error(start, start + 1, "unterminated string literal".into()));
+                            return Err(error(
+                                start,
+                                start + 1,
+                                "unterminated string literal".into(),
+                            ));
                         }
                         Some(b'"') => {
                             i += 1;
@@ -168,7 +177,10 @@ pub fn lex<'m>(
             }
             _ => {
                 let two = |a: u8, b: u8| c == a && bytes.get(i + 1) == Some(&b);
-                let (t, n) = if c == b'.' && bytes.get(i + 1) == Some(&b'.') && bytes.get(i + 2) == Some(&b'.') {
+                let (t, n) = if c == b'.'
+                    && bytes.get(i + 1) == Some(&b'.')
+                    && bytes.get(i + 2) == Some(&b'.')
+                {
                     (Tok::Ellipsis, 3)
                 } else if two(b'-', b'>') {
                     (Tok::Arrow, 2)
@@ -213,7 +225,11 @@ pub fn lex<'m>(
                         b'!' => Tok::Bang,
                         _ => {
                             let ch = src[i..].chars().next().unwrap_or('?');
-                            return Err(error(i, i + ch.len_utf8(), format!("invalid character '{ch}'")));
+                            return Err(error(
+                                i,
+                                i + ch.len_utf8(),
+                                format!("invalid character '{ch}'"),
+                            ));
                         }
                     };
                     (t, 1)

@@ -678,7 +678,7 @@ impl<'m> Parser<'m, '_> {
         self.expect(Tok::With, "'with'")?;
         self.eat(Tok::Bar);
         let mut arms = self.arena.vec();
-        let mut end = scrutinee.span;
+        let mut end;
         loop {
             let pat = self.pattern()?;
             self.expect(Tok::Arrow, "'->'")?;

@@ -118,7 +118,10 @@ impl Tok<'_> {
 
     /// Tokens that start a top-level item.
     pub fn starts_item(&self) -> bool {
-        matches!(self, Tok::Func | Tok::Type | Tok::Extern | Tok::At | Tok::Eof)
+        matches!(
+            self,
+            Tok::Func | Tok::Type | Tok::Extern | Tok::At | Tok::Eof
+        )
     }
 
     /// Tokens that can start an atom (and so an argument of a juxtaposed call).

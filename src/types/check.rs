@@ -1,0 +1,1657 @@
+//! The type checker: name resolution and the type rules of §4, §7 and §8.
+
+use super::builtins::{Builtin, Tpl};
+use super::ty::{BOOL, ERROR, FLOAT, INT, INT32, STR, TyId, TyKind, TypeTable, UNIT};
+use crate::diag::Diagnostic;
+use crate::memory::{Arena, Map, MemResult, Vec};
+use crate::syntax::ast::*;
+use crate::syntax::{Interner, Span, Sym};
+
+/// A constructor: of a user variant (by index), or of Option / Result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CtorOwner {
+    User(u32),
+    Option,
+    Result,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CtorRef {
+    pub owner: CtorOwner,
+    /// Index in declaration order (the runtime tag).
+    pub index: u32,
+}
+
+/// What a name, call, let or field access resolved to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Res {
+    None,
+    /// A variable (parameter, let or pattern binding).
+    Local(u32),
+    Ctor(CtorRef),
+    Func(u32),
+    Builtin(Builtin),
+    /// A record field, by index in declaration order.
+    Field(u32),
+}
+
+/// What a pattern resolved to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatRes {
+    None,
+    Bind(u32),
+    Ctor(CtorRef),
+}
+
+pub struct RecordInfo<'m> {
+    pub name: Sym,
+    pub fields: &'m [(Sym, TyId)],
+}
+
+pub struct CtorInfo<'m> {
+    pub name: Sym,
+    pub payload: &'m [TyId],
+}
+
+pub struct VariantInfo<'m> {
+    pub name: Sym,
+    pub ctors: &'m [CtorInfo<'m>],
+}
+
+pub struct FuncInfo<'m> {
+    pub decl: &'m FuncDecl<'m>,
+    /// Parameter types as declared (`Int32` kept for the C ABI).
+    pub params: &'m [TyId],
+    pub ret: TyId,
+    /// The local of each parameter.
+    pub param_locals: &'m [u32],
+    /// The local `result` of `ensures` clauses.
+    pub result_local: Option<u32>,
+}
+
+pub enum TestKind<'m> {
+    /// `@test_case`: call `func` with `inputs`, compare with `expected`.
+    Case {
+        func: u32,
+        inputs: &'m [&'m Expr<'m>],
+        expected: &'m Expr<'m>,
+    },
+    /// `@test(E)`.
+    Assert(&'m Expr<'m>),
+}
+
+pub struct TestInfo<'m> {
+    /// `f#K` or `test@L`.
+    pub name: &'m str,
+    pub kind: TestKind<'m>,
+    /// Type of the compared values.
+    pub ty: TyId,
+}
+
+/// Everything later phases need to know about a checked program.
+pub struct Checked<'m> {
+    pub types: TypeTable<'m>,
+    pub records: &'m [RecordInfo<'m>],
+    pub variants: &'m [VariantInfo<'m>],
+    pub funcs: &'m [FuncInfo<'m>],
+    pub expr_ty: &'m [TyId],
+    pub expr_res: &'m [Res],
+    pub pat_ty: &'m [TyId],
+    pub pat_res: &'m [PatRes],
+    pub local_ty: &'m [TyId],
+    pub tests: &'m [TestInfo<'m>],
+    /// Libraries named by `@link`.
+    pub links: &'m [&'m str],
+    pub main: Option<u32>,
+}
+
+impl Checked<'_> {
+    /// The name of a record or variant type, for display.
+    pub fn decl_name(&self, k: TyKind) -> Sym {
+        match k {
+            TyKind::Record(i) => self.records[i as usize].name,
+            TyKind::Variant(i) => self.variants[i as usize].name,
+            _ => Sym(0),
+        }
+    }
+
+    pub fn show(&self, t: TyId, names: &Interner<'_>) -> String {
+        self.types.display(t, names, &|k| self.decl_name(k).0)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum TypeName {
+    Record(u32),
+    Variant(u32),
+}
+
+struct Syms {
+    main: Sym,
+    result: Sym,
+    test_case: Sym,
+    test: Sym,
+    link: Sym,
+    input: Sym,
+    expected: Sym,
+    known_annotations: [Sym; 12],
+}
+
+struct Checker<'m, 'n> {
+    arena: Arena<'m>,
+    names: &'n Interner<'m>,
+    s: Syms,
+    types: TypeTable<'m>,
+    type_names: Map<'m, Sym, TypeName>,
+    records: Vec<'m, RecordInfo<'m>>,
+    variants: Vec<'m, VariantInfo<'m>>,
+    ctors: Map<'m, Sym, CtorRef>,
+    ctor_spans: Map<'m, Sym, Span>,
+    funcs: Vec<'m, FuncInfo<'m>>,
+    func_names: Map<'m, Sym, u32>,
+    expr_ty: &'m mut [TyId],
+    expr_res: &'m mut [Res],
+    pat_ty: &'m mut [TyId],
+    pat_res: &'m mut [PatRes],
+    local_ty: Vec<'m, TyId>,
+    scope: Vec<'m, (Sym, u32)>,
+    /// Names bound by the pattern being checked (duplicate detection).
+    pat_names: Vec<'m, Sym>,
+    diags: std::vec::Vec<Diagnostic>,
+}
+
+/// Type-checks a parsed program. Diagnostics are returned unsorted.
+pub fn check_program<'m>(
+    prog: &Program<'m>,
+    src: &str,
+    arena: Arena<'m>,
+    names: &mut Interner<'m>,
+) -> MemResult<(Checked<'m>, std::vec::Vec<Diagnostic>)> {
+    let mut known = [Sym(0); 12];
+    for (i, n) in [
+        "extern",
+        "variadic",
+        "link",
+        "test_case",
+        "test",
+        "source",
+        "generated_from",
+        "reasoning",
+        "header",
+        "inline",
+        "pure",
+        "tailrec",
+    ]
+    .iter()
+    .enumerate()
+    {
+        known[i] = names.intern(n)?;
+    }
+    let s = Syms {
+        main: names.intern("main")?,
+        result: names.intern("result")?,
+        test_case: names.intern("test_case")?,
+        test: names.intern("test")?,
+        link: names.intern("link")?,
+        input: names.intern("input")?,
+        expected: names.intern("expected")?,
+        known_annotations: known,
+    };
+    for n in ["Some", "None", "Ok", "Err"] {
+        names.intern(n)?;
+    }
+    let names: &Interner<'m> = names;
+    let fill_ty = arena
+        .bump()
+        .try_alloc_slice_fill_copy(prog.expr_count as usize, ERROR);
+    let fill_res = arena
+        .bump()
+        .try_alloc_slice_fill_copy(prog.expr_count as usize, Res::None);
+    let fill_pty = arena
+        .bump()
+        .try_alloc_slice_fill_copy(prog.pat_count as usize, ERROR);
+    let fill_pres = arena
+        .bump()
+        .try_alloc_slice_fill_copy(prog.pat_count as usize, PatRes::None);
+    let bytes = prog.expr_count as usize * 12 + prog.pat_count as usize * 12;
+    arena.charge(bytes)?;
+    let (Ok(expr_ty), Ok(expr_res), Ok(pat_ty), Ok(pat_res)) =
+        (fill_ty, fill_res, fill_pty, fill_pres)
+    else {
+        return Err(arena.fail(bytes));
+    };
+    let mut c = Checker {
+        arena,
+        names,
+        s,
+        types: TypeTable::new(arena)?,
+        type_names: arena.map(),
+        records: arena.vec(),
+        variants: arena.vec(),
+        ctors: arena.map(),
+        ctor_spans: arena.map(),
+        funcs: arena.vec(),
+        func_names: arena.map(),
+        expr_ty,
+        expr_res,
+        pat_ty,
+        pat_res,
+        local_ty: arena.vec(),
+        scope: arena.vec(),
+        pat_names: arena.vec(),
+        diags: std::vec::Vec::new(),
+    };
+    c.declare_types(prog)?;
+    c.declare_funcs(prog)?;
+    for i in 0..c.funcs.len() {
+        c.check_func(i as u32)?;
+    }
+    let (tests, links) = c.check_annotations(prog, src)?;
+    let main = c.check_main()?;
+    // Solve what is left: unknown type arguments default to Int.
+    for t in c.expr_ty.iter_mut() {
+        *t = c.types.zonk(*t)?;
+    }
+    for t in c.pat_ty.iter_mut() {
+        *t = c.types.zonk(*t)?;
+    }
+    for t in c.local_ty.as_mut_slice() {
+        *t = c.types.zonk(*t)?;
+    }
+    let mut tests = tests;
+    for t in tests.as_mut_slice() {
+        t.ty = c.types.zonk(t.ty)?;
+    }
+    let checked = Checked {
+        types: c.types,
+        records: c.records.into_slice(),
+        variants: c.variants.into_slice(),
+        funcs: c.funcs.into_slice(),
+        expr_ty: c.expr_ty,
+        expr_res: c.expr_res,
+        pat_ty: c.pat_ty,
+        pat_res: c.pat_res,
+        local_ty: c.local_ty.into_slice(),
+        tests: tests.into_slice(),
+        links: links.into_slice(),
+        main,
+    };
+    Ok((checked, c.diags))
+}
+
+fn is_lower(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+}
+
+impl<'m> Checker<'m, '_> {
+    fn error(&mut self, span: Span, msg: String) {
+        self.diags.push(Diagnostic::error(span, msg));
+    }
+
+    fn name(&self, s: Sym) -> &'m str {
+        self.names.name(s)
+    }
+
+    fn show(&self, t: TyId) -> String {
+        let recs = &self.records;
+        let vars = &self.variants;
+        self.types.display(t, self.names, &|k| match k {
+            TyKind::Record(i) => recs[i as usize].name.0,
+            TyKind::Variant(i) => vars[i as usize].name.0,
+            _ => 0,
+        })
+    }
+
+    fn mismatch(&mut self, span: Span, expected: TyId, found: TyId) {
+        if self.types.has_error(expected) || self.types.has_error(found) {
+            return;
+        }
+        let msg = format!(
+            "type mismatch: expected {}, found {}",
+            self.show(expected),
+            self.show(found)
+        );
+        self.error(span, msg);
+    }
+
+    /// Checks that `found` fits `expected` (with the pointer rules of §7.5).
+    fn expect(&mut self, span: Span, found: TyId, expected: TyId) -> bool {
+        if self.types.unify(expected, found) {
+            return true;
+        }
+        if let (TyKind::Ptr(p), TyKind::Map(..)) =
+            (self.types.shape(expected), self.types.shape(found))
+            && self.types.shape(p) == TyKind::Unit
+        {
+            return true;
+        }
+        self.mismatch(span, expected, found);
+        false
+    }
+
+    // ----- declarations -----
+
+    fn declare_types(&mut self, prog: &Program<'m>) -> MemResult<()> {
+        const BUILTIN_TYPES: [&str; 13] = [
+            "Int", "Nat", "Float64", "Float", "Bool", "Unit", "String", "List", "HashMap",
+            "Option", "Result", "Ptr", "Int32",
+        ];
+        let mut decls = self.arena.vec();
+        for item in prog.items {
+            let Item::Type(td) = item else { continue };
+            let n = self.name(td.name);
+            if BUILTIN_TYPES.contains(&n) || self.type_names.contains_key(&td.name) {
+                self.error(td.name_span, format!("duplicate type '{n}'"));
+                continue;
+            }
+            let tn = match td.def {
+                TypeDef::Record(_) => {
+                    let i = self.records.len() as u32;
+                    self.records.push(RecordInfo {
+                        name: td.name,
+                        fields: &[],
+                    })?;
+                    TypeName::Record(i)
+                }
+                TypeDef::Variant(_) => {
+                    let i = self.variants.len() as u32;
+                    self.variants.push(VariantInfo {
+                        name: td.name,
+                        ctors: &[],
+                    })?;
+                    TypeName::Variant(i)
+                }
+            };
+            self.arena.map_room(&mut self.type_names)?;
+            self.type_names.insert(td.name, tn);
+            decls.push((*td, tn))?;
+        }
+        // Constructors: unique among themselves and the builtin ones.
+        for (td, tn) in decls.iter() {
+            if let (TypeDef::Variant(ctors), TypeName::Variant(vi)) = (&td.def, tn) {
+                for (ci, cd) in ctors.iter().enumerate() {
+                    let n = self.name(cd.name);
+                    if matches!(n, "Some" | "None" | "Ok" | "Err")
+                        || self.ctors.contains_key(&cd.name)
+                    {
+                        self.error(cd.span, format!("duplicate constructor '{n}'"));
+                        continue;
+                    }
+                    self.arena.map_room(&mut self.ctors)?;
+                    self.ctors.insert(
+                        cd.name,
+                        CtorRef {
+                            owner: CtorOwner::User(*vi),
+                            index: ci as u32,
+                        },
+                    );
+                    self.arena.map_room(&mut self.ctor_spans)?;
+                    self.ctor_spans.insert(cd.name, cd.span);
+                }
+            }
+        }
+        for n in ["None", "Some"].iter().enumerate() {
+            if let Some(s) = self.names.get(n.1) {
+                self.arena.map_room(&mut self.ctors)?;
+                self.ctors.insert(
+                    s,
+                    CtorRef {
+                        owner: CtorOwner::Option,
+                        index: n.0 as u32,
+                    },
+                );
+            }
+        }
+        for n in ["Ok", "Err"].iter().enumerate() {
+            if let Some(s) = self.names.get(n.1) {
+                self.arena.map_room(&mut self.ctors)?;
+                self.ctors.insert(
+                    s,
+                    CtorRef {
+                        owner: CtorOwner::Result,
+                        index: n.0 as u32,
+                    },
+                );
+            }
+        }
+        // Field and payload types.
+        for (td, tn) in decls.iter() {
+            match (&td.def, *tn) {
+                (TypeDef::Record(fields), TypeName::Record(ri)) => {
+                    let mut out = self.arena.vec_with_capacity(fields.len())?;
+                    for (i, f) in fields.iter().enumerate() {
+                        if fields[..i].iter().any(|g| g.name == f.name) {
+                            let n = self.name(f.name);
+                            self.error(f.span, format!("duplicate field '{n}'"));
+                        }
+                        let t = self.resolve_type(f.ty, false)?;
+                        out.push((f.name, t))?;
+                    }
+                    self.records[ri as usize].fields = out.into_slice();
+                }
+                (TypeDef::Variant(ctors), TypeName::Variant(vi)) => {
+                    let mut out = self.arena.vec_with_capacity(ctors.len())?;
+                    for cd in ctors.iter() {
+                        let mut payload = self.arena.vec_with_capacity(cd.payload.len())?;
+                        for te in cd.payload {
+                            payload.push(self.resolve_type(te, false)?)?;
+                        }
+                        out.push(CtorInfo {
+                            name: cd.name,
+                            payload: payload.into_slice(),
+                        })?;
+                    }
+                    self.variants[vi as usize].ctors = out.into_slice();
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn resolve_type(&mut self, te: &TypeExpr<'m>, in_extern: bool) -> MemResult<TyId> {
+        let n = self.name(te.name);
+        let arity = |c: &mut Self, want: usize| -> bool {
+            if te.args.len() != want {
+                c.error(
+                    te.span,
+                    format!(
+                        "wrong number of type arguments: '{n}' takes {want}, given {}",
+                        te.args.len()
+                    ),
+                );
+                false
+            } else {
+                true
+            }
+        };
+        let simple = match n {
+            "Int" | "Nat" => Some(INT),
+            "Float64" | "Float" => Some(FLOAT),
+            "Bool" => Some(BOOL),
+            "Unit" => Some(UNIT),
+            "String" => Some(STR),
+            "Int32" => Some(INT32),
+            _ => None,
+        };
+        if let Some(t) = simple {
+            if !arity(self, 0) {
+                return Ok(ERROR);
+            }
+            if t == INT32 && !in_extern {
+                self.error(
+                    te.span,
+                    "type 'Int32' is only allowed in extern declarations".into(),
+                );
+                return Ok(ERROR);
+            }
+            return Ok(t);
+        }
+        let generic = match n {
+            "List" | "Option" | "Ptr" => Some(1),
+            "HashMap" | "Result" => Some(2),
+            _ => None,
+        };
+        if let Some(k) = generic {
+            if !arity(self, k) {
+                return Ok(ERROR);
+            }
+            let a = self.resolve_type(&te.args[0], false)?;
+            let kind = match n {
+                "List" => TyKind::List(a),
+                "Option" => TyKind::Option(a),
+                "Ptr" => TyKind::Ptr(a),
+                _ => {
+                    let b = self.resolve_type(&te.args[1], false)?;
+                    if n == "HashMap" {
+                        if !matches!(
+                            self.types.kind(a),
+                            TyKind::Int | TyKind::Str | TyKind::Error
+                        ) {
+                            let msg = format!(
+                                "type mismatch: expected Int or String, found {}",
+                                self.show(a)
+                            );
+                            self.error(te.args[0].span, msg);
+                        }
+                        TyKind::Map(a, b)
+                    } else {
+                        TyKind::Result(a, b)
+                    }
+                }
+            };
+            return self.types.intern(kind);
+        }
+        match self.type_names.get(&te.name).copied() {
+            Some(tn) => {
+                if !arity(self, 0) {
+                    return Ok(ERROR);
+                }
+                self.types.intern(match tn {
+                    TypeName::Record(i) => TyKind::Record(i),
+                    TypeName::Variant(i) => TyKind::Variant(i),
+                })
+            }
+            None => {
+                self.error(te.span, format!("unknown type '{n}'"));
+                Ok(ERROR)
+            }
+        }
+    }
+
+    /// Checks that an extern signature type can cross to C.
+    fn check_c_type(&mut self, te: &TypeExpr<'m>, t: TyId) {
+        let ok = matches!(
+            self.types.kind(t),
+            TyKind::Int
+                | TyKind::Int32
+                | TyKind::Float
+                | TyKind::Bool
+                | TyKind::Str
+                | TyKind::Unit
+                | TyKind::Ptr(_)
+                | TyKind::Error
+        );
+        if !ok {
+            let msg = format!("type '{}' cannot be passed to C", self.show(t));
+            self.error(te.span, msg);
+        }
+    }
+
+    fn new_local(&mut self, t: TyId) -> MemResult<u32> {
+        let id = self.local_ty.len() as u32;
+        self.local_ty.push(t)?;
+        Ok(id)
+    }
+
+    fn declare_funcs(&mut self, prog: &Program<'m>) -> MemResult<()> {
+        for item in prog.items {
+            let Item::Func(fd) = item else { continue };
+            let n = self.name(fd.name);
+            if self.func_names.contains_key(&fd.name) {
+                self.error(fd.name_span, format!("duplicate function '{n}'"));
+                continue;
+            }
+            if self.ctors.contains_key(&fd.name) {
+                let ctor_span = self.ctor_spans.get(&fd.name).copied();
+                match ctor_span {
+                    Some(cs) if cs.start > fd.name_span.start => {
+                        self.error(cs, format!("duplicate constructor '{n}'"));
+                    }
+                    _ => {
+                        self.error(fd.name_span, format!("duplicate constructor '{n}'"));
+                        continue;
+                    }
+                }
+            }
+            let is_extern = fd.ext.is_some();
+            if let Some(v) = fd.variadic
+                && !is_extern
+            {
+                self.error(v, "@variadic requires @extern".into());
+            }
+            if is_extern && let Some(colon) = fd.colon {
+                self.error(colon, format!("extern function '{n}' cannot have a body"));
+            }
+            let mut params = self.arena.vec_with_capacity(fd.params.len())?;
+            let mut locals = self.arena.vec_with_capacity(fd.params.len())?;
+            for (i, p) in fd.params.iter().enumerate() {
+                if let Some(pn) = p.name
+                    && fd.params[..i].iter().any(|q| q.name == Some(pn))
+                {
+                    let n = self.name(pn);
+                    self.error(p.span, format!("duplicate parameter '{n}'"));
+                }
+                let t = self.resolve_type(p.ty, is_extern)?;
+                if is_extern {
+                    self.check_c_type(p.ty, t);
+                }
+                params.push(t)?;
+                locals.push(self.new_local(t)?)?;
+            }
+            let ret = self.resolve_type(fd.ret, is_extern)?;
+            if is_extern {
+                self.check_c_type(fd.ret, ret);
+            }
+            let result_local = if fd.contracts.iter().any(|c| c.kind == ContractKind::Ensures) {
+                Some(self.new_local(ret)?)
+            } else {
+                None
+            };
+            let idx = self.funcs.len() as u32;
+            self.funcs.push(FuncInfo {
+                decl: fd,
+                params: params.into_slice(),
+                ret,
+                param_locals: locals.into_slice(),
+                result_local,
+            })?;
+            self.arena.map_room(&mut self.func_names)?;
+            self.func_names.insert(fd.name, idx);
+        }
+        Ok(())
+    }
+
+    fn check_main(&mut self) -> MemResult<Option<u32>> {
+        let Some(&i) = self.func_names.get(&self.s.main) else {
+            return Ok(None);
+        };
+        let f = &self.funcs[i as usize];
+        let (decl, params, ret) = (f.decl, f.params, f.ret);
+        let params_ok = params.is_empty() || (params.len() == 1 && params[0] == UNIT);
+        if !params_ok {
+            self.error(
+                decl.params[0].span,
+                "'main' must take no parameters or one Unit parameter".into(),
+            );
+        }
+        if !matches!(
+            self.types.kind(ret),
+            TyKind::Int | TyKind::Unit | TyKind::Error
+        ) {
+            self.error(decl.ret.span, "'main' must return Int or Unit".into());
+        }
+        Ok(Some(i))
+    }
+
+    /// The type callers see: `Int32` reads as `Int`.
+    fn caller_view(t: TyId) -> TyId {
+        if t == INT32 { INT } else { t }
+    }
+
+    fn check_func(&mut self, fi: u32) -> MemResult<()> {
+        let f = &self.funcs[fi as usize];
+        let (decl, ret, locals, result_local) = (f.decl, f.ret, f.param_locals, f.result_local);
+        self.scope.clear();
+        for (p, &l) in decl.params.iter().zip(locals) {
+            if let Some(n) = p.name {
+                self.scope.push((n, l))?;
+            }
+        }
+        for c in decl.contracts {
+            let mark = self.scope.len();
+            if c.kind == ContractKind::Ensures
+                && let Some(r) = result_local
+            {
+                self.scope.push((self.s.result, r))?;
+            }
+            let t = self.check_expr(c.expr, Some(BOOL))?;
+            self.expect(c.expr.span, t, BOOL);
+            self.scope.truncate(mark);
+        }
+        if let Some(body) = decl.body {
+            if ret == UNIT {
+                self.check_expr(body, None)?;
+            } else {
+                let t = self.check_expr(body, Some(ret))?;
+                self.expect(body.span, t, ret);
+            }
+        }
+        Ok(())
+    }
+
+    // ----- annotations and tests -----
+
+    fn check_annotations(
+        &mut self,
+        prog: &Program<'m>,
+        src: &str,
+    ) -> MemResult<(Vec<'m, TestInfo<'m>>, Vec<'m, &'m str>)> {
+        // Attach each @test_case to the next func, else the last one before.
+        let mut owner: std::vec::Vec<Option<&'m FuncDecl<'m>>> = std::vec::Vec::new();
+        let mut pending: std::vec::Vec<usize> = std::vec::Vec::new();
+        let mut last_func = None;
+        let anns: std::vec::Vec<&'m Annotation<'m>> = prog
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Annotation(a) => Some(*a),
+                _ => None,
+            })
+            .collect();
+        let mut ai = 0;
+        for item in prog.items {
+            match item {
+                Item::Annotation(a) => {
+                    owner.push(None);
+                    if a.name == self.s.test_case {
+                        pending.push(ai);
+                    }
+                    ai += 1;
+                }
+                Item::Func(f) => {
+                    for p in pending.drain(..) {
+                        owner[p] = Some(*f);
+                    }
+                    last_func = Some(*f);
+                }
+                Item::Type(_) => {}
+            }
+        }
+        for p in pending.drain(..) {
+            owner[p] = last_func;
+        }
+        let mut tests = self.arena.vec();
+        let mut links = self.arena.vec();
+        let mut case_counts: std::vec::Vec<(Sym, u32)> = std::vec::Vec::new();
+        for (i, a) in anns.iter().enumerate() {
+            if a.name == self.s.test_case {
+                let Some(f) = owner[i] else {
+                    self.diags
+                        .push(Diagnostic::warning(a.span, "@test_case has no function"));
+                    continue;
+                };
+                let k = match case_counts.iter_mut().find(|(n, _)| *n == f.name) {
+                    Some((_, k)) => {
+                        *k += 1;
+                        *k
+                    }
+                    None => {
+                        case_counts.push((f.name, 1));
+                        1
+                    }
+                };
+                let name = format!("{}#{}", self.name(f.name), k);
+                if let Some(t) = self.check_test_case(a, f, &name)? {
+                    tests.push(t)?;
+                }
+            } else if a.name == self.s.test {
+                self.scope.clear();
+                let line = crate::diag::line_col(src, a.span.start as usize).0;
+                let Some(e) = a.args.first().and_then(|x| x.values.first()) else {
+                    self.error(a.name_span, "expected '('".into());
+                    continue;
+                };
+                let t = self.check_expr(e, Some(BOOL))?;
+                self.expect(e.span, t, BOOL);
+                let name = self.arena.alloc_str(&format!("test@{line}"))?;
+                tests.push(TestInfo {
+                    name,
+                    kind: TestKind::Assert(e),
+                    ty: BOOL,
+                })?;
+            } else if a.name == self.s.link {
+                match a
+                    .args
+                    .first()
+                    .and_then(|x| x.values.first())
+                    .map(|e| &e.kind)
+                {
+                    Some(ExprKind::Str(b)) => {
+                        let text = std::str::from_utf8(b).unwrap_or("");
+                        links.push(self.arena.alloc_str(text)?)?;
+                    }
+                    _ => self.error(a.span, "expected string literal".into()),
+                }
+            } else if !self.s.known_annotations.contains(&a.name) {
+                let n = self.name(a.name);
+                self.diags.push(Diagnostic::warning(
+                    a.span,
+                    format!("unknown annotation '@{n}'"),
+                ));
+            }
+        }
+        Ok((tests, links))
+    }
+
+    fn check_test_case(
+        &mut self,
+        a: &'m Annotation<'m>,
+        f: &'m FuncDecl<'m>,
+        name: &str,
+    ) -> MemResult<Option<TestInfo<'m>>> {
+        self.scope.clear();
+        let Some(&fi) = self.func_names.get(&f.name) else {
+            return Ok(None);
+        };
+        let info = &self.funcs[fi as usize];
+        let (params, ret) = (info.params, Self::caller_view(info.ret));
+        let input = a
+            .args
+            .iter()
+            .find(|x| x.name.map(|n| n.0) == Some(self.s.input));
+        let expected = a
+            .args
+            .iter()
+            .find(|x| x.name.map(|n| n.0) == Some(self.s.expected));
+        let unit_only = params.is_empty() || (params.len() == 1 && params[0] == UNIT);
+        let inputs: &'m [&'m Expr<'m>] = match input {
+            Some(x) => x.values,
+            None => &[],
+        };
+        let given = inputs.len();
+        let arity_ok = given == params.len() || (given == 0 && unit_only);
+        let fname = self.name(f.name);
+        if !arity_ok {
+            let at = input.map_or(a.span, |x| x.span);
+            self.error(
+                at,
+                format!(
+                    "wrong number of arguments: '{fname}' takes {}, given {given}",
+                    params.len()
+                ),
+            );
+        } else {
+            for (e, &p) in inputs.iter().zip(params) {
+                let p = Self::caller_view(p);
+                let t = self.check_expr(e, Some(p))?;
+                self.expect(e.span, t, p);
+            }
+        }
+        let Some(exp) = expected.and_then(|x| x.values.first()) else {
+            self.error(a.name_span, "expected 'expected'".into());
+            return Ok(None);
+        };
+        let t = self.check_expr(exp, Some(ret))?;
+        self.expect(exp.span, t, ret);
+        if !arity_ok {
+            return Ok(None);
+        }
+        let name = self.arena.alloc_str(name)?;
+        Ok(Some(TestInfo {
+            name,
+            kind: TestKind::Case {
+                func: fi,
+                inputs,
+                expected: exp,
+            },
+            ty: ret,
+        }))
+    }
+
+    // ----- expressions -----
+
+    fn lookup(&self, name: Sym) -> Option<u32> {
+        self.scope
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, l)| *l)
+    }
+
+    fn record(&mut self, e: &Expr<'m>, t: TyId) -> TyId {
+        self.expr_ty[e.id.0 as usize] = t;
+        t
+    }
+
+    /// The type of a constructor's value and its payload types; the type
+    /// arguments of Option/Result come from `hint` when it has that shape.
+    fn ctor_sig(&mut self, c: CtorRef, hint: Option<TyId>) -> MemResult<(TyId, [TyId; 2], usize)> {
+        let hint = hint.map(|h| self.types.shape(h));
+        Ok(match c.owner {
+            CtorOwner::User(v) => {
+                let t = self.types.intern(TyKind::Variant(v))?;
+                let payload = self.variants[v as usize].ctors[c.index as usize].payload;
+                let mut p = [ERROR; 2];
+                for (i, x) in payload.iter().take(2).enumerate() {
+                    p[i] = *x;
+                }
+                (t, p, payload.len())
+            }
+            CtorOwner::Option => {
+                let a = match hint {
+                    Some(TyKind::Option(a)) => a,
+                    _ => self.types.fresh()?,
+                };
+                let t = self.types.intern(TyKind::Option(a))?;
+                (t, [a, ERROR], c.index as usize)
+            }
+            CtorOwner::Result => {
+                let (a, b) = match hint {
+                    Some(TyKind::Result(a, b)) => (a, b),
+                    _ => (self.types.fresh()?, self.types.fresh()?),
+                };
+                let t = self.types.intern(TyKind::Result(a, b))?;
+                (t, [if c.index == 0 { a } else { b }, ERROR], 1)
+            }
+        })
+    }
+
+    /// Payload types of a constructor: declared ones for user variants,
+    /// the instantiated `sig` for Option/Result.
+    fn payload_of(&self, c: CtorRef, sig: &[TyId; 2], arity: usize) -> std::vec::Vec<TyId> {
+        match c.owner {
+            CtorOwner::User(v) => self.variants[v as usize].ctors[c.index as usize]
+                .payload
+                .to_vec(),
+            _ => sig[..arity].to_vec(),
+        }
+    }
+
+    fn check_expr(&mut self, e: &'m Expr<'m>, hint: Option<TyId>) -> MemResult<TyId> {
+        let t = match &e.kind {
+            ExprKind::Int(v) => {
+                let h = hint.map(|h| self.types.shape(h));
+                match h {
+                    Some(TyKind::Ptr(_)) if *v == 0 => hint.unwrap_or(INT),
+                    _ => INT,
+                }
+            }
+            ExprKind::Float(_) => FLOAT,
+            ExprKind::Str(_) => STR,
+            ExprKind::Bool(_) => BOOL,
+            ExprKind::Unit => UNIT,
+            ExprKind::Name(n) => self.check_name(e, *n, hint)?,
+            ExprKind::Call(call) => self.check_call(e, call, hint)?,
+            ExprKind::Field(base, f, fspan) => {
+                let bt = self.check_expr(base, None)?;
+                match self.types.shape(bt) {
+                    TyKind::Record(r) => {
+                        let fields = self.records[r as usize].fields;
+                        match fields.iter().position(|(n, _)| n == f) {
+                            Some(i) => {
+                                self.expr_res[e.id.0 as usize] = Res::Field(i as u32);
+                                fields[i].1
+                            }
+                            None => {
+                                let msg = format!(
+                                    "unknown field '{}' on type '{}'",
+                                    self.name(*f),
+                                    self.show(bt)
+                                );
+                                self.error(*fspan, msg);
+                                ERROR
+                            }
+                        }
+                    }
+                    TyKind::Error => ERROR,
+                    _ => {
+                        let msg = format!(
+                            "unknown field '{}' on type '{}'",
+                            self.name(*f),
+                            self.show(bt)
+                        );
+                        self.error(*fspan, msg);
+                        ERROR
+                    }
+                }
+            }
+            ExprKind::Unary(op, x) => {
+                let t = self.check_expr(x, None)?;
+                let s = self.types.shape(t);
+                match op {
+                    UnOp::Neg => match s {
+                        TyKind::Int | TyKind::Float | TyKind::Error | TyKind::Var(_) => t,
+                        _ => {
+                            self.mismatch(x.span, INT, t);
+                            ERROR
+                        }
+                    },
+                    UnOp::Not => {
+                        self.expect(x.span, t, BOOL);
+                        BOOL
+                    }
+                }
+            }
+            ExprKind::Binary(op, _, l, r) => self.check_binary(*op, l, r)?,
+            ExprKind::Seq(a, b) => {
+                self.check_expr(a, None)?;
+                self.check_expr(b, hint)?
+            }
+            ExprKind::Let(l) => {
+                let vt = match l.ty {
+                    Some(te) => {
+                        let want = self.resolve_type(te, false)?;
+                        let t = self.check_expr(l.value, Some(want))?;
+                        self.expect(l.value.span, t, want);
+                        want
+                    }
+                    None => self.check_expr(l.value, None)?,
+                };
+                let mark = self.scope.len();
+                if let Some(n) = l.name {
+                    let local = self.new_local(vt)?;
+                    self.expr_res[e.id.0 as usize] = Res::Local(local);
+                    self.scope.push((n, local))?;
+                }
+                let t = self.check_expr(l.body, hint)?;
+                self.scope.truncate(mark);
+                t
+            }
+            ExprKind::If(c, a, b) => {
+                let ct = self.check_expr(c, Some(BOOL))?;
+                self.expect(c.span, ct, BOOL);
+                let at = self.check_expr(a, hint)?;
+                let bt = self.check_expr(b, Some(at))?;
+                if self.expect(b.span, bt, at) && self.types.shape(at) == TyKind::Error {
+                    bt
+                } else {
+                    at
+                }
+            }
+            ExprKind::Match(scrut, arms) => self.check_match(e, scrut, arms, hint)?,
+            ExprKind::List(items) => {
+                let elem_hint = match hint.map(|h| self.types.shape(h)) {
+                    Some(TyKind::List(a)) => Some(a),
+                    _ => None,
+                };
+                let elem = match items.first() {
+                    None => match elem_hint {
+                        Some(a) => a,
+                        None => self.types.fresh()?,
+                    },
+                    Some(first) => {
+                        let t = self.check_expr(first, elem_hint)?;
+                        for it in &items[1..] {
+                            let u = self.check_expr(it, Some(t))?;
+                            self.expect(it.span, u, t);
+                        }
+                        t
+                    }
+                };
+                self.types.intern(TyKind::List(elem))?
+            }
+            ExprKind::Record(fields) => self.check_record(e, fields, hint)?,
+            ExprKind::Update(base, fields) => {
+                let bt = self.check_expr(base, hint)?;
+                match self.types.shape(bt) {
+                    TyKind::Record(r) => {
+                        self.check_fields(r, fields, bt)?;
+                        bt
+                    }
+                    TyKind::Error => {
+                        for f in fields.iter() {
+                            self.check_expr(f.value, None)?;
+                        }
+                        ERROR
+                    }
+                    _ => {
+                        let first = fields.first().map_or(base.span, |f| f.span);
+                        let msg = format!(
+                            "unknown field '{}' on type '{}'",
+                            fields.first().map_or("", |f| self.name(f.name)),
+                            self.show(bt)
+                        );
+                        self.error(first, msg);
+                        ERROR
+                    }
+                }
+            }
+        };
+        Ok(self.record(e, t))
+    }
+
+    fn check_name(&mut self, e: &'m Expr<'m>, n: Sym, hint: Option<TyId>) -> MemResult<TyId> {
+        if let Some(l) = self.lookup(n) {
+            self.expr_res[e.id.0 as usize] = Res::Local(l);
+            return Ok(self.local_ty[l as usize]);
+        }
+        if let Some(&c) = self.ctors.get(&n) {
+            let (t, _, arity) = self.ctor_sig(c, hint)?;
+            if arity != 0 {
+                let msg = format!(
+                    "wrong number of arguments: '{}' takes {arity}, given 0",
+                    self.name(n)
+                );
+                self.error(e.span, msg);
+            }
+            self.expr_res[e.id.0 as usize] = Res::Ctor(c);
+            return Ok(t);
+        }
+        let text = self.name(n);
+        let msg = if is_lower(text) {
+            format!("unknown variable '{text}'")
+        } else {
+            format!("unknown constructor '{text}'")
+        };
+        self.error(e.span, msg);
+        Ok(ERROR)
+    }
+
+    fn arity_error(&mut self, span: Span, name: Sym, takes: usize, given: usize, at_least: bool) {
+        let n = self.name(name);
+        let least = if at_least { "at least " } else { "" };
+        self.error(
+            span,
+            format!("wrong number of arguments: '{n}' takes {least}{takes}, given {given}"),
+        );
+    }
+
+    fn check_args_loose(&mut self, args: &[&'m Expr<'m>]) -> MemResult<()> {
+        for a in args {
+            self.check_expr(a, None)?;
+        }
+        Ok(())
+    }
+
+    fn check_call(
+        &mut self,
+        e: &'m Expr<'m>,
+        call: &'m Call<'m>,
+        hint: Option<TyId>,
+    ) -> MemResult<TyId> {
+        let args = call.args;
+        if let Some(&c) = self.ctors.get(&call.callee) {
+            self.expr_res[e.id.0 as usize] = Res::Ctor(c);
+            let (t, sig, arity) = self.ctor_sig(c, hint)?;
+            if args.len() != arity {
+                self.arity_error(call.callee_span, call.callee, arity, args.len(), false);
+                self.check_args_loose(args)?;
+                return Ok(t);
+            }
+            let payload = self.payload_of(c, &sig, arity);
+            for (a, p) in args.iter().zip(payload) {
+                let at = self.check_expr(a, Some(p))?;
+                self.expect(a.span, at, p);
+            }
+            return Ok(t);
+        }
+        if let Some(&fi) = self.func_names.get(&call.callee) {
+            self.expr_res[e.id.0 as usize] = Res::Func(fi);
+            let f = &self.funcs[fi as usize];
+            let (params, ret, is_extern) = (f.params, f.ret, f.decl.ext.is_some());
+            let variadic = is_extern && f.decl.variadic.is_some();
+            let n = params.len();
+            let unit_call = args.is_empty() && n == 1 && params[0] == UNIT;
+            let ok = unit_call || args.len() == n || (variadic && args.len() > n);
+            if !ok {
+                self.arity_error(call.callee_span, call.callee, n, args.len(), variadic);
+                self.check_args_loose(args)?;
+                return Ok(Self::caller_view(ret));
+            }
+            for (i, a) in args.iter().enumerate() {
+                if i < n {
+                    let p = Self::caller_view(params[i]);
+                    let at = self.check_expr(a, Some(p))?;
+                    let string_for_ptr = is_extern
+                        && matches!(self.types.shape(p), TyKind::Ptr(_))
+                        && self.types.shape(at) == TyKind::Str;
+                    if !string_for_ptr {
+                        self.expect(a.span, at, p);
+                    }
+                } else {
+                    let at = self.check_expr(a, None)?;
+                    let ok = matches!(
+                        self.types.shape(at),
+                        TyKind::Int
+                            | TyKind::Float
+                            | TyKind::Str
+                            | TyKind::Bool
+                            | TyKind::Ptr(_)
+                            | TyKind::Error
+                    );
+                    if !ok {
+                        let msg = format!("type '{}' cannot be passed to C", self.show(at));
+                        self.error(a.span, msg);
+                    }
+                }
+            }
+            return Ok(Self::caller_view(ret));
+        }
+        let Some(b) = Builtin::from_name(self.name(call.callee)) else {
+            let msg = format!("unknown function '{}'", self.name(call.callee));
+            self.error(call.callee_span, msg);
+            self.check_args_loose(args)?;
+            return Ok(ERROR);
+        };
+        self.expr_res[e.id.0 as usize] = Res::Builtin(b);
+        let sig = b.sig();
+        let generics = [self.types.fresh()?, self.types.fresh()?];
+        if args.len() != sig.params.len() {
+            self.arity_error(
+                call.callee_span,
+                call.callee,
+                sig.params.len(),
+                args.len(),
+                false,
+            );
+            self.check_args_loose(args)?;
+            return self.instantiate(sig.ret, &generics);
+        }
+        for (i, (a, tpl)) in args.iter().zip(sig.params).enumerate() {
+            if let Tpl::Printable = tpl {
+                let at = self.check_expr(a, None)?;
+                let ok = matches!(
+                    self.types.shape(at),
+                    TyKind::Int
+                        | TyKind::Float
+                        | TyKind::Bool
+                        | TyKind::Str
+                        | TyKind::Error
+                        | TyKind::Var(_)
+                );
+                if !ok {
+                    let msg = format!(
+                        "type mismatch: expected Int, Float64, Bool or String, found {}",
+                        self.show(at)
+                    );
+                    self.error(a.span, msg);
+                }
+                continue;
+            }
+            let p = self.instantiate(*tpl, &generics)?;
+            let at = self.check_expr(a, Some(p))?;
+            if i == 0 && b.takes_map() && matches!(self.types.shape(at), TyKind::Ptr(_)) {
+                continue;
+            }
+            self.expect(a.span, at, p);
+        }
+        if matches!(b, Builtin::MapPut | Builtin::MapGet | Builtin::MapContains) {
+            let k = self.types.shape(generics[0]);
+            if !matches!(
+                k,
+                TyKind::Int | TyKind::Str | TyKind::Var(_) | TyKind::Error
+            ) {
+                let msg = format!(
+                    "type mismatch: expected Int or String, found {}",
+                    self.show(generics[0])
+                );
+                self.error(args[1].span, msg);
+            }
+        }
+        self.instantiate(sig.ret, &generics)
+    }
+
+    fn instantiate(&mut self, tpl: Tpl, g: &[TyId; 2]) -> MemResult<TyId> {
+        Ok(match tpl {
+            Tpl::Int => INT,
+            Tpl::Float => FLOAT,
+            Tpl::Bool => BOOL,
+            Tpl::Unit => UNIT,
+            Tpl::Str => STR,
+            Tpl::Printable => g[0],
+            Tpl::G(i) => g[i as usize],
+            Tpl::List(a) => {
+                let a = self.instantiate(*a, g)?;
+                self.types.intern(TyKind::List(a))?
+            }
+            Tpl::Map(a, b) => {
+                let a = self.instantiate(*a, g)?;
+                let b = self.instantiate(*b, g)?;
+                self.types.intern(TyKind::Map(a, b))?
+            }
+        })
+    }
+
+    fn check_binary(&mut self, op: BinOp, l: &'m Expr<'m>, r: &'m Expr<'m>) -> MemResult<TyId> {
+        use BinOp::*;
+        match op {
+            And | Or | Implies => {
+                let lt = self.check_expr(l, Some(BOOL))?;
+                self.expect(l.span, lt, BOOL);
+                let rt = self.check_expr(r, Some(BOOL))?;
+                self.expect(r.span, rt, BOOL);
+                Ok(BOOL)
+            }
+            Eq | Ne => {
+                let lt = self.check_expr(l, None)?;
+                let rt = self.check_expr(r, Some(lt))?;
+                self.expect(r.span, rt, lt);
+                Ok(BOOL)
+            }
+            _ => {
+                let lt = self.check_expr(l, None)?;
+                let s = self.types.shape(lt);
+                let accepted = match op {
+                    Add => matches!(s, TyKind::Int | TyKind::Float | TyKind::Str),
+                    Sub | Mul | Div => matches!(s, TyKind::Int | TyKind::Float),
+                    Rem => s == TyKind::Int,
+                    _ => matches!(s, TyKind::Int | TyKind::Float | TyKind::Str | TyKind::Bool),
+                } || matches!(s, TyKind::Var(_) | TyKind::Error);
+                if !accepted {
+                    self.mismatch(l.span, INT, lt);
+                    self.check_expr(r, None)?;
+                    return Ok(if matches!(op, Lt | Le | Gt | Ge) {
+                        BOOL
+                    } else {
+                        ERROR
+                    });
+                }
+                let rt = self.check_expr(r, Some(lt))?;
+                self.expect(r.span, rt, lt);
+                Ok(if matches!(op, Lt | Le | Gt | Ge) {
+                    BOOL
+                } else {
+                    lt
+                })
+            }
+        }
+    }
+
+    fn check_fields(&mut self, r: u32, fields: &'m [FieldInit<'m>], rt: TyId) -> MemResult<()> {
+        let decl = self.records[r as usize].fields;
+        for (i, f) in fields.iter().enumerate() {
+            if fields[..i].iter().any(|g| g.name == f.name) {
+                let msg = format!("duplicate field '{}'", self.name(f.name));
+                self.error(f.span, msg);
+            }
+            match decl.iter().find(|(n, _)| *n == f.name) {
+                Some(&(_, ft)) => {
+                    let t = self.check_expr(f.value, Some(ft))?;
+                    self.expect(f.value.span, t, ft);
+                }
+                None => {
+                    let msg = format!(
+                        "unknown field '{}' on type '{}'",
+                        self.name(f.name),
+                        self.show(rt)
+                    );
+                    self.error(f.span, msg);
+                    self.check_expr(f.value, None)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_record(
+        &mut self,
+        e: &'m Expr<'m>,
+        fields: &'m [FieldInit<'m>],
+        hint: Option<TyId>,
+    ) -> MemResult<TyId> {
+        let target = match hint.map(|h| self.types.shape(h)) {
+            Some(TyKind::Record(r)) => Some(r),
+            _ => {
+                let fits = |info: &RecordInfo<'_>| {
+                    info.fields.len() == fields.len()
+                        && fields
+                            .iter()
+                            .all(|f| info.fields.iter().any(|(n, _)| *n == f.name))
+                        && fields
+                            .iter()
+                            .enumerate()
+                            .all(|(i, f)| !fields[..i].iter().any(|g| g.name == f.name))
+                };
+                let mut found = None;
+                let mut count = 0;
+                for (i, info) in self.records.iter().enumerate() {
+                    if fits(info) {
+                        found = Some(i as u32);
+                        count += 1;
+                    }
+                }
+                if count > 1 {
+                    self.error(e.span, "ambiguous record literal".into());
+                    self.check_args_loose_fields(fields)?;
+                    return Ok(ERROR);
+                }
+                if found.is_none() {
+                    let mut list = String::new();
+                    for (i, f) in fields.iter().enumerate() {
+                        if i > 0 {
+                            list.push_str(", ");
+                        }
+                        list.push_str(self.name(f.name));
+                    }
+                    self.error(e.span, format!("no record type has the fields {list}"));
+                    self.check_args_loose_fields(fields)?;
+                    return Ok(ERROR);
+                }
+                found
+            }
+        };
+        let Some(r) = target else { return Ok(ERROR) };
+        let rt = self.types.intern(TyKind::Record(r))?;
+        self.check_fields(r, fields, rt)?;
+        let decl = self.records[r as usize].fields;
+        if let Some((missing, _)) = decl
+            .iter()
+            .find(|(n, _)| !fields.iter().any(|f| f.name == *n))
+        {
+            let msg = format!(
+                "missing field '{}' in record '{}'",
+                self.name(*missing),
+                self.name(self.records[r as usize].name)
+            );
+            self.error(e.span, msg);
+        }
+        Ok(rt)
+    }
+
+    fn check_args_loose_fields(&mut self, fields: &'m [FieldInit<'m>]) -> MemResult<()> {
+        for f in fields {
+            self.check_expr(f.value, None)?;
+        }
+        Ok(())
+    }
+
+    fn check_match(
+        &mut self,
+        e: &'m Expr<'m>,
+        scrut: &'m Expr<'m>,
+        arms: &'m [Arm<'m>],
+        hint: Option<TyId>,
+    ) -> MemResult<TyId> {
+        let st = self.check_expr(scrut, None)?;
+        let mut result: Option<TyId> = None;
+        for arm in arms {
+            let mark = self.scope.len();
+            self.pat_names.clear();
+            self.check_pat(arm.pat, st)?;
+            let t = match result {
+                None => {
+                    let t = self.check_expr(arm.body, hint)?;
+                    result = Some(t);
+                    t
+                }
+                Some(first) => {
+                    let t = self.check_expr(arm.body, Some(first))?;
+                    self.expect(arm.body.span, t, first);
+                    first
+                }
+            };
+            let _ = t;
+            self.scope.truncate(mark);
+        }
+        self.check_exhaustive(e, st, arms)?;
+        Ok(result.unwrap_or(ERROR))
+    }
+
+    fn check_exhaustive(
+        &mut self,
+        e: &'m Expr<'m>,
+        st: TyId,
+        arms: &'m [Arm<'m>],
+    ) -> MemResult<()> {
+        let (owner_names, n): (std::vec::Vec<Sym>, usize) = match self.types.shape(st) {
+            TyKind::Variant(v) => {
+                let cs = self.variants[v as usize].ctors;
+                (cs.iter().map(|c| c.name).collect(), cs.len())
+            }
+            TyKind::Option(_) => (
+                ["None", "Some"]
+                    .iter()
+                    .filter_map(|s| self.names.get(s))
+                    .collect(),
+                2,
+            ),
+            TyKind::Result(..) => (
+                ["Ok", "Err"]
+                    .iter()
+                    .filter_map(|s| self.names.get(s))
+                    .collect(),
+                2,
+            ),
+            _ => return Ok(()),
+        };
+        let mut covered = [false; 64];
+        let mut covered_big = std::vec::Vec::new();
+        if n > 64 {
+            covered_big = vec![false; n];
+        }
+        for arm in arms {
+            let idx = match self.pat_res[arm.pat.id.0 as usize] {
+                PatRes::Ctor(c) => c.index as usize,
+                _ => match arm.pat.kind {
+                    PatKind::Wild | PatKind::Ident(_) => return Ok(()),
+                    _ => continue,
+                },
+            };
+            if n > 64 {
+                covered_big[idx] = true;
+            } else if idx < 64 {
+                covered[idx] = true;
+            }
+        }
+        let mut missing = String::new();
+        for i in 0..n.min(owner_names.len()) {
+            let c = if n > 64 { covered_big[i] } else { covered[i] };
+            if !c {
+                if !missing.is_empty() {
+                    missing.push_str(", ");
+                }
+                missing.push('\'');
+                missing.push_str(self.name(owner_names[i]));
+                missing.push('\'');
+            }
+        }
+        if !missing.is_empty() {
+            self.diags.push(Diagnostic::warning(
+                Span::new(e.span.start as usize, e.span.start as usize + 5),
+                format!("match is not exhaustive: missing {missing}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn bind(&mut self, p: &'m Pat<'m>, n: Sym, t: TyId) -> MemResult<()> {
+        if self.pat_names.contains(&n) {
+            let msg = format!("duplicate variable '{}' in pattern", self.name(n));
+            self.error(p.span, msg);
+        }
+        self.pat_names.push(n)?;
+        let l = self.new_local(t)?;
+        self.pat_res[p.id.0 as usize] = PatRes::Bind(l);
+        self.scope.push((n, l))?;
+        Ok(())
+    }
+
+    fn pat_expect(&mut self, p: &'m Pat<'m>, want: TyId, have: TyId) -> bool {
+        if self.types.unify(want, have) {
+            true
+        } else {
+            self.mismatch(p.span, want, have);
+            false
+        }
+    }
+
+    fn check_pat(&mut self, p: &'m Pat<'m>, t: TyId) -> MemResult<()> {
+        self.pat_ty[p.id.0 as usize] = t;
+        match &p.kind {
+            PatKind::Wild => {}
+            PatKind::Ident(n) => {
+                if let Some(&c) = self.ctors.get(n) {
+                    let hint = Some(t);
+                    let (ct, _, arity) = self.ctor_sig(c, hint)?;
+                    self.pat_res[p.id.0 as usize] = PatRes::Ctor(c);
+                    if arity != 0 {
+                        self.arity_error(p.span, *n, arity, 0, false);
+                    } else {
+                        self.pat_expect(p, t, ct);
+                    }
+                } else if is_lower(self.name(*n)) {
+                    self.bind(p, *n, t)?;
+                } else {
+                    let msg = format!("unknown constructor '{}'", self.name(*n));
+                    self.error(p.span, msg);
+                }
+            }
+            PatKind::Int(_) => {
+                self.pat_expect(p, t, INT);
+            }
+            PatKind::Str(_) => {
+                self.pat_expect(p, t, STR);
+            }
+            PatKind::Bool(_) => {
+                self.pat_expect(p, t, BOOL);
+            }
+            PatKind::Unit => {
+                self.pat_expect(p, t, UNIT);
+            }
+            PatKind::Ctor(n, nspan, args) => {
+                let Some(&c) = self.ctors.get(n) else {
+                    let msg = format!("unknown constructor '{}'", self.name(*n));
+                    self.error(*nspan, msg);
+                    for a in args.iter() {
+                        self.check_pat(a, ERROR)?;
+                    }
+                    return Ok(());
+                };
+                self.pat_res[p.id.0 as usize] = PatRes::Ctor(c);
+                let (ct, sig, arity) = self.ctor_sig(c, Some(t))?;
+                if !self.pat_expect(p, t, ct) {
+                    for a in args.iter() {
+                        self.check_pat(a, ERROR)?;
+                    }
+                    return Ok(());
+                }
+                if args.len() != arity {
+                    self.arity_error(*nspan, *n, arity, args.len(), false);
+                    for a in args.iter() {
+                        self.check_pat(a, ERROR)?;
+                    }
+                    return Ok(());
+                }
+                let payload = self.payload_of(c, &sig, arity);
+                for (a, pt) in args.iter().zip(payload) {
+                    self.check_pat(a, pt)?;
+                }
+            }
+            PatKind::List(items) => {
+                let elem = self.list_elem(p, t)?;
+                for it in items.iter() {
+                    self.check_pat(it, elem)?;
+                }
+            }
+            PatKind::Cons(h, tl) => {
+                let elem = self.list_elem(p, t)?;
+                self.check_pat(h, elem)?;
+                let lt = if elem == ERROR {
+                    ERROR
+                } else {
+                    self.types.intern(TyKind::List(elem))?
+                };
+                self.check_pat(tl, lt)?;
+            }
+            PatKind::Record(fields) => match self.types.shape(t) {
+                TyKind::Record(r) => {
+                    let decl = self.records[r as usize].fields;
+                    for f in fields.iter() {
+                        match decl.iter().find(|(n, _)| *n == f.name) {
+                            Some(&(_, ft)) => self.check_pat(f.pat, ft)?,
+                            None => {
+                                let msg = format!(
+                                    "unknown field '{}' on type '{}'",
+                                    self.name(f.name),
+                                    self.show(t)
+                                );
+                                self.error(f.span, msg);
+                                self.check_pat(f.pat, ERROR)?;
+                            }
+                        }
+                    }
+                }
+                TyKind::Error => {
+                    for f in fields.iter() {
+                        self.check_pat(f.pat, ERROR)?;
+                    }
+                }
+                _ => {
+                    let msg = format!("type mismatch: expected {}, found a record", self.show(t));
+                    self.error(p.span, msg);
+                    for f in fields.iter() {
+                        self.check_pat(f.pat, ERROR)?;
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+
+    fn list_elem(&mut self, p: &'m Pat<'m>, t: TyId) -> MemResult<TyId> {
+        match self.types.shape(t) {
+            TyKind::List(a) => Ok(a),
+            TyKind::Error => Ok(ERROR),
+            _ => {
+                let a = self.types.fresh()?;
+                let lt = self.types.intern(TyKind::List(a))?;
+                if self.pat_expect(p, t, lt) {
+                    Ok(a)
+                } else {
+                    Ok(ERROR)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! The hash-consed type table with unification variables.
+
+use crate::memory::{Arena, Map, MemResult, Vec};
+use crate::syntax::Interner;
+
+/// An index into the [`TypeTable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TyId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TyKind {
+    Int,
+    Float,
+    Bool,
+    Unit,
+    Str,
+    /// C `int`, only in extern signatures.
+    Int32,
+    /// The type of an expression that already had an error.
+    Error,
+    Ptr(TyId),
+    List(TyId),
+    Map(TyId, TyId),
+    Option(TyId),
+    Result(TyId, TyId),
+    /// A user record, by index into the checker's record table.
+    Record(u32),
+    /// A user variant, by index into the checker's variant table.
+    Variant(u32),
+    /// A unification variable.
+    Var(u32),
+}
+
+/// All types of one program; structural types are shared.
+pub struct TypeTable<'m> {
+    arena: Arena<'m>,
+    kinds: Vec<'m, TyKind>,
+    dedup: Map<'m, TyKind, TyId>,
+    /// Binding of each unification variable.
+    vars: Vec<'m, Option<TyId>>,
+}
+
+pub const INT: TyId = TyId(0);
+pub const FLOAT: TyId = TyId(1);
+pub const BOOL: TyId = TyId(2);
+pub const UNIT: TyId = TyId(3);
+pub const STR: TyId = TyId(4);
+pub const INT32: TyId = TyId(5);
+pub const ERROR: TyId = TyId(6);
+
+impl<'m> TypeTable<'m> {
+    pub fn new(arena: Arena<'m>) -> MemResult<TypeTable<'m>> {
+        let mut t = TypeTable {
+            arena,
+            kinds: arena.vec(),
+            dedup: arena.map(),
+            vars: arena.vec(),
+        };
+        for k in [
+            TyKind::Int,
+            TyKind::Float,
+            TyKind::Bool,
+            TyKind::Unit,
+            TyKind::Str,
+            TyKind::Int32,
+            TyKind::Error,
+        ] {
+            t.intern(k)?;
+        }
+        Ok(t)
+    }
+
+    pub fn intern(&mut self, k: TyKind) -> MemResult<TyId> {
+        if let Some(&id) = self.dedup.get(&k) {
+            return Ok(id);
+        }
+        let id = TyId(self.kinds.len() as u32);
+        self.kinds.push(k)?;
+        self.arena.map_room(&mut self.dedup)?;
+        self.dedup.insert(k, id);
+        Ok(id)
+    }
+
+    pub fn fresh(&mut self) -> MemResult<TyId> {
+        let v = self.vars.len() as u32;
+        self.vars.push(None)?;
+        self.intern(TyKind::Var(v))
+    }
+
+    #[inline]
+    pub fn kind(&self, t: TyId) -> TyKind {
+        self.kinds[t.0 as usize]
+    }
+
+    /// Follows variable bindings at the top.
+    pub fn resolve(&self, mut t: TyId) -> TyId {
+        while let TyKind::Var(v) = self.kind(t) {
+            match self.vars[v as usize] {
+                Some(b) => t = b,
+                None => break,
+            }
+        }
+        t
+    }
+
+    /// The resolved kind of `t`.
+    #[inline]
+    pub fn shape(&self, t: TyId) -> TyKind {
+        self.kind(self.resolve(t))
+    }
+
+    fn occurs(&self, v: u32, t: TyId) -> bool {
+        match self.shape(t) {
+            TyKind::Var(w) => v == w,
+            TyKind::Ptr(a) | TyKind::List(a) | TyKind::Option(a) => self.occurs(v, a),
+            TyKind::Map(a, b) | TyKind::Result(a, b) => self.occurs(v, a) || self.occurs(v, b),
+            _ => false,
+        }
+    }
+
+    /// Makes `a` and `b` equal; false when they cannot be.
+    pub fn unify(&mut self, a: TyId, b: TyId) -> bool {
+        let (a, b) = (self.resolve(a), self.resolve(b));
+        if a == b {
+            return true;
+        }
+        match (self.kind(a), self.kind(b)) {
+            (TyKind::Error, _) | (_, TyKind::Error) => true,
+            (TyKind::Var(v), _) => {
+                if self.occurs(v, b) {
+                    return false;
+                }
+                self.vars[v as usize] = Some(b);
+                true
+            }
+            (_, TyKind::Var(v)) => {
+                if self.occurs(v, a) {
+                    return false;
+                }
+                self.vars[v as usize] = Some(a);
+                true
+            }
+            (TyKind::Ptr(x), TyKind::Ptr(y)) => {
+                // Ptr<Unit> is interchangeable with every pointer (§7.5).
+                self.shape(x) == TyKind::Unit || self.shape(y) == TyKind::Unit || self.unify(x, y)
+            }
+            (TyKind::List(x), TyKind::List(y)) | (TyKind::Option(x), TyKind::Option(y)) => {
+                self.unify(x, y)
+            }
+            (TyKind::Map(x1, y1), TyKind::Map(x2, y2))
+            | (TyKind::Result(x1, y1), TyKind::Result(x2, y2)) => {
+                self.unify(x1, x2) && self.unify(y1, y2)
+            }
+            (TyKind::Int, TyKind::Int32) | (TyKind::Int32, TyKind::Int) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether `t` (resolved) mentions an error.
+    pub fn has_error(&self, t: TyId) -> bool {
+        match self.shape(t) {
+            TyKind::Error => true,
+            TyKind::Ptr(a) | TyKind::List(a) | TyKind::Option(a) => self.has_error(a),
+            TyKind::Map(a, b) | TyKind::Result(a, b) => self.has_error(a) || self.has_error(b),
+            _ => false,
+        }
+    }
+
+    /// Replaces every variable by its solution, unknown ones by `Int`.
+    pub fn zonk(&mut self, t: TyId) -> MemResult<TyId> {
+        let t = self.resolve(t);
+        Ok(match self.kind(t) {
+            TyKind::Var(v) => {
+                self.vars[v as usize] = Some(INT);
+                INT
+            }
+            TyKind::Ptr(a) => {
+                let a = self.zonk(a)?;
+                self.intern(TyKind::Ptr(a))?
+            }
+            TyKind::List(a) => {
+                let a = self.zonk(a)?;
+                self.intern(TyKind::List(a))?
+            }
+            TyKind::Option(a) => {
+                let a = self.zonk(a)?;
+                self.intern(TyKind::Option(a))?
+            }
+            TyKind::Map(a, b) => {
+                let a = self.zonk(a)?;
+                let b = self.zonk(b)?;
+                self.intern(TyKind::Map(a, b))?
+            }
+            TyKind::Result(a, b) => {
+                let a = self.zonk(a)?;
+                let b = self.zonk(b)?;
+                self.intern(TyKind::Result(a, b))?
+            }
+            _ => t,
+        })
+    }
+
+    /// Source syntax with canonical names; unknown parts print `_`.
+    pub fn display(
+        &self,
+        t: TyId,
+        names: &Interner<'_>,
+        decl_name: &dyn Fn(TyKind) -> u32,
+    ) -> String {
+        let mut s = String::new();
+        self.write(t, names, decl_name, &mut s);
+        s
+    }
+
+    fn write(
+        &self,
+        t: TyId,
+        names: &Interner<'_>,
+        decl_name: &dyn Fn(TyKind) -> u32,
+        s: &mut String,
+    ) {
+        let k = self.shape(t);
+        let gen1 = |s: &mut String, n: &str, args: &[TyId]| {
+            s.push_str(n);
+            s.push('<');
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                self.write(*a, names, decl_name, s);
+            }
+            s.push('>');
+        };
+        match k {
+            TyKind::Int => s.push_str("Int"),
+            TyKind::Float => s.push_str("Float64"),
+            TyKind::Bool => s.push_str("Bool"),
+            TyKind::Unit => s.push_str("Unit"),
+            TyKind::Str => s.push_str("String"),
+            TyKind::Int32 => s.push_str("Int32"),
+            TyKind::Error | TyKind::Var(_) => s.push('_'),
+            TyKind::Ptr(a) => gen1(s, "Ptr", &[a]),
+            TyKind::List(a) => gen1(s, "List", &[a]),
+            TyKind::Option(a) => gen1(s, "Option", &[a]),
+            TyKind::Map(a, b) => gen1(s, "HashMap", &[a, b]),
+            TyKind::Result(a, b) => gen1(s, "Result", &[a, b]),
+            TyKind::Record(_) | TyKind::Variant(_) => {
+                s.push_str(names.name(crate::syntax::Sym(decl_name(k))))
+            }
+        }
+    }
+}

@@ -1,0 +1,771 @@
+//! The conformance suite of `tests/conformance/`, driven through the built
+//! `pole` binary exactly as `tests/conformance/README.md` describes.
+//!
+//! Programs are found by listing the folders, so adding a program (with its
+//! expectation files) adds a test case. Each test goes through every program,
+//! collects every difference, and fails at the end listing all of them.
+//!
+//! - `errors_are_reported`: every `errors/*.pole-ir` is rejected by
+//!   `pole check` with exit status 1 and the expected first stderr line.
+//! - `programs_pass_check`: every top-level and `sdl/` program passes
+//!   `pole check` (the front end judged on its own).
+//! - `programs_build_and_run`: every top-level and `sdl/` program is built
+//!   with `pole build FILE -o TMP/NAME` and run, and also run with
+//!   `pole run FILE`; stdout and exit status must match `.stdout`/`.exit`.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Read;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The compiler under test.
+const POLE: &str = env!("CARGO_BIN_EXE_pole");
+/// The suite, relative to the package root (the tests' working directory).
+const SUITE: &str = "tests/conformance";
+/// Time limit for a compiled program.
+const RUN_LIMIT: Duration = Duration::from_secs(10);
+/// Time limit for `pole check` and `pole build`.
+const COMPILE_LIMIT: Duration = Duration::from_secs(120);
+/// Programs checked, built or run at the same time.
+const WORKERS: usize = 2;
+/// Bytes of a child's stdout or stderr kept; the rest is read and dropped.
+const CAPTURE_LIMIT: usize = 16 << 20;
+
+// ----- discovery -----
+
+/// One program of the suite.
+struct Program {
+    /// `NAME` (top level), `sdl/NAME` or `errors/NAME`: how failures name it.
+    label: String,
+    /// The file stem, used as the executable's name.
+    stem: String,
+    /// The path relative to the package root, e.g.
+    /// `tests/conformance/errors/missing-in.pole-ir`.
+    rel: String,
+    /// The absolute path.
+    abs: PathBuf,
+    /// Needs SDL2 (lives in `sdl/`).
+    sdl: bool,
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `*.pole-ir` files directly in `SUITE/sub` (or `SUITE` when `sub` is
+/// empty), sorted by name.
+fn discover(sub: &str) -> Vec<Program> {
+    let rel_dir = if sub.is_empty() {
+        SUITE.to_string()
+    } else {
+        format!("{SUITE}/{sub}")
+    };
+    let dir = root().join(&rel_dir);
+    let entries =
+        fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+    let mut names: Vec<String> = entries
+        .map(|e| e.unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display())))
+        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".pole-ir"))
+        .collect();
+    names.sort();
+    assert!(
+        !names.is_empty(),
+        "no .pole-ir programs in {}",
+        dir.display()
+    );
+    names
+        .into_iter()
+        .map(|name| {
+            let stem = name.trim_end_matches(".pole-ir").to_string();
+            let label = if sub.is_empty() {
+                stem.clone()
+            } else {
+                format!("{sub}/{stem}")
+            };
+            Program {
+                label,
+                rel: format!("{rel_dir}/{name}"),
+                abs: dir.join(&name),
+                sdl: sub == "sdl",
+                stem,
+            }
+        })
+        .collect()
+}
+
+/// The programs that must compile and run: top level, then `sdl/`.
+fn runnable_programs() -> Vec<Program> {
+    let mut v = discover("");
+    v.extend(discover("sdl"));
+    v
+}
+
+// ----- running processes -----
+
+/// What a finished (or killed) child did.
+struct Outcome {
+    status: ExitStatus,
+    timed_out: bool,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+impl Outcome {
+    fn code(&self) -> Option<i32> {
+        if self.timed_out {
+            None
+        } else {
+            self.status.code()
+        }
+    }
+
+    /// "exit status 3", "killed by signal 11", "timed out after 10 s".
+    fn describe(&self, limit: Duration) -> String {
+        use std::os::unix::process::ExitStatusExt;
+        if self.timed_out {
+            format!("timed out after {} s (killed)", limit.as_secs())
+        } else if let Some(c) = self.status.code() {
+            format!("exit status {c}")
+        } else if let Some(s) = self.status.signal() {
+            format!("killed by signal {s}")
+        } else {
+            format!("{:?}", self.status)
+        }
+    }
+}
+
+unsafe extern "C" {
+    /// POSIX `kill(2)`; a negative pid names a process group.
+    fn kill(pid: i32, sig: i32) -> i32;
+}
+
+const SIGKILL: i32 = 9;
+
+/// Reads `r` to its end, keeping the first `CAPTURE_LIMIT` bytes.
+fn slurp(mut r: impl Read) -> Vec<u8> {
+    let mut kept = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let room = CAPTURE_LIMIT.saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    kept
+}
+
+/// Runs `cmd` with stdin empty and stdout/stderr captured, killing it (and
+/// every process it started, which share its new process group) when it
+/// outlives `limit`.
+fn run_limited(mut cmd: Command, limit: Duration) -> Result<Outcome, String> {
+    use std::os::unix::process::CommandExt;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let shown = format!("{cmd:?}");
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    let pid = child.id() as i32;
+    let (tx_out, rx_out) = mpsc::channel();
+    let (tx_err, rx_err) = mpsc::channel();
+    let out = child.stdout.take().expect("piped stdout");
+    let err = child.stderr.take().expect("piped stderr");
+    // Detached readers: a grandchild that keeps the pipes open must not hang
+    // the test, so they are waited for with a timeout below, never joined.
+    std::thread::spawn(move || tx_out.send(slurp(out)));
+    std::thread::spawn(move || tx_err.send(slurp(err)));
+
+    let deadline = Instant::now() + limit;
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                timed_out = true;
+                // SAFETY: plain syscall; the group is the child's own, not yet
+                // reaped, so its id cannot have been reused.
+                unsafe { kill(-pid, SIGKILL) };
+                let _ = child.kill();
+                break child
+                    .wait()
+                    .map_err(|e| format!("cannot wait for {shown}: {e}"))?;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => {
+                // SAFETY: as above.
+                unsafe { kill(-pid, SIGKILL) };
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("cannot wait for {shown}: {e}"));
+            }
+        }
+    };
+    let grace = Duration::from_secs(5);
+    let stdout = rx_out.recv_timeout(grace).map_err(|_| {
+        format!(
+            "{shown}: stdout still open {} s after exit",
+            grace.as_secs()
+        )
+    })?;
+    let stderr = rx_err.recv_timeout(grace).map_err(|_| {
+        format!(
+            "{shown}: stderr still open {} s after exit",
+            grace.as_secs()
+        )
+    })?;
+    Ok(Outcome {
+        status,
+        timed_out,
+        stdout,
+        stderr,
+    })
+}
+
+fn pole(args: &[&std::ffi::OsStr], cwd: &Path) -> Command {
+    let mut cmd = Command::new(POLE);
+    cmd.args(args).current_dir(cwd);
+    cmd
+}
+
+/// Runs `f` on every item with `WORKERS` threads; returns the failure
+/// reports (one per failing item, in item order) and prints a summary line.
+fn for_all<T: Sync>(
+    what: &str,
+    items: &[T],
+    f: impl Fn(&T) -> Option<String> + Sync,
+) -> Vec<String> {
+    let next = AtomicUsize::new(0);
+    let failures: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..WORKERS.min(items.len()) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let report = match catch_unwind(AssertUnwindSafe(|| f(item))) {
+                        Ok(r) => r,
+                        Err(p) => Some(format!("harness panicked: {}", panic_text(&*p))),
+                    };
+                    if let Some(r) = report {
+                        failures
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((i, r));
+                    }
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap_or_else(|e| e.into_inner());
+    failures.sort_by_key(|(i, _)| *i);
+    println!(
+        "{what}: {} programs, {} failed",
+        items.len(),
+        failures.len()
+    );
+    failures.into_iter().map(|(_, r)| r).collect()
+}
+
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(non-string panic payload)".to_string()
+    }
+}
+
+/// Fails the test listing every failure report.
+fn assert_no_failures(what: &str, total: usize, failures: Vec<String>) {
+    if failures.is_empty() {
+        return;
+    }
+    let mut msg = format!("{what}: {} of {total} programs failed\n", failures.len());
+    for f in &failures {
+        msg.push('\n');
+        msg.push_str(f);
+        if !f.ends_with('\n') {
+            msg.push('\n');
+        }
+    }
+    panic!("{msg}");
+}
+
+// ----- showing differences -----
+
+/// A byte string as a readable line: lossy UTF-8 with control characters
+/// escaped.
+fn show_line(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut s = String::new();
+    for c in text.chars() {
+        if c == '\t' || !c.is_control() {
+            s.push(c);
+        } else {
+            s.extend(c.escape_default());
+        }
+    }
+    s
+}
+
+/// Splits into lines, each keeping no terminator; reports whether the last
+/// line lacked a final newline.
+fn split_lines(b: &[u8]) -> (Vec<&[u8]>, bool) {
+    if b.is_empty() {
+        return (Vec::new(), false);
+    }
+    let mut lines: Vec<&[u8]> = b.split(|&c| c == b'\n').collect();
+    let unterminated = !b.ends_with(b"\n");
+    if !unterminated {
+        lines.pop();
+    }
+    (lines, unterminated)
+}
+
+/// A line diff of expected vs actual output (`-` expected, `+` actual, two
+/// lines of context), with a note on a missing final newline.
+fn diff(expected: &[u8], actual: &[u8]) -> String {
+    let (a, a_open) = split_lines(expected);
+    let (b, b_open) = split_lines(actual);
+    let mut out = String::new();
+    // Longest common subsequence, suffix table; outputs are small, but fall
+    // back to a plain listing if they are not.
+    let ops: Vec<(char, &[u8])> = if a.len().saturating_mul(b.len()) <= 4_000_000 {
+        let (n, m) = (a.len(), b.len());
+        let mut t = vec![0u32; (n + 1) * (m + 1)];
+        for i in (0..n).rev() {
+            for j in (0..m).rev() {
+                t[i * (m + 1) + j] = if a[i] == b[j] {
+                    t[(i + 1) * (m + 1) + j + 1] + 1
+                } else {
+                    t[(i + 1) * (m + 1) + j].max(t[i * (m + 1) + j + 1])
+                };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        let mut ops = Vec::new();
+        while i < n || j < m {
+            if i < n && j < m && a[i] == b[j] {
+                ops.push((' ', a[i]));
+                i += 1;
+                j += 1;
+            } else if j < m && (i == n || t[i * (m + 1) + j + 1] >= t[(i + 1) * (m + 1) + j]) {
+                ops.push(('+', b[j]));
+                j += 1;
+            } else {
+                ops.push(('-', a[i]));
+                i += 1;
+            }
+        }
+        ops
+    } else {
+        a.iter()
+            .map(|l| ('-', *l))
+            .chain(b.iter().map(|l| ('+', *l)))
+            .collect()
+    };
+    let near_change = |k: usize| {
+        let lo = k.saturating_sub(2);
+        let hi = (k + 2).min(ops.len() - 1);
+        (lo..=hi).any(|x| ops[x].0 != ' ')
+    };
+    let mut skipped = false;
+    let mut shown = 0;
+    for (k, (op, line)) in ops.iter().enumerate() {
+        if !near_change(k) {
+            skipped = true;
+            continue;
+        }
+        if skipped {
+            out.push_str("    ...\n");
+            skipped = false;
+        }
+        if shown == 200 {
+            out.push_str("    (more differences not shown)\n");
+            break;
+        }
+        let _ = writeln!(out, "  {op} {}", show_line(line));
+        shown += 1;
+    }
+    if skipped {
+        out.push_str("    ...\n");
+    }
+    if a_open != b_open {
+        let _ = writeln!(
+            out,
+            "  (final newline: expected {}, actual {})",
+            if a_open { "absent" } else { "present" },
+            if b_open { "absent" } else { "present" }
+        );
+    }
+    if expected.is_empty() != actual.is_empty() {
+        let _ = writeln!(
+            out,
+            "  ({} is empty)",
+            if expected.is_empty() {
+                "expected"
+            } else {
+                "actual"
+            }
+        );
+    }
+    out
+}
+
+/// The first lines of a captured stream, indented, for context.
+fn excerpt(bytes: &[u8], max_lines: usize) -> String {
+    let (lines, _) = split_lines(bytes);
+    let mut s = String::new();
+    for l in lines.iter().take(max_lines) {
+        let _ = writeln!(s, "    | {}", show_line(l));
+    }
+    if lines.len() > max_lines {
+        let _ = writeln!(s, "    | ... ({} more lines)", lines.len() - max_lines);
+    }
+    if s.is_empty() {
+        s.push_str("    | (empty)\n");
+    }
+    s
+}
+
+// ----- errors/ -----
+
+/// `// expect: error at LINE:COL: MESSAGE` -> (LINE, COL, MESSAGE).
+fn parse_expectation(first_line: &str) -> Result<(usize, usize, String), String> {
+    let bad = || format!("malformed expectation line {first_line:?}");
+    let rest = first_line
+        .strip_prefix("// expect: error at ")
+        .ok_or_else(bad)?;
+    let (pos, message) = rest.split_once(": ").ok_or_else(bad)?;
+    let (line, col) = pos.split_once(':').ok_or_else(bad)?;
+    let line = line.parse().map_err(|_| bad())?;
+    let col = col.parse().map_err(|_| bad())?;
+    if message.is_empty() {
+        return Err(bad());
+    }
+    Ok((line, col, message.to_string()))
+}
+
+fn check_error_program(p: &Program) -> Option<String> {
+    let head = format!("--- errors: {} (pole check {})\n", p.label, p.rel);
+    let src = match fs::read(&p.abs) {
+        Ok(s) => s,
+        Err(e) => return Some(format!("{head}  cannot read {}: {e}\n", p.abs.display())),
+    };
+    let first = src.split(|&c| c == b'\n').next().unwrap_or(&[]);
+    let first = String::from_utf8_lossy(first);
+    let first = first.strip_suffix('\r').unwrap_or(&first);
+    let (line, col, message) = match parse_expectation(first) {
+        Ok(x) => x,
+        Err(e) => return Some(format!("{head}  {e}\n")),
+    };
+    let expected = format!("{}:{line}:{col}: error: {message}", p.rel);
+    let args = ["check".as_ref(), p.rel.as_ref()];
+    let out = match run_limited(pole(&args, &root()), COMPILE_LIMIT) {
+        Ok(o) => o,
+        Err(e) => return Some(format!("{head}  {e}\n")),
+    };
+    let first_err = out.stderr.split(|&c| c == b'\n').next().unwrap_or(&[]);
+    let mut problems = String::new();
+    if out.code() != Some(1) {
+        let _ = writeln!(
+            problems,
+            "  exit status: expected 1, got {}",
+            out.describe(COMPILE_LIMIT)
+        );
+    }
+    if first_err != expected.as_bytes() {
+        let _ = writeln!(problems, "  first stderr line differs:");
+        let _ = writeln!(problems, "    expected: {expected}");
+        if out.stderr.is_empty() {
+            let _ = writeln!(problems, "    actual:   (stderr is empty)");
+        } else {
+            let _ = writeln!(problems, "    actual:   {}", show_line(first_err));
+        }
+    }
+    if problems.is_empty() {
+        None
+    } else {
+        let _ = writeln!(problems, "  stderr:\n{}", excerpt(&out.stderr, 12));
+        Some(head + &problems)
+    }
+}
+
+#[test]
+fn errors_are_reported() {
+    let programs = discover("errors");
+    let failures = for_all("errors/", &programs, check_error_program);
+    assert_no_failures("errors/ (pole check must reject)", programs.len(), failures);
+}
+
+// ----- pole check on valid programs -----
+
+fn check_valid_program(p: &Program) -> Option<String> {
+    let args = ["check".as_ref(), p.rel.as_ref()];
+    let head = format!("--- {} (pole check {})\n", p.label, p.rel);
+    match run_limited(pole(&args, &root()), COMPILE_LIMIT) {
+        Err(e) => Some(format!("{head}  {e}\n")),
+        Ok(out) if out.code() == Some(0) => None,
+        Ok(out) => Some(format!(
+            "{head}  expected exit status 0, got {}\n  stderr:\n{}",
+            out.describe(COMPILE_LIMIT),
+            excerpt(&out.stderr, 12)
+        )),
+    }
+}
+
+#[test]
+fn programs_pass_check() {
+    let programs = runnable_programs();
+    let failures = for_all("pole check", &programs, check_valid_program);
+    assert_no_failures(
+        "valid programs (pole check must accept)",
+        programs.len(),
+        failures,
+    );
+}
+
+// ----- building and running -----
+
+fn sdl_available() -> bool {
+    Command::new("pkg-config")
+        .args(["--exists", "sdl2"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// `.stdout` bytes and `.exit` status of a program.
+fn expectations(p: &Program) -> Result<(Vec<u8>, i32), String> {
+    let stdout_path = p.abs.with_extension("stdout");
+    let exit_path = p.abs.with_extension("exit");
+    let stdout = fs::read(&stdout_path)
+        .map_err(|e| format!("cannot read {}: {e}", stdout_path.display()))?;
+    let exit_text = fs::read_to_string(&exit_path)
+        .map_err(|e| format!("cannot read {}: {e}", exit_path.display()))?;
+    let exit = exit_text.trim().parse().map_err(|_| {
+        format!(
+            "{}: not a decimal exit status: {exit_text:?}",
+            exit_path.display()
+        )
+    })?;
+    Ok((stdout, exit))
+}
+
+/// Compares a run's stdout and exit status with the expectations; appends
+/// the differences under the heading `what`.
+fn compare_run(
+    what: &str,
+    out: &Outcome,
+    limit: Duration,
+    want_stdout: &[u8],
+    want_exit: i32,
+    problems: &mut String,
+) {
+    let exit_ok = out.code() == Some(want_exit);
+    let stdout_ok = out.stdout == want_stdout;
+    if exit_ok && stdout_ok {
+        return;
+    }
+    let _ = writeln!(problems, "  {what}:");
+    if !exit_ok {
+        let _ = writeln!(
+            problems,
+            "    exit status: expected {want_exit}, got {}",
+            out.describe(limit)
+        );
+    }
+    if !stdout_ok {
+        let _ = writeln!(problems, "    stdout differs (- expected, + actual):");
+        for l in diff(want_stdout, &out.stdout).lines() {
+            let _ = writeln!(problems, "    {l}");
+        }
+    }
+    let _ = writeln!(problems, "    stderr:\n{}", excerpt(&out.stderr, 12));
+}
+
+fn with_env(mut cmd: Command, p: &Program) -> Command {
+    if p.sdl {
+        cmd.env("SDL_VIDEODRIVER", "dummy");
+    }
+    cmd
+}
+
+fn build_and_run(p: &Program) -> Option<String> {
+    let head = format!("--- {} ({})\n", p.label, p.rel);
+    let (want_stdout, want_exit) = match expectations(p) {
+        Ok(x) => x,
+        Err(e) => return Some(format!("{head}  {e}\n")),
+    };
+    let mut problems = String::new();
+
+    // 1-3: pole build FILE -o TMP/NAME, then run TMP/NAME in TMP.
+    match tempfile::tempdir() {
+        Err(e) => {
+            let _ = writeln!(problems, "  cannot create a temporary directory: {e}");
+        }
+        Ok(tmp) => {
+            let exe = tmp.path().join(&p.stem);
+            let args = [
+                "build".as_ref(),
+                p.abs.as_os_str(),
+                "-o".as_ref(),
+                exe.as_os_str(),
+            ];
+            match run_limited(pole(&args, tmp.path()), COMPILE_LIMIT) {
+                Err(e) => {
+                    let _ = writeln!(problems, "  pole build: {e}");
+                }
+                Ok(b) if b.code() != Some(0) => {
+                    let _ = writeln!(
+                        problems,
+                        "  pole build FILE -o TMP/{}: expected exit status 0, got {}\n    stderr:\n{}",
+                        p.stem,
+                        b.describe(COMPILE_LIMIT),
+                        excerpt(&b.stderr, 12)
+                    );
+                }
+                Ok(_) => {
+                    let mut cmd = Command::new(&exe);
+                    cmd.current_dir(tmp.path());
+                    match run_limited(with_env(cmd, p), RUN_LIMIT) {
+                        Err(e) => {
+                            let _ = writeln!(problems, "  running TMP/{}: {e}", p.stem);
+                        }
+                        Ok(r) => compare_run(
+                            &format!("TMP/{} (built by pole build)", p.stem),
+                            &r,
+                            RUN_LIMIT,
+                            &want_stdout,
+                            want_exit,
+                            &mut problems,
+                        ),
+                    }
+                }
+            }
+        }
+    }
+
+    // pole run FILE, in a fresh directory of its own.
+    match tempfile::tempdir() {
+        Err(e) => {
+            let _ = writeln!(problems, "  cannot create a temporary directory: {e}");
+        }
+        Ok(tmp) => {
+            let args = ["run".as_ref(), p.abs.as_os_str()];
+            let limit = COMPILE_LIMIT + RUN_LIMIT;
+            match run_limited(with_env(pole(&args, tmp.path()), p), limit) {
+                Err(e) => {
+                    let _ = writeln!(problems, "  pole run: {e}");
+                }
+                Ok(r) => compare_run(
+                    "pole run FILE",
+                    &r,
+                    limit,
+                    &want_stdout,
+                    want_exit,
+                    &mut problems,
+                ),
+            }
+        }
+    }
+
+    if problems.is_empty() {
+        None
+    } else {
+        Some(head + &problems)
+    }
+}
+
+#[test]
+fn programs_build_and_run() {
+    let all = runnable_programs();
+    let sdl = sdl_available();
+    let (programs, skipped): (Vec<Program>, Vec<Program>) =
+        all.into_iter().partition(|p| sdl || !p.sdl);
+    if !skipped.is_empty() {
+        println!(
+            "note: SKIPPED {} sdl/ programs (`pkg-config --exists sdl2` failed; run scripts/install-deps.sh): {}",
+            skipped.len(),
+            skipped
+                .iter()
+                .map(|p| p.label.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let failures = for_all("pole build + run", &programs, build_and_run);
+    assert_no_failures("programs (build and run)", programs.len(), failures);
+}
+
+// ----- the harness itself -----
+
+#[test]
+fn harness_parses_expectations_and_diffs() {
+    assert_eq!(
+        parse_expectation("// expect: error at 12:3: unknown variable 'x'"),
+        Ok((12, 3, "unknown variable 'x'".to_string()))
+    );
+    assert_eq!(
+        parse_expectation("// expect: error at 1:9: expected ':'"),
+        Ok((1, 9, "expected ':'".to_string()))
+    );
+    assert!(parse_expectation("// expect: warning at 1:1: x").is_err());
+    assert!(parse_expectation("// expect: error at 1: x").is_err());
+    assert!(parse_expectation("// expect: error at a:1: x").is_err());
+
+    let d = diff(b"a\nb\nc\n", b"a\nB\nc\n");
+    assert!(d.contains("  - b\n") && d.contains("  + B\n"), "{d}");
+    let d = diff(b"a\n", b"a");
+    assert!(d.contains("final newline"), "{d}");
+    let d = diff(b"x\n", b"");
+    assert!(d.contains("- x") && d.contains("actual is empty"), "{d}");
+    assert_eq!(show_line(b"a\x1b\xff"), "a\\u{1b}\u{fffd}");
+
+    // The discovery sees every program of each folder.
+    assert!(
+        discover("")
+            .iter()
+            .all(|p| !p.sdl && p.rel.starts_with(SUITE))
+    );
+    assert!(
+        discover("sdl")
+            .iter()
+            .all(|p| p.sdl && p.label.starts_with("sdl/"))
+    );
+    assert!(
+        discover("errors")
+            .iter()
+            .all(|p| p.rel.contains("/errors/"))
+    );
+}
+
+#[test]
+fn harness_enforces_time_limit() {
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "echo started; sleep 30 & sleep 30"]);
+    let start = Instant::now();
+    let out = run_limited(cmd, Duration::from_millis(300)).expect("sh runs");
+    assert!(out.timed_out);
+    assert_eq!(out.stdout, b"started\n");
+    assert!(start.elapsed() < Duration::from_secs(10));
+}
