@@ -4,8 +4,10 @@
 //! [`syntax`] -> [`types`] -> [`ir`] -> [`codegen`] -> [`link`], with
 //! [`memory`] owning every phase's arena and [`driver`] running the phases.
 
+pub mod codegen;
 pub mod diag;
 pub mod driver;
+pub mod link;
 pub mod memory;
 pub mod syntax;
 pub mod types;

@@ -1,10 +1,14 @@
 //! Command-line parsing (clap) and dispatch to the driver.
 
-use super::{CheckOutput, check_source};
-use crate::diag::Renderer;
+use super::{BuildError, CheckOutput, build_object, check_source};
+use crate::codegen;
+use crate::diag::{Diagnostic, Renderer};
+use crate::link;
 use crate::memory::{Memory, parse_size};
+use crate::syntax::Span;
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
+use std::path::Path;
 
 /// pole: a memory-bounded compiler for Pole IR.
 ///
@@ -27,6 +31,58 @@ pub enum Command {
         #[command(flatten)]
         opts: CommonOpts,
     },
+    /// Compile a program to a native executable (or an object file).
+    Build {
+        /// The .pole-ir file
+        file: String,
+        /// Output path (default: FILE's base name without .pole-ir)
+        #[arg(short = 'o', value_name = "OUT")]
+        out: Option<String>,
+        /// Optimise and omit contract checks
+        #[arg(long)]
+        release: bool,
+        /// What to write: an executable or an object file
+        #[arg(long, value_enum, default_value = "exe")]
+        emit: Emit,
+        /// Link libNAME (like @link("NAME"))
+        #[arg(short = 'l', value_name = "NAME")]
+        libs: Vec<String>,
+        #[command(flatten)]
+        opts: CommonOpts,
+    },
+    /// Build with contracts to a temporary executable and run it; exits with
+    /// the program's status.
+    Run {
+        /// The .pole-ir file
+        file: String,
+        /// Optimise and omit contract checks
+        #[arg(long)]
+        release: bool,
+        /// Link libNAME (like @link("NAME"))
+        #[arg(short = 'l', value_name = "NAME")]
+        libs: Vec<String>,
+        #[command(flatten)]
+        opts: CommonOpts,
+        /// Arguments for the program (after --)
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Run the file's @test_case and @test annotations.
+    Test {
+        /// The .pole-ir file
+        file: String,
+        /// Link libNAME (like @link("NAME"))
+        #[arg(short = 'l', value_name = "NAME")]
+        libs: Vec<String>,
+        #[command(flatten)]
+        opts: CommonOpts,
+    },
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emit {
+    Exe,
+    Obj,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -107,5 +163,148 @@ pub fn main() -> i32 {
             }
             worst
         }
+        Command::Build {
+            file,
+            out,
+            release,
+            emit,
+            libs,
+            opts,
+        } => {
+            let out = out.unwrap_or_else(|| default_output(&file));
+            let opts2 = codegen::Options {
+                release,
+                test_mode: false,
+            };
+            build_file(&file, Path::new(&out), opts2, emit, &libs, &opts)
+        }
+        Command::Run {
+            file,
+            release,
+            libs,
+            opts,
+            args,
+        } => {
+            let cg = codegen::Options {
+                release,
+                test_mode: false,
+            };
+            run_file(&file, cg, &libs, &opts, &args)
+        }
+        Command::Test { file, libs, opts } => {
+            let cg = codegen::Options {
+                release: false,
+                test_mode: true,
+            };
+            run_file(&file, cg, &libs, &opts, &[])
+        }
     }
+}
+
+/// FILE's base name minus `.pole-ir` (plus `.out` without that suffix).
+fn default_output(file: &str) -> String {
+    let base = Path::new(file)
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "a".into());
+    match base.strip_suffix(".pole-ir") {
+        Some(stem) if !stem.is_empty() => stem.to_string(),
+        _ => format!("{base}.out"),
+    }
+}
+
+/// Compiles `file` and writes an executable or object at `out`.
+fn build_file(
+    file: &str,
+    out: &Path,
+    cg: codegen::Options,
+    emit: Emit,
+    libs: &[String],
+    opts: &CommonOpts,
+) -> i32 {
+    let src = match read_source(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut mem = Memory::new(opts.memory_limit.unwrap_or(DEFAULT_LIMIT));
+    let (check, result) = build_object(&src, &mut mem, cg);
+    report(file, &src, &check);
+    let (object, mut links) = match result {
+        Ok(r) => r,
+        Err(e) => return build_error(file, &src, e, check.oom.is_some()),
+    };
+    links.extend(libs.iter().cloned());
+    let written = match emit {
+        Emit::Obj => link::write_atomic(out, &object, false),
+        Emit::Exe => link::link_executable(&object, out, &links),
+    };
+    match written {
+        Ok(()) => 0,
+        Err(msg) => {
+            error(&msg);
+            1
+        }
+    }
+}
+
+fn build_error(file: &str, src: &[u8], e: BuildError, oom_reported: bool) -> i32 {
+    match e {
+        BuildError::Rejected => 1,
+        BuildError::Oom(e) => {
+            if !oom_reported {
+                error(&e.to_string());
+            }
+            3
+        }
+        BuildError::NoMain => {
+            let text = String::from_utf8_lossy(src);
+            let r = Renderer::new(file, &text, std::io::stderr().is_terminal());
+            r.emit(&Diagnostic::error(Span::new(0, 0), "no 'main' function"));
+            1
+        }
+        BuildError::Backend(m) => {
+            error(&format!("code generation failed: {m}"));
+            1
+        }
+    }
+}
+
+/// Builds into a temporary directory and runs the executable.
+fn run_file(
+    file: &str,
+    cg: codegen::Options,
+    libs: &[String],
+    opts: &CommonOpts,
+    args: &[String],
+) -> i32 {
+    let dir = match tempfile::Builder::new().prefix("pole-run-").tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            error(&format!("cannot create a temporary directory: {e}"));
+            return 1;
+        }
+    };
+    let exe = dir.path().join("program");
+    let code = build_file(file, &exe, cg, Emit::Exe, libs, opts);
+    if code != 0 {
+        return code;
+    }
+    match std::process::Command::new(&exe).args(args).status() {
+        Ok(st) => exit_code(st),
+        Err(e) => {
+            error(&format!("cannot run the program: {e}"));
+            1
+        }
+    }
+}
+
+#[cfg(unix)]
+fn exit_code(st: std::process::ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    st.code().unwrap_or_else(|| 128 + st.signal().unwrap_or(0))
+}
+
+#[cfg(not(unix))]
+fn exit_code(st: std::process::ExitStatus) -> i32 {
+    st.code().unwrap_or(1)
 }

@@ -2,10 +2,12 @@
 
 pub mod cli;
 
+use crate::codegen;
 use crate::diag::Diagnostic;
 use crate::memory::{Memory, OutOfMemory, Phase};
+use crate::syntax::ast::Program;
 use crate::syntax::{Interner, Span, lexer, parser};
-use crate::types;
+use crate::types::{self, Checked};
 
 /// What checking one source text produced.
 #[derive(Debug, Default)]
@@ -32,13 +34,32 @@ pub fn decode(src: &[u8]) -> Result<&str, Diagnostic> {
 
 /// Lexes, parses and type-checks `src`. Never panics on any input.
 pub fn check_source(src: &[u8], mem: &mut Memory) -> CheckOutput {
+    front_end(src, mem, |_| ()).0
+}
+
+/// A program that passed the front end, as the back end sees it.
+pub struct Front<'a, 'm> {
+    pub program: &'a Program<'m>,
+    pub checked: &'a Checked<'m>,
+    pub names: &'a Interner<'m>,
+    pub text: &'a str,
+    pub mem: &'a Memory,
+}
+
+/// Runs the front end and, when it found no error, `then` on its result.
+pub fn front_end<R>(
+    src: &[u8],
+    mem: &mut Memory,
+    then: impl FnOnce(&Front<'_, '_>) -> R,
+) -> (CheckOutput, Option<R>) {
     mem.reset();
+    let mem: &Memory = mem;
     let mut out = CheckOutput::default();
     let text = match decode(src) {
         Ok(t) => t,
         Err(d) => {
             out.diagnostics.push(d);
-            return out;
+            return (out, None);
         }
     };
     let arena = mem.arena(Phase::Parse);
@@ -47,29 +68,83 @@ pub fn check_source(src: &[u8], mem: &mut Memory) -> CheckOutput {
         Ok(t) => t,
         Err(lexer::LexError::Syntax(d)) => {
             out.diagnostics.push(d);
-            return out;
+            return (out, None);
         }
         Err(lexer::LexError::Oom(e)) => {
             out.oom = Some(e);
-            return out;
+            return (out, None);
         }
     };
     let (program, diags) = match parser::parse(toks, arena, &mut names) {
         Ok(r) => r,
         Err(e) => {
             out.oom = Some(e);
-            return out;
+            return (out, None);
         }
     };
     out.diagnostics = diags;
-    if out.diagnostics.is_empty() {
-        match types::check_program(&program, text, mem.arena(Phase::Check), &mut names) {
-            Ok((_checked, diags)) => out.diagnostics = diags,
-            Err(e) => out.oom = Some(e),
-        }
+    if !out.diagnostics.is_empty() {
+        sort_diagnostics(&mut out.diagnostics);
+        return (out, None);
     }
+    let checked = match types::check_program(&program, text, mem.arena(Phase::Check), &mut names) {
+        Ok((checked, diags)) => {
+            out.diagnostics = diags;
+            checked
+        }
+        Err(e) => {
+            out.oom = Some(e);
+            return (out, None);
+        }
+    };
     sort_diagnostics(&mut out.diagnostics);
-    out
+    if out.has_errors() {
+        return (out, None);
+    }
+    let front = Front {
+        program: &program,
+        checked: &checked,
+        names: &names,
+        text,
+        mem,
+    };
+    let r = then(&front);
+    (out, Some(r))
+}
+
+/// Why a build produced no object.
+#[derive(Debug)]
+pub enum BuildError {
+    /// Diagnostics were reported (see the accompanying [`CheckOutput`]).
+    Rejected,
+    Oom(OutOfMemory),
+    NoMain,
+    Backend(String),
+}
+
+/// Compiles `src` to an object file.
+pub fn build_object(
+    src: &[u8],
+    mem: &mut Memory,
+    opts: codegen::Options,
+) -> (CheckOutput, Result<(Vec<u8>, Vec<String>), BuildError>) {
+    let (out, r) = front_end(src, mem, |f| {
+        if !opts.test_mode && f.checked.main.is_none() {
+            return Err(BuildError::NoMain);
+        }
+        let links: Vec<String> = f.checked.links.iter().map(|s| s.to_string()).collect();
+        match codegen::compile_object(f.program, f.checked, f.names, f.text, f.mem, opts) {
+            Ok(obj) => Ok((obj, links)),
+            Err(codegen::CodegenError::Oom(e)) => Err(BuildError::Oom(e)),
+            Err(codegen::CodegenError::Backend(m)) => Err(BuildError::Backend(m)),
+        }
+    });
+    let r = match (r, out.oom) {
+        (_, Some(e)) => Err(BuildError::Oom(e)),
+        (Some(r), None) => r,
+        (None, None) => Err(BuildError::Rejected),
+    };
+    (out, r)
 }
 
 /// Orders diagnostics by location (stable for equal locations).

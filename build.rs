@@ -1,0 +1,15 @@
+//! Compiles the C runtime that every Pole program links against; the
+//! resulting archive is embedded in the `pole` binary (see `src/link.rs`).
+
+fn main() {
+    println!("cargo:rerun-if-changed=runtime/pole_rt.c");
+    println!("cargo:rerun-if-changed=runtime/pole_rt.h");
+    cc::Build::new()
+        .file("runtime/pole_rt.c")
+        .opt_level(2)
+        .pic(true)
+        .flag_if_supported("-fno-omit-frame-pointer")
+        .warnings(true)
+        .cargo_metadata(false)
+        .compile("pole_rt");
+}

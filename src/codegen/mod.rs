@@ -1,0 +1,538 @@
+//! Code generation with Cranelift: the checked program to one object file.
+//!
+//! Value representation (shared with `runtime/pole_rt.c`): every value fits
+//! one 64-bit slot. `Int` is `i64`, `Float64` is `f64`, `Bool` and `Unit` are
+//! `i8` in registers; strings are pointers to NUL-terminated bytes preceded by
+//! an 8-byte length; records are pointers to slots in field order; variants,
+//! `Option` and `Result` are pointers to `[tag, payload slots...]`; lists and
+//! maps are runtime objects. Pole functions use Cranelift's `tail` calling
+//! convention so calls in tail position never grow the stack; `pole_main`,
+//! test thunks and externs use the platform C convention.
+
+mod expr;
+
+use crate::memory::{Memory, OutOfMemory};
+use crate::syntax::ast::Program;
+use crate::syntax::{Interner, Sym};
+use crate::types::check::{Checked, CtorOwner, TestKind};
+use crate::types::{TyId, TyKind};
+use cranelift_codegen::Context;
+use cranelift_codegen::binemit::Reloc;
+use cranelift_codegen::ir::{AbiParam, Function, Signature, Type, UserFuncName, types};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::FunctionBuilderContext;
+use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module, ModuleReloc};
+use cranelift_object::{ObjectBuilder, ObjectModule};
+use std::collections::HashMap;
+
+/// What to generate.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Optimise, and omit contract checks.
+    pub release: bool,
+    /// Generate a `pole_main` that runs the tests instead of `main`.
+    pub test_mode: bool,
+}
+
+#[derive(Debug)]
+pub enum CodegenError {
+    Oom(OutOfMemory),
+    /// A backend failure (a compiler bug or an unsupported target).
+    Backend(String),
+}
+
+impl From<OutOfMemory> for CodegenError {
+    fn from(e: OutOfMemory) -> Self {
+        CodegenError::Oom(e)
+    }
+}
+
+fn backend<E: std::fmt::Display>(e: E) -> CodegenError {
+    CodegenError::Backend(e.to_string())
+}
+
+/// Heap bytes Cranelift needs for a function, estimated from its source
+/// size (calibrated with `--mem-stats` on the conformance suite).
+fn codegen_estimate(source_bytes: usize) -> usize {
+    16 * 1024 + source_bytes * 160
+}
+
+pub fn make_isa(release: bool) -> Result<OwnedTargetIsa, CodegenError> {
+    let mut flags = settings::builder();
+    let set = |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(backend);
+    set(
+        &mut flags,
+        "opt_level",
+        if release { "speed" } else { "none" },
+    )?;
+    set(&mut flags, "preserve_frame_pointers", "true")?;
+    set(&mut flags, "is_pic", "true")?;
+    set(
+        &mut flags,
+        "enable_verifier",
+        if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        },
+    )?;
+    let isa_builder = cranelift_native::builder().map_err(backend)?;
+    isa_builder
+        .finish(settings::Flags::new(flags))
+        .map_err(backend)
+}
+
+/// Shared state of one object file's generation.
+pub(crate) struct Gen<'a, 'm> {
+    pub module: ObjectModule,
+    pub ck: &'a Checked<'m>,
+    pub names: &'a Interner<'m>,
+    pub src: &'a str,
+    pub opts: Options,
+    /// Pole functions (index = checker's function index); `None` for externs.
+    pub funcs: Vec<Option<FuncId>>,
+    imports: HashMap<String, FuncId>,
+    strings: HashMap<Vec<u8>, DataId>,
+    descs: HashMap<TyId, DataId>,
+    nullary: HashMap<(u32, u32), DataId>,
+    va_stubs: HashMap<(Sym, Signature), FuncId>,
+    anon: u32,
+}
+
+/// Compiles a checked program to an object file's bytes.
+pub fn compile_object(
+    prog: &Program<'_>,
+    ck: &Checked<'_>,
+    names: &Interner<'_>,
+    src: &str,
+    mem: &Memory,
+    opts: Options,
+) -> Result<Vec<u8>, CodegenError> {
+    let _ = prog;
+    let isa = make_isa(opts.release)?;
+    let builder = ObjectBuilder::new(isa, "pole", cranelift_module::default_libcall_names())
+        .map_err(backend)?;
+    let module = ObjectModule::new(builder);
+    let mut g = Gen {
+        module,
+        ck,
+        names,
+        src,
+        opts,
+        funcs: Vec::with_capacity(ck.funcs.len()),
+        imports: HashMap::new(),
+        strings: HashMap::new(),
+        descs: HashMap::new(),
+        nullary: HashMap::new(),
+        va_stubs: HashMap::new(),
+        anon: 0,
+    };
+    for (i, f) in ck.funcs.iter().enumerate() {
+        if f.decl.ext.is_some() {
+            g.funcs.push(None);
+            continue;
+        }
+        let sig = g.pole_sig(i as u32);
+        let name = format!("pole.f.{}", names.name(f.decl.name));
+        let id = g
+            .module
+            .declare_function(&name, Linkage::Local, &sig)
+            .map_err(backend)?;
+        g.funcs.push(Some(id));
+    }
+    let mut ctx = g.module.make_context();
+    let mut fctx = FunctionBuilderContext::new();
+    for i in 0..ck.funcs.len() {
+        let Some(id) = g.funcs[i] else { continue };
+        let f = &ck.funcs[i];
+        let body_bytes = f
+            .decl
+            .body
+            .map_or(0, |b| (b.span.end - b.span.start) as usize);
+        let estimate = codegen_estimate(body_bytes);
+        mem.charge_codegen(estimate)?;
+        ctx.func =
+            Function::with_name_signature(UserFuncName::user(0, id.as_u32()), g.pole_sig(i as u32));
+        expr::emit_function(&mut g, &mut ctx.func, &mut fctx, i as u32)?;
+        g.module
+            .define_function(id, &mut ctx)
+            .map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
+        g.module.clear_context(&mut ctx);
+        mem.release_codegen(estimate);
+    }
+    mem.charge_codegen(codegen_estimate(0))?;
+    if opts.test_mode {
+        g.emit_test_main(&mut ctx, &mut fctx)?;
+    } else {
+        g.emit_main(&mut ctx, &mut fctx)?;
+    }
+    let product = g.module.finish();
+    product.emit().map_err(backend)
+}
+
+impl<'a, 'm> Gen<'a, 'm> {
+    pub fn kind(&self, t: TyId) -> TyKind {
+        self.ck.types.shape(t)
+    }
+
+    /// The Cranelift type of a value of type `t`.
+    pub fn clif(&self, t: TyId) -> Type {
+        match self.kind(t) {
+            TyKind::Float => types::F64,
+            TyKind::Bool | TyKind::Unit => types::I8,
+            _ => types::I64,
+        }
+    }
+
+    pub fn pole_sig(&self, fi: u32) -> Signature {
+        let f = &self.ck.funcs[fi as usize];
+        let mut sig = Signature::new(CallConv::Tail);
+        for &p in f.params {
+            sig.params.push(AbiParam::new(self.clif(p)));
+        }
+        sig.returns.push(AbiParam::new(self.clif(f.ret)));
+        sig
+    }
+
+    /// The C signature of an extern function.
+    pub fn c_sig(&self, fi: u32) -> Signature {
+        let f = &self.ck.funcs[fi as usize];
+        let mut sig = Signature::new(CallConv::SystemV);
+        for &p in f.params {
+            if let Some(t) = self.c_param_type(p) {
+                sig.params.push(AbiParam::new(t));
+            }
+        }
+        match self.kind(f.ret) {
+            TyKind::Unit => {}
+            TyKind::Bool => sig.returns.push(AbiParam::new(types::I8)),
+            TyKind::Int32 => sig.returns.push(AbiParam::new(types::I32)),
+            _ => sig.returns.push(AbiParam::new(self.clif(f.ret))),
+        }
+        sig
+    }
+
+    /// How a value of type `t` is passed to C (`None`: omitted).
+    pub fn c_param_type(&self, t: TyId) -> Option<Type> {
+        match self.kind(t) {
+            TyKind::Unit => None,
+            TyKind::Int32 | TyKind::Bool => Some(types::I32),
+            TyKind::Float => Some(types::F64),
+            _ => Some(types::I64),
+        }
+    }
+
+    /// Imports a C function (runtime or libc) by symbol.
+    pub fn import(&mut self, name: &str, sig: &Signature) -> Result<FuncId, CodegenError> {
+        if let Some(&id) = self.imports.get(name) {
+            return Ok(id);
+        }
+        let id = self
+            .module
+            .declare_function(name, Linkage::Import, sig)
+            .map_err(backend)?;
+        self.imports.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    /// The signature an imported symbol was first declared with.
+    pub fn declared_sig(&self, id: FuncId) -> &Signature {
+        &self.module.declarations().get_function_decl(id).signature
+    }
+
+    /// A stub that sets `%al` (vector-register count) and jumps to the
+    /// variadic C function `c_name`; one per distinct call signature.
+    pub fn variadic_stub(&mut self, c_name: Sym, sig: &Signature) -> Result<FuncId, CodegenError> {
+        if let Some(&id) = self.va_stubs.get(&(c_name, sig.clone())) {
+            return Ok(id);
+        }
+        let target = self.import(self.names.name(c_name), sig)?;
+        self.anon += 1;
+        let name = format!("pole.va.{}.{}", self.names.name(c_name), self.anon);
+        let id = self
+            .module
+            .declare_function(&name, Linkage::Local, sig)
+            .map_err(backend)?;
+        // mov al, 8 ; jmp rel32 <target>
+        let bytes = [0xb0, 0x08, 0xe9, 0, 0, 0, 0];
+        let reloc = ModuleReloc {
+            offset: 3,
+            kind: Reloc::X86CallPLTRel4,
+            name: target.into(),
+            addend: -4,
+        };
+        self.module
+            .define_function_bytes(id, 16, &bytes, &[reloc])
+            .map_err(backend)?;
+        self.va_stubs.insert((c_name, sig.clone()), id);
+        Ok(id)
+    }
+
+    fn data(&mut self, bytes: Vec<u8>, align: u64) -> Result<DataId, CodegenError> {
+        self.anon += 1;
+        let name = format!("pole.d.{}", self.anon);
+        let id = self
+            .module
+            .declare_data(&name, Linkage::Local, false, false)
+            .map_err(backend)?;
+        let mut d = DataDescription::new();
+        d.define(bytes.into_boxed_slice());
+        d.set_align(align);
+        self.module.define_data(id, &d).map_err(backend)?;
+        Ok(id)
+    }
+
+    /// A string literal: `[len: i64][bytes][0]`; values point past the length.
+    pub fn string_data(&mut self, bytes: &[u8]) -> Result<DataId, CodegenError> {
+        if let Some(&id) = self.strings.get(bytes) {
+            return Ok(id);
+        }
+        let mut v = Vec::with_capacity(bytes.len() + 9);
+        v.extend_from_slice(&(bytes.len() as i64).to_le_bytes());
+        v.extend_from_slice(bytes);
+        v.push(0);
+        let id = self.data(v, 8)?;
+        self.strings.insert(bytes.to_vec(), id);
+        Ok(id)
+    }
+
+    /// The static block of a nullary constructor: just its tag.
+    pub fn nullary_data(&mut self, owner: CtorOwner, index: u32) -> Result<DataId, CodegenError> {
+        let key = match owner {
+            CtorOwner::User(v) => (v + 2, index),
+            CtorOwner::Option => (0, index),
+            CtorOwner::Result => (1, index),
+        };
+        if let Some(&id) = self.nullary.get(&key) {
+            return Ok(id);
+        }
+        let id = self.data((index as i64).to_le_bytes().to_vec(), 8)?;
+        self.nullary.insert(key, id);
+        Ok(id)
+    }
+
+    /// The runtime type descriptor of `t` (see `PoleType` in pole_rt.h).
+    pub fn descriptor(&mut self, t: TyId) -> Result<DataId, CodegenError> {
+        if let Some(&id) = self.descs.get(&t) {
+            return Ok(id);
+        }
+        self.anon += 1;
+        let name = format!("pole.t.{}", self.anon);
+        let id = self
+            .module
+            .declare_data(&name, Linkage::Local, false, false)
+            .map_err(backend)?;
+        self.descs.insert(t, id);
+        const PT_INT: i64 = 0;
+        const PT_FLOAT: i64 = 1;
+        const PT_BOOL: i64 = 2;
+        const PT_UNIT: i64 = 3;
+        const PT_STRING: i64 = 4;
+        const PT_LIST: i64 = 5;
+        const PT_MAP: i64 = 6;
+        const PT_PTR: i64 = 7;
+        const PT_RECORD: i64 = 8;
+        const PT_VARIANT: i64 = 9;
+        // (kind, name, count, args, names, arities)
+        let mut name_str: Option<String> = None;
+        let mut args: Vec<TyId> = Vec::new();
+        let mut labels: Vec<String> = Vec::new();
+        let mut arities: Vec<i64> = Vec::new();
+        let kind = match self.kind(t) {
+            TyKind::Int | TyKind::Int32 | TyKind::Error | TyKind::Var(_) => PT_INT,
+            TyKind::Float => PT_FLOAT,
+            TyKind::Bool => PT_BOOL,
+            TyKind::Unit => PT_UNIT,
+            TyKind::Str => PT_STRING,
+            TyKind::List(a) => {
+                args.push(a);
+                PT_LIST
+            }
+            TyKind::Map(..) => PT_MAP,
+            TyKind::Ptr(_) => PT_PTR,
+            TyKind::Record(r) => {
+                let info = &self.ck.records[r as usize];
+                name_str = Some(self.names.name(info.name).to_string());
+                for &(f, ft) in info.fields {
+                    labels.push(self.names.name(f).to_string());
+                    args.push(ft);
+                }
+                PT_RECORD
+            }
+            TyKind::Variant(v) => {
+                let info = &self.ck.variants[v as usize];
+                name_str = Some(self.names.name(info.name).to_string());
+                for c in info.ctors {
+                    labels.push(self.names.name(c.name).to_string());
+                    arities.push(c.payload.len() as i64);
+                    args.extend_from_slice(c.payload);
+                }
+                PT_VARIANT
+            }
+            TyKind::Option(a) => {
+                name_str = Some("Option".into());
+                labels = vec!["None".into(), "Some".into()];
+                arities = vec![0, 1];
+                args.push(a);
+                PT_VARIANT
+            }
+            TyKind::Result(a, b) => {
+                name_str = Some("Result".into());
+                labels = vec!["Ok".into(), "Err".into()];
+                arities = vec![1, 1];
+                args.push(a);
+                args.push(b);
+                PT_VARIANT
+            }
+        };
+        let count = match kind {
+            PT_RECORD | PT_VARIANT => labels.len() as i64,
+            _ => 0,
+        };
+        let mut d = DataDescription::new();
+        let mut bytes = vec![0u8; 48];
+        bytes[0..8].copy_from_slice(&kind.to_le_bytes());
+        bytes[16..24].copy_from_slice(&count.to_le_bytes());
+        d.define(bytes.into_boxed_slice());
+        d.set_align(8);
+        if let Some(n) = name_str {
+            let sid = self.string_data(n.as_bytes())?;
+            let gv = self.module.declare_data_in_data(sid, &mut d);
+            d.write_data_addr(8, gv, 8);
+        }
+        if !args.is_empty() {
+            let mut arr = DataDescription::new();
+            arr.define(vec![0u8; 8 * args.len()].into_boxed_slice());
+            arr.set_align(8);
+            for (i, a) in args.iter().enumerate() {
+                let did = self.descriptor(*a)?;
+                let gv = self.module.declare_data_in_data(did, &mut arr);
+                arr.write_data_addr(8 * i as u32, gv, 0);
+            }
+            let aid = self.define_anon(&arr)?;
+            let gv = self.module.declare_data_in_data(aid, &mut d);
+            d.write_data_addr(24, gv, 0);
+        }
+        if !labels.is_empty() {
+            let mut arr = DataDescription::new();
+            arr.define(vec![0u8; 8 * labels.len()].into_boxed_slice());
+            arr.set_align(8);
+            for (i, l) in labels.iter().enumerate() {
+                let sid = self.string_data(l.as_bytes())?;
+                let gv = self.module.declare_data_in_data(sid, &mut arr);
+                arr.write_data_addr(8 * i as u32, gv, 8);
+            }
+            let aid = self.define_anon(&arr)?;
+            let gv = self.module.declare_data_in_data(aid, &mut d);
+            d.write_data_addr(32, gv, 0);
+        }
+        if !arities.is_empty() {
+            let bytes: Vec<u8> = arities.iter().flat_map(|a| a.to_le_bytes()).collect();
+            let aid = self.data(bytes, 8)?;
+            let gv = self.module.declare_data_in_data(aid, &mut d);
+            d.write_data_addr(40, gv, 0);
+        }
+        self.module.define_data(id, &d).map_err(backend)?;
+        Ok(id)
+    }
+
+    fn define_anon(&mut self, d: &DataDescription) -> Result<DataId, CodegenError> {
+        self.anon += 1;
+        let name = format!("pole.d.{}", self.anon);
+        let id = self
+            .module
+            .declare_data(&name, Linkage::Local, false, false)
+            .map_err(backend)?;
+        self.module.define_data(id, d).map_err(backend)?;
+        Ok(id)
+    }
+
+    fn c_entry_sig() -> Signature {
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.returns.push(AbiParam::new(types::I64));
+        sig
+    }
+
+    /// `int64_t pole_main(void)`: calls the program's `main`.
+    fn emit_main(
+        &mut self,
+        ctx: &mut Context,
+        fctx: &mut FunctionBuilderContext,
+    ) -> Result<(), CodegenError> {
+        let sig = Self::c_entry_sig();
+        let id = self
+            .module
+            .declare_function("pole_main", Linkage::Export, &sig)
+            .map_err(backend)?;
+        ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+        expr::emit_entry(self, &mut ctx.func, fctx)?;
+        self.module.define_function(id, ctx).map_err(backend)?;
+        self.module.clear_context(ctx);
+        Ok(())
+    }
+
+    /// `int64_t pole_main(void)` for `pole test`: runs every test in
+    /// source order through `pole_run_test`.
+    fn emit_test_main(
+        &mut self,
+        ctx: &mut Context,
+        fctx: &mut FunctionBuilderContext,
+    ) -> Result<(), CodegenError> {
+        let sig = Self::c_entry_sig();
+        let mut thunks = Vec::new();
+        for (ti, t) in self.ck.tests.iter().enumerate() {
+            let mut ids = [None, None];
+            for (side, slot) in ids.iter_mut().enumerate() {
+                self.anon += 1;
+                let name = format!("pole.test.{ti}.{side}");
+                let id = self
+                    .module
+                    .declare_function(&name, Linkage::Local, &sig)
+                    .map_err(backend)?;
+                ctx.func =
+                    Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig.clone());
+                let which = match (&t.kind, side) {
+                    (TestKind::Case { func, inputs, .. }, 0) => expr::Thunk::Call(*func, inputs),
+                    (TestKind::Case { expected, .. }, _) => expr::Thunk::Expr(expected, t.ty),
+                    (TestKind::Assert(e), 0) => expr::Thunk::Expr(e, t.ty),
+                    (TestKind::Assert(_), _) => expr::Thunk::True,
+                };
+                expr::emit_thunk(self, &mut ctx.func, fctx, which)?;
+                self.module.define_function(id, ctx).map_err(backend)?;
+                self.module.clear_context(ctx);
+                *slot = Some(id);
+            }
+            if let [Some(a), Some(b)] = ids {
+                thunks.push((ti, a, b));
+            }
+        }
+        let id = self
+            .module
+            .declare_function("pole_main", Linkage::Export, &sig)
+            .map_err(backend)?;
+        ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+        expr::emit_test_runner(self, &mut ctx.func, fctx, &thunks)?;
+        self.module.define_function(id, ctx).map_err(backend)?;
+        self.module.clear_context(ctx);
+        Ok(())
+    }
+}
+
+/// Whitespace runs collapsed to one space (contract messages).
+pub fn squash_ws(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_ws = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if !in_ws {
+                out.push(' ');
+            }
+            in_ws = true;
+        } else {
+            out.push(c);
+            in_ws = false;
+        }
+    }
+    out
+}
