@@ -3,12 +3,12 @@
 #define _GNU_SOURCE
 #include "pole_rt.h"
 
-#include <errno.h>
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,11 +50,12 @@ static _Noreturn RT_COLD void rt_oom(void) { pole_panic("out of memory"); }
 static _Noreturn RT_COLD void rt_index_oob(void) { pole_panic("index out of bounds"); }
 
 /* ========================================================================== */
-/* Allocation: bump allocator over large malloc'd chunks, never freed.        */
+/* Allocation: bump allocator over large mmap'd chunks, never freed.          */
 /* ========================================================================== */
 
-#define RT_CHUNK_SIZE ((size_t)8 << 20)   /* 8 MiB chunks (lazily committed) */
+#define RT_CHUNK_SIZE ((size_t)32 << 20) /* arena chunks (lazily committed) */
 #define RT_BIG_ALLOC ((size_t)1 << 20)    /* larger requests get their own block */
+#define RT_HUGE ((size_t)2 << 20)         /* transparent huge page size */
 
 /* The first allocations come from a static arena. Invariants: rt_cur is
  * 8-aligned, rt_end is 16-aligned (chunk ends are), so aligning rt_cur up to
@@ -63,14 +64,40 @@ static _Alignas(16) char rt_arena0[(size_t)64 << 10];
 static char *rt_cur = rt_arena0; /* next free byte */
 static char *rt_end = rt_arena0 + sizeof rt_arena0;
 
+/* Fresh zeroed memory from the kernel, 2 MiB aligned when large, with a
+ * transparent-huge-page hint: programs that allocate a lot (nothing is ever
+ * freed) then take far fewer page faults. NULL on failure. */
+static void *rt_map_pages(size_t n) {
+  if (n < RT_HUGE) {
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+  }
+  n = (n + RT_HUGE - 1) & ~(RT_HUGE - 1);
+  char *p = mmap(NULL, n + RT_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return NULL;
+  char *a = (char *)(((uintptr_t)p + RT_HUGE - 1) & ~(uintptr_t)(RT_HUGE - 1));
+  if (a > p) munmap(p, (size_t)(a - p));
+  size_t tail = (size_t)((p + n + RT_HUGE) - (a + n));
+  if (tail) munmap(a + n, tail);
+#ifdef MADV_HUGEPAGE
+  madvise(a, n, MADV_HUGEPAGE);
+#endif
+  return a;
+}
+
+static void rt_unmap_pages(void *p, size_t n) {
+  if (n >= RT_HUGE) n = (n + RT_HUGE - 1) & ~(RT_HUGE - 1);
+  munmap(p, n);
+}
+
 /* Slow path: n is already rounded to a multiple of 8. Result 16-aligned. */
 static RT_COLD void *rt_alloc_slow(size_t n) {
   if (n >= RT_BIG_ALLOC) {
-    void *p = malloc(n); /* glibc malloc: 16-byte aligned */
+    void *p = rt_map_pages(n);
     if (p == NULL) rt_oom();
     return p;
   }
-  char *c = malloc(RT_CHUNK_SIZE);
+  char *c = rt_map_pages(RT_CHUNK_SIZE);
   if (c == NULL) rt_oom();
   rt_cur = c + n;
   rt_end = c + RT_CHUNK_SIZE;
@@ -239,8 +266,9 @@ static int rt_try_prec(double x, int prec, char *dig, int *n10) {
   return k;
 }
 
-/* Shortest round-trip digits of x > 0 (finite). Returns k, sets n10. */
-static int rt_shortest(double x, char *dig, int *n10) {
+/* Shortest round-trip digits of x > 0 (finite) by trial formatting with
+ * snprintf and strtod (exact, slow). Returns k, sets n10. */
+static int rt_shortest_slow(double x, char *dig, int *n10) {
   int k;
   if (x >= DBL_MIN) {
     /* Normal numbers: if any decimal of <= 15 significant digits reads back
@@ -257,6 +285,170 @@ static int rt_shortest(double x, char *dig, int *n10) {
   char buf[64];
   snprintf(buf, sizeof buf, "%.16e", x); /* 17 digits always round-trip */
   return rt_parse_e(buf, dig, n10);
+}
+
+/* Fast exact path. x = c * 2^q. The decimals that read back as x form an
+ * interval around x of width W = 2^q, or 0.75 * 2^q when c = 2^52 above the
+ * smallest normal (the gap below x is then half as wide). Scaling everything
+ * by 10^-k with k = floor(log10 W) makes the scaled width lie in [1, 10), so:
+ *  - at most one multiple of 10 lies in the scaled interval; if one does, it
+ *    (without trailing zeros) has strictly fewer digits than any other
+ *    candidate (given a scaled value >= 1000), so it is the answer;
+ *  - otherwise every candidate is an integer with the same number of digits,
+ *    and the one closest to x is the scaled x rounded to an integer (or its
+ *    other neighbour if the nearest one falls outside the interval).
+ * Scaled values are computed in fixed point with RT_FRAC fraction bits from a
+ * 128-bit approximation of 10^-k (error: a few units of the last bit). Every
+ * decision that falls within RT_EPS of its threshold, which includes exact
+ * ties and interval ends where strtod's tie rule matters, is left to the
+ * slow path, as are tiny subnormals. */
+
+__extension__ typedef unsigned __int128 rt_u128;
+
+#define RT_P10_MIN (-300)
+#define RT_P10_MAX 330
+#define RT_FRAC 60
+#define RT_ONE ((rt_u128)1 << RT_FRAC)
+#define RT_EPS ((rt_u128)1 << 12)
+
+typedef struct RtPow10 {
+  rt_u128 m; /* 10^p ~= m * 2^e, with 2^127 <= m < 2^128 */
+  int32_t e;
+} RtPow10;
+
+static RtPow10 rt_p10[RT_P10_MAX - RT_P10_MIN + 1];
+static pthread_once_t rt_p10_once = PTHREAD_ONCE_INIT;
+
+static void rt_p10_init(void) {
+  const rt_u128 top = (rt_u128)1 << 127;
+  rt_u128 m = top;
+  int32_t e = -127;
+  rt_p10[-RT_P10_MIN].m = m;
+  rt_p10[-RT_P10_MIN].e = e;
+  for (int p = 1; p <= RT_P10_MAX; p++) {
+    /* m * 10 is in [2^130.3, 2^131.3): hi:lo64 = m * 10, then shift to 128 bits. */
+    rt_u128 lo = (rt_u128)(uint64_t)m * 10;
+    rt_u128 hi = (rt_u128)(uint64_t)(m >> 64) * 10 + (lo >> 64);
+    int s = (hi >> 67) != 0 ? 4 : 3;
+    m = (hi << (64 - s)) | (rt_u128)((uint64_t)lo >> s);
+    e += s;
+    rt_p10[p - RT_P10_MIN].m = m;
+    rt_p10[p - RT_P10_MIN].e = e;
+  }
+  m = top;
+  e = -127;
+  for (int p = -1; p >= RT_P10_MIN; p--) {
+    /* (m << s) / 10 by long division on 64-bit limbs; s makes it >= 2^127. */
+    int s = m >= top + (top >> 2) ? 3 : 4;
+    uint64_t n2 = (uint64_t)(m >> (128 - s));
+    rt_u128 sm = m << s;
+    uint64_t n1 = (uint64_t)(sm >> 64), n0 = (uint64_t)sm;
+    uint64_t r = n2 % 10; /* n2 < 10, so the top quotient limb is 0 */
+    rt_u128 cur = ((rt_u128)r << 64) | n1;
+    uint64_t q1 = (uint64_t)(cur / 10);
+    r = (uint64_t)(cur % 10);
+    cur = ((rt_u128)r << 64) | n0;
+    uint64_t q0 = (uint64_t)(cur / 10);
+    m = ((rt_u128)q1 << 64) | q0;
+    e -= s;
+    rt_p10[p - RT_P10_MIN].m = m;
+    rt_p10[p - RT_P10_MIN].e = e;
+  }
+}
+
+/* (c * m) >> sh for c < 2^56, 64 <= sh < 192 (result assumed to fit). */
+static inline rt_u128 rt_mul_shift(uint64_t c, rt_u128 m, int sh) {
+  rt_u128 lo = (rt_u128)c * (uint64_t)m;
+  rt_u128 hi = (rt_u128)c * (uint64_t)(m >> 64);
+  rt_u128 mid = (lo >> 64) + (rt_u128)(uint64_t)hi;
+  rt_u128 upper = (((hi >> 64) + (mid >> 64)) << 64) | (uint64_t)mid; /* product >> 64 */
+  return upper >> (sh - 64);
+}
+
+/* -1 if a < b (by more than RT_EPS), 1 if a > b (by more), 0 if too close. */
+static inline int rt_cmp_eps(rt_u128 a, rt_u128 b) {
+  if (a + RT_EPS < b) return -1;
+  if (a > b + RT_EPS) return 1;
+  return 0;
+}
+
+/* Returns k (> 0) with dig/n10 set, or 0 to ask for the slow path. */
+static int rt_shortest_fast(double x, char *dig, int *n10) {
+  uint64_t bits;
+  memcpy(&bits, &x, sizeof bits);
+  uint64_t frac = bits & (((uint64_t)1 << 52) - 1);
+  int bexp = (int)((bits >> 52) & 0x7ff);
+  uint64_t c = bexp == 0 ? frac : frac | ((uint64_t)1 << 52);
+  int q = bexp == 0 ? -1074 : bexp - 1075;
+  int boundary = frac == 0 && bexp > 1;
+  uint64_t cb = 4 * c, cu = cb + 2, cl = cb - (boundary ? 1 : 2);
+  pthread_once(&rt_p10_once, rt_p10_init);
+  int k = (int)floor(q * 0.30102999566398120 + (boundary ? -0.12493873660829995 : 0.0));
+  for (int attempt = 0; attempt < 3; attempt++) {
+    int p = -k;
+    if (p < RT_P10_MIN || p > RT_P10_MAX) return 0;
+    const RtPow10 *pw = &rt_p10[p - RT_P10_MIN];
+    /* scaled value of c' * 2^(q-2) is c' * m * 2^(q - 2 + e); RT_FRAC more bits */
+    int sh = -(q - 2 + pw->e + RT_FRAC);
+    if (sh < 64 || sh >= 190) return 0;
+    rt_u128 vl = rt_mul_shift(cl, pw->m, sh);
+    rt_u128 vb = rt_mul_shift(cb, pw->m, sh);
+    rt_u128 vu = rt_mul_shift(cu, pw->m, sh);
+    rt_u128 w = vu - vl;
+    if (w + RT_EPS >= 10 * RT_ONE) {
+      k++;
+      continue;
+    }
+    if (w < RT_ONE) {
+      k--;
+      continue;
+    }
+    uint64_t ib = (uint64_t)(vb >> RT_FRAC);
+    if (ib < 1000) return 0;
+    /* The only multiple of 10 that can be inside: the first one above vl. */
+    uint64_t il = (uint64_t)(vl >> RT_FRAC);
+    uint64_t t = il - il % 10;
+    if (vl - ((rt_u128)t << RT_FRAC) <= RT_EPS) return 0;
+    uint64_t d = t + 10;
+    rt_u128 dpos = (rt_u128)d << RT_FRAC;
+    if (dpos - vl <= RT_EPS) return 0;
+    int cu_cmp = rt_cmp_eps(dpos, vu);
+    if (cu_cmp == 0) return 0;
+    if (cu_cmp > 0) {
+      /* No multiple of 10 inside: round the scaled x to the nearest integer. */
+      rt_u128 fr = vb & (RT_ONE - 1), half = RT_ONE >> 1;
+      if (rt_cmp_eps(fr, half) == 0) return 0;
+      d = ib + (fr > half);
+      for (int side = 0;; side++) {
+        rt_u128 rpos = (rt_u128)d << RT_FRAC;
+        int lo_cmp = rt_cmp_eps(rpos, vl), hi_cmp = rt_cmp_eps(rpos, vu);
+        if (lo_cmp == 0 || hi_cmp == 0) return 0;
+        if (lo_cmp > 0 && hi_cmp < 0) break;
+        if (side) return 0;
+        d = lo_cmp < 0 ? d + 1 : d - 1;
+      }
+    }
+    /* d * 10^k: its digits, trailing zeros removed. */
+    char tmp[24];
+    int len = 0;
+    while (d != 0) {
+      tmp[len++] = (char)('0' + d % 10);
+      d /= 10;
+    }
+    int skip = 0;
+    while (skip < len - 1 && tmp[skip] == '0') skip++;
+    int nd = 0;
+    for (int i = len - 1; i >= skip; i--) dig[nd++] = tmp[i];
+    *n10 = len + k;
+    return nd;
+  }
+  return 0;
+}
+
+static int rt_shortest(double x, char *dig, int *n10) {
+  int k = rt_shortest_fast(x, dig, n10);
+  if (k != 0) return k;
+  return rt_shortest_slow(x, dig, n10);
 }
 
 /* Formats x per the reference's printing rules; returns the length written
@@ -359,12 +551,13 @@ void pole_print_newline(void) { putc('\n', stdout); }
 /* ========================================================================== */
 /* Lists                                                                      */
 /*                                                                            */
-/* A list value is an immutable header {len, data, buf}; data points into the */
-/* slots of a shared buffer {cap, used, slots[]}. Slots [0, used) may be      */
-/* referenced by list headers and are never modified; slots [used, cap) are   */
-/* free. Pushing onto a list that ends exactly at `used` writes the free slot */
-/* in place and bumps `used` (amortized O(1)); otherwise the list is copied   */
-/* into a new buffer of double capacity. Tail is a view (data + 1).           */
+/* A list value is an immutable 16-byte header {data, start, len}: data points */
+/* at slot `start` of a shared buffer {cap, used, slots[]} (the buffer is     */
+/* found from data - start). Slots [0, used) may be referenced by headers and */
+/* are never modified; slots [used, cap) are free. Pushing onto a list that   */
+/* ends exactly at `used` writes the free slot in place and bumps `used`      */
+/* (amortized O(1)); otherwise the list is copied into a new buffer of double */
+/* capacity. Tail is a view (data + 1). Lengths are limited to 2^32 - 1.      */
 /* ========================================================================== */
 
 typedef struct ListBuf {
@@ -374,44 +567,55 @@ typedef struct ListBuf {
 } ListBuf;
 
 typedef struct List {
-  int64_t len;
-  uint64_t *data;
-  ListBuf *buf; /* NULL for the empty list with no storage */
+  uint64_t *data; /* NULL only for the shared empty list */
+  uint32_t start; /* index of data[0] in its buffer */
+  uint32_t len;
 } List;
 
-static List rt_empty_list = {0, NULL, NULL};
+#define RT_LIST_MAX ((int64_t)UINT32_MAX)
 
-static inline List *rt_list_hdr(int64_t len, uint64_t *data, ListBuf *buf) {
+static List rt_empty_list = {NULL, 0, 0};
+
+static inline ListBuf *rt_list_buf(const List *l) {
+  return (ListBuf *)(void *)((char *)(l->data - l->start) - offsetof(ListBuf, slots));
+}
+
+static inline List *rt_list_hdr(uint64_t *data, int64_t start, int64_t len) {
   List *l = rt_alloc8(sizeof(List));
-  l->len = len;
   l->data = data;
-  l->buf = buf;
+  l->start = (uint32_t)start;
+  l->len = (uint32_t)len;
   return l;
 }
 
 static ListBuf *rt_listbuf_new(int64_t cap) {
-  if (RT_UNLIKELY(cap < 0 || (uint64_t)cap > ((uint64_t)1 << 43))) rt_oom();
+  if (RT_UNLIKELY(cap < 0 || cap > RT_LIST_MAX)) rt_oom();
   ListBuf *b = rt_alloc8(sizeof(ListBuf) + (size_t)cap * sizeof(uint64_t));
   b->cap = cap;
   b->used = 0;
   return b;
 }
 
+/* A new list of n elements in its own full buffer, header in the same block;
+ * the caller fills data[0..n). */
+static List *rt_list_fresh(int64_t n) {
+  if (RT_UNLIKELY(n > RT_LIST_MAX)) rt_oom();
+  char *mem = rt_alloc8(sizeof(List) + sizeof(ListBuf) + (size_t)n * sizeof(uint64_t));
+  List *l = (List *)(void *)mem;
+  ListBuf *b = (ListBuf *)(void *)(mem + sizeof(List));
+  b->cap = n;
+  b->used = n;
+  l->data = b->slots;
+  l->start = 0;
+  l->len = (uint32_t)n;
+  return l;
+}
+
 void *pole_list_new(void) { return &rt_empty_list; }
 
 void *pole_list_alloc(int64_t n) {
   if (n <= 0) return &rt_empty_list;
-  if (RT_UNLIKELY((uint64_t)n > ((uint64_t)1 << 43))) rt_oom();
-  /* Header and buffer in one block. */
-  char *mem = rt_alloc8(sizeof(List) + sizeof(ListBuf) + (size_t)n * sizeof(uint64_t));
-  List *l = (List *)mem;
-  ListBuf *b = (ListBuf *)(mem + sizeof(List));
-  b->cap = n;
-  b->used = n;
-  l->len = n;
-  l->data = b->slots;
-  l->buf = b;
-  return l;
+  return rt_list_fresh(n);
 }
 
 void pole_list_init(void *lv, int64_t i, uint64_t v) { ((List *)lv)->data[i] = v; }
@@ -420,50 +624,47 @@ int64_t pole_list_length(void *lv) { return ((List *)lv)->len; }
 
 uint64_t pole_list_get(void *lv, int64_t i) {
   List *l = lv;
-  if (RT_UNLIKELY((uint64_t)i >= (uint64_t)l->len)) rt_index_oob();
+  if (RT_UNLIKELY((uint64_t)i >= l->len)) rt_index_oob();
   return l->data[i];
 }
 
 uint64_t pole_list_get_default(void *lv, int64_t i, uint64_t dflt) {
   List *l = lv;
-  if ((uint64_t)i >= (uint64_t)l->len) return dflt;
+  if ((uint64_t)i >= l->len) return dflt;
   return l->data[i];
 }
 
 void *pole_list_set(void *lv, int64_t i, uint64_t v) {
   List *l = lv;
-  if (RT_UNLIKELY((uint64_t)i >= (uint64_t)l->len)) rt_index_oob();
-  int64_t n = l->len;
-  char *mem = rt_alloc8(sizeof(List) + sizeof(ListBuf) + (size_t)n * sizeof(uint64_t));
-  List *r = (List *)mem;
-  ListBuf *b = (ListBuf *)(mem + sizeof(List));
-  b->cap = n;
-  b->used = n;
-  memcpy(b->slots, l->data, (size_t)n * sizeof(uint64_t));
-  b->slots[i] = v;
-  r->len = n;
-  r->data = b->slots;
-  r->buf = b;
+  if (RT_UNLIKELY((uint64_t)i >= l->len)) rt_index_oob();
+  List *r = rt_list_fresh(l->len);
+  memcpy(r->data, l->data, (size_t)l->len * sizeof(uint64_t));
+  r->data[i] = v;
   return r;
 }
 
 static RT_COLD List *rt_list_push_copy(List *l, uint64_t v) {
   int64_t n = l->len;
+  if (RT_UNLIKELY(n >= RT_LIST_MAX)) rt_oom();
   int64_t cap = n < 4 ? 8 : 2 * n;
+  if (cap > RT_LIST_MAX) cap = RT_LIST_MAX;
   ListBuf *b = rt_listbuf_new(cap);
   if (n) memcpy(b->slots, l->data, (size_t)n * sizeof(uint64_t));
   b->slots[n] = v;
   b->used = n + 1;
-  return rt_list_hdr(n + 1, b->slots, b);
+  return rt_list_hdr(b->slots, 0, n + 1);
 }
 
 void *pole_list_push(void *lv, uint64_t v) {
   List *l = lv;
-  ListBuf *b = l->buf;
-  if (RT_LIKELY(b != NULL && l->data + l->len == b->slots + b->used && b->used < b->cap)) {
-    l->data[l->len] = v;
-    b->used++;
-    return rt_list_hdr(l->len + 1, l->data, b);
+  if (RT_LIKELY(l->data != NULL)) {
+    ListBuf *b = rt_list_buf(l);
+    int64_t end = (int64_t)l->start + l->len;
+    if (RT_LIKELY(end == b->used && end < b->cap)) {
+      l->data[l->len] = v;
+      b->used = end + 1;
+      return rt_list_hdr(l->data, l->start, (int64_t)l->len + 1);
+    }
   }
   return rt_list_push_copy(l, v);
 }
@@ -478,25 +679,29 @@ void *pole_list_concat(void *lsv) {
     if (first == NULL) first = x;
     nonempty++;
     total += x->len;
-    if (RT_UNLIKELY(total > ((int64_t)1 << 43))) rt_oom();
+    if (RT_UNLIKELY(total > RT_LIST_MAX)) rt_oom();
   }
   if (nonempty == 0) return &rt_empty_list;
   if (nonempty == 1) return first;
-  ListBuf *fb = first->buf;
+  ListBuf *fb = rt_list_buf(first);
+  int64_t fend = (int64_t)first->start + first->len;
   uint64_t *dst;
   ListBuf *b;
   uint64_t *data;
-  if (fb != NULL && first->data + first->len == fb->slots + fb->used &&
-      fb->cap - fb->used >= total - first->len) {
+  int64_t start;
+  if (fend == fb->used && fb->cap - fb->used >= total - first->len) {
     /* Append in place after `first` (like push). Sources all lie below
      * fb->used, so they do not overlap the free slots being written. */
     b = fb;
     data = first->data;
+    start = first->start;
     dst = first->data + first->len;
   } else {
     int64_t cap = total + (total >> 1);
+    if (cap > RT_LIST_MAX) cap = RT_LIST_MAX;
     b = rt_listbuf_new(cap);
     data = b->slots;
+    start = 0;
     memcpy(data, first->data, (size_t)first->len * sizeof(uint64_t));
     dst = data + first->len;
   }
@@ -512,14 +717,14 @@ void *pole_list_concat(void *lsv) {
     dst += x->len;
   }
   b->used = (int64_t)(dst - b->slots);
-  return rt_list_hdr(total, data, b);
+  return rt_list_hdr(data, start, total);
 }
 
 void *pole_list_tail(void *lv) {
   List *l = lv;
-  if (RT_UNLIKELY(l->len <= 0)) rt_index_oob();
+  if (RT_UNLIKELY(l->len == 0)) rt_index_oob();
   if (l->len == 1) return &rt_empty_list;
-  return rt_list_hdr(l->len - 1, l->data + 1, l->buf);
+  return rt_list_hdr(l->data + 1, (int64_t)l->start + 1, (int64_t)l->len - 1);
 }
 
 /* ========================================================================== */
@@ -582,10 +787,20 @@ static uint64_t rt_hash_bytes(const char *s, int64_t n) {
 
 static inline uint64_t rt_hash_str(const char *s) { return rt_hash_bytes(s, slen(s)); }
 
-static void *rt_calloc_table(uint64_t cap, size_t entsize) {
-  void *t = calloc((size_t)cap, entsize);
+/* Zeroed tables: small ones from calloc, big ones straight from the kernel. */
+static void *rt_table_alloc(uint64_t cap, size_t entsize) {
+  size_t n = (size_t)cap * entsize;
+  void *t = n >= RT_BIG_ALLOC ? rt_map_pages(n) : calloc((size_t)cap, entsize);
   if (t == NULL) rt_oom();
   return t;
+}
+
+static void rt_table_free(void *t, uint64_t cap, size_t entsize) {
+  size_t n = (size_t)cap * entsize;
+  if (n >= RT_BIG_ALLOC)
+    rt_unmap_pages(t, n);
+  else
+    free(t);
 }
 
 static void rt_map_set_cap(PoleMap *m, uint64_t cap) {
@@ -596,7 +811,7 @@ static void rt_map_set_cap(PoleMap *m, uint64_t cap) {
 void *pole_map_new(int64_t capacity_hint, int64_t key_is_string) {
   PoleMap *m = rt_alloc8(sizeof(PoleMap));
   uint64_t want = capacity_hint > 0 ? (uint64_t)capacity_hint : 0;
-  if (want > ((uint64_t)1 << 26)) want = (uint64_t)1 << 26; /* only a hint */
+  if (want > ((uint64_t)1 << 22)) want = (uint64_t)1 << 22; /* only a hint */
   want = want + want / 2 + want / 8;                     /* keep load <= 5/8 */
   uint64_t cap = 8;
   while (cap < want) cap <<= 1;
@@ -605,7 +820,7 @@ void *pole_map_new(int64_t capacity_hint, int64_t key_is_string) {
   m->is_str = key_is_string != 0;
   m->has_zero = 0;
   m->zero_val = 0;
-  m->tab = rt_calloc_table(cap, m->is_str ? sizeof(SEnt) : sizeof(IEnt));
+  m->tab = rt_table_alloc(cap, m->is_str ? sizeof(SEnt) : sizeof(IEnt));
   return m;
 }
 
@@ -615,7 +830,7 @@ static RT_COLD void rt_map_grow(PoleMap *m) {
   if (RT_UNLIKELY(cap == 0 || cap > ((uint64_t)1 << 40))) rt_oom();
   if (m->is_str) {
     SEnt *old = m->tab;
-    SEnt *t = rt_calloc_table(cap, sizeof(SEnt));
+    SEnt *t = rt_table_alloc(cap, sizeof(SEnt));
     uint64_t mask = cap - 1;
     for (uint64_t i = 0; i < oldcap; i++) {
       if (old[i].key == 0) continue;
@@ -623,11 +838,11 @@ static RT_COLD void rt_map_grow(PoleMap *m) {
       while (t[j].key != 0) j = (j + 1) & mask;
       t[j] = old[i];
     }
-    free(old);
+    rt_table_free(old, oldcap, sizeof(SEnt));
     m->tab = t;
   } else {
     IEnt *old = m->tab;
-    IEnt *t = rt_calloc_table(cap, sizeof(IEnt));
+    IEnt *t = rt_table_alloc(cap, sizeof(IEnt));
     uint64_t mask = cap - 1;
     for (uint64_t i = 0; i < oldcap; i++) {
       if (old[i].key == 0) continue;
@@ -635,7 +850,7 @@ static RT_COLD void rt_map_grow(PoleMap *m) {
       while (t[j].key != 0) j = (j + 1) & mask;
       t[j] = old[i];
     }
-    free(old);
+    rt_table_free(old, oldcap, sizeof(IEnt));
     m->tab = t;
   }
   rt_map_set_cap(m, cap);

@@ -113,6 +113,19 @@ static void test_floats(void) {
   CHECK_STR(pole_float_to_string(NAN), "NaN");
   CHECK_STR(pole_float_to_string(INFINITY), "inf");
   CHECK_STR(pole_float_to_string(-INFINITY), "-inf");
+  /* Random bit patterns read back exactly (NaN/inf excluded). */
+  uint64_t state = 0x123456789abcdefULL;
+  int bad = 0;
+  for (int i = 0; i < 200000; i++) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    uint64_t u = state ^ (state >> 29);
+    double x;
+    memcpy(&x, &u, sizeof x);
+    if (!isfinite(x)) continue;
+    const char *s = pole_float_to_string(x);
+    if (strtod(s, NULL) != x || (signbit(x) != 0) != (s[0] == '-')) bad++;
+  }
+  CHECK(bad == 0);
   /* Powers of two (asymmetric rounding intervals) read back exactly. */
   for (int e = -1074; e <= 1023; e++) {
     double x = ldexp(1.0, e);
@@ -300,6 +313,21 @@ static void test_lists(void) {
   pole_list_init(self, 1, (uint64_t)(uintptr_t)fp);
   CHECK(list_is(pole_list_concat(self), 10, (const int64_t[]){1, 2, 3, 4, 6, 1, 2, 3, 4, 6}));
   CHECK(list_is(fp, 5, (const int64_t[]){1, 2, 3, 4, 6}));
+  /* In-place concat of a list with itself and with its own later version. */
+  void *a2 = pole_list_push(pole_list_push(e, 1), 2);
+  void *v3 = pole_list_push(a2, 3);
+  void *pairs[3][2] = {{a2, a2}, {v3, a2}, {a2, v3}};
+  static const int64_t want[3][5] = {{1, 2, 1, 2}, {1, 2, 3, 1, 2}, {1, 2, 1, 2, 3}};
+  static const int wantn[3] = {4, 5, 5};
+  for (int i = 0; i < 3; i++) {
+    void *pl = pole_list_alloc(2);
+    pole_list_init(pl, 0, (uint64_t)(uintptr_t)pairs[i][0]);
+    pole_list_init(pl, 1, (uint64_t)(uintptr_t)pairs[i][1]);
+    CHECK(list_is(pole_list_concat(pl), wantn[i], want[i]));
+  }
+  CHECK(list_is(a2, 2, (const int64_t[]){1, 2}));
+  CHECK(list_is(v3, 3, (const int64_t[]){1, 2, 3}));
+  CHECK(list_is(pole_list_push(v3, 4), 4, (const int64_t[]){1, 2, 3, 4}));
 }
 
 /* ------------------------------------------------------------------------ */
