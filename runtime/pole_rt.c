@@ -1341,7 +1341,7 @@ static void *rt_thread_main(void *arg) {
 int pole_rt_start(int64_t (*entry)(void)) {
   RtStart st = {entry, 0};
   rt_install_fault_handlers();
-  static const size_t sizes[] = {(size_t)1 << 30, (size_t)256 << 20, (size_t)64 << 20};
+  static const size_t sizes[] = {(size_t)256 << 20, (size_t)64 << 20};
   int started = 0;
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && !started; i++) {
     size_t total = sizes[i] + RT_GUARD_SIZE;

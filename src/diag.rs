@@ -122,6 +122,17 @@ impl<'a> Renderer<'a> {
         String::from_utf8_lossy(buf.as_slice()).into_owned()
     }
 
+    /// Renders to a string, in colour when this renderer uses colour.
+    pub fn render_string(&self, d: &Diagnostic) -> String {
+        let mut buf = if self.color {
+            Buffer::ansi()
+        } else {
+            Buffer::no_color()
+        };
+        self.render_to(d, &mut buf);
+        String::from_utf8_lossy(buf.as_slice()).into_owned()
+    }
+
     /// Renders to stderr, in colour when it is a terminal.
     pub fn emit(&self, d: &Diagnostic) {
         let choice = if self.color {

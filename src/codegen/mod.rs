@@ -158,8 +158,13 @@ pub fn compile_object(
         g.module
             .define_function(id, &mut ctx)
             .map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
+        // The object keeps the machine code and relocations until emitted.
+        let retained = ctx
+            .compiled_code()
+            .map_or(0, |c| c.code_buffer().len() + 32 * c.buffer.relocs().len());
         g.module.clear_context(&mut ctx);
         mem.release_codegen(estimate);
+        mem.charge_codegen(retained)?;
     }
     mem.charge_codegen(codegen_estimate(0))?;
     if opts.test_mode {

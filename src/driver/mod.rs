@@ -1,5 +1,6 @@
 //! The driver: runs the phases over a file, owns the memory, reports.
 
+pub mod batch;
 pub mod cli;
 
 use crate::codegen;
@@ -145,6 +146,28 @@ pub fn build_object(
         (None, None) => Err(BuildError::Rejected),
     };
     (out, r)
+}
+
+/// Runs `attempt` and, while it runs out of memory and `max` allows,
+/// again with the limit doubled (the arenas are reset and reused).
+pub fn compile_with_retry<T>(
+    mem: &mut Memory,
+    max: Option<usize>,
+    mut on_retry: impl FnMut(usize),
+    mut attempt: impl FnMut(&mut Memory) -> (T, Option<OutOfMemory>),
+) -> T {
+    loop {
+        let (r, oom) = attempt(mem);
+        let limit = mem.limit();
+        match (oom, max) {
+            (Some(_), Some(max)) if limit < max => {
+                let next = limit.saturating_mul(2).min(max);
+                mem.set_limit(next);
+                on_retry(next);
+            }
+            _ => return r,
+        }
+    }
 }
 
 /// Orders diagnostics by location (stable for equal locations).

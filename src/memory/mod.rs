@@ -23,18 +23,19 @@ use std::fmt;
 pub enum Phase {
     Parse = 0,
     Check = 1,
-    Lower = 2,
-    Codegen = 3,
+    Codegen = 2,
 }
 
+/// Number of phases with an arena.
+pub const PHASES: usize = 3;
+
 impl Phase {
-    pub const ALL: [Phase; 4] = [Phase::Parse, Phase::Check, Phase::Lower, Phase::Codegen];
+    pub const ALL: [Phase; PHASES] = [Phase::Parse, Phase::Check, Phase::Codegen];
 
     pub fn name(self) -> &'static str {
         match self {
             Phase::Parse => "parse",
             Phase::Check => "check",
-            Phase::Lower => "lower",
             Phase::Codegen => "codegen",
         }
     }
@@ -94,7 +95,7 @@ pub struct PhaseStats {
 #[derive(Clone, Debug, Default)]
 pub struct MemStats {
     pub limit: usize,
-    pub phases: [PhaseStats; 4],
+    pub phases: [PhaseStats; PHASES],
     /// Peak of all arenas' reserved bytes plus the codegen charge.
     pub peak_total: usize,
     /// System allocations performed by the process so far.
@@ -104,12 +105,14 @@ pub struct MemStats {
 /// Owns the phase arenas and the budget they share.
 pub struct Memory {
     limit: Cell<usize>,
-    arenas: [Bump; 4],
-    used: [Cell<usize>; 4],
-    allocations: [Cell<u64>; 4],
-    peak: [Cell<usize>; 4],
+    arenas: [Bump; PHASES],
+    used: [Cell<usize>; PHASES],
+    allocations: [Cell<u64>; PHASES],
+    peak: [Cell<usize>; PHASES],
     /// Bytes charged for codegen work that Cranelift allocates on the heap.
     codegen_charge: Cell<usize>,
+    /// Largest codegen charge since the last reset.
+    codegen_charge_peak: Cell<usize>,
     peak_total: Cell<usize>,
     fault: Cell<Option<FaultPlan>>,
     /// Set once an injected fault fired.
@@ -120,11 +123,12 @@ impl Memory {
     pub fn new(limit: usize) -> Memory {
         Memory {
             limit: Cell::new(limit),
-            arenas: [Bump::new(), Bump::new(), Bump::new(), Bump::new()],
+            arenas: [Bump::new(), Bump::new(), Bump::new()],
             used: Default::default(),
             allocations: Default::default(),
             peak: Default::default(),
             codegen_charge: Cell::new(0),
+            codegen_charge_peak: Cell::new(0),
             peak_total: Cell::new(0),
             fault: Cell::new(None),
             fault_fired: Cell::new(false),
@@ -192,7 +196,11 @@ impl Memory {
         if used.saturating_add(bytes) > self.limit.get() {
             return Err(self.oom(Phase::Codegen, bytes));
         }
-        self.codegen_charge.set(self.codegen_charge.get() + bytes);
+        let charge = self.codegen_charge.get() + bytes;
+        self.codegen_charge.set(charge);
+        if charge > self.codegen_charge_peak.get() {
+            self.codegen_charge_peak.set(charge);
+        }
         self.note_peak();
         Ok(())
     }
@@ -232,11 +240,12 @@ impl Memory {
         for a in &mut self.arenas {
             a.reset();
         }
-        for i in 0..4 {
+        for i in 0..PHASES {
             self.used[i].set(0);
             self.allocations[i].set(0);
         }
         self.codegen_charge.set(0);
+        self.codegen_charge_peak.set(0);
         self.fault_fired.set(false);
     }
 
@@ -248,9 +257,16 @@ impl Memory {
         self.peak_total.set(0);
     }
 
+    /// Peak of all arenas plus the codegen charge since the last
+    /// [`Memory::reset_peaks`].
+    pub fn peak_total(&self) -> usize {
+        self.note_peak();
+        self.peak_total.get()
+    }
+
     pub fn stats(&mut self) -> MemStats {
         self.note_peak();
-        let mut phases = [PhaseStats::default(); 4];
+        let mut phases = [PhaseStats::default(); PHASES];
         for (i, s) in phases.iter_mut().enumerate() {
             let a = &mut self.arenas[i];
             s.reserved = a.allocated_bytes();
@@ -259,7 +275,10 @@ impl Memory {
             s.peak = self.peak[i].get();
             s.allocations = self.allocations[i].get();
         }
-        phases[Phase::Codegen as usize].used += self.codegen_charge.get();
+        // Cranelift's heap work is accounted by charge: report its peak.
+        let cg = &mut phases[Phase::Codegen as usize];
+        cg.used += self.codegen_charge_peak.get();
+        cg.peak += self.codegen_charge_peak.get();
         MemStats {
             limit: self.limit.get(),
             phases,
@@ -286,12 +305,16 @@ impl<'m> Arena<'m> {
         self.bump
     }
 
+    /// Counts one budgeted allocation (the fault-injection point).
     #[inline]
     pub fn charge(&self, bytes: usize) -> MemResult<()> {
-        self.mem.count_allocation(self.phase, bytes)?;
+        self.mem.count_allocation(self.phase, bytes)
+    }
+
+    #[inline]
+    fn note_used(&self, bytes: usize) {
         let used = &self.mem.used[self.phase as usize];
         used.set(used.get() + bytes);
-        Ok(())
     }
 
     #[cold]
@@ -303,7 +326,9 @@ impl<'m> Arena<'m> {
     pub fn alloc<T>(&self, value: T) -> MemResult<&'m mut T> {
         let size = std::mem::size_of::<T>();
         self.charge(size)?;
-        self.bump.try_alloc(value).map_err(|_| self.fail(size))
+        let r = self.bump.try_alloc(value).map_err(|_| self.fail(size))?;
+        self.note_used(size);
+        Ok(r)
     }
 
     pub fn alloc_slice_copy<T: Copy>(&self, items: &[T]) -> MemResult<&'m mut [T]> {
@@ -312,15 +337,33 @@ impl<'m> Arena<'m> {
             return Ok(&mut []);
         }
         self.charge(size)?;
-        self.bump
+        let r = self
+            .bump
             .try_alloc_slice_copy(items)
-            .map_err(|_| self.fail(size))
+            .map_err(|_| self.fail(size))?;
+        self.note_used(size);
+        Ok(r)
+    }
+
+    /// A slice of `n` copies of `value`.
+    pub fn alloc_slice_fill<T: Copy>(&self, n: usize, value: T) -> MemResult<&'m mut [T]> {
+        let size = n.saturating_mul(std::mem::size_of::<T>());
+        self.charge(size)?;
+        let r = self
+            .bump
+            .try_alloc_slice_fill_copy(n, value)
+            .map_err(|_| self.fail(size))?;
+        self.note_used(size);
+        Ok(r)
     }
 
     pub fn alloc_str(&self, s: &str) -> MemResult<&'m str> {
         self.charge(s.len())?;
         match self.bump.try_alloc_str(s) {
-            Ok(s) => Ok(s),
+            Ok(r) => {
+                self.note_used(s.len());
+                Ok(r)
+            }
             Err(_) => Err(self.fail(s.len())),
         }
     }
@@ -347,7 +390,9 @@ impl<'m> Arena<'m> {
         let extra = map.capacity().max(16);
         let bytes = extra.saturating_mul(std::mem::size_of::<(K, V)>() + 1);
         self.charge(bytes)?;
-        map.try_reserve(extra).map_err(|_| self.fail(bytes))
+        map.try_reserve(extra).map_err(|_| self.fail(bytes))?;
+        self.note_used(bytes);
+        Ok(())
     }
 
     /// A vector with room for `n` items.
@@ -394,7 +439,9 @@ impl<'m, T> Vec<'m, T> {
         self.arena.charge(bytes)?;
         self.inner
             .try_reserve_exact(extra)
-            .map_err(|_| self.arena.fail(bytes))
+            .map_err(|_| self.arena.fail(bytes))?;
+        self.arena.note_used(bytes);
+        Ok(())
     }
 
     pub fn len(&self) -> usize {

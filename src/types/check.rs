@@ -201,25 +201,10 @@ pub fn check_program<'m>(
         names.intern(n)?;
     }
     let names: &Interner<'m> = names;
-    let fill_ty = arena
-        .bump()
-        .try_alloc_slice_fill_copy(prog.expr_count as usize, ERROR);
-    let fill_res = arena
-        .bump()
-        .try_alloc_slice_fill_copy(prog.expr_count as usize, Res::None);
-    let fill_pty = arena
-        .bump()
-        .try_alloc_slice_fill_copy(prog.pat_count as usize, ERROR);
-    let fill_pres = arena
-        .bump()
-        .try_alloc_slice_fill_copy(prog.pat_count as usize, PatRes::None);
-    let bytes = prog.expr_count as usize * 12 + prog.pat_count as usize * 12;
-    arena.charge(bytes)?;
-    let (Ok(expr_ty), Ok(expr_res), Ok(pat_ty), Ok(pat_res)) =
-        (fill_ty, fill_res, fill_pty, fill_pres)
-    else {
-        return Err(arena.fail(bytes));
-    };
+    let expr_ty = arena.alloc_slice_fill(prog.expr_count as usize, ERROR)?;
+    let expr_res = arena.alloc_slice_fill(prog.expr_count as usize, Res::None)?;
+    let pat_ty = arena.alloc_slice_fill(prog.pat_count as usize, ERROR)?;
+    let pat_res = arena.alloc_slice_fill(prog.pat_count as usize, PatRes::None)?;
     let mut c = Checker {
         arena,
         names,

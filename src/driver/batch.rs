@@ -1,0 +1,428 @@
+//! Batch runs: many files checked or built independently by worker threads.
+//!
+//! Each worker owns one [`Memory`] whose arenas are reset between files, so
+//! peak memory depends on the largest file and the number of workers, not on
+//! the number of files. A failing file is reported and the others go on.
+
+use super::cli::{
+    BatchArgs, Emit, MemOpts, MessageFormat, StatsFormat, error, format_stats, write_dep_info,
+};
+use super::{BuildError, CheckOutput, build_object, check_source, compile_with_retry};
+use crate::codegen;
+use crate::diag::{Renderer, Severity, line_col};
+use crate::link;
+use crate::memory::Memory;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+/// What a batch run does.
+pub struct BatchOpts {
+    pub inputs: Vec<String>,
+    pub out_dir: Option<PathBuf>,
+    pub emit: Emit,
+    /// `None`: check only.
+    pub codegen: Option<codegen::Options>,
+    pub dep_info: bool,
+    pub libs: Vec<String>,
+    pub limit: usize,
+    pub retry_max: Option<usize>,
+    pub jobs: usize,
+    pub quiet: bool,
+    pub json: bool,
+    pub mem_stats: Option<StatsFormat>,
+}
+
+impl BatchOpts {
+    pub fn new(
+        inputs: &[String],
+        out_dir: Option<&str>,
+        mem: &MemOpts,
+        batch: &BatchArgs,
+        codegen: Option<codegen::Options>,
+        dep_info: bool,
+        libs: &[String],
+    ) -> BatchOpts {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        BatchOpts {
+            inputs: inputs.to_vec(),
+            out_dir: out_dir.map(PathBuf::from),
+            emit: Emit::Exe,
+            codegen,
+            dep_info,
+            libs: libs.to_vec(),
+            limit: mem.limit(),
+            retry_max: mem.retry_policy(true),
+            jobs: batch.jobs.unwrap_or(cores).max(1),
+            quiet: batch.quiet,
+            json: batch.message_format == MessageFormat::Json,
+            mem_stats: mem.mem_stats,
+        }
+    }
+}
+
+/// One input file: its path as given or found, and its path relative to
+/// the directory it was found in (for the output tree).
+struct Input {
+    path: String,
+    rel: PathBuf,
+}
+
+fn collect(inputs: &[String]) -> Result<Vec<Input>, String> {
+    let mut out = Vec::new();
+    for i in inputs {
+        let p = Path::new(i);
+        if p.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found).map_err(|e| format!("cannot read directory '{i}': {e}"))?;
+            found.sort();
+            for f in found {
+                let rel = f.strip_prefix(p).unwrap_or(&f).to_path_buf();
+                out.push(Input {
+                    path: f.to_string_lossy().into_owned(),
+                    rel,
+                });
+            }
+        } else if p.is_file() {
+            let rel = PathBuf::from(p.file_name().unwrap_or(p.as_os_str()));
+            out.push(Input {
+                path: i.clone(),
+                rel,
+            });
+        } else {
+            return Err(format!("cannot read '{i}': no such file or directory"));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "pole-ir") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Outcome {
+    Ok,
+    Failed,
+    OutOfMemory,
+}
+
+struct FileResult {
+    index: usize,
+    outcome: Outcome,
+    output: Option<PathBuf>,
+    /// Human-readable diagnostics and notes, ready for stderr.
+    rendered: String,
+    /// One JSON object per diagnostic.
+    json: Vec<serde_json::Value>,
+    millis: u128,
+}
+
+fn output_path(opts: &BatchOpts, input: &Input) -> Option<PathBuf> {
+    let dir = opts.out_dir.as_ref()?;
+    let rel = input.rel.to_string_lossy();
+    let stem = rel.strip_suffix(".pole-ir").unwrap_or(&rel);
+    Some(match opts.emit {
+        Emit::Exe => dir.join(stem),
+        Emit::Obj => dir.join(format!("{stem}.o")),
+    })
+}
+
+fn diag_json(
+    path: &str,
+    src: &[u8],
+    out: &CheckOutput,
+    plain: &Renderer<'_>,
+) -> Vec<serde_json::Value> {
+    let text = String::from_utf8_lossy(src);
+    out.diagnostics
+        .iter()
+        .map(|d| {
+            let (line, column) = line_col(&text, d.span.start as usize);
+            serde_json::json!({
+                "type": "diagnostic",
+                "file": path,
+                "line": line,
+                "column": column,
+                "severity": if d.severity == Severity::Error { "error" } else { "warning" },
+                "message": d.message,
+                "rendered": plain.render_plain(d),
+            })
+        })
+        .collect()
+}
+
+fn process(
+    opts: &BatchOpts,
+    input: &Input,
+    index: usize,
+    mem: &mut Memory,
+    color: bool,
+) -> FileResult {
+    let start = Instant::now();
+    let mut result = FileResult {
+        index,
+        outcome: Outcome::Failed,
+        output: None,
+        rendered: String::new(),
+        json: Vec::new(),
+        millis: 0,
+    };
+    let src = match std::fs::read(&input.path) {
+        Ok(s) => s,
+        Err(e) => {
+            result.rendered = format!("pole: error: cannot read '{}': {e}\n", input.path);
+            return result;
+        }
+    };
+    mem.set_limit(opts.limit);
+    let mut retries = String::new();
+    let note = |l: usize| {
+        retries.push_str(&format!(
+            "pole: note: {}: out of memory; retrying with memory limit {l}\n",
+            input.path
+        ))
+    };
+    let (check, built) = match opts.codegen {
+        None => {
+            let out = compile_with_retry(mem, opts.retry_max, note, |m| {
+                let out = check_source(&src, m);
+                let oom = out.oom;
+                (out, oom)
+            });
+            (out, None)
+        }
+        Some(cg) => {
+            let (out, r) = compile_with_retry(mem, opts.retry_max, note, |m| {
+                let (out, r) = build_object(&src, m, cg);
+                let oom = match &r {
+                    Err(BuildError::Oom(e)) => Some(*e),
+                    _ => None,
+                };
+                ((out, r), oom)
+            });
+            (out, Some(r))
+        }
+    };
+    result.rendered.push_str(&retries);
+    let text = String::from_utf8_lossy(&src);
+    let renderer = Renderer::new(&input.path, &text, color);
+    for d in &check.diagnostics {
+        result.rendered.push_str(&renderer.render_string(d));
+    }
+    if opts.json {
+        let plain = Renderer::new(&input.path, &text, false);
+        result.json = diag_json(&input.path, &src, &check, &plain);
+    }
+    if let Some(f) = opts.mem_stats {
+        result.rendered.push_str(&format_stats(&mem.stats(), f));
+    }
+    let oom_msg = |e: &crate::memory::OutOfMemory| format!("pole: error: {}: {e}\n", input.path);
+    result.outcome = match built {
+        None => match check.oom {
+            Some(e) => {
+                result.rendered.push_str(&oom_msg(&e));
+                Outcome::OutOfMemory
+            }
+            None if check.has_errors() => Outcome::Failed,
+            None => Outcome::Ok,
+        },
+        Some(Err(BuildError::Oom(e))) => {
+            result.rendered.push_str(&oom_msg(&e));
+            Outcome::OutOfMemory
+        }
+        Some(Err(BuildError::NoMain)) => {
+            result
+                .rendered
+                .push_str(&format!("{}:1:1: error: no 'main' function\n", input.path));
+            Outcome::Failed
+        }
+        Some(Err(BuildError::Backend(m))) => {
+            result.rendered.push_str(&format!(
+                "pole: error: {}: code generation failed: {m}\n",
+                input.path
+            ));
+            Outcome::Failed
+        }
+        Some(Err(BuildError::Rejected)) => Outcome::Failed,
+        Some(Ok((object, mut links))) => {
+            links.extend(opts.libs.iter().cloned());
+            let out = output_path(opts, input);
+            let written = match &out {
+                None => Err("no output directory".to_string()),
+                Some(out) => out
+                    .parent()
+                    .map_or(Ok(()), |p| {
+                        std::fs::create_dir_all(p).map_err(|e| e.to_string())
+                    })
+                    .and_then(|()| match opts.emit {
+                        Emit::Obj => link::write_atomic(out, &object, false),
+                        Emit::Exe => link::link_executable(&object, out, &links),
+                    })
+                    .and_then(|()| {
+                        if opts.dep_info {
+                            write_dep_info(out, &input.path)
+                        } else {
+                            Ok(())
+                        }
+                    }),
+            };
+            match written {
+                Ok(()) => {
+                    result.output = out;
+                    Outcome::Ok
+                }
+                Err(m) => {
+                    result
+                        .rendered
+                        .push_str(&format!("pole: error: {}: {m}\n", input.path));
+                    Outcome::Failed
+                }
+            }
+        }
+    };
+    result.millis = start.elapsed().as_millis();
+    result
+}
+
+/// Peak resident set size of this process, in bytes (Linux).
+pub fn peak_rss() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Runs a batch; returns the exit status.
+pub fn run(opts: BatchOpts) -> i32 {
+    let files = match collect(&opts.inputs) {
+        Ok(f) => f,
+        Err(m) => {
+            error(&m);
+            return 2;
+        }
+    };
+    if let Some(d) = &opts.out_dir
+        && let Err(e) = std::fs::create_dir_all(d)
+    {
+        error(&format!("cannot create '{}': {e}", d.display()));
+        return 1;
+    }
+    let start = Instant::now();
+    let color = std::io::stderr().is_terminal() && !opts.json;
+    let bar = if color && !opts.quiet && files.len() > 1 {
+        let b = indicatif::ProgressBar::new(files.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<FileResult>();
+    let verb = if opts.codegen.is_some() {
+        "built"
+    } else {
+        "checked"
+    };
+    let (mut ok, mut failed) = (0usize, 0usize);
+    let stdout = std::io::stdout();
+    std::thread::scope(|s| {
+        for _ in 0..opts.jobs.min(files.len().max(1)) {
+            let tx = tx.clone();
+            let (opts, files, next) = (&opts, &files, &next);
+            s.spawn(move || {
+                let mut mem = Memory::new(opts.limit);
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = files.get(i) else { break };
+                    let r = process(opts, input, i, &mut mem, color);
+                    mem.reset_peaks();
+                    if tx.send(r).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for r in rx {
+            let input = &files[r.index];
+            match r.outcome {
+                Outcome::Ok => ok += 1,
+                _ => failed += 1,
+            }
+            if opts.json {
+                let mut out = stdout.lock();
+                for j in &r.json {
+                    let _ = writeln!(out, "{j}");
+                }
+                let status = match r.outcome {
+                    Outcome::Ok => "ok",
+                    Outcome::Failed => "failed",
+                    Outcome::OutOfMemory => "out-of-memory",
+                };
+                let v = serde_json::json!({
+                    "type": "file",
+                    "file": input.path,
+                    "output": r.output.as_ref().map(|p| p.to_string_lossy().into_owned()),
+                    "status": status,
+                    "millis": r.millis as u64,
+                });
+                let _ = writeln!(out, "{v}");
+            } else {
+                let line = if r.outcome == Outcome::Ok {
+                    format!("pole: {verb} {}", input.path)
+                } else {
+                    format!("pole: failed {}", input.path)
+                };
+                match &bar {
+                    Some(b) => b.suspend(|| eprint!("{}", r.rendered)),
+                    None => eprint!("{}", r.rendered),
+                }
+                match &bar {
+                    Some(b) => {
+                        b.inc(1);
+                        b.set_message(input.path.clone());
+                    }
+                    None if !opts.quiet => eprintln!("{line}"),
+                    None => {}
+                }
+            }
+        }
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let rss = peak_rss().unwrap_or(0);
+    if opts.json {
+        let v = serde_json::json!({
+            "type": "summary",
+            "files": files.len(),
+            "ok": ok,
+            "failed": failed,
+            "seconds": secs,
+            "peak_rss": rss,
+        });
+        println!("{v}");
+    } else if !opts.quiet || failed > 0 {
+        eprintln!(
+            "pole: {verb} {ok} of {} files, {failed} failed, in {secs:.2} s, peak memory {:.1} MiB",
+            files.len(),
+            rss as f64 / (1024.0 * 1024.0)
+        );
+    }
+    if failed > 0 { 1 } else { 0 }
+}
