@@ -5,6 +5,7 @@
 //! [`memory`] owning every phase's arena and [`driver`] running the phases.
 
 pub mod codegen;
+pub mod corpus;
 pub mod diag;
 pub mod driver;
 pub mod link;

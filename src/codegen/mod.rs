@@ -143,6 +143,8 @@ pub fn compile_object(
     }
     let mut ctx = g.module.make_context();
     let mut fctx = FunctionBuilderContext::new();
+    // Bytes the object under construction keeps until it is emitted.
+    let mut retained_total = 0;
     for i in 0..ck.funcs.len() {
         let Some(id) = g.funcs[i] else { continue };
         let f = &ck.funcs[i];
@@ -165,15 +167,19 @@ pub fn compile_object(
         g.module.clear_context(&mut ctx);
         mem.release_codegen(estimate);
         mem.charge_codegen(retained)?;
+        retained_total += retained;
     }
-    mem.charge_codegen(codegen_estimate(0))?;
+    let tail = codegen_estimate(0);
+    mem.charge_codegen(tail)?;
     if opts.test_mode {
         g.emit_test_main(&mut ctx, &mut fctx)?;
     } else {
         g.emit_main(&mut ctx, &mut fctx)?;
     }
     let product = g.module.finish();
-    product.emit().map_err(backend)
+    let bytes = product.emit().map_err(backend);
+    mem.release_codegen(tail + retained_total);
+    bytes
 }
 
 impl<'a, 'm> Gen<'a, 'm> {

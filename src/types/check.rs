@@ -120,6 +120,21 @@ impl Checked<'_> {
     }
 }
 
+/// Payload types of a constructor.
+enum Payload<'m> {
+    Declared(&'m [TyId]),
+    Inline([TyId; 2], usize),
+}
+
+impl Payload<'_> {
+    fn as_slice(&self) -> &[TyId] {
+        match self {
+            Payload::Declared(p) => p,
+            Payload::Inline(p, n) => &p[..*n],
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 enum TypeName {
     Record(u32),
@@ -894,12 +909,14 @@ impl<'m> Checker<'m, '_> {
 
     /// Payload types of a constructor: declared ones for user variants,
     /// the instantiated `sig` for Option/Result.
-    fn payload_of(&self, c: CtorRef, sig: &[TyId; 2], arity: usize) -> std::vec::Vec<TyId> {
+    /// Payload types of a constructor: declared ones for user variants,
+    /// the instantiated `sig` for Option/Result.
+    fn payload_of(&self, c: CtorRef, sig: [TyId; 2], arity: usize) -> Payload<'m> {
         match c.owner {
-            CtorOwner::User(v) => self.variants[v as usize].ctors[c.index as usize]
-                .payload
-                .to_vec(),
-            _ => sig[..arity].to_vec(),
+            CtorOwner::User(v) => {
+                Payload::Declared(self.variants[v as usize].ctors[c.index as usize].payload)
+            }
+            _ => Payload::Inline(sig, arity),
         }
     }
 
@@ -1114,8 +1131,8 @@ impl<'m> Checker<'m, '_> {
                 self.check_args_loose(args)?;
                 return Ok(t);
             }
-            let payload = self.payload_of(c, &sig, arity);
-            for (a, p) in args.iter().zip(payload) {
+            let payload = self.payload_of(c, sig, arity);
+            for (a, &p) in args.iter().zip(payload.as_slice()) {
                 let at = self.check_expr(a, Some(p))?;
                 self.expect(a.span, at, p);
             }
@@ -1429,57 +1446,39 @@ impl<'m> Checker<'m, '_> {
         st: TyId,
         arms: &'m [Arm<'m>],
     ) -> MemResult<()> {
-        let (owner_names, n): (std::vec::Vec<Sym>, usize) = match self.types.shape(st) {
-            TyKind::Variant(v) => {
-                let cs = self.variants[v as usize].ctors;
-                (cs.iter().map(|c| c.name).collect(), cs.len())
-            }
-            TyKind::Option(_) => (
-                ["None", "Some"]
-                    .iter()
-                    .filter_map(|s| self.names.get(s))
-                    .collect(),
-                2,
-            ),
-            TyKind::Result(..) => (
-                ["Ok", "Err"]
-                    .iter()
-                    .filter_map(|s| self.names.get(s))
-                    .collect(),
-                2,
-            ),
+        const OPTION: [&str; 2] = ["None", "Some"];
+        const RESULT: [&str; 2] = ["Ok", "Err"];
+        let (variant, n) = match self.types.shape(st) {
+            TyKind::Variant(v) => (Some(v), self.variants[v as usize].ctors.len()),
+            TyKind::Option(_) | TyKind::Result(..) => (None, 2),
             _ => return Ok(()),
         };
-        let mut covered = [false; 64];
-        let mut covered_big = std::vec::Vec::new();
-        if n > 64 {
-            covered_big = vec![false; n];
-        }
-        for arm in arms {
-            let idx = match self.pat_res[arm.pat.id.0 as usize] {
-                PatRes::Ctor(c) => c.index as usize,
-                _ => match arm.pat.kind {
-                    PatKind::Wild | PatKind::Ident(_) => return Ok(()),
-                    _ => continue,
-                },
-            };
-            if n > 64 {
-                covered_big[idx] = true;
-            } else if idx < 64 {
-                covered[idx] = true;
-            }
+        let catch_all = arms.iter().any(|a| {
+            !matches!(self.pat_res[a.pat.id.0 as usize], PatRes::Ctor(_))
+                && matches!(a.pat.kind, PatKind::Wild | PatKind::Ident(_))
+        });
+        if catch_all {
+            return Ok(());
         }
         let mut missing = String::new();
-        for i in 0..n.min(owner_names.len()) {
-            let c = if n > 64 { covered_big[i] } else { covered[i] };
-            if !c {
-                if !missing.is_empty() {
-                    missing.push_str(", ");
-                }
-                missing.push('\'');
-                missing.push_str(self.name(owner_names[i]));
-                missing.push('\'');
+        for i in 0..n {
+            let covered = arms.iter().any(|a| {
+                matches!(self.pat_res[a.pat.id.0 as usize], PatRes::Ctor(c) if c.index as usize == i)
+            });
+            if covered {
+                continue;
             }
+            let name = match (variant, self.types.shape(st)) {
+                (Some(v), _) => self.name(self.variants[v as usize].ctors[i].name),
+                (None, TyKind::Option(_)) => OPTION[i],
+                _ => RESULT[i],
+            };
+            if !missing.is_empty() {
+                missing.push_str(", ");
+            }
+            missing.push('\'');
+            missing.push_str(name);
+            missing.push('\'');
         }
         if !missing.is_empty() {
             self.diags.push(Diagnostic::warning(
@@ -1568,8 +1567,8 @@ impl<'m> Checker<'m, '_> {
                     }
                     return Ok(());
                 }
-                let payload = self.payload_of(c, &sig, arity);
-                for (a, pt) in args.iter().zip(payload) {
+                let payload = self.payload_of(c, sig, arity);
+                for (a, &pt) in args.iter().zip(payload.as_slice()) {
                     self.check_pat(a, pt)?;
                 }
             }

@@ -1,0 +1,114 @@
+//! Compile-speed benchmarks: lex+parse, check, codegen and the whole
+//! in-process compile, on the smallest conformance program and on generated
+//! programs of 1k, 10k and 50k functions. Throughput is reported per source
+//! line and per byte (criterion prints elem/s = lines/s and B/s).
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use pole::codegen::{self, Options};
+use pole::driver::{build_object, front_end};
+use pole::memory::{Memory, Phase};
+use pole::syntax::{Interner, lexer, parser};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn inputs() -> Vec<(String, String)> {
+    let small = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/conformance/51-error-div-zero.pole-ir"
+    ))
+    .expect("smallest conformance program");
+    let mut v = vec![("smallest".to_string(), small)];
+    for n in [1_000, 10_000, 50_000] {
+        v.push((format!("gen{}k", n / 1000), pole::corpus::generate(n, 1).0));
+    }
+    v
+}
+
+fn throughput(src: &str) -> Throughput {
+    Throughput::ElementsAndBytes {
+        elements: src.lines().count() as u64,
+        bytes: src.len() as u64,
+    }
+}
+
+fn lex_parse(mem: &mut Memory, src: &str) -> usize {
+    mem.reset();
+    let arena = mem.arena(Phase::Parse);
+    let mut names = Interner::new(arena);
+    let Ok(toks) = lexer::lex(src, arena, &mut names) else {
+        return 0;
+    };
+    match parser::parse(toks, arena, &mut names) {
+        Ok((p, _)) => p.items.len(),
+        Err(_) => 0,
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let inputs = inputs();
+    let mut mem = Memory::new(4 << 30);
+
+    let mut g = c.benchmark_group("lex+parse");
+    for (name, src) in &inputs {
+        g.throughput(throughput(src));
+        g.bench_with_input(BenchmarkId::from_parameter(name), src, |b, src| {
+            b.iter(|| black_box(lex_parse(&mut mem, src)))
+        });
+    }
+    g.finish();
+
+    // Check alone = front end minus lex+parse (criterion measures the sum;
+    // BENCHMARKS.md reports the difference as well).
+    let mut g = c.benchmark_group("lex+parse+check");
+    for (name, src) in &inputs {
+        g.throughput(throughput(src));
+        g.bench_with_input(BenchmarkId::from_parameter(name), src, |b, src| {
+            b.iter(|| {
+                let (out, _) = front_end(src.as_bytes(), &mut mem, |_| ());
+                black_box(out.diagnostics.len())
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("codegen");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(8));
+    for (name, src) in inputs.iter().take(3) {
+        g.throughput(throughput(src));
+        g.bench_with_input(BenchmarkId::from_parameter(name), src, |b, src| {
+            // The front end runs once; only code generation is timed.
+            front_end(src.as_bytes(), &mut mem, |f| {
+                b.iter(|| {
+                    let obj = codegen::compile_object(
+                        f.program,
+                        f.checked,
+                        f.names,
+                        f.text,
+                        f.mem,
+                        Options::default(),
+                    );
+                    black_box(obj.map(|o| o.len()).unwrap_or(0))
+                })
+            });
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("whole-compile");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(8));
+    for (name, src) in inputs.iter().take(3) {
+        g.throughput(throughput(src));
+        g.bench_with_input(BenchmarkId::from_parameter(name), src, |b, src| {
+            b.iter(|| {
+                let (_, r) = build_object(src.as_bytes(), &mut mem, Options::default());
+                black_box(r.map(|(o, _)| o.len()).unwrap_or(0))
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(compile, benches);
+criterion_main!(compile);
