@@ -646,9 +646,12 @@ impl<'m> Parser<'m, '_> {
             None
         };
         self.expect(Tok::Eq, "'='")?;
-        self.let_depth += 1;
+        // Restore the depth itself: an error inside brackets may have left
+        // it changed.
+        let saved = self.let_depth;
+        self.let_depth = saved + 1;
         let value = self.expr();
-        self.let_depth -= 1;
+        self.let_depth = saved;
         let value = value?;
         self.expect(Tok::In, "'in'")?;
         let body = self.expr()?;
