@@ -160,11 +160,11 @@ pub(crate) fn emit_thunk<'a, 'm>(
             } else {
                 f.ret
             };
-            em.to_slot(v, ret)
+            em.slot_of(v, ret)
         }
         Thunk::Expr(e, t) => {
             let v = em.expr(e)?;
-            em.to_slot(v, t)
+            em.slot_of(v, t)
         }
         Thunk::True => em.b.ins().iconst(types::I64, 1),
     };
@@ -339,7 +339,7 @@ impl<'m> Em<'_, '_, 'm, '_> {
         self.check(v, &msg)
     }
 
-    fn to_slot(&mut self, v: Value, t: TyId) -> Value {
+    fn slot_of(&mut self, v: Value, t: TyId) -> Value {
         match self.g.kind(t) {
             TyKind::Float => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
             TyKind::Bool | TyKind::Unit => self.b.ins().uextend(types::I64, v),
@@ -347,7 +347,7 @@ impl<'m> Em<'_, '_, 'm, '_> {
         }
     }
 
-    fn from_slot(&mut self, v: Value, t: TyId) -> Value {
+    fn value_of_slot(&mut self, v: Value, t: TyId) -> Value {
         match self.g.kind(t) {
             TyKind::Float => self.b.ins().bitcast(types::F64, MemFlagsData::new(), v),
             TyKind::Bool | TyKind::Unit => self.b.ins().ireduce(types::I8, v),
@@ -485,7 +485,7 @@ impl<'m> Em<'_, '_, 'm, '_> {
                 };
                 let slot = self.b.ins().load(types::I64, flags(), b, (i * 8) as i32);
                 let t = self.ty(e);
-                self.from_slot(slot, t)
+                self.value_of_slot(slot, t)
             }
             ExprKind::Unary(op, x) => {
                 let v = self.expr(x)?;
@@ -546,7 +546,7 @@ impl<'m> Em<'_, '_, 'm, '_> {
                     let mut vals = Vec::with_capacity(items.len());
                     for it in items.iter() {
                         let v = self.expr(it)?;
-                        vals.push(self.to_slot(v, elem));
+                        vals.push(self.slot_of(v, elem));
                     }
                     let n = self.b.ins().iconst(types::I64, items.len() as i64);
                     let l = self.rt("pole_list_alloc", &[types::I64], Some(types::I64), &[n])?;
@@ -568,7 +568,7 @@ impl<'m> Em<'_, '_, 'm, '_> {
                 for f in fields.iter() {
                     let v = self.expr(f.value)?;
                     let idx = decl.iter().position(|(n, _)| *n == f.name).unwrap_or(0);
-                    vals.push((idx, self.to_slot(v, decl[idx].1)));
+                    vals.push((idx, self.slot_of(v, decl[idx].1)));
                 }
                 let p = self.alloc(decl.len())?;
                 for (idx, v) in vals {
@@ -586,7 +586,7 @@ impl<'m> Em<'_, '_, 'm, '_> {
                 for f in fields.iter() {
                     let v = self.expr(f.value)?;
                     let idx = decl.iter().position(|(n, _)| *n == f.name).unwrap_or(0);
-                    vals.push((idx, self.to_slot(v, decl[idx].1)));
+                    vals.push((idx, self.slot_of(v, decl[idx].1)));
                 }
                 let p = self.alloc(decl.len())?;
                 for i in 0..decl.len() {
@@ -649,7 +649,7 @@ impl<'m> Em<'_, '_, 'm, '_> {
                 let mut vals = Vec::with_capacity(call.args.len());
                 for (a, &pt) in call.args.iter().zip(&payload) {
                     let v = self.expr(a)?;
-                    vals.push(self.to_slot(v, pt));
+                    vals.push(self.slot_of(v, pt));
                 }
                 let p = self.alloc(1 + vals.len())?;
                 let tag = self.b.ins().iconst(types::I64, c.index as i64);
@@ -767,11 +767,11 @@ impl<'m> Em<'_, '_, 'm, '_> {
             ListLength => self.rt("pole_list_length", &[i64], Some(i64), &vals)?,
             ListGet => {
                 let s = self.rt("pole_list_get", &[i64, i64], Some(i64), &vals)?;
-                self.from_slot(s, t)
+                self.value_of_slot(s, t)
             }
             ListSet => {
                 let et = self.ty(args[2]);
-                let s = self.to_slot(vals[2], et);
+                let s = self.slot_of(vals[2], et);
                 self.rt(
                     "pole_list_set",
                     &[i64; 3],
@@ -781,20 +781,20 @@ impl<'m> Em<'_, '_, 'm, '_> {
             }
             ListPush => {
                 let et = self.ty(args[1]);
-                let s = self.to_slot(vals[1], et);
+                let s = self.slot_of(vals[1], et);
                 self.rt("pole_list_push", &[i64; 2], Some(i64), &[vals[0], s])?
             }
             ListConcat => self.rt("pole_list_concat", &[i64], Some(i64), &vals)?,
             ListNew => self.rt("pole_list_new", &[], Some(i64), &[])?,
             ListGetDefault => {
-                let s = self.to_slot(vals[2], t);
+                let s = self.slot_of(vals[2], t);
                 let r = self.rt(
                     "pole_list_get_default",
                     &[i64; 3],
                     Some(i64),
                     &[vals[0], vals[1], s],
                 )?;
-                self.from_slot(r, t)
+                self.value_of_slot(r, t)
             }
             MapNew => {
                 let is_str = match self.g.kind(t) {
@@ -806,20 +806,20 @@ impl<'m> Em<'_, '_, 'm, '_> {
             }
             MapPut => {
                 let (kt, vt) = (self.ty(args[1]), self.ty(args[2]));
-                let k = self.to_slot(vals[1], kt);
-                let v = self.to_slot(vals[2], vt);
+                let k = self.slot_of(vals[1], kt);
+                let v = self.slot_of(vals[2], vt);
                 self.rt("pole_map_put", &[i64; 3], None, &[vals[0], k, v])?;
                 self.unit()
             }
             MapGet => {
                 let kt = self.ty(args[1]);
-                let k = self.to_slot(vals[1], kt);
+                let k = self.slot_of(vals[1], kt);
                 let r = self.rt("pole_map_get", &[i64; 2], Some(i64), &[vals[0], k])?;
-                self.from_slot(r, t)
+                self.value_of_slot(r, t)
             }
             MapContains => {
                 let kt = self.ty(args[1]);
-                let k = self.to_slot(vals[1], kt);
+                let k = self.slot_of(vals[1], kt);
                 let r = self.rt("pole_map_contains", &[i64; 2], Some(i64), &[vals[0], k])?;
                 self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0)
             }
@@ -1024,7 +1024,7 @@ impl<'m> Em<'_, '_, 'm, '_> {
                 for (i, a) in args.iter().enumerate() {
                     let at = self.g.ck.pat_ty[a.id.0 as usize];
                     let slot = self.b.ins().load(i64, flags(), v, ((i + 1) * 8) as i32);
-                    let sub = self.from_slot(slot, at);
+                    let sub = self.value_of_slot(slot, at);
                     self.pat(a, sub, at, fail)?;
                 }
             }
@@ -1039,7 +1039,7 @@ impl<'m> Em<'_, '_, 'm, '_> {
                     let et = self.g.ck.pat_ty[it.id.0 as usize];
                     let iv = self.b.ins().iconst(i64, i as i64);
                     let slot = self.rt("pole_list_get", &[i64, i64], Some(i64), &[v, iv])?;
-                    let sub = self.from_slot(slot, et);
+                    let sub = self.value_of_slot(slot, et);
                     self.pat(it, sub, et, fail)?;
                 }
             }
@@ -1050,7 +1050,7 @@ impl<'m> Em<'_, '_, 'm, '_> {
                 let ht = self.g.ck.pat_ty[h.id.0 as usize];
                 let zero = self.b.ins().iconst(i64, 0);
                 let slot = self.rt("pole_list_get", &[i64, i64], Some(i64), &[v, zero])?;
-                let hv = self.from_slot(slot, ht);
+                let hv = self.value_of_slot(slot, ht);
                 self.pat(h, hv, ht, fail)?;
                 let rest = self.rt("pole_list_tail", &[i64], Some(i64), &[v])?;
                 self.pat(tl, rest, t, fail)?;
@@ -1066,7 +1066,7 @@ impl<'m> Em<'_, '_, 'm, '_> {
                     };
                     let ft = decl[idx].1;
                     let slot = self.b.ins().load(i64, flags(), v, (idx * 8) as i32);
-                    let sub = self.from_slot(slot, ft);
+                    let sub = self.value_of_slot(slot, ft);
                     self.pat(f.pat, sub, ft, fail)?;
                 }
             }

@@ -88,7 +88,14 @@ pub fn front_end<R>(
         sort_diagnostics(&mut out.diagnostics);
         return (out, None);
     }
-    let checked = match types::check_program(&program, text, mem.arena(Phase::Check), &mut names) {
+    let pre = match types::check::intern_names(&mut names) {
+        Ok(p) => p,
+        Err(e) => {
+            out.oom = Some(e);
+            return (out, None);
+        }
+    };
+    let checked = match types::check_program(&program, text, mem.arena(Phase::Check), &names, pre) {
         Ok((checked, diags)) => {
             out.diagnostics = diags;
             checked
@@ -123,12 +130,15 @@ pub enum BuildError {
     Backend(String),
 }
 
+/// An object file and the libraries it must be linked with.
+pub type Built = (Vec<u8>, Vec<String>);
+
 /// Compiles `src` to an object file.
 pub fn build_object(
     src: &[u8],
     mem: &mut Memory,
     opts: codegen::Options,
-) -> (CheckOutput, Result<(Vec<u8>, Vec<String>), BuildError>) {
+) -> (CheckOutput, Result<Built, BuildError>) {
     let (out, r) = front_end(src, mem, |f| {
         if !opts.test_mode && f.checked.main.is_none() {
             return Err(BuildError::NoMain);

@@ -313,12 +313,9 @@ impl<'m> Parser<'m, '_> {
             let expr = self.expr()?;
             contracts.push(Contract { kind, expr })?;
         }
-        let ext = match ext {
-            Some((_, c)) => Some(Extern {
-                c_name: c.unwrap_or(name),
-            }),
-            None => None,
-        };
+        let ext = ext.map(|(_, c)| Extern {
+            c_name: c.unwrap_or(name),
+        });
         let (colon, body) = if self.tok() == Tok::Colon {
             let c = self.bump();
             (Some(c), Some(self.expr()?))

@@ -175,13 +175,15 @@ struct Checker<'m, 'n> {
     diags: std::vec::Vec<Diagnostic>,
 }
 
-/// Type-checks a parsed program. Diagnostics are returned unsorted.
-pub fn check_program<'m>(
-    prog: &Program<'m>,
-    src: &str,
-    arena: Arena<'m>,
-    names: &mut Interner<'m>,
-) -> MemResult<(Checked<'m>, std::vec::Vec<Diagnostic>)> {
+/// The names the checker looks for, interned while the parse arena is
+/// still the growing one (the interner lives there).
+pub struct CheckNames {
+    s: Syms,
+}
+
+/// Interns what [`check_program`] needs; call before handing out the check
+/// arena, so the parse arena does not grow while checking.
+pub fn intern_names(names: &mut Interner<'_>) -> MemResult<CheckNames> {
     let mut known = [Sym(0); 12];
     for (i, n) in [
         "extern",
@@ -215,7 +217,18 @@ pub fn check_program<'m>(
     for n in ["Some", "None", "Ok", "Err"] {
         names.intern(n)?;
     }
-    let names: &Interner<'m> = names;
+    Ok(CheckNames { s })
+}
+
+/// Type-checks a parsed program. Diagnostics are returned unsorted.
+pub fn check_program<'m>(
+    prog: &Program<'m>,
+    src: &str,
+    arena: Arena<'m>,
+    names: &Interner<'m>,
+    pre: CheckNames,
+) -> MemResult<(Checked<'m>, std::vec::Vec<Diagnostic>)> {
+    let s = pre.s;
     let expr_ty = arena.alloc_slice_fill(prog.expr_count as usize, ERROR)?;
     let expr_res = arena.alloc_slice_fill(prog.expr_count as usize, Res::None)?;
     let pat_ty = arena.alloc_slice_fill(prog.pat_count as usize, ERROR)?;
