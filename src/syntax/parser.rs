@@ -74,18 +74,19 @@ pub fn parse<'m>(
         if p.tok() == Tok::Eof {
             break;
         }
+        let start = p.pos;
         match p.item() {
             Ok(item) => {
                 items.push(item)?;
                 if !p.tok().starts_item() {
                     let d = p.expected("declaration");
                     p.diags.push(d);
-                    p.recover();
+                    p.recover(start);
                 }
             }
             Err(PErr::Syntax(d)) => {
                 p.diags.push(d);
-                p.recover();
+                p.recover(start);
             }
             Err(PErr::Oom(e)) => return Err(e),
         }
@@ -155,15 +156,17 @@ impl<'m> Parser<'m, '_> {
         }
     }
 
-    /// Skips to the next declaration start.
-    fn recover(&mut self) {
+    /// Skips to the next declaration start. The token where the failed
+    /// item began is always skipped, so parsing makes progress; a later
+    /// declaration start (where the error was found) is kept.
+    fn recover(&mut self, item_start: usize) {
         self.let_depth = 0;
         self.depth = 0;
-        loop {
+        if self.pos == item_start {
             self.bump();
-            if self.tok().starts_item() {
-                break;
-            }
+        }
+        while !self.tok().starts_item() {
+            self.bump();
         }
     }
 

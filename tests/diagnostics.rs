@@ -1,0 +1,48 @@
+//! Snapshot tests of whole diagnostics as users see them (first line,
+//! excerpt, underline), rendered without colour.
+
+use pole::diag::Renderer;
+use pole::driver::check_source;
+use pole::memory::Memory;
+
+fn render(src: &str) -> String {
+    let mut mem = Memory::new(1 << 26);
+    let out = check_source(src.as_bytes(), &mut mem);
+    let r = Renderer::new("demo.pole-ir", src, false);
+    out.diagnostics.iter().map(|d| r.render_plain(d)).collect()
+}
+
+#[test]
+fn type_mismatch_in_argument() {
+    insta::assert_snapshot!(render(
+        "func twice(n: Int) -> Int : n * 2\n\nfunc main() -> Int :\n  twice(\"four\")\n"
+    ));
+}
+
+#[test]
+fn several_syntax_errors_recover_at_declarations() {
+    insta::assert_snapshot!(render(
+        "func a() -> Int : 1 +\n\nfunc b(x: Int) Int : x\n\nfunc c() -> Int : if true then 1\n\nfunc main() -> Int : 0\n"
+    ));
+}
+
+#[test]
+fn several_type_errors_in_order() {
+    insta::assert_snapshot!(render(
+        "type P = { x: Int, y: Int }\n\nfunc f(p: P) -> Int : p.z + undefined\n\nfunc main() -> Int :\n  let q = { x: 1 } in\n  f(q) + g(2)\n"
+    ));
+}
+
+#[test]
+fn warnings_do_not_hide_each_other() {
+    insta::assert_snapshot!(render(
+        "type Light = Red | Amber | Green\n\n@pure\n@frobnicate\nfunc go(l: Light) -> Int :\n  match l with\n  | Red -> 0\n\nfunc main() -> Int : go(Red)\n"
+    ));
+}
+
+#[test]
+fn lexical_error_is_the_only_diagnostic() {
+    insta::assert_snapshot!(render(
+        "func main() -> Int :\n  let s = \"tab\\q\" in\n  undefined_name\n"
+    ));
+}

@@ -1,0 +1,21 @@
+//! Runs the C runtime's own test program (`runtime/test.sh`): float
+//! printing, lists, maps, equality/display, the test runner, deep
+//! recursion, stack overflow and runtime errors.
+
+use std::process::Command;
+
+#[test]
+fn runtime_self_tests_pass() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new("bash")
+        .arg(format!("{dir}/runtime/test.sh"))
+        .current_dir(dir)
+        .output()
+        .expect("run runtime/test.sh");
+    assert!(
+        out.status.success(),
+        "runtime/test.sh failed\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
