@@ -77,9 +77,16 @@ impl<'a> Renderer<'a> {
     }
 
     fn to_codespan(&self, d: &Diagnostic) -> CsDiagnostic<()> {
-        let len = self.file.source().len();
-        let start = (d.span.start as usize).min(len);
+        let src = self.file.source();
+        let len = src.len();
+        let mut start = (d.span.start as usize).min(len);
+        while !src.is_char_boundary(start) {
+            start -= 1;
+        }
         let mut end = (d.span.end as usize).clamp(start, len);
+        while !src.is_char_boundary(end) {
+            end -= 1;
+        }
         // Underline just the first line of a long expression.
         if let Some(nl) = self.file.source()[start..end].find('\n') {
             end = start + nl;

@@ -6,5 +6,5 @@ use pole::memory::CountingAlloc;
 static GLOBAL: CountingAlloc = CountingAlloc;
 
 fn main() {
-    std::process::exit(pole::driver::cli::main());
+    std::process::exit(pole::driver::on_compiler_stack(pole::driver::cli::main));
 }

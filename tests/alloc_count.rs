@@ -27,7 +27,10 @@ fn front_end_allocations_grow_logarithmically() {
     // Target from the issue: at most 32 for any file up to 1 MB.
     for (bytes, allocs) in &rows {
         if *bytes <= 1 << 20 {
-            assert!(*allocs <= 32, "{bytes} bytes took {allocs} system allocations");
+            assert!(
+                *allocs <= 32,
+                "{bytes} bytes took {allocs} system allocations"
+            );
         }
     }
     // Growth: 100x more input costs only a handful more allocations.

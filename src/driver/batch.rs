@@ -343,18 +343,23 @@ pub fn run(opts: BatchOpts) -> i32 {
         for _ in 0..opts.jobs.min(files.len().max(1)) {
             let tx = tx.clone();
             let (opts, files, next) = (&opts, &files, &next);
-            s.spawn(move || {
-                let mut mem = Memory::new(opts.limit);
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(input) = files.get(i) else { break };
-                    let r = process(opts, input, i, &mut mem, color);
-                    mem.reset_peaks();
-                    if tx.send(r).is_err() {
-                        break;
+            let spawned = std::thread::Builder::new()
+                .stack_size(super::COMPILER_STACK)
+                .spawn_scoped(s, move || {
+                    let mut mem = Memory::new(opts.limit);
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(input) = files.get(i) else { break };
+                        let r = process(opts, input, i, &mut mem, color);
+                        mem.reset_peaks();
+                        if tx.send(r).is_err() {
+                            break;
+                        }
                     }
-                }
-            });
+                });
+            if let Err(e) = spawned {
+                error(&format!("cannot start a worker thread: {e}"));
+            }
         }
         drop(tx);
         for r in rx {

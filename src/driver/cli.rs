@@ -294,7 +294,7 @@ pub fn main() -> i32 {
                 release,
                 test_mode: false,
             };
-            let single = inputs.len() == 1 && out_dir.is_none() && Path::new(&inputs[0]).is_file();
+            let single = inputs.len() == 1 && out_dir.is_none() && !Path::new(&inputs[0]).is_dir();
             if single && batch.message_format == MessageFormat::Human {
                 let out = out.unwrap_or_else(|| default_output(&inputs[0]));
                 return build_file(&inputs[0], Path::new(&out), cg, emit, dep_info, &libs, &mem);
@@ -405,6 +405,15 @@ fn build_file(
         Ok(s) => s,
         Err(code) => return code,
     };
+    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(file), std::fs::canonicalize(out))
+        && a == b
+    {
+        error(&format!(
+            "the output '{}' would overwrite the source file",
+            out.display()
+        ));
+        return 2;
+    }
     let mut mem = Memory::new(opts.limit());
     let (check, result) = compile_with_retry(&mut mem, opts.retry_policy(false), note_retry, |m| {
         let (check, result) = build_object(&src, m, cg);

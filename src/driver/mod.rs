@@ -158,6 +158,26 @@ pub fn build_object(
     (out, r)
 }
 
+/// Stack reserved for compiler threads: the parser, checker and code
+/// generator recurse on nesting (up to the parser's depth limit); the
+/// reservation is virtual memory, committed only as deep as a file needs.
+pub const COMPILER_STACK: usize = 1 << 30;
+
+/// Runs `f` on a thread with [`COMPILER_STACK`] bytes of stack (or on this
+/// thread if such a thread cannot be created).
+pub fn on_compiler_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        match std::thread::Builder::new()
+            .name("pole".into())
+            .stack_size(COMPILER_STACK)
+            .spawn_scoped(s, f)
+        {
+            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(_) => panic!("cannot create the compiler thread"),
+        }
+    })
+}
+
 /// Runs `attempt` and, while it runs out of memory and `max` allows,
 /// again with the limit doubled (the arenas are reset and reused).
 pub fn compile_with_retry<T>(

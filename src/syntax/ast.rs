@@ -108,7 +108,10 @@ pub struct AnnArg<'m> {
     /// One value, or several for `(a, b, ...)`.
     pub values: &'m [&'m Expr<'m>],
     pub tuple: bool,
+    /// From the name (or the value when unnamed) to the end.
     pub span: Span,
+    /// The value: its `(` for a tuple.
+    pub value_span: Span,
 }
 
 pub struct Expr<'m> {

@@ -25,7 +25,7 @@ type PResult<T> = Result<T, PErr>;
 
 /// Deepest nesting of expressions the parser accepts before reporting an
 /// error instead of overflowing the stack.
-const MAX_DEPTH: u32 = 400;
+const MAX_DEPTH: u32 = 20_000;
 
 struct Parser<'m, 'n> {
     toks: &'m [Token<'m>],
@@ -240,6 +240,7 @@ impl<'m> Parser<'m, '_> {
             }
             _ => None,
         };
+        let value_start = self.span();
         if self.tok() == Tok::LParen && self.peek(1) != Tok::RParen {
             let save = self.pos;
             let save_expr = self.next_expr;
@@ -257,6 +258,7 @@ impl<'m> Parser<'m, '_> {
                     values: values.into_slice(),
                     tuple: true,
                     span: start.to(self.prev_span()),
+                    value_span: value_start.to(self.prev_span()),
                 });
             }
             // A parenthesised expression: parse it again as a whole.
@@ -269,6 +271,7 @@ impl<'m> Parser<'m, '_> {
             values: self.arena.alloc_slice_copy(&[e])?,
             tuple: false,
             span: start.to(e.span),
+            value_span: e.span,
         })
     }
 

@@ -509,13 +509,13 @@ impl<'m> Checker<'m, '_> {
             if !arity(self, k) {
                 return Ok(ERROR);
             }
-            let a = self.resolve_type(&te.args[0], false)?;
+            let a = self.resolve_type(&te.args[0], in_extern)?;
             let kind = match n {
                 "List" => TyKind::List(a),
                 "Option" => TyKind::Option(a),
                 "Ptr" => TyKind::Ptr(a),
                 _ => {
-                    let b = self.resolve_type(&te.args[1], false)?;
+                    let b = self.resolve_type(&te.args[1], in_extern)?;
                     if n == "HashMap" {
                         if !matches!(
                             self.types.kind(a),
@@ -836,7 +836,7 @@ impl<'m> Checker<'m, '_> {
         let arity_ok = given == params.len() || (given == 0 && unit_only);
         let fname = self.name(f.name);
         if !arity_ok {
-            let at = input.map_or(a.span, |x| x.span);
+            let at = input.map_or(a.span, |x| x.value_span);
             self.error(
                 at,
                 format!(
@@ -1358,15 +1358,18 @@ impl<'m> Checker<'m, '_> {
         let target = match hint.map(|h| self.types.shape(h)) {
             Some(TyKind::Record(r)) => Some(r),
             _ => {
+                // Field names as a set: a repeated one is reported by
+                // `check_fields` as `duplicate field`.
+                let distinct = fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, f)| !fields[..*i].iter().any(|g| g.name == f.name))
+                    .count();
                 let fits = |info: &RecordInfo<'_>| {
-                    info.fields.len() == fields.len()
+                    info.fields.len() == distinct
                         && fields
                             .iter()
                             .all(|f| info.fields.iter().any(|(n, _)| *n == f.name))
-                        && fields
-                            .iter()
-                            .enumerate()
-                            .all(|(i, f)| !fields[..i].iter().any(|g| g.name == f.name))
                 };
                 let mut found = None;
                 let mut count = 0;
@@ -1604,7 +1607,11 @@ impl<'m> Checker<'m, '_> {
             PatKind::Record(fields) => match self.types.shape(t) {
                 TyKind::Record(r) => {
                     let decl = self.records[r as usize].fields;
-                    for f in fields.iter() {
+                    for (i, f) in fields.iter().enumerate() {
+                        if fields[..i].iter().any(|g| g.name == f.name) {
+                            let msg = format!("duplicate field '{}'", self.name(f.name));
+                            self.error(f.span, msg);
+                        }
                         match decl.iter().find(|(n, _)| *n == f.name) {
                             Some(&(_, ft)) => self.check_pat(f.pat, ft)?,
                             None => {
