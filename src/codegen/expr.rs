@@ -404,6 +404,10 @@ impl<'m> Em<'_, '_, 'm, '_> {
     }
 
     fn tail(&mut self, e: &'m Expr<'m>) -> R<()> {
+        crate::memory::deep(|| self.tail_inner(e))
+    }
+
+    fn tail_inner(&mut self, e: &'m Expr<'m>) -> R<()> {
         match &e.kind {
             ExprKind::If(c, a, b) => {
                 let cv = self.expr(c)?;
@@ -458,6 +462,10 @@ impl<'m> Em<'_, '_, 'm, '_> {
     }
 
     fn expr(&mut self, e: &'m Expr<'m>) -> R<Value> {
+        crate::memory::deep(|| self.expr_inner(e))
+    }
+
+    fn expr_inner(&mut self, e: &'m Expr<'m>) -> R<Value> {
         Ok(match &e.kind {
             ExprKind::Int(v) => self.b.ins().iconst(types::I64, *v),
             ExprKind::Float(v) => self.b.ins().f64const(*v),
@@ -987,6 +995,10 @@ impl<'m> Em<'_, '_, 'm, '_> {
     /// Tests pattern `p` against `v` of type `t`, binding its variables;
     /// continues in the current block on success, jumps to `fail` otherwise.
     fn pat(&mut self, p: &'m Pat<'m>, v: Value, t: TyId, fail: Block) -> R<()> {
+        crate::memory::deep(|| self.pat_inner(p, v, t, fail))
+    }
+
+    fn pat_inner(&mut self, p: &'m Pat<'m>, v: Value, t: TyId, fail: Block) -> R<()> {
         let i64 = types::I64;
         match &p.kind {
             PatKind::Wild | PatKind::Unit => {}

@@ -325,6 +325,10 @@ impl<'a, 'm> Gen<'a, 'm> {
 
     /// The runtime type descriptor of `t` (see `PoleType` in pole_rt.h).
     pub fn descriptor(&mut self, t: TyId) -> Result<DataId, CodegenError> {
+        crate::memory::deep(|| self.descriptor_inner(t))
+    }
+
+    fn descriptor_inner(&mut self, t: TyId) -> Result<DataId, CodegenError> {
         if let Some(&id) = self.descs.get(&t) {
             return Ok(id);
         }

@@ -495,6 +495,15 @@ impl<T> std::ops::DerefMut for Vec<'_, T> {
     }
 }
 
+/// Runs `f`, first moving to a fresh stack segment when less than 256 KiB
+/// of stack remain: the recursive phases (parser, checker, code generator)
+/// call this at each level, so nesting as deep as the parser allows never
+/// overflows whatever thread they run on.
+#[inline]
+pub fn deep<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(256 * 1024, 8 << 20, f)
+}
+
 /// Parses a size such as `4096`, `64K`, `8M`, `1G` (powers of 1024).
 pub fn parse_size(text: &str) -> Option<usize> {
     let t = text.trim();

@@ -392,6 +392,10 @@ impl<'m> Parser<'m, '_> {
     }
 
     fn ty_value(&mut self) -> PResult<TypeExpr<'m>> {
+        crate::memory::deep(|| self.ty_value_inner())
+    }
+
+    fn ty_value_inner(&mut self) -> PResult<TypeExpr<'m>> {
         let (name, span) = match self.tok() {
             Tok::Ident(s) => (s, self.bump()),
             _ => return Err(PErr::Syntax(self.expected("type"))),
@@ -496,6 +500,10 @@ impl<'m> Parser<'m, '_> {
     }
 
     fn expr(&mut self) -> PResult<&'m Expr<'m>> {
+        crate::memory::deep(|| self.expr_inner())
+    }
+
+    fn expr_inner(&mut self) -> PResult<&'m Expr<'m>> {
         self.enter()?;
         let first = self.implies()?;
         let r = match self.tok() {
@@ -615,6 +623,10 @@ impl<'m> Parser<'m, '_> {
     }
 
     fn unary(&mut self) -> PResult<&'m Expr<'m>> {
+        crate::memory::deep(|| self.unary_inner())
+    }
+
+    fn unary_inner(&mut self) -> PResult<&'m Expr<'m>> {
         self.enter()?;
         let r = match self.tok() {
             Tok::Minus | Tok::Bang | Tok::Not => {
@@ -864,6 +876,10 @@ impl<'m> Parser<'m, '_> {
     }
 
     fn pattern(&mut self) -> PResult<&'m Pat<'m>> {
+        crate::memory::deep(|| self.pattern_inner())
+    }
+
+    fn pattern_inner(&mut self) -> PResult<&'m Pat<'m>> {
         self.enter()?;
         let head = self.pat_atom()?;
         let r = if self.tok() == Tok::ColonColon {

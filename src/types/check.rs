@@ -463,6 +463,10 @@ impl<'m> Checker<'m, '_> {
     }
 
     fn resolve_type(&mut self, te: &TypeExpr<'m>, in_extern: bool) -> MemResult<TyId> {
+        crate::memory::deep(|| self.resolve_type_inner(te, in_extern))
+    }
+
+    fn resolve_type_inner(&mut self, te: &TypeExpr<'m>, in_extern: bool) -> MemResult<TyId> {
         let n = self.name(te.name);
         let arity = |c: &mut Self, want: usize| -> bool {
             if te.args.len() != want {
@@ -934,6 +938,10 @@ impl<'m> Checker<'m, '_> {
     }
 
     fn check_expr(&mut self, e: &'m Expr<'m>, hint: Option<TyId>) -> MemResult<TyId> {
+        crate::memory::deep(|| self.check_expr_inner(e, hint))
+    }
+
+    fn check_expr_inner(&mut self, e: &'m Expr<'m>, hint: Option<TyId>) -> MemResult<TyId> {
         let t = match &e.kind {
             ExprKind::Int(v) => {
                 let h = hint.map(|h| self.types.shape(h));
@@ -1527,6 +1535,10 @@ impl<'m> Checker<'m, '_> {
     }
 
     fn check_pat(&mut self, p: &'m Pat<'m>, t: TyId) -> MemResult<()> {
+        crate::memory::deep(|| self.check_pat_inner(p, t))
+    }
+
+    fn check_pat_inner(&mut self, p: &'m Pat<'m>, t: TyId) -> MemResult<()> {
         self.pat_ty[p.id.0 as usize] = t;
         match &p.kind {
             PatKind::Wild => {}

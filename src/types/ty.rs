@@ -120,6 +120,10 @@ impl<'m> TypeTable<'m> {
 
     /// Makes `a` and `b` equal; false when they cannot be.
     pub fn unify(&mut self, a: TyId, b: TyId) -> bool {
+        crate::memory::deep(|| self.unify_inner(a, b))
+    }
+
+    fn unify_inner(&mut self, a: TyId, b: TyId) -> bool {
         let (a, b) = (self.resolve(a), self.resolve(b));
         if a == b {
             return true;
@@ -168,6 +172,10 @@ impl<'m> TypeTable<'m> {
 
     /// Replaces every variable by its solution, unknown ones by `Int`.
     pub fn zonk(&mut self, t: TyId) -> MemResult<TyId> {
+        crate::memory::deep(|| self.zonk_inner(t))
+    }
+
+    fn zonk_inner(&mut self, t: TyId) -> MemResult<TyId> {
         let t = self.resolve(t);
         Ok(match self.kind(t) {
             TyKind::Var(v) => {
