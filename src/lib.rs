@@ -8,6 +8,7 @@ pub mod codegen;
 pub mod corpus;
 pub mod diag;
 pub mod driver;
+pub mod ir;
 pub mod link;
 pub mod memory;
 pub mod syntax;

@@ -1,4 +1,5 @@
-//! Code generation with Cranelift: the checked program to one object file.
+//! Code generation with Cranelift: the IR of a checked program to one
+//! object file.
 //!
 //! Value representation (shared with `runtime/pole_rt.c`): every value fits
 //! one 64-bit slot. `Int` is `i64`, `Float64` is `f64`, `Bool` and `Unit` are
@@ -9,16 +10,16 @@
 //! convention so calls in tail position never grow the stack; `pole_main`,
 //! test thunks and externs use the platform C convention.
 
-mod expr;
+mod func;
 
-use crate::memory::{Memory, OutOfMemory};
+use crate::ir::{self, lower};
+use crate::memory::{Memory, OutOfMemory, Phase};
+use crate::syntax::Interner;
 use crate::syntax::ast::Program;
-use crate::syntax::{Interner, Sym};
-use crate::types::check::{Checked, CtorOwner, TestKind};
+use crate::types::check::{Checked, CtorOwner};
 use crate::types::{TyId, TyKind};
-use cranelift_codegen::Context;
 use cranelift_codegen::binemit::Reloc;
-use cranelift_codegen::ir::{AbiParam, Function, Signature, Type, UserFuncName, types};
+use cranelift_codegen::ir::{AbiParam, Function, Signature, UserFuncName};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::FunctionBuilderContext;
@@ -52,10 +53,11 @@ fn backend<E: std::fmt::Display>(e: E) -> CodegenError {
     CodegenError::Backend(e.to_string())
 }
 
-/// Heap bytes Cranelift needs for a function, estimated from its source
-/// size (calibrated with `--mem-stats` on the conformance suite).
-fn codegen_estimate(source_bytes: usize) -> usize {
-    16 * 1024 + source_bytes * 160
+/// Heap bytes Cranelift needs to compile a function, estimated from its IR
+/// size (calibrated with `--mem-stats` and the counting allocator).
+fn codegen_estimate(f: &ir::Func<'_>) -> usize {
+    let insts: usize = f.blocks.iter().map(|b| b.insts.len() + 1).sum();
+    16 * 1024 + insts * 512 + f.vars.len() * 64
 }
 
 pub fn make_isa(release: bool) -> Result<OwnedTargetIsa, CodegenError> {
@@ -88,19 +90,16 @@ pub(crate) struct Gen<'a, 'm> {
     pub module: ObjectModule,
     pub ck: &'a Checked<'m>,
     pub names: &'a Interner<'m>,
-    pub src: &'a str,
-    pub opts: Options,
-    /// Pole functions (index = checker's function index); `None` for externs.
-    pub funcs: Vec<Option<FuncId>>,
     imports: HashMap<String, FuncId>,
     strings: HashMap<Vec<u8>, DataId>,
     descs: HashMap<TyId, DataId>,
     nullary: HashMap<(u32, u32), DataId>,
-    va_stubs: HashMap<(Sym, Signature), FuncId>,
+    va_stubs: HashMap<(String, Signature), FuncId>,
     anon: u32,
 }
 
-/// Compiles a checked program to an object file's bytes.
+/// Compiles a checked program to an object file's bytes: lowers it to the
+/// IR (in the lowering arena), then each IR function to machine code.
 pub fn compile_object(
     prog: &Program<'_>,
     ck: &Checked<'_>,
@@ -110,6 +109,21 @@ pub fn compile_object(
     opts: Options,
 ) -> Result<Vec<u8>, CodegenError> {
     let _ = prog;
+    let cx = lower::Ctx {
+        ck,
+        names,
+        src,
+        arena: mem.arena(Phase::Lower),
+        opts: lower::Options {
+            contracts: !opts.release,
+            test_mode: opts.test_mode,
+        },
+    };
+    let program = match lower::lower_program(&cx) {
+        Ok(p) => p,
+        Err(lower::LowerError::Oom(e)) => return Err(CodegenError::Oom(e)),
+        Err(lower::LowerError::Internal(m)) => return Err(CodegenError::Backend(m.into())),
+    };
     let isa = make_isa(opts.release)?;
     let builder = ObjectBuilder::new(isa, "pole", cranelift_module::default_libcall_names())
         .map_err(backend)?;
@@ -118,49 +132,57 @@ pub fn compile_object(
         module,
         ck,
         names,
-        src,
-        opts,
-        funcs: Vec::with_capacity(ck.funcs.len()),
-        imports: HashMap::new(),
         strings: HashMap::new(),
         descs: HashMap::new(),
         nullary: HashMap::new(),
+        imports: HashMap::new(),
         va_stubs: HashMap::new(),
         anon: 0,
     };
-    for (i, f) in ck.funcs.iter().enumerate() {
-        if f.decl.ext.is_some() {
-            g.funcs.push(None);
-            continue;
-        }
-        let sig = g.pole_sig(i as u32);
-        let name = format!("pole.f.{}", names.name(f.decl.name));
-        let id = g
-            .module
-            .declare_function(&name, Linkage::Local, &sig)
-            .map_err(backend)?;
-        g.funcs.push(Some(id));
+    let mut pole_ids: Vec<Option<FuncId>> = vec![None; ck.funcs.len()];
+    let mut ir_ids = Vec::with_capacity(program.funcs.len());
+    for f in program.funcs {
+        let sig = ir_signature(f);
+        let id = match f.kind {
+            ir::Kind::Pole(fi) => {
+                let name = format!("pole.f.{}", f.name);
+                let id = g
+                    .module
+                    .declare_function(&name, Linkage::Local, &sig)
+                    .map_err(backend)?;
+                pole_ids[fi as usize] = Some(id);
+                id
+            }
+            ir::Kind::Entry => {
+                let linkage = if f.name == "pole_main" {
+                    Linkage::Export
+                } else {
+                    Linkage::Local
+                };
+                g.module
+                    .declare_function(f.name, linkage, &sig)
+                    .map_err(backend)?
+            }
+        };
+        ir_ids.push(id);
     }
+    let ids = func::Ids {
+        pole: &pole_ids,
+        ir: &ir_ids,
+    };
     let mut ctx = g.module.make_context();
     let mut fctx = FunctionBuilderContext::new();
     // Bytes the object under construction keeps until it is emitted.
     let mut retained_total = 0;
-    for i in 0..ck.funcs.len() {
-        let Some(id) = g.funcs[i] else { continue };
-        let f = &ck.funcs[i];
-        let body_bytes = f
-            .decl
-            .body
-            .map_or(0, |b| (b.span.end - b.span.start) as usize);
-        let estimate = codegen_estimate(body_bytes);
+    for (f, &id) in program.funcs.iter().zip(&ir_ids) {
+        let estimate = codegen_estimate(f);
         mem.charge_codegen(estimate)?;
         ctx.func =
-            Function::with_name_signature(UserFuncName::user(0, id.as_u32()), g.pole_sig(i as u32));
-        expr::emit_function(&mut g, &mut ctx.func, &mut fctx, i as u32)?;
+            Function::with_name_signature(UserFuncName::user(0, id.as_u32()), ir_signature(f));
+        func::emit(&mut g, &mut ctx.func, &mut fctx, f, &ids)?;
         g.module
             .define_function(id, &mut ctx)
             .map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
-        // The object keeps the machine code and relocations until emitted.
         let retained = ctx
             .compiled_code()
             .map_or(0, |c| c.code_buffer().len() + 32 * c.buffer.relocs().len());
@@ -169,69 +191,31 @@ pub fn compile_object(
         mem.charge_codegen(retained)?;
         retained_total += retained;
     }
-    let tail = codegen_estimate(0);
-    mem.charge_codegen(tail)?;
-    if opts.test_mode {
-        g.emit_test_main(&mut ctx, &mut fctx)?;
-    } else {
-        g.emit_main(&mut ctx, &mut fctx)?;
-    }
+    let _ = program.entry;
     let product = g.module.finish();
     let bytes = product.emit().map_err(backend);
-    mem.release_codegen(tail + retained_total);
+    mem.release_codegen(retained_total);
     bytes
+}
+
+/// The Cranelift signature of an IR function.
+fn ir_signature(f: &ir::Func<'_>) -> Signature {
+    let conv = match f.kind {
+        ir::Kind::Pole(_) => CallConv::Tail,
+        ir::Kind::Entry => CallConv::SystemV,
+    };
+    let mut sig = Signature::new(conv);
+    for &p in f.params {
+        sig.params
+            .push(AbiParam::new(func::clif_type(f.vars[p.0 as usize])));
+    }
+    sig.returns.push(AbiParam::new(func::clif_type(f.ret)));
+    sig
 }
 
 impl<'a, 'm> Gen<'a, 'm> {
     pub fn kind(&self, t: TyId) -> TyKind {
         self.ck.types.shape(t)
-    }
-
-    /// The Cranelift type of a value of type `t`.
-    pub fn clif(&self, t: TyId) -> Type {
-        match self.kind(t) {
-            TyKind::Float => types::F64,
-            TyKind::Bool | TyKind::Unit => types::I8,
-            _ => types::I64,
-        }
-    }
-
-    pub fn pole_sig(&self, fi: u32) -> Signature {
-        let f = &self.ck.funcs[fi as usize];
-        let mut sig = Signature::new(CallConv::Tail);
-        for &p in f.params {
-            sig.params.push(AbiParam::new(self.clif(p)));
-        }
-        sig.returns.push(AbiParam::new(self.clif(f.ret)));
-        sig
-    }
-
-    /// The C signature of an extern function.
-    pub fn c_sig(&self, fi: u32) -> Signature {
-        let f = &self.ck.funcs[fi as usize];
-        let mut sig = Signature::new(CallConv::SystemV);
-        for &p in f.params {
-            if let Some(t) = self.c_param_type(p) {
-                sig.params.push(AbiParam::new(t));
-            }
-        }
-        match self.kind(f.ret) {
-            TyKind::Unit => {}
-            TyKind::Bool => sig.returns.push(AbiParam::new(types::I8)),
-            TyKind::Int32 => sig.returns.push(AbiParam::new(types::I32)),
-            _ => sig.returns.push(AbiParam::new(self.clif(f.ret))),
-        }
-        sig
-    }
-
-    /// How a value of type `t` is passed to C (`None`: omitted).
-    pub fn c_param_type(&self, t: TyId) -> Option<Type> {
-        match self.kind(t) {
-            TyKind::Unit => None,
-            TyKind::Int32 | TyKind::Bool => Some(types::I32),
-            TyKind::Float => Some(types::F64),
-            _ => Some(types::I64),
-        }
     }
 
     /// Imports a C function (runtime or libc) by symbol.
@@ -254,13 +238,13 @@ impl<'a, 'm> Gen<'a, 'm> {
 
     /// A stub that sets `%al` (vector-register count) and jumps to the
     /// variadic C function `c_name`; one per distinct call signature.
-    pub fn variadic_stub(&mut self, c_name: Sym, sig: &Signature) -> Result<FuncId, CodegenError> {
-        if let Some(&id) = self.va_stubs.get(&(c_name, sig.clone())) {
+    pub fn variadic_stub(&mut self, c_name: &str, sig: &Signature) -> Result<FuncId, CodegenError> {
+        if let Some(&id) = self.va_stubs.get(&(c_name.to_string(), sig.clone())) {
             return Ok(id);
         }
-        let target = self.import(self.names.name(c_name), sig)?;
+        let target = self.import(c_name, sig)?;
         self.anon += 1;
-        let name = format!("pole.va.{}.{}", self.names.name(c_name), self.anon);
+        let name = format!("pole.va.{}.{}", c_name, self.anon);
         let id = self
             .module
             .declare_function(&name, Linkage::Local, sig)
@@ -276,7 +260,7 @@ impl<'a, 'm> Gen<'a, 'm> {
         self.module
             .define_function_bytes(id, 16, &bytes, &[reloc])
             .map_err(backend)?;
-        self.va_stubs.insert((c_name, sig.clone()), id);
+        self.va_stubs.insert((c_name.to_string(), sig.clone()), id);
         Ok(id)
     }
 
@@ -462,92 +446,4 @@ impl<'a, 'm> Gen<'a, 'm> {
         self.module.define_data(id, d).map_err(backend)?;
         Ok(id)
     }
-
-    fn c_entry_sig() -> Signature {
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.returns.push(AbiParam::new(types::I64));
-        sig
-    }
-
-    /// `int64_t pole_main(void)`: calls the program's `main`.
-    fn emit_main(
-        &mut self,
-        ctx: &mut Context,
-        fctx: &mut FunctionBuilderContext,
-    ) -> Result<(), CodegenError> {
-        let sig = Self::c_entry_sig();
-        let id = self
-            .module
-            .declare_function("pole_main", Linkage::Export, &sig)
-            .map_err(backend)?;
-        ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-        expr::emit_entry(self, &mut ctx.func, fctx)?;
-        self.module.define_function(id, ctx).map_err(backend)?;
-        self.module.clear_context(ctx);
-        Ok(())
-    }
-
-    /// `int64_t pole_main(void)` for `pole test`: runs every test in
-    /// source order through `pole_run_test`.
-    fn emit_test_main(
-        &mut self,
-        ctx: &mut Context,
-        fctx: &mut FunctionBuilderContext,
-    ) -> Result<(), CodegenError> {
-        let sig = Self::c_entry_sig();
-        let mut thunks = Vec::new();
-        for (ti, t) in self.ck.tests.iter().enumerate() {
-            let mut ids = [None, None];
-            for (side, slot) in ids.iter_mut().enumerate() {
-                self.anon += 1;
-                let name = format!("pole.test.{ti}.{side}");
-                let id = self
-                    .module
-                    .declare_function(&name, Linkage::Local, &sig)
-                    .map_err(backend)?;
-                ctx.func =
-                    Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig.clone());
-                let which = match (&t.kind, side) {
-                    (TestKind::Case { func, inputs, .. }, 0) => expr::Thunk::Call(*func, inputs),
-                    (TestKind::Case { expected, .. }, _) => expr::Thunk::Expr(expected, t.ty),
-                    (TestKind::Assert(e), 0) => expr::Thunk::Expr(e, t.ty),
-                    (TestKind::Assert(_), _) => expr::Thunk::True,
-                };
-                expr::emit_thunk(self, &mut ctx.func, fctx, which)?;
-                self.module.define_function(id, ctx).map_err(backend)?;
-                self.module.clear_context(ctx);
-                *slot = Some(id);
-            }
-            if let [Some(a), Some(b)] = ids {
-                thunks.push((ti, a, b));
-            }
-        }
-        let id = self
-            .module
-            .declare_function("pole_main", Linkage::Export, &sig)
-            .map_err(backend)?;
-        ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-        expr::emit_test_runner(self, &mut ctx.func, fctx, &thunks)?;
-        self.module.define_function(id, ctx).map_err(backend)?;
-        self.module.clear_context(ctx);
-        Ok(())
-    }
-}
-
-/// Whitespace runs collapsed to one space (contract messages).
-pub fn squash_ws(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_ws = false;
-    for c in text.chars() {
-        if c.is_whitespace() {
-            if !in_ws {
-                out.push(' ');
-            }
-            in_ws = true;
-        } else {
-            out.push(c);
-            in_ws = false;
-        }
-    }
-    out
 }

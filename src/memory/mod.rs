@@ -23,19 +23,21 @@ use std::fmt;
 pub enum Phase {
     Parse = 0,
     Check = 1,
-    Codegen = 2,
+    Lower = 2,
+    Codegen = 3,
 }
 
 /// Number of phases with an arena.
-pub const PHASES: usize = 3;
+pub const PHASES: usize = 4;
 
 impl Phase {
-    pub const ALL: [Phase; PHASES] = [Phase::Parse, Phase::Check, Phase::Codegen];
+    pub const ALL: [Phase; PHASES] = [Phase::Parse, Phase::Check, Phase::Lower, Phase::Codegen];
 
     pub fn name(self) -> &'static str {
         match self {
             Phase::Parse => "parse",
             Phase::Check => "check",
+            Phase::Lower => "lower",
             Phase::Codegen => "codegen",
         }
     }
@@ -123,7 +125,7 @@ impl Memory {
     pub fn new(limit: usize) -> Memory {
         Memory {
             limit: Cell::new(limit),
-            arenas: [Bump::new(), Bump::new(), Bump::new()],
+            arenas: [Bump::new(), Bump::new(), Bump::new(), Bump::new()],
             used: Default::default(),
             allocations: Default::default(),
             peak: Default::default(),

@@ -1,0 +1,289 @@
+//! One IR function to Cranelift IR.
+//!
+//! IR variables become Cranelift `Variable`s (the frontend builds SSA form),
+//! IR blocks become Cranelift blocks, and every instruction maps to one or
+//! two Cranelift instructions.
+
+use super::{CodegenError, Gen};
+use crate::ir::{self, BinOp, Callee, Cmp, Inst, Op, Repr, Term, UnOp};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    AbiParam, Function, InstBuilder, MemFlagsData, Signature, TrapCode, Type, Value, types,
+};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_module::{FuncId, Module};
+
+type R<T> = Result<T, CodegenError>;
+
+pub(crate) fn clif_type(r: Repr) -> Type {
+    match r {
+        Repr::I8 => types::I8,
+        Repr::I32 => types::I32,
+        Repr::I64 => types::I64,
+        Repr::F64 => types::F64,
+    }
+}
+
+/// Cranelift ids of the program's functions.
+pub(crate) struct Ids<'x> {
+    /// By checker function index (`None` for externs).
+    pub pole: &'x [Option<FuncId>],
+    /// By IR function index.
+    pub ir: &'x [FuncId],
+}
+
+fn int_cc(c: Cmp) -> IntCC {
+    match c {
+        Cmp::Eq => IntCC::Equal,
+        Cmp::Ne => IntCC::NotEqual,
+        Cmp::Lt => IntCC::SignedLessThan,
+        Cmp::Le => IntCC::SignedLessThanOrEqual,
+        Cmp::Gt => IntCC::SignedGreaterThan,
+        Cmp::Ge => IntCC::SignedGreaterThanOrEqual,
+        Cmp::ULt => IntCC::UnsignedLessThan,
+        Cmp::ULe => IntCC::UnsignedLessThanOrEqual,
+        Cmp::UGt => IntCC::UnsignedGreaterThan,
+        Cmp::UGe => IntCC::UnsignedGreaterThanOrEqual,
+    }
+}
+
+fn float_cc(c: Cmp) -> FloatCC {
+    match c {
+        Cmp::Eq => FloatCC::Equal,
+        Cmp::Ne => FloatCC::NotEqual,
+        Cmp::Lt | Cmp::ULt => FloatCC::LessThan,
+        Cmp::Le | Cmp::ULe => FloatCC::LessThanOrEqual,
+        Cmp::Gt | Cmp::UGt => FloatCC::GreaterThan,
+        Cmp::Ge | Cmp::UGe => FloatCC::GreaterThanOrEqual,
+    }
+}
+
+struct Em<'g, 'a, 'm, 'f, 'x> {
+    g: &'g mut Gen<'a, 'm>,
+    b: FunctionBuilder<'f>,
+    vars: Vec<Variable>,
+    ids: &'x Ids<'x>,
+}
+
+pub(crate) fn emit(
+    g: &mut Gen<'_, '_>,
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+    f: &ir::Func<'_>,
+    ids: &Ids<'_>,
+) -> R<()> {
+    let mut em = Em {
+        b: FunctionBuilder::new(func, fctx),
+        g,
+        vars: Vec::with_capacity(f.vars.len()),
+        ids,
+    };
+    for &r in f.vars {
+        let v = em.b.declare_var(clif_type(r));
+        em.vars.push(v);
+    }
+    let blocks: Vec<_> = f.blocks.iter().map(|_| em.b.create_block()).collect();
+    let Some(&entry) = blocks.first() else {
+        return Err(CodegenError::Backend("function without blocks".into()));
+    };
+    em.b.append_block_params_for_function_params(entry);
+    for (i, block) in f.blocks.iter().enumerate() {
+        em.b.switch_to_block(blocks[i]);
+        if block.cold {
+            em.b.set_cold_block(blocks[i]);
+        }
+        if i == 0 {
+            let params = em.b.block_params(entry).to_vec();
+            for (&p, v) in f.params.iter().zip(params) {
+                em.b.def_var(em.vars[p.0 as usize], v);
+            }
+        }
+        for inst in block.insts {
+            match *inst {
+                Inst::Def(dst, op) => {
+                    let v = em
+                        .op(op)?
+                        .ok_or_else(|| CodegenError::Backend("definition without value".into()))?;
+                    em.b.def_var(em.vars[dst.0 as usize], v);
+                }
+                Inst::Eval(op) => {
+                    em.op(op)?;
+                }
+                Inst::Store { value, ptr, offset } => {
+                    let (v, p) = (em.use_(value), em.use_(ptr));
+                    em.b.ins().store(MemFlagsData::trusted(), v, p, offset);
+                }
+            }
+        }
+        match block.term {
+            Term::Jump(t) => {
+                em.b.ins().jump(blocks[t.0 as usize], &[]);
+            }
+            Term::Branch(c, t, e) => {
+                let c = em.use_(c);
+                em.b.ins()
+                    .brif(c, blocks[t.0 as usize], &[], blocks[e.0 as usize], &[]);
+            }
+            Term::Return(v) => {
+                let v = em.use_(v);
+                em.b.ins().return_(&[v]);
+            }
+            Term::TailCall(fi, args) => {
+                let id = em.pole_id(fi)?;
+                let fref = em.g.module.declare_func_in_func(id, em.b.func);
+                let args: Vec<Value> = args.iter().map(|&a| em.use_(a)).collect();
+                em.b.ins().return_call(fref, &args);
+            }
+            Term::Panic(msg) => {
+                let m = em.str_lit(msg)?;
+                let mut sig = Signature::new(CallConv::SystemV);
+                sig.params.push(AbiParam::new(types::I64));
+                em.call_c("pole_panic", sig, &[m])?;
+                em.b.ins()
+                    .trap(TrapCode::user(1).unwrap_or(TrapCode::STACK_OVERFLOW));
+            }
+        }
+    }
+    em.b.seal_all_blocks();
+    let cfg = em.g.module.target_config();
+    em.b.finalize(cfg);
+    Ok(())
+}
+
+impl Em<'_, '_, '_, '_, '_> {
+    fn use_(&mut self, v: ir::Var) -> Value {
+        self.b.use_var(self.vars[v.0 as usize])
+    }
+
+    fn pole_id(&self, fi: u32) -> R<FuncId> {
+        self.ids
+            .pole
+            .get(fi as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(|| CodegenError::Backend("call to an unknown function".into()))
+    }
+
+    fn str_lit(&mut self, bytes: &[u8]) -> R<Value> {
+        let id = self.g.string_data(bytes)?;
+        let gv = self.g.module.declare_data_in_func(id, self.b.func);
+        let p = self.b.ins().symbol_value(types::I64, gv);
+        Ok(self.b.ins().iadd_imm_s(p, 8))
+    }
+
+    /// Calls a C function by symbol with the C convention.
+    fn call_c(&mut self, name: &str, sig: Signature, args: &[Value]) -> R<Option<Value>> {
+        let id = self.g.import(name, &sig)?;
+        let fref = self.g.module.declare_func_in_func(id, self.b.func);
+        let call = if *self.g.declared_sig(id) == sig {
+            self.b.ins().call(fref, args)
+        } else {
+            // Declared with another signature elsewhere (several externs may
+            // bind one symbol): call through its address.
+            let addr = self.b.ins().func_addr(types::I64, fref);
+            let sref = self.b.import_signature(sig);
+            self.b.ins().call_indirect(sref, addr, args)
+        };
+        Ok(self.b.inst_results(call).first().copied())
+    }
+
+    fn op(&mut self, op: Op<'_>) -> R<Option<Value>> {
+        Ok(Some(match op {
+            Op::Const(r, n) => self.b.ins().iconst(clif_type(r), n),
+            Op::FConst(x) => self.b.ins().f64const(x),
+            Op::Str(bytes) => self.str_lit(bytes)?,
+            Op::Nullary(owner, index) => {
+                let id = self.g.nullary_data(owner, index)?;
+                let gv = self.g.module.declare_data_in_func(id, self.b.func);
+                self.b.ins().symbol_value(types::I64, gv)
+            }
+            Op::Desc(t) => {
+                let id = self.g.descriptor(t)?;
+                let gv = self.g.module.declare_data_in_func(id, self.b.func);
+                self.b.ins().symbol_value(types::I64, gv)
+            }
+            Op::FuncAddr(i) => {
+                let id = *self
+                    .ids
+                    .ir
+                    .get(i as usize)
+                    .ok_or_else(|| CodegenError::Backend("unknown function address".into()))?;
+                let fref = self.g.module.declare_func_in_func(id, self.b.func);
+                self.b.ins().func_addr(types::I64, fref)
+            }
+            Op::Copy(v) => self.use_(v),
+            Op::Bin(op, a, b) => {
+                let (a, b) = (self.use_(a), self.use_(b));
+                let i = self.b.ins();
+                match op {
+                    BinOp::IAdd => i.iadd(a, b),
+                    BinOp::ISub => i.isub(a, b),
+                    BinOp::IMul => i.imul(a, b),
+                    BinOp::SDiv => i.sdiv(a, b),
+                    BinOp::SRem => i.srem(a, b),
+                    BinOp::FAdd => i.fadd(a, b),
+                    BinOp::FSub => i.fsub(a, b),
+                    BinOp::FMul => i.fmul(a, b),
+                    BinOp::FDiv => i.fdiv(a, b),
+                    BinOp::ICmp(c) => i.icmp(int_cc(c), a, b),
+                    BinOp::FCmp(c) => i.fcmp(float_cc(c), a, b),
+                }
+            }
+            Op::Un(op, a) => {
+                let a = self.use_(a);
+                let i = self.b.ins();
+                match op {
+                    UnOp::INeg => i.ineg(a),
+                    UnOp::FNeg => i.fneg(a),
+                    UnOp::IsZero => i.icmp_imm_s(IntCC::Equal, a, 0),
+                    UnOp::IntToFloat => i.fcvt_from_sint(types::F64, a),
+                    UnOp::FloatToInt => i.fcvt_to_sint_sat(types::I64, a),
+                    UnOp::Reduce(r) => i.ireduce(clif_type(r), a),
+                    UnOp::ZeroExtend(r) => i.uextend(clif_type(r), a),
+                    UnOp::SignExtend(r) => i.sextend(clif_type(r), a),
+                    UnOp::Bitcast(r) => i.bitcast(clif_type(r), MemFlagsData::new(), a),
+                }
+            }
+            Op::Select(c, a, b) => {
+                let (c, a, b) = (self.use_(c), self.use_(a), self.use_(b));
+                self.b.ins().select(c, a, b)
+            }
+            Op::Load(r, p, off) => {
+                let p = self.use_(p);
+                self.b
+                    .ins()
+                    .load(clif_type(r), MemFlagsData::trusted(), p, off)
+            }
+            Op::Call(callee, args) => {
+                let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
+                match callee {
+                    Callee::Pole(fi) => {
+                        let id = self.pole_id(fi)?;
+                        let fref = self.g.module.declare_func_in_func(id, self.b.func);
+                        let call = self.b.ins().call(fref, &args);
+                        return Ok(self.b.inst_results(call).first().copied());
+                    }
+                    Callee::C {
+                        symbol,
+                        params,
+                        ret,
+                        variadic,
+                    } => {
+                        let mut sig = Signature::new(CallConv::SystemV);
+                        sig.params
+                            .extend(params.iter().map(|&r| AbiParam::new(clif_type(r))));
+                        sig.returns.extend(ret.map(|r| AbiParam::new(clif_type(r))));
+                        if variadic {
+                            let stub = self.g.variadic_stub(symbol, &sig)?;
+                            let fref = self.g.module.declare_func_in_func(stub, self.b.func);
+                            let call = self.b.ins().call(fref, &args);
+                            return Ok(self.b.inst_results(call).first().copied());
+                        }
+                        return self.call_c(symbol, sig, &args);
+                    }
+                }
+            }
+        }))
+    }
+}

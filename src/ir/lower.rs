@@ -1,0 +1,1122 @@
+//! Lowering: the checked tree to the IR, in the lowering arena.
+//!
+//! Expressions lower in one of two modes: value mode returns the [`Var`]
+//! holding the result, in an open block; tail mode ends the block itself
+//! with a `Return` or, for a call to a Pole function in tail position, a
+//! `TailCall` (§5: tail calls never grow the stack).
+
+use super::*;
+use crate::memory::{Arena, Map, OutOfMemory, Vec};
+use crate::syntax::Interner;
+use crate::syntax::ast::{self, ContractKind, Expr, ExprKind, Pat, PatKind};
+use crate::types::TyKind;
+use crate::types::builtins::Builtin;
+use crate::types::check::{Checked, CtorRef, PatRes, Res, TestKind};
+use crate::types::ty::{INT, INT32};
+
+#[derive(Debug)]
+pub enum LowerError {
+    Oom(OutOfMemory),
+    /// A checked program that lowering cannot handle: a compiler bug.
+    Internal(&'static str),
+}
+
+impl From<OutOfMemory> for LowerError {
+    fn from(e: OutOfMemory) -> Self {
+        LowerError::Oom(e)
+    }
+}
+
+type R<T> = Result<T, LowerError>;
+
+/// Lowering options.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Check `requires`/`ensures` at run time.
+    pub contracts: bool,
+    /// Make `pole_main` run the tests instead of `main`.
+    pub test_mode: bool,
+}
+
+/// Shared inputs of the lowering of one program.
+pub struct Ctx<'a, 'm> {
+    pub ck: &'a Checked<'m>,
+    pub names: &'a Interner<'m>,
+    pub src: &'a str,
+    pub arena: Arena<'m>,
+    pub opts: Options,
+}
+
+/// Machine representation of values of type `t`.
+pub fn repr_of(ck: &Checked<'_>, t: TyId) -> Repr {
+    match ck.types.shape(t) {
+        TyKind::Float => Repr::F64,
+        TyKind::Bool | TyKind::Unit => Repr::I8,
+        _ => Repr::I64,
+    }
+}
+
+const I64: Repr = Repr::I64;
+
+/// Lowers every function, then the entry point(s).
+pub fn lower_program<'m>(cx: &Ctx<'_, 'm>) -> R<Program<'m>> {
+    let ck = cx.ck;
+    let mut funcs = cx.arena.vec();
+    for (i, f) in ck.funcs.iter().enumerate() {
+        if f.decl.ext.is_none() {
+            funcs.push(lower_function(cx, i as u32)?)?;
+        }
+    }
+    let entry = if cx.opts.test_mode {
+        lower_test_main(cx, &mut funcs)?
+    } else {
+        let mut fl = FnLower::new(cx, None)?;
+        let status = match ck.main {
+            Some(mi) => {
+                let v = fl.call_func(mi, &[])?;
+                if ck.types.shape(ck.funcs[mi as usize].ret) == TyKind::Int {
+                    v
+                } else {
+                    fl.def(Op::Const(I64, 0), I64)?
+                }
+            }
+            None => fl.def(Op::Const(I64, 0), I64)?,
+        };
+        fl.terminate(Term::Return(status))?;
+        funcs.push(fl.finish(Kind::Entry, "pole_main", &[], I64)?)?;
+        funcs.len() as u32 - 1
+    };
+    Ok(Program {
+        funcs: funcs.into_slice(),
+        entry,
+    })
+}
+
+/// Test thunks (actual and expected value of each test) and the runner
+/// `pole_main` calling `pole_run_test` on each; returns the runner's index.
+fn lower_test_main<'m>(cx: &Ctx<'_, 'm>, funcs: &mut Vec<'m, Func<'m>>) -> R<u32> {
+    let ck = cx.ck;
+    let first_thunk = funcs.len() as u32;
+    for (ti, t) in ck.tests.iter().enumerate() {
+        for side in 0..2 {
+            let name = cx.arena.alloc_str(&format!("pole.test.{ti}.{side}"))?;
+            let mut fl = FnLower::new(cx, None)?;
+            let slot = match (&t.kind, side) {
+                (TestKind::Case { func, inputs, .. }, 0) => {
+                    let v = fl.call_func(*func, inputs)?;
+                    let ret = ck.funcs[*func as usize].ret;
+                    fl.slot_of(v, if ret == INT32 { INT } else { ret })?
+                }
+                (TestKind::Case { expected, .. }, _) => {
+                    let v = fl.expr(expected)?;
+                    fl.slot_of(v, t.ty)?
+                }
+                (TestKind::Assert(e), 0) => {
+                    let v = fl.expr(e)?;
+                    fl.slot_of(v, t.ty)?
+                }
+                (TestKind::Assert(_), _) => fl.def(Op::Const(I64, 1), I64)?,
+            };
+            fl.terminate(Term::Return(slot))?;
+            funcs.push(fl.finish(Kind::Entry, name, &[], I64)?)?;
+        }
+    }
+    let mut fl = FnLower::new(cx, None)?;
+    let mut passed = fl.def(Op::Const(I64, 0), I64)?;
+    for (ti, t) in ck.tests.iter().enumerate() {
+        let thunk = first_thunk + 2 * ti as u32;
+        let name = fl.def(Op::Str(t.name.as_bytes()), I64)?;
+        let a = fl.def(Op::FuncAddr(thunk), I64)?;
+        let b = fl.def(Op::FuncAddr(thunk + 1), I64)?;
+        let d = fl.def(Op::Desc(t.ty), I64)?;
+        let r = fl.rt("pole_run_test", &[I64; 4], Some(I64), &[name, a, b, d])?;
+        passed = fl.def(Op::Bin(BinOp::IAdd, passed, r), I64)?;
+    }
+    let total = fl.def(Op::Const(I64, ck.tests.len() as i64), I64)?;
+    let failed = fl.def(Op::Bin(BinOp::ISub, total, passed), I64)?;
+    let status = fl.rt("pole_test_summary", &[I64; 2], Some(I64), &[passed, failed])?;
+    fl.terminate(Term::Return(status))?;
+    funcs.push(fl.finish(Kind::Entry, "pole_main", &[], I64)?)?;
+    Ok(funcs.len() as u32 - 1)
+}
+
+fn lower_function<'m>(cx: &Ctx<'_, 'm>, fi: u32) -> R<Func<'m>> {
+    let f = &cx.ck.funcs[fi as usize];
+    let decl = f.decl;
+    let has_ensures = decl
+        .contracts
+        .iter()
+        .any(|c| c.kind == ContractKind::Ensures);
+    let mut fl = FnLower::new(cx, Some(fi))?;
+    fl.check_ensures = has_ensures && cx.opts.contracts;
+    let mut params = cx.arena.vec_with_capacity(f.params.len())?;
+    for (&p, &l) in f.params.iter().zip(f.param_locals) {
+        let v = fl.new_var(repr_of(cx.ck, p))?;
+        params.push(v)?;
+        fl.bind(l, v)?;
+    }
+    if cx.opts.contracts {
+        for c in decl
+            .contracts
+            .iter()
+            .filter(|c| c.kind == ContractKind::Requires)
+        {
+            fl.contract(c)?;
+        }
+    }
+    match decl.body {
+        Some(body) => fl.tail(body)?,
+        None => {
+            let v = fl.unit()?;
+            fl.terminate(Term::Return(v))?;
+        }
+    }
+    let name = cx.names.name(decl.name);
+    fl.finish(
+        Kind::Pole(fi),
+        name,
+        params.into_slice(),
+        repr_of(cx.ck, f.ret),
+    )
+}
+
+struct BlockBuild<'m> {
+    insts: Vec<'m, Inst<'m>>,
+    term: Option<Term<'m>>,
+    cold: bool,
+}
+
+struct FnLower<'a, 'c, 'm> {
+    cx: &'c Ctx<'a, 'm>,
+    arena: Arena<'m>,
+    vars: Vec<'m, Repr>,
+    blocks: Vec<'m, BlockBuild<'m>>,
+    cur: usize,
+    /// Checker local -> the variable holding it.
+    locals: Map<'m, u32, Var>,
+    func: Option<u32>,
+    check_ensures: bool,
+}
+
+impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
+    fn new(cx: &'c Ctx<'a, 'm>, func: Option<u32>) -> R<Self> {
+        let mut fl = FnLower {
+            cx,
+            arena: cx.arena,
+            vars: cx.arena.vec(),
+            blocks: cx.arena.vec(),
+            cur: 0,
+            locals: cx.arena.map(),
+            func,
+            check_ensures: false,
+        };
+        let b = fl.new_block()?;
+        fl.switch(b);
+        Ok(fl)
+    }
+
+    fn finish(self, kind: Kind, name: &'m str, params: &'m [Var], ret: Repr) -> R<Func<'m>> {
+        let arena = self.arena;
+        let mut blocks = arena.vec_with_capacity(self.blocks.len())?;
+        for b in self.blocks.into_slice_mut().iter_mut() {
+            let insts = std::mem::replace(&mut b.insts, arena.vec());
+            let term = b.term.ok_or(LowerError::Internal("unterminated block"))?;
+            blocks.push(Block {
+                insts: insts.into_slice(),
+                term,
+                cold: b.cold,
+            })?;
+        }
+        Ok(Func {
+            kind,
+            name,
+            params,
+            ret,
+            vars: self.vars.into_slice(),
+            blocks: blocks.into_slice(),
+        })
+    }
+
+    fn ty(&self, e: &Expr<'_>) -> TyId {
+        self.cx.ck.expr_ty[e.id.0 as usize]
+    }
+
+    fn res(&self, e: &Expr<'_>) -> Res {
+        self.cx.ck.expr_res[e.id.0 as usize]
+    }
+
+    fn kind(&self, t: TyId) -> TyKind {
+        self.cx.ck.types.shape(t)
+    }
+
+    fn repr(&self, t: TyId) -> Repr {
+        repr_of(self.cx.ck, t)
+    }
+
+    fn new_var(&mut self, r: Repr) -> R<Var> {
+        let v = Var(self.vars.len() as u32);
+        self.vars.push(r)?;
+        Ok(v)
+    }
+
+    fn new_block(&mut self) -> R<BlockId> {
+        let b = BlockId(self.blocks.len() as u32);
+        self.blocks.push(BlockBuild {
+            insts: self.arena.vec(),
+            term: None,
+            cold: false,
+        })?;
+        Ok(b)
+    }
+
+    fn switch(&mut self, b: BlockId) {
+        self.cur = b.0 as usize;
+    }
+
+    fn emit(&mut self, i: Inst<'m>) -> R<()> {
+        Ok(self.blocks[self.cur].insts.push(i)?)
+    }
+
+    fn def(&mut self, op: Op<'m>, r: Repr) -> R<Var> {
+        let v = self.new_var(r)?;
+        self.emit(Inst::Def(v, op))?;
+        Ok(v)
+    }
+
+    fn assign(&mut self, dst: Var, src: Var) -> R<()> {
+        self.emit(Inst::Def(dst, Op::Copy(src)))
+    }
+
+    fn terminate(&mut self, t: Term<'m>) -> R<()> {
+        let b = &mut self.blocks[self.cur];
+        if b.term.is_none() {
+            b.term = Some(t);
+        }
+        Ok(())
+    }
+
+    fn unit(&mut self) -> R<Var> {
+        self.def(Op::Const(Repr::I8, 0), Repr::I8)
+    }
+
+    fn bind(&mut self, local: u32, v: Var) -> R<()> {
+        self.arena.map_room(&mut self.locals)?;
+        self.locals.insert(local, v);
+        Ok(())
+    }
+
+    fn args(&self, vals: &[Var]) -> R<&'m [Var]> {
+        Ok(self.arena.alloc_slice_copy(vals)?)
+    }
+
+    /// Calls a C function of the runtime.
+    fn rt(
+        &mut self,
+        symbol: &'static str,
+        params: &'static [Repr],
+        ret: Option<Repr>,
+        args: &[Var],
+    ) -> R<Var> {
+        let args = self.args(args)?;
+        let op = Op::Call(
+            Callee::C {
+                symbol,
+                params,
+                ret,
+                variadic: false,
+            },
+            args,
+        );
+        match ret {
+            Some(r) => self.def(op, r),
+            None => {
+                self.emit(Inst::Eval(op))?;
+                self.unit()
+            }
+        }
+    }
+
+    fn str_lit(&mut self, bytes: &[u8]) -> R<Var> {
+        let b = self.arena.alloc_slice_copy(bytes)?;
+        self.def(Op::Str(b), I64)
+    }
+
+    /// Continues in a new block when `c` is true, else goes to `fail`.
+    fn guard(&mut self, c: Var, fail: BlockId) -> R<()> {
+        let ok = self.new_block()?;
+        self.terminate(Term::Branch(c, ok, fail))?;
+        self.switch(ok);
+        Ok(())
+    }
+
+    /// Continues when `c` is true; else runtime error `msg`.
+    fn check(&mut self, c: Var, msg: &str) -> R<()> {
+        let bad = self.new_block()?;
+        self.blocks[bad.0 as usize].cold = true;
+        self.guard(c, bad)?;
+        let msg = self.arena.alloc_slice_copy(msg.as_bytes())?;
+        let ok = self.cur;
+        self.cur = bad.0 as usize;
+        self.terminate(Term::Panic(msg))?;
+        self.cur = ok;
+        Ok(())
+    }
+
+    fn contract(&mut self, c: &ast::Contract<'m>) -> R<()> {
+        let v = self.expr(c.expr)?;
+        let span = c.expr.span;
+        let text = self
+            .cx
+            .src
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("");
+        let kw = match c.kind {
+            ContractKind::Requires => "requires",
+            ContractKind::Ensures => "ensures",
+        };
+        let msg = format!("contract violated: {kw} {}", squash_ws(text));
+        self.check(v, &msg)
+    }
+
+    fn slot_of(&mut self, v: Var, t: TyId) -> R<Var> {
+        match self.kind(t) {
+            TyKind::Float => self.def(Op::Un(UnOp::Bitcast(I64), v), I64),
+            TyKind::Bool | TyKind::Unit => self.def(Op::Un(UnOp::ZeroExtend(I64), v), I64),
+            _ => Ok(v),
+        }
+    }
+
+    fn value_of_slot(&mut self, v: Var, t: TyId) -> R<Var> {
+        match self.kind(t) {
+            TyKind::Float => self.def(Op::Un(UnOp::Bitcast(Repr::F64), v), Repr::F64),
+            TyKind::Bool | TyKind::Unit => self.def(Op::Un(UnOp::Reduce(Repr::I8), v), Repr::I8),
+            _ => Ok(v),
+        }
+    }
+
+    fn alloc(&mut self, slots: usize) -> R<Var> {
+        let n = self.def(Op::Const(I64, (slots.max(1) * 8) as i64), I64)?;
+        self.rt("pole_alloc", &[I64], Some(I64), &[n])
+    }
+
+    fn store(&mut self, value: Var, ptr: Var, slot: usize) -> R<()> {
+        self.emit(Inst::Store {
+            value,
+            ptr,
+            offset: (slot * 8) as i32,
+        })
+    }
+
+    fn load_slot(&mut self, ptr: Var, slot: usize) -> R<Var> {
+        self.def(Op::Load(I64, ptr, (slot * 8) as i32), I64)
+    }
+
+    // ----- tail position -----
+
+    fn ret(&mut self, v: Var) -> R<()> {
+        let Some(fi) = self.func else {
+            return self.terminate(Term::Return(v));
+        };
+        let f = &self.cx.ck.funcs[fi as usize];
+        let (ret_ty, contracts, result_local) = (f.ret, f.decl.contracts, f.result_local);
+        let v = if self.kind(ret_ty) == TyKind::Unit {
+            self.unit()?
+        } else {
+            v
+        };
+        if self.check_ensures {
+            if let Some(l) = result_local {
+                self.bind(l, v)?;
+            }
+            for c in contracts.iter().filter(|c| c.kind == ContractKind::Ensures) {
+                self.contract(c)?;
+            }
+        }
+        self.terminate(Term::Return(v))
+    }
+
+    /// Whether a call to Pole function `callee` may be a tail call.
+    fn can_tail_call(&self, callee: u32) -> bool {
+        let Some(fi) = self.func else { return false };
+        if self.check_ensures {
+            return false;
+        }
+        let ours = self.cx.ck.funcs[fi as usize].ret;
+        let theirs = self.cx.ck.funcs[callee as usize].ret;
+        if self.kind(ours) == TyKind::Unit {
+            self.kind(theirs) == TyKind::Unit
+        } else {
+            self.repr(ours) == self.repr(theirs)
+        }
+    }
+
+    fn tail(&mut self, e: &'m Expr<'m>) -> R<()> {
+        crate::memory::deep(|| self.tail_inner(e))
+    }
+
+    fn tail_inner(&mut self, e: &'m Expr<'m>) -> R<()> {
+        match &e.kind {
+            ExprKind::If(c, a, b) => {
+                let cv = self.expr(c)?;
+                let (bt, bf) = (self.new_block()?, self.new_block()?);
+                self.terminate(Term::Branch(cv, bt, bf))?;
+                self.switch(bt);
+                self.tail(a)?;
+                self.switch(bf);
+                self.tail(b)
+            }
+            ExprKind::Let(l) => {
+                self.bind_let(e, l)?;
+                self.tail(l.body)
+            }
+            ExprKind::Seq(a, b) => {
+                self.expr(a)?;
+                self.tail(b)
+            }
+            ExprKind::Match(s, arms) => self.lower_match(s, arms, None).map(|_| ()),
+            ExprKind::Call(call) => match self.res(e) {
+                Res::Func(fi)
+                    if self.cx.ck.funcs[fi as usize].decl.ext.is_none()
+                        && self.can_tail_call(fi) =>
+                {
+                    let args = self.pole_args(fi, call.args)?;
+                    self.terminate(Term::TailCall(fi, args))
+                }
+                _ => {
+                    let v = self.expr(e)?;
+                    self.ret(v)
+                }
+            },
+            _ => {
+                let v = self.expr(e)?;
+                self.ret(v)
+            }
+        }
+    }
+
+    // ----- value position -----
+
+    fn bind_let(&mut self, e: &Expr<'m>, l: &ast::Let<'m>) -> R<()> {
+        let v = self.expr(l.value)?;
+        if let Res::Local(local) = self.res(e) {
+            self.bind(local, v)?;
+        }
+        Ok(())
+    }
+
+    fn expr(&mut self, e: &'m Expr<'m>) -> R<Var> {
+        crate::memory::deep(|| self.expr_inner(e))
+    }
+
+    fn expr_inner(&mut self, e: &'m Expr<'m>) -> R<Var> {
+        match &e.kind {
+            ExprKind::Int(v) => self.def(Op::Const(I64, *v), I64),
+            ExprKind::Float(v) => self.def(Op::FConst(*v), Repr::F64),
+            ExprKind::Str(s) => self.str_lit(s),
+            ExprKind::Bool(v) => self.def(Op::Const(Repr::I8, *v as i64), Repr::I8),
+            ExprKind::Unit => self.unit(),
+            ExprKind::Name(_) => match self.res(e) {
+                Res::Local(l) => self
+                    .locals
+                    .get(&l)
+                    .copied()
+                    .ok_or(LowerError::Internal("use of an unbound local")),
+                Res::Ctor(c) => self.def(Op::Nullary(c.owner, c.index), I64),
+                _ => Err(LowerError::Internal("unresolved name")),
+            },
+            ExprKind::Call(call) => self.call(e, call),
+            ExprKind::Field(base, _, _) => {
+                let b = self.expr(base)?;
+                let Res::Field(i) = self.res(e) else {
+                    return Err(LowerError::Internal("unresolved field"));
+                };
+                let slot = self.load_slot(b, i as usize)?;
+                self.value_of_slot(slot, self.ty(e))
+            }
+            ExprKind::Unary(op, x) => {
+                let v = self.expr(x)?;
+                match op {
+                    ast::UnOp::Neg if self.kind(self.ty(x)) == TyKind::Float => {
+                        self.def(Op::Un(UnOp::FNeg, v), Repr::F64)
+                    }
+                    ast::UnOp::Neg => self.def(Op::Un(UnOp::INeg, v), I64),
+                    ast::UnOp::Not => self.def(Op::Un(UnOp::IsZero, v), Repr::I8),
+                }
+            }
+            ExprKind::Binary(op, _, l, r) => self.binary(*op, l, r),
+            ExprKind::Seq(a, b) => {
+                self.expr(a)?;
+                self.expr(b)
+            }
+            ExprKind::Let(l) => {
+                self.bind_let(e, l)?;
+                self.expr(l.body)
+            }
+            ExprKind::If(c, a, b) => {
+                let cv = self.expr(c)?;
+                let (bt, bf, merge) = (self.new_block()?, self.new_block()?, self.new_block()?);
+                let out = self.new_var(self.repr(self.ty(e)))?;
+                self.terminate(Term::Branch(cv, bt, bf))?;
+                for (block, branch) in [(bt, a), (bf, b)] {
+                    self.switch(block);
+                    let v = self.expr(branch)?;
+                    self.assign_coerced(out, v)?;
+                    self.terminate(Term::Jump(merge))?;
+                }
+                self.switch(merge);
+                Ok(out)
+            }
+            ExprKind::Match(s, arms) => {
+                let r = self.repr(self.ty(e));
+                self.lower_match(s, arms, Some(r))?
+                    .ok_or(LowerError::Internal("match without value"))
+            }
+            ExprKind::List(items) => {
+                if items.is_empty() {
+                    return self.rt("pole_list_new", &[], Some(I64), &[]);
+                }
+                let elem = match self.kind(self.ty(e)) {
+                    TyKind::List(a) => a,
+                    _ => INT,
+                };
+                let mut vals = self.arena.vec_with_capacity(items.len())?;
+                for it in items.iter() {
+                    let v = self.expr(it)?;
+                    vals.push(self.slot_of(v, elem)?)?;
+                }
+                let n = self.def(Op::Const(I64, items.len() as i64), I64)?;
+                let l = self.rt("pole_list_alloc", &[I64], Some(I64), &[n])?;
+                for (i, &v) in vals.iter().enumerate() {
+                    let iv = self.def(Op::Const(I64, i as i64), I64)?;
+                    self.rt("pole_list_init", &[I64; 3], None, &[l, iv, v])?;
+                }
+                Ok(l)
+            }
+            ExprKind::Record(fields) => self.record(e, None, fields),
+            ExprKind::Update(base, fields) => {
+                let bv = self.expr(base)?;
+                self.record(e, Some(bv), fields)
+            }
+        }
+    }
+
+    /// A record literal, or an update of `base`: fields evaluated in
+    /// written order, stored at their declaration slots.
+    fn record(
+        &mut self,
+        e: &Expr<'m>,
+        base: Option<Var>,
+        fields: &'m [ast::FieldInit<'m>],
+    ) -> R<Var> {
+        let TyKind::Record(r) = self.kind(self.ty(e)) else {
+            return Err(LowerError::Internal("record without record type"));
+        };
+        let decl = self.cx.ck.records[r as usize].fields;
+        let mut vals = self.arena.vec_with_capacity(fields.len())?;
+        for f in fields.iter() {
+            let v = self.expr(f.value)?;
+            let idx = decl.iter().position(|(n, _)| *n == f.name).unwrap_or(0);
+            vals.push((idx, self.slot_of(v, decl[idx].1)?))?;
+        }
+        let p = self.alloc(decl.len())?;
+        if let Some(b) = base {
+            for i in 0..decl.len() {
+                if !vals.iter().any(|(idx, _)| *idx == i) {
+                    let s = self.load_slot(b, i)?;
+                    self.store(s, p, i)?;
+                }
+            }
+        }
+        for &(idx, v) in vals.iter() {
+            self.store(v, p, idx)?;
+        }
+        Ok(p)
+    }
+
+    /// Assigns `v` to `out`; a Unit-typed result may come from a branch of
+    /// another type, whose value is then replaced by `()`.
+    fn assign_coerced(&mut self, out: Var, v: Var) -> R<()> {
+        let want = self.vars[out.0 as usize];
+        if self.vars[v.0 as usize] == want {
+            self.assign(out, v)
+        } else {
+            let u = self.def(Op::Const(want, 0), want)?;
+            self.assign(out, u)
+        }
+    }
+
+    fn payload_types(&self, c: CtorRef, t: TyId) -> &'m [TyId] {
+        use crate::types::check::CtorOwner;
+        match (c.owner, self.kind(t)) {
+            (CtorOwner::User(v), _) => {
+                self.cx.ck.variants[v as usize].ctors[c.index as usize].payload
+            }
+            _ => &[],
+        }
+    }
+
+    fn call(&mut self, e: &'m Expr<'m>, call: &'m ast::Call<'m>) -> R<Var> {
+        use crate::types::check::CtorOwner;
+        match self.res(e) {
+            Res::Ctor(c) => {
+                let t = self.ty(e);
+                // Payload types: declared ones, or Option/Result's argument.
+                let inline;
+                let payload: &[TyId] = match (c.owner, self.kind(t)) {
+                    (CtorOwner::User(_), _) => self.payload_types(c, t),
+                    (CtorOwner::Option, TyKind::Option(a)) if c.index == 1 => {
+                        inline = [a];
+                        &inline
+                    }
+                    (CtorOwner::Result, TyKind::Result(a, b)) => {
+                        inline = [if c.index == 0 { a } else { b }];
+                        &inline
+                    }
+                    _ => &[],
+                };
+                if payload.is_empty() {
+                    return self.def(Op::Nullary(c.owner, c.index), I64);
+                }
+                let mut vals = self.arena.vec_with_capacity(call.args.len())?;
+                for (a, &pt) in call.args.iter().zip(payload) {
+                    let v = self.expr(a)?;
+                    vals.push(self.slot_of(v, pt)?)?;
+                }
+                let p = self.alloc(1 + vals.len())?;
+                let tag = self.def(Op::Const(I64, c.index as i64), I64)?;
+                self.store(tag, p, 0)?;
+                for (i, &v) in vals.iter().enumerate() {
+                    self.store(v, p, i + 1)?;
+                }
+                Ok(p)
+            }
+            Res::Func(fi) => self.call_func(fi, call.args),
+            Res::Builtin(b) => self.builtin(e, b, call.args),
+            _ => Err(LowerError::Internal("unresolved call")),
+        }
+    }
+
+    /// Arguments of a call to a Pole function (`f()` passes `()` to a
+    /// single Unit parameter).
+    fn pole_args(&mut self, fi: u32, args: &'m [&'m Expr<'m>]) -> R<&'m [Var]> {
+        let params = self.cx.ck.funcs[fi as usize].params;
+        if args.is_empty() && params.len() == 1 {
+            let u = self.unit()?;
+            return self.args(&[u]);
+        }
+        let mut out = self.arena.vec_with_capacity(args.len())?;
+        for a in args {
+            out.push(self.expr(a)?)?;
+        }
+        Ok(out.into_slice())
+    }
+
+    fn call_func(&mut self, fi: u32, args: &'m [&'m Expr<'m>]) -> R<Var> {
+        let f = &self.cx.ck.funcs[fi as usize];
+        if f.decl.ext.is_none() {
+            let ret = self.repr(f.ret);
+            let vals = self.pole_args(fi, args)?;
+            return self.def(Op::Call(Callee::Pole(fi), vals), ret);
+        }
+        self.extern_call(fi, args)
+    }
+
+    fn extern_call(&mut self, fi: u32, args: &'m [&'m Expr<'m>]) -> R<Var> {
+        let f = &self.cx.ck.funcs[fi as usize];
+        let (params, ret, decl) = (f.params, f.ret, f.decl);
+        let Some(ext) = decl.ext else {
+            return Err(LowerError::Internal("extern call without extern"));
+        };
+        let mut sig = self.arena.vec_with_capacity(args.len())?;
+        let mut vals = self.arena.vec_with_capacity(args.len())?;
+        for (i, a) in args.iter().enumerate() {
+            let v = self.expr(a)?;
+            let t = if i < params.len() {
+                params[i]
+            } else {
+                self.ty(a)
+            };
+            let v = match self.kind(t) {
+                TyKind::Unit => continue,
+                TyKind::Int32 => self.def(Op::Un(UnOp::Reduce(Repr::I32), v), Repr::I32)?,
+                TyKind::Bool => self.def(Op::Un(UnOp::ZeroExtend(Repr::I32), v), Repr::I32)?,
+                _ => v,
+            };
+            sig.push(self.vars[v.0 as usize])?;
+            vals.push(v)?;
+        }
+        let c_ret = match self.kind(ret) {
+            TyKind::Unit => None,
+            TyKind::Bool => Some(Repr::I8),
+            TyKind::Int32 => Some(Repr::I32),
+            _ => Some(self.repr(ret)),
+        };
+        let op = Op::Call(
+            Callee::C {
+                symbol: self.cx.names.name(ext.c_name),
+                params: sig.into_slice(),
+                ret: c_ret,
+                variadic: decl.variadic.is_some(),
+            },
+            vals.into_slice(),
+        );
+        let r = match c_ret {
+            None => {
+                self.emit(Inst::Eval(op))?;
+                return self.unit();
+            }
+            Some(r) => self.def(op, r)?,
+        };
+        match self.kind(ret) {
+            TyKind::Bool => {
+                let z = self.def(Op::Un(UnOp::IsZero, r), Repr::I8)?;
+                self.def(Op::Un(UnOp::IsZero, z), Repr::I8)
+            }
+            TyKind::Int32 => self.def(Op::Un(UnOp::SignExtend(I64), r), I64),
+            TyKind::Str => self.rt("pole_str_from_c", &[I64], Some(I64), &[r]),
+            _ => Ok(r),
+        }
+    }
+
+    fn builtin(&mut self, e: &'m Expr<'m>, b: Builtin, args: &'m [&'m Expr<'m>]) -> R<Var> {
+        use Builtin::*;
+        let mut v = [Var(0); 3];
+        for (i, a) in args.iter().enumerate().take(3) {
+            v[i] = self.expr(a)?;
+        }
+        let t = self.ty(e);
+        let arg_ty = |i: usize| self.cx.ck.expr_ty[args[i].id.0 as usize];
+        match b {
+            Print | Println => {
+                match self.kind(arg_ty(0)) {
+                    TyKind::Float => self.rt("pole_print_float", &[Repr::F64], None, &[v[0]])?,
+                    TyKind::Bool => {
+                        let w = self.def(Op::Un(UnOp::ZeroExtend(I64), v[0]), I64)?;
+                        self.rt("pole_print_bool", &[I64], None, &[w])?
+                    }
+                    TyKind::Str => self.rt("pole_print_str", &[I64], None, &[v[0]])?,
+                    _ => self.rt("pole_print_int", &[I64], None, &[v[0]])?,
+                };
+                if b == Println {
+                    self.rt("pole_print_newline", &[], None, &[])?;
+                }
+                self.unit()
+            }
+            ListLength => self.rt("pole_list_length", &[I64], Some(I64), &v[..1]),
+            ListGet => {
+                let s = self.rt("pole_list_get", &[I64, I64], Some(I64), &v[..2])?;
+                self.value_of_slot(s, t)
+            }
+            ListSet => {
+                let s = self.slot_of(v[2], arg_ty(2))?;
+                self.rt("pole_list_set", &[I64; 3], Some(I64), &[v[0], v[1], s])
+            }
+            ListPush => {
+                let s = self.slot_of(v[1], arg_ty(1))?;
+                self.rt("pole_list_push", &[I64; 2], Some(I64), &[v[0], s])
+            }
+            ListConcat => self.rt("pole_list_concat", &[I64], Some(I64), &v[..1]),
+            ListNew => self.rt("pole_list_new", &[], Some(I64), &[]),
+            ListGetDefault => {
+                let s = self.slot_of(v[2], t)?;
+                let r = self.rt(
+                    "pole_list_get_default",
+                    &[I64; 3],
+                    Some(I64),
+                    &[v[0], v[1], s],
+                )?;
+                self.value_of_slot(r, t)
+            }
+            MapNew => {
+                let is_str = match self.kind(t) {
+                    TyKind::Map(k, _) => self.kind(k) == TyKind::Str,
+                    _ => false,
+                };
+                let k = self.def(Op::Const(I64, is_str as i64), I64)?;
+                self.rt("pole_map_new", &[I64; 2], Some(I64), &[v[0], k])
+            }
+            MapPut => {
+                let k = self.slot_of(v[1], arg_ty(1))?;
+                let x = self.slot_of(v[2], arg_ty(2))?;
+                self.rt("pole_map_put", &[I64; 3], None, &[v[0], k, x])?;
+                self.unit()
+            }
+            MapGet => {
+                let k = self.slot_of(v[1], arg_ty(1))?;
+                let r = self.rt("pole_map_get", &[I64; 2], Some(I64), &[v[0], k])?;
+                self.value_of_slot(r, t)
+            }
+            MapContains => {
+                let k = self.slot_of(v[1], arg_ty(1))?;
+                let r = self.rt("pole_map_contains", &[I64; 2], Some(I64), &[v[0], k])?;
+                self.nonzero(r)
+            }
+            MapSize => self.rt("pole_map_size", &[I64], Some(I64), &v[..1]),
+            StrLength => self.rt("pole_str_length", &[I64], Some(I64), &v[..1]),
+            StrContains => {
+                let r = self.rt("pole_str_contains", &[I64; 2], Some(I64), &v[..2])?;
+                self.nonzero(r)
+            }
+            StrConcat => self.rt("pole_str_concat", &[I64; 2], Some(I64), &v[..2]),
+            IntToString => self.rt("pole_int_to_string", &[I64], Some(I64), &v[..1]),
+            IntToFloat => self.def(Op::Un(UnOp::IntToFloat, v[0]), Repr::F64),
+            FloatToInt => self.def(Op::Un(UnOp::FloatToInt, v[0]), I64),
+        }
+    }
+
+    /// An `I64` 0/1 from the runtime as an `I8` Bool.
+    fn nonzero(&mut self, r: Var) -> R<Var> {
+        let zero = self.def(Op::Const(I64, 0), I64)?;
+        self.def(Op::Bin(BinOp::ICmp(Cmp::Ne), r, zero), Repr::I8)
+    }
+
+    fn binary(&mut self, op: ast::BinOp, l: &'m Expr<'m>, r: &'m Expr<'m>) -> R<Var> {
+        use ast::BinOp::*;
+        if matches!(op, And | Or | Implies) {
+            let lv = self.expr(l)?;
+            let out = self.new_var(Repr::I8)?;
+            let (rhs, short, merge) = (self.new_block()?, self.new_block()?, self.new_block()?);
+            match op {
+                And | Implies => self.terminate(Term::Branch(lv, rhs, short))?,
+                _ => self.terminate(Term::Branch(lv, short, rhs))?,
+            }
+            self.switch(short);
+            let s = self.def(Op::Const(Repr::I8, if op == And { 0 } else { 1 }), Repr::I8)?;
+            self.assign(out, s)?;
+            self.terminate(Term::Jump(merge))?;
+            self.switch(rhs);
+            let rv = self.expr(r)?;
+            self.assign(out, rv)?;
+            self.terminate(Term::Jump(merge))?;
+            self.switch(merge);
+            return Ok(out);
+        }
+        let t = self.ty(l);
+        let lv = self.expr(l)?;
+        let rv = self.expr(r)?;
+        let kind = self.kind(t);
+        let float = kind == TyKind::Float;
+        let cmp = |op: ast::BinOp, unsigned: bool| match (op, unsigned) {
+            (Lt, false) => Cmp::Lt,
+            (Le, false) => Cmp::Le,
+            (Gt, false) => Cmp::Gt,
+            (Ge, false) => Cmp::Ge,
+            (Lt, true) => Cmp::ULt,
+            (Le, true) => Cmp::ULe,
+            (Gt, true) => Cmp::UGt,
+            _ => Cmp::UGe,
+        };
+        let b8 = Repr::I8;
+        match op {
+            Eq => self.equal(lv, rv, t),
+            Ne => {
+                let e = self.equal(lv, rv, t)?;
+                self.def(Op::Un(UnOp::IsZero, e), b8)
+            }
+            Lt | Le | Gt | Ge => match kind {
+                TyKind::Float => self.def(Op::Bin(BinOp::FCmp(cmp(op, false)), lv, rv), b8),
+                TyKind::Str => {
+                    let c = self.rt("pole_str_cmp", &[I64, I64], Some(I64), &[lv, rv])?;
+                    let zero = self.def(Op::Const(I64, 0), I64)?;
+                    self.def(Op::Bin(BinOp::ICmp(cmp(op, false)), c, zero), b8)
+                }
+                TyKind::Bool => self.def(Op::Bin(BinOp::ICmp(cmp(op, true)), lv, rv), b8),
+                _ => self.def(Op::Bin(BinOp::ICmp(cmp(op, false)), lv, rv), b8),
+            },
+            Add if kind == TyKind::Str => {
+                self.rt("pole_str_concat", &[I64, I64], Some(I64), &[lv, rv])
+            }
+            Add if float => self.def(Op::Bin(BinOp::FAdd, lv, rv), Repr::F64),
+            Add => self.def(Op::Bin(BinOp::IAdd, lv, rv), I64),
+            Sub if float => self.def(Op::Bin(BinOp::FSub, lv, rv), Repr::F64),
+            Sub => self.def(Op::Bin(BinOp::ISub, lv, rv), I64),
+            Mul if float => self.def(Op::Bin(BinOp::FMul, lv, rv), Repr::F64),
+            Mul => self.def(Op::Bin(BinOp::IMul, lv, rv), I64),
+            Div if float => self.def(Op::Bin(BinOp::FDiv, lv, rv), Repr::F64),
+            Div | Rem => {
+                let zero = self.def(Op::Const(I64, 0), I64)?;
+                let nz = self.def(Op::Bin(BinOp::ICmp(Cmp::Ne), rv, zero), b8)?;
+                self.check(nz, "division by zero")?;
+                // MIN / -1 would trap on x86: x / -1 == -x, x % -1 == 0.
+                let m1c = self.def(Op::Const(I64, -1), I64)?;
+                let m1 = self.def(Op::Bin(BinOp::ICmp(Cmp::Eq), rv, m1c), b8)?;
+                let one = self.def(Op::Const(I64, 1), I64)?;
+                let safe = self.def(Op::Select(m1, one, rv), I64)?;
+                if op == Div {
+                    let q = self.def(Op::Bin(BinOp::SDiv, lv, safe), I64)?;
+                    let neg = self.def(Op::Un(UnOp::INeg, lv), I64)?;
+                    self.def(Op::Select(m1, neg, q), I64)
+                } else {
+                    let q = self.def(Op::Bin(BinOp::SRem, lv, safe), I64)?;
+                    self.def(Op::Select(m1, zero, q), I64)
+                }
+            }
+            And | Or | Implies => Err(LowerError::Internal("logical operator")),
+        }
+    }
+
+    /// Structural equality (§5) as an `I8` 0/1.
+    fn equal(&mut self, a: Var, b: Var, t: TyId) -> R<Var> {
+        let b8 = Repr::I8;
+        match self.kind(t) {
+            TyKind::Unit => self.def(Op::Const(b8, 1), b8),
+            TyKind::Float => self.def(Op::Bin(BinOp::FCmp(Cmp::Eq), a, b), b8),
+            TyKind::Str => {
+                let r = self.rt("pole_str_eq", &[I64, I64], Some(I64), &[a, b])?;
+                self.nonzero(r)
+            }
+            TyKind::Int | TyKind::Int32 | TyKind::Bool | TyKind::Ptr(_) | TyKind::Map(..) => {
+                self.def(Op::Bin(BinOp::ICmp(Cmp::Eq), a, b), b8)
+            }
+            _ => {
+                let d = self.def(Op::Desc(t), I64)?;
+                let r = self.rt("pole_eq", &[I64; 3], Some(I64), &[a, b, d])?;
+                self.nonzero(r)
+            }
+        }
+    }
+
+    // ----- match -----
+
+    /// A match: in value mode (`result` is the value's representation)
+    /// returns the variable holding it; in tail mode every arm returns.
+    fn lower_match(
+        &mut self,
+        s: &'m Expr<'m>,
+        arms: &'m [ast::Arm<'m>],
+        result: Option<Repr>,
+    ) -> R<Option<Var>> {
+        let sv = self.expr(s)?;
+        let st = self.ty(s);
+        let merge = match result {
+            Some(r) => Some((self.new_block()?, self.new_var(r)?)),
+            None => None,
+        };
+        for arm in arms {
+            let next = self.new_block()?;
+            self.pat(arm.pat, sv, st, next)?;
+            match merge {
+                Some((m, out)) => {
+                    let v = self.expr(arm.body)?;
+                    self.assign_coerced(out, v)?;
+                    self.terminate(Term::Jump(m))?;
+                }
+                None => self.tail(arm.body)?,
+            }
+            self.switch(next);
+        }
+        self.terminate(Term::Panic(b"no match arm matched"))?;
+        Ok(match merge {
+            Some((m, out)) => {
+                self.switch(m);
+                Some(out)
+            }
+            None => None,
+        })
+    }
+
+    /// Tests pattern `p` against `v` of type `t`, binding its variables;
+    /// continues in a new block on success, goes to `fail` otherwise.
+    fn pat(&mut self, p: &'m Pat<'m>, v: Var, t: TyId, fail: BlockId) -> R<()> {
+        crate::memory::deep(|| self.pat_inner(p, v, t, fail))
+    }
+
+    fn test_eq_const(&mut self, v: Var, repr: Repr, n: i64, fail: BlockId) -> R<()> {
+        let c = self.def(Op::Const(repr, n), repr)?;
+        let ok = self.def(Op::Bin(BinOp::ICmp(Cmp::Eq), v, c), Repr::I8)?;
+        self.guard(ok, fail)
+    }
+
+    fn pat_inner(&mut self, p: &'m Pat<'m>, v: Var, t: TyId, fail: BlockId) -> R<()> {
+        let ck = self.cx.ck;
+        match &p.kind {
+            PatKind::Wild | PatKind::Unit => {}
+            PatKind::Ident(_) => match ck.pat_res[p.id.0 as usize] {
+                PatRes::Bind(l) => self.bind(l, v)?,
+                PatRes::Ctor(c) => {
+                    let tag = self.load_slot(v, 0)?;
+                    self.test_eq_const(tag, I64, c.index as i64, fail)?;
+                }
+                PatRes::None => {}
+            },
+            PatKind::Int(n) => self.test_eq_const(v, I64, *n, fail)?,
+            PatKind::Bool(b) => self.test_eq_const(v, Repr::I8, *b as i64, fail)?,
+            PatKind::Str(s) => {
+                let lit = self.str_lit(s)?;
+                let r = self.rt("pole_str_eq", &[I64, I64], Some(I64), &[v, lit])?;
+                let ok = self.nonzero(r)?;
+                self.guard(ok, fail)?;
+            }
+            PatKind::Ctor(_, _, args) => {
+                let PatRes::Ctor(c) = ck.pat_res[p.id.0 as usize] else {
+                    return Err(LowerError::Internal("unresolved constructor pattern"));
+                };
+                let tag = self.load_slot(v, 0)?;
+                self.test_eq_const(tag, I64, c.index as i64, fail)?;
+                for (i, a) in args.iter().enumerate() {
+                    let at = ck.pat_ty[a.id.0 as usize];
+                    let slot = self.load_slot(v, i + 1)?;
+                    let sub = self.value_of_slot(slot, at)?;
+                    self.pat(a, sub, at, fail)?;
+                }
+            }
+            PatKind::List(items) => {
+                let len = self.rt("pole_list_length", &[I64], Some(I64), &[v])?;
+                self.test_eq_const(len, I64, items.len() as i64, fail)?;
+                for (i, it) in items.iter().enumerate() {
+                    let et = ck.pat_ty[it.id.0 as usize];
+                    let iv = self.def(Op::Const(I64, i as i64), I64)?;
+                    let slot = self.rt("pole_list_get", &[I64, I64], Some(I64), &[v, iv])?;
+                    let sub = self.value_of_slot(slot, et)?;
+                    self.pat(it, sub, et, fail)?;
+                }
+            }
+            PatKind::Cons(h, tl) => {
+                let len = self.rt("pole_list_length", &[I64], Some(I64), &[v])?;
+                let zero = self.def(Op::Const(I64, 0), I64)?;
+                let ok = self.def(Op::Bin(BinOp::ICmp(Cmp::Gt), len, zero), Repr::I8)?;
+                self.guard(ok, fail)?;
+                let ht = ck.pat_ty[h.id.0 as usize];
+                let slot = self.rt("pole_list_get", &[I64, I64], Some(I64), &[v, zero])?;
+                let hv = self.value_of_slot(slot, ht)?;
+                self.pat(h, hv, ht, fail)?;
+                let rest = self.rt("pole_list_tail", &[I64], Some(I64), &[v])?;
+                self.pat(tl, rest, t, fail)?;
+            }
+            PatKind::Record(fields) => {
+                let TyKind::Record(r) = self.kind(t) else {
+                    return Err(LowerError::Internal("record pattern on non-record"));
+                };
+                let decl = ck.records[r as usize].fields;
+                for f in fields.iter() {
+                    let Some(idx) = decl.iter().position(|(n, _)| *n == f.name) else {
+                        continue;
+                    };
+                    let ft = decl[idx].1;
+                    let slot = self.load_slot(v, idx)?;
+                    let sub = self.value_of_slot(slot, ft)?;
+                    self.pat(f.pat, sub, ft, fail)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whitespace runs collapsed to one space (contract messages).
+pub fn squash_ws(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_ws = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if !in_ws {
+                out.push(' ');
+            }
+            in_ws = true;
+        } else {
+            out.push(c);
+            in_ws = false;
+        }
+    }
+    out
+}

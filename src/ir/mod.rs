@@ -1,0 +1,176 @@
+//! The IR: a small first-order intermediate form between the typed tree and
+//! Cranelift, allocated in the lowering arena.
+//!
+//! A [`Func`] is a list of basic blocks with explicit control flow. Values
+//! live in numbered variables ([`Var`]) with a machine representation
+//! ([`Repr`]); a variable may be assigned in several blocks (Cranelift's
+//! frontend builds SSA form from them). Matches are lowered to chains of
+//! tests (`Branch` on tags, lengths and literals), records and variants to
+//! allocations, loads and stores of 8-byte slots at fixed offsets, contracts
+//! and division checks to branches to `Panic`, and calls in tail position to
+//! `TailCall`.
+
+pub mod lower;
+
+use crate::types::TyId;
+use crate::types::check::CtorOwner;
+
+/// A variable of the function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Var(pub u32);
+
+/// A basic block of the function (block 0 is the entry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BlockId(pub u32);
+
+/// Machine representation of a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Repr {
+    I8,
+    I32,
+    I64,
+    F64,
+}
+
+/// Integer comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// Unsigned orderings (Bool: `false < true`).
+    ULt,
+    ULe,
+    UGt,
+    UGe,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    IAdd,
+    ISub,
+    IMul,
+    /// Signed division/remainder; the divisor is never 0 or -1 here.
+    SDiv,
+    SRem,
+    FAdd,
+    FSub,
+    FMul,
+    FDiv,
+    ICmp(Cmp),
+    /// Ordered float comparison (`Ne` is unordered-or-not-equal).
+    FCmp(Cmp),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    INeg,
+    FNeg,
+    /// `x == 0` as an `I8`.
+    IsZero,
+    IntToFloat,
+    /// Truncating, saturating, NaN to 0.
+    FloatToInt,
+    /// Change of integer width or float/int bits to `Repr`.
+    Reduce(Repr),
+    ZeroExtend(Repr),
+    SignExtend(Repr),
+    Bitcast(Repr),
+}
+
+/// Who a call goes to.
+#[derive(Clone, Copy, Debug)]
+pub enum Callee<'m> {
+    /// A Pole function (checker index), `tail` calling convention.
+    Pole(u32),
+    /// A C symbol (runtime, libc or `@extern`), C calling convention.
+    C {
+        symbol: &'m str,
+        params: &'m [Repr],
+        ret: Option<Repr>,
+        /// Through the `%al`-setting stub for variadic functions.
+        variadic: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Op<'m> {
+    Const(Repr, i64),
+    FConst(f64),
+    /// Address of a string literal's bytes.
+    Str(&'m [u8]),
+    /// Address of the static block of a nullary constructor.
+    Nullary(CtorOwner, u32),
+    /// Address of the runtime type descriptor of a type.
+    Desc(TyId),
+    /// Address of another IR function (test thunks).
+    FuncAddr(u32),
+    Copy(Var),
+    Bin(BinOp, Var, Var),
+    Un(UnOp, Var),
+    /// `if c != 0 { a } else { b }`.
+    Select(Var, Var, Var),
+    /// Load of `repr` at `ptr + offset`.
+    Load(Repr, Var, i32),
+    Call(Callee<'m>, &'m [Var]),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Inst<'m> {
+    /// `dst = op`.
+    Def(Var, Op<'m>),
+    /// Evaluate for effect (a call whose result is unused or absent).
+    Eval(Op<'m>),
+    /// Store `value` at `ptr + offset`.
+    Store { value: Var, ptr: Var, offset: i32 },
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Term<'m> {
+    Jump(BlockId),
+    /// To the first block when the `I8` condition is non-zero.
+    Branch(Var, BlockId, BlockId),
+    Return(Var),
+    /// A call in tail position to a Pole function: does not grow the stack.
+    TailCall(u32, &'m [Var]),
+    /// Runtime error: `pole_panic(message)` never returns.
+    Panic(&'m [u8]),
+}
+
+pub struct Block<'m> {
+    pub insts: &'m [Inst<'m>],
+    pub term: Term<'m>,
+    /// Rarely taken (error paths).
+    pub cold: bool,
+}
+
+/// How a function is called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A Pole function (checker index).
+    Pole(u32),
+    /// `pole_main`, test thunks: C convention, no parameters, one `I64` result.
+    Entry,
+}
+
+pub struct Func<'m> {
+    pub kind: Kind,
+    /// Symbol name for entries (`pole_main`, `pole.test.N.M`).
+    pub name: &'m str,
+    pub params: &'m [Var],
+    pub ret: Repr,
+    /// Representation of every variable.
+    pub vars: &'m [Repr],
+    pub blocks: &'m [Block<'m>],
+}
+
+/// A lowered program.
+pub struct Program<'m> {
+    /// Pole functions first (in checker order, externs skipped), then entries.
+    pub funcs: &'m [Func<'m>],
+    /// The index of `pole_main`.
+    pub entry: u32,
+}
