@@ -81,7 +81,6 @@ fn benches(c: &mut Criterion) {
             front_end(src.as_bytes(), &mut mem, |f| {
                 b.iter(|| {
                     let obj = codegen::compile_object(
-                        f.program,
                         f.checked,
                         f.names,
                         f.text,

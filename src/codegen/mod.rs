@@ -15,7 +15,6 @@ mod func;
 use crate::ir::{self, lower};
 use crate::memory::{Memory, OutOfMemory, Phase};
 use crate::syntax::Interner;
-use crate::syntax::ast::Program;
 use crate::types::check::{Checked, CtorOwner};
 use crate::types::{TyId, TyKind};
 use cranelift_codegen::binemit::Reloc;
@@ -69,6 +68,16 @@ pub fn make_isa(release: bool) -> Result<OwnedTargetIsa, CodegenError> {
         if release { "speed" } else { "none" },
     )?;
     set(&mut flags, "preserve_frame_pointers", "true")?;
+    // Debug builds favour compile speed: the single-pass register allocator.
+    set(
+        &mut flags,
+        "regalloc_algorithm",
+        if release {
+            "backtracking"
+        } else {
+            "single_pass"
+        },
+    )?;
     set(&mut flags, "is_pic", "true")?;
     set(
         &mut flags,
@@ -98,32 +107,22 @@ pub(crate) struct Gen<'a, 'm> {
     anon: u32,
 }
 
-/// Compiles a checked program to an object file's bytes: lowers it to the
-/// IR (in the lowering arena), then each IR function to machine code.
+/// Compiles a checked program to an object file's bytes. Functions are
+/// lowered to the IR one at a time in a scratch arena that is reset after
+/// each is compiled, so lowering memory depends on the largest function,
+/// not on the program.
 pub fn compile_object(
-    prog: &Program<'_>,
     ck: &Checked<'_>,
     names: &Interner<'_>,
     src: &str,
     mem: &Memory,
     opts: Options,
 ) -> Result<Vec<u8>, CodegenError> {
-    let _ = prog;
-    let cx = lower::Ctx {
-        ck,
-        names,
-        src,
-        arena: mem.arena(Phase::Lower),
-        opts: lower::Options {
-            contracts: !opts.release,
-            test_mode: opts.test_mode,
-        },
+    let lopts = lower::Options {
+        contracts: !opts.release,
+        test_mode: opts.test_mode,
     };
-    let program = match lower::lower_program(&cx) {
-        Ok(p) => p,
-        Err(lower::LowerError::Oom(e)) => return Err(CodegenError::Oom(e)),
-        Err(lower::LowerError::Internal(m)) => return Err(CodegenError::Backend(m.into())),
-    };
+    let units = lower::units(ck, lopts);
     let isa = make_isa(opts.release)?;
     let builder = ObjectBuilder::new(isa, "pole", cranelift_module::default_libcall_names())
         .map_err(backend)?;
@@ -140,62 +139,107 @@ pub fn compile_object(
         anon: 0,
     };
     let mut pole_ids: Vec<Option<FuncId>> = vec![None; ck.funcs.len()];
-    let mut ir_ids = Vec::with_capacity(program.funcs.len());
-    for f in program.funcs {
-        let sig = ir_signature(f);
-        let id = match f.kind {
-            ir::Kind::Pole(fi) => {
-                let name = format!("pole.f.{}", f.name);
+    let mut unit_ids = Vec::with_capacity(units.len());
+    for &unit in &units {
+        let id = match unit {
+            lower::Unit::Pole(fi) => {
+                let name = format!("pole.f.{}", names.name(ck.funcs[fi as usize].decl.name));
                 let id = g
                     .module
-                    .declare_function(&name, Linkage::Local, &sig)
+                    .declare_function(&name, Linkage::Local, &pole_signature(ck, fi))
                     .map_err(backend)?;
                 pole_ids[fi as usize] = Some(id);
                 id
             }
-            ir::Kind::Entry => {
-                let linkage = if f.name == "pole_main" {
-                    Linkage::Export
-                } else {
-                    Linkage::Local
-                };
-                g.module
-                    .declare_function(f.name, linkage, &sig)
-                    .map_err(backend)?
-            }
+            lower::Unit::Thunk(t, side) => g
+                .module
+                .declare_function(
+                    &format!("pole.test.{t}.{side}"),
+                    Linkage::Local,
+                    &entry_signature(),
+                )
+                .map_err(backend)?,
+            lower::Unit::Main | lower::Unit::TestRunner => g
+                .module
+                .declare_function("pole_main", Linkage::Export, &entry_signature())
+                .map_err(backend)?,
         };
-        ir_ids.push(id);
+        unit_ids.push(id);
     }
     let ids = func::Ids {
         pole: &pole_ids,
-        ir: &ir_ids,
+        ir: &unit_ids,
     };
     let mut ctx = g.module.make_context();
     let mut fctx = FunctionBuilderContext::new();
-    // Bytes the object under construction keeps until it is emitted.
+    let mut scratch = bumpalo::Bump::new();
+    // Bytes charged for the scratch arena's chunks (it keeps its largest
+    // chunk across resets) and for the object under construction.
+    let mut scratch_charged = 0;
     let mut retained_total = 0;
-    for (f, &id) in program.funcs.iter().zip(&ir_ids) {
-        let estimate = codegen_estimate(f);
-        mem.charge_codegen(estimate)?;
-        ctx.func =
-            Function::with_name_signature(UserFuncName::user(0, id.as_u32()), ir_signature(f));
-        func::emit(&mut g, &mut ctx.func, &mut fctx, f, &ids)?;
-        g.module
-            .define_function(id, &mut ctx)
-            .map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
-        let retained = ctx
-            .compiled_code()
-            .map_or(0, |c| c.code_buffer().len() + 32 * c.buffer.relocs().len());
-        g.module.clear_context(&mut ctx);
-        mem.release_codegen(estimate);
-        mem.charge_codegen(retained)?;
-        retained_total += retained;
+    for (&unit, &id) in units.iter().zip(&unit_ids) {
+        {
+            let cx = lower::Ctx {
+                ck,
+                names,
+                src,
+                arena: mem.scratch_arena(&scratch, Phase::Lower, scratch_charged),
+                opts: lopts,
+            };
+            let f = match lower::lower_unit(&cx, unit) {
+                Ok(f) => f,
+                Err(lower::LowerError::Oom(e)) => return Err(CodegenError::Oom(e)),
+                Err(lower::LowerError::Internal(m)) => return Err(CodegenError::Backend(m.into())),
+            };
+            let held = scratch.allocated_bytes();
+            if held > scratch_charged {
+                mem.charge(Phase::Lower, held - scratch_charged)?;
+                scratch_charged = held;
+            }
+            let estimate = codegen_estimate(&f);
+            mem.charge(Phase::Codegen, estimate)?;
+            ctx.func =
+                Function::with_name_signature(UserFuncName::user(0, id.as_u32()), ir_signature(&f));
+            func::emit(&mut g, &mut ctx.func, &mut fctx, &f, &ids)?;
+            g.module
+                .define_function(id, &mut ctx)
+                .map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
+            let retained = ctx
+                .compiled_code()
+                .map_or(0, |c| c.code_buffer().len() + 32 * c.buffer.relocs().len());
+            g.module.clear_context(&mut ctx);
+            mem.release(Phase::Codegen, estimate);
+            mem.charge(Phase::Codegen, retained)?;
+            retained_total += retained;
+        }
+        scratch.reset();
     }
-    let _ = program.entry;
     let product = g.module.finish();
     let bytes = product.emit().map_err(backend);
-    mem.release_codegen(retained_total);
+    mem.release(Phase::Codegen, retained_total);
+    mem.release(Phase::Lower, scratch_charged);
     bytes
+}
+
+/// The signature of Pole function `fi` (`tail` convention).
+fn pole_signature(ck: &Checked<'_>, fi: u32) -> Signature {
+    let f = &ck.funcs[fi as usize];
+    let mut sig = Signature::new(CallConv::Tail);
+    for &p in f.params {
+        sig.params
+            .push(AbiParam::new(func::clif_type(lower::repr_of(ck, p))));
+    }
+    sig.returns
+        .push(AbiParam::new(func::clif_type(lower::repr_of(ck, f.ret))));
+    sig
+}
+
+/// `int64_t f(void)`: `pole_main` and test thunks.
+fn entry_signature() -> Signature {
+    let mut sig = Signature::new(CallConv::SystemV);
+    sig.returns
+        .push(AbiParam::new(func::clif_type(ir::Repr::I64)));
+    sig
 }
 
 /// The Cranelift signature of an IR function.

@@ -144,7 +144,7 @@ pub fn build_object(
             return Err(BuildError::NoMain);
         }
         let links: Vec<String> = f.checked.links.iter().map(|s| s.to_string()).collect();
-        match codegen::compile_object(f.program, f.checked, f.names, f.text, f.mem, opts) {
+        match codegen::compile_object(f.checked, f.names, f.text, f.mem, opts) {
             Ok(obj) => Ok((obj, links)),
             Err(codegen::CodegenError::Oom(e)) => Err(BuildError::Oom(e)),
             Err(codegen::CodegenError::Backend(m)) => Err(BuildError::Backend(m)),

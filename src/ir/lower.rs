@@ -58,47 +58,64 @@ pub fn repr_of(ck: &Checked<'_>, t: TyId) -> Repr {
 
 const I64: Repr = Repr::I64;
 
-/// Lowers every function, then the entry point(s).
-pub fn lower_program<'m>(cx: &Ctx<'_, 'm>) -> R<Program<'m>> {
-    let ck = cx.ck;
-    let mut funcs = cx.arena.vec();
-    for (i, f) in ck.funcs.iter().enumerate() {
-        if f.decl.ext.is_none() {
-            funcs.push(lower_function(cx, i as u32)?)?;
-        }
-    }
-    let entry = if cx.opts.test_mode {
-        lower_test_main(cx, &mut funcs)?
-    } else {
-        let mut fl = FnLower::new(cx, None)?;
-        let status = match ck.main {
-            Some(mi) => {
-                let v = fl.call_func(mi, &[])?;
-                if ck.types.shape(ck.funcs[mi as usize].ret) == TyKind::Int {
-                    v
-                } else {
-                    fl.def(Op::Const(I64, 0), I64)?
-                }
-            }
-            None => fl.def(Op::Const(I64, 0), I64)?,
-        };
-        fl.terminate(Term::Return(status))?;
-        funcs.push(fl.finish(Kind::Entry, "pole_main", &[], I64)?)?;
-        funcs.len() as u32 - 1
-    };
-    Ok(Program {
-        funcs: funcs.into_slice(),
-        entry,
-    })
+/// A unit of lowering: one IR function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// A Pole function (checker index).
+    Pole(u32),
+    /// `pole_main` calling `main`.
+    Main,
+    /// The actual (0) or expected (1) value of test N.
+    Thunk(u32, u8),
+    /// `pole_main` running the tests.
+    TestRunner,
 }
 
-/// Test thunks (actual and expected value of each test) and the runner
-/// `pole_main` calling `pole_run_test` on each; returns the runner's index.
-fn lower_test_main<'m>(cx: &Ctx<'_, 'm>, funcs: &mut Vec<'m, Func<'m>>) -> R<u32> {
+/// The units of a program, in order: Pole functions (externs have none),
+/// then `Main`, or the thunks followed by `TestRunner`. `Op::FuncAddr`
+/// refers to a unit by its index in this list.
+pub fn units(ck: &Checked<'_>, opts: Options) -> std::vec::Vec<Unit> {
+    let mut out = std::vec::Vec::with_capacity(ck.funcs.len() + 2 * ck.tests.len() + 1);
+    for (i, f) in ck.funcs.iter().enumerate() {
+        if f.decl.ext.is_none() {
+            out.push(Unit::Pole(i as u32));
+        }
+    }
+    if opts.test_mode {
+        for t in 0..ck.tests.len() as u32 {
+            out.push(Unit::Thunk(t, 0));
+            out.push(Unit::Thunk(t, 1));
+        }
+        out.push(Unit::TestRunner);
+    } else {
+        out.push(Unit::Main);
+    }
+    out
+}
+
+/// Lowers one unit (see [`units`]).
+pub fn lower_unit<'m>(cx: &Ctx<'_, 'm>, unit: Unit) -> R<Func<'m>> {
     let ck = cx.ck;
-    let first_thunk = funcs.len() as u32;
-    for (ti, t) in ck.tests.iter().enumerate() {
-        for side in 0..2 {
+    match unit {
+        Unit::Pole(fi) => lower_function(cx, fi),
+        Unit::Main => {
+            let mut fl = FnLower::new(cx, None)?;
+            let status = match ck.main {
+                Some(mi) => {
+                    let v = fl.call_func(mi, &[])?;
+                    if ck.types.shape(ck.funcs[mi as usize].ret) == TyKind::Int {
+                        v
+                    } else {
+                        fl.def(Op::Const(I64, 0), I64)?
+                    }
+                }
+                None => fl.def(Op::Const(I64, 0), I64)?,
+            };
+            fl.terminate(Term::Return(status))?;
+            fl.finish(Kind::Entry, "pole_main", &[], I64)
+        }
+        Unit::Thunk(ti, side) => {
+            let t = &ck.tests[ti as usize];
             let name = cx.arena.alloc_str(&format!("pole.test.{ti}.{side}"))?;
             let mut fl = FnLower::new(cx, None)?;
             let slot = match (&t.kind, side) {
@@ -118,26 +135,28 @@ fn lower_test_main<'m>(cx: &Ctx<'_, 'm>, funcs: &mut Vec<'m, Func<'m>>) -> R<u32
                 (TestKind::Assert(_), _) => fl.def(Op::Const(I64, 1), I64)?,
             };
             fl.terminate(Term::Return(slot))?;
-            funcs.push(fl.finish(Kind::Entry, name, &[], I64)?)?;
+            fl.finish(Kind::Entry, name, &[], I64)
+        }
+        Unit::TestRunner => {
+            let first_thunk = ck.funcs.iter().filter(|f| f.decl.ext.is_none()).count() as u32;
+            let mut fl = FnLower::new(cx, None)?;
+            let mut passed = fl.def(Op::Const(I64, 0), I64)?;
+            for (ti, t) in ck.tests.iter().enumerate() {
+                let thunk = first_thunk + 2 * ti as u32;
+                let name = fl.def(Op::Str(t.name.as_bytes()), I64)?;
+                let a = fl.def(Op::FuncAddr(thunk), I64)?;
+                let b = fl.def(Op::FuncAddr(thunk + 1), I64)?;
+                let d = fl.def(Op::Desc(t.ty), I64)?;
+                let r = fl.rt("pole_run_test", &[I64; 4], Some(I64), &[name, a, b, d])?;
+                passed = fl.def(Op::Bin(BinOp::IAdd, passed, r), I64)?;
+            }
+            let total = fl.def(Op::Const(I64, ck.tests.len() as i64), I64)?;
+            let failed = fl.def(Op::Bin(BinOp::ISub, total, passed), I64)?;
+            let status = fl.rt("pole_test_summary", &[I64; 2], Some(I64), &[passed, failed])?;
+            fl.terminate(Term::Return(status))?;
+            fl.finish(Kind::Entry, "pole_main", &[], I64)
         }
     }
-    let mut fl = FnLower::new(cx, None)?;
-    let mut passed = fl.def(Op::Const(I64, 0), I64)?;
-    for (ti, t) in ck.tests.iter().enumerate() {
-        let thunk = first_thunk + 2 * ti as u32;
-        let name = fl.def(Op::Str(t.name.as_bytes()), I64)?;
-        let a = fl.def(Op::FuncAddr(thunk), I64)?;
-        let b = fl.def(Op::FuncAddr(thunk + 1), I64)?;
-        let d = fl.def(Op::Desc(t.ty), I64)?;
-        let r = fl.rt("pole_run_test", &[I64; 4], Some(I64), &[name, a, b, d])?;
-        passed = fl.def(Op::Bin(BinOp::IAdd, passed, r), I64)?;
-    }
-    let total = fl.def(Op::Const(I64, ck.tests.len() as i64), I64)?;
-    let failed = fl.def(Op::Bin(BinOp::ISub, total, passed), I64)?;
-    let status = fl.rt("pole_test_summary", &[I64; 2], Some(I64), &[passed, failed])?;
-    fl.terminate(Term::Return(status))?;
-    funcs.push(fl.finish(Kind::Entry, "pole_main", &[], I64)?)?;
-    Ok(funcs.len() as u32 - 1)
 }
 
 fn lower_function<'m>(cx: &Ctx<'_, 'm>, fi: u32) -> R<Func<'m>> {

@@ -106,7 +106,8 @@ pub enum Op<'m> {
     Nullary(CtorOwner, u32),
     /// Address of the runtime type descriptor of a type.
     Desc(TyId),
-    /// Address of another IR function (test thunks).
+    /// Address of another unit's function (test thunks), by its index in
+    /// [`lower::units`].
     FuncAddr(u32),
     Copy(Var),
     Bin(BinOp, Var, Var),
@@ -158,19 +159,12 @@ pub enum Kind {
 
 pub struct Func<'m> {
     pub kind: Kind,
-    /// Symbol name for entries (`pole_main`, `pole.test.N.M`).
+    /// The function's name (entries: their symbol, `pole_main` or
+    /// `pole.test.N.M`).
     pub name: &'m str,
     pub params: &'m [Var],
     pub ret: Repr,
     /// Representation of every variable.
     pub vars: &'m [Repr],
     pub blocks: &'m [Block<'m>],
-}
-
-/// A lowered program.
-pub struct Program<'m> {
-    /// Pole functions first (in checker order, externs skipped), then entries.
-    pub funcs: &'m [Func<'m>],
-    /// The index of `pole_main`.
-    pub entry: u32,
 }

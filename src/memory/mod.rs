@@ -111,10 +111,11 @@ pub struct Memory {
     used: [Cell<usize>; PHASES],
     allocations: [Cell<u64>; PHASES],
     peak: [Cell<usize>; PHASES],
-    /// Bytes charged for codegen work that Cranelift allocates on the heap.
-    codegen_charge: Cell<usize>,
-    /// Largest codegen charge since the last reset.
-    codegen_charge_peak: Cell<usize>,
+    /// Bytes charged per phase for memory outside its arena: Cranelift's heap
+    /// work (codegen) and the per-function scratch arena (lower).
+    charges: [Cell<usize>; PHASES],
+    /// Largest charge per phase since the last reset.
+    charge_peaks: [Cell<usize>; PHASES],
     peak_total: Cell<usize>,
     fault: Cell<Option<FaultPlan>>,
     /// Set once an injected fault fired.
@@ -129,8 +130,8 @@ impl Memory {
             used: Default::default(),
             allocations: Default::default(),
             peak: Default::default(),
-            codegen_charge: Cell::new(0),
-            codegen_charge_peak: Cell::new(0),
+            charges: Default::default(),
+            charge_peaks: Default::default(),
             peak_total: Cell::new(0),
             fault: Cell::new(None),
             fault_fired: Cell::new(false),
@@ -157,7 +158,8 @@ impl Memory {
 
     /// Bytes held now by every arena and the codegen charge.
     pub fn total_held(&self) -> usize {
-        self.arenas.iter().map(Bump::allocated_bytes).sum::<usize>() + self.codegen_charge.get()
+        self.arenas.iter().map(Bump::allocated_bytes).sum::<usize>()
+            + self.charges.iter().map(Cell::get).sum::<usize>()
     }
 
     fn held_by_others(&self, phase: Phase) -> usize {
@@ -190,27 +192,45 @@ impl Memory {
         }
     }
 
-    /// Charges `bytes` of heap work done outside the arenas (Cranelift) to the
-    /// budget; fails before the work is done if it would exceed the limit.
-    pub fn charge_codegen(&self, bytes: usize) -> MemResult<()> {
-        self.count_allocation(Phase::Codegen, bytes)?;
+    /// An arena of `phase` over a caller-owned bump (a scratch arena reset
+    /// by its owner), limited to what everything else leaves free; `charged`
+    /// is what the caller already [`Memory::charge`]d for this bump. Growth
+    /// must be charged before other phases allocate.
+    pub fn scratch_arena<'s>(&'s self, bump: &'s Bump, phase: Phase, charged: usize) -> Arena<'s> {
+        self.note_peak();
+        let others = self.total_held().saturating_sub(charged);
+        let room = self.limit.get().saturating_sub(others);
+        bump.set_allocation_limit(Some(room));
+        Arena {
+            mem: self,
+            bump,
+            phase,
+        }
+    }
+
+    /// Charges `bytes` held outside the arenas (Cranelift's heap work, a
+    /// scratch arena) to `phase`; fails before the memory is used if it
+    /// would exceed the limit.
+    pub fn charge(&self, phase: Phase, bytes: usize) -> MemResult<()> {
+        self.count_allocation(phase, bytes)?;
         let used = self.total_held();
         if used.saturating_add(bytes) > self.limit.get() {
-            return Err(self.oom(Phase::Codegen, bytes));
+            return Err(self.oom(phase, bytes));
         }
-        let charge = self.codegen_charge.get() + bytes;
-        self.codegen_charge.set(charge);
-        if charge > self.codegen_charge_peak.get() {
-            self.codegen_charge_peak.set(charge);
+        let i = phase as usize;
+        let charge = self.charges[i].get() + bytes;
+        self.charges[i].set(charge);
+        if charge > self.charge_peaks[i].get() {
+            self.charge_peaks[i].set(charge);
         }
         self.note_peak();
         Ok(())
     }
 
-    /// Releases a codegen charge once that work's memory is freed.
-    pub fn release_codegen(&self, bytes: usize) {
-        self.codegen_charge
-            .set(self.codegen_charge.get().saturating_sub(bytes));
+    /// Releases a charge once that memory is freed.
+    pub fn release(&self, phase: Phase, bytes: usize) {
+        let c = &self.charges[phase as usize];
+        c.set(c.get().saturating_sub(bytes));
     }
 
     fn oom(&self, phase: Phase, requested: usize) -> OutOfMemory {
@@ -246,8 +266,10 @@ impl Memory {
             self.used[i].set(0);
             self.allocations[i].set(0);
         }
-        self.codegen_charge.set(0);
-        self.codegen_charge_peak.set(0);
+        for i in 0..PHASES {
+            self.charges[i].set(0);
+            self.charge_peaks[i].set(0);
+        }
         self.fault_fired.set(false);
     }
 
@@ -277,10 +299,11 @@ impl Memory {
             s.peak = self.peak[i].get();
             s.allocations = self.allocations[i].get();
         }
-        // Cranelift's heap work is accounted by charge: report its peak.
-        let cg = &mut phases[Phase::Codegen as usize];
-        cg.used += self.codegen_charge_peak.get();
-        cg.peak += self.codegen_charge_peak.get();
+        // Memory held outside the arenas is accounted by charge: report its peak.
+        for (i, s) in phases.iter_mut().enumerate() {
+            s.used += self.charge_peaks[i].get();
+            s.peak += self.charge_peaks[i].get();
+        }
         MemStats {
             limit: self.limit.get(),
             phases,
