@@ -28,8 +28,9 @@ pub fn lex<'m>(
     names: &mut Interner<'m>,
 ) -> Result<&'m [Token<'m>], LexError> {
     let bytes = src.as_bytes();
-    // About one token per four bytes of typical source.
-    let mut out: Vec<'m, Token<'m>> = arena.vec_with_capacity(bytes.len() / 4 + 1)?;
+    // Reserve the exact number of tokens up front: the vector never
+    // regrows, so no abandoned copy is left in the arena.
+    let mut out: Vec<'m, Token<'m>> = arena.vec_with_capacity(count_tokens(bytes) + 1)?;
     let mut scratch: Vec<'m, u8> = arena.vec();
     let mut i = 0;
     while i < bytes.len() {
@@ -248,4 +249,61 @@ pub fn lex<'m>(
         span: Span::new(bytes.len(), bytes.len()),
     })?;
     Ok(out.into_slice())
+}
+
+/// Counts the tokens of `src` cheaply (no values, no interning), as a
+/// capacity hint for [`lex`]: exact for valid input, and stops early at the
+/// first invalid character (the real pass reports it).
+pub fn count_tokens(src: &[u8]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < src.len() {
+        let c = src[i];
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            b'/' if src.get(i + 1) == Some(&b'/') => {
+                while i < src.len() && src[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                // A dotted builtin name (`List.get`) is one token; counting
+                // it as three only over-reserves a little.
+                while i < src.len() && (src[i].is_ascii_alphanumeric() || src[i] == b'_') {
+                    i += 1;
+                }
+            }
+            b'0'..=b'9' => {
+                while i < src.len() && (src[i].is_ascii_alphanumeric() || src[i] == b'.') {
+                    if src[i] == b'.' && !src.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < src.len() && src[i] != b'"' && src[i] != b'\n' {
+                    i += if src[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            _ if c.is_ascii_punctuation() => {
+                let two = src.get(i + 1).copied().unwrap_or(0);
+                i += match (c, two) {
+                    (b'.', b'.') => 3,
+                    (b'-' | b'=', b'>') | (b':', b':') | (b'=' | b'!' | b'<' | b'>', b'=') => 2,
+                    (b'&', b'&') | (b'|', b'|') => 2,
+                    _ => 1,
+                };
+            }
+            _ => return n,
+        }
+        n += 1;
+    }
+    n
 }
