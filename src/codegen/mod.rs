@@ -445,28 +445,21 @@ impl<'a, 'm> Gen<'a, 'm> {
             d.write_data_addr(8, gv, 8);
         }
         if !args.is_empty() {
-            let mut arr = DataDescription::new();
-            arr.define(vec![0u8; 8 * args.len()].into_boxed_slice());
-            arr.set_align(8);
-            for (i, a) in args.iter().enumerate() {
-                let did = self.descriptor(*a)?;
-                let gv = self.module.declare_data_in_data(did, &mut arr);
-                arr.write_data_addr(8 * i as u32, gv, 0);
+            let mut targets = Vec::with_capacity(args.len());
+            for a in &args {
+                targets.push(self.descriptor(*a)?);
             }
-            let aid = self.define_anon(&arr)?;
+            let aid = self.pointer_array(&targets, 0)?;
             let gv = self.module.declare_data_in_data(aid, &mut d);
             d.write_data_addr(24, gv, 0);
         }
         if !labels.is_empty() {
-            let mut arr = DataDescription::new();
-            arr.define(vec![0u8; 8 * labels.len()].into_boxed_slice());
-            arr.set_align(8);
-            for (i, l) in labels.iter().enumerate() {
-                let sid = self.string_data(l.as_bytes())?;
-                let gv = self.module.declare_data_in_data(sid, &mut arr);
-                arr.write_data_addr(8 * i as u32, gv, 8);
+            let mut targets = Vec::with_capacity(labels.len());
+            for l in &labels {
+                targets.push(self.string_data(l.as_bytes())?);
             }
-            let aid = self.define_anon(&arr)?;
+            // Labels point at the bytes, past each string's length word.
+            let aid = self.pointer_array(&targets, 8)?;
             let gv = self.module.declare_data_in_data(aid, &mut d);
             d.write_data_addr(32, gv, 0);
         }
@@ -478,6 +471,18 @@ impl<'a, 'm> Gen<'a, 'm> {
         }
         self.module.define_data(id, &d).map_err(backend)?;
         Ok(id)
+    }
+
+    /// A static array of pointers to `targets` (each plus `addend`).
+    fn pointer_array(&mut self, targets: &[DataId], addend: i64) -> Result<DataId, CodegenError> {
+        let mut arr = DataDescription::new();
+        arr.define(vec![0u8; 8 * targets.len()].into_boxed_slice());
+        arr.set_align(8);
+        for (i, &t) in targets.iter().enumerate() {
+            let gv = self.module.declare_data_in_data(t, &mut arr);
+            arr.write_data_addr(8 * i as u32, gv, addend);
+        }
+        self.define_anon(&arr)
     }
 
     fn define_anon(&mut self, d: &DataDescription) -> Result<DataId, CodegenError> {

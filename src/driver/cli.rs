@@ -190,6 +190,9 @@ pub fn read_source(path: &str) -> Result<Vec<u8>, i32> {
 
 /// Renders a check's diagnostics to stderr.
 pub fn report(path: &str, src: &[u8], out: &CheckOutput) {
+    if out.diagnostics.is_empty() && out.oom.is_none() {
+        return;
+    }
     let text = String::from_utf8_lossy(src);
     let color = std::io::stderr().is_terminal();
     let r = Renderer::new(path, &text, color);

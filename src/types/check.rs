@@ -556,22 +556,26 @@ impl<'m> Checker<'m, '_> {
         }
     }
 
-    /// Checks that an extern signature type can cross to C.
-    fn check_c_type(&mut self, te: &TypeExpr<'m>, t: TyId) {
-        let ok = matches!(
-            self.types.kind(t),
+    /// Whether values of type `t` can cross to C: in an extern signature
+    /// (`Int32` and `Unit` allowed there) or as an extra variadic argument.
+    fn c_passable(&self, t: TyId, in_signature: bool) -> bool {
+        match self.types.shape(t) {
             TyKind::Int
-                | TyKind::Int32
-                | TyKind::Float
-                | TyKind::Bool
-                | TyKind::Str
-                | TyKind::Unit
-                | TyKind::Ptr(_)
-                | TyKind::Error
-        );
-        if !ok {
+            | TyKind::Float
+            | TyKind::Bool
+            | TyKind::Str
+            | TyKind::Ptr(_)
+            | TyKind::Error => true,
+            TyKind::Int32 | TyKind::Unit => in_signature,
+            _ => false,
+        }
+    }
+
+    /// Reports `type 'T' cannot be passed to C` at `span` unless it can.
+    fn require_c_passable(&mut self, span: Span, t: TyId, in_signature: bool) {
+        if !self.c_passable(t, in_signature) {
             let msg = format!("type '{}' cannot be passed to C", self.show(t));
-            self.error(te.span, msg);
+            self.error(span, msg);
         }
     }
 
@@ -621,14 +625,14 @@ impl<'m> Checker<'m, '_> {
                 }
                 let t = self.resolve_type(p.ty, is_extern)?;
                 if is_extern {
-                    self.check_c_type(p.ty, t);
+                    self.require_c_passable(p.ty.span, t, true);
                 }
                 params.push(t)?;
                 locals.push(self.new_local(t)?)?;
             }
             let ret = self.resolve_type(fd.ret, is_extern)?;
             if is_extern {
-                self.check_c_type(fd.ret, ret);
+                self.require_c_passable(fd.ret.span, ret, true);
             }
             let result_local = if fd.contracts.iter().any(|c| c.kind == ContractKind::Ensures) {
                 Some(self.new_local(ret)?)
@@ -1184,19 +1188,7 @@ impl<'m> Checker<'m, '_> {
                     }
                 } else {
                     let at = self.check_expr(a, None)?;
-                    let ok = matches!(
-                        self.types.shape(at),
-                        TyKind::Int
-                            | TyKind::Float
-                            | TyKind::Str
-                            | TyKind::Bool
-                            | TyKind::Ptr(_)
-                            | TyKind::Error
-                    );
-                    if !ok {
-                        let msg = format!("type '{}' cannot be passed to C", self.show(at));
-                        self.error(a.span, msg);
-                    }
+                    self.require_c_passable(a.span, at, false);
                 }
             }
             return Ok(Self::caller_view(ret));
