@@ -30,6 +30,11 @@ pub enum Phase {
 /// Number of phases with an arena.
 pub const PHASES: usize = 4;
 
+/// Largest arena chunk (as rustc's arenas): chunks double up to this size,
+/// so what a chunk leaves unused stays small; a larger single request gets a
+/// chunk of its own size.
+pub const CHUNK_CAP: usize = 2 << 20;
+
 impl Phase {
     pub const ALL: [Phase; PHASES] = [Phase::Parse, Phase::Check, Phase::Lower, Phase::Codegen];
 
@@ -117,6 +122,8 @@ pub struct Memory {
     /// Largest charge per phase since the last reset.
     charge_peaks: [Cell<usize>; PHASES],
     peak_total: Cell<usize>,
+    /// Bytes each phase's arena may hold, fixed when the arena is handed out.
+    room: [Cell<usize>; PHASES],
     fault: Cell<Option<FaultPlan>>,
     /// Set once an injected fault fired.
     fault_fired: Cell<bool>,
@@ -133,6 +140,7 @@ impl Memory {
             charges: Default::default(),
             charge_peaks: Default::default(),
             peak_total: Cell::new(0),
+            room: Default::default(),
             fault: Cell::new(None),
             fault_fired: Cell::new(false),
         }
@@ -184,12 +192,18 @@ impl Memory {
         self.note_peak();
         let bump = &self.arenas[phase as usize];
         let room = self.limit.get().saturating_sub(self.held_by_others(phase));
-        bump.set_allocation_limit(Some(room));
-        Arena {
+        self.lend(bump, phase, room)
+    }
+
+    fn lend<'s>(&'s self, bump: &'s Bump, phase: Phase, room: usize) -> Arena<'s> {
+        self.room[phase as usize].set(room);
+        let arena = Arena {
             mem: self,
             bump,
             phase,
-        }
+        };
+        arena.cap_next_chunk(0);
+        arena
     }
 
     /// An arena of `phase` over a caller-owned bump (a scratch arena reset
@@ -200,12 +214,7 @@ impl Memory {
         self.note_peak();
         let others = self.total_held().saturating_sub(charged);
         let room = self.limit.get().saturating_sub(others);
-        bump.set_allocation_limit(Some(room));
-        Arena {
-            mem: self,
-            bump,
-            phase,
-        }
+        self.lend(bump, phase, room)
     }
 
     /// Charges `bytes` held outside the arenas (Cranelift's heap work, a
@@ -347,10 +356,43 @@ impl<'m> Arena<'m> {
         self.mem.oom(self.phase, bytes)
     }
 
+    /// Before an allocation of `bytes`: when it needs a new chunk, limit
+    /// bumpalo so that chunk is at most [`CHUNK_CAP`] (or just big enough
+    /// for a larger request), within the phase's room in the budget.
+    #[inline]
+    fn prepare(&self, bytes: usize) {
+        if bytes.saturating_add(64) > self.bump.chunk_capacity() {
+            self.cap_next_chunk(bytes);
+        }
+    }
+
+    #[cold]
+    fn cap_next_chunk(&self, bytes: usize) {
+        let room = self.mem.room[self.phase as usize].get();
+        let next = CHUNK_CAP.max(bytes.saturating_add(4096));
+        let limit = room.min(self.bump.allocated_bytes().saturating_add(next));
+        self.bump.set_allocation_limit(Some(limit));
+    }
+
+    /// After a failed allocation of about `bytes` whose exact size the
+    /// arena could not know (a hash table, a vector's new buffer): if the
+    /// chunk cap rather than the budget refused it, allow a chunk big
+    /// enough and say so, so the caller retries once.
+    #[cold]
+    fn widen(&self, bytes: usize) -> bool {
+        let room = self.mem.room[self.phase as usize].get();
+        let before = self.bump.allocation_limit().unwrap_or(usize::MAX);
+        let want = CHUNK_CAP.max(bytes.saturating_mul(4).saturating_add(4096));
+        let limit = room.min(self.bump.allocated_bytes().saturating_add(want));
+        self.bump.set_allocation_limit(Some(limit));
+        limit > before
+    }
+
     #[inline]
     pub fn alloc<T>(&self, value: T) -> MemResult<&'m mut T> {
         let size = std::mem::size_of::<T>();
         self.charge(size)?;
+        self.prepare(size);
         let r = self.bump.try_alloc(value).map_err(|_| self.fail(size))?;
         self.note_used(size);
         Ok(r)
@@ -362,6 +404,7 @@ impl<'m> Arena<'m> {
             return Ok(&mut []);
         }
         self.charge(size)?;
+        self.prepare(size);
         let r = self
             .bump
             .try_alloc_slice_copy(items)
@@ -374,6 +417,7 @@ impl<'m> Arena<'m> {
     pub fn alloc_slice_fill<T: Copy>(&self, n: usize, value: T) -> MemResult<&'m mut [T]> {
         let size = n.saturating_mul(std::mem::size_of::<T>());
         self.charge(size)?;
+        self.prepare(size);
         let r = self
             .bump
             .try_alloc_slice_fill_copy(n, value)
@@ -384,6 +428,7 @@ impl<'m> Arena<'m> {
 
     pub fn alloc_str(&self, s: &str) -> MemResult<&'m str> {
         self.charge(s.len())?;
+        self.prepare(s.len());
         match self.bump.try_alloc_str(s) {
             Ok(r) => {
                 self.note_used(s.len());
@@ -415,7 +460,14 @@ impl<'m> Arena<'m> {
         let extra = map.capacity().max(16);
         let bytes = extra.saturating_mul(std::mem::size_of::<(K, V)>() + 1);
         self.charge(bytes)?;
-        map.try_reserve(extra).map_err(|_| self.fail(bytes))?;
+        // The new table plus its control bytes, rounded up generously.
+        self.prepare(bytes.saturating_mul(2));
+        if map.try_reserve(extra).is_err() {
+            if !self.widen(bytes) {
+                return Err(self.fail(bytes));
+            }
+            map.try_reserve(extra).map_err(|_| self.fail(bytes))?;
+        }
         self.note_used(bytes);
         Ok(())
     }
@@ -462,9 +514,16 @@ impl<'m, T> Vec<'m, T> {
         let extra = want - self.inner.len();
         let bytes = extra.saturating_mul(std::mem::size_of::<T>());
         self.arena.charge(bytes)?;
-        self.inner
-            .try_reserve_exact(extra)
-            .map_err(|_| self.arena.fail(bytes))?;
+        let total = (self.inner.len() + extra).saturating_mul(std::mem::size_of::<T>());
+        self.arena.prepare(total);
+        if self.inner.try_reserve_exact(extra).is_err() {
+            if !self.arena.widen(total) {
+                return Err(self.arena.fail(bytes));
+            }
+            self.inner
+                .try_reserve_exact(extra)
+                .map_err(|_| self.arena.fail(bytes))?;
+        }
         self.arena.note_used(bytes);
         Ok(())
     }
@@ -576,6 +635,23 @@ mod tests {
         assert!(mem.total_held() <= 64 * 1024);
         let b = mem.arena(Phase::Check);
         assert!(b.alloc_slice_copy(&[0u8; 60 * 1024]).is_err());
+    }
+
+    #[test]
+    fn chunks_are_capped() {
+        let mut mem = Memory::new(1 << 30);
+        {
+            let a = mem.arena(Phase::Parse);
+            for i in 0..2_000_000u64 {
+                a.alloc(i).expect("room");
+            }
+        }
+        let stats = mem.stats();
+        let p = stats.phases[Phase::Parse as usize];
+        // 16 MB of u64s: with doubling chunks capped at 2 MiB, the arena
+        // holds at most one partly used chunk more than it needs.
+        assert!(p.reserved <= 16_000_000 + 2 * CHUNK_CAP, "{p:?}");
+        assert!(p.chunks >= 8, "{p:?}");
     }
 
     #[test]
