@@ -18,9 +18,12 @@ if ! command -v tcc >/dev/null 2>&1; then
 fi
 [ -x /usr/bin/time ] || { [ "$(id -u)" = 0 ] && apt-get install -y time >/dev/null; }
 
-cargo build --release --quiet --bin pole --bin polegen
-POLE=$PWD/target/release/pole
-GEN=$PWD/target/release/polegen
+# pole as users install it (profile dist: LTO); the generator needs no LTO.
+target_dir=${CARGO_TARGET_DIR:-$PWD/target}
+cargo build --profile dist --quiet --bin pole
+cargo build --release --quiet --bin polegen
+POLE=$target_dir/dist/pole
+GEN=$target_dir/release/polegen
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
