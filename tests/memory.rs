@@ -267,3 +267,14 @@ fn mem_stats_shows_every_phase() {
     assert!(stderr.contains("mem: parse: "), "{stderr}");
     assert!(stderr.contains("mem: peak: "), "{stderr}");
 }
+
+#[test]
+fn large_program_fits_the_default_limit() {
+    // 50,000 functions (~13 MB of source): the arenas' capped chunks must
+    // still serve every request, large or small, within the budget.
+    let (src, _) = pole::corpus::generate(50_000, 1);
+    let mut mem = Memory::new(1 << 30);
+    let out = pole::driver::check_source(src.as_bytes(), &mut mem);
+    assert!(out.oom.is_none(), "{:?}", out.oom);
+    assert!(!out.has_errors());
+}

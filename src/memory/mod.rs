@@ -369,7 +369,9 @@ impl<'m> Arena<'m> {
     #[cold]
     fn cap_next_chunk(&self, bytes: usize) {
         let room = self.mem.room[self.phase as usize].get();
-        let next = CHUNK_CAP.max(bytes.saturating_add(4096));
+        // bumpalo tries halvings of twice its current chunk: allowing twice
+        // the request guarantees one of them fits, however big that chunk.
+        let next = CHUNK_CAP.max(bytes.saturating_mul(2).saturating_add(64 << 10));
         let limit = room.min(self.bump.allocated_bytes().saturating_add(next));
         self.bump.set_allocation_limit(Some(limit));
     }
@@ -382,7 +384,9 @@ impl<'m> Arena<'m> {
     fn widen(&self, bytes: usize) -> bool {
         let room = self.mem.room[self.phase as usize].get();
         let before = self.bump.allocation_limit().unwrap_or(usize::MAX);
-        let want = CHUNK_CAP.max(bytes.saturating_mul(4).saturating_add(4096));
+        // A hash table asks for up to ~4x the estimate; twice that for the
+        // halving sequence (see `cap_next_chunk`).
+        let want = CHUNK_CAP.max(bytes.saturating_mul(8).saturating_add(64 << 10));
         let limit = room.min(self.bump.allocated_bytes().saturating_add(want));
         self.bump.set_allocation_limit(Some(limit));
         limit > before
@@ -652,6 +656,28 @@ mod tests {
         // holds at most one partly used chunk more than it needs.
         assert!(p.reserved <= 16_000_000 + 2 * CHUNK_CAP, "{p:?}");
         assert!(p.chunks >= 8, "{p:?}");
+    }
+
+    #[test]
+    fn mid_size_growth_after_a_huge_chunk() {
+        // A huge chunk (like the token vector) followed by tables and
+        // vectors growing past the chunk cap: bumpalo halves its huge
+        // chunk size looking for a fit, which the cap must leave room for.
+        let mem = Memory::new(1 << 30);
+        let a = mem.arena(Phase::Parse);
+        a.alloc_slice_fill(150_000_000, 0u8).expect("big slice");
+        let mut m: Map<'_, u64, u64> = a.map();
+        let mut v = a.vec::<u64>();
+        for i in 0..200_000u64 {
+            a.map_room(&mut m).expect("table growth");
+            m.insert(i, i);
+            v.push(i).expect("vector growth");
+            if i % 1000 == 0 {
+                a.alloc_slice_fill(700_000 + i as usize, 1u8)
+                    .expect("slice");
+            }
+        }
+        assert_eq!(m.len(), 200_000);
     }
 
     #[test]
