@@ -308,13 +308,18 @@ impl<'a, 'm> Gen<'a, 'm> {
         Ok(id)
     }
 
-    fn data(&mut self, bytes: Vec<u8>, align: u64) -> Result<DataId, CodegenError> {
+    /// Declares a local data object named `pole.PREFIX.N` (N counts up in
+    /// program order, so objects are reproducible).
+    fn declare_local_data(&mut self, prefix: &str) -> Result<DataId, CodegenError> {
         self.anon += 1;
-        let name = format!("pole.d.{}", self.anon);
-        let id = self
-            .module
+        let name = format!("pole.{prefix}.{}", self.anon);
+        self.module
             .declare_data(&name, Linkage::Local, false, false)
-            .map_err(backend)?;
+            .map_err(backend)
+    }
+
+    fn data(&mut self, bytes: Vec<u8>, align: u64) -> Result<DataId, CodegenError> {
+        let id = self.declare_local_data("d")?;
         let mut d = DataDescription::new();
         d.define(bytes.into_boxed_slice());
         d.set_align(align);
@@ -360,12 +365,7 @@ impl<'a, 'm> Gen<'a, 'm> {
         if let Some(&id) = self.descs.get(&t) {
             return Ok(id);
         }
-        self.anon += 1;
-        let name = format!("pole.t.{}", self.anon);
-        let id = self
-            .module
-            .declare_data(&name, Linkage::Local, false, false)
-            .map_err(backend)?;
+        let id = self.declare_local_data("t")?;
         self.descs.insert(t, id);
         const PT_INT: i64 = 0;
         const PT_FLOAT: i64 = 1;
@@ -486,12 +486,7 @@ impl<'a, 'm> Gen<'a, 'm> {
     }
 
     fn define_anon(&mut self, d: &DataDescription) -> Result<DataId, CodegenError> {
-        self.anon += 1;
-        let name = format!("pole.d.{}", self.anon);
-        let id = self
-            .module
-            .declare_data(&name, Linkage::Local, false, false)
-            .map_err(backend)?;
+        let id = self.declare_local_data("d")?;
         self.module.define_data(id, d).map_err(backend)?;
         Ok(id)
     }

@@ -403,28 +403,16 @@ impl<'m> Checker<'m, '_> {
                 }
             }
         }
-        for n in ["None", "Some"].iter().enumerate() {
-            if let Some(s) = self.names.get(n.1) {
+        let builtin = [
+            ("None", CtorOwner::Option, 0),
+            ("Some", CtorOwner::Option, 1),
+            ("Ok", CtorOwner::Result, 0),
+            ("Err", CtorOwner::Result, 1),
+        ];
+        for (name, owner, index) in builtin {
+            if let Some(s) = self.names.get(name) {
                 self.arena.map_room(&mut self.ctors)?;
-                self.ctors.insert(
-                    s,
-                    CtorRef {
-                        owner: CtorOwner::Option,
-                        index: n.0 as u32,
-                    },
-                );
-            }
-        }
-        for n in ["Ok", "Err"].iter().enumerate() {
-            if let Some(s) = self.names.get(n.1) {
-                self.arena.map_room(&mut self.ctors)?;
-                self.ctors.insert(
-                    s,
-                    CtorRef {
-                        owner: CtorOwner::Result,
-                        index: n.0 as u32,
-                    },
-                );
+                self.ctors.insert(s, CtorRef { owner, index });
             }
         }
         // Field and payload types.
