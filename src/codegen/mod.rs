@@ -17,9 +17,11 @@ use crate::memory::{Memory, OutOfMemory, Phase};
 use crate::syntax::Interner;
 use crate::types::check::{Checked, CtorOwner};
 use crate::types::{TyId, TyKind};
+use cranelift_codegen::Context;
 use cranelift_codegen::binemit::Reloc;
+use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::{AbiParam, Function, Signature, UserFuncName};
-use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module, ModuleReloc};
@@ -124,8 +126,12 @@ pub fn compile_object(
     };
     let units = lower::units(ck, lopts);
     let isa = make_isa(opts.release)?;
-    let builder = ObjectBuilder::new(isa, "pole", cranelift_module::default_libcall_names())
-        .map_err(backend)?;
+    let builder = ObjectBuilder::new(
+        isa.clone(),
+        "pole",
+        cranelift_module::default_libcall_names(),
+    )
+    .map_err(backend)?;
     let module = ObjectModule::new(builder);
     let mut g = Gen {
         module,
@@ -170,55 +176,248 @@ pub fn compile_object(
         pole: &pole_ids,
         ir: &unit_ids,
     };
-    let mut ctx = g.module.make_context();
-    let mut fctx = FunctionBuilderContext::new();
-    let mut scratch = bumpalo::Bump::new();
-    // Bytes charged for the scratch arena's chunks (it keeps its largest
-    // chunk across resets) and for the object under construction.
-    let mut scratch_charged = 0;
-    let mut retained_total = 0;
-    for (&unit, &id) in units.iter().zip(&unit_ids) {
-        {
-            let cx = lower::Ctx {
-                ck,
-                names,
-                src,
-                arena: mem.scratch_arena(&scratch, Phase::Lower, scratch_charged),
-                opts: lopts,
-            };
-            let f = match lower::lower_unit(&cx, unit) {
-                Ok(f) => f,
-                Err(lower::LowerError::Oom(e)) => return Err(CodegenError::Oom(e)),
-                Err(lower::LowerError::Internal(m)) => return Err(CodegenError::Backend(m.into())),
-            };
-            let held = scratch.allocated_bytes();
-            if held > scratch_charged {
-                mem.charge(Phase::Lower, held - scratch_charged)?;
-                scratch_charged = held;
+    // Large programs compile their functions on worker threads while this
+    // thread lowers and builds the next ones; results are defined in unit
+    // order, so the object is the same whatever the timing.
+    let workers = if units.len() >= PARALLEL_MIN_UNITS {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4)
+    } else {
+        0
+    };
+    let mut p = Pipeline {
+        pending: (0..units.len()).map(|_| None).collect(),
+        estimates: vec![0; units.len()],
+        next: 0,
+        retained_total: 0,
+    };
+    let result = if workers < 2 {
+        let mut ctx = Context::new();
+        build_units(
+            &mut g,
+            &units,
+            &unit_ids,
+            &ids,
+            src,
+            mem,
+            lopts,
+            &mut |g, i, func, p_est| {
+                ctx.func = func;
+                let r = compile_one(&*isa, &mut ctx, unit_ids[i]);
+                ctx.clear();
+                p.estimates[i] = p_est;
+                p.pending[i] = Some(r);
+                p.define_ready(g, &unit_ids, mem)
+            },
+        )
+    } else {
+        let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(usize, Function)>(workers);
+        let job_rx = std::sync::Mutex::new(job_rx);
+        let (res_tx, res_rx) = std::sync::mpsc::channel::<(usize, Result<Compiled, String>)>();
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                let (job_rx, res_tx, isa) = (&job_rx, res_tx.clone(), isa.clone());
+                let unit_ids = &unit_ids;
+                s.spawn(move || {
+                    let mut ctx = Context::new();
+                    loop {
+                        let job = match job_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok((i, func)) = job else { break };
+                        ctx.func = func;
+                        let r = compile_one(&*isa, &mut ctx, unit_ids[i]);
+                        ctx.clear();
+                        if res_tx.send((i, r)).is_err() {
+                            break;
+                        }
+                    }
+                });
             }
-            let estimate = codegen_estimate(&f);
-            mem.charge(Phase::Codegen, estimate)?;
-            ctx.func =
-                Function::with_name_signature(UserFuncName::user(0, id.as_u32()), ir_signature(&f));
-            func::emit(&mut g, &mut ctx.func, &mut fctx, &f, &ids)?;
-            g.module
-                .define_function(id, &mut ctx)
-                .map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
-            let retained = ctx
-                .compiled_code()
-                .map_or(0, |c| c.code_buffer().len() + 32 * c.buffer.relocs().len());
-            g.module.clear_context(&mut ctx);
-            mem.release(Phase::Codegen, estimate);
-            mem.charge(Phase::Codegen, retained)?;
-            retained_total += retained;
-        }
-        scratch.reset();
+            drop(res_tx);
+            let mut sent = 0;
+            let r = build_units(
+                &mut g,
+                &units,
+                &unit_ids,
+                &ids,
+                src,
+                mem,
+                lopts,
+                &mut |g, i, func, est| {
+                    p.estimates[i] = est;
+                    // Bound the functions in flight (their estimates are charged).
+                    while sent - p.next >= 2 * workers {
+                        match res_rx.recv() {
+                            Ok((j, r)) => p.pending[j] = Some(r),
+                            Err(_) => {
+                                return Err(CodegenError::Backend(
+                                    "code generation worker stopped".into(),
+                                ));
+                            }
+                        }
+                        p.define_ready(g, &unit_ids, mem)?;
+                    }
+                    job_tx.send((i, func)).map_err(|_| {
+                        CodegenError::Backend("code generation worker stopped".into())
+                    })?;
+                    sent += 1;
+                    while let Ok((j, r)) = res_rx.try_recv() {
+                        p.pending[j] = Some(r);
+                    }
+                    p.define_ready(g, &unit_ids, mem)
+                },
+            );
+            drop(job_tx);
+            r?;
+            for (j, r) in res_rx {
+                p.pending[j] = Some(r);
+                p.define_ready(&mut g, &unit_ids, mem)?;
+            }
+            Ok(())
+        })
+    };
+    result?;
+    if p.next != units.len() {
+        return Err(CodegenError::Backend("a function was not compiled".into()));
     }
     let product = g.module.finish();
     let bytes = product.emit().map_err(backend);
-    mem.release(Phase::Codegen, retained_total);
-    mem.release(Phase::Lower, scratch_charged);
+    mem.release(Phase::Codegen, p.retained_total);
     bytes
+}
+
+/// Programs with at least this many functions compile them in parallel.
+const PARALLEL_MIN_UNITS: usize = 64;
+
+/// Machine code of one function, ready to be defined in the object.
+struct Compiled {
+    alignment: u64,
+    bytes: Vec<u8>,
+    relocs: Vec<ModuleReloc>,
+}
+
+/// Compiles `ctx.func` (Cranelift's heavy work; runs on any thread).
+fn compile_one(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Compiled, String> {
+    let (alignment, bytes, relocs) = {
+        let code = ctx
+            .compile(isa, &mut ControlPlane::default())
+            .map_err(|e| format!("{:?}", e.inner))?;
+        let relocs: Vec<_> = code.buffer.relocs().to_vec();
+        (
+            code.buffer.alignment as u64,
+            code.buffer.data().to_vec(),
+            relocs,
+        )
+    };
+    let relocs = relocs
+        .iter()
+        .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
+        .collect();
+    Ok(Compiled {
+        alignment,
+        bytes,
+        relocs,
+    })
+}
+
+/// Compiled functions waiting to be defined in unit order.
+struct Pipeline {
+    pending: Vec<Option<Result<Compiled, String>>>,
+    /// The charged Cranelift estimate of each unit, released when defined.
+    estimates: Vec<usize>,
+    next: usize,
+    retained_total: usize,
+}
+
+impl Pipeline {
+    fn define_ready(
+        &mut self,
+        g: &mut Gen<'_, '_>,
+        ids: &[FuncId],
+        mem: &Memory,
+    ) -> Result<(), CodegenError> {
+        while let Some(slot) = self.pending.get_mut(self.next) {
+            let Some(r) = slot.take() else { break };
+            let c = r.map_err(CodegenError::Backend)?;
+            g.module
+                .define_function_bytes(ids[self.next], c.alignment, &c.bytes, &c.relocs)
+                .map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
+            mem.release(Phase::Codegen, self.estimates[self.next]);
+            // The object keeps the machine code and relocations until emitted.
+            let retained = c.bytes.len() + 32 * c.relocs.len();
+            mem.charge(Phase::Codegen, retained)?;
+            self.retained_total += retained;
+            self.next += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Receives each built function: its unit index, the function and its
+/// charged codegen estimate.
+type UnitSink<'s> =
+    dyn FnMut(&mut Gen<'_, '_>, usize, Function, usize) -> Result<(), CodegenError> + 's;
+
+/// Lowers each unit to the IR in a scratch arena (reset after each), builds
+/// its Cranelift function, charges its estimated codegen memory, and hands
+/// it to `sink` with its index and the charge.
+#[allow(clippy::too_many_arguments)]
+fn build_units(
+    g: &mut Gen<'_, '_>,
+    units: &[lower::Unit],
+    unit_ids: &[FuncId],
+    ids: &func::Ids<'_>,
+    src: &str,
+    mem: &Memory,
+    lopts: lower::Options,
+    sink: &mut UnitSink<'_>,
+) -> Result<(), CodegenError> {
+    let mut fctx = FunctionBuilderContext::new();
+    let mut scratch = bumpalo::Bump::new();
+    // Bytes charged for the scratch arena's chunks (it keeps its largest
+    // chunk across resets).
+    let mut scratch_charged = 0;
+    let result = (|| {
+        for (i, (&unit, &id)) in units.iter().zip(unit_ids).enumerate() {
+            let (func, estimate) = {
+                let cx = lower::Ctx {
+                    ck: g.ck,
+                    names: g.names,
+                    src,
+                    arena: mem.scratch_arena(&scratch, Phase::Lower, scratch_charged),
+                    opts: lopts,
+                };
+                let f = match lower::lower_unit(&cx, unit) {
+                    Ok(f) => f,
+                    Err(lower::LowerError::Oom(e)) => return Err(CodegenError::Oom(e)),
+                    Err(lower::LowerError::Internal(m)) => {
+                        return Err(CodegenError::Backend(m.into()));
+                    }
+                };
+                let held = scratch.allocated_bytes();
+                if held > scratch_charged {
+                    mem.charge(Phase::Lower, held - scratch_charged)?;
+                    scratch_charged = held;
+                }
+                let estimate = codegen_estimate(&f);
+                mem.charge(Phase::Codegen, estimate)?;
+                let mut func = Function::with_name_signature(
+                    UserFuncName::user(0, id.as_u32()),
+                    ir_signature(&f),
+                );
+                func::emit(g, &mut func, &mut fctx, &f, ids)?;
+                (func, estimate)
+            };
+            scratch.reset();
+            sink(g, i, func, estimate)?;
+        }
+        Ok(())
+    })();
+    mem.release(Phase::Lower, scratch_charged);
+    result
 }
 
 /// The signature of Pole function `fi` (`tail` convention).
