@@ -251,11 +251,22 @@ fn parallel_code_generation_is_reproducible() {
     let mut objects = Vec::new();
     for i in 0..3 {
         let out = format!("g{i}.o");
-        let r = pole(&["build", "g.pole-ir", "--emit", "obj", "-o", &out], tmp.path());
-        assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+        let r = pole(
+            &["build", "g.pole-ir", "--emit", "obj", "-o", &out],
+            tmp.path(),
+        );
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
         objects.push(std::fs::read(tmp.path().join(&out)).expect("object"));
     }
-    assert!(objects.windows(2).all(|w| w[0] == w[1]), "objects differ between runs");
+    assert!(
+        objects.windows(2).all(|w| w[0] == w[1]),
+        "objects differ between runs"
+    );
     let run = pole(&["run", "g.pole-ir"], tmp.path());
     assert_eq!(run.status.code(), Some(0));
     assert!(!run.stdout.is_empty());
