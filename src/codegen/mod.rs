@@ -144,6 +144,10 @@ pub fn compile_object(
         va_stubs: HashMap::new(),
         anon: 0,
     };
+    // Sections are created on first use: define read-only data before any
+    // function, so the section order does not depend on which of them the
+    // parallel pipeline happens to finish first.
+    g.string_data(b"")?;
     let mut pole_ids: Vec<Option<FuncId>> = vec![None; ck.funcs.len()];
     let mut unit_ids = Vec::with_capacity(units.len());
     for &unit in &units {
