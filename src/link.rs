@@ -21,9 +21,7 @@ pub fn write_atomic(out: &Path, bytes: &[u8], executable: bool) -> Result<(), St
         .map_err(|e| format!("cannot write '{}': {e}", out.display()))?;
     tmp.write_all(bytes)
         .map_err(|e| format!("cannot write '{}': {e}", out.display()))?;
-    if executable {
-        set_executable(tmp.path())?;
-    }
+    set_mode(tmp.path(), if executable { 0o755 } else { 0o644 })?;
     tmp.persist(out)
         .map_err(|e| format!("cannot write '{}': {}", out.display(), e.error))?;
     Ok(())
@@ -36,14 +34,15 @@ fn parent_dir(out: &Path) -> PathBuf {
     }
 }
 
+/// Temporary files are created private (0600); outputs get the usual modes.
 #[cfg(unix)]
-fn set_executable(p: &Path) -> Result<(), String> {
+fn set_mode(p: &Path, mode: u32) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).map_err(|e| e.to_string())
 }
 
 #[cfg(not(unix))]
-fn set_executable(_: &Path) -> Result<(), String> {
+fn set_mode(_: &Path, _: u32) -> Result<(), String> {
     Ok(())
 }
 
