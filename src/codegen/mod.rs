@@ -207,9 +207,7 @@ pub fn compile_object(
             mem,
             lopts,
             &mut |g, i, func, p_est| {
-                ctx.func = func;
-                let r = compile_one(&*isa, &mut ctx, unit_ids[i]);
-                ctx.clear();
+                let r = compile_one(&*isa, &mut ctx, func, unit_ids[i]);
                 p.estimates[i] = p_est;
                 p.pending[i] = Some(r);
                 p.define_ready(g, &unit_ids, mem)
@@ -231,9 +229,7 @@ pub fn compile_object(
                             Err(_) => break,
                         };
                         let Ok((i, func)) = job else { break };
-                        ctx.func = func;
-                        let r = compile_one(&*isa, &mut ctx, unit_ids[i]);
-                        ctx.clear();
+                        let r = compile_one(&*isa, &mut ctx, func, unit_ids[i]);
                         if res_tx.send((i, r)).is_err() {
                             break;
                         }
@@ -303,8 +299,21 @@ struct Compiled {
     relocs: Vec<ModuleReloc>,
 }
 
-/// Compiles `ctx.func` (Cranelift's heavy work; runs on any thread).
-fn compile_one(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Compiled, String> {
+/// Compiles `func` in the reusable `ctx` (Cranelift's heavy work; runs on
+/// any thread).
+fn compile_one(
+    isa: &dyn TargetIsa,
+    ctx: &mut Context,
+    func: Function,
+    id: FuncId,
+) -> Result<Compiled, String> {
+    ctx.func = func;
+    let r = compile_in(isa, ctx, id);
+    ctx.clear();
+    r
+}
+
+fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Compiled, String> {
     let (alignment, bytes, relocs) = {
         let code = ctx
             .compile(isa, &mut ControlPlane::default())

@@ -315,6 +315,15 @@ impl<'m> Checker<'m, '_> {
         })
     }
 
+    fn unknown_field(&mut self, span: Span, field: Sym, ty: TyId) {
+        let msg = format!(
+            "unknown field '{}' on type '{}'",
+            self.name(field),
+            self.show(ty)
+        );
+        self.error(span, msg);
+    }
+
     fn mismatch(&mut self, span: Span, expected: TyId, found: TyId) {
         if self.types.has_error(expected) || self.types.has_error(found) {
             return;
@@ -959,24 +968,14 @@ impl<'m> Checker<'m, '_> {
                                 fields[i].1
                             }
                             None => {
-                                let msg = format!(
-                                    "unknown field '{}' on type '{}'",
-                                    self.name(*f),
-                                    self.show(bt)
-                                );
-                                self.error(*fspan, msg);
+                                self.unknown_field(*fspan, *f, bt);
                                 ERROR
                             }
                         }
                     }
                     TyKind::Error => ERROR,
                     _ => {
-                        let msg = format!(
-                            "unknown field '{}' on type '{}'",
-                            self.name(*f),
-                            self.show(bt)
-                        );
-                        self.error(*fspan, msg);
+                        self.unknown_field(*fspan, *f, bt);
                         ERROR
                     }
                 }
@@ -1324,12 +1323,7 @@ impl<'m> Checker<'m, '_> {
                     self.expect(f.value.span, t, ft);
                 }
                 None => {
-                    let msg = format!(
-                        "unknown field '{}' on type '{}'",
-                        self.name(f.name),
-                        self.show(rt)
-                    );
-                    self.error(f.span, msg);
+                    self.unknown_field(f.span, f.name, rt);
                     self.check_expr(f.value, None)?;
                 }
             }
@@ -1607,12 +1601,7 @@ impl<'m> Checker<'m, '_> {
                         match decl.iter().find(|(n, _)| *n == f.name) {
                             Some(&(_, ft)) => self.check_pat(f.pat, ft)?,
                             None => {
-                                let msg = format!(
-                                    "unknown field '{}' on type '{}'",
-                                    self.name(f.name),
-                                    self.show(t)
-                                );
-                                self.error(f.span, msg);
+                                self.unknown_field(f.span, f.name, t);
                                 self.check_pat(f.pat, ERROR)?;
                             }
                         }
