@@ -199,3 +199,44 @@ fn default_output_name() {
         .expect("run");
     assert_eq!(st.code(), Some(7));
 }
+
+/// Arithmetic on constants is folded at compile time; it must agree with the
+/// same arithmetic done at run time (wrapping, `MIN / -1`, `% -1`, signs of
+/// remainders), and a constant zero divisor still fails at run time.
+#[test]
+fn constant_folding_agrees_with_run_time_arithmetic() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let prog = r#"
+func id(n: Int) -> Int : n
+func show(a: Int, b: Int) -> Unit :
+  println(int_to_string(a) + " " + int_to_string(b))
+func main() -> Int :
+  show(9223372036854775807 + 1, id(9223372036854775807) + id(1));
+  show((-9223372036854775807 - 1) / -1, id(-9223372036854775807 - 1) / id(-1));
+  show((-9223372036854775807 - 1) % -1, id(-9223372036854775807 - 1) % id(-1));
+  show(-7 / 2, id(-7) / id(2));
+  show(-7 % 2, id(-7) % id(2));
+  show(7 % -3, id(7) % -3);
+  show(3000000000 * 4000000000, id(3000000000) * id(4000000000));
+  show(-(-9223372036854775807 - 1), -id(-9223372036854775807 - 1));
+  show(5 - 9, id(5) - 9);
+  println(id(1) / 0);
+  0
+"#;
+    std::fs::write(tmp.path().join("f.pole-ir"), prog).expect("write");
+    let out = pole(&["run", "f.pole-ir"], tmp.path());
+    assert_eq!(
+        stdout(&out),
+        "-9223372036854775808 -9223372036854775808\n\
+         -9223372036854775808 -9223372036854775808\n\
+         0 0\n\
+         -3 -3\n\
+         -1 -1\n\
+         1 1\n\
+         -6446744073709551616 -6446744073709551616\n\
+         -9223372036854775808 -9223372036854775808\n\
+         -4 -4\n"
+    );
+    assert_eq!(stderr(&out), "pole: runtime error: division by zero\n");
+    assert_eq!(out.status.code(), Some(101));
+}

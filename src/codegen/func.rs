@@ -63,6 +63,10 @@ struct Em<'g, 'a, 'm, 'f, 'x> {
     g: &'g mut Gen<'a, 'm>,
     b: FunctionBuilder<'f>,
     vars: Vec<Variable>,
+    /// Variables defined once, by an integer constant: materialized at each
+    /// use instead (no value lives across blocks, less for the register
+    /// allocator to spill).
+    konst: Vec<Option<(Type, i64)>>,
     ids: &'x Ids<'x>,
 }
 
@@ -77,6 +81,7 @@ pub(crate) fn emit(
         b: FunctionBuilder::new(func, fctx),
         g,
         vars: Vec::with_capacity(f.vars.len()),
+        konst: constants(f),
         ids,
     };
     for &r in f.vars {
@@ -101,6 +106,7 @@ pub(crate) fn emit(
         }
         for inst in block.insts {
             match *inst {
+                Inst::Def(dst, _) if em.konst[dst.0 as usize].is_some() => {}
                 Inst::Def(dst, op) => {
                     let v = em
                         .op(op)?
@@ -151,9 +157,36 @@ pub(crate) fn emit(
     Ok(())
 }
 
+/// The integer constant of each variable defined exactly once by one.
+fn constants(f: &ir::Func<'_>) -> Vec<Option<(Type, i64)>> {
+    let mut defs = vec![0u8; f.vars.len()];
+    let mut konst = vec![None; f.vars.len()];
+    for &p in f.params {
+        defs[p.0 as usize] = 2;
+    }
+    for inst in f.blocks.iter().flat_map(|b| b.insts) {
+        if let Inst::Def(d, op) = *inst {
+            let i = d.0 as usize;
+            defs[i] = defs[i].saturating_add(1);
+            if let Op::Const(r, n) = op {
+                konst[i] = Some((clif_type(r), n));
+            }
+        }
+    }
+    for (k, &n) in konst.iter_mut().zip(&defs) {
+        if n != 1 {
+            *k = None;
+        }
+    }
+    konst
+}
+
 impl Em<'_, '_, '_, '_, '_> {
     fn use_(&mut self, v: ir::Var) -> Value {
-        self.b.use_var(self.vars[v.0 as usize])
+        match self.konst[v.0 as usize] {
+            Some((t, n)) => self.b.ins().iconst(t, n),
+            None => self.b.use_var(self.vars[v.0 as usize]),
+        }
     }
 
     fn pole_id(&self, fi: u32) -> R<FuncId> {

@@ -209,6 +209,8 @@ struct FnLower<'a, 'c, 'm> {
     cx: &'c Ctx<'a, 'm>,
     arena: Arena<'m>,
     vars: Vec<'m, Repr>,
+    /// The value of each variable defined once by an `I64` constant.
+    consts: Vec<'m, Option<i64>>,
     blocks: Vec<'m, BlockBuild<'m>>,
     cur: usize,
     /// Checker local -> the variable holding it.
@@ -223,6 +225,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             cx,
             arena: cx.arena,
             vars: cx.arena.vec(),
+            consts: cx.arena.vec(),
             blocks: cx.arena.vec(),
             cur: 0,
             locals: cx.arena.map(),
@@ -275,6 +278,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     fn new_var(&mut self, r: Repr) -> R<Var> {
         let v = Var(self.vars.len() as u32);
         self.vars.push(r)?;
+        self.consts.push(None)?;
         Ok(v)
     }
 
@@ -299,7 +303,34 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     fn def(&mut self, op: Op<'m>, r: Repr) -> R<Var> {
         let v = self.new_var(r)?;
         self.emit(Inst::Def(v, op))?;
+        if let (Op::Const(Repr::I64, n), Repr::I64) = (op, r) {
+            self.consts[v.0 as usize] = Some(n);
+        }
         Ok(v)
+    }
+
+    /// The value of `v` when it is an `I64` constant.
+    fn known(&self, v: Var) -> Option<i64> {
+        self.consts.get(v.0 as usize).copied().flatten()
+    }
+
+    /// Integer arithmetic, folded when both operands are constants
+    /// (`Int` wraps, so folding with wrapping operations is exact).
+    fn int_op(&mut self, op: BinOp, l: Var, r: Var) -> R<Var> {
+        if let (Some(a), Some(b)) = (self.known(l), self.known(r)) {
+            let n = match op {
+                BinOp::IAdd => Some(a.wrapping_add(b)),
+                BinOp::ISub => Some(a.wrapping_sub(b)),
+                BinOp::IMul => Some(a.wrapping_mul(b)),
+                BinOp::SDiv if b != 0 => Some(a.wrapping_div(b)),
+                BinOp::SRem if b != 0 => Some(a.wrapping_rem(b)),
+                _ => None,
+            };
+            if let Some(n) = n {
+                return self.def(Op::Const(I64, n), I64);
+            }
+        }
+        self.def(Op::Bin(op, l, r), I64)
     }
 
     fn assign(&mut self, dst: Var, src: Var) -> R<()> {
@@ -558,7 +589,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     ast::UnOp::Neg if self.kind(self.ty(x)) == TyKind::Float => {
                         self.def(Op::Un(UnOp::FNeg, v), Repr::F64)
                     }
-                    ast::UnOp::Neg => self.def(Op::Un(UnOp::INeg, v), I64),
+                    ast::UnOp::Neg => match self.known(v) {
+                        Some(n) => self.def(Op::Const(I64, n.wrapping_neg()), I64),
+                        None => self.def(Op::Un(UnOp::INeg, v), I64),
+                    },
                     ast::UnOp::Not => self.def(Op::Un(UnOp::IsZero, v), Repr::I8),
                 }
             }
@@ -946,12 +980,17 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 self.rt("pole_str_concat", &[I64, I64], Some(I64), &[lv, rv])
             }
             Add if float => self.def(Op::Bin(BinOp::FAdd, lv, rv), Repr::F64),
-            Add => self.def(Op::Bin(BinOp::IAdd, lv, rv), I64),
+            Add => self.int_op(BinOp::IAdd, lv, rv),
             Sub if float => self.def(Op::Bin(BinOp::FSub, lv, rv), Repr::F64),
-            Sub => self.def(Op::Bin(BinOp::ISub, lv, rv), I64),
+            Sub => self.int_op(BinOp::ISub, lv, rv),
             Mul if float => self.def(Op::Bin(BinOp::FMul, lv, rv), Repr::F64),
-            Mul => self.def(Op::Bin(BinOp::IMul, lv, rv), I64),
+            Mul => self.int_op(BinOp::IMul, lv, rv),
             Div if float => self.def(Op::Bin(BinOp::FDiv, lv, rv), Repr::F64),
+            Div | Rem if self.known(rv).is_some_and(|d| d != 0 && d != -1) => {
+                // A constant divisor other than 0 and -1 needs no check.
+                let op = if op == Div { BinOp::SDiv } else { BinOp::SRem };
+                self.int_op(op, lv, rv)
+            }
             Div | Rem => {
                 let zero = self.def(Op::Const(I64, 0), I64)?;
                 let nz = self.def(Op::Bin(BinOp::ICmp(Cmp::Ne), rv, zero), b8)?;
