@@ -7,7 +7,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use pole::codegen::{self, Options};
 use pole::driver::{build_object, front_end};
 use pole::memory::{Memory, Phase};
-use pole::syntax::{Interner, lexer, parser};
+use pole::syntax::{Interner, parser};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -35,10 +35,7 @@ fn lex_parse(mem: &mut Memory, src: &str) -> usize {
     mem.reset();
     let arena = mem.arena(Phase::Parse);
     let mut names = Interner::new(arena);
-    let Ok(toks) = lexer::lex(src, arena, &mut names) else {
-        return 0;
-    };
-    match parser::parse(toks, arena, &mut names) {
+    match parser::parse(src, arena, &mut names) {
         Ok((p, _)) => p.items.len(),
         Err(_) => 0,
     }

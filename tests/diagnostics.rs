@@ -46,3 +46,21 @@ fn lexical_error_is_the_only_diagnostic() {
         "func main() -> Int :\n  let s = \"tab\\q\" in\n  undefined_name\n"
     ));
 }
+
+/// The parser pulls tokens from the lexer on demand: a lexical error later
+/// in the file still wins over earlier syntax errors (it alone is reported),
+/// and annotation arguments that back up over string tokens re-lex cleanly.
+#[test]
+fn lexical_error_after_syntax_error_is_reported_alone() {
+    let out = render("func a() -> Int : 1 +\n\nfunc b() -> Int : 2 $ 3\n");
+    assert_eq!(
+        out.lines().next(),
+        Some("demo.pole-ir:3:21: error: invalid character '$'")
+    );
+    assert_eq!(out.matches("error:").count(), 1, "{out}");
+    let ok = "@test_case(input=(\"a\" + \"b\"), expected=\"ab\")\n\
+              @test_case(input=(\"x\"), expected=\"x\")\n\
+              func id(s: String) -> String : s\n\
+              func main() -> Int : 0\n";
+    assert_eq!(render(ok), "");
+}

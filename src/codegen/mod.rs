@@ -81,6 +81,8 @@ pub fn make_isa(release: bool) -> Result<OwnedTargetIsa, CodegenError> {
         },
     )?;
     set(&mut flags, "is_pic", "true")?;
+    // Nothing unwinds through Pole frames (runtime errors exit or longjmp).
+    set(&mut flags, "unwind_info", "false")?;
     set(
         &mut flags,
         "enable_verifier",

@@ -65,20 +65,13 @@ pub fn front_end<R>(
     };
     let arena = mem.arena(Phase::Parse);
     let mut names = Interner::new(arena);
-    let toks = match lexer::lex(text, arena, &mut names) {
-        Ok(t) => t,
+    let (program, diags) = match parser::parse(text, arena, &mut names) {
+        Ok(r) => r,
         Err(lexer::LexError::Syntax(d)) => {
             out.diagnostics.push(d);
             return (out, None);
         }
         Err(lexer::LexError::Oom(e)) => {
-            out.oom = Some(e);
-            return (out, None);
-        }
-    };
-    let (program, diags) = match parser::parse(toks, arena, &mut names) {
-        Ok(r) => r,
-        Err(e) => {
             out.oom = Some(e);
             return (out, None);
         }

@@ -1,4 +1,4 @@
-//! The lexer: the whole file to a token vector in the parse arena.
+//! The lexer: source bytes to tokens, one at a time as the parser asks.
 
 use super::token::{Tok, Token};
 use super::{Interner, Span};
@@ -21,289 +21,260 @@ fn error(start: usize, end: usize, message: String) -> LexError {
     LexError::Syntax(Diagnostic::error(Span::new(start, end), message))
 }
 
-/// Tokenizes `src`; the result ends with one `Eof` token.
-pub fn lex<'m>(
-    src: &str,
-    arena: Arena<'m>,
-    names: &mut Interner<'m>,
-) -> Result<&'m [Token<'m>], LexError> {
-    let bytes = src.as_bytes();
-    // Reserve the exact number of tokens up front: the vector never
-    // regrows, so no abandoned copy is left in the arena.
-    let mut out: Vec<'m, Token<'m>> = arena.vec_with_capacity(count_tokens(bytes) + 1)?;
-    let mut scratch: Vec<'m, u8> = arena.vec();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        let start = i;
-        let tok = match c {
-            b' ' | b'\t' | b'\r' | b'\n' => {
-                i += 1;
-                continue;
+/// An on-demand lexer: the parser pulls one token at a time, so no token
+/// vector is ever stored. Its whole state is a byte offset, so the parser
+/// can back up by restarting it at an earlier token's start.
+pub struct Lexer<'m, 's> {
+    src: &'s str,
+    i: usize,
+    /// Bytes of the string literal or joined name being built.
+    scratch: Vec<'m, u8>,
+}
+
+impl<'m, 's> Lexer<'m, 's> {
+    pub fn new(src: &'s str, arena: Arena<'m>) -> Self {
+        Lexer {
+            src,
+            i: 0,
+            scratch: arena.vec(),
+        }
+    }
+
+    /// Continues lexing at byte offset `at` (a token boundary).
+    pub fn seek(&mut self, at: usize) {
+        self.i = at;
+    }
+
+    /// The next token; `Eof` (repeatedly) at the end of the text.
+    pub fn next(
+        &mut self,
+        arena: Arena<'m>,
+        names: &mut Interner<'m>,
+    ) -> Result<Token<'m>, LexError> {
+        let src = self.src;
+        let bytes = src.as_bytes();
+        let scratch = &mut self.scratch;
+        let mut i = self.i;
+        let r = loop {
+            if i >= bytes.len() {
+                break Ok(Token {
+                    tok: Tok::Eof,
+                    span: Span::new(bytes.len(), bytes.len()),
+                });
             }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
+            let c = bytes[i];
+            let start = i;
+            let tok = match c {
+                b' ' | b'\t' | b'\r' | b'\n' => {
                     i += 1;
+                    continue;
                 }
-                continue;
-            }
-            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                    continue;
                 }
-                let word = &src[start..i];
-                if word == "_" {
-                    Tok::Underscore
-                } else if let Some(k) = Tok::keyword(word) {
-                    k
-                } else if matches!(word, "String" | "List" | "HashMap")
-                    && bytes.get(i) == Some(&b'.')
-                    && bytes
-                        .get(i + 1)
-                        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-                {
-                    let mut j = i + 1;
-                    while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_')
+                b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_')
                     {
-                        j += 1;
+                        i += 1;
                     }
-                    scratch.clear();
-                    for &b in word.as_bytes() {
-                        scratch.push(b)?;
+                    let word = &src[start..i];
+                    if word == "_" {
+                        Tok::Underscore
+                    } else if let Some(k) = Tok::keyword(word) {
+                        k
+                    } else if matches!(word, "String" | "List" | "HashMap")
+                        && bytes.get(i) == Some(&b'.')
+                        && bytes
+                            .get(i + 1)
+                            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+                    {
+                        let mut j = i + 1;
+                        while j < bytes.len()
+                            && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_')
+                        {
+                            j += 1;
+                        }
+                        scratch.clear();
+                        for &b in word.as_bytes() {
+                            scratch.push(b)?;
+                        }
+                        scratch.push(b'_')?;
+                        for &b in &bytes[i + 1..j] {
+                            scratch.push(b)?;
+                        }
+                        i = j;
+                        // Only ASCII identifier bytes were pushed.
+                        let joined = std::str::from_utf8(scratch).unwrap_or("");
+                        Tok::Ident(names.intern(joined)?)
+                    } else {
+                        Tok::Ident(names.intern(word)?)
                     }
-                    scratch.push(b'_')?;
-                    for &b in &bytes[i + 1..j] {
-                        scratch.push(b)?;
-                    }
-                    i = j;
-                    // Only ASCII identifier bytes were pushed.
-                    let joined = std::str::from_utf8(&scratch).unwrap_or("");
-                    Tok::Ident(names.intern(joined)?)
-                } else {
-                    Tok::Ident(names.intern(word)?)
                 }
-            }
-            b'0'..=b'9' => {
-                while i < bytes.len() && bytes[i].is_ascii_digit() {
-                    i += 1;
-                }
-                let is_float =
-                    bytes.get(i) == Some(&b'.') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
-                if is_float {
-                    i += 1;
+                b'0'..=b'9' => {
                     while i < bytes.len() && bytes[i].is_ascii_digit() {
                         i += 1;
                     }
-                    if matches!(bytes.get(i), Some(b'e' | b'E')) {
-                        let mut j = i + 1;
-                        if matches!(bytes.get(j), Some(b'+' | b'-')) {
-                            j += 1;
+                    let is_float = bytes.get(i) == Some(&b'.')
+                        && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+                    if is_float {
+                        i += 1;
+                        while i < bytes.len() && bytes[i].is_ascii_digit() {
+                            i += 1;
                         }
-                        if bytes.get(j).is_some_and(u8::is_ascii_digit) {
-                            while j < bytes.len() && bytes[j].is_ascii_digit() {
+                        if matches!(bytes.get(i), Some(b'e' | b'E')) {
+                            let mut j = i + 1;
+                            if matches!(bytes.get(j), Some(b'+' | b'-')) {
                                 j += 1;
                             }
-                            i = j;
+                            if bytes.get(j).is_some_and(u8::is_ascii_digit) {
+                                while j < bytes.len() && bytes[j].is_ascii_digit() {
+                                    j += 1;
+                                }
+                                i = j;
+                            }
                         }
-                    }
-                    match src[start..i].parse::<f64>() {
-                        Ok(v) if v.is_finite() => Tok::Float(v),
-                        _ => return Err(error(start, i, "float literal out of range".into())),
-                    }
-                } else {
-                    match src[start..i].parse::<i64>() {
-                        Ok(v) => Tok::Int(v),
-                        Err(_) => {
-                            return Err(error(start, i, "integer literal out of range".into()));
+                        match src[start..i].parse::<f64>() {
+                            Ok(v) if v.is_finite() => Tok::Float(v),
+                            _ => return Err(error(start, i, "float literal out of range".into())),
+                        }
+                    } else {
+                        match src[start..i].parse::<i64>() {
+                            Ok(v) => Tok::Int(v),
+                            Err(_) => {
+                                return Err(error(start, i, "integer literal out of range".into()));
+                            }
                         }
                     }
                 }
-            }
-            b'"' => {
-                scratch.clear();
-                i += 1;
-                loop {
-                    match bytes.get(i) {
-                        None | Some(b'\n') => {
-                            return Err(error(
-                                start,
-                                start + 1,
-                                "unterminated string literal".into(),
-                            ));
-                        }
-                        Some(b'\r') if bytes.get(i + 1) == Some(&b'\n') => {
-                            return Err(error(
-                                start,
-                                start + 1,
-                                "unterminated string literal".into(),
-                            ));
-                        }
-                        Some(b'"') => {
-                            i += 1;
-                            break;
-                        }
-                        Some(b'\\') => {
-                            let e = match bytes.get(i + 1) {
-                                Some(b'n') => b'\n',
-                                Some(b't') => b'\t',
-                                Some(b'\\') => b'\\',
-                                Some(b'"') => b'"',
-                                Some(b'0') => 0,
-                                Some(b'\n') | None => {
-                                    return Err(error(
-                                        start,
-                                        start + 1,
-                                        "unterminated string literal".into(),
-                                    ));
-                                }
-                                Some(_) => {
-                                    let ch = src[i + 1..].chars().next().unwrap_or('?');
-                                    return Err(error(
-                                        i,
-                                        i + 1,
-                                        format!("invalid escape sequence '\\{ch}'"),
-                                    ));
-                                }
-                            };
-                            scratch.push(e)?;
-                            i += 2;
-                        }
-                        Some(&b) => {
-                            scratch.push(b)?;
-                            i += 1;
+                b'"' => {
+                    scratch.clear();
+                    i += 1;
+                    loop {
+                        match bytes.get(i) {
+                            None | Some(b'\n') => {
+                                return Err(error(
+                                    start,
+                                    start + 1,
+                                    "unterminated string literal".into(),
+                                ));
+                            }
+                            Some(b'\r') if bytes.get(i + 1) == Some(&b'\n') => {
+                                return Err(error(
+                                    start,
+                                    start + 1,
+                                    "unterminated string literal".into(),
+                                ));
+                            }
+                            Some(b'"') => {
+                                i += 1;
+                                break;
+                            }
+                            Some(b'\\') => {
+                                let e = match bytes.get(i + 1) {
+                                    Some(b'n') => b'\n',
+                                    Some(b't') => b'\t',
+                                    Some(b'\\') => b'\\',
+                                    Some(b'"') => b'"',
+                                    Some(b'0') => 0,
+                                    Some(b'\n') | None => {
+                                        return Err(error(
+                                            start,
+                                            start + 1,
+                                            "unterminated string literal".into(),
+                                        ));
+                                    }
+                                    Some(_) => {
+                                        let ch = src[i + 1..].chars().next().unwrap_or('?');
+                                        return Err(error(
+                                            i,
+                                            i + 1,
+                                            format!("invalid escape sequence '\\{ch}'"),
+                                        ));
+                                    }
+                                };
+                                scratch.push(e)?;
+                                i += 2;
+                            }
+                            Some(&b) => {
+                                scratch.push(b)?;
+                                i += 1;
+                            }
                         }
                     }
+                    Tok::Str(arena.alloc_slice_copy(scratch)?)
                 }
-                Tok::Str(arena.alloc_slice_copy(&scratch)?)
-            }
-            _ => {
-                let two = |a: u8, b: u8| c == a && bytes.get(i + 1) == Some(&b);
-                let (t, n) = if c == b'.'
-                    && bytes.get(i + 1) == Some(&b'.')
-                    && bytes.get(i + 2) == Some(&b'.')
-                {
-                    (Tok::Ellipsis, 3)
-                } else if two(b'-', b'>') {
-                    (Tok::Arrow, 2)
-                } else if two(b'=', b'>') {
-                    (Tok::FatArrow, 2)
-                } else if two(b':', b':') {
-                    (Tok::ColonColon, 2)
-                } else if two(b'=', b'=') {
-                    (Tok::EqEq, 2)
-                } else if two(b'!', b'=') {
-                    (Tok::NotEq, 2)
-                } else if two(b'<', b'=') {
-                    (Tok::Le, 2)
-                } else if two(b'>', b'=') {
-                    (Tok::Ge, 2)
-                } else if two(b'&', b'&') {
-                    (Tok::AndAnd, 2)
-                } else if two(b'|', b'|') {
-                    (Tok::OrOr, 2)
-                } else {
-                    let t = match c {
-                        b'(' => Tok::LParen,
-                        b')' => Tok::RParen,
-                        b'[' => Tok::LBracket,
-                        b']' => Tok::RBracket,
-                        b'{' => Tok::LBrace,
-                        b'}' => Tok::RBrace,
-                        b',' => Tok::Comma,
-                        b':' => Tok::Colon,
-                        b';' => Tok::Semi,
-                        b'.' => Tok::Dot,
-                        b'=' => Tok::Eq,
-                        b'|' => Tok::Bar,
-                        b'@' => Tok::At,
-                        b'+' => Tok::Plus,
-                        b'-' => Tok::Minus,
-                        b'*' => Tok::Star,
-                        b'/' => Tok::Slash,
-                        b'%' => Tok::Percent,
-                        b'<' => Tok::Lt,
-                        b'>' => Tok::Gt,
-                        b'!' => Tok::Bang,
-                        _ => {
-                            let ch = src[i..].chars().next().unwrap_or('?');
-                            return Err(error(
-                                i,
-                                i + ch.len_utf8(),
-                                format!("invalid character '{ch}'"),
-                            ));
-                        }
+                _ => {
+                    let two = |a: u8, b: u8| c == a && bytes.get(i + 1) == Some(&b);
+                    let (t, n) = if c == b'.'
+                        && bytes.get(i + 1) == Some(&b'.')
+                        && bytes.get(i + 2) == Some(&b'.')
+                    {
+                        (Tok::Ellipsis, 3)
+                    } else if two(b'-', b'>') {
+                        (Tok::Arrow, 2)
+                    } else if two(b'=', b'>') {
+                        (Tok::FatArrow, 2)
+                    } else if two(b':', b':') {
+                        (Tok::ColonColon, 2)
+                    } else if two(b'=', b'=') {
+                        (Tok::EqEq, 2)
+                    } else if two(b'!', b'=') {
+                        (Tok::NotEq, 2)
+                    } else if two(b'<', b'=') {
+                        (Tok::Le, 2)
+                    } else if two(b'>', b'=') {
+                        (Tok::Ge, 2)
+                    } else if two(b'&', b'&') {
+                        (Tok::AndAnd, 2)
+                    } else if two(b'|', b'|') {
+                        (Tok::OrOr, 2)
+                    } else {
+                        let t = match c {
+                            b'(' => Tok::LParen,
+                            b')' => Tok::RParen,
+                            b'[' => Tok::LBracket,
+                            b']' => Tok::RBracket,
+                            b'{' => Tok::LBrace,
+                            b'}' => Tok::RBrace,
+                            b',' => Tok::Comma,
+                            b':' => Tok::Colon,
+                            b';' => Tok::Semi,
+                            b'.' => Tok::Dot,
+                            b'=' => Tok::Eq,
+                            b'|' => Tok::Bar,
+                            b'@' => Tok::At,
+                            b'+' => Tok::Plus,
+                            b'-' => Tok::Minus,
+                            b'*' => Tok::Star,
+                            b'/' => Tok::Slash,
+                            b'%' => Tok::Percent,
+                            b'<' => Tok::Lt,
+                            b'>' => Tok::Gt,
+                            b'!' => Tok::Bang,
+                            _ => {
+                                let ch = src[i..].chars().next().unwrap_or('?');
+                                return Err(error(
+                                    i,
+                                    i + ch.len_utf8(),
+                                    format!("invalid character '{ch}'"),
+                                ));
+                            }
+                        };
+                        (t, 1)
                     };
-                    (t, 1)
-                };
-                i += n;
-                t
-            }
+                    i += n;
+                    t
+                }
+            };
+            break Ok(Token {
+                tok,
+                span: Span::new(start, i),
+            });
         };
-        out.push(Token {
-            tok,
-            span: Span::new(start, i),
-        })?;
+        self.i = i;
+        r
     }
-    out.push(Token {
-        tok: Tok::Eof,
-        span: Span::new(bytes.len(), bytes.len()),
-    })?;
-    Ok(out.into_slice())
-}
-
-/// Counts the tokens of `src` cheaply (no values, no interning), as a
-/// capacity hint for [`lex`]: exact for valid input, and stops early at the
-/// first invalid character (the real pass reports it).
-pub fn count_tokens(src: &[u8]) -> usize {
-    let mut n = 0;
-    let mut i = 0;
-    while i < src.len() {
-        let c = src[i];
-        match c {
-            b' ' | b'\t' | b'\r' | b'\n' => {
-                i += 1;
-                continue;
-            }
-            b'/' if src.get(i + 1) == Some(&b'/') => {
-                while i < src.len() && src[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
-                // A dotted builtin name (`List.get`) is one token; counting
-                // it as three only over-reserves a little.
-                while i < src.len() && (src[i].is_ascii_alphanumeric() || src[i] == b'_') {
-                    i += 1;
-                }
-            }
-            b'0'..=b'9' => {
-                while i < src.len() && (src[i].is_ascii_alphanumeric() || src[i] == b'.') {
-                    if src[i] == b'.' && !src.get(i + 1).is_some_and(u8::is_ascii_digit) {
-                        break;
-                    }
-                    i += 1;
-                }
-            }
-            b'"' => {
-                i += 1;
-                while i < src.len() && src[i] != b'"' && src[i] != b'\n' {
-                    i += if src[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
-            _ if c.is_ascii_punctuation() => {
-                let two = src.get(i + 1).copied().unwrap_or(0);
-                i += match (c, two) {
-                    (b'.', b'.') => 3,
-                    (b'-' | b'=', b'>') | (b':', b':') | (b'=' | b'!' | b'<' | b'>', b'=') => 2,
-                    (b'&', b'&') | (b'|', b'|') => 2,
-                    _ => 1,
-                };
-            }
-            _ => return n,
-        }
-        n += 1;
-    }
-    n
 }

@@ -1,14 +1,16 @@
-//! A recursive-descent parser over the token vector, building the arena AST.
+//! A recursive-descent parser pulling tokens from the lexer on demand (one
+//! token of lookahead, no token vector), building the arena AST.
 //!
 //! Precedence and the "extends as far right as possible" rules follow §3 of
 //! the reference. After a syntax error the parser records it and resumes at
 //! the next declaration start (`func`, `type`, `extern`, `@`).
 
 use super::ast::*;
+use super::lexer::{LexError, Lexer};
 use super::token::{Tok, Token};
 use super::{Interner, Span, Sym};
 use crate::diag::Diagnostic;
-use crate::memory::{Arena, MemResult, OutOfMemory};
+use crate::memory::{Arena, OutOfMemory};
 
 enum PErr {
     Syntax(Diagnostic),
@@ -27,9 +29,18 @@ type PResult<T> = Result<T, PErr>;
 /// error instead of overflowing the stack.
 const MAX_DEPTH: u32 = 20_000;
 
-struct Parser<'m, 'n> {
-    toks: &'m [Token<'m>],
-    pos: usize,
+struct Parser<'m, 'n, 's> {
+    lx: Lexer<'m, 's>,
+    /// The current token, and the next one once peeked at.
+    cur: Token<'m>,
+    ahead: Option<Token<'m>>,
+    /// Span of the token before `cur`.
+    prev: Span,
+    /// Tokens consumed so far (recovery checks progress with it).
+    count: usize,
+    /// The first lexical error (or exhaustion while lexing): the lexer then
+    /// yields `Eof`, and [`parse`] reports only this error.
+    lex_error: Option<LexError>,
     arena: Arena<'m>,
     names: &'n mut Interner<'m>,
     diags: std::vec::Vec<Diagnostic>,
@@ -45,18 +56,27 @@ struct Parser<'m, 'n> {
     sym_variadic: Sym,
 }
 
-/// Parses a token vector. Returns the program and the syntax errors; the
-/// program holds every declaration that parsed.
+/// Lexes and parses `src`. Returns the program and the syntax errors (the
+/// program holds every declaration that parsed), or the first lexical error
+/// alone, or exhaustion of the memory budget.
 pub fn parse<'m>(
-    toks: &'m [Token<'m>],
+    src: &str,
     arena: Arena<'m>,
     names: &mut Interner<'m>,
-) -> MemResult<(Program<'m>, std::vec::Vec<Diagnostic>)> {
+) -> Result<(Program<'m>, std::vec::Vec<Diagnostic>), LexError> {
     let sym_extern = names.intern("extern")?;
     let sym_variadic = names.intern("variadic")?;
+    let eof = Token {
+        tok: Tok::Eof,
+        span: Span::new(0, 0),
+    };
     let mut p = Parser {
-        toks,
-        pos: 0,
+        lx: Lexer::new(src, arena),
+        cur: eof,
+        ahead: None,
+        prev: eof.span,
+        count: 0,
+        lex_error: None,
         arena,
         names,
         diags: std::vec::Vec::new(),
@@ -69,12 +89,14 @@ pub fn parse<'m>(
         sym_extern,
         sym_variadic,
     };
+    p.cur = p.pull();
+    p.prev = p.cur.span;
     let mut items = arena.vec();
     loop {
         if p.tok() == Tok::Eof {
             break;
         }
-        let start = p.pos;
+        let start = p.count;
         match p.item() {
             Ok(item) => {
                 items.push(item)?;
@@ -88,8 +110,11 @@ pub fn parse<'m>(
                 p.diags.push(d);
                 p.recover(start);
             }
-            Err(PErr::Oom(e)) => return Err(e),
+            Err(PErr::Oom(e)) => return Err(e.into()),
         }
+    }
+    if let Some(e) = p.lex_error {
+        return Err(e);
     }
     let program = Program {
         items: items.into_slice(),
@@ -99,33 +124,79 @@ pub fn parse<'m>(
     Ok((program, p.diags))
 }
 
-impl<'m> Parser<'m, '_> {
-    #[inline]
-    fn tok(&self) -> Tok<'m> {
-        self.toks[self.pos].tok
+impl<'m> Parser<'m, '_, '_> {
+    /// The lexer's next token; after a lexical error, `Eof`.
+    fn pull(&mut self) -> Token<'m> {
+        match self.lx.next(self.arena, self.names) {
+            Ok(t) => t,
+            Err(e) => {
+                self.lex_error.get_or_insert(e);
+                self.lx.seek(usize::MAX);
+                Token {
+                    tok: Tok::Eof,
+                    span: self.cur.span,
+                }
+            }
+        }
     }
 
     #[inline]
-    fn peek(&self, n: usize) -> Tok<'m> {
-        self.toks[(self.pos + n).min(self.toks.len() - 1)].tok
+    fn tok(&self) -> Tok<'m> {
+        self.cur.tok
+    }
+
+    /// The token after the current one.
+    fn peek1(&mut self) -> Tok<'m> {
+        if self.cur.tok == Tok::Eof {
+            return Tok::Eof;
+        }
+        match self.ahead {
+            Some(t) => t.tok,
+            None => {
+                let t = self.pull();
+                self.ahead = Some(t);
+                t.tok
+            }
+        }
     }
 
     #[inline]
     fn span(&self) -> Span {
-        self.toks[self.pos].span
+        self.cur.span
     }
 
     fn prev_span(&self) -> Span {
-        self.toks[self.pos.saturating_sub(1)].span
+        self.prev
     }
 
     #[inline]
     fn bump(&mut self) -> Span {
-        let s = self.span();
-        if self.pos + 1 < self.toks.len() {
-            self.pos += 1;
+        let s = self.cur.span;
+        if self.cur.tok != Tok::Eof {
+            self.prev = s;
+            self.cur = match self.ahead.take() {
+                Some(t) => t,
+                None => self.pull(),
+            };
+            self.count += 1;
         }
         s
+    }
+
+    /// Where parsing can later resume with [`Parser::restore`].
+    fn save(&self) -> (Token<'m>, Span, usize) {
+        (self.cur, self.prev, self.count)
+    }
+
+    /// Backs up to a [`Parser::save`]d point (the lexer restarts after it).
+    fn restore(&mut self, (cur, prev, count): (Token<'m>, Span, usize)) {
+        self.cur = cur;
+        self.prev = prev;
+        self.count = count;
+        self.ahead = None;
+        if self.lex_error.is_none() {
+            self.lx.seek(cur.span.end as usize);
+        }
     }
 
     fn eat(&mut self, t: Tok<'m>) -> bool {
@@ -162,7 +233,7 @@ impl<'m> Parser<'m, '_> {
     fn recover(&mut self, item_start: usize) {
         self.let_depth = 0;
         self.depth = 0;
-        if self.pos == item_start {
+        if self.count == item_start {
             self.bump();
         }
         while !self.tok().starts_item() {
@@ -232,7 +303,7 @@ impl<'m> Parser<'m, '_> {
 
     fn ann_arg(&mut self) -> PResult<AnnArg<'m>> {
         let start = self.span();
-        let name = match (self.tok(), self.peek(1)) {
+        let name = match (self.tok(), self.peek1()) {
             (Tok::Ident(s), Tok::Eq) => {
                 let sp = self.bump();
                 self.bump();
@@ -241,8 +312,8 @@ impl<'m> Parser<'m, '_> {
             _ => None,
         };
         let value_start = self.span();
-        if self.tok() == Tok::LParen && self.peek(1) != Tok::RParen {
-            let save = self.pos;
+        if self.tok() == Tok::LParen && self.peek1() != Tok::RParen {
+            let save = self.save();
             let save_expr = self.next_expr;
             self.bump();
             let first = self.expr()?;
@@ -262,7 +333,7 @@ impl<'m> Parser<'m, '_> {
                 });
             }
             // A parenthesised expression: parse it again as a whole.
-            self.pos = save;
+            self.restore(save);
             self.next_expr = save_expr;
         }
         let e = self.expr()?;
@@ -715,14 +786,14 @@ impl<'m> Parser<'m, '_> {
         let Tok::Ident(callee) = self.tok() else {
             return self.postfix();
         };
-        if !self.peek(1).starts_atom() {
+        if !self.peek1().starts_atom() {
             return self.postfix();
         }
         let callee_span = self.bump();
         let mut args = self.arena.vec();
         let mut juxtapose = true;
         if self.tok() == Tok::LParen {
-            if self.peek(1) == Tok::RParen {
+            if self.peek1() == Tok::RParen {
                 self.bump();
                 self.bump();
                 juxtapose = false;
@@ -835,7 +906,7 @@ impl<'m> Parser<'m, '_> {
         let open = self.bump();
         let saved = std::mem::replace(&mut self.let_depth, 0);
         let is_record =
-            matches!(self.tok(), Tok::Ident(_)) && matches!(self.peek(1), Tok::Colon | Tok::Eq);
+            matches!(self.tok(), Tok::Ident(_)) && matches!(self.peek1(), Tok::Colon | Tok::Eq);
         let r = if is_record {
             let fields = self.field_inits()?;
             let close = self.expect(Tok::RBrace, "'}'")?;
