@@ -61,7 +61,21 @@ fn codegen_estimate(f: &ir::Func<'_>) -> usize {
     16 * 1024 + insts * 512 + f.vars.len() * 64
 }
 
-pub fn make_isa(release: bool) -> Result<OwnedTargetIsa, CodegenError> {
+/// The target ISA for debug (`false`) or release (`true`) code, built once
+/// per process (detecting the host and building the flags costs more than
+/// compiling a small program).
+pub fn isa(release: bool) -> Result<OwnedTargetIsa, CodegenError> {
+    static ISAS: [std::sync::OnceLock<OwnedTargetIsa>; 2] =
+        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    let cell = &ISAS[release as usize];
+    if let Some(isa) = cell.get() {
+        return Ok(isa.clone());
+    }
+    let isa = make_isa(release)?;
+    Ok(cell.get_or_init(|| isa).clone())
+}
+
+fn make_isa(release: bool) -> Result<OwnedTargetIsa, CodegenError> {
     let mut flags = settings::builder();
     let set = |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(backend);
     set(
@@ -127,7 +141,7 @@ pub fn compile_object(
         test_mode: opts.test_mode,
     };
     let units = lower::units(ck, lopts);
-    let isa = make_isa(opts.release)?;
+    let isa = isa(opts.release)?;
     let builder = ObjectBuilder::new(
         isa.clone(),
         "pole",
