@@ -240,3 +240,37 @@ func main() -> Int :
     assert_eq!(stderr(&out), "pole: runtime error: division by zero\n");
     assert_eq!(out.status.code(), Some(101));
 }
+
+/// Operator precedence and associativity as run (§3): `* / %` over `+ -`
+/// over comparisons over `&&` over `||` over `=>` (right-associative).
+#[test]
+fn operator_precedence_and_associativity() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let prog = r#"
+func main() -> Int :
+  println(1 + 2 * 3 - 4 % 3);
+  println(20 - 6 - 4);
+  println(64 / 4 / 2);
+  println(true || false && false);
+  println(false => false => false);
+  println(1 + 1 == 2 && 3 < 2 * 2);
+  println(not false && - 3 < -2);
+  0
+"#;
+    std::fs::write(tmp.path().join("p.pole-ir"), prog).expect("write");
+    let out = pole(&["run", "p.pole-ir"], tmp.path());
+    assert_eq!(stderr(&out), "");
+    assert_eq!(stdout(&out), "6\n10\n8\ntrue\ntrue\ntrue\ntrue\n");
+    std::fs::write(
+        tmp.path().join("c.pole-ir"),
+        "func main() -> Int : if 1 < 2 < 3 then 0 else 1\n",
+    )
+    .expect("write");
+    let out = pole(&["check", "c.pole-ir"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("c.pole-ir:1:31: error: comparison operators cannot be chained"),
+        "{}",
+        stderr(&out)
+    );
+}

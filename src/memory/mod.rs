@@ -589,7 +589,42 @@ impl<T> std::ops::DerefMut for Vec<'_, T> {
 /// overflows whatever thread they run on.
 #[inline]
 pub fn deep<R>(f: impl FnOnce() -> R) -> R {
-    stacker::maybe_grow(256 * 1024, 8 << 20, f)
+    // Fast path: compare the stack pointer with this segment's limit, cached
+    // in a thread-local (asking `stacker` at every level costs a call into
+    // assembly and a slower thread-local).
+    let marker = 0u8;
+    let sp = std::ptr::addr_of!(marker) as usize;
+    let limit = STACK_LIMIT.with(Cell::get);
+    if limit != 0 && sp > limit.saturating_add(RED_ZONE) {
+        return f();
+    }
+    deep_slow(sp, f)
+}
+
+const RED_ZONE: usize = 256 * 1024;
+
+thread_local! {
+    /// Lowest usable address of the current stack segment (0: unknown).
+    static STACK_LIMIT: Cell<usize> = const { Cell::new(0) };
+}
+
+#[cold]
+#[inline(never)]
+fn deep_slow<R>(sp: usize, f: impl FnOnce() -> R) -> R {
+    match stacker::remaining_stack() {
+        Some(rem) if rem > RED_ZONE => {
+            STACK_LIMIT.with(|l| l.set(sp.saturating_sub(rem)));
+            f()
+        }
+        _ => stacker::maybe_grow(RED_ZONE, 8 << 20, || {
+            // On the new segment the limit is unknown until asked again;
+            // the old one is back when the segment is left.
+            let saved = STACK_LIMIT.with(|l| l.replace(0));
+            let r = f();
+            STACK_LIMIT.with(|l| l.set(saved));
+            r
+        }),
+    }
 }
 
 /// Parses a size such as `4096`, `64K`, `8M`, `1G` (powers of 1024).

@@ -29,6 +29,30 @@ type PResult<T> = Result<T, PErr>;
 /// error instead of overflowing the stack.
 const MAX_DEPTH: u32 = 20_000;
 
+const PREC_IMPLIES: u8 = 1;
+const PREC_CMP: u8 = 4;
+
+/// A binary operator token: the operator and its precedence.
+fn binary_op(t: Tok<'_>) -> Option<(BinOp, u8)> {
+    Some(match t {
+        Tok::FatArrow => (BinOp::Implies, PREC_IMPLIES),
+        Tok::OrOr | Tok::Or => (BinOp::Or, 2),
+        Tok::AndAnd | Tok::And => (BinOp::And, 3),
+        Tok::EqEq => (BinOp::Eq, PREC_CMP),
+        Tok::NotEq => (BinOp::Ne, PREC_CMP),
+        Tok::Lt => (BinOp::Lt, PREC_CMP),
+        Tok::Le => (BinOp::Le, PREC_CMP),
+        Tok::Gt => (BinOp::Gt, PREC_CMP),
+        Tok::Ge => (BinOp::Ge, PREC_CMP),
+        Tok::Plus => (BinOp::Add, 5),
+        Tok::Minus => (BinOp::Sub, 5),
+        Tok::Star => (BinOp::Mul, 6),
+        Tok::Slash => (BinOp::Div, 6),
+        Tok::Percent => (BinOp::Rem, 6),
+        _ => return None,
+    })
+}
+
 struct Parser<'m, 'n, 's> {
     lx: Lexer<'m, 's>,
     /// The current token, and the next one once peeked at.
@@ -576,7 +600,7 @@ impl<'m> Parser<'m, '_, '_> {
 
     fn expr_inner(&mut self) -> PResult<&'m Expr<'m>> {
         self.enter()?;
-        let first = self.implies()?;
+        let first = self.binary_expr(PREC_IMPLIES)?;
         let r = match self.tok() {
             Tok::Semi => {
                 self.bump();
@@ -604,93 +628,34 @@ impl<'m> Parser<'m, '_, '_> {
         self.mk(l.span.to(r.span), ExprKind::Binary(op, op_span, l, r))
     }
 
-    fn implies(&mut self) -> PResult<&'m Expr<'m>> {
-        let l = self.or()?;
-        if self.tok() == Tok::FatArrow {
+    /// Binary operators by precedence climbing (§3: `=>` lowest and
+    /// right-associative, then `||`, `&&`, comparisons (not chainable),
+    /// `+ -`, `* / %`, all left-associative). Operands at or above
+    /// `min` bind here.
+    fn binary_expr(&mut self, min: u8) -> PResult<&'m Expr<'m>> {
+        let mut l = self.unary()?;
+        while let Some((op, prec)) = binary_op(self.tok()) {
+            if prec < min {
+                break;
+            }
             let sp = self.bump();
-            self.enter()?;
-            let r = self.implies()?;
-            self.leave();
-            return self.binary(BinOp::Implies, sp, l, r);
-        }
-        Ok(l)
-    }
-
-    fn or(&mut self) -> PResult<&'m Expr<'m>> {
-        let mut l = self.and()?;
-        while matches!(self.tok(), Tok::OrOr | Tok::Or) {
-            let sp = self.bump();
-            let r = self.and()?;
-            l = self.binary(BinOp::Or, sp, l, r)?;
-        }
-        Ok(l)
-    }
-
-    fn and(&mut self) -> PResult<&'m Expr<'m>> {
-        let mut l = self.cmp()?;
-        while matches!(self.tok(), Tok::AndAnd | Tok::And) {
-            let sp = self.bump();
-            let r = self.cmp()?;
-            l = self.binary(BinOp::And, sp, l, r)?;
-        }
-        Ok(l)
-    }
-
-    fn cmp_op(&self) -> Option<BinOp> {
-        Some(match self.tok() {
-            Tok::EqEq => BinOp::Eq,
-            Tok::NotEq => BinOp::Ne,
-            Tok::Lt => BinOp::Lt,
-            Tok::Le => BinOp::Le,
-            Tok::Gt => BinOp::Gt,
-            Tok::Ge => BinOp::Ge,
-            _ => return None,
-        })
-    }
-
-    fn cmp(&mut self) -> PResult<&'m Expr<'m>> {
-        let l = self.add()?;
-        if let Some(op) = self.cmp_op() {
-            let sp = self.bump();
-            let r = self.add()?;
-            if self.cmp_op().is_some() {
+            let r = if op == BinOp::Implies {
+                self.enter()?;
+                let r = crate::memory::deep(|| self.binary_expr(PREC_IMPLIES));
+                self.leave();
+                r?
+            } else {
+                self.binary_expr(prec + 1)?
+            };
+            if prec == PREC_CMP && matches!(binary_op(self.tok()), Some((_, PREC_CMP))) {
                 return Err(PErr::Syntax(Diagnostic::error(
                     self.span(),
                     "comparison operators cannot be chained",
                 )));
             }
-            return self.binary(op, sp, l, r);
+            l = self.binary(op, sp, l, r)?;
         }
         Ok(l)
-    }
-
-    fn add(&mut self) -> PResult<&'m Expr<'m>> {
-        let mut l = self.mul()?;
-        loop {
-            let op = match self.tok() {
-                Tok::Plus => BinOp::Add,
-                Tok::Minus => BinOp::Sub,
-                _ => return Ok(l),
-            };
-            let sp = self.bump();
-            let r = self.mul()?;
-            l = self.binary(op, sp, l, r)?;
-        }
-    }
-
-    fn mul(&mut self) -> PResult<&'m Expr<'m>> {
-        let mut l = self.unary()?;
-        loop {
-            let op = match self.tok() {
-                Tok::Star => BinOp::Mul,
-                Tok::Slash => BinOp::Div,
-                Tok::Percent => BinOp::Rem,
-                _ => return Ok(l),
-            };
-            let sp = self.bump();
-            let r = self.unary()?;
-            l = self.binary(op, sp, l, r)?;
-        }
     }
 
     fn unary(&mut self) -> PResult<&'m Expr<'m>> {
