@@ -230,9 +230,14 @@ pub fn compile_object(
             },
         )
     } else {
-        let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(usize, Function)>(workers);
+        // Functions travel in batches: one channel message (and one thread
+        // wake-up) per batch rather than per function.
+        type Job = std::vec::Vec<(usize, Function)>;
+        type Done = std::vec::Vec<(usize, Result<Compiled, String>)>;
+        let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(workers);
         let job_rx = std::sync::Mutex::new(job_rx);
-        let (res_tx, res_rx) = std::sync::mpsc::channel::<(usize, Result<Compiled, String>)>();
+        let (res_tx, res_rx) = std::sync::mpsc::channel::<Done>();
+        let stopped = || CodegenError::Backend("code generation worker stopped".into());
         std::thread::scope(|s| {
             for _ in 0..workers {
                 let (job_rx, res_tx, isa) = (&job_rx, res_tx.clone(), isa.clone());
@@ -244,9 +249,12 @@ pub fn compile_object(
                             Ok(rx) => rx.recv(),
                             Err(_) => break,
                         };
-                        let Ok((i, func)) = job else { break };
-                        let r = compile_one(&*isa, &mut ctx, func, unit_ids[i]);
-                        if res_tx.send((i, r)).is_err() {
+                        let Ok(job) = job else { break };
+                        let done: Done = job
+                            .into_iter()
+                            .map(|(i, func)| (i, compile_one(&*isa, &mut ctx, func, unit_ids[i])))
+                            .collect();
+                        if res_tx.send(done).is_err() {
                             break;
                         }
                     }
@@ -254,6 +262,7 @@ pub fn compile_object(
             }
             drop(res_tx);
             let mut sent = 0;
+            let mut batch: Job = std::vec::Vec::with_capacity(BATCH);
             let r = build_units(
                 &mut g,
                 &units,
@@ -264,32 +273,35 @@ pub fn compile_object(
                 lopts,
                 &mut |g, i, func, est| {
                     p.estimates[i] = est;
+                    batch.push((i, func));
+                    if batch.len() < BATCH && i + 1 < units.len() {
+                        return Ok(());
+                    }
                     // Bound the functions in flight (their estimates are charged).
-                    while sent - p.next >= 2 * workers {
-                        match res_rx.recv() {
-                            Ok((j, r)) => p.pending[j] = Some(r),
-                            Err(_) => {
-                                return Err(CodegenError::Backend(
-                                    "code generation worker stopped".into(),
-                                ));
-                            }
+                    while sent - p.next >= 2 * workers * BATCH {
+                        let done = res_rx.recv().map_err(|_| stopped())?;
+                        for (j, r) in done {
+                            p.pending[j] = Some(r);
                         }
                         p.define_ready(g, &unit_ids, mem)?;
                     }
-                    job_tx.send((i, func)).map_err(|_| {
-                        CodegenError::Backend("code generation worker stopped".into())
-                    })?;
-                    sent += 1;
-                    while let Ok((j, r)) = res_rx.try_recv() {
-                        p.pending[j] = Some(r);
+                    sent += batch.len();
+                    let full = std::mem::replace(&mut batch, std::vec::Vec::with_capacity(BATCH));
+                    job_tx.send(full).map_err(|_| stopped())?;
+                    while let Ok(done) = res_rx.try_recv() {
+                        for (j, r) in done {
+                            p.pending[j] = Some(r);
+                        }
                     }
                     p.define_ready(g, &unit_ids, mem)
                 },
             );
             drop(job_tx);
             r?;
-            for (j, r) in res_rx {
-                p.pending[j] = Some(r);
+            for done in res_rx {
+                for (j, r) in done {
+                    p.pending[j] = Some(r);
+                }
                 p.define_ready(&mut g, &unit_ids, mem)?;
             }
             Ok(())
@@ -307,6 +319,9 @@ pub fn compile_object(
 
 /// Programs with at least this many functions compile them in parallel.
 const PARALLEL_MIN_UNITS: usize = 64;
+
+/// Functions per message to a code generation worker.
+const BATCH: usize = 8;
 
 /// Machine code of one function, ready to be defined in the object.
 struct Compiled {
