@@ -1,13 +1,15 @@
-//! Compile-speed benchmarks: lex+parse, check, codegen and the whole
+//! Compile-speed benchmarks: lex+parse, lex+parse+check and the whole
 //! in-process compile, on the smallest conformance program and on generated
-//! programs of 1k, 10k and 50k functions. Throughput is reported per source
+//! programs of 1k, 10k and 50k functions. Code generation (lowering
+//! included) is the difference between the last two: it runs function by
+//! function as the bodies are checked. Throughput is reported per source
 //! line and per byte (criterion prints elem/s = lines/s and B/s).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use pole::codegen::{self, Options};
+use pole::codegen::Options;
 use pole::driver::{build_object, front_end};
 use pole::memory::{Memory, Phase};
-use pole::syntax::{Interner, parser};
+use pole::syntax::{Interner, ast, parser};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -31,14 +33,29 @@ fn throughput(src: &str) -> Throughput {
     }
 }
 
+/// The declaration pass, then every function body parsed in turn in one
+/// reused arena (as the driver does), without type checking.
 fn lex_parse(mem: &mut Memory, src: &str) -> usize {
     mem.reset();
     let arena = mem.arena(Phase::Parse);
     let mut names = Interner::new(arena);
-    match parser::parse(src, arena, &mut names) {
-        Ok((p, _)) => p.items.len(),
-        Err(_) => 0,
+    let Ok((p, _)) = parser::parse(src, arena, &mut names) else {
+        return 0;
+    };
+    let mut bump = bumpalo::Bump::new();
+    let mut exprs = 0;
+    for item in p.items {
+        if let ast::Item::Func(f) = item
+            && let Some(at) = f.body_at
+        {
+            bump.reset();
+            let body_arena = mem.scratch_arena(&bump, Phase::Parse, 0);
+            if let Ok(b) = parser::parse_body(src, at, body_arena, &names, 0, 0) {
+                exprs += b.next_expr as usize;
+            }
+        }
     }
+    exprs
 }
 
 fn benches(c: &mut Criterion) {
@@ -64,29 +81,6 @@ fn benches(c: &mut Criterion) {
                 let (out, _) = front_end(src.as_bytes(), &mut mem, |_| ());
                 black_box(out.diagnostics.len())
             })
-        });
-    }
-    g.finish();
-
-    let mut g = c.benchmark_group("codegen");
-    g.sample_size(10);
-    g.measurement_time(Duration::from_secs(8));
-    for (name, src) in inputs.iter().take(3) {
-        g.throughput(throughput(src));
-        g.bench_with_input(BenchmarkId::from_parameter(name), src, |b, src| {
-            // The front end runs once; only code generation is timed.
-            front_end(src.as_bytes(), &mut mem, |f| {
-                b.iter(|| {
-                    let obj = codegen::compile_object(
-                        f.checked,
-                        f.names,
-                        f.text,
-                        f.mem,
-                        Options::default(),
-                    );
-                    black_box(obj.map(|o| o.len()).unwrap_or(0))
-                })
-            });
         });
     }
     g.finish();

@@ -6,6 +6,7 @@
 
 use super::{CodegenError, Gen};
 use crate::ir::{self, BinOp, Callee, Cmp, Inst, Op, Repr, Term, UnOp};
+use crate::types::Checked;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     AbiParam, Function, InstBuilder, MemFlagsData, Signature, TrapCode, Type, Value, types,
@@ -68,6 +69,7 @@ struct Em<'g, 'a, 'm, 'f, 'x> {
     /// allocator to spill).
     konst: Vec<Option<(Type, i64)>>,
     ids: &'x Ids<'x>,
+    ck: &'x Checked<'x>,
 }
 
 pub(crate) fn emit(
@@ -76,6 +78,7 @@ pub(crate) fn emit(
     fctx: &mut FunctionBuilderContext,
     f: &ir::Func<'_>,
     ids: &Ids<'_>,
+    ck: &Checked<'_>,
 ) -> R<()> {
     let mut em = Em {
         b: FunctionBuilder::new(func, fctx),
@@ -83,6 +86,7 @@ pub(crate) fn emit(
         vars: Vec::with_capacity(f.vars.len()),
         konst: constants(f),
         ids,
+        ck,
     };
     for &r in f.vars {
         let v = em.b.declare_var(clif_type(r));
@@ -232,7 +236,7 @@ impl Em<'_, '_, '_, '_, '_> {
                 self.b.ins().symbol_value(types::I64, gv)
             }
             Op::Desc(t) => {
-                let id = self.g.descriptor(t)?;
+                let id = self.g.descriptor(self.ck, t)?;
                 let gv = self.g.module.declare_data_in_func(id, self.b.func);
                 self.b.ins().symbol_value(types::I64, gv)
             }

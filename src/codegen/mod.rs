@@ -15,6 +15,7 @@ mod func;
 use crate::ir::{self, lower};
 use crate::memory::{Memory, OutOfMemory, Phase};
 use crate::syntax::Interner;
+use crate::syntax::ast::Expr;
 use crate::types::check::{Checked, CtorOwner};
 use crate::types::{TyId, TyKind};
 use cranelift_codegen::Context;
@@ -42,6 +43,9 @@ pub enum CodegenError {
     Oom(OutOfMemory),
     /// A backend failure (a compiler bug or an unsupported target).
     Backend(String),
+    /// The source found errors in the program while it was compiled (they
+    /// are the source's diagnostics).
+    Invalid,
 }
 
 impl From<OutOfMemory> for CodegenError {
@@ -115,7 +119,6 @@ fn make_isa(release: bool) -> Result<OwnedTargetIsa, CodegenError> {
 /// Shared state of one object file's generation.
 pub(crate) struct Gen<'a, 'm> {
     pub module: ObjectModule,
-    pub ck: &'a Checked<'m>,
     pub names: &'a Interner<'m>,
     imports: HashMap<String, FuncId>,
     strings: HashMap<Vec<u8>, DataId>,
@@ -125,12 +128,31 @@ pub(crate) struct Gen<'a, 'm> {
     anon: u32,
 }
 
-/// Compiles a checked program to an object file's bytes. Functions are
-/// lowered to the IR one at a time in a scratch arena that is reset after
-/// each is compiled, so lowering memory depends on the largest function,
-/// not on the program.
+/// Supplies checked functions to code generation, one body at a time (the
+/// driver parses and checks each body on demand, in its own arena).
+pub trait Source {
+    /// The checked program as of now (declarations; after [`Source::finish`],
+    /// everything but function bodies).
+    fn checked(&self) -> Option<Checked<'_>>;
+    /// Parses and checks function `fi` (and the bodies before it not yet
+    /// checked): the checked view and its body, or `None` once the program
+    /// has turned out to have errors.
+    #[allow(clippy::type_complexity)]
+    fn function(
+        &mut self,
+        fi: u32,
+    ) -> Result<Option<(Checked<'_>, Option<&'_ Expr<'_>>)>, OutOfMemory>;
+    /// Checks the bodies not yet checked and settles the declarations;
+    /// `false` when the program has errors.
+    fn finish(&mut self) -> Result<bool, OutOfMemory>;
+}
+
+/// Compiles a program to an object file's bytes, function by function as
+/// `source` checks them. Each function is lowered to the IR in a scratch
+/// arena that is reset after it is compiled, so lowering memory depends on
+/// the largest function, not on the program.
 pub fn compile_object(
-    ck: &Checked<'_>,
+    source: &mut dyn Source,
     names: &Interner<'_>,
     src: &str,
     mem: &Memory,
@@ -140,7 +162,8 @@ pub fn compile_object(
         contracts: !opts.release,
         test_mode: opts.test_mode,
     };
-    let units = lower::units(ck, lopts);
+    let ck = source.checked().ok_or(CodegenError::Invalid)?;
+    let units = lower::units(&ck, lopts);
     let isa = isa(opts.release)?;
     let builder = ObjectBuilder::new(
         isa.clone(),
@@ -151,7 +174,6 @@ pub fn compile_object(
     let module = ObjectModule::new(builder);
     let mut g = Gen {
         module,
-        ck,
         names,
         strings: HashMap::new(),
         descs: HashMap::new(),
@@ -172,7 +194,7 @@ pub fn compile_object(
                 let name = format!("pole.f.{}", names.name(ck.funcs[fi as usize].decl.name));
                 let id = g
                     .module
-                    .declare_function(&name, Linkage::Local, &pole_signature(ck, fi))
+                    .declare_function(&name, Linkage::Local, &pole_signature(&ck, fi))
                     .map_err(backend)?;
                 pole_ids[fi as usize] = Some(id);
                 id
@@ -216,6 +238,7 @@ pub fn compile_object(
         let mut ctx = Context::new();
         build_units(
             &mut g,
+            source,
             &units,
             &unit_ids,
             &ids,
@@ -265,6 +288,7 @@ pub fn compile_object(
             let mut batch: Job = std::vec::Vec::with_capacity(BATCH);
             let r = build_units(
                 &mut g,
+                source,
                 &units,
                 &unit_ids,
                 &ids,
@@ -411,6 +435,7 @@ type UnitSink<'s> =
 #[allow(clippy::too_many_arguments)]
 fn build_units(
     g: &mut Gen<'_, '_>,
+    source: &mut dyn Source,
     units: &[lower::Unit],
     unit_ids: &[FuncId],
     ids: &func::Ids<'_>,
@@ -424,17 +449,33 @@ fn build_units(
     // Bytes charged for the scratch arena's chunks (it keeps its largest
     // chunk across resets).
     let mut scratch_charged = 0;
+    let mut finished = false;
     let result = (|| {
         for (i, (&unit, &id)) in units.iter().zip(unit_ids).enumerate() {
+            let (ck, body) = match unit {
+                lower::Unit::Pole(fi) => match source.function(fi)? {
+                    Some(x) => x,
+                    None => return Err(CodegenError::Invalid),
+                },
+                _ => {
+                    if !finished {
+                        finished = true;
+                        if !source.finish()? {
+                            return Err(CodegenError::Invalid);
+                        }
+                    }
+                    (source.checked().ok_or(CodegenError::Invalid)?, None)
+                }
+            };
             let (func, estimate) = {
                 let cx = lower::Ctx {
-                    ck: g.ck,
+                    ck: &ck,
                     names: g.names,
                     src,
                     arena: mem.scratch_arena(&scratch, Phase::Lower, scratch_charged),
                     opts: lopts,
                 };
-                let f = match lower::lower_unit(&cx, unit) {
+                let f = match lower::lower_unit(&cx, unit, body) {
                     Ok(f) => f,
                     Err(lower::LowerError::Oom(e)) => return Err(CodegenError::Oom(e)),
                     Err(lower::LowerError::Internal(m)) => {
@@ -452,7 +493,7 @@ fn build_units(
                     UserFuncName::user(0, id.as_u32()),
                     ir_signature(&f),
                 );
-                func::emit(g, &mut func, &mut fctx, &f, ids)?;
+                func::emit(g, &mut func, &mut fctx, &f, ids, &ck)?;
                 (func, estimate)
             };
             scratch.reset();
@@ -501,8 +542,8 @@ fn ir_signature(f: &ir::Func<'_>) -> Signature {
 }
 
 impl<'a, 'm> Gen<'a, 'm> {
-    pub fn kind(&self, t: TyId) -> TyKind {
-        self.ck.types.shape(t)
+    pub fn kind(ck: &Checked<'_>, t: TyId) -> TyKind {
+        ck.types.shape(t)
     }
 
     /// Imports a C function (runtime or libc) by symbol.
@@ -600,11 +641,11 @@ impl<'a, 'm> Gen<'a, 'm> {
     }
 
     /// The runtime type descriptor of `t` (see `PoleType` in pole_rt.h).
-    pub fn descriptor(&mut self, t: TyId) -> Result<DataId, CodegenError> {
-        crate::memory::deep(|| self.descriptor_inner(t))
+    pub fn descriptor(&mut self, ck: &Checked<'_>, t: TyId) -> Result<DataId, CodegenError> {
+        crate::memory::deep(|| self.descriptor_inner(ck, t))
     }
 
-    fn descriptor_inner(&mut self, t: TyId) -> Result<DataId, CodegenError> {
+    fn descriptor_inner(&mut self, ck: &Checked<'_>, t: TyId) -> Result<DataId, CodegenError> {
         if let Some(&id) = self.descs.get(&t) {
             return Ok(id);
         }
@@ -625,7 +666,7 @@ impl<'a, 'm> Gen<'a, 'm> {
         let mut args: Vec<TyId> = Vec::new();
         let mut labels: Vec<String> = Vec::new();
         let mut arities: Vec<i64> = Vec::new();
-        let kind = match self.kind(t) {
+        let kind = match Self::kind(ck, t) {
             TyKind::Int | TyKind::Int32 | TyKind::Error | TyKind::Var(_) => PT_INT,
             TyKind::Float => PT_FLOAT,
             TyKind::Bool => PT_BOOL,
@@ -638,7 +679,7 @@ impl<'a, 'm> Gen<'a, 'm> {
             TyKind::Map(..) => PT_MAP,
             TyKind::Ptr(_) => PT_PTR,
             TyKind::Record(r) => {
-                let info = &self.ck.records[r as usize];
+                let info = &ck.records[r as usize];
                 name_str = Some(self.names.name(info.name).to_string());
                 for &(f, ft) in info.fields {
                     labels.push(self.names.name(f).to_string());
@@ -647,7 +688,7 @@ impl<'a, 'm> Gen<'a, 'm> {
                 PT_RECORD
             }
             TyKind::Variant(v) => {
-                let info = &self.ck.variants[v as usize];
+                let info = &ck.variants[v as usize];
                 name_str = Some(self.names.name(info.name).to_string());
                 for c in info.ctors {
                     labels.push(self.names.name(c.name).to_string());
@@ -690,7 +731,7 @@ impl<'a, 'm> Gen<'a, 'm> {
         if !args.is_empty() {
             let mut targets = Vec::with_capacity(args.len());
             for a in &args {
-                targets.push(self.descriptor(*a)?);
+                targets.push(self.descriptor(ck, *a)?);
             }
             let aid = self.pointer_array(&targets, 0)?;
             let gv = self.module.declare_data_in_data(aid, &mut d);

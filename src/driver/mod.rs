@@ -6,9 +6,9 @@ pub mod cli;
 use crate::codegen;
 use crate::diag::Diagnostic;
 use crate::memory::{Memory, OutOfMemory, Phase};
-use crate::syntax::ast::Program;
+use crate::syntax::ast;
 use crate::syntax::{Interner, Span, lexer, parser};
-use crate::types::{self, Checked};
+use crate::types;
 
 /// What checking one source text produced.
 #[derive(Debug, Default)]
@@ -38,20 +38,24 @@ pub fn check_source(src: &[u8], mem: &mut Memory) -> CheckOutput {
     front_end(src, mem, |_| ()).0
 }
 
-/// A program that passed the front end, as the back end sees it.
+/// A program being compiled, as the back end sees it: its declarations are
+/// checked; function bodies are parsed and checked one at a time through
+/// [`codegen::Source`], each in a scratch arena reset for the next.
 pub struct Front<'a, 'm> {
-    pub program: &'a Program<'m>,
-    pub checked: &'a Checked<'m>,
     pub names: &'a Interner<'m>,
     pub text: &'a str,
     pub mem: &'a Memory,
+    pub source: &'a mut dyn codegen::Source,
 }
 
-/// Runs the front end and, when it found no error, `then` on its result.
+/// Runs the front end on `src`: the declaration pass, then `then` (which
+/// may pull function bodies through [`Front::source`]), then whatever bodies
+/// are left. Returns the diagnostics, and `then`'s result when the program
+/// has no error.
 pub fn front_end<R>(
     src: &[u8],
     mem: &mut Memory,
-    then: impl FnOnce(&Front<'_, '_>) -> R,
+    then: impl FnOnce(Front<'_, '_>) -> R,
 ) -> (CheckOutput, Option<R>) {
     mem.reset();
     let mem: &Memory = mem;
@@ -76,41 +80,275 @@ pub fn front_end<R>(
             return (out, None);
         }
     };
-    out.diagnostics = diags;
-    if !out.diagnostics.is_empty() {
-        sort_diagnostics(&mut out.diagnostics);
+    let pre = if diags.is_empty() {
+        match types::check::intern_names(&mut names) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                out.oom = Some(e);
+                return (out, None);
+            }
+        }
+    } else {
+        None
+    };
+    let names = &names;
+    let mut session = Session {
+        st: Bodies {
+            text,
+            mem,
+            names,
+            funcs: {
+                let mut v = Vec::with_capacity(program.items.len());
+                v.extend(program.items.iter().filter_map(|i| match i {
+                    ast::Item::Func(f) => Some((*f, None)),
+                    _ => None,
+                }));
+                v
+            },
+            checker: None,
+            charged: 0,
+            first_expr: program.expr_count,
+            first_pat: program.pat_count,
+            syntax: diags,
+        },
+        // One chunk big enough for most bodies, reused for all of them.
+        bump: bumpalo::Bump::with_capacity(BODY_ARENA),
+        next: 0,
+        oom: None,
+        finished: false,
+    };
+    // Declarations are checked only when they all parsed (a syntax error
+    // anywhere means only syntax errors are reported).
+    if let Some(pre) = pre {
+        match types::declare(&program, text, mem.arena(Phase::Check), names, pre) {
+            Ok(c) => {
+                // Checker indices follow the declarations, skipping duplicates.
+                let checked = c.view().funcs;
+                let mut j = 0;
+                for (decl, index) in session.st.funcs.iter_mut() {
+                    if checked.get(j).is_some_and(|f| std::ptr::eq(f.decl, *decl)) {
+                        *index = Some(j as u32);
+                        j += 1;
+                    }
+                }
+                session.st.checker = Some(c);
+            }
+            Err(e) => session.oom = Some(e),
+        }
+    }
+    let r = if session.valid() {
+        Some(then(Front {
+            names,
+            text,
+            mem,
+            source: &mut session,
+        }))
+    } else {
+        None
+    };
+    if let Err(e) = session.finish_all() {
+        session.oom.get_or_insert(e);
+    }
+    mem.release(Phase::Parse, session.st.charged);
+    if let Some(e) = session.oom {
+        out.oom = Some(e);
         return (out, None);
     }
-    let pre = match types::check::intern_names(&mut names) {
-        Ok(p) => p,
-        Err(e) => {
-            out.oom = Some(e);
-            return (out, None);
-        }
-    };
-    let checked = match types::check_program(&program, text, mem.arena(Phase::Check), &names, pre) {
-        Ok((checked, diags)) => {
-            out.diagnostics = diags;
-            checked
-        }
-        Err(e) => {
-            out.oom = Some(e);
-            return (out, None);
-        }
+    out.diagnostics = if !session.st.syntax.is_empty() {
+        std::mem::take(&mut session.st.syntax)
+    } else {
+        session
+            .st
+            .checker
+            .as_mut()
+            .map(|c| c.take_diagnostics())
+            .unwrap_or_default()
     };
     sort_diagnostics(&mut out.diagnostics);
     if out.has_errors() {
         return (out, None);
     }
-    let front = Front {
-        program: &program,
-        checked: &checked,
-        names: &names,
-        text,
-        mem,
-    };
-    let r = then(&front);
-    (out, Some(r))
+    (out, r)
+}
+
+/// Initial size of the function body arena.
+const BODY_ARENA: usize = 64 << 10;
+
+/// The front end's state between function bodies.
+struct Session<'a, 'm> {
+    st: Bodies<'a, 'm>,
+    /// The current body's arena, reset for each body.
+    bump: bumpalo::Bump,
+    /// The next function whose body is due.
+    next: usize,
+    oom: Option<OutOfMemory>,
+    finished: bool,
+}
+
+/// What parsing and checking a body needs besides its arena.
+struct Bodies<'a, 'm> {
+    text: &'a str,
+    mem: &'a Memory,
+    names: &'a Interner<'m>,
+    /// Every function declaration in order, with its checker index (`None`
+    /// for a duplicate, whose body is only parsed).
+    funcs: Vec<(&'m ast::FuncDecl<'m>, Option<u32>)>,
+    /// `None` when the declarations have syntax errors.
+    checker: Option<types::Checker<'m, 'a>>,
+    /// Bytes charged to the parse phase for the body arena's chunks.
+    charged: usize,
+    /// Ids after the declarations' expressions and patterns.
+    first_expr: u32,
+    first_pat: u32,
+    /// Syntax errors so far (they replace any type error).
+    syntax: Vec<Diagnostic>,
+}
+
+impl<'a, 'm> Bodies<'a, 'm> {
+    fn valid(&self) -> bool {
+        self.syntax.is_empty()
+            && self
+                .checker
+                .as_ref()
+                .is_some_and(|c| !c.diagnostics().iter().any(Diagnostic::is_error))
+    }
+
+    /// Parses the body of declaration `pos` into `bump` (just reset) and,
+    /// while there is no syntax error, checks it. Returns the body when it
+    /// has one.
+    fn body<'x>(
+        &mut self,
+        bump: &'x bumpalo::Bump,
+        pos: usize,
+    ) -> Result<Option<&'x ast::Expr<'x>>, OutOfMemory>
+    where
+        'a: 'x,
+        'm: 'x,
+    {
+        let (decl, index) = self.funcs[pos];
+        let Some(at) = decl.body_at else {
+            if let (Some(c), Some(fi)) = (self.checker.as_mut(), index)
+                && self.syntax.is_empty()
+            {
+                c.check_function(fi, None, self.first_expr, self.first_pat)?;
+            }
+            return Ok(None);
+        };
+        let arena = self.mem.scratch_arena(bump, Phase::Parse, self.charged);
+        let parsed = parser::parse_body(
+            self.text,
+            at,
+            arena,
+            self.names,
+            self.first_expr,
+            self.first_pat,
+        );
+        let held = bump.allocated_bytes();
+        if held > self.charged {
+            self.mem.charge(Phase::Parse, held - self.charged)?;
+            self.charged = held;
+        }
+        let body = match parsed {
+            Ok(b) => b,
+            Err(lexer::LexError::Oom(e)) => return Err(e),
+            Err(lexer::LexError::Syntax(d)) => {
+                self.syntax.push(d);
+                return Ok(None);
+            }
+        };
+        if !body.diags.is_empty() {
+            self.syntax.extend(body.diags);
+            return Ok(None);
+        }
+        if let (Some(c), Some(fi)) = (self.checker.as_mut(), index)
+            && self.syntax.is_empty()
+        {
+            c.check_function(fi, body.expr, body.next_expr, body.next_pat)?;
+        }
+        Ok(body.expr)
+    }
+}
+
+impl Session<'_, '_> {
+    fn valid(&self) -> bool {
+        self.oom.is_none() && self.st.valid()
+    }
+
+    /// Parses and checks every body not yet done, then settles the
+    /// declarations.
+    fn finish_all(&mut self) -> Result<(), OutOfMemory> {
+        if self.oom.is_some() {
+            return Ok(());
+        }
+        while self.next < self.st.funcs.len() {
+            let fi = self.next;
+            self.next += 1;
+            self.bump.reset();
+            self.st.body(&self.bump, fi)?;
+        }
+        if !self.finished {
+            self.finished = true;
+            if let Some(c) = self
+                .st
+                .checker
+                .as_mut()
+                .filter(|_| self.st.syntax.is_empty())
+            {
+                c.finish()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl codegen::Source for Session<'_, '_> {
+    fn checked(&self) -> Option<types::Checked<'_>> {
+        self.st.checker.as_ref().map(|c| c.view())
+    }
+
+    fn function(
+        &mut self,
+        fi: u32,
+    ) -> Result<Option<(types::Checked<'_>, Option<&ast::Expr<'_>>)>, OutOfMemory> {
+        // Bodies before this function's (externs, duplicates) come first.
+        while self.next < self.st.funcs.len() && self.st.funcs[self.next].1 != Some(fi) {
+            if !self.valid() {
+                return Ok(None);
+            }
+            let pos = self.next;
+            self.next += 1;
+            self.bump.reset();
+            if let Err(e) = self.st.body(&self.bump, pos) {
+                self.oom.get_or_insert(e);
+                return Err(e);
+            }
+        }
+        if !self.valid() || self.next >= self.st.funcs.len() {
+            return Ok(None);
+        }
+        let pos = self.next;
+        self.next += 1;
+        self.bump.reset();
+        let body = match self.st.body(&self.bump, pos) {
+            Ok(b) => b,
+            Err(e) => {
+                self.oom.get_or_insert(e);
+                return Err(e);
+            }
+        };
+        if self.oom.is_some() || !self.st.valid() {
+            return Ok(None);
+        }
+        Ok(self.st.checker.as_ref().map(|c| (c.view(), body)))
+    }
+
+    fn finish(&mut self) -> Result<bool, OutOfMemory> {
+        if let Err(e) = self.finish_all() {
+            self.oom.get_or_insert(e);
+            return Err(e);
+        }
+        Ok(self.valid())
+    }
 }
 
 /// Why a build produced no object.
@@ -133,14 +371,18 @@ pub fn build_object(
     opts: codegen::Options,
 ) -> (CheckOutput, Result<Built, BuildError>) {
     let (out, r) = front_end(src, mem, |f| {
-        if !opts.test_mode && f.checked.main.is_none() {
+        let Some(ck) = f.source.checked() else {
+            return Err(BuildError::Rejected);
+        };
+        if !opts.test_mode && ck.main.is_none() {
             return Err(BuildError::NoMain);
         }
-        let links: Vec<String> = f.checked.links.iter().map(|s| s.to_string()).collect();
-        match codegen::compile_object(f.checked, f.names, f.text, f.mem, opts) {
+        let links: Vec<String> = ck.links.iter().map(|s| s.to_string()).collect();
+        match codegen::compile_object(f.source, f.names, f.text, f.mem, opts) {
             Ok(obj) => Ok((obj, links)),
             Err(codegen::CodegenError::Oom(e)) => Err(BuildError::Oom(e)),
             Err(codegen::CodegenError::Backend(m)) => Err(BuildError::Backend(m)),
+            Err(codegen::CodegenError::Invalid) => Err(BuildError::Rejected),
         }
     });
     let r = match (r, out.oom) {

@@ -94,10 +94,11 @@ pub fn units(ck: &Checked<'_>, opts: Options) -> std::vec::Vec<Unit> {
 }
 
 /// Lowers one unit (see [`units`]).
-pub fn lower_unit<'m>(cx: &Ctx<'_, 'm>, unit: Unit) -> R<Func<'m>> {
+/// Lowers one unit; `body` is the body of a [`Unit::Pole`] function.
+pub fn lower_unit<'m>(cx: &Ctx<'_, 'm>, unit: Unit, body: Option<&'m Expr<'m>>) -> R<Func<'m>> {
     let ck = cx.ck;
     match unit {
-        Unit::Pole(fi) => lower_function(cx, fi),
+        Unit::Pole(fi) => lower_function(cx, fi, body),
         Unit::Main => {
             let mut fl = FnLower::new(cx, None)?;
             let status = match ck.main {
@@ -159,7 +160,7 @@ pub fn lower_unit<'m>(cx: &Ctx<'_, 'm>, unit: Unit) -> R<Func<'m>> {
     }
 }
 
-fn lower_function<'m>(cx: &Ctx<'_, 'm>, fi: u32) -> R<Func<'m>> {
+fn lower_function<'m>(cx: &Ctx<'_, 'm>, fi: u32, body: Option<&'m Expr<'m>>) -> R<Func<'m>> {
     let f = &cx.ck.funcs[fi as usize];
     let decl = f.decl;
     let has_ensures = decl
@@ -183,7 +184,7 @@ fn lower_function<'m>(cx: &Ctx<'_, 'm>, fi: u32) -> R<Func<'m>> {
             fl.contract(c)?;
         }
     }
-    match decl.body {
+    match body {
         Some(body) => fl.tail(body)?,
         None => {
             let v = fl.unit()?;

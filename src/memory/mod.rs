@@ -122,8 +122,6 @@ pub struct Memory {
     /// Largest charge per phase since the last reset.
     charge_peaks: [Cell<usize>; PHASES],
     peak_total: Cell<usize>,
-    /// Bytes each phase's arena may hold, fixed when the arena is handed out.
-    room: [Cell<usize>; PHASES],
     fault: Cell<Option<FaultPlan>>,
     /// Set once an injected fault fired.
     fault_fired: Cell<bool>,
@@ -140,7 +138,6 @@ impl Memory {
             charges: Default::default(),
             charge_peaks: Default::default(),
             peak_total: Cell::new(0),
-            room: Default::default(),
             fault: Cell::new(None),
             fault_fired: Cell::new(false),
         }
@@ -170,10 +167,6 @@ impl Memory {
             + self.charges.iter().map(Cell::get).sum::<usize>()
     }
 
-    fn held_by_others(&self, phase: Phase) -> usize {
-        self.total_held() - self.arenas[phase as usize].allocated_bytes()
-    }
-
     fn note_peak(&self) {
         let total = self.total_held();
         if total > self.peak_total.get() {
@@ -191,16 +184,15 @@ impl Memory {
     pub fn arena(&self, phase: Phase) -> Arena<'_> {
         self.note_peak();
         let bump = &self.arenas[phase as usize];
-        let room = self.limit.get().saturating_sub(self.held_by_others(phase));
-        self.lend(bump, phase, room)
+        self.lend(bump, phase, None)
     }
 
-    fn lend<'s>(&'s self, bump: &'s Bump, phase: Phase, room: usize) -> Arena<'s> {
-        self.room[phase as usize].set(room);
+    fn lend<'s>(&'s self, bump: &'s Bump, phase: Phase, scratch: Option<usize>) -> Arena<'s> {
         let arena = Arena {
             mem: self,
             bump,
             phase,
+            scratch,
         };
         arena.cap_next_chunk(0);
         arena
@@ -212,9 +204,7 @@ impl Memory {
     /// must be charged before other phases allocate.
     pub fn scratch_arena<'s>(&'s self, bump: &'s Bump, phase: Phase, charged: usize) -> Arena<'s> {
         self.note_peak();
-        let others = self.total_held().saturating_sub(charged);
-        let room = self.limit.get().saturating_sub(others);
-        self.lend(bump, phase, room)
+        self.lend(bump, phase, Some(charged))
     }
 
     /// Charges `bytes` held outside the arenas (Cranelift's heap work, a
@@ -328,6 +318,8 @@ pub struct Arena<'m> {
     mem: &'m Memory,
     bump: &'m Bump,
     phase: Phase,
+    /// For a scratch arena, the bytes its owner has charged for it.
+    scratch: Option<usize>,
 }
 
 impl<'m> Arena<'m> {
@@ -366,9 +358,20 @@ impl<'m> Arena<'m> {
         }
     }
 
+    /// Bytes this arena's bump may hold: what everything else leaves free
+    /// now (arenas grow in turns, so this is computed when a chunk is due).
+    fn room(&self) -> usize {
+        let own = match self.scratch {
+            Some(charged) => charged,
+            None => self.bump.allocated_bytes(),
+        };
+        let others = self.mem.total_held().saturating_sub(own);
+        self.mem.limit.get().saturating_sub(others)
+    }
+
     #[cold]
     fn cap_next_chunk(&self, bytes: usize) {
-        let room = self.mem.room[self.phase as usize].get();
+        let room = self.room();
         // bumpalo tries halvings of twice its current chunk: allowing twice
         // the request guarantees one of them fits, however big that chunk.
         let next = CHUNK_CAP.max(bytes.saturating_mul(2).saturating_add(64 << 10));
@@ -382,7 +385,7 @@ impl<'m> Arena<'m> {
     /// enough and say so, so the caller retries once.
     #[cold]
     fn widen(&self, bytes: usize) -> bool {
-        let room = self.mem.room[self.phase as usize].get();
+        let room = self.room();
         let before = self.bump.allocation_limit().unwrap_or(usize::MAX);
         // A hash table asks for up to ~4x the estimate; twice that for the
         // halving sequence (see `cap_next_chunk`).
@@ -550,6 +553,22 @@ impl<'m, T> Vec<'m, T> {
 
     pub fn pop(&mut self) -> Option<T> {
         self.inner.pop()
+    }
+
+    /// Grows to `len` elements, filling with `value` (or truncates).
+    pub fn resize(&mut self, len: usize, value: T) -> MemResult<()>
+    where
+        T: Clone,
+    {
+        if len <= self.len() {
+            self.truncate(len);
+            return Ok(());
+        }
+        self.reserve(len - self.len())?;
+        while self.len() < len {
+            self.push(value.clone())?;
+        }
+        Ok(())
     }
 
     pub fn truncate(&mut self, len: usize) {

@@ -35,7 +35,13 @@ pub struct FuncDecl<'m> {
     pub contracts: &'m [Contract<'m>],
     /// The `:` before the body.
     pub colon: Option<Span>,
-    pub body: Option<&'m Expr<'m>>,
+    /// Byte offset of the body's first token: bodies are parsed one at a
+    /// time by [`super::parser::parse_body`], after the declarations.
+    pub body_at: Option<u32>,
+    /// Ids of the expressions and patterns of the declaration itself (its
+    /// contracts): `start..end`.
+    pub exprs: (u32, u32),
+    pub pats: (u32, u32),
     pub ext: Option<Extern>,
     /// Span of a `@variadic` that applied to this function.
     pub variadic: Option<Span>,

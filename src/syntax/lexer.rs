@@ -1,7 +1,7 @@
 //! The lexer: source bytes to tokens, one at a time as the parser asks.
 
 use super::token::{Tok, Token};
-use super::{Interner, Span};
+use super::{Interner, Span, Sym};
 use crate::diag::Diagnostic;
 use crate::memory::{Arena, OutOfMemory, Vec};
 
@@ -19,6 +19,35 @@ impl From<OutOfMemory> for LexError {
 
 fn error(start: usize, end: usize, message: String) -> LexError {
     LexError::Syntax(Diagnostic::error(Span::new(start, end), message))
+}
+
+/// How the lexer turns identifiers into symbols: interning them (the
+/// declaration pass, which reads the whole file), or looking them up (a
+/// function body parsed later: its names were all interned by then).
+pub enum Names<'n, 'm> {
+    Intern(&'n mut Interner<'m>),
+    Lookup(&'n Interner<'m>),
+}
+
+impl<'m> Names<'_, 'm> {
+    pub fn sym(&mut self, name: &str) -> Result<Sym, LexError> {
+        match self {
+            Names::Intern(n) => Ok(n.intern(name)?),
+            Names::Lookup(n) => n.get(name).ok_or_else(|| {
+                LexError::Syntax(Diagnostic::error(
+                    Span::new(0, 0),
+                    format!("internal error: name '{name}' was not interned"),
+                ))
+            }),
+        }
+    }
+
+    pub fn interner(&self) -> &Interner<'m> {
+        match self {
+            Names::Intern(n) => n,
+            Names::Lookup(n) => n,
+        }
+    }
 }
 
 /// An on-demand lexer: the parser pulls one token at a time, so no token
@@ -49,7 +78,7 @@ impl<'m, 's> Lexer<'m, 's> {
     pub fn next(
         &mut self,
         arena: Arena<'m>,
-        names: &mut Interner<'m>,
+        names: &mut Names<'_, 'm>,
     ) -> Result<Token<'m>, LexError> {
         let src = self.src;
         let bytes = src.as_bytes();
@@ -108,9 +137,9 @@ impl<'m, 's> Lexer<'m, 's> {
                         i = j;
                         // Only ASCII identifier bytes were pushed.
                         let joined = std::str::from_utf8(scratch).unwrap_or("");
-                        Tok::Ident(names.intern(joined)?)
+                        Tok::Ident(names.sym(joined)?)
                     } else {
-                        Tok::Ident(names.intern(word)?)
+                        Tok::Ident(names.sym(word)?)
                     }
                 }
                 b'0'..=b'9' => {

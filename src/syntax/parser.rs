@@ -6,7 +6,7 @@
 //! the next declaration start (`func`, `type`, `extern`, `@`).
 
 use super::ast::*;
-use super::lexer::{LexError, Lexer};
+use super::lexer::{LexError, Lexer, Names};
 use super::token::{Tok, Token};
 use super::{Interner, Span, Sym};
 use crate::diag::Diagnostic;
@@ -20,6 +20,15 @@ enum PErr {
 impl From<OutOfMemory> for PErr {
     fn from(e: OutOfMemory) -> PErr {
         PErr::Oom(e)
+    }
+}
+
+impl From<LexError> for PErr {
+    fn from(e: LexError) -> PErr {
+        match e {
+            LexError::Syntax(d) => PErr::Syntax(d),
+            LexError::Oom(e) => PErr::Oom(e),
+        }
     }
 }
 
@@ -66,7 +75,7 @@ struct Parser<'m, 'n, 's> {
     /// yields `Eof`, and [`parse`] reports only this error.
     lex_error: Option<LexError>,
     arena: Arena<'m>,
-    names: &'n mut Interner<'m>,
+    names: Names<'n, 'm>,
     diags: std::vec::Vec<Diagnostic>,
     /// Number of `let`s whose value is being parsed inside the current
     /// pair of brackets (for the `in` rule of §3.5).
@@ -80,9 +89,11 @@ struct Parser<'m, 'n, 's> {
     sym_variadic: Sym,
 }
 
-/// Lexes and parses `src`. Returns the program and the syntax errors (the
-/// program holds every declaration that parsed), or the first lexical error
-/// alone, or exhaustion of the memory budget.
+/// The declaration pass: lexes all of `src` (interning every name) and
+/// parses its declarations; a function body is skipped, its position kept
+/// in [`FuncDecl::body_at`] for [`parse_body`]. Returns the declarations and
+/// their syntax errors (the program holds every declaration that parsed), or
+/// the first lexical error alone, or exhaustion of the memory budget.
 pub fn parse<'m>(
     src: &str,
     arena: Arena<'m>,
@@ -90,31 +101,10 @@ pub fn parse<'m>(
 ) -> Result<(Program<'m>, std::vec::Vec<Diagnostic>), LexError> {
     let sym_extern = names.intern("extern")?;
     let sym_variadic = names.intern("variadic")?;
-    let eof = Token {
-        tok: Tok::Eof,
-        span: Span::new(0, 0),
-    };
-    let mut p = Parser {
-        lx: Lexer::new(src, arena),
-        cur: eof,
-        ahead: None,
-        prev: eof.span,
-        count: 0,
-        lex_error: None,
-        arena,
-        names,
-        diags: std::vec::Vec::new(),
-        let_depth: 0,
-        depth: 0,
-        next_expr: 0,
-        next_pat: 0,
-        pending_extern: None,
-        pending_variadic: None,
-        sym_extern,
-        sym_variadic,
-    };
-    p.cur = p.pull();
-    p.prev = p.cur.span;
+    let mut p = Parser::new(src, arena, Names::Intern(names), 0, 0);
+    p.sym_extern = sym_extern;
+    p.sym_variadic = sym_variadic;
+    p.start(0);
     let mut items = arena.vec();
     loop {
         if p.tok() == Tok::Eof {
@@ -148,10 +138,101 @@ pub fn parse<'m>(
     Ok((program, p.diags))
 }
 
+/// A function body parsed on its own, after the declaration pass.
+pub struct Body<'m> {
+    /// The expression; `None` after a syntax error.
+    pub expr: Option<&'m Expr<'m>>,
+    pub diags: std::vec::Vec<Diagnostic>,
+    /// Ids handed out: expressions `first_expr..next_expr`, patterns
+    /// `first_pat..next_pat`.
+    pub next_expr: u32,
+    pub next_pat: u32,
+}
+
+/// Parses the function body whose first token starts at byte `at` (from
+/// [`FuncDecl::body_at`]) into `arena`, numbering its expressions from
+/// `first_expr` and patterns from `first_pat`. Its names were interned by
+/// [`parse`].
+pub fn parse_body<'m>(
+    src: &str,
+    at: u32,
+    arena: Arena<'m>,
+    names: &Interner<'m>,
+    first_expr: u32,
+    first_pat: u32,
+) -> Result<Body<'m>, LexError> {
+    let mut p = Parser::new(src, arena, Names::Lookup(names), first_expr, first_pat);
+    p.start(at as usize);
+    let expr = match p.expr() {
+        Ok(e) => {
+            if !p.tok().starts_item() {
+                let d = p.expected("declaration");
+                p.diags.push(d);
+            }
+            Some(e)
+        }
+        Err(PErr::Syntax(d)) => {
+            p.diags.push(d);
+            None
+        }
+        Err(PErr::Oom(e)) => return Err(e.into()),
+    };
+    if let Some(e) = p.lex_error {
+        return Err(e);
+    }
+    Ok(Body {
+        expr: if p.diags.is_empty() { expr } else { None },
+        diags: p.diags,
+        next_expr: p.next_expr,
+        next_pat: p.next_pat,
+    })
+}
+
+impl<'m, 'n, 's> Parser<'m, 'n, 's> {
+    fn new(
+        src: &'s str,
+        arena: Arena<'m>,
+        names: Names<'n, 'm>,
+        first_expr: u32,
+        first_pat: u32,
+    ) -> Self {
+        let eof = Token {
+            tok: Tok::Eof,
+            span: Span::new(0, 0),
+        };
+        Parser {
+            lx: Lexer::new(src, arena),
+            cur: eof,
+            ahead: None,
+            prev: eof.span,
+            count: 0,
+            lex_error: None,
+            arena,
+            names,
+            diags: std::vec::Vec::new(),
+            let_depth: 0,
+            depth: 0,
+            next_expr: first_expr,
+            next_pat: first_pat,
+            pending_extern: None,
+            pending_variadic: None,
+            sym_extern: Sym(u32::MAX),
+            sym_variadic: Sym(u32::MAX),
+        }
+    }
+
+    /// Starts lexing at byte `at`.
+    fn start(&mut self, at: usize) {
+        self.lx.seek(at);
+        self.cur = self.pull();
+        self.prev = self.cur.span;
+    }
+}
+
 impl<'m> Parser<'m, '_, '_> {
     /// The lexer's next token; after a lexical error, `Eof`.
     fn pull(&mut self) -> Token<'m> {
-        match self.lx.next(self.arena, self.names) {
+        match self.lx.next(self.arena, &mut self.names) {
             Ok(t) => t,
             Err(e) => {
                 self.lex_error.get_or_insert(e);
@@ -302,7 +383,7 @@ impl<'m> Parser<'m, '_, '_> {
                 Some(e) => match e.kind {
                     ExprKind::Str(bytes) => {
                         let text = std::str::from_utf8(bytes).unwrap_or("");
-                        Some(self.names.intern(text)?)
+                        Some(self.names.sym(text)?)
                     }
                     _ => {
                         return Err(PErr::Syntax(Diagnostic::error(
@@ -380,6 +461,7 @@ impl<'m> Parser<'m, '_, '_> {
 
     fn func(&mut self) -> PResult<&'m FuncDecl<'m>> {
         let kw = self.bump();
+        let (e0, p0) = (self.next_expr, self.next_pat);
         let ext = self.pending_extern.take();
         let variadic = self.pending_variadic.take();
         let (name, name_span) = self.ident()?;
@@ -417,9 +499,15 @@ impl<'m> Parser<'m, '_, '_> {
         let ext = ext.map(|(_, c)| Extern {
             c_name: c.unwrap_or(name),
         });
-        let (colon, body) = if self.tok() == Tok::Colon {
+        let (colon, body_at) = if self.tok() == Tok::Colon {
             let c = self.bump();
-            (Some(c), Some(self.expr()?))
+            let at = self.span().start;
+            // The body ends at the next declaration (no expression contains
+            // `func`, `type`, `extern` or `@`); it is parsed on demand.
+            while !self.tok().starts_item() {
+                self.bump();
+            }
+            (Some(c), Some(at))
         } else if ext.is_some() {
             (None, None)
         } else {
@@ -433,7 +521,9 @@ impl<'m> Parser<'m, '_, '_> {
             ret,
             contracts: contracts.into_slice(),
             colon,
-            body,
+            body_at,
+            exprs: (e0, self.next_expr),
+            pats: (p0, self.next_pat),
             ext,
             variadic,
         })?)
@@ -475,7 +565,9 @@ impl<'m> Parser<'m, '_, '_> {
             ret,
             contracts: &[],
             colon: None,
-            body: None,
+            body_at: None,
+            exprs: (0, 0),
+            pats: (0, 0),
             ext: Some(Extern { c_name: name }),
             variadic,
         })?)

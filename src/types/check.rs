@@ -88,9 +88,12 @@ pub struct TestInfo<'m> {
     pub ty: TyId,
 }
 
-/// Everything later phases need to know about a checked program.
+/// Everything later phases need to know about a checked program: a view
+/// of the [`Checker`] between two function bodies. Expression and pattern
+/// tables cover the declarations and the function body checked last.
+#[derive(Clone, Copy)]
 pub struct Checked<'m> {
-    pub types: TypeTable<'m>,
+    pub types: &'m TypeTable<'m>,
     pub records: &'m [RecordInfo<'m>],
     pub variants: &'m [VariantInfo<'m>],
     pub funcs: &'m [FuncInfo<'m>],
@@ -152,7 +155,7 @@ struct Syms {
     known_annotations: [Sym; 12],
 }
 
-struct Checker<'m, 'n> {
+pub struct Checker<'m, 'n> {
     arena: Arena<'m>,
     names: &'n Interner<'m>,
     s: Syms,
@@ -164,11 +167,19 @@ struct Checker<'m, 'n> {
     ctor_spans: Map<'m, Sym, Span>,
     funcs: Vec<'m, FuncInfo<'m>>,
     func_names: Map<'m, Sym, u32>,
-    expr_ty: &'m mut [TyId],
-    expr_res: &'m mut [Res],
-    pat_ty: &'m mut [TyId],
-    pat_res: &'m mut [PatRes],
+    /// Side tables by expression/pattern id: the declarations' ids first,
+    /// then those of the function body being checked (reused per body).
+    expr_ty: Vec<'m, TyId>,
+    expr_res: Vec<'m, Res>,
+    pat_ty: Vec<'m, TyId>,
+    pat_res: Vec<'m, PatRes>,
+    /// Ids of the declarations' expressions and patterns.
+    decl_exprs: u32,
+    decl_pats: u32,
     local_ty: Vec<'m, TyId>,
+    tests: Vec<'m, TestInfo<'m>>,
+    links: Vec<'m, &'m str>,
+    main: Option<u32>,
     scope: Vec<'m, (Sym, u32)>,
     /// Names bound by the pattern being checked (duplicate detection).
     pat_names: Vec<'m, Sym>,
@@ -220,19 +231,30 @@ pub fn intern_names(names: &mut Interner<'_>) -> MemResult<CheckNames> {
     Ok(CheckNames { s })
 }
 
-/// Type-checks a parsed program. Diagnostics are returned unsorted.
-pub fn check_program<'m>(
+/// Expression ids reserved up front for function bodies.
+const BODY_IDS: usize = 2048;
+
+/// Checks a program's declarations (types, signatures, annotations,
+/// `main`); function bodies follow one at a time with
+/// [`Checker::check_function`], then [`Checker::finish`].
+pub fn declare<'m, 'n>(
     prog: &Program<'m>,
     src: &str,
     arena: Arena<'m>,
-    names: &Interner<'m>,
+    names: &'n Interner<'m>,
     pre: CheckNames,
-) -> MemResult<(Checked<'m>, std::vec::Vec<Diagnostic>)> {
+) -> MemResult<Checker<'m, 'n>> {
     let s = pre.s;
-    let expr_ty = arena.alloc_slice_fill(prog.expr_count as usize, ERROR)?;
-    let expr_res = arena.alloc_slice_fill(prog.expr_count as usize, Res::None)?;
-    let pat_ty = arena.alloc_slice_fill(prog.pat_count as usize, ERROR)?;
-    let pat_res = arena.alloc_slice_fill(prog.pat_count as usize, PatRes::None)?;
+    // Room for the declarations' ids and a typical function body's.
+    let (exprs, pats) = (prog.expr_count as usize, prog.pat_count as usize);
+    let mut expr_ty = arena.vec_with_capacity(exprs + BODY_IDS)?;
+    expr_ty.resize(exprs, ERROR)?;
+    let mut expr_res = arena.vec_with_capacity(exprs + BODY_IDS)?;
+    expr_res.resize(exprs, Res::None)?;
+    let mut pat_ty = arena.vec_with_capacity(pats + BODY_IDS / 4)?;
+    pat_ty.resize(pats, ERROR)?;
+    let mut pat_res = arena.vec_with_capacity(pats + BODY_IDS / 4)?;
+    pat_res.resize(pats, PatRes::None)?;
     let mut c = Checker {
         arena,
         names,
@@ -249,47 +271,119 @@ pub fn check_program<'m>(
         expr_res,
         pat_ty,
         pat_res,
+        decl_exprs: prog.expr_count,
+        decl_pats: prog.pat_count,
         local_ty: arena.vec(),
+        tests: arena.vec(),
+        links: arena.vec(),
+        main: None,
         scope: arena.vec(),
         pat_names: arena.vec(),
         diags: std::vec::Vec::new(),
     };
     c.declare_types(prog)?;
     c.declare_funcs(prog)?;
-    for i in 0..c.funcs.len() {
-        c.check_func(i as u32)?;
-    }
     let (tests, links) = c.check_annotations(prog, src)?;
-    let main = c.check_main()?;
-    // Solve what is left: unknown type arguments default to Int.
-    for t in c.expr_ty.iter_mut() {
-        *t = c.types.zonk(*t)?;
+    c.tests = tests;
+    c.links = links;
+    c.main = c.check_main()?;
+    Ok(c)
+}
+
+impl<'m> Checker<'m, '_> {
+    /// Checks function `fi`: its contracts and `body`, whose expression
+    /// and pattern ids are `decl_exprs..exprs_end` and `decl_pats..pats_end`
+    /// (from [`crate::syntax::parser::parse_body`]). Unsolved types in them
+    /// are settled (defaulting to `Int`) before it returns.
+    pub fn check_function<'b>(
+        &mut self,
+        fi: u32,
+        body: Option<&'b Expr<'b>>,
+        exprs_end: u32,
+        pats_end: u32,
+    ) -> MemResult<()> {
+        let (e0, p0) = (self.decl_exprs as usize, self.decl_pats as usize);
+        self.expr_ty.truncate(e0);
+        self.expr_ty.resize(exprs_end as usize, ERROR)?;
+        self.expr_res.truncate(e0);
+        self.expr_res.resize(exprs_end as usize, Res::None)?;
+        self.pat_ty.truncate(p0);
+        self.pat_ty.resize(pats_end as usize, ERROR)?;
+        self.pat_res.truncate(p0);
+        self.pat_res.resize(pats_end as usize, PatRes::None)?;
+        let locals = self.local_ty.len();
+        self.check_func(fi, body)?;
+        let decl = self.funcs[fi as usize].decl;
+        let (ce, cp) = (decl.exprs, decl.pats);
+        self.zonk_range(Table::Exprs, e0..exprs_end as usize)?;
+        self.zonk_range(Table::Exprs, ce.0 as usize..ce.1 as usize)?;
+        self.zonk_range(Table::Pats, p0..pats_end as usize)?;
+        self.zonk_range(Table::Pats, cp.0 as usize..cp.1 as usize)?;
+        self.zonk_range(Table::Locals, locals..self.local_ty.len())
     }
-    for t in c.pat_ty.iter_mut() {
-        *t = c.types.zonk(*t)?;
+
+    /// After the last function body: settles the declarations' types.
+    pub fn finish(&mut self) -> MemResult<()> {
+        self.zonk_range(Table::Exprs, 0..self.decl_exprs as usize)?;
+        self.zonk_range(Table::Pats, 0..self.decl_pats as usize)?;
+        for i in 0..self.tests.len() {
+            let t = self.types.zonk(self.tests[i].ty)?;
+            self.tests[i].ty = t;
+        }
+        Ok(())
     }
-    for t in c.local_ty.as_mut_slice() {
-        *t = c.types.zonk(*t)?;
+
+    fn zonk_range(&mut self, table: Table, range: std::ops::Range<usize>) -> MemResult<()> {
+        for i in range {
+            let slot = match table {
+                Table::Exprs => &mut self.expr_ty[i],
+                Table::Pats => &mut self.pat_ty[i],
+                Table::Locals => &mut self.local_ty[i],
+            };
+            let t = *slot;
+            let z = self.types.zonk(t)?;
+            match table {
+                Table::Exprs => self.expr_ty[i] = z,
+                Table::Pats => self.pat_ty[i] = z,
+                Table::Locals => self.local_ty[i] = z,
+            }
+        }
+        Ok(())
     }
-    let mut tests = tests;
-    for t in tests.as_mut_slice() {
-        t.ty = c.types.zonk(t.ty)?;
+
+    /// What later phases read, as of now.
+    pub fn view(&self) -> Checked<'_> {
+        Checked {
+            types: &self.types,
+            records: &self.records,
+            variants: &self.variants,
+            funcs: &self.funcs,
+            expr_ty: &self.expr_ty,
+            expr_res: &self.expr_res,
+            pat_ty: &self.pat_ty,
+            pat_res: &self.pat_res,
+            local_ty: &self.local_ty,
+            tests: &self.tests,
+            links: &self.links,
+            main: self.main,
+        }
     }
-    let checked = Checked {
-        types: c.types,
-        records: c.records.into_slice(),
-        variants: c.variants.into_slice(),
-        funcs: c.funcs.into_slice(),
-        expr_ty: c.expr_ty,
-        expr_res: c.expr_res,
-        pat_ty: c.pat_ty,
-        pat_res: c.pat_res,
-        local_ty: c.local_ty.into_slice(),
-        tests: tests.into_slice(),
-        links: links.into_slice(),
-        main,
-    };
-    Ok((checked, c.diags))
+
+    /// The diagnostics so far (unsorted).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diags
+    }
+
+    pub fn take_diagnostics(&mut self) -> std::vec::Vec<Diagnostic> {
+        std::mem::take(&mut self.diags)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Table {
+    Exprs,
+    Pats,
+    Locals,
 }
 
 fn is_lower(name: &str) -> bool {
@@ -459,11 +553,11 @@ impl<'m> Checker<'m, '_> {
         Ok(())
     }
 
-    fn resolve_type(&mut self, te: &TypeExpr<'m>, in_extern: bool) -> MemResult<TyId> {
+    fn resolve_type<'b>(&mut self, te: &TypeExpr<'b>, in_extern: bool) -> MemResult<TyId> {
         crate::memory::deep(|| self.resolve_type_inner(te, in_extern))
     }
 
-    fn resolve_type_inner(&mut self, te: &TypeExpr<'m>, in_extern: bool) -> MemResult<TyId> {
+    fn resolve_type_inner<'b>(&mut self, te: &TypeExpr<'b>, in_extern: bool) -> MemResult<TyId> {
         let n = self.name(te.name);
         let arity = |c: &mut Self, want: usize| -> bool {
             if te.args.len() != want {
@@ -677,7 +771,7 @@ impl<'m> Checker<'m, '_> {
         if t == INT32 { INT } else { t }
     }
 
-    fn check_func(&mut self, fi: u32) -> MemResult<()> {
+    fn check_func<'b>(&mut self, fi: u32, body: Option<&'b Expr<'b>>) -> MemResult<()> {
         let f = &self.funcs[fi as usize];
         let (decl, ret, locals, result_local) = (f.decl, f.ret, f.param_locals, f.result_local);
         self.scope.clear();
@@ -697,7 +791,7 @@ impl<'m> Checker<'m, '_> {
             self.expect(c.expr.span, t, BOOL);
             self.scope.truncate(mark);
         }
-        if let Some(body) = decl.body {
+        if let Some(body) = body {
             if ret == UNIT {
                 self.check_expr(body, None)?;
             } else {
@@ -887,7 +981,7 @@ impl<'m> Checker<'m, '_> {
             .map(|(_, l)| *l)
     }
 
-    fn record(&mut self, e: &Expr<'m>, t: TyId) -> TyId {
+    fn record<'b>(&mut self, e: &Expr<'b>, t: TyId) -> TyId {
         self.expr_ty[e.id.0 as usize] = t;
         t
     }
@@ -938,11 +1032,11 @@ impl<'m> Checker<'m, '_> {
         }
     }
 
-    fn check_expr(&mut self, e: &'m Expr<'m>, hint: Option<TyId>) -> MemResult<TyId> {
+    fn check_expr<'b>(&mut self, e: &'b Expr<'b>, hint: Option<TyId>) -> MemResult<TyId> {
         crate::memory::deep(|| self.check_expr_inner(e, hint))
     }
 
-    fn check_expr_inner(&mut self, e: &'m Expr<'m>, hint: Option<TyId>) -> MemResult<TyId> {
+    fn check_expr_inner<'b>(&mut self, e: &'b Expr<'b>, hint: Option<TyId>) -> MemResult<TyId> {
         let t = match &e.kind {
             ExprKind::Int(v) => {
                 let h = hint.map(|h| self.types.shape(h));
@@ -1085,7 +1179,7 @@ impl<'m> Checker<'m, '_> {
         Ok(self.record(e, t))
     }
 
-    fn check_name(&mut self, e: &'m Expr<'m>, n: Sym, hint: Option<TyId>) -> MemResult<TyId> {
+    fn check_name<'b>(&mut self, e: &'b Expr<'b>, n: Sym, hint: Option<TyId>) -> MemResult<TyId> {
         if let Some(l) = self.lookup(n) {
             self.expr_res[e.id.0 as usize] = Res::Local(l);
             return Ok(self.local_ty[l as usize]);
@@ -1121,17 +1215,17 @@ impl<'m> Checker<'m, '_> {
         );
     }
 
-    fn check_args_loose(&mut self, args: &[&'m Expr<'m>]) -> MemResult<()> {
+    fn check_args_loose<'b>(&mut self, args: &[&'b Expr<'b>]) -> MemResult<()> {
         for a in args {
             self.check_expr(a, None)?;
         }
         Ok(())
     }
 
-    fn check_call(
+    fn check_call<'b>(
         &mut self,
-        e: &'m Expr<'m>,
-        call: &'m Call<'m>,
+        e: &'b Expr<'b>,
+        call: &'b Call<'b>,
         hint: Option<TyId>,
     ) -> MemResult<TyId> {
         let args = call.args;
@@ -1265,7 +1359,7 @@ impl<'m> Checker<'m, '_> {
         })
     }
 
-    fn check_binary(&mut self, op: BinOp, l: &'m Expr<'m>, r: &'m Expr<'m>) -> MemResult<TyId> {
+    fn check_binary<'b>(&mut self, op: BinOp, l: &'b Expr<'b>, r: &'b Expr<'b>) -> MemResult<TyId> {
         use BinOp::*;
         match op {
             And | Or | Implies => {
@@ -1310,7 +1404,7 @@ impl<'m> Checker<'m, '_> {
         }
     }
 
-    fn check_fields(&mut self, r: u32, fields: &'m [FieldInit<'m>], rt: TyId) -> MemResult<()> {
+    fn check_fields<'b>(&mut self, r: u32, fields: &'b [FieldInit<'b>], rt: TyId) -> MemResult<()> {
         let decl = self.records[r as usize].fields;
         for (i, f) in fields.iter().enumerate() {
             if fields[..i].iter().any(|g| g.name == f.name) {
@@ -1331,10 +1425,10 @@ impl<'m> Checker<'m, '_> {
         Ok(())
     }
 
-    fn check_record(
+    fn check_record<'b>(
         &mut self,
-        e: &'m Expr<'m>,
-        fields: &'m [FieldInit<'m>],
+        e: &'b Expr<'b>,
+        fields: &'b [FieldInit<'b>],
         hint: Option<TyId>,
     ) -> MemResult<TyId> {
         let target = match hint.map(|h| self.types.shape(h)) {
@@ -1399,18 +1493,18 @@ impl<'m> Checker<'m, '_> {
         Ok(rt)
     }
 
-    fn check_args_loose_fields(&mut self, fields: &'m [FieldInit<'m>]) -> MemResult<()> {
+    fn check_args_loose_fields<'b>(&mut self, fields: &'b [FieldInit<'b>]) -> MemResult<()> {
         for f in fields {
             self.check_expr(f.value, None)?;
         }
         Ok(())
     }
 
-    fn check_match(
+    fn check_match<'b>(
         &mut self,
-        e: &'m Expr<'m>,
-        scrut: &'m Expr<'m>,
-        arms: &'m [Arm<'m>],
+        e: &'b Expr<'b>,
+        scrut: &'b Expr<'b>,
+        arms: &'b [Arm<'b>],
         hint: Option<TyId>,
     ) -> MemResult<TyId> {
         let st = self.check_expr(scrut, None)?;
@@ -1438,11 +1532,11 @@ impl<'m> Checker<'m, '_> {
         Ok(result.unwrap_or(ERROR))
     }
 
-    fn check_exhaustive(
+    fn check_exhaustive<'b>(
         &mut self,
-        e: &'m Expr<'m>,
+        e: &'b Expr<'b>,
         st: TyId,
-        arms: &'m [Arm<'m>],
+        arms: &'b [Arm<'b>],
     ) -> MemResult<()> {
         const OPTION: [&str; 2] = ["None", "Some"];
         const RESULT: [&str; 2] = ["Ok", "Err"];
@@ -1487,7 +1581,7 @@ impl<'m> Checker<'m, '_> {
         Ok(())
     }
 
-    fn bind(&mut self, p: &'m Pat<'m>, n: Sym, t: TyId) -> MemResult<()> {
+    fn bind<'b>(&mut self, p: &'b Pat<'b>, n: Sym, t: TyId) -> MemResult<()> {
         if self.pat_names.contains(&n) {
             let msg = format!("duplicate variable '{}' in pattern", self.name(n));
             self.error(p.span, msg);
@@ -1499,7 +1593,7 @@ impl<'m> Checker<'m, '_> {
         Ok(())
     }
 
-    fn pat_expect(&mut self, p: &'m Pat<'m>, want: TyId, have: TyId) -> bool {
+    fn pat_expect<'b>(&mut self, p: &'b Pat<'b>, want: TyId, have: TyId) -> bool {
         if self.types.unify(want, have) {
             true
         } else {
@@ -1508,11 +1602,11 @@ impl<'m> Checker<'m, '_> {
         }
     }
 
-    fn check_pat(&mut self, p: &'m Pat<'m>, t: TyId) -> MemResult<()> {
+    fn check_pat<'b>(&mut self, p: &'b Pat<'b>, t: TyId) -> MemResult<()> {
         crate::memory::deep(|| self.check_pat_inner(p, t))
     }
 
-    fn check_pat_inner(&mut self, p: &'m Pat<'m>, t: TyId) -> MemResult<()> {
+    fn check_pat_inner<'b>(&mut self, p: &'b Pat<'b>, t: TyId) -> MemResult<()> {
         self.pat_ty[p.id.0 as usize] = t;
         match &p.kind {
             PatKind::Wild => {}
@@ -1624,7 +1718,7 @@ impl<'m> Checker<'m, '_> {
         Ok(())
     }
 
-    fn list_elem(&mut self, p: &'m Pat<'m>, t: TyId) -> MemResult<TyId> {
+    fn list_elem<'b>(&mut self, p: &'b Pat<'b>, t: TyId) -> MemResult<TyId> {
         match self.types.shape(t) {
             TyKind::List(a) => Ok(a),
             TyKind::Error => Ok(ERROR),

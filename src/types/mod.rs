@@ -10,5 +10,5 @@ pub mod builtins;
 pub mod check;
 pub mod ty;
 
-pub use check::{Checked, check_program};
+pub use check::{Checked, Checker, declare};
 pub use ty::{TyId, TyKind, TypeTable};
