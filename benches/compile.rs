@@ -93,7 +93,10 @@ fn benches(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::from_parameter(name), src, |b, src| {
             b.iter(|| {
                 let (_, r) = build_object(src.as_bytes(), &mut mem, Options::default());
-                black_box(r.map(|(o, _)| o.len()).unwrap_or(0))
+                black_box(
+                    r.map(|(o, _)| o.to_bytes().map_or(0, |b| b.len()))
+                        .unwrap_or(0),
+                )
             })
         });
     }

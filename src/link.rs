@@ -5,6 +5,7 @@
 //! renamed over it only when complete, so a failed build never leaves a
 //! partial or stale file at the output path.
 
+use crate::codegen::ObjectFile;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,13 +15,28 @@ pub static RUNTIME_ARCHIVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/li
 
 /// Writes `bytes` to `out` atomically (temporary file + rename).
 pub fn write_atomic(out: &Path, bytes: &[u8], executable: bool) -> Result<(), String> {
+    write_atomic_with(out, executable, &mut |w| w.write_all(bytes))
+}
+
+/// Writes an object file to `out` atomically, streaming its sections.
+pub fn write_object(out: &Path, object: &ObjectFile) -> Result<(), String> {
+    write_atomic_with(out, false, &mut |w| object.write_to(w))
+}
+
+type Writer<'a> = dyn FnMut(&mut dyn Write) -> std::io::Result<()> + 'a;
+
+fn write_atomic_with(out: &Path, executable: bool, write: &mut Writer<'_>) -> Result<(), String> {
     let dir = parent_dir(out);
     let mut tmp = tempfile::Builder::new()
         .prefix(".pole-out-")
         .tempfile_in(&dir)
         .map_err(|e| format!("cannot write '{}': {e}", out.display()))?;
-    tmp.write_all(bytes)
-        .map_err(|e| format!("cannot write '{}': {e}", out.display()))?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        write(&mut w)
+            .and_then(|()| w.flush())
+            .map_err(|e| format!("cannot write '{}': {e}", out.display()))?;
+    }
     set_mode(tmp.path(), if executable { 0o755 } else { 0o644 })?;
     tmp.persist(out)
         .map_err(|e| format!("cannot write '{}': {}", out.display(), e.error))?;
@@ -47,14 +63,14 @@ fn set_mode(_: &Path, _: u32) -> Result<(), String> {
 }
 
 /// Links `object` into an executable at `out`.
-pub fn link_executable(object: &[u8], out: &Path, libs: &[String]) -> Result<(), String> {
+pub fn link_executable(object: &ObjectFile, out: &Path, libs: &[String]) -> Result<(), String> {
     let work = tempfile::Builder::new()
         .prefix("pole-link-")
         .tempdir()
         .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let obj_path = work.path().join("program.o");
     let rt_path = work.path().join("libpole_rt.a");
-    std::fs::write(&obj_path, object).map_err(|e| format!("cannot write object: {e}"))?;
+    write_object(&obj_path, object)?;
     std::fs::write(&rt_path, RUNTIME_ARCHIVE).map_err(|e| format!("cannot write runtime: {e}"))?;
     let dir = parent_dir(out);
     let tmp = tempfile::Builder::new()

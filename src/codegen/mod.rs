@@ -157,7 +157,7 @@ pub fn compile_object(
     src: &str,
     mem: &Memory,
     opts: Options,
-) -> Result<Vec<u8>, CodegenError> {
+) -> Result<ObjectFile, CodegenError> {
     let lopts = lower::Options {
         contracts: !opts.release,
         test_mode: opts.test_mode,
@@ -336,9 +336,26 @@ pub fn compile_object(
         return Err(CodegenError::Backend("a function was not compiled".into()));
     }
     let product = g.module.finish();
-    let bytes = product.emit().map_err(backend);
     mem.release(Phase::Codegen, p.retained_total);
-    bytes
+    Ok(ObjectFile(product))
+}
+
+/// A compiled object file, written out without first being copied into one
+/// buffer (the sections are streamed to the writer).
+pub struct ObjectFile(cranelift_object::ObjectProduct);
+
+impl ObjectFile {
+    pub fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.0
+            .object
+            .write_stream(w)
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }
+
+    /// The whole file in memory.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        self.0.object.write().map_err(|e| e.to_string())
+    }
 }
 
 /// Programs with at least this many functions compile them in parallel.

@@ -266,7 +266,7 @@ fn process(
                         std::fs::create_dir_all(p).map_err(|e| e.to_string())
                     })
                     .and_then(|()| match opts.emit {
-                        Emit::Obj => link::write_atomic(out, &object, false),
+                        Emit::Obj => link::write_object(out, &object),
                         Emit::Exe => link::link_executable(&object, out, &links),
                     })
                     .and_then(|()| {

@@ -435,7 +435,7 @@ fn build_file(
     drop(mem);
     links.extend(libs.iter().cloned());
     let written = match emit {
-        Emit::Obj => link::write_atomic(out, &object, false),
+        Emit::Obj => link::write_object(out, &object),
         Emit::Exe => link::link_executable(&object, out, &links),
     }
     .and_then(|()| {

@@ -362,7 +362,7 @@ pub enum BuildError {
 }
 
 /// An object file and the libraries it must be linked with.
-pub type Built = (Vec<u8>, Vec<String>);
+pub type Built = (codegen::ObjectFile, Vec<String>);
 
 /// Compiles `src` to an object file.
 pub fn build_object(
