@@ -9,11 +9,13 @@ use crate::ir::{self, BinOp, Callee, Cmp, Inst, Op, Repr, Term, UnOp};
 use crate::types::Checked;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    AbiParam, Function, InstBuilder, MemFlagsData, Signature, TrapCode, Type, Value, types,
+    AbiParam, FuncRef, Function, GlobalValue, InstBuilder, MemFlagsData, Signature, TrapCode, Type,
+    Value, types,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use cranelift_module::{FuncId, Module};
+use cranelift_module::{DataId, FuncId, Module};
+use std::collections::HashMap;
 
 type R<T> = Result<T, CodegenError>;
 
@@ -70,6 +72,10 @@ struct Em<'g, 'a, 'm, 'f, 'x> {
     konst: Vec<Option<(Type, i64)>>,
     ids: &'x Ids<'x>,
     ck: &'x Checked<'x>,
+    /// Functions and data already imported into this function (each is
+    /// declared once, not at every use).
+    frefs: HashMap<FuncId, FuncRef>,
+    gvs: HashMap<DataId, GlobalValue>,
 }
 
 pub(crate) fn emit(
@@ -87,6 +93,8 @@ pub(crate) fn emit(
         konst: constants(f),
         ids,
         ck,
+        frefs: HashMap::new(),
+        gvs: HashMap::new(),
     };
     for &r in f.vars {
         let v = em.b.declare_var(clif_type(r));
@@ -141,7 +149,7 @@ pub(crate) fn emit(
             }
             Term::TailCall(fi, args) => {
                 let id = em.pole_id(fi)?;
-                let fref = em.g.module.declare_func_in_func(id, em.b.func);
+                let fref = em.fref(id);
                 let args: Vec<Value> = args.iter().map(|&a| em.use_(a)).collect();
                 em.b.ins().return_call(fref, &args);
             }
@@ -186,6 +194,24 @@ fn constants(f: &ir::Func<'_>) -> Vec<Option<(Type, i64)>> {
 }
 
 impl Em<'_, '_, '_, '_, '_> {
+    fn fref(&mut self, id: FuncId) -> FuncRef {
+        if let Some(&r) = self.frefs.get(&id) {
+            return r;
+        }
+        let r = self.g.module.declare_func_in_func(id, self.b.func);
+        self.frefs.insert(id, r);
+        r
+    }
+
+    fn gv(&mut self, id: DataId) -> GlobalValue {
+        if let Some(&g) = self.gvs.get(&id) {
+            return g;
+        }
+        let g = self.g.module.declare_data_in_func(id, self.b.func);
+        self.gvs.insert(id, g);
+        g
+    }
+
     fn use_(&mut self, v: ir::Var) -> Value {
         match self.konst[v.0 as usize] {
             Some((t, n)) => self.b.ins().iconst(t, n),
@@ -204,7 +230,7 @@ impl Em<'_, '_, '_, '_, '_> {
 
     fn str_lit(&mut self, bytes: &[u8]) -> R<Value> {
         let id = self.g.string_data(bytes)?;
-        let gv = self.g.module.declare_data_in_func(id, self.b.func);
+        let gv = self.gv(id);
         let p = self.b.ins().symbol_value(types::I64, gv);
         Ok(self.b.ins().iadd_imm_s(p, 8))
     }
@@ -212,7 +238,7 @@ impl Em<'_, '_, '_, '_, '_> {
     /// Calls a C function by symbol with the C convention.
     fn call_c(&mut self, name: &str, sig: Signature, args: &[Value]) -> R<Option<Value>> {
         let id = self.g.import(name, &sig)?;
-        let fref = self.g.module.declare_func_in_func(id, self.b.func);
+        let fref = self.fref(id);
         let call = if *self.g.declared_sig(id) == sig {
             self.b.ins().call(fref, args)
         } else {
@@ -232,12 +258,12 @@ impl Em<'_, '_, '_, '_, '_> {
             Op::Str(bytes) => self.str_lit(bytes)?,
             Op::Nullary(owner, index) => {
                 let id = self.g.nullary_data(owner, index)?;
-                let gv = self.g.module.declare_data_in_func(id, self.b.func);
+                let gv = self.gv(id);
                 self.b.ins().symbol_value(types::I64, gv)
             }
             Op::Desc(t) => {
                 let id = self.g.descriptor(self.ck, t)?;
-                let gv = self.g.module.declare_data_in_func(id, self.b.func);
+                let gv = self.gv(id);
                 self.b.ins().symbol_value(types::I64, gv)
             }
             Op::FuncAddr(i) => {
@@ -246,7 +272,7 @@ impl Em<'_, '_, '_, '_, '_> {
                     .ir
                     .get(i as usize)
                     .ok_or_else(|| CodegenError::Backend("unknown function address".into()))?;
-                let fref = self.g.module.declare_func_in_func(id, self.b.func);
+                let fref = self.fref(id);
                 self.b.ins().func_addr(types::I64, fref)
             }
             Op::Copy(v) => self.use_(v),
@@ -297,7 +323,7 @@ impl Em<'_, '_, '_, '_, '_> {
                 match callee {
                     Callee::Pole(fi) => {
                         let id = self.pole_id(fi)?;
-                        let fref = self.g.module.declare_func_in_func(id, self.b.func);
+                        let fref = self.fref(id);
                         let call = self.b.ins().call(fref, &args);
                         return Ok(self.b.inst_results(call).first().copied());
                     }
@@ -313,7 +339,7 @@ impl Em<'_, '_, '_, '_, '_> {
                         sig.returns.extend(ret.map(|r| AbiParam::new(clif_type(r))));
                         if variadic {
                             let stub = self.g.variadic_stub(symbol, &sig)?;
-                            let fref = self.g.module.declare_func_in_func(stub, self.b.func);
+                            let fref = self.fref(stub);
                             let call = self.b.ins().call(fref, &args);
                             return Ok(self.b.inst_results(call).first().copied());
                         }
