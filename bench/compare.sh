@@ -63,6 +63,41 @@ for n in "${sizes[@]}"; do
   [ "$a" = "$b" ] || echo "WARNING: outputs differ for N=$n: pole '$a' vs C '$b'" >&2
 done
 
+# The issue's targets as ratios, from interleaved runs (pole, then tcc, in
+# each round), so that a machine whose speed drifts affects both alike.
+ratio_n=${RATIO_SIZE:-20000}
+rounds=${ROUNDS:-7}
+"$GEN" "$ratio_n" --c "$work/r.c" >"$work/r.pole-ir"
+: >"$work/rounds"
+for _ in $(seq "$rounds"); do
+  for cmd in check obj tcc; do
+    case $cmd in
+      check) set -- "$POLE" check "$work/r.pole-ir" ;;
+      obj) set -- "$POLE" build "$work/r.pole-ir" --emit obj -o "$work/r.o" ;;
+      tcc) set -- tcc -c "$work/r.c" -o "$work/r.tcc.o" ;;
+    esac
+    /usr/bin/time -f "$cmd %e %M" -a -o "$work/rounds" "$@" >/dev/null
+  done
+done
+echo
+echo "## Targets for N=$ratio_n, interleaved runs (median of $rounds rounds)"
+echo
+python3 - "$work/rounds" <<'PY'
+import sys, statistics
+rows = [l.split() for l in open(sys.argv[1]) if l.strip() and not l.startswith("Command")]
+t = {k: statistics.median(float(r[1]) for r in rows if r[0] == k) for k in ("check", "obj", "tcc")}
+m = {k: max(int(r[2]) for r in rows if r[0] == k) / 1024 for k in ("check", "obj", "tcc")}
+print("| target | pole | tcc -c | ratio | met |")
+print("|---|---:|---:|---:|---|")
+def row(name, a, b, unit, limit):
+    r = a / b
+    print(f"| {name} | {a:.2f} {unit} | {b:.2f} {unit} | {r:.2f}x | {'yes' if r <= limit else 'no'} |")
+row("`pole check` time <= 0.5x tcc", t["check"], t["tcc"], "s", 0.5)
+row("`pole build --emit obj` time <= 2x tcc", t["obj"], t["tcc"], "s", 2.0)
+row("`pole build --emit obj` peak RSS <= tcc", m["obj"], m["tcc"], "MiB", 1.0)
+print(f"| (`pole check` peak RSS) | {m['check']:.1f} MiB | {m['tcc']:.1f} MiB | {m['check'] / m['tcc']:.2f}x | |")
+PY
+
 if [ -f examples/primes.pole-ir ] && [ -f examples/primes.c ]; then
   echo
   echo "## Run time of generated code (examples/primes; median of $runs runs)"

@@ -223,13 +223,13 @@ pub fn format_stats(stats: &MemStats, format: StatsFormat) -> String {
             for p in Phase::ALL {
                 let ps = &stats.phases[p as usize];
                 s.push_str(&format!(
-                    "mem: {}: {} bytes (reserved {} in {} chunks, peak {}, {} allocations)\n",
+                    "mem: {}: peak {} bytes; {} bytes in {} allocations over the compile; arena now {} bytes in {} chunks\n",
                     p.name(),
-                    ps.used,
-                    ps.reserved,
-                    ps.chunks,
                     ps.peak,
-                    ps.allocations
+                    ps.used,
+                    ps.allocations,
+                    ps.reserved,
+                    ps.chunks
                 ));
             }
             s.push_str(&format!(
