@@ -64,3 +64,29 @@ fn lexical_error_after_syntax_error_is_reported_alone() {
               func main() -> Int : 0\n";
     assert_eq!(render(ok), "");
 }
+
+/// Bodies are parsed and checked one at a time, but a syntax error in any
+/// body still means only syntax errors are reported (a type error found in
+/// an earlier body is dropped), and every type error is reported when the
+/// syntax is fine, even after the first one stopped code generation.
+#[test]
+fn syntax_errors_in_later_bodies_replace_type_errors() {
+    let src = "func a() -> Int : \"one\"\n\nfunc b() -> Int : 1 +\n\nfunc c() -> Int : if then\n";
+    let out = render(src);
+    let firsts: Vec<&str> = out.lines().filter(|l| l.contains("error:")).collect();
+    assert_eq!(
+        firsts,
+        [
+            "demo.pole-ir:5:1: error: expected expression",
+            "demo.pole-ir:5:22: error: expected expression"
+        ],
+        "{out}"
+    );
+    let src =
+        "func a() -> Int : \"one\"\n\nfunc b() -> Int : true\n\nfunc main() -> Int : a() + b()\n";
+    let out = render(src);
+    let firsts: Vec<&str> = out.lines().filter(|l| l.contains("error:")).collect();
+    assert_eq!(firsts.len(), 2, "{out}");
+    assert!(firsts[0].starts_with("demo.pole-ir:1:19: error:"), "{out}");
+    assert!(firsts[1].starts_with("demo.pole-ir:3:19: error:"), "{out}");
+}

@@ -278,3 +278,51 @@ fn large_program_fits_the_default_limit() {
     assert!(out.oom.is_none(), "{:?}", out.oom);
     assert!(!out.has_errors());
 }
+
+/// A program of `n` functions, `long` of them with a body of 400 nested
+/// `let`s, the others with a one-line body.
+fn bodies(n: usize, long: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        s.push_str(&format!("func f{i}(x: Int) -> Int :\n"));
+        if i < long {
+            for j in 0..400 {
+                s.push_str(&format!("  let v{j} = x * {j} + 1 in\n"));
+            }
+            s.push_str("  v399 - x\n\n");
+        } else {
+            s.push_str("  x + 1\n\n");
+        }
+    }
+    s.push_str("func main() -> Int : f0(1)\n");
+    s
+}
+
+/// Function bodies are parsed, checked and compiled one at a time in arenas
+/// reset between them: a program's memory follows its largest function, not
+/// the sum of its bodies. 200 long bodies must cost about what one does.
+#[test]
+fn memory_follows_the_largest_function_not_the_program() {
+    let peaks = |src: &str| {
+        let mut mem = Memory::new(1 << 30);
+        let (out, r) = build_object(src.as_bytes(), &mut mem, Options::default());
+        assert!(!out.has_errors() && r.is_ok(), "{:?}", out.diagnostics);
+        let s = mem.stats();
+        (
+            s.phases[Phase::Parse as usize].peak,
+            s.phases[Phase::Check as usize].peak,
+        )
+    };
+    let (one_parse, one_check) = peaks(&bodies(200, 1));
+    let (all_parse, all_check) = peaks(&bodies(200, 200));
+    // The long bodies are 200x the source; without per-function arenas the
+    // parse arena would grow about as much.
+    assert!(
+        all_parse < one_parse * 3 / 2,
+        "parse peak {all_parse} with 200 long bodies vs {one_parse} with one"
+    );
+    assert!(
+        all_check < one_check * 3 / 2,
+        "check peak {all_check} with 200 long bodies vs {one_check} with one"
+    );
+}

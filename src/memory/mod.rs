@@ -86,7 +86,8 @@ pub struct FaultPlan {
 /// Per-phase statistics.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PhaseStats {
-    /// Bytes handed out by the arena (requested sizes).
+    /// Bytes handed out by the arena over the compile (requested sizes;
+    /// an arena reused per function counts every use).
     pub used: usize,
     /// Bytes held by the arena's chunks.
     pub reserved: usize,

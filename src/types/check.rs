@@ -176,7 +176,10 @@ pub struct Checker<'m, 'n> {
     /// Ids of the declarations' expressions and patterns.
     decl_exprs: u32,
     decl_pats: u32,
+    /// Type of each local: the declarations' (parameters, `result`,
+    /// annotation bindings) first, then those of the body being checked.
     local_ty: Vec<'m, TyId>,
+    decl_locals: u32,
     tests: Vec<'m, TestInfo<'m>>,
     links: Vec<'m, &'m str>,
     main: Option<u32>,
@@ -274,6 +277,7 @@ pub fn declare<'m, 'n>(
         decl_exprs: prog.expr_count,
         decl_pats: prog.pat_count,
         local_ty: arena.vec(),
+        decl_locals: 0,
         tests: arena.vec(),
         links: arena.vec(),
         main: None,
@@ -287,6 +291,7 @@ pub fn declare<'m, 'n>(
     c.tests = tests;
     c.links = links;
     c.main = c.check_main()?;
+    c.decl_locals = c.local_ty.len() as u32;
     Ok(c)
 }
 
@@ -311,6 +316,7 @@ impl<'m> Checker<'m, '_> {
         self.pat_ty.resize(pats_end as usize, ERROR)?;
         self.pat_res.truncate(p0);
         self.pat_res.resize(pats_end as usize, PatRes::None)?;
+        self.local_ty.truncate(self.decl_locals as usize);
         let locals = self.local_ty.len();
         self.check_func(fi, body)?;
         let decl = self.funcs[fi as usize].decl;
