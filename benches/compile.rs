@@ -1,5 +1,5 @@
-//! Compile-speed benchmarks: lex+parse, lex+parse+check and the whole
-//! in-process compile, on the smallest conformance program and on generated
+//! Compile-speed benchmarks: lex+parse, check (timed alone), the whole front
+//! end and the whole in-process compile, on the smallest conformance program and on generated
 //! programs of 1k, 10k and 50k functions. Code generation (lowering
 //! included) is the difference between the last two: it runs function by
 //! function as the bodies are checked. Throughput is reported per source
@@ -10,8 +10,9 @@ use pole::codegen::Options;
 use pole::driver::{build_object, front_end};
 use pole::memory::{Memory, Phase};
 use pole::syntax::{Interner, ast, parser};
+use pole::types;
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn inputs() -> Vec<(String, String)> {
     let small = std::fs::read_to_string(concat!(
@@ -58,6 +59,53 @@ fn lex_parse(mem: &mut Memory, src: &str) -> usize {
     exprs
 }
 
+/// Type checking alone: the declarations, then each function body (parsed
+/// untimed just before), as the driver interleaves them. Returns the time
+/// spent checking.
+fn check_only(mem: &mut Memory, src: &str) -> Duration {
+    mem.reset();
+    let arena = mem.arena(Phase::Parse);
+    let mut names = Interner::new(arena);
+    let Ok((p, _)) = parser::parse(src, arena, &mut names) else {
+        return Duration::ZERO;
+    };
+    let Ok(pre) = types::check::intern_names(&mut names) else {
+        return Duration::ZERO;
+    };
+    let mut spent = Duration::ZERO;
+    let start = Instant::now();
+    let Ok(mut checker) = types::declare(&p, src, mem.arena(Phase::Check), &names, pre) else {
+        return Duration::ZERO;
+    };
+    spent += start.elapsed();
+    let mut bump = bumpalo::Bump::new();
+    // (Generated programs have no duplicate functions: the checker's
+    // indices are the declarations' order.)
+    let funcs = p.items.iter().filter_map(|i| match i {
+        ast::Item::Func(f) => Some(*f),
+        _ => None,
+    });
+    for (fi, decl) in funcs.enumerate() {
+        bump.reset();
+        let body_arena = mem.scratch_arena(&bump, Phase::Parse, 0);
+        let (expr, next_expr, next_pat) = match decl.body_at {
+            Some(at) => {
+                match parser::parse_body(src, at, body_arena, &names, p.expr_count, p.pat_count) {
+                    Ok(b) => (b.expr, b.next_expr, b.next_pat),
+                    Err(_) => return spent,
+                }
+            }
+            None => (None, p.expr_count, p.pat_count),
+        };
+        let start = Instant::now();
+        let _ = checker.check_function(fi as u32, expr, next_expr, next_pat);
+        spent += start.elapsed();
+    }
+    let start = Instant::now();
+    let _ = checker.finish();
+    spent + start.elapsed()
+}
+
 fn benches(c: &mut Criterion) {
     let inputs = inputs();
     let mut mem = Memory::new(4 << 30);
@@ -71,8 +119,15 @@ fn benches(c: &mut Criterion) {
     }
     g.finish();
 
-    // Check alone = front end minus lex+parse (criterion measures the sum;
-    // BENCHMARKS.md reports the difference as well).
+    let mut g = c.benchmark_group("check");
+    for (name, src) in &inputs {
+        g.throughput(throughput(src));
+        g.bench_with_input(BenchmarkId::from_parameter(name), src, |b, src| {
+            b.iter_custom(|iters| (0..iters).map(|_| check_only(&mut mem, src)).sum())
+        });
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("lex+parse+check");
     for (name, src) in &inputs {
         g.throughput(throughput(src));
