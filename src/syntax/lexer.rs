@@ -21,6 +21,19 @@ fn error(start: usize, end: usize, message: String) -> LexError {
     LexError::Syntax(Diagnostic::error(Span::new(start, end), message))
 }
 
+/// Two-character operators.
+const TWO_CHAR: [(u8, u8, Tok<'static>); 9] = [
+    (b'-', b'>', Tok::Arrow),
+    (b'=', b'>', Tok::FatArrow),
+    (b':', b':', Tok::ColonColon),
+    (b'=', b'=', Tok::EqEq),
+    (b'!', b'=', Tok::NotEq),
+    (b'<', b'=', Tok::Le),
+    (b'>', b'=', Tok::Ge),
+    (b'&', b'&', Tok::AndAnd),
+    (b'|', b'|', Tok::OrOr),
+];
+
 /// How the lexer turns identifiers into symbols: interning them (the
 /// declaration pass, which reads the whole file), or looking them up (a
 /// function body parsed later: its names were all interned by then).
@@ -236,30 +249,18 @@ impl<'m, 's> Lexer<'m, 's> {
                     Tok::Str(arena.alloc_slice_copy(scratch)?)
                 }
                 _ => {
-                    let two = |a: u8, b: u8| c == a && bytes.get(i + 1) == Some(&b);
+                    let next = bytes.get(i + 1).copied();
+                    let pair = TWO_CHAR
+                        .iter()
+                        .find(|(a, b, _)| c == *a && next == Some(*b))
+                        .map(|&(_, _, t)| t);
                     let (t, n) = if c == b'.'
                         && bytes.get(i + 1) == Some(&b'.')
                         && bytes.get(i + 2) == Some(&b'.')
                     {
                         (Tok::Ellipsis, 3)
-                    } else if two(b'-', b'>') {
-                        (Tok::Arrow, 2)
-                    } else if two(b'=', b'>') {
-                        (Tok::FatArrow, 2)
-                    } else if two(b':', b':') {
-                        (Tok::ColonColon, 2)
-                    } else if two(b'=', b'=') {
-                        (Tok::EqEq, 2)
-                    } else if two(b'!', b'=') {
-                        (Tok::NotEq, 2)
-                    } else if two(b'<', b'=') {
-                        (Tok::Le, 2)
-                    } else if two(b'>', b'=') {
-                        (Tok::Ge, 2)
-                    } else if two(b'&', b'&') {
-                        (Tok::AndAnd, 2)
-                    } else if two(b'|', b'|') {
-                        (Tok::OrOr, 2)
+                    } else if let Some(t) = pair {
+                        (t, 2)
                     } else {
                         let t = match c {
                             b'(' => Tok::LParen,
