@@ -228,6 +228,14 @@ pub fn compile_object(
     } else {
         0
     };
+    let plan = Plan {
+        units: &units,
+        unit_ids: &unit_ids,
+        ids: &ids,
+        src,
+        mem,
+        lopts,
+    };
     let mut p = Pipeline {
         pending: (0..units.len()).map(|_| None).collect(),
         estimates: vec![0; units.len()],
@@ -236,22 +244,12 @@ pub fn compile_object(
     };
     let result = if workers < 2 {
         let mut ctx = Context::new();
-        build_units(
-            &mut g,
-            source,
-            &units,
-            &unit_ids,
-            &ids,
-            src,
-            mem,
-            lopts,
-            &mut |g, i, func, p_est| {
-                let r = compile_one(&*isa, &mut ctx, func, unit_ids[i]);
-                p.estimates[i] = p_est;
-                p.pending[i] = Some(r);
-                p.define_ready(g, &unit_ids, mem)
-            },
-        )
+        build_units(&mut g, source, &plan, &mut |g, i, func, p_est| {
+            let r = compile_one(&*isa, &mut ctx, func, unit_ids[i]);
+            p.estimates[i] = p_est;
+            p.pending[i] = Some(r);
+            p.define_ready(g, &unit_ids, mem)
+        })
     } else {
         // Functions travel in batches: one channel message (and one thread
         // wake-up) per batch rather than per function.
@@ -286,46 +284,29 @@ pub fn compile_object(
             drop(res_tx);
             let mut sent = 0;
             let mut batch: Job = std::vec::Vec::with_capacity(BATCH);
-            let r = build_units(
-                &mut g,
-                source,
-                &units,
-                &unit_ids,
-                &ids,
-                src,
-                mem,
-                lopts,
-                &mut |g, i, func, est| {
-                    p.estimates[i] = est;
-                    batch.push((i, func));
-                    if batch.len() < BATCH && i + 1 < units.len() {
-                        return Ok(());
-                    }
-                    // Bound the functions in flight (their estimates are charged).
-                    while sent - p.next >= 2 * workers * BATCH {
-                        let done = res_rx.recv().map_err(|_| stopped())?;
-                        for (j, r) in done {
-                            p.pending[j] = Some(r);
-                        }
-                        p.define_ready(g, &unit_ids, mem)?;
-                    }
-                    sent += batch.len();
-                    let full = std::mem::replace(&mut batch, std::vec::Vec::with_capacity(BATCH));
-                    job_tx.send(full).map_err(|_| stopped())?;
-                    while let Ok(done) = res_rx.try_recv() {
-                        for (j, r) in done {
-                            p.pending[j] = Some(r);
-                        }
-                    }
-                    p.define_ready(g, &unit_ids, mem)
-                },
-            );
+            let r = build_units(&mut g, source, &plan, &mut |g, i, func, est| {
+                p.estimates[i] = est;
+                batch.push((i, func));
+                if batch.len() < BATCH && i + 1 < units.len() {
+                    return Ok(());
+                }
+                // Bound the functions in flight (their estimates are charged).
+                while sent - p.next >= 2 * workers * BATCH {
+                    p.receive(res_rx.recv().map_err(|_| stopped())?);
+                    p.define_ready(g, &unit_ids, mem)?;
+                }
+                sent += batch.len();
+                let full = std::mem::replace(&mut batch, std::vec::Vec::with_capacity(BATCH));
+                job_tx.send(full).map_err(|_| stopped())?;
+                while let Ok(done) = res_rx.try_recv() {
+                    p.receive(done);
+                }
+                p.define_ready(g, &unit_ids, mem)
+            });
             drop(job_tx);
             r?;
             for done in res_rx {
-                for (j, r) in done {
-                    p.pending[j] = Some(r);
-                }
+                p.receive(done);
                 p.define_ready(&mut g, &unit_ids, mem)?;
             }
             Ok(())
@@ -418,6 +399,13 @@ struct Pipeline {
 }
 
 impl Pipeline {
+    /// Takes compiled functions back from a worker.
+    fn receive(&mut self, done: std::vec::Vec<(usize, Result<Compiled, String>)>) {
+        for (j, r) in done {
+            self.pending[j] = Some(r);
+        }
+    }
+
     fn define_ready(
         &mut self,
         g: &mut Gen<'_, '_>,
@@ -441,6 +429,17 @@ impl Pipeline {
     }
 }
 
+/// What every unit is compiled with.
+#[derive(Clone, Copy)]
+struct Plan<'x> {
+    units: &'x [lower::Unit],
+    unit_ids: &'x [FuncId],
+    ids: &'x func::Ids<'x>,
+    src: &'x str,
+    mem: &'x Memory,
+    lopts: lower::Options,
+}
+
 /// Receives each built function: its unit index, the function and its
 /// charged codegen estimate.
 type UnitSink<'s> =
@@ -449,18 +448,20 @@ type UnitSink<'s> =
 /// Lowers each unit to the IR in a scratch arena (reset after each), builds
 /// its Cranelift function, charges its estimated codegen memory, and hands
 /// it to `sink` with its index and the charge.
-#[allow(clippy::too_many_arguments)]
 fn build_units(
     g: &mut Gen<'_, '_>,
     source: &mut dyn Source,
-    units: &[lower::Unit],
-    unit_ids: &[FuncId],
-    ids: &func::Ids<'_>,
-    src: &str,
-    mem: &Memory,
-    lopts: lower::Options,
+    plan: &Plan<'_>,
     sink: &mut UnitSink<'_>,
 ) -> Result<(), CodegenError> {
+    let Plan {
+        units,
+        unit_ids,
+        ids,
+        src,
+        mem,
+        lopts,
+    } = *plan;
     let mut fctx = FunctionBuilderContext::new();
     let mut scratch = bumpalo::Bump::new();
     // Bytes charged for the scratch arena's chunks (it keeps its largest
