@@ -274,6 +274,19 @@ impl Session<'_, '_> {
         self.oom.is_none() && self.st.valid()
     }
 
+    /// Parses and checks the next body without keeping it (the body arena
+    /// is reset first); running out of memory is recorded.
+    fn advance(&mut self) -> Result<(), OutOfMemory> {
+        let pos = self.next;
+        self.next += 1;
+        self.bump.reset();
+        let r = self.st.body(&self.bump, pos).map(|_| ());
+        if let Err(e) = r {
+            self.oom.get_or_insert(e);
+        }
+        r
+    }
+
     /// Parses and checks every body not yet done, then settles the
     /// declarations.
     fn finish_all(&mut self) -> Result<(), OutOfMemory> {
@@ -281,10 +294,7 @@ impl Session<'_, '_> {
             return Ok(());
         }
         while self.next < self.st.funcs.len() {
-            let fi = self.next;
-            self.next += 1;
-            self.bump.reset();
-            self.st.body(&self.bump, fi)?;
+            self.advance()?;
         }
         if !self.finished {
             self.finished = true;
@@ -315,13 +325,7 @@ impl codegen::Source for Session<'_, '_> {
             if !self.valid() {
                 return Ok(None);
             }
-            let pos = self.next;
-            self.next += 1;
-            self.bump.reset();
-            if let Err(e) = self.st.body(&self.bump, pos) {
-                self.oom.get_or_insert(e);
-                return Err(e);
-            }
+            self.advance()?;
         }
         if !self.valid() || self.next >= self.st.funcs.len() {
             return Ok(None);

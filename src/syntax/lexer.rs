@@ -54,13 +54,6 @@ impl<'m> Names<'_, 'm> {
             }),
         }
     }
-
-    pub fn interner(&self) -> &Interner<'m> {
-        match self {
-            Names::Intern(n) => n,
-            Names::Lookup(n) => n,
-        }
-    }
 }
 
 /// An on-demand lexer: the parser pulls one token at a time, so no token

@@ -332,27 +332,20 @@ impl<'m> Checker<'m, '_> {
     pub fn finish(&mut self) -> MemResult<()> {
         self.zonk_range(Table::Exprs, 0..self.decl_exprs as usize)?;
         self.zonk_range(Table::Pats, 0..self.decl_pats as usize)?;
-        for i in 0..self.tests.len() {
-            let t = self.types.zonk(self.tests[i].ty)?;
-            self.tests[i].ty = t;
+        for t in self.tests.iter_mut() {
+            t.ty = self.types.zonk(t.ty)?;
         }
         Ok(())
     }
 
     fn zonk_range(&mut self, table: Table, range: std::ops::Range<usize>) -> MemResult<()> {
-        for i in range {
-            let slot = match table {
-                Table::Exprs => &mut self.expr_ty[i],
-                Table::Pats => &mut self.pat_ty[i],
-                Table::Locals => &mut self.local_ty[i],
-            };
-            let t = *slot;
-            let z = self.types.zonk(t)?;
-            match table {
-                Table::Exprs => self.expr_ty[i] = z,
-                Table::Pats => self.pat_ty[i] = z,
-                Table::Locals => self.local_ty[i] = z,
-            }
+        let slots = match table {
+            Table::Exprs => &mut self.expr_ty[range],
+            Table::Pats => &mut self.pat_ty[range],
+            Table::Locals => &mut self.local_ty[range],
+        };
+        for slot in slots {
+            *slot = self.types.zonk(*slot)?;
         }
         Ok(())
     }
