@@ -1,14 +1,27 @@
 //! Code generation with Cranelift: the IR of a checked program to one
 //! object file.
 //!
-//! Value representation (shared with `runtime/pole_rt.c`): every value fits
-//! one 64-bit slot. `Int` is `i64`, `Float64` is `f64`, `Bool` and `Unit` are
-//! `i8` in registers; strings are pointers to NUL-terminated bytes preceded by
-//! an 8-byte length; records are pointers to slots in field order; variants,
-//! `Option` and `Result` are pointers to `[tag, payload slots...]`; lists and
-//! maps are runtime objects. Pole functions use Cranelift's `tail` calling
-//! convention so calls in tail position never grow the stack; `pole_main`,
-//! test thunks and externs use the platform C convention.
+//! Value representation (shared with `runtime/pole_rt.h`, which has the
+//! C view of it): every value fits one 64-bit slot. `Int` is `i64`,
+//! `Float64` is `f64`, `Bool` and `Unit` are `i8` in registers. Heap values
+//! are pointers just past a 16-byte header `{ rc: u32, kind: u8, flags: u8,
+//! nslots: u16, meta: u64 }`:
+//!
+//! - strings point at NUL-terminated bytes; `meta` (the word before the
+//!   bytes) is the byte length;
+//! - records point at their slots in field order; variants, `Option` and
+//!   `Result` at `[tag, payload slots...]` (cells); `nslots` is the slot
+//!   count and `meta` the mask of slots holding counted values (for more
+//!   than 64 slots, a pointer to mask words);
+//! - lists point at `{ data, start: u32, len: u32 }` (data: the element
+//!   slots, in a counted buffer), maps at the runtime's map.
+//!
+//! `rc` is the reference count; static objects (string literals, nullary
+//! constructors, empty lists) have count 0 and are never counted or freed.
+//! Counting is inlined (`Dup`/`Drop`, see `func.rs`); the runtime frees an
+//! object whose count reaches zero. Pole functions use Cranelift's `tail`
+//! calling convention so calls in tail position never grow the stack;
+//! `pole_main`, test thunks and externs use the platform C convention.
 
 mod func;
 
@@ -28,6 +41,22 @@ use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module, ModuleReloc};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use std::collections::HashMap;
+
+/// Bytes of the header before every heap object (see the module docs).
+pub const HEADER: usize = 16;
+
+/// Object kinds in the header (`PK_*` in pole_rt.h).
+const KIND_STR: u8 = 1;
+const KIND_CELL: u8 = 2;
+
+/// The header of a static (never counted) object.
+fn static_header(kind: u8, nslots: u16, meta: u64) -> Vec<u8> {
+    let mut h = vec![0u8; HEADER];
+    h[4] = kind;
+    h[6..8].copy_from_slice(&nslots.to_le_bytes());
+    h[8..16].copy_from_slice(&meta.to_le_bytes());
+    h
+}
 
 /// What to generate.
 #[derive(Clone, Copy, Debug, Default)]
@@ -629,13 +658,14 @@ impl<'a, 'm> Gen<'a, 'm> {
         Ok(id)
     }
 
-    /// A string literal: `[len: i64][bytes][0]`; values point past the length.
+    /// A string literal: a static header whose last word is the length,
+    /// then the bytes and a NUL; values point past the header.
     pub fn string_data(&mut self, bytes: &[u8]) -> Result<DataId, CodegenError> {
         if let Some(&id) = self.strings.get(bytes) {
             return Ok(id);
         }
-        let mut v = Vec::with_capacity(bytes.len() + 9);
-        v.extend_from_slice(&(bytes.len() as i64).to_le_bytes());
+        let mut v = static_header(KIND_STR, 0, bytes.len() as u64);
+        v.reserve(bytes.len() + 1);
         v.extend_from_slice(bytes);
         v.push(0);
         let id = self.data(v, 8)?;
@@ -643,7 +673,7 @@ impl<'a, 'm> Gen<'a, 'm> {
         Ok(id)
     }
 
-    /// The static block of a nullary constructor: just its tag.
+    /// The static cell of a nullary constructor: a header and its tag.
     pub fn nullary_data(&mut self, owner: CtorOwner, index: u32) -> Result<DataId, CodegenError> {
         let key = match owner {
             CtorOwner::User(v) => (v + 2, index),
@@ -653,7 +683,9 @@ impl<'a, 'm> Gen<'a, 'm> {
         if let Some(&id) = self.nullary.get(&key) {
             return Ok(id);
         }
-        let id = self.data((index as i64).to_le_bytes().to_vec(), 8)?;
+        let mut cell = static_header(KIND_CELL, 1, 0);
+        cell.extend_from_slice(&(index as i64).to_le_bytes());
+        let id = self.data(cell, 8)?;
         self.nullary.insert(key, id);
         Ok(id)
     }
@@ -744,7 +776,7 @@ impl<'a, 'm> Gen<'a, 'm> {
         if let Some(n) = name_str {
             let sid = self.string_data(n.as_bytes())?;
             let gv = self.module.declare_data_in_data(sid, &mut d);
-            d.write_data_addr(8, gv, 8);
+            d.write_data_addr(8, gv, HEADER as i64);
         }
         if !args.is_empty() {
             let mut targets = Vec::with_capacity(args.len());
@@ -760,8 +792,8 @@ impl<'a, 'm> Gen<'a, 'm> {
             for l in &labels {
                 targets.push(self.string_data(l.as_bytes())?);
             }
-            // Labels point at the bytes, past each string's length word.
-            let aid = self.pointer_array(&targets, 8)?;
+            // Labels point at the bytes, past each string's header.
+            let aid = self.pointer_array(&targets, HEADER as i64)?;
             let gv = self.module.declare_data_in_data(aid, &mut d);
             d.write_data_addr(32, gv, 0);
         }
