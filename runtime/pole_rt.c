@@ -1545,14 +1545,28 @@ static void rt_install_fault_handlers(void) {
   sigaction(SIGBUS, &sa, NULL);
 }
 
-static void rt_setup_altstack(void) {
+/* The signal stack of the Pole thread (NULL if none could be set up). */
+static void *rt_setup_altstack(void) {
   stack_t ss;
   memset(&ss, 0, sizeof ss);
   ss.ss_sp = malloc(RT_ALTSTACK_SIZE);
-  if (ss.ss_sp == NULL) return;
+  if (ss.ss_sp == NULL) return NULL;
   ss.ss_size = RT_ALTSTACK_SIZE;
   ss.ss_flags = 0;
+  if (sigaltstack(&ss, NULL) != 0) {
+    free(ss.ss_sp);
+    return NULL;
+  }
+  return ss.ss_sp;
+}
+
+static void rt_free_altstack(void *sp) {
+  if (sp == NULL) return;
+  stack_t ss;
+  memset(&ss, 0, sizeof ss);
+  ss.ss_flags = SS_DISABLE;
   sigaltstack(&ss, NULL);
+  free(sp);
 }
 
 typedef struct RtStart {
@@ -1562,8 +1576,9 @@ typedef struct RtStart {
 
 static void *rt_thread_main(void *arg) {
   RtStart *st = arg;
-  rt_setup_altstack();
+  void *alt = rt_setup_altstack();
   st->result = st->entry();
+  rt_free_altstack(alt);
   return NULL;
 }
 

@@ -6,6 +6,7 @@
 //! itself). Each program is built with `pole build --release` and run; its
 //! stdout is compared exactly and its statistics line is parsed.
 
+use std::path::Path;
 use std::process::Command;
 
 const POLE: &str = env!("CARGO_BIN_EXE_pole");
@@ -352,4 +353,97 @@ fn corpus_programs_agree_with_a_runtime_that_never_frees() {
         assert_eq!(counted.stdout, nofree.stdout, "seed {seed}");
         assert_eq!(counted.stats.live, 0, "seed {seed}: {:?}", counted.stats);
     }
+}
+
+/// The programs of the conformance suite and the examples that end normally,
+/// built without `--release` and run under valgrind in malloc mode
+/// (`POLE_RT_MALLOC=1`: every object is its own `malloc` block): no memory
+/// errors, nothing definitely lost, and the recorded output.
+#[test]
+fn programs_are_clean_under_valgrind() {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        println!("note: SKIPPED: valgrind is not installed (scripts/install-deps.sh installs it)");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut programs = Vec::new();
+    for (dir, from_root) in [("tests/conformance", false), ("examples", true)] {
+        let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pole-ir"))
+            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with("sdl"))
+            .collect();
+        files.sort();
+        for f in files {
+            let exit = std::fs::read_to_string(f.with_extension("exit"))
+                .map(|t| t.trim().parse::<i32>().unwrap())
+                .unwrap_or(0);
+            if exit != 101 {
+                programs.push((f, from_root, exit));
+            }
+        }
+    }
+    assert!(programs.len() > 40, "{} programs", programs.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((file, from_root, exit)) = programs.get(i) else {
+                        break;
+                    };
+                    if let Some(f) = valgrind_one(root, file, *from_root, *exit) {
+                        failures.lock().unwrap().push(f);
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+fn valgrind_one(root: &Path, file: &Path, from_root: bool, exit: i32) -> Option<String> {
+    let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+    let tmp = tempfile::tempdir().unwrap();
+    let exe = tmp.path().join(&name);
+    let b = Command::new(POLE)
+        .arg("build")
+        .arg(file)
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    if !b.status.success() {
+        return Some(format!(
+            "{name}: build failed: {}",
+            String::from_utf8_lossy(&b.stderr)
+        ));
+    }
+    let out = Command::new("valgrind")
+        .args([
+            "--error-exitcode=99",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite",
+            "--show-leak-kinds=definite",
+            "-q",
+        ])
+        .arg(&exe)
+        .current_dir(if from_root { root } else { tmp.path() })
+        .env("POLE_RT_MALLOC", "1")
+        .output()
+        .unwrap();
+    let want = std::fs::read(file.with_extension("stdout")).unwrap_or_default();
+    if out.status.code() != Some(exit) || out.stdout != want {
+        return Some(format!(
+            "{name}: exit {:?} (want {exit}), stdout {}\n{}",
+            out.status.code(),
+            if out.stdout == want { "ok" } else { "differs" },
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    None
 }
