@@ -115,18 +115,7 @@ static inline void rt_release(uint64_t v) {
   }
 }
 
-/* Counts down the children of cell p that its mask marks as counted. */
-static void rt_release_cell_fields(void *p) {
-  PoleHdr *h = HDR(p);
-  uint64_t *slot = p;
-  if (RT_LIKELY(!(h->flags & PF_WIDE))) {
-    for (uint64_t m = h->meta; m != 0; m &= m - 1) rt_release(slot[__builtin_ctzll(m)]);
-    return;
-  }
-  const uint64_t *words = (const uint64_t *)(uintptr_t)h->meta;
-  for (int64_t w = 0; w * 64 < h->nslots; w++)
-    for (uint64_t m = words[w]; m != 0; m &= m - 1) rt_release(slot[w * 64 + __builtin_ctzll(m)]);
-}
+static void rt_release_unmoved(void *p, uint64_t moved);
 
 static void rt_destroy_list(void *p);
 static void rt_destroy_buf(void *p);
@@ -137,7 +126,7 @@ static void rt_destroy_map(void *p);
 static void rt_destroy(void *p) {
   switch (HDR(p)->kind) {
   case PK_CELL:
-    rt_release_cell_fields(p);
+    rt_release_unmoved(p, 0);
     break;
   case PK_LIST:
     rt_destroy_list(p);
@@ -171,19 +160,36 @@ void *pole_alloc_obj(int64_t n, uint64_t mask) {
   return rt_obj_new((size_t)n * 8, PK_CELL, n > 64 ? PF_WIDE : 0, (uint16_t)n, mask);
 }
 
-/* The cell p, consumed: when it is unique its fields are counted down and
- * its block is returned as a reuse token; otherwise it is counted down and
- * the token is NULL. */
-void *pole_reset(void *p) {
+/* Counts down the counted fields of cell p except the slots in `moved`
+ * (their references were moved out by compiled code). */
+static void rt_release_unmoved(void *p, uint64_t moved) {
   PoleHdr *h = HDR(p);
-  if (h->rc == 1 && h->kind == PK_CELL) {
-    size_t base = rt_work_len;
-    rt_release_cell_fields(p);
-    while (rt_work_len > base) rt_destroy(rt_work[--rt_work_len]);
-    return p;
+  uint64_t *slot = p;
+  if (RT_LIKELY(!(h->flags & PF_WIDE))) {
+    for (uint64_t m = h->meta & ~moved; m != 0; m &= m - 1) rt_release(slot[__builtin_ctzll(m)]);
+    return;
   }
-  rt_decref(p);
-  return NULL;
+  const uint64_t *words = (const uint64_t *)(uintptr_t)h->meta;
+  for (int64_t w = 0; w * 64 < h->nslots; w++)
+    for (uint64_t m = words[w] & (w == 0 ? ~moved : ~(uint64_t)0); m != 0; m &= m - 1)
+      rt_release(slot[w * 64 + __builtin_ctzll(m)]);
+}
+
+/* Frees unique cell p whose fields in `moved` were moved out. */
+void pole_free_moved(void *p, uint64_t moved) {
+  size_t base = rt_work_len;
+  rt_release_unmoved(p, moved);
+  rt_heap_free(HDR(p));
+  while (rt_work_len > base) rt_destroy(rt_work[--rt_work_len]);
+}
+
+/* Unique cell p, its fields in `moved` moved out, as a reuse token: its
+ * other counted fields are counted down. */
+void *pole_reset_moved(void *p, uint64_t moved) {
+  size_t base = rt_work_len;
+  rt_release_unmoved(p, moved);
+  while (rt_work_len > base) rt_destroy(rt_work[--rt_work_len]);
+  return p;
 }
 
 /* A new cell like pole_alloc_obj, in the block of token `tok` when there is

@@ -49,7 +49,8 @@ enum {
 _Noreturn void pole_panic(const char *msg);
 void pole_free(void *obj);                       /* obj's count is 1 */
 void *pole_alloc_obj(int64_t nslots, uint64_t mask);
-void *pole_reset(void *cell);                    /* consumes cell */
+void pole_free_moved(void *cell, uint64_t moved); /* count 1; slots in moved moved out */
+void *pole_reset_moved(void *cell, uint64_t moved); /* the same, keeping the block */
 void *pole_alloc_reuse(void *token, int64_t nslots, uint64_t mask);
 
 /* ---- strings ------------------------------------------------------------- */

@@ -140,6 +140,9 @@ pub(crate) fn emit(
                     let p = em.use_(v);
                     em.drop_ref(p)?;
                 }
+                Inst::DropCell(v, moved) => {
+                    em.drop_cell(v, moved, None)?;
+                }
             }
         }
         match block.term {
@@ -262,6 +265,57 @@ impl Em<'_, '_, '_, '_, '_> {
         self.b.ins().store(flags, up, p, -(super::HEADER as i32));
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
+    }
+
+    /// Drops cell `x` whose fields `moved` were loaded (not yet dup'd):
+    /// when it is unique the runtime frees it (or, for a reuse token `tok`,
+    /// keeps its block) without counting the moved fields down; when it is
+    /// shared they are dup'd and it is counted down inline.
+    fn drop_cell(&mut self, x: ir::Var, moved: ir::Moved<'_>, tok: Option<Variable>) -> R<()> {
+        let flags = MemFlagsData::trusted();
+        let p = self.use_(x);
+        let rc = self.b.ins().load(types::I32, flags, p, -(super::HEADER as i32));
+        let unique = self.b.ins().icmp_imm_s(IntCC::Equal, rc, 1);
+        let (own, shared, dec, cont) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.ins().brif(unique, own, &[], shared, &[]);
+        self.b.switch_to_block(own);
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params.push(AbiParam::new(types::I64));
+        sig.params.push(AbiParam::new(types::I64));
+        let mask = self.b.ins().iconst(types::I64, moved.mask as i64);
+        match tok {
+            Some(t) => {
+                sig.returns.push(AbiParam::new(types::I64));
+                let r = self.call_c("pole_reset_moved", sig, &[p, mask])?;
+                let r = r.ok_or_else(|| CodegenError::Backend("reset without result".into()))?;
+                self.b.def_var(t, r);
+            }
+            None => {
+                self.call_c("pole_free_moved", sig, &[p, mask])?;
+            }
+        }
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(shared);
+        if let Some(t) = tok {
+            let zero = self.b.ins().iconst(types::I64, 0);
+            self.b.def_var(t, zero);
+        }
+        for &f in moved.fields {
+            let fv = self.use_(f);
+            self.dup(fv);
+        }
+        self.b.ins().brif(rc, dec, &[], cont, &[]);
+        self.b.switch_to_block(dec);
+        let down = self.b.ins().iadd_imm_s(rc, -1);
+        self.b.ins().store(flags, down, p, -(super::HEADER as i32));
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        Ok(())
     }
 
     /// Counts the object at `p` down: above 1 inline; at 1 the runtime
@@ -394,12 +448,10 @@ impl Em<'_, '_, '_, '_, '_> {
                     }
                 }
             }
-            Op::Reset(x) => {
-                let xv = self.use_(x);
-                let mut sig = Signature::new(CallConv::SystemV);
-                sig.params.push(AbiParam::new(types::I64));
-                sig.returns.push(AbiParam::new(types::I64));
-                return self.call_c("pole_reset", sig, &[xv]);
+            Op::Reset(x, moved) => {
+                let tok = self.b.declare_var(types::I64);
+                self.drop_cell(x, moved, Some(tok))?;
+                self.b.use_var(tok)
             }
             Op::Call(callee, args) => {
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();

@@ -146,10 +146,23 @@ pub enum Op<'m> {
     /// Calls take ownership of counted arguments as [`Callee`] says and
     /// return an owned result.
     Call(Callee<'m>, &'m [Var]),
-    /// Consumes a counted cell: when unique, drops its fields and yields
-    /// its block as a reuse token for a later allocation in the same block
-    /// (`pole_alloc_reuse`); else counts it down and yields 0.
-    Reset(Var),
+    /// Consumes a counted cell: when unique, drops its fields (but the
+    /// moved ones) and yields its block as a reuse token for a later
+    /// allocation in the same block (`pole_alloc_reuse`); else dups the
+    /// moved fields, counts the cell down and yields 0.
+    Reset(Var, Moved<'m>),
+}
+
+/// Fields loaded from a cell just before it is dropped, whose `Dup`s the
+/// ownership pass folded into the drop (Perceus drop specialization): when
+/// the cell is unique they are moved out of it (its block is freed without
+/// counting them down); when it is shared they are dup'd.
+#[derive(Clone, Copy, Debug)]
+pub struct Moved<'m> {
+    /// The variables holding the loaded fields.
+    pub fields: &'m [Var],
+    /// Bit `i`: slot `i` of the cell is one of them.
+    pub mask: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -165,6 +178,9 @@ pub enum Inst<'m> {
     Dup(Var),
     /// Count a reference down, freeing the object at zero.
     Drop(Var),
+    /// Drop a cell whose loaded fields are moved out of it when it is
+    /// unique (see [`Moved`]).
+    DropCell(Var, Moved<'m>),
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -62,7 +62,7 @@ fn op_uses(op: &Op<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use)) {
         | Op::Nullary(..)
         | Op::Desc(_)
         | Op::FuncAddr(_) => {}
-        Op::Copy(v) | Op::Reset(v) => each(v, Use::Consume),
+        Op::Copy(v) | Op::Reset(v, _) => each(v, Use::Consume),
         Op::Bin(_, a, b) => {
             each(a, Use::Borrow);
             each(b, Use::Borrow);
@@ -99,6 +99,12 @@ fn inst_uses(inst: &Inst<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use)) {
             each(*ptr, Use::Borrow);
         }
         Inst::Dup(v) | Inst::Drop(v) => each(*v, Use::Borrow),
+        Inst::DropCell(v, m) => {
+            each(*v, Use::Borrow);
+            for &f in m.fields {
+                each(f, Use::Borrow);
+            }
+        }
     }
 }
 
@@ -392,58 +398,22 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
         terms[bi as usize] = Term::Branch(c, targets[0], targets[1]);
     }
 
-    // Reuse: a dropped cell and a later cell allocation in the same block.
+    // Drop specialization, then reuse, block by block.
     let mut vars = arena.vec_with_capacity(n)?;
     for &r in f.vars {
         vars.push(r)?;
     }
-    let mut pending: Vec<'m, usize> = arena.vec();
+    let mut scratch = Scratch {
+        pending: arena.vec(),
+        moved: arena.vec(),
+        out: arena.vec(),
+    };
     for insts in new_insts.iter_mut() {
-        pending.clear();
-        let mut copy: Option<&'m mut [Inst<'m>]> = None;
-        for i in 0..insts.len() {
-            let inst = insts[i];
-            match inst {
-                Inst::Drop(x) if vars[x.0 as usize] == Repr::Cell => pending.push(i)?,
-                Inst::Def(
-                    p,
-                    Op::Call(
-                        Callee::C {
-                            symbol: ALLOC_OBJ, ..
-                        },
-                        &[n_slots, mask],
-                    ),
-                ) => {
-                    let Some(di) = pending.pop() else { continue };
-                    let out = match copy {
-                        Some(ref mut c) => c,
-                        None => copy.insert(arena.alloc_slice_copy(insts)?),
-                    };
-                    let Inst::Drop(x) = out[di] else { continue };
-                    let tok = Var(vars.len() as u32);
-                    vars.push(Repr::I64)?;
-                    out[di] = Inst::Def(tok, Op::Reset(x));
-                    let args = arena.alloc_slice_copy(&[tok, n_slots, mask])?;
-                    out[i] = Inst::Def(
-                        p,
-                        Op::Call(
-                            Callee::C {
-                                symbol: ALLOC_REUSE,
-                                params: &[Repr::I64; 3],
-                                ret: Some(Repr::Cell),
-                                variadic: false,
-                                owned: 0,
-                            },
-                            args,
-                        ),
-                    );
-                }
-                _ => {}
-            }
-        }
-        if let Some(c) = copy {
-            *insts = c;
-        }
+        *insts = specialize_drops(arena, insts, &vars, &mut scratch)?;
+        *insts = pair_reuse(arena, insts, &mut vars, &mut scratch.pending)?;
+    }
+    for b in extra.iter_mut() {
+        b.insts = specialize_drops(arena, b.insts, &vars, &mut scratch)?;
     }
 
     let mut blocks = arena.vec_with_capacity(nb + extra.len())?;
@@ -465,6 +435,158 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
         vars: vars.into_slice(),
         blocks: blocks.into_slice(),
         ..f
+    })
+}
+
+/// Reusable buffers of the per-block rewrites.
+struct Scratch<'m> {
+    pending: Vec<'m, usize>,
+    moved: Vec<'m, (Var, usize)>,
+    out: Vec<'m, Inst<'m>>,
+}
+
+/// Drop specialization: a cell dropped right after fields were loaded from
+/// it (and dup'd) becomes a [`Inst::DropCell`] that moves those fields out
+/// when the cell is unique, instead of dup'ing each field and then counting
+/// it down again as the cell is freed.
+fn specialize_drops<'m>(
+    arena: Arena<'m>,
+    insts: &'m [Inst<'m>],
+    vars: &[Repr],
+    s: &mut Scratch<'m>,
+) -> R<&'m [Inst<'m>]> {
+    // Indices of the Dups folded into a drop.
+    s.pending.clear();
+    let mut changes: Vec<'m, (usize, Inst<'m>)> = arena.vec();
+    for (di, inst) in insts.iter().enumerate() {
+        let Inst::Drop(x) = *inst else { continue };
+        if vars[x.0 as usize] != Repr::Cell {
+            continue;
+        }
+        // Walk back over the loads from x and the Dups of what they loaded.
+        s.moved.clear();
+        let mut mask = 0u64;
+        let mut j = di;
+        while j > 0 {
+            j -= 1;
+            match insts[j] {
+                Inst::Dup(_) => {}
+                Inst::Def(v, Op::Load(r, base, off)) if base == x => {
+                    let slot = (off / 8) as u64;
+                    if !r.counted() || off < 0 || off % 8 != 0 || slot >= 64 {
+                        continue;
+                    }
+                    let dup = (j + 1..di).find(|&k| matches!(insts[k], Inst::Dup(d) if d == v));
+                    if let Some(k) = dup
+                        && mask & (1 << slot) == 0
+                    {
+                        mask |= 1 << slot;
+                        s.moved.push((v, k))?;
+                    }
+                }
+                _ => break,
+            }
+        }
+        if s.moved.is_empty() {
+            continue;
+        }
+        let mut fields = arena.vec_with_capacity(s.moved.len())?;
+        for &(v, k) in s.moved.iter().rev() {
+            fields.push(v)?;
+            s.pending.push(k)?;
+        }
+        let m = Moved {
+            fields: fields.into_slice(),
+            mask,
+        };
+        changes.push((di, Inst::DropCell(x, m)))?;
+    }
+    if changes.is_empty() {
+        return Ok(insts);
+    }
+    s.pending.as_mut_slice().sort_unstable();
+    s.out.clear();
+    let (mut c, mut p) = (0, 0);
+    for (i, &inst) in insts.iter().enumerate() {
+        if p < s.pending.len() && s.pending[p] == i {
+            p += 1;
+            continue;
+        }
+        if c < changes.len() && changes[c].0 == i {
+            s.out.push(changes[c].1)?;
+            c += 1;
+            continue;
+        }
+        s.out.push(inst)?;
+    }
+    Ok(arena.alloc_slice_copy(s.out.as_slice())?)
+}
+
+/// Reuse: a dropped cell and a later cell allocation in the same block
+/// become `Reset` and `pole_alloc_reuse`.
+fn pair_reuse<'m>(
+    arena: Arena<'m>,
+    insts: &'m [Inst<'m>],
+    vars: &mut Vec<'m, Repr>,
+    pending: &mut Vec<'m, usize>,
+) -> R<&'m [Inst<'m>]> {
+    pending.clear();
+    let mut copy: Option<&'m mut [Inst<'m>]> = None;
+    for i in 0..insts.len() {
+        match insts[i] {
+            Inst::Drop(x) | Inst::DropCell(x, _) if vars[x.0 as usize] == Repr::Cell => {
+                pending.push(i)?
+            }
+            Inst::Def(
+                p,
+                Op::Call(
+                    Callee::C {
+                        symbol: ALLOC_OBJ,
+                        ..
+                    },
+                    &[n_slots, mask],
+                ),
+            ) => {
+                let Some(di) = pending.pop() else { continue };
+                let out = match copy {
+                    Some(ref mut c) => c,
+                    None => copy.insert(arena.alloc_slice_copy(insts)?),
+                };
+                let (x, moved) = match out[di] {
+                    Inst::Drop(x) => (
+                        x,
+                        Moved {
+                            fields: &[],
+                            mask: 0,
+                        },
+                    ),
+                    Inst::DropCell(x, m) => (x, m),
+                    _ => continue,
+                };
+                let tok = Var(vars.len() as u32);
+                vars.push(Repr::I64)?;
+                out[di] = Inst::Def(tok, Op::Reset(x, moved));
+                let args = arena.alloc_slice_copy(&[tok, n_slots, mask])?;
+                out[i] = Inst::Def(
+                    p,
+                    Op::Call(
+                        Callee::C {
+                            symbol: ALLOC_REUSE,
+                            params: &[Repr::I64; 3],
+                            ret: Some(Repr::Cell),
+                            variadic: false,
+                            owned: 0,
+                        },
+                        args,
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(match copy {
+        Some(c) => c,
+        None => insts,
     })
 }
 
