@@ -830,7 +830,7 @@ void *pole_list_push(void *lv, uint64_t v) {
       b->used = end;
     }
     if (RT_UNLIKELY(end == b->cap)) {
-      int64_t cap = b->cap < 4 ? 8 : 2 * b->cap;
+      int64_t cap = b->cap < 4 ? 8 : b->cap + b->cap / 2;
       if (cap > RT_LIST_MAX + (int64_t)l->start) cap = RT_LIST_MAX + (int64_t)l->start;
       PoleHdr *h = rt_heap_realloc(HDR(b), sizeof(PoleHdr) + sizeof(ListBuf) +
                                               (size_t)cap * sizeof(uint64_t));
@@ -890,6 +890,22 @@ void *pole_list_concat(void *lsv, int64_t boxed) {
     rt_decref(ls);
     return first;
   }
+  if (rt_unique(ls) && rt_unique(first) && rt_unique(rt_list_buf(first)) &&
+      (List *)(uintptr_t)ls->data[0] == first) {
+    /* Only the list of lists holds the first list: append the others to it
+     * in place (its buffer grows by half again when full). */
+    ls->data[0] = (uint64_t)(uintptr_t)rt_empty((int)boxed);
+    for (int64_t i = 1; i < ls->len; i++) {
+      List *x = (List *)(uintptr_t)ls->data[i];
+      for (int64_t j = 0; j < x->len; j++) {
+        uint64_t v = x->data[j];
+        if (boxed) rt_incref((void *)(uintptr_t)v);
+        first = pole_list_push(first, v);
+      }
+    }
+    rt_decref(ls);
+    return first;
+  }
   int64_t cap = total + (total >> 1);
   if (cap > RT_LIST_MAX) cap = RT_LIST_MAX;
   ListBuf *b = rt_listbuf_new(cap, (int)boxed);
@@ -907,14 +923,26 @@ void *pole_list_concat(void *lsv, int64_t boxed) {
   return rt_list_hdr(b->slots, 0, total, (int)boxed);
 }
 
-/* The list without its first element (borrows the list; shares its buffer). */
+/* The list without its first element (consumes the list): a view of the
+ * same buffer, made from the list's own header when it is unique. */
 void *pole_list_tail(void *lv) {
   List *l = lv;
   if (RT_UNLIKELY(l->len == 0)) rt_index_oob();
   int boxed = rt_boxed(l);
-  if (l->len == 1) return rt_empty(boxed);
+  if (l->len == 1) {
+    rt_decref(l);
+    return rt_empty(boxed);
+  }
+  if (rt_unique(l)) {
+    l->data++;
+    l->start++;
+    l->len--;
+    return l;
+  }
   rt_incref(rt_list_buf(l));
-  return rt_list_hdr(l->data + 1, (int64_t)l->start + 1, (int64_t)l->len - 1, boxed);
+  List *r = rt_list_hdr(l->data + 1, (int64_t)l->start + 1, (int64_t)l->len - 1, boxed);
+  rt_decref(l);
+  return r;
 }
 
 /* ========================================================================== */

@@ -81,7 +81,7 @@ uint64_t pole_list_get_default(void *l, int64_t i, uint64_t dflt);
 void *pole_list_set(void *l, int64_t i, uint64_t v);      /* consumes l, v */
 void *pole_list_push(void *l, uint64_t v);                /* consumes l, v */
 void *pole_list_concat(void *lists, int64_t boxed);       /* consumes lists */
-void *pole_list_tail(void *l);
+void *pole_list_tail(void *l);                            /* consumes l */
 
 /* ---- hash maps ------------------------------------------------------------- */
 void *pole_map_new(int64_t capacity_hint, int64_t key_is_string, int64_t values_boxed);

@@ -291,7 +291,7 @@ static void test_lists(void) {
   /* Tail: an O(1) view; pushing onto it leaves the original alone. */
   static const int64_t t4[] = {1, 2, 3, 4};
   void *four = list_of(4, t4);
-  void *t = pole_list_tail(four);
+  void *t = pole_list_tail(K(four));
   CHECK(list_is(t, 3, (const int64_t[]){2, 3, 4}));
   void *tp = pole_list_push(K(t), 5);
   CHECK(list_is(tp, 4, (const int64_t[]){2, 3, 4, 5}));
@@ -583,7 +583,7 @@ static void test_eq_show(void) {
   CHECK(pole_eq((uint64_t)(uintptr_t)lo, (uint64_t)(uintptr_t)lo2, &T_LISTOPT));
   void *lo3 = pole_list_set(K(lo2), 1, (uint64_t)(uintptr_t)K((void *)(uintptr_t)some3));
   CHECK(!pole_eq((uint64_t)(uintptr_t)lo, (uint64_t)(uintptr_t)lo3, &T_LISTOPT));
-  CHECK(!pole_eq((uint64_t)(uintptr_t)lo, (uint64_t)(uintptr_t)pole_list_tail(lo), &T_LISTOPT));
+  CHECK(!pole_eq((uint64_t)(uintptr_t)lo, (uint64_t)(uintptr_t)pole_list_tail(K(lo)), &T_LISTOPT));
   void *ls = pole_list_push(pole_list_push(pole_list_new(1), S("a b")), S("\"q\""));
   SHOW_IS((uint64_t)(uintptr_t)ls, &T_LISTSTR, "[\"a b\", \"\\\"q\\\"\"]");
   void *lp = pole_list_push(pole_list_new(1), point(-2, 0.1, ""));

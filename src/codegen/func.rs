@@ -274,7 +274,10 @@ impl Em<'_, '_, '_, '_, '_> {
     fn drop_cell(&mut self, x: ir::Var, moved: ir::Moved<'_>, tok: Option<Variable>) -> R<()> {
         let flags = MemFlagsData::trusted();
         let p = self.use_(x);
-        let rc = self.b.ins().load(types::I32, flags, p, -(super::HEADER as i32));
+        let rc = self
+            .b
+            .ins()
+            .load(types::I32, flags, p, -(super::HEADER as i32));
         let unique = self.b.ins().icmp_imm_s(IntCC::Equal, rc, 1);
         let (own, shared, dec, cont) = (
             self.b.create_block(),

@@ -1283,7 +1283,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 let slot = self.list_elem(v, zero, ht)?;
                 let hv = self.value_of_slot(slot, ht)?;
                 self.pat(h, hv, ht, fail)?;
-                let rest = self.rt("pole_list_tail", &[I64], Some(Repr::Ref), &[v])?;
+                // Consumes the list: when nothing else needs it (the arm's last
+                // use), its header becomes the tail's.
+                let rest = self.rt_owning("pole_list_tail", &[I64], Some(Repr::Ref), &[v], 0b1)?;
                 self.pat(tl, rest, t, fail)?;
             }
             PatKind::Record(fields) => {

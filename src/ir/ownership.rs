@@ -541,8 +541,7 @@ fn pair_reuse<'m>(
                 p,
                 Op::Call(
                     Callee::C {
-                        symbol: ALLOC_OBJ,
-                        ..
+                        symbol: ALLOC_OBJ, ..
                     },
                     &[n_slots, mask],
                 ),
