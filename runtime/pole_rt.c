@@ -62,18 +62,23 @@ static _Noreturn RT_COLD void rt_index_oob(void) { pole_panic("index out of boun
 /* ========================================================================== */
 
 #define HDR(p) ((PoleHdr *)(void *)((char *)(p) - sizeof(PoleHdr)))
-#define RT_OBJ(h) ((void *)((PoleHdr *)(h) + 1))
+
+/* Bytes of a string's block before its characters: the length, the header. */
+#define RT_STR_PREFIX (sizeof(int64_t) + sizeof(PoleHdr))
 
 /* A new object with count 1 and `body` bytes after its header. */
-static inline void *rt_obj_new(size_t body, uint8_t kind, uint8_t flags, uint16_t nslots,
-                               uint64_t meta) {
+static inline void *rt_obj_new(size_t body, uint8_t kind, uint8_t flags, uint16_t aux) {
   PoleHdr *h = rt_heap_alloc(sizeof(PoleHdr) + body);
   h->rc = 1;
   h->kind = kind;
   h->flags = flags;
-  h->nslots = nslots;
-  h->meta = meta;
-  return RT_OBJ(h);
+  h->aux = aux;
+  return h + 1;
+}
+
+/* The start of the heap block of object p. */
+static inline void *rt_block(void *p) {
+  return HDR(p)->kind == PK_STR ? (char *)p - RT_STR_PREFIX : (void *)HDR(p);
 }
 
 static inline void rt_incref(void *p) {
@@ -115,7 +120,23 @@ static inline void rt_release(uint64_t v) {
   }
 }
 
-static void rt_release_unmoved(void *p, uint64_t moved);
+/* The mask words of a wide cell of n slots: after its slots. */
+static inline uint64_t *rt_wide_mask(void *p, int64_t n) { return (uint64_t *)p + n; }
+
+/* Counts down the counted fields of cell p except the slots in `moved`
+ * (their references were moved out by compiled code). */
+static inline void rt_release_unmoved(void *p, uint64_t moved) {
+  PoleHdr *h = HDR(p);
+  uint64_t *slot = p;
+  if (RT_LIKELY(!(h->flags & PF_WIDE))) {
+    for (uint64_t m = h->aux & ~moved; m != 0; m &= m - 1) rt_release(slot[__builtin_ctzll(m)]);
+    return;
+  }
+  const uint64_t *words = rt_wide_mask(p, h->aux);
+  for (int64_t w = 0; w * 64 < h->aux; w++)
+    for (uint64_t m = words[w] & (w == 0 ? ~moved : ~(uint64_t)0); m != 0; m &= m - 1)
+      rt_release(slot[w * 64 + __builtin_ctzll(m)]);
+}
 
 static void rt_destroy_list(void *p);
 static void rt_destroy_buf(void *p);
@@ -140,7 +161,11 @@ static void rt_destroy(void *p) {
   default: /* PK_STR: no children */
     break;
   }
-  rt_heap_free(HDR(p));
+  rt_heap_free(rt_block(p));
+}
+
+static inline void rt_drain(size_t base) {
+  while (rt_work_len > base) rt_destroy(rt_work[--rt_work_len]);
 }
 
 /* Called (by compiled code) with an object whose count is 1. */
@@ -148,39 +173,50 @@ void pole_free(void *p) {
   size_t base = rt_work_len;
   HDR(p)->rc = 0;
   rt_destroy(p);
-  while (rt_work_len > base) rt_destroy(rt_work[--rt_work_len]);
+  rt_drain(base);
 }
 
 static _Noreturn RT_COLD void rt_too_many_slots(void) { pole_panic("out of memory"); }
 
-/* A new record or variant cell of n slots; `mask` marks the slots that hold
- * counted values (for n > 64, a pointer to ceil(n/64) static mask words). */
-void *pole_alloc_obj(int64_t n, uint64_t mask) {
-  if (RT_UNLIKELY(n < 0 || n > UINT16_MAX)) rt_too_many_slots();
-  return rt_obj_new((size_t)n * 8, PK_CELL, n > 64 ? PF_WIDE : 0, (uint16_t)n, mask);
+/* Bytes after the header of a cell of n slots (wide cells: and their mask). */
+static inline size_t rt_cell_body(int64_t n) {
+  return (size_t)n * 8 + (n > RT_NARROW_SLOTS ? (size_t)(n + 63) / 64 * 8 : 0);
 }
 
-/* Counts down the counted fields of cell p except the slots in `moved`
- * (their references were moved out by compiled code). */
-static void rt_release_unmoved(void *p, uint64_t moved) {
-  PoleHdr *h = HDR(p);
-  uint64_t *slot = p;
-  if (RT_LIKELY(!(h->flags & PF_WIDE))) {
-    for (uint64_t m = h->meta & ~moved; m != 0; m &= m - 1) rt_release(slot[__builtin_ctzll(m)]);
-    return;
+/* Makes the block at h a new cell of n slots; `mask` as for pole_alloc_obj. */
+static inline void *rt_cell_init(PoleHdr *h, int64_t n, uint64_t mask) {
+  h->rc = 1;
+  h->kind = PK_CELL;
+  if (RT_LIKELY(n <= RT_NARROW_SLOTS)) {
+    h->flags = 0;
+    h->aux = (uint16_t)mask;
+  } else {
+    h->flags = PF_WIDE;
+    h->aux = (uint16_t)n;
+    memcpy(rt_wide_mask(h + 1, n), (const void *)(uintptr_t)mask, (size_t)(n + 63) / 64 * 8);
   }
-  const uint64_t *words = (const uint64_t *)(uintptr_t)h->meta;
-  for (int64_t w = 0; w * 64 < h->nslots; w++)
-    for (uint64_t m = words[w] & (w == 0 ? ~moved : ~(uint64_t)0); m != 0; m &= m - 1)
-      rt_release(slot[w * 64 + __builtin_ctzll(m)]);
+  return h + 1;
+}
+
+/* A new record or variant cell of n slots; `mask` marks the slots that hold
+ * counted values (for n > RT_NARROW_SLOTS, a pointer to ceil(n/64) static
+ * mask words, copied after the slots). */
+void *pole_alloc_obj(int64_t n, uint64_t mask) {
+  if (RT_UNLIKELY(n < 0 || n > UINT16_MAX)) rt_too_many_slots();
+  return rt_cell_init(rt_heap_alloc(sizeof(PoleHdr) + rt_cell_body(n)), n, mask);
 }
 
 /* Frees unique cell p whose fields in `moved` were moved out. */
 void pole_free_moved(void *p, uint64_t moved) {
+  PoleHdr *h = HDR(p);
+  if (RT_LIKELY(!(h->flags & PF_WIDE) && (h->aux & ~moved) == 0)) {
+    rt_heap_free(h); /* nothing left to count down */
+    return;
+  }
   size_t base = rt_work_len;
   rt_release_unmoved(p, moved);
-  rt_heap_free(HDR(p));
-  while (rt_work_len > base) rt_destroy(rt_work[--rt_work_len]);
+  rt_heap_free(h);
+  rt_drain(base);
 }
 
 /* Unique cell p, its fields in `moved` moved out, as a reuse token: its
@@ -188,7 +224,7 @@ void pole_free_moved(void *p, uint64_t moved) {
 void *pole_reset_moved(void *p, uint64_t moved) {
   size_t base = rt_work_len;
   rt_release_unmoved(p, moved);
-  while (rt_work_len > base) rt_destroy(rt_work[--rt_work_len]);
+  rt_drain(base);
   return p;
 }
 
@@ -198,14 +234,8 @@ void *pole_alloc_reuse(void *tok, int64_t n, uint64_t mask) {
   if (tok != NULL) {
     PoleHdr *h = HDR(tok);
     if (RT_LIKELY(n >= 0 && n <= UINT16_MAX &&
-                  rt_heap_usable(h) >= sizeof(PoleHdr) + (size_t)n * 8)) {
-      h->rc = 1;
-      h->kind = PK_CELL;
-      h->flags = n > 64 ? PF_WIDE : 0;
-      h->nslots = (uint16_t)n;
-      h->meta = mask;
-      return tok;
-    }
+                  rt_heap_usable(h) >= sizeof(PoleHdr) + rt_cell_body(n)))
+      return rt_cell_init(h, n, mask);
     rt_heap_free(h);
   }
   return pole_alloc_obj(n, mask);
@@ -227,17 +257,28 @@ static void rt_drop_typed(uint64_t v, const PoleType *t) {
 }
 
 /* ========================================================================== */
-/* Strings: [header, meta = length][bytes][NUL]. A string's block may have    */
-/* room beyond its NUL: appending to a unique string writes in place.         */
+/* Strings: [length][header][bytes][NUL]. A string's block may have room      */
+/* beyond its NUL: appending to a unique string writes in place.              */
 /* ========================================================================== */
 
-static inline int64_t slen(const char *s) { return (int64_t)HDR(s)->meta; }
+static inline int64_t *rt_len_word(const char *s) {
+  return (int64_t *)(void *)((char *)(uintptr_t)s - RT_STR_PREFIX);
+}
+
+static inline int64_t slen(const char *s) { return *rt_len_word(s); }
 
 /* A fresh string of length n with room for `cap` bytes (cap >= n); the
  * caller fills the n bytes (the NUL is written). */
 static char *rt_new_str_cap(int64_t n, int64_t cap) {
   if (RT_UNLIKELY(n < 0 || (uint64_t)cap > ((uint64_t)1 << 46))) rt_oom();
-  char *p = rt_obj_new((size_t)cap + 1, PK_STR, 0, 0, (uint64_t)n);
+  int64_t *block = rt_heap_alloc(RT_STR_PREFIX + (size_t)cap + 1);
+  block[0] = n;
+  PoleHdr *h = (PoleHdr *)(block + 1);
+  h->rc = 1;
+  h->kind = PK_STR;
+  h->flags = 0;
+  h->aux = 0;
+  char *p = (char *)(h + 1);
   p[n] = '\0';
   return p;
 }
@@ -251,9 +292,10 @@ static char *rt_str_from_bytes(const char *b, size_t n) {
 }
 
 static struct {
+  int64_t len;
   PoleHdr h;
   char bytes[8];
-} rt_empty_str = {{0, PK_STR, 0, 0, 0}, {0}};
+} rt_empty_str = {0, {0, PK_STR, 0, 0}, {0}};
 
 /* a ++ b, consuming both: in place when a is unique (its block grows by
  * half again when full, so building a string by appending is linear). */
@@ -268,16 +310,16 @@ char *pole_str_concat(char *a, char *b) {
     return b;
   }
   if (RT_UNLIKELY((uint64_t)la + (uint64_t)lb > ((uint64_t)1 << 46))) rt_oom();
-  PoleHdr *h = HDR(a);
-  if (h->rc == 1) {
-    size_t need = sizeof(PoleHdr) + (size_t)(la + lb) + 1;
-    if (rt_heap_usable(h) < need) {
-      h = rt_heap_realloc(h, need + need / 2);
-      a = RT_OBJ(h);
+  if (HDR(a)->rc == 1) {
+    void *block = rt_block(a);
+    size_t need = RT_STR_PREFIX + (size_t)(la + lb) + 1;
+    if (rt_heap_usable(block) < need) {
+      block = rt_heap_realloc(block, need + need / 2);
+      a = (char *)block + RT_STR_PREFIX;
     }
     memcpy(a + la, b, (size_t)lb);
     a[la + lb] = '\0';
-    h->meta = (uint64_t)(la + lb);
+    *rt_len_word(a) = la + lb;
     rt_decref(b);
     return a;
   }
@@ -707,8 +749,8 @@ typedef struct List {
 static struct {
   PoleHdr h;
   List l;
-} rt_empty_lists[2] = {{{0, PK_LIST, 0, 0, 0}, {NULL, 0, 0}},
-                       {{0, PK_LIST, PF_BOXED, 0, 0}, {NULL, 0, 0}}};
+} rt_empty_lists[2] = {{{0, PK_LIST, 0, 0}, {NULL, 0, 0}},
+                       {{0, PK_LIST, PF_BOXED, 0}, {NULL, 0, 0}}};
 
 static inline List *rt_empty(int boxed) { return &rt_empty_lists[boxed != 0].l; }
 
@@ -721,7 +763,7 @@ static inline ListBuf *rt_list_buf(const List *l) {
 static inline int rt_unique(const void *obj) { return HDR(obj)->rc == 1; }
 
 static List *rt_list_hdr(uint64_t *data, int64_t start, int64_t len, int boxed) {
-  List *l = rt_obj_new(sizeof(List), PK_LIST, boxed ? PF_BOXED : 0, 0, 0);
+  List *l = rt_obj_new(sizeof(List), PK_LIST, boxed ? PF_BOXED : 0, 0);
   l->data = data;
   l->start = (uint32_t)start;
   l->len = (uint32_t)len;
@@ -731,7 +773,7 @@ static List *rt_list_hdr(uint64_t *data, int64_t start, int64_t len, int boxed) 
 static ListBuf *rt_listbuf_new(int64_t cap, int boxed) {
   if (RT_UNLIKELY(cap < 0 || cap > RT_LIST_MAX)) rt_oom();
   ListBuf *b = rt_obj_new(sizeof(ListBuf) + (size_t)cap * sizeof(uint64_t), PK_BUF,
-                          boxed ? PF_BOXED : 0, 0, 0);
+                          boxed ? PF_BOXED : 0, 0);
   b->cap = cap;
   b->used = 0;
   return b;
@@ -834,7 +876,7 @@ void *pole_list_push(void *lv, uint64_t v) {
       if (cap > RT_LIST_MAX + (int64_t)l->start) cap = RT_LIST_MAX + (int64_t)l->start;
       PoleHdr *h = rt_heap_realloc(HDR(b), sizeof(PoleHdr) + sizeof(ListBuf) +
                                               (size_t)cap * sizeof(uint64_t));
-      b = RT_OBJ(h);
+      b = (ListBuf *)(void *)(h + 1);
       b->cap = cap;
       l->data = b->slots + l->start;
     }
@@ -1023,7 +1065,7 @@ static void rt_map_set_cap(PoleMap *m, uint64_t cap) {
 /* A new map; `values_boxed`: whether values are counted (the map owns its
  * keys and values). */
 void *pole_map_new(int64_t capacity_hint, int64_t key_is_string, int64_t values_boxed) {
-  PoleMap *m = rt_obj_new(sizeof(PoleMap), PK_MAP, values_boxed ? PF_BOXED : 0, 0, 0);
+  PoleMap *m = rt_obj_new(sizeof(PoleMap), PK_MAP, values_boxed ? PF_BOXED : 0, 0);
   uint64_t want = capacity_hint > 0 ? (uint64_t)capacity_hint : 0;
   if (want > ((uint64_t)1 << 22)) want = (uint64_t)1 << 22; /* only a hint */
   want = want + want / 2 + want / 8;                     /* keep load <= 5/8 */

@@ -5,15 +5,15 @@
  *   Int      int64_t
  *   Float64  double (its bit pattern when stored in a generic slot)
  *   Bool     0 / 1, Unit 0
- *   String   char * to NUL-terminated bytes (embedded NULs allowed); the
- *            header's meta word, just before the bytes, is the byte length
+ *   String   char * to NUL-terminated bytes (embedded NULs allowed),
+ *            preceded by the header and, before it, the byte length (int64_t)
  *   Record   pointer to 8-byte slots, fields in declaration order
  *   Variant  pointer to [int64_t tag][payload slots...]
  *            (Option: None=0, Some=1; Result: Ok=0, Err=1)
  *   List<T>  pointer to {uint64_t *data; uint32_t start, len} (value semantics)
  *   HashMap  opaque mutable runtime map (K = Int or String), shared
  *
- * Every heap value is preceded by a 16-byte PoleHdr holding its reference
+ * Every heap value is immediately preceded by an 8-byte PoleHdr holding its reference
  * count. Count 0 marks static objects (literals, nullary constructors, empty
  * lists): never counted, never freed. Compiled code counts up and down
  * inline and calls pole_free when a count of 1 is dropped. Runtime entry
@@ -31,18 +31,21 @@ extern "C" {
 
 /* ---- objects and reference counts ---------------------------------------- */
 typedef struct PoleHdr {
-  uint32_t rc;     /* reference count; 0 = static */
-  uint8_t kind;    /* PK_* */
-  uint8_t flags;   /* PF_* */
-  uint16_t nslots; /* cells: slot count */
-  uint64_t meta;   /* strings: length; cells: mask of counted slots (or,
-                      with PF_WIDE, a pointer to mask words) */
+  uint32_t rc;   /* reference count; 0 = static */
+  uint8_t kind;  /* PK_* */
+  uint8_t flags; /* PF_* */
+  uint16_t aux;  /* cells: mask of the slots holding counted values (bit i:
+                    slot i), or with PF_WIDE the slot count (the mask words
+                    follow the slots) */
 } PoleHdr;
+
+/* Cells of at most this many slots keep their mask in the header. */
+#define RT_NARROW_SLOTS 16
 
 enum { PK_STR = 1, PK_CELL = 2, PK_LIST = 3, PK_BUF = 4, PK_MAP = 5 };
 enum {
   PF_BOXED = 1, /* lists, list buffers: counted elements; maps: counted values */
-  PF_WIDE = 2   /* cells of more than 64 slots */
+  PF_WIDE = 2   /* cells of more than RT_NARROW_SLOTS slots */
 };
 
 /* ---- errors and allocation ---------------------------------------------- */

@@ -241,14 +241,15 @@ impl Em<'_, '_, '_, '_, '_> {
 
     fn str_lit(&mut self, bytes: &[u8]) -> R<Value> {
         let id = self.g.string_data(bytes)?;
-        self.static_object(id)
+        self.static_object(id, super::STR_PREFIX)
     }
 
-    /// The value of a static object: its address past the header.
-    fn static_object(&mut self, id: DataId) -> R<Value> {
+    /// The value of a static object: its address past the `prefix` bytes
+    /// of its header (and a string's length).
+    fn static_object(&mut self, id: DataId, prefix: usize) -> R<Value> {
         let gv = self.gv(id);
         let p = self.b.ins().symbol_value(types::I64, gv);
-        Ok(self.b.ins().iadd_imm_s(p, super::HEADER as i64))
+        Ok(self.b.ins().iadd_imm_s(p, prefix as i64))
     }
 
     /// Counts the object at `p` up, unless it is static (count 0).
@@ -375,7 +376,7 @@ impl Em<'_, '_, '_, '_, '_> {
             Op::Str(bytes) => self.str_lit(bytes)?,
             Op::Nullary(owner, index) => {
                 let id = self.g.nullary_data(owner, index)?;
-                self.static_object(id)?
+                self.static_object(id, super::HEADER)?
             }
             Op::Desc(t) => {
                 let id = self.g.descriptor(self.ck, t)?;

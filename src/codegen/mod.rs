@@ -4,15 +4,15 @@
 //! Value representation (shared with `runtime/pole_rt.h`, which has the
 //! C view of it): every value fits one 64-bit slot. `Int` is `i64`,
 //! `Float64` is `f64`, `Bool` and `Unit` are `i8` in registers. Heap values
-//! are pointers just past a 16-byte header `{ rc: u32, kind: u8, flags: u8,
-//! nslots: u16, meta: u64 }`:
+//! are pointers just past an 8-byte header `{ rc: u32, kind: u8, flags: u8,
+//! aux: u16 }`:
 //!
-//! - strings point at NUL-terminated bytes; `meta` (the word before the
-//!   bytes) is the byte length;
+//! - strings point at NUL-terminated bytes; the word before the header is
+//!   the byte length;
 //! - records point at their slots in field order; variants, `Option` and
-//!   `Result` at `[tag, payload slots...]` (cells); `nslots` is the slot
-//!   count and `meta` the mask of slots holding counted values (for more
-//!   than 64 slots, a pointer to mask words);
+//!   `Result` at `[tag, payload slots...]` (cells); `aux` is the mask of
+//!   the slots holding counted values (cells of more than 16 slots: the slot
+//!   count, with the mask words after the slots);
 //! - lists point at `{ data, start: u32, len: u32 }` (data: the element
 //!   slots, in a counted buffer), maps at the runtime's map.
 //!
@@ -42,19 +42,21 @@ use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module, ModuleR
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use std::collections::HashMap;
 
-/// Bytes of the header before every heap object (see the module docs).
-pub const HEADER: usize = 16;
+/// Bytes of the header before every heap object (see the module docs);
+/// its first word is the reference count.
+pub const HEADER: usize = 8;
+
+/// Bytes of a string before its characters: its length and the header.
+pub const STR_PREFIX: usize = 16;
 
 /// Object kinds in the header (`PK_*` in pole_rt.h).
 const KIND_STR: u8 = 1;
 const KIND_CELL: u8 = 2;
 
 /// The header of a static (never counted) object.
-fn static_header(kind: u8, nslots: u16, meta: u64) -> Vec<u8> {
+fn static_header(kind: u8) -> Vec<u8> {
     let mut h = vec![0u8; HEADER];
     h[4] = kind;
-    h[6..8].copy_from_slice(&nslots.to_le_bytes());
-    h[8..16].copy_from_slice(&meta.to_le_bytes());
     h
 }
 
@@ -658,13 +660,14 @@ impl<'a, 'm> Gen<'a, 'm> {
         Ok(id)
     }
 
-    /// A string literal: a static header whose last word is the length,
-    /// then the bytes and a NUL; values point past the header.
+    /// A string literal: the length, a static header, the bytes and a NUL;
+    /// values point past the header.
     pub fn string_data(&mut self, bytes: &[u8]) -> Result<DataId, CodegenError> {
         if let Some(&id) = self.strings.get(bytes) {
             return Ok(id);
         }
-        let mut v = static_header(KIND_STR, 0, bytes.len() as u64);
+        let mut v = (bytes.len() as u64).to_le_bytes().to_vec();
+        v.extend_from_slice(&static_header(KIND_STR));
         v.reserve(bytes.len() + 1);
         v.extend_from_slice(bytes);
         v.push(0);
@@ -683,7 +686,7 @@ impl<'a, 'm> Gen<'a, 'm> {
         if let Some(&id) = self.nullary.get(&key) {
             return Ok(id);
         }
-        let mut cell = static_header(KIND_CELL, 1, 0);
+        let mut cell = static_header(KIND_CELL);
         cell.extend_from_slice(&(index as i64).to_le_bytes());
         let id = self.data(cell, 8)?;
         self.nullary.insert(key, id);
@@ -776,7 +779,7 @@ impl<'a, 'm> Gen<'a, 'm> {
         if let Some(n) = name_str {
             let sid = self.string_data(n.as_bytes())?;
             let gv = self.module.declare_data_in_data(sid, &mut d);
-            d.write_data_addr(8, gv, HEADER as i64);
+            d.write_data_addr(8, gv, STR_PREFIX as i64);
         }
         if !args.is_empty() {
             let mut targets = Vec::with_capacity(args.len());
@@ -793,7 +796,7 @@ impl<'a, 'm> Gen<'a, 'm> {
                 targets.push(self.string_data(l.as_bytes())?);
             }
             // Labels point at the bytes, past each string's header.
-            let aid = self.pointer_array(&targets, HEADER as i64)?;
+            let aid = self.pointer_array(&targets, STR_PREFIX as i64)?;
             let gv = self.module.declare_data_in_data(aid, &mut d);
             d.write_data_addr(32, gv, 0);
         }

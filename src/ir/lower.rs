@@ -502,10 +502,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
 
     /// A new cell of `slots.len()` slots with those representations: the
     /// runtime records which slots hold counted values (a bit mask, or for
-    /// more than 64 slots a static array of mask words).
+    /// more than 16 slots a static array of mask words).
     fn alloc(&mut self, slots: &[Repr]) -> R<Var> {
         let n = self.def(Op::Const(I64, slots.len() as i64), I64)?;
-        let mask = if slots.len() <= 64 {
+        let mask = if slots.len() <= 16 {
             let m = slots
                 .iter()
                 .enumerate()
@@ -1046,8 +1046,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 self.nonzero(r)
             }
             MapSize => self.rt("pole_map_size", &[I64], Some(I64), &v[..1]),
-            // The length word before the bytes.
-            StrLength => self.def(Op::Load(I64, v[0], -8), I64),
+            // The length word before the header.
+            StrLength => self.def(Op::Load(I64, v[0], -16), I64),
             StrContains => {
                 let r = self.rt("pole_str_contains", &[I64; 2], Some(I64), &v[..2])?;
                 self.nonzero(r)
