@@ -32,8 +32,9 @@ pub(super) fn closest<'x>(
     candidates: impl IntoIterator<Item = &'x str>,
 ) -> Option<&'x str> {
     let limit = match target.chars().count() {
-        0..=2 => 1,
-        3..=5 => 2,
+        0..=2 => 0,
+        3..=4 => 1,
+        5..=7 => 2,
         _ => 3,
     };
     let lower = target.to_ascii_lowercase();
@@ -47,7 +48,7 @@ pub(super) fn closest<'x>(
         } else {
             strsim::damerau_levenshtein(target, c)
         };
-        if d > limit {
+        if d > limit || (d > 0 && d >= c.chars().count()) {
             continue;
         }
         // Ties go to the alphabetically first name, so the hint never
@@ -81,7 +82,7 @@ fn foreign_word(word: &str) -> Option<&'static str> {
         "break" | "continue" => {
             "loops are not part of Pole IR, so there is no break or continue: return from a recursive function instead"
         }
-        "null" | "nil" | "nullptr" | "undefined" => {
+        "null" | "nil" | "nullptr" => {
             "there is no null in Pole IR: use Option (None / Some(x)); a null Ptr is written 0"
         }
         "import" | "include" | "require" | "use" | "open" => {
@@ -278,8 +279,21 @@ impl<'m, 'n> Checker<'m, 'n> {
         }
         let dotted_style = text.contains('.');
         let names = self.callable_names(dotted_style);
+        let c_decl = C_FUNCTIONS
+            .iter()
+            .find(|(c, _)| *c == text)
+            .map(|(_, decl)| {
+                format!("'{text}' is a C function: declare it before calling it, e.g.\n{decl}")
+            });
         if let Some(c) = closest(text, names.iter().map(String::as_str)) {
-            return d.with_help(format!("did you mean '{c}'?"));
+            let d = d.with_help(format!("did you mean '{c}'?"));
+            return match c_decl {
+                Some(decl) => d.with_note(decl),
+                None => d,
+            };
+        }
+        if let Some(decl) = c_decl {
+            return d.with_help(decl);
         }
         if let Some((prefix, _)) = text.split_once('.') {
             let same: std::vec::Vec<String> = names
@@ -291,11 +305,6 @@ impl<'m, 'n> Checker<'m, 'n> {
                 let refs: std::vec::Vec<&str> = same.iter().map(String::as_str).collect();
                 return d.with_note(format!("the {prefix} builtins are {}", and_list(&refs)));
             }
-        }
-        if let Some((_, decl)) = C_FUNCTIONS.iter().find(|(c, _)| *c == text) {
-            return d.with_help(format!(
-                "'{text}' is a C function: declare it first, e.g.\n{decl}"
-            ));
         }
         d
     }

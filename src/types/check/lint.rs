@@ -274,7 +274,7 @@ impl Checker<'_, '_> {
             Open::LetBody => (
                 format!("the body of the 'let' on line {line}"),
                 "let",
-                "so this is still inside the 'let', and of what encloses it",
+                "so this is still part of the 'let' body",
                 "'let x = v in a; rest' means 'let x = v in (a; rest)'",
             ),
         };
@@ -377,6 +377,20 @@ impl Checker<'_, '_> {
         let Some(j) = taken else { return };
         for arm in &inner_arms[j..] {
             w.stolen.push(arm.pat.id.0);
+        }
+        // The outer match lost those arms: say so where it is found
+        // not exhaustive.
+        let outer_at = outer.span.start;
+        if let Some(ne) = self
+            .diags
+            .iter_mut()
+            .find(|d| d.span.start == outer_at && d.message.starts_with("match is not exhaustive"))
+        {
+            ne.notes.push(format!(
+                "note: the arms from line {} on belong to the inner match on line {}",
+                line_col(self.src, inner_arms[j].pat.span.start as usize).0,
+                line_col(self.src, inner.span.start as usize).0
+            ));
         }
         let outer_t = self.expr_ty[scrut.id.0 as usize];
         let inner_t = self.expr_ty[inner_scrut.id.0 as usize];
