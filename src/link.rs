@@ -199,10 +199,9 @@ pub fn parse_undefined(output: &str) -> std::vec::Vec<(String, std::vec::Vec<Str
         let sym = if let Some(i) = line.find("undefined reference to `") {
             let rest = &line[i + "undefined reference to `".len()..];
             rest.find('\'').map(|j| &rest[..j])
-        } else if let Some(i) = line.find("undefined symbol: ") {
-            Some(line[i + "undefined symbol: ".len()..].trim())
         } else {
-            None
+            line.find("undefined symbol: ")
+                .map(|i| line[i + "undefined symbol: ".len()..].trim())
         };
         let Some(sym) = sym else { continue };
         // Versioned references read `sym@VERSION`.

@@ -319,10 +319,10 @@ pub fn link_diagnostics(
     for u in undefined {
         let decls: Vec<&ExternDecl> = externs.iter().filter(|e| e.symbol == u.symbol).collect();
         let message = format!("undefined C symbol '{}'", u.symbol);
-        let users = if u.users.is_empty() {
+        let names: Vec<String> = u.users.iter().map(|n| format!("'{n}'")).collect();
+        let users = if names.is_empty() {
             String::new()
         } else {
-            let names: Vec<String> = u.users.iter().map(|n| format!("'{n}'")).collect();
             format!(", called from {}", names.join(", "))
         };
         match decls.split_first() {
@@ -338,8 +338,8 @@ pub fn link_diagnostics(
             }
             None => {
                 let mut d = Diagnostic::error(crate::syntax::Span::default(), message);
-                if !users.is_empty() {
-                    d = d.with_note(format!("used{}", users.trim_start_matches(',')));
+                if !names.is_empty() {
+                    d = d.with_note(format!("used by {}", names.join(", ")));
                 }
                 unlocated.push(d.with_help(u.help(with_source)));
             }

@@ -142,3 +142,15 @@ impl Builtin {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Builtin;
+
+    #[test]
+    fn every_listed_name_is_a_builtin() {
+        for n in Builtin::NAMES {
+            assert!(Builtin::from_name(n).is_some(), "{n}");
+        }
+    }
+}
