@@ -194,6 +194,8 @@ pub struct Checker<'m, 'n> {
     /// Names bound by the pattern being checked (duplicate detection).
     pat_names: Vec<'m, Sym>,
     diags: std::vec::Vec<Diagnostic>,
+    /// The warning walk's stacks, reused for every body.
+    lint_walk: lint::Walk,
 }
 
 /// The names the checker looks for, interned while the parse arena is
@@ -292,6 +294,7 @@ pub fn declare<'m, 'n>(
         scope: arena.vec(),
         pat_names: arena.vec(),
         diags: std::vec::Vec::new(),
+        lint_walk: lint::Walk::default(),
     };
     c.declare_types(prog)?;
     c.declare_funcs(prog)?;
@@ -1466,14 +1469,20 @@ impl<'m> Checker<'m, '_> {
                             .all(|f| info.fields.iter().any(|(n, _)| *n == f.name))
                 };
                 let mut found = None;
-                let mut matching = std::vec::Vec::new();
+                let mut count = 0;
                 for (i, info) in self.records.iter().enumerate() {
                     if fits(info) {
                         found = Some(i as u32);
-                        matching.push(self.name(info.name));
+                        count += 1;
                     }
                 }
-                if matching.len() > 1 {
+                if count > 1 {
+                    let matching: std::vec::Vec<&str> = self
+                        .records
+                        .iter()
+                        .filter(|info| fits(info))
+                        .map(|info| self.name(info.name))
+                        .collect();
                     let d = Diagnostic::error(
                         e.span,
                         format!(

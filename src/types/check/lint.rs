@@ -40,8 +40,10 @@ struct Opened {
     indent: usize,
 }
 
+/// The walk's stacks, kept by the checker between bodies so their memory
+/// is reused (the front end makes few system allocations).
 #[derive(Default)]
-struct Walk {
+pub(super) struct Walk {
     open: std::vec::Vec<Opened>,
     /// Patterns of arms taken by a nested match (reported once, not also
     /// as unreachable).
@@ -51,8 +53,11 @@ struct Walk {
 impl Checker<'_, '_> {
     /// Runs the warnings of this module over `body` (checked and settled).
     pub(super) fn lint_body<'b>(&mut self, body: &'b Expr<'b>) -> MemResult<()> {
-        let mut w = Walk::default();
+        let mut w = std::mem::take(&mut self.lint_walk);
+        w.open.clear();
+        w.stolen.clear();
         self.lint(body, &mut w, 0);
+        self.lint_walk = w;
         Ok(())
     }
 
@@ -305,6 +310,9 @@ impl Checker<'_, '_> {
         }) else {
             return;
         };
+        if arms[k + 1..].iter().all(|a| w.stolen.contains(&a.pat.id.0)) {
+            return;
+        }
         let catch_all = arms[k].pat;
         let label = match catch_all.kind {
             PatKind::Wild => "'_' matches every value".to_string(),
