@@ -149,7 +149,7 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 let (_, r) = build_object(src.as_bytes(), &mut mem, Options::default());
                 black_box(
-                    r.map(|(o, _)| o.to_bytes().map_or(0, |b| b.len()))
+                    r.map(|b| b.object.to_bytes().map_or(0, |b| b.len()))
                         .unwrap_or(0),
                 )
             })

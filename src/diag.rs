@@ -2,12 +2,17 @@
 //!
 //! The first line is the reference's normative `FILE:LINE:COL: error: MESSAGE`
 //! (codespan-reporting's short style); the source excerpt with the span
-//! underlined follows (its rich style, without the repeated header).
+//! underlined follows (its rich style, without the repeated header), with
+//! any secondary labels (other places that explain the error) and notes
+//! (`help: ...`, `note: ...`) after it. Hints never change the first line.
+//!
+//! [`Renderer::json`] gives the same diagnostic as one JSON object, with
+//! start and end positions and a stable [`Diagnostic::code`].
 
 use crate::syntax::Span;
-use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabel};
 use codespan_reporting::files::SimpleFile;
-use codespan_reporting::term::termcolor::{Buffer, ColorChoice, StandardStream, WriteColor};
+use codespan_reporting::term::termcolor::{Buffer, WriteColor};
 use codespan_reporting::term::{self, Config, DisplayStyle};
 use std::io::Write;
 
@@ -17,11 +22,22 @@ pub enum Severity {
     Error,
 }
 
+/// A secondary place in the source, with what it has to do with the error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub span: Span,
     pub message: String,
+    /// Secondary labels, shown in the excerpt.
+    pub labels: Vec<Label>,
+    /// Lines after the excerpt, each starting `help:` or `note:`.
+    pub notes: Vec<String>,
 }
 
 impl Diagnostic {
@@ -30,6 +46,8 @@ impl Diagnostic {
             severity: Severity::Error,
             span,
             message: message.into(),
+            labels: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -38,12 +56,91 @@ impl Diagnostic {
             severity: Severity::Warning,
             span,
             message: message.into(),
+            labels: Vec::new(),
+            notes: Vec::new(),
         }
+    }
+
+    /// Adds a secondary label at `span`.
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Adds a `help: ...` line.
+    pub fn with_help(mut self, text: impl AsRef<str>) -> Diagnostic {
+        self.notes.push(format!("help: {}", text.as_ref()));
+        self
+    }
+
+    /// Adds a `note: ...` line.
+    pub fn with_note(mut self, text: impl AsRef<str>) -> Diagnostic {
+        self.notes.push(format!("note: {}", text.as_ref()));
+        self
     }
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// A stable name for the kind of message (for `--message-format json`):
+    /// the same kind keeps its code whatever names the message mentions.
+    pub fn code(&self) -> &'static str {
+        code_of(&self.message)
+    }
+}
+
+/// Message prefixes and their codes; the first match wins.
+const CODES: &[(&str, &str)] = &[
+    ("unterminated string literal", "unterminated-string"),
+    ("invalid character", "invalid-character"),
+    ("invalid escape sequence", "invalid-escape"),
+    ("invalid UTF-8", "invalid-utf8"),
+    ("integer literal out of range", "integer-out-of-range"),
+    ("float literal out of range", "float-out-of-range"),
+    ("expression nested too deeply", "nested-too-deeply"),
+    (
+        "comparison operators cannot be chained",
+        "chained-comparison",
+    ),
+    ("expected ", "expected-token"),
+    ("unknown variable", "unknown-variable"),
+    ("unknown constructor", "unknown-constructor"),
+    ("unknown function", "unknown-function"),
+    ("unknown type", "unknown-type"),
+    ("unknown field", "unknown-field"),
+    ("unknown annotation", "unknown-annotation"),
+    ("wrong number of type arguments", "type-arity"),
+    ("wrong number of arguments", "arity"),
+    ("type mismatch", "type-mismatch"),
+    ("missing field", "missing-field"),
+    ("ambiguous record literal", "ambiguous-record"),
+    ("no record type has the fields", "no-record-type"),
+    ("duplicate ", "duplicate"),
+    ("'main' must", "invalid-main"),
+    ("no 'main' function", "no-main"),
+    ("extern function", "extern-with-body"),
+    ("@variadic requires @extern", "variadic-without-extern"),
+    ("type 'Int32' is only allowed", "int32-outside-extern"),
+    ("type '", "not-passable-to-c"),
+    ("match is not exhaustive", "non-exhaustive-match"),
+    ("@test_case has no function", "test-case-without-function"),
+    ("unreachable match arm", "unreachable-arm"),
+    ("';' continues", "semicolon-continues-branch"),
+    ("this match takes", "nested-match-takes-arms"),
+    ("undefined C symbol", "undefined-c-symbol"),
+    ("link failed", "link-failed"),
+    ("internal error", "internal"),
+];
+
+fn code_of(message: &str) -> &'static str {
+    CODES
+        .iter()
+        .find(|(prefix, _)| message.starts_with(prefix))
+        .map_or("other", |&(_, code)| code)
 }
 
 /// 1-based line and column (in characters) of byte offset `pos`.
@@ -62,13 +159,14 @@ pub fn line_col(src: &str, pos: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Renders diagnostics of one file to stderr.
+/// Renders diagnostics of one file.
 pub struct Renderer<'a> {
     file: SimpleFile<&'a str, &'a str>,
     color: bool,
 }
 
 impl<'a> Renderer<'a> {
+    /// `color`: ANSI colour in the whole diagnostic (header and excerpt).
     pub fn new(path: &'a str, src: &'a str, color: bool) -> Renderer<'a> {
         Renderer {
             file: SimpleFile::new(path, src),
@@ -76,44 +174,62 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn to_codespan(&self, d: &Diagnostic) -> CsDiagnostic<()> {
+    /// `span` clamped to the source and to character boundaries, and cut
+    /// to its first line (a long expression is underlined where it starts).
+    fn range(&self, span: Span) -> std::ops::Range<usize> {
         let src = self.file.source();
         let len = src.len();
-        let mut start = (d.span.start as usize).min(len);
+        let mut start = (span.start as usize).min(len);
         while !src.is_char_boundary(start) {
             start -= 1;
         }
-        let mut end = (d.span.end as usize).clamp(start, len);
+        let mut end = (span.end as usize).clamp(start, len);
         while !src.is_char_boundary(end) {
             end -= 1;
         }
-        // Underline just the first line of a long expression.
-        if let Some(nl) = self.file.source()[start..end].find('\n') {
+        if let Some(nl) = src[start..end].find('\n') {
             end = start + nl;
         }
+        start..end
+    }
+
+    fn to_codespan(&self, d: &Diagnostic, header_only: bool) -> CsDiagnostic<()> {
         let cs = match d.severity {
             Severity::Error => CsDiagnostic::error(),
             Severity::Warning => CsDiagnostic::warning(),
         };
+        let mut labels = vec![CsLabel::primary((), self.range(d.span))];
+        if header_only {
+            return cs.with_message(d.message.clone()).with_labels(labels);
+        }
+        for l in &d.labels {
+            labels.push(CsLabel::secondary((), self.range(l.span)).with_message(l.message.clone()));
+        }
         cs.with_message(d.message.clone())
-            .with_labels(vec![Label::primary((), start..end)])
+            .with_labels(labels)
+            .with_notes(d.notes.clone())
     }
 
-    /// Writes one diagnostic (header line, then excerpt) to `out`.
+    /// Writes one diagnostic (header line, then excerpt, labels and notes)
+    /// to `out`, in colour when this renderer uses colour and `out` takes it.
     pub fn render_to(&self, d: &Diagnostic, out: &mut dyn WriteColor) {
-        let cs = self.to_codespan(d);
         let short = Config {
             display_style: DisplayStyle::Short,
             ..Config::default()
         };
-        let _ = term::emit_to_write_style(out, &short, &self.file, &cs);
+        let _ = term::emit_to_write_style(out, &short, &self.file, &self.to_codespan(d, true));
         // The rich rendering repeats the header as its first line: drop it.
-        let mut buf = if self.color {
+        let mut buf = if self.color && out.supports_color() {
             Buffer::ansi()
         } else {
             Buffer::no_color()
         };
-        let _ = term::emit_to_write_style(&mut buf, &Config::default(), &self.file, &cs);
+        let _ = term::emit_to_write_style(
+            &mut buf,
+            &Config::default(),
+            &self.file,
+            &self.to_codespan(d, false),
+        );
         let bytes = buf.as_slice();
         let rest = bytes
             .iter()
@@ -122,7 +238,7 @@ impl<'a> Renderer<'a> {
         let _ = out.write_all(rest);
     }
 
-    /// Renders to a plain string (for snapshot tests).
+    /// Renders to a plain string (for snapshot tests and JSON).
     pub fn render_plain(&self, d: &Diagnostic) -> String {
         let mut buf = Buffer::no_color();
         self.render_to(d, &mut buf);
@@ -140,16 +256,102 @@ impl<'a> Renderer<'a> {
         String::from_utf8_lossy(buf.as_slice()).into_owned()
     }
 
-    /// Renders to stderr, in colour when it is a terminal.
+    /// Renders to stderr (in colour when this renderer uses colour).
     pub fn emit(&self, d: &Diagnostic) {
-        let choice = if self.color {
-            ColorChoice::Auto
-        } else {
-            ColorChoice::Never
-        };
-        let stream = StandardStream::stderr(choice);
-        let mut lock = stream.lock();
-        self.render_to(d, &mut lock);
-        let _ = lock.flush();
+        let text = self.render_string(d);
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(text.as_bytes());
+        let _ = err.flush();
+    }
+
+    /// A position as JSON: 1-based line and column (characters), and the
+    /// 0-based byte offset.
+    fn position(&self, offset: usize) -> serde_json::Value {
+        let src = self.file.source();
+        let offset = offset.min(src.len());
+        let (line, column) = line_col(src, offset);
+        serde_json::json!({ "line": line, "column": column, "offset": offset })
+    }
+
+    /// The diagnostic as one JSON object: `file`, `severity`, `code`,
+    /// `message`, `line` and `column` of its start, `start` and `end`
+    /// positions, `labels` (each with `message`, `start`, `end`), `notes`
+    /// and the plain `rendered` text.
+    pub fn json(&self, d: &Diagnostic) -> serde_json::Value {
+        let src = self.file.source();
+        let start = (d.span.start as usize).min(src.len());
+        let end = (d.span.end as usize).clamp(start, src.len());
+        let (line, column) = line_col(src, start);
+        let labels: Vec<serde_json::Value> = d
+            .labels
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "message": l.message,
+                    "start": self.position(l.span.start as usize),
+                    "end": self.position(l.span.end as usize),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "type": "diagnostic",
+            "file": self.file.name(),
+            "line": line,
+            "column": column,
+            "start": self.position(start),
+            "end": self.position(end),
+            "severity": if d.is_error() { "error" } else { "warning" },
+            "code": d.code(),
+            "message": d.message,
+            "labels": labels,
+            "notes": d.notes,
+            "rendered": self.render_plain(d),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_name_message_kinds() {
+        let cases = [
+            ("unknown variable 'x'", "unknown-variable"),
+            ("expected 'else'", "expected-token"),
+            (
+                "type 'List<Int>' cannot be passed to C",
+                "not-passable-to-c",
+            ),
+            (
+                "type 'Int32' is only allowed in extern declarations",
+                "int32-outside-extern",
+            ),
+            ("duplicate function 'f'", "duplicate"),
+            ("unreachable match arm", "unreachable-arm"),
+            ("something new", "other"),
+        ];
+        for (m, c) in cases {
+            assert_eq!(code_of(m), c, "{m}");
+        }
+    }
+
+    #[test]
+    fn labels_and_notes_follow_the_first_line() {
+        let src = "let x = 1\nfoo bar\n";
+        let d = Diagnostic::error(Span::new(10, 13), "unknown variable 'foo'")
+            .with_label(Span::new(4, 5), "declared here")
+            .with_help("did you mean 'x'?");
+        let out = Renderer::new("f", src, false).render_plain(&d);
+        let first = out.lines().next();
+        assert_eq!(first, Some("f:2:1: error: unknown variable 'foo'"));
+        assert!(out.contains("declared here"), "{out}");
+        assert!(out.contains("= help: did you mean 'x'?"), "{out}");
+        let coloured = Renderer::new("f", src, true).render_string(&d);
+        assert!(coloured.contains('\x1b'));
+        let j = Renderer::new("f", src, false).json(&d);
+        assert_eq!(j["end"]["column"], 4);
+        assert_eq!(j["end"]["offset"], 13);
+        assert_eq!(j["code"], "unknown-variable");
     }
 }

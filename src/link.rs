@@ -62,38 +62,382 @@ fn set_mode(_: &Path, _: u32) -> Result<(), String> {
     Ok(())
 }
 
-/// Links `object` into an executable at `out`.
-pub fn link_executable(object: &ObjectFile, out: &Path, libs: &[String]) -> Result<(), String> {
-    let work = tempfile::Builder::new()
-        .prefix("pole-link-")
-        .tempdir()
-        .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-    let obj_path = work.path().join("program.o");
-    let rt_path = work.path().join("libpole_rt.a");
-    write_object(&obj_path, object)?;
-    std::fs::write(&rt_path, RUNTIME_ARCHIVE).map_err(|e| format!("cannot write runtime: {e}"))?;
+/// Why a link failed.
+#[derive(Debug)]
+pub enum LinkError {
+    /// A plain message (cannot run `cc`, cannot write a file).
+    Message(String),
+    /// The linker found C symbols that nothing defines.
+    Undefined(Vec<Undefined>),
+    /// Any other linker failure: its output, with temporary paths and
+    /// internal symbol names replaced by what the user knows.
+    Other(String),
+}
+
+impl std::fmt::Display for LinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LinkError::Message(m) => f.write_str(m),
+            LinkError::Undefined(u) => {
+                let names: std::vec::Vec<String> =
+                    u.iter().map(|u| format!("'{}'", u.symbol)).collect();
+                write!(f, "undefined C symbol {}", names.join(", "))
+            }
+            LinkError::Other(m) => write!(f, "link failed:\n{m}"),
+        }
+    }
+}
+
+/// A C symbol the linker could not find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undefined {
+    pub symbol: String,
+    /// The Pole functions (or, for objects given to `pole link`, the files)
+    /// that refer to it.
+    pub users: Vec<String>,
+    /// A library on the linker's path that defines it (found by linking
+    /// again with `-lNAME`).
+    pub provider: Option<String>,
+    /// Otherwise, the library that usually defines it, when the linker
+    /// cannot find that library.
+    pub missing: Option<String>,
+}
+
+impl Undefined {
+    /// What to do about it, for a `help:` line. `has_source`: the program
+    /// is a source file, so `@link` can be added to it.
+    pub fn help(&self, has_source: bool) -> String {
+        match &self.provider {
+            Some(lib) if has_source => {
+                format!("add @link(\"{lib}\") to the file, or pass -l {lib}")
+            }
+            Some(lib) => format!("pass -l {lib} (lib{lib} defines '{}')", self.symbol),
+            None if self.missing.is_some() => {
+                let lib = self.missing.as_deref().unwrap_or("");
+                format!(
+                    "'{}' is usually defined by lib{lib}, which the linker cannot find: install it, then {}-l {lib}",
+                    self.symbol,
+                    if has_source {
+                        format!("add @link(\"{lib}\") to the file, or pass ")
+                    } else {
+                        "pass ".to_string()
+                    }
+                )
+            }
+            None => format!(
+                "no library on the linker's path defines '{}': check the C name, or link the library that does with {}-l NAME",
+                self.symbol,
+                if has_source {
+                    "@link(\"NAME\") or "
+                } else {
+                    ""
+                }
+            ),
+        }
+    }
+}
+
+/// Libraries that commonly define C symbols with these prefixes; each is
+/// tried (a link with `-lNAME` added) before it is suggested.
+const KNOWN_LIBRARIES: &[(&str, &str)] = &[
+    ("SDL_", "SDL2"),
+    ("IMG_", "SDL2_image"),
+    ("Mix_", "SDL2_mixer"),
+    ("TTF_", "SDL2_ttf"),
+    ("SDLNet_", "SDL2_net"),
+    ("pthread_", "pthread"),
+    ("sem_", "pthread"),
+    ("glfw", "glfw"),
+    ("glu", "GLU"),
+    ("gl", "GL"),
+    ("curl_", "curl"),
+    ("sqlite3_", "sqlite3"),
+    ("png_", "png"),
+    ("deflate", "z"),
+    ("inflate", "z"),
+    ("compress", "z"),
+    ("uncompress", "z"),
+    ("crc32", "z"),
+    ("dl", "dl"),
+    ("readline", "readline"),
+    ("add_history", "readline"),
+    ("initscr", "ncurses"),
+    ("endwin", "ncurses"),
+    ("printw", "ncurses"),
+    ("crypt", "crypt"),
+    ("timer_", "rt"),
+    ("shm_", "rt"),
+    ("clock_", "rt"),
+    ("uuid_", "uuid"),
+    ("XOpenDisplay", "X11"),
+    ("X", "X11"),
+    ("cairo_", "cairo"),
+    ("json_", "json-c"),
+    ("xml", "xml2"),
+    ("SSL_", "ssl"),
+    ("EVP_", "crypto"),
+    ("lua_", "lua5.4"),
+    ("luaL_", "lua5.4"),
+];
+
+/// Math and threads are always linked; these names are the usual way to
+/// spell the libraries that provide the rest of the C library's symbols.
+const ALWAYS: &[&str] = &["m", "pthread"];
+
+/// The symbols of the linker's `undefined reference to `S'` (GNU ld,
+/// gold) and `undefined symbol: S` (lld) lines, in order of first
+/// appearance, each with the functions ld says refer to it.
+pub fn parse_undefined(output: &str) -> std::vec::Vec<(String, std::vec::Vec<String>)> {
+    let mut found: std::vec::Vec<(String, std::vec::Vec<String>)> = std::vec::Vec::new();
+    let mut function: Option<String> = None;
+    for line in output.lines() {
+        if let Some(i) = line.find("in function `") {
+            let rest = &line[i + "in function `".len()..];
+            function = rest.find('\'').map(|j| rest[..j].to_string());
+            continue;
+        }
+        let sym = if let Some(i) = line.find("undefined reference to `") {
+            let rest = &line[i + "undefined reference to `".len()..];
+            rest.find('\'').map(|j| &rest[..j])
+        } else {
+            line.find("undefined symbol: ")
+                .map(|i| line[i + "undefined symbol: ".len()..].trim())
+        };
+        let Some(sym) = sym else { continue };
+        // Versioned references read `sym@VERSION`.
+        let sym = sym.split('@').next().unwrap_or(sym).to_string();
+        let user = function.as_deref().map(user_name);
+        match found.iter_mut().find(|(s, _)| *s == sym) {
+            Some((_, users)) => {
+                if let Some(u) = user
+                    && !users.contains(&u)
+                {
+                    users.push(u);
+                }
+            }
+            None => found.push((sym, user.into_iter().collect())),
+        }
+    }
+    found
+}
+
+/// A function name as the user wrote it: `pole.f.main` is `main`.
+fn user_name(symbol: &str) -> String {
+    if let Some(f) = symbol.strip_prefix("pole.f.") {
+        return f.to_string();
+    }
+    if let Some(rest) = symbol.strip_prefix("pole.test.") {
+        return format!("test {}", rest.rsplit_once('.').map_or(rest, |(t, _)| t));
+    }
+    if symbol.starts_with("pole.") || symbol == "pole_main" {
+        return "main".to_string();
+    }
+    symbol.to_string()
+}
+
+/// The linker's output without the temporary directory's path and with
+/// internal symbols under their Pole names.
+fn sanitize(output: &str, work: &Path, shown_as: &str) -> String {
+    let mut text = output.replace(&format!("{}/program.o", work.display()), shown_as);
+    text = text.replace(&format!("{}/", work.display()), "");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("pole.f.") {
+        out.push_str(&rest[..i]);
+        rest = &rest[i + "pole.f.".len()..];
+    }
+    out.push_str(rest);
+    out.trim_end().to_string()
+}
+
+/// The command that links `inputs` (objects and archives) into `out`.
+fn link_command(inputs: &[&Path], out: &Path, libs: &[String]) -> (String, Command) {
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    let mut cmd = Command::new(&cc);
+    cmd.arg("-o").arg(out);
+    for i in inputs {
+        cmd.arg(i);
+    }
+    for l in libs {
+        cmd.arg(format!("-l{l}"));
+    }
+    for l in ALWAYS {
+        cmd.arg(format!("-l{l}"));
+    }
+    (cc, cmd)
+}
+
+/// Runs the link; on failure returns the linker's output.
+fn run_link(inputs: &[&Path], out: &Path, libs: &[String]) -> Result<Result<(), String>, String> {
+    let (cc, mut cmd) = link_command(inputs, out, libs);
+    let output = cmd
+        .output()
+        .map_err(|e| format!("cannot run the C compiler '{cc}': {e}"))?;
+    if output.status.success() {
+        Ok(Ok(()))
+    } else {
+        let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
+        text.push_str(&String::from_utf8_lossy(&output.stdout));
+        Ok(Err(text))
+    }
+}
+
+/// A library that defines `symbol`: the first of the known candidates
+/// whose addition to the link makes `symbol` defined (`Ok`), or else the
+/// first candidate the linker cannot find (`Err`).
+fn find_provider(
+    symbol: &str,
+    inputs: &[&Path],
+    libs: &[String],
+    work: &Path,
+) -> Result<String, Option<String>> {
+    let mut tried: std::vec::Vec<&str> = std::vec::Vec::new();
+    let mut missing = None;
+    for &(prefix, lib) in KNOWN_LIBRARIES {
+        if !symbol.starts_with(prefix) || tried.contains(&lib) || libs.iter().any(|l| l == lib) {
+            continue;
+        }
+        tried.push(lib);
+        let mut with = libs.to_vec();
+        with.push(lib.to_string());
+        let probe = work.join("probe");
+        match run_link(inputs, &probe, &with) {
+            Ok(Ok(())) => return Ok(lib.to_string()),
+            Ok(Err(text)) => {
+                if text.contains(&format!("-l{lib}")) {
+                    missing.get_or_insert_with(|| lib.to_string());
+                } else if !parse_undefined(&text).iter().any(|(s, _)| s == symbol) {
+                    return Ok(lib.to_string());
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    Err(missing)
+}
+
+/// Links `inputs` into an executable at `out` (atomically); `shown_as`
+/// names the program's object in messages.
+fn link_files(
+    inputs: &[&Path],
+    out: &Path,
+    libs: &[String],
+    work: &Path,
+    shown_as: &str,
+) -> Result<(), LinkError> {
     let dir = parent_dir(out);
     let tmp = tempfile::Builder::new()
         .prefix(".pole-out-")
         .tempfile_in(&dir)
-        .map_err(|e| format!("cannot write '{}': {e}", out.display()))?;
+        .map_err(|e| LinkError::Message(format!("cannot write '{}': {e}", out.display())))?;
     let tmp_path = tmp.into_temp_path();
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
-    let mut cmd = Command::new(&cc);
-    cmd.arg("-o").arg(&tmp_path).arg(&obj_path).arg(&rt_path);
-    for l in libs {
-        cmd.arg(format!("-l{l}"));
+    match run_link(inputs, &tmp_path, libs).map_err(LinkError::Message)? {
+        Ok(()) => {}
+        Err(text) => {
+            let undefined = parse_undefined(&text);
+            if undefined.is_empty() {
+                return Err(LinkError::Other(sanitize(&text, work, shown_as)));
+            }
+            let list = undefined
+                .into_iter()
+                .map(|(symbol, users)| {
+                    let (provider, missing) = match find_provider(&symbol, inputs, libs, work) {
+                        Ok(lib) => (Some(lib), None),
+                        Err(missing) => (None, missing),
+                    };
+                    Undefined {
+                        symbol,
+                        users,
+                        provider,
+                        missing,
+                    }
+                })
+                .collect();
+            return Err(LinkError::Undefined(list));
+        }
     }
-    cmd.arg("-lm").arg("-lpthread");
-    let output = cmd
-        .output()
-        .map_err(|e| format!("cannot run the C compiler '{cc}': {e}"))?;
-    if !output.status.success() {
-        let msg = String::from_utf8_lossy(&output.stderr);
-        return Err(format!("link failed:\n{}", msg.trim_end()));
-    }
-    tmp_path
-        .persist(out)
-        .map_err(|e| format!("cannot write '{}': {}", out.display(), e.error))?;
+    tmp_path.persist(out).map_err(|e| {
+        LinkError::Message(format!("cannot write '{}': {}", out.display(), e.error))
+    })?;
     Ok(())
+}
+
+fn work_dir() -> Result<tempfile::TempDir, LinkError> {
+    tempfile::Builder::new()
+        .prefix("pole-link-")
+        .tempdir()
+        .map_err(|e| LinkError::Message(format!("cannot create a temporary directory: {e}")))
+}
+
+/// Writes the runtime archive into `dir`.
+fn write_runtime(dir: &Path) -> Result<PathBuf, LinkError> {
+    let rt_path = dir.join("libpole_rt.a");
+    std::fs::write(&rt_path, RUNTIME_ARCHIVE)
+        .map_err(|e| LinkError::Message(format!("cannot write runtime: {e}")))?;
+    Ok(rt_path)
+}
+
+/// Links `object` into an executable at `out`, with the runtime, libm,
+/// libpthread and `libs`.
+pub fn link_executable(object: &ObjectFile, out: &Path, libs: &[String]) -> Result<(), LinkError> {
+    let work = work_dir()?;
+    let obj_path = work.path().join("program.o");
+    write_object(&obj_path, object).map_err(LinkError::Message)?;
+    let rt_path = write_runtime(work.path())?;
+    link_files(&[&obj_path, &rt_path], out, libs, work.path(), "program")
+}
+
+/// `pole link`: links object files (one of them compiled by `pole build
+/// --emit obj`, others from C) with the runtime, libm, libpthread and
+/// `libs` into an executable at `out`.
+pub fn link_objects(objects: &[PathBuf], out: &Path, libs: &[String]) -> Result<(), LinkError> {
+    for o in objects {
+        if !o.is_file() {
+            return Err(LinkError::Message(format!(
+                "cannot read '{}': no such file",
+                o.display()
+            )));
+        }
+    }
+    let work = work_dir()?;
+    let rt_path = write_runtime(work.path())?;
+    let mut inputs: std::vec::Vec<&Path> = objects.iter().map(PathBuf::as_path).collect();
+    inputs.push(&rt_path);
+    link_files(&inputs, out, libs, work.path(), "program")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undefined_references_of_ld_and_lld() {
+        let ld = "/usr/bin/ld: /tmp/pole-link-x/program.o: in function `pole.f.main':\n\
+                  (.text+0x1d): undefined reference to `SDL_Init'\n\
+                  /usr/bin/ld: (.text+0x2d): undefined reference to `SDL_Quit'\n\
+                  /usr/bin/ld: /tmp/pole-link-x/program.o: in function `pole.f.helper':\n\
+                  (.text+0x3d): undefined reference to `SDL_Init'\n\
+                  collect2: error: ld returned 1 exit status\n";
+        assert_eq!(
+            parse_undefined(ld),
+            [
+                (
+                    "SDL_Init".to_string(),
+                    vec!["main".to_string(), "helper".to_string()]
+                ),
+                ("SDL_Quit".to_string(), vec!["main".to_string()]),
+            ]
+        );
+        let lld = "ld.lld: error: undefined symbol: frobnicate\n>>> referenced by program.o\n";
+        assert_eq!(parse_undefined(lld), [("frobnicate".to_string(), vec![])]);
+        let work = Path::new("/tmp/pole-link-x");
+        assert_eq!(
+            sanitize(
+                "/tmp/pole-link-x/program.o: in function `pole.f.main':",
+                work,
+                "a.pole-ir"
+            ),
+            "a.pole-ir: in function `main':"
+        );
+    }
 }

@@ -5,12 +5,13 @@
 //! the number of files. A failing file is reported and the others go on.
 
 use super::cli::{
-    BatchArgs, Emit, MemOpts, MessageFormat, StatsFormat, error, format_stats, write_dep_info,
+    BatchArgs, Emit, MemOpts, MessageFormat, StatsFormat, color_stderr, error, format_stats,
+    link_diagnostics, render_unlocated, write_dep_info,
 };
-use super::{BuildError, CheckOutput, build_object, check_source, compile_with_retry};
+use super::{BuildError, Built, CheckOutput, build_object, check_source, compile_with_retry};
 use crate::codegen;
-use crate::diag::{Renderer, Severity, line_col};
-use crate::link;
+use crate::diag::Renderer;
+use crate::link::{self, LinkError};
 use crate::memory::Memory;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -138,28 +139,8 @@ fn output_path(opts: &BatchOpts, input: &Input) -> Option<PathBuf> {
     })
 }
 
-fn diag_json(
-    path: &str,
-    src: &[u8],
-    out: &CheckOutput,
-    plain: &Renderer<'_>,
-) -> Vec<serde_json::Value> {
-    let text = String::from_utf8_lossy(src);
-    out.diagnostics
-        .iter()
-        .map(|d| {
-            let (line, column) = line_col(&text, d.span.start as usize);
-            serde_json::json!({
-                "type": "diagnostic",
-                "file": path,
-                "line": line,
-                "column": column,
-                "severity": if d.severity == Severity::Error { "error" } else { "warning" },
-                "message": d.message,
-                "rendered": plain.render_plain(d),
-            })
-        })
-        .collect()
+fn diag_json(out: &CheckOutput, plain: &Renderer<'_>) -> Vec<serde_json::Value> {
+    out.diagnostics.iter().map(|d| plain.json(d)).collect()
 }
 
 fn process(
@@ -222,7 +203,7 @@ fn process(
     }
     if opts.json {
         let plain = Renderer::new(&input.path, &text, false);
-        result.json = diag_json(&input.path, &src, &check, &plain);
+        result.json = diag_json(&check, &plain);
     }
     if let Some(f) = opts.mem_stats {
         result.rendered.push_str(&format_stats(&mem.stats(), f));
@@ -255,23 +236,28 @@ fn process(
             Outcome::Failed
         }
         Some(Err(BuildError::Rejected)) => Outcome::Failed,
-        Some(Ok((object, mut links))) => {
+        Some(Ok(Built {
+            object,
+            mut links,
+            externs,
+        })) => {
             links.extend(opts.libs.iter().cloned());
             let out = output_path(opts, input);
             let written = match &out {
-                None => Err("no output directory".to_string()),
+                None => Err(LinkError::Message("no output directory".to_string())),
                 Some(out) => out
                     .parent()
                     .map_or(Ok(()), |p| {
                         std::fs::create_dir_all(p).map_err(|e| e.to_string())
                     })
+                    .map_err(LinkError::Message)
                     .and_then(|()| match opts.emit {
-                        Emit::Obj => link::write_object(out, &object),
+                        Emit::Obj => link::write_object(out, &object).map_err(LinkError::Message),
                         Emit::Exe => link::link_executable(&object, out, &links),
                     })
                     .and_then(|()| {
                         if opts.dep_info {
-                            write_dep_info(out, &input.path)
+                            write_dep_info(out, &input.path).map_err(LinkError::Message)
                         } else {
                             Ok(())
                         }
@@ -282,7 +268,36 @@ fn process(
                     result.output = out;
                     Outcome::Ok
                 }
-                Err(m) => {
+                Err(LinkError::Undefined(list)) => {
+                    let (located, unlocated) = link_diagnostics(&list, &externs, true);
+                    let plain = Renderer::new(&input.path, &text, false);
+                    for d in &located {
+                        result.rendered.push_str(&renderer.render_string(d));
+                        if opts.json {
+                            result.json.push(plain.json(d));
+                        }
+                    }
+                    for d in &unlocated {
+                        let r = render_unlocated(d);
+                        result.rendered.push_str(&r);
+                        if opts.json {
+                            result.json.push(serde_json::json!({
+                                "type": "diagnostic",
+                                "file": input.path,
+                                "severity": "error",
+                                "code": d.code(),
+                                "message": d.message,
+                                "notes": d.notes,
+                                "rendered": r,
+                            }));
+                        }
+                    }
+                    Outcome::Failed
+                }
+                Err(e) => {
+                    let m = e
+                        .to_string()
+                        .replace("program:", &format!("{}:", input.path));
                     result
                         .rendered
                         .push_str(&format!("pole: error: {}: {m}\n", input.path));
@@ -319,8 +334,9 @@ pub fn run(opts: BatchOpts) -> i32 {
         return 1;
     }
     let start = Instant::now();
-    let color = std::io::stderr().is_terminal() && !opts.json;
-    let bar = if color && !opts.quiet && files.len() > 1 {
+    let color = color_stderr() && !opts.json;
+    let terminal = std::io::stderr().is_terminal() && !opts.json;
+    let bar = if terminal && !opts.quiet && files.len() > 1 {
         let b = indicatif::ProgressBar::new(files.len() as u64);
         b.set_style(
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")

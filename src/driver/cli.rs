@@ -1,15 +1,18 @@
 //! Command-line parsing (clap) and dispatch to the driver.
 
 use super::batch::{self, BatchOpts};
-use super::{BuildError, CheckOutput, build_object, check_source, compile_with_retry};
+use super::{
+    BuildError, Built, CheckOutput, ExternDecl, build_object, check_source, compile_with_retry,
+};
 use crate::codegen;
 use crate::diag::{Diagnostic, Renderer};
-use crate::link;
+use crate::link::{self, LinkError};
 use crate::memory::{MemStats, Memory, Phase, parse_size};
 use crate::syntax::Span;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::IsTerminal;
-use std::path::Path;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// pole: a memory-bounded compiler for Pole IR.
 ///
@@ -19,8 +22,25 @@ use std::path::Path;
 #[derive(Parser, Debug)]
 #[command(name = "pole", version, about, long_about = None)]
 pub struct Cli {
+    /// Colour in diagnostics: auto (when stderr is a terminal and NO_COLOR
+    /// is unset or empty), always or never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Subcommand, Debug)]
@@ -78,6 +98,9 @@ pub enum Command {
         libs: Vec<String>,
         #[command(flatten)]
         mem: MemOpts,
+        /// `json`: diagnostics as JSON objects on stdout (before the program's output)
+        #[arg(long, value_enum, default_value = "human")]
+        message_format: MessageFormat,
         /// Arguments for the program (after --)
         #[arg(last = true)]
         args: Vec<String>,
@@ -91,7 +114,38 @@ pub enum Command {
         libs: Vec<String>,
         #[command(flatten)]
         mem: MemOpts,
+        /// `json`: diagnostics as JSON objects on stdout (before the test lines)
+        #[arg(long, value_enum, default_value = "human")]
+        message_format: MessageFormat,
     },
+    /// Link object files (from `pole build --emit obj`, and C objects) into
+    /// an executable, with the Pole runtime, libm and libpthread.
+    Link {
+        /// Object files (.o) or archives (.a); one of them from `pole build --emit obj`
+        #[arg(required = true, value_name = "OBJECT")]
+        objects: Vec<String>,
+        /// The executable to write
+        #[arg(short = 'o', value_name = "OUT", required = true)]
+        out: String,
+        /// Link libNAME (the @link libraries of the program, and any other)
+        #[arg(short = 'l', value_name = "NAME")]
+        libs: Vec<String>,
+    },
+    /// Print something `pole` carries: `runtime-lib` writes the runtime
+    /// archive (libpole_rt.a) to OUT, or to stdout when it is not a terminal.
+    Print {
+        #[arg(value_enum)]
+        what: PrintWhat,
+        /// Where to write it
+        #[arg(short = 'o', value_name = "OUT")]
+        out: Option<String>,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrintWhat {
+    /// The runtime archive every program links (a static library)
+    RuntimeLib,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,9 +230,122 @@ impl MemOpts {
     }
 }
 
+/// Whether diagnostics on stderr are coloured (`--color`, `NO_COLOR`).
+static COLOR: AtomicBool = AtomicBool::new(false);
+
+/// Whether diagnostics written to stderr are in colour.
+pub fn color_stderr() -> bool {
+    COLOR.load(Ordering::Relaxed)
+}
+
+/// Decides colour for the whole process: `auto` means stderr is a terminal,
+/// `NO_COLOR` is unset or empty and `TERM` is not `dumb`.
+pub fn set_color(when: ColorWhen) {
+    let on = match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    };
+    COLOR.store(on, Ordering::Relaxed);
+}
+
 /// Prints a location-less error.
 pub fn error(msg: &str) {
     eprintln!("pole: error: {msg}");
+}
+
+/// A location-less diagnostic: `pole: error: MESSAGE`, then its notes as
+/// `  = help: ...` lines (or one JSON object on stdout).
+pub fn emit_unlocated(d: &Diagnostic, json: bool) {
+    if json {
+        let v = serde_json::json!({
+            "type": "diagnostic",
+            "file": null,
+            "severity": if d.is_error() { "error" } else { "warning" },
+            "code": d.code(),
+            "message": d.message,
+            "labels": [],
+            "notes": d.notes,
+            "rendered": render_unlocated(d),
+        });
+        println!("{v}");
+    } else {
+        eprint!("{}", render_unlocated(d));
+    }
+}
+
+pub fn render_unlocated(d: &Diagnostic) -> String {
+    let kind = if d.is_error() { "error" } else { "warning" };
+    let mut s = format!("pole: {kind}: {}\n", d.message);
+    for n in &d.notes {
+        s.push_str(&format!("  = {n}\n"));
+    }
+    s
+}
+
+/// One file's diagnostics: rendered to stderr, or JSON lines on stdout.
+pub fn emit_diagnostics(path: &str, src: &[u8], diags: &[Diagnostic], json: bool) {
+    if diags.is_empty() {
+        return;
+    }
+    let text = String::from_utf8_lossy(src);
+    let r = Renderer::new(path, &text, color_stderr());
+    if json {
+        let mut out = std::io::stdout().lock();
+        for d in diags {
+            let _ = writeln!(out, "{}", r.json(d));
+        }
+        let _ = out.flush();
+    } else {
+        for d in diags {
+            r.emit(d);
+        }
+    }
+}
+
+/// Diagnostics for C symbols the linker did not find: at the `@extern`
+/// declarations that name them when there are any (`with_source`), else
+/// location-less (the second list).
+pub fn link_diagnostics(
+    undefined: &[link::Undefined],
+    externs: &[ExternDecl],
+    with_source: bool,
+) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+    let (mut located, mut unlocated) = (Vec::new(), Vec::new());
+    for u in undefined {
+        let decls: Vec<&ExternDecl> = externs.iter().filter(|e| e.symbol == u.symbol).collect();
+        let message = format!("undefined C symbol '{}'", u.symbol);
+        let names: Vec<String> = u.users.iter().map(|n| format!("'{n}'")).collect();
+        let users = if names.is_empty() {
+            String::new()
+        } else {
+            format!(", called from {}", names.join(", "))
+        };
+        match decls.split_first() {
+            Some((first, rest)) => {
+                let mut d = Diagnostic::error(first.span, message).with_note(format!(
+                    "'{}' is bound to it by @extern{users}, and no library linked defines it",
+                    first.name
+                ));
+                for r in rest {
+                    d = d.with_label(r.span, format!("'{}' is bound to it too", r.name));
+                }
+                located.push(d.with_help(u.help(with_source)));
+            }
+            None => {
+                let mut d = Diagnostic::error(crate::syntax::Span::default(), message);
+                if !names.is_empty() {
+                    d = d.with_note(format!("used by {}", names.join(", ")));
+                }
+                unlocated.push(d.with_help(u.help(with_source)));
+            }
+        }
+    }
+    (located, unlocated)
 }
 
 pub fn read_source(path: &str) -> Result<Vec<u8>, i32> {
@@ -188,20 +355,30 @@ pub fn read_source(path: &str) -> Result<Vec<u8>, i32> {
     })
 }
 
-/// Renders a check's diagnostics to stderr.
-pub fn report(path: &str, src: &[u8], out: &CheckOutput) {
-    if out.diagnostics.is_empty() && out.oom.is_none() {
-        return;
-    }
-    let text = String::from_utf8_lossy(src);
-    let color = std::io::stderr().is_terminal();
-    let r = Renderer::new(path, &text, color);
-    for d in &out.diagnostics {
-        r.emit(d);
-    }
+/// Reports a check's diagnostics (to stderr, or as JSON on stdout).
+pub fn report(path: &str, src: &[u8], out: &CheckOutput, json: bool) {
+    emit_diagnostics(path, src, &out.diagnostics, json);
     if let Some(oom) = &out.oom {
         error(&oom.to_string());
     }
+}
+
+/// The closing JSON object of a single-file command.
+fn json_file(file: &str, output: Option<&Path>, code: i32) {
+    let status = match code {
+        0 => "ok",
+        3 => "out-of-memory",
+        _ => "failed",
+    };
+    let v = serde_json::json!({
+        "type": "file",
+        "file": file,
+        "output": output.map(|p| p.to_string_lossy().into_owned()),
+        "status": status,
+    });
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{v}");
+    let _ = out.flush();
 }
 
 /// Exit status for a finished check.
@@ -273,6 +450,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    set_color(cli.color);
     match cli.command {
         Command::Check { inputs, mem, batch } => {
             let single = inputs.len() == 1 && Path::new(&inputs[0]).is_file();
@@ -298,9 +476,22 @@ pub fn main() -> i32 {
                 test_mode: false,
             };
             let single = inputs.len() == 1 && out_dir.is_none() && !Path::new(&inputs[0]).is_dir();
-            if single && batch.message_format == MessageFormat::Human {
+            if single {
                 let out = out.unwrap_or_else(|| default_output(&inputs[0]));
-                return build_file(&inputs[0], Path::new(&out), cg, emit, dep_info, &libs, &mem);
+                let json = batch.message_format == MessageFormat::Json;
+                let job = Build {
+                    cg,
+                    emit,
+                    dep_info,
+                    libs: &libs,
+                    mem: &mem,
+                    json,
+                };
+                let code = build_file(&inputs[0], Path::new(&out), &job);
+                if json {
+                    json_file(&inputs[0], (code == 0).then_some(Path::new(&out)), code);
+                }
+                return code;
             }
             let Some(out_dir) = out_dir else {
                 error("building directories needs --out-dir DIR");
@@ -322,20 +513,96 @@ pub fn main() -> i32 {
             release,
             libs,
             mem,
+            message_format,
             args,
         } => {
             let cg = codegen::Options {
                 release,
                 test_mode: false,
             };
-            run_file(&file, cg, &libs, &mem, &args)
+            let job = Build {
+                cg,
+                emit: Emit::Exe,
+                dep_info: false,
+                libs: &libs,
+                mem: &mem,
+                json: message_format == MessageFormat::Json,
+            };
+            run_file(&file, &job, &args)
         }
-        Command::Test { file, libs, mem } => {
+        Command::Test {
+            file,
+            libs,
+            mem,
+            message_format,
+        } => {
             let cg = codegen::Options {
                 release: false,
                 test_mode: true,
             };
-            run_file(&file, cg, &libs, &mem, &[])
+            let job = Build {
+                cg,
+                emit: Emit::Exe,
+                dep_info: false,
+                libs: &libs,
+                mem: &mem,
+                json: message_format == MessageFormat::Json,
+            };
+            run_file(&file, &job, &[])
+        }
+        Command::Link { objects, out, libs } => link_command(&objects, &out, &libs),
+        Command::Print { what, out } => print_command(what, out.as_deref()),
+    }
+}
+
+/// `pole link OBJECT... -o OUT [-l NAME]`.
+fn link_command(objects: &[String], out: &str, libs: &[String]) -> i32 {
+    let paths: Vec<PathBuf> = objects.iter().map(PathBuf::from).collect();
+    match link::link_objects(&paths, Path::new(out), libs) {
+        Ok(()) => 0,
+        Err(LinkError::Message(m)) => {
+            error(&m);
+            if m.starts_with("cannot read") { 2 } else { 1 }
+        }
+        Err(LinkError::Other(m)) => {
+            error(&format!("link failed:\n{m}"));
+            1
+        }
+        Err(LinkError::Undefined(list)) => {
+            let (_, unlocated) = link_diagnostics(&list, &[], false);
+            for d in &unlocated {
+                emit_unlocated(d, false);
+            }
+            1
+        }
+    }
+}
+
+/// `pole print runtime-lib [-o OUT]`.
+fn print_command(what: PrintWhat, out: Option<&str>) -> i32 {
+    let PrintWhat::RuntimeLib = what;
+    let bytes = link::RUNTIME_ARCHIVE;
+    match out {
+        Some(path) => match link::write_atomic(Path::new(path), bytes, false) {
+            Ok(()) => 0,
+            Err(m) => {
+                error(&m);
+                1
+            }
+        },
+        None if std::io::stdout().is_terminal() => {
+            error("the runtime archive is binary: write it with -o FILE or redirect stdout");
+            2
+        }
+        None => {
+            let mut o = std::io::stdout().lock();
+            match o.write_all(bytes).and_then(|()| o.flush()) {
+                Ok(()) => 0,
+                Err(e) => {
+                    error(&format!("cannot write the runtime archive: {e}"));
+                    1
+                }
+            }
         }
     }
 }
@@ -361,7 +628,7 @@ fn check_file(file: &str, opts: &MemOpts) -> i32 {
         let oom = out.oom;
         (out, oom)
     });
-    report(file, &src, &out);
+    report(file, &src, &out, false);
     print_stats(&mut mem, opts);
     status(&out)
 }
@@ -394,16 +661,19 @@ fn escape_make(p: &str) -> String {
     p.replace('$', "$$").replace(' ', "\\ ").replace('#', "\\#")
 }
 
+/// What a single-file build does besides reading the file.
+pub struct Build<'a> {
+    pub cg: codegen::Options,
+    pub emit: Emit,
+    pub dep_info: bool,
+    pub libs: &'a [String],
+    pub mem: &'a MemOpts,
+    /// Diagnostics as JSON on stdout.
+    pub json: bool,
+}
+
 /// Compiles `file` and writes an executable or object at `out`.
-fn build_file(
-    file: &str,
-    out: &Path,
-    cg: codegen::Options,
-    emit: Emit,
-    dep_info: bool,
-    libs: &[String],
-    opts: &MemOpts,
-) -> i32 {
+fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
     let src = match read_source(file) {
         Ok(s) => s,
         Err(code) => return code,
@@ -417,44 +687,78 @@ fn build_file(
         ));
         return 2;
     }
+    let opts = job.mem;
     let mut mem = Memory::new(opts.limit());
     let (check, result) = compile_with_retry(&mut mem, opts.retry_policy(false), note_retry, |m| {
-        let (check, result) = build_object(&src, m, cg);
+        let (check, result) = build_object(&src, m, job.cg);
         let oom = match &result {
             Err(BuildError::Oom(e)) => Some(*e),
             _ => None,
         };
         ((check, result), oom)
     });
-    report(file, &src, &check);
+    report(file, &src, &check, job.json);
     print_stats(&mut mem, opts);
-    let (object, mut links) = match result {
+    let Built {
+        object,
+        mut links,
+        externs,
+    } = match result {
         Ok(r) => r,
-        Err(e) => return build_error(file, &src, e, check.oom.is_some()),
+        Err(e) => return build_error(file, &src, e, check.oom.is_some(), job.json),
     };
     drop(mem);
-    links.extend(libs.iter().cloned());
-    let written = match emit {
-        Emit::Obj => link::write_object(out, &object),
+    links.extend(job.libs.iter().cloned());
+    let written = match job.emit {
+        Emit::Obj => link::write_object(out, &object).map_err(LinkError::Message),
         Emit::Exe => link::link_executable(&object, out, &links),
     }
     .and_then(|()| {
-        if dep_info {
-            write_dep_info(out, file)
+        if job.dep_info {
+            write_dep_info(out, file).map_err(LinkError::Message)
         } else {
             Ok(())
         }
     });
     match written {
         Ok(()) => 0,
-        Err(msg) => {
-            error(&msg);
+        Err(e) => {
+            report_link_error(file, &src, &e, &externs, job.json);
             1
         }
     }
 }
 
-fn build_error(file: &str, src: &[u8], e: BuildError, oom_reported: bool) -> i32 {
+/// Reports a failed link of `file`'s program.
+pub fn report_link_error(
+    file: &str,
+    src: &[u8],
+    e: &LinkError,
+    externs: &[ExternDecl],
+    json: bool,
+) {
+    match e {
+        LinkError::Undefined(list) => {
+            let (located, unlocated) = link_diagnostics(list, externs, true);
+            emit_diagnostics(file, src, &located, json);
+            for d in &unlocated {
+                emit_unlocated(d, json);
+            }
+        }
+        LinkError::Other(m) => {
+            let m = m.replace("program:", &format!("{file}:"));
+            emit_unlocated(
+                &Diagnostic::error(Span::default(), format!("link failed:\n{m}")),
+                json,
+            );
+        }
+        LinkError::Message(m) => {
+            emit_unlocated(&Diagnostic::error(Span::default(), m.clone()), json)
+        }
+    }
+}
+
+fn build_error(file: &str, src: &[u8], e: BuildError, oom_reported: bool, json: bool) -> i32 {
     match e {
         BuildError::Rejected => 1,
         BuildError::Oom(e) => {
@@ -464,9 +768,8 @@ fn build_error(file: &str, src: &[u8], e: BuildError, oom_reported: bool) -> i32
             3
         }
         BuildError::NoMain => {
-            let text = String::from_utf8_lossy(src);
-            let r = Renderer::new(file, &text, std::io::stderr().is_terminal());
-            r.emit(&Diagnostic::error(Span::new(0, 0), "no 'main' function"));
+            let d = Diagnostic::error(Span::new(0, 0), "no 'main' function");
+            emit_diagnostics(file, src, &[d], json);
             1
         }
         BuildError::Backend(m) => {
@@ -477,13 +780,7 @@ fn build_error(file: &str, src: &[u8], e: BuildError, oom_reported: bool) -> i32
 }
 
 /// Builds into a temporary directory and runs the executable.
-fn run_file(
-    file: &str,
-    cg: codegen::Options,
-    libs: &[String],
-    opts: &MemOpts,
-    args: &[String],
-) -> i32 {
+fn run_file(file: &str, job: &Build<'_>, args: &[String]) -> i32 {
     let dir = match tempfile::Builder::new().prefix("pole-run-").tempdir() {
         Ok(d) => d,
         Err(e) => {
@@ -492,7 +789,10 @@ fn run_file(
         }
     };
     let exe = dir.path().join("program");
-    let code = build_file(file, &exe, cg, Emit::Exe, false, libs, opts);
+    let code = build_file(file, &exe, job);
+    if job.json {
+        json_file(file, None, code);
+    }
     if code != 0 {
         return code;
     }
@@ -508,7 +808,50 @@ fn run_file(
 #[cfg(unix)]
 fn exit_code(st: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
-    st.code().unwrap_or_else(|| 128 + st.signal().unwrap_or(0))
+    if let Some(code) = st.code() {
+        return code;
+    }
+    let sig = st.signal().unwrap_or(0);
+    eprintln!("pole: {}", signal_message(sig));
+    128 + sig
+}
+
+/// `program terminated by signal 11 (SIGSEGV)`.
+pub fn signal_message(sig: i32) -> String {
+    match signal_name(sig) {
+        Some(name) => format!("program terminated by signal {sig} ({name})"),
+        None => format!("program terminated by signal {sig}"),
+    }
+}
+
+/// The Linux names of the signals that end a process by default.
+fn signal_name(sig: i32) -> Option<&'static str> {
+    Some(match sig {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        5 => "SIGTRAP",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        10 => "SIGUSR1",
+        11 => "SIGSEGV",
+        12 => "SIGUSR2",
+        13 => "SIGPIPE",
+        14 => "SIGALRM",
+        15 => "SIGTERM",
+        16 => "SIGSTKFLT",
+        24 => "SIGXCPU",
+        25 => "SIGXFSZ",
+        26 => "SIGVTALRM",
+        27 => "SIGPROF",
+        29 => "SIGIO",
+        30 => "SIGPWR",
+        31 => "SIGSYS",
+        _ => return None,
+    })
 }
 
 #[cfg(not(unix))]

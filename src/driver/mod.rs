@@ -365,8 +365,22 @@ pub enum BuildError {
     Backend(String),
 }
 
-/// An object file and the libraries it must be linked with.
-pub type Built = (codegen::ObjectFile, Vec<String>);
+/// An object file, the libraries it must be linked with, and the C
+/// symbols its externs name (to report link failures at the declaration).
+pub struct Built {
+    pub object: codegen::ObjectFile,
+    pub links: Vec<String>,
+    pub externs: Vec<ExternDecl>,
+}
+
+/// An `@extern` declaration: the C symbol and where it was declared (the
+/// function's name).
+#[derive(Clone, Debug)]
+pub struct ExternDecl {
+    pub symbol: String,
+    pub name: String,
+    pub span: Span,
+}
 
 /// Compiles `src` to an object file.
 pub fn build_object(
@@ -382,8 +396,24 @@ pub fn build_object(
             return Err(BuildError::NoMain);
         }
         let links: Vec<String> = ck.links.iter().map(|s| s.to_string()).collect();
+        let externs: Vec<ExternDecl> = ck
+            .funcs
+            .iter()
+            .filter_map(|fi| {
+                let ext = fi.decl.ext?;
+                Some(ExternDecl {
+                    symbol: f.names.name(ext.c_name).to_string(),
+                    name: f.names.name(fi.decl.name).to_string(),
+                    span: fi.decl.name_span,
+                })
+            })
+            .collect();
         match codegen::compile_object(f.source, f.names, f.text, f.mem, opts) {
-            Ok(obj) => Ok((obj, links)),
+            Ok(object) => Ok(Built {
+                object,
+                links,
+                externs,
+            }),
             Err(codegen::CodegenError::Oom(e)) => Err(BuildError::Oom(e)),
             Err(codegen::CodegenError::Backend(m)) => Err(BuildError::Backend(m)),
             Err(codegen::CodegenError::Invalid) => Err(BuildError::Rejected),

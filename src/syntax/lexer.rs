@@ -21,6 +21,19 @@ fn error(start: usize, end: usize, message: String) -> LexError {
     LexError::Syntax(Diagnostic::error(Span::new(start, end), message))
 }
 
+/// What an invalid character usually meant.
+fn invalid_char_hint(d: Diagnostic, ch: char) -> Diagnostic {
+    match ch {
+        '\\' => d.with_note(
+            "lambdas are not part of Pole IR: declare a function with 'func' and call it by name",
+        ),
+        '\'' => d.with_help("strings are written in double quotes: \"a\""),
+        '&' => d.with_help("for 'and', write '&&' or 'and'"),
+        '#' => d.with_help("comments start with '//'"),
+        _ => d,
+    }
+}
+
 /// Two-character operators.
 const TWO_CHAR: [(u8, u8, Tok<'static>); 9] = [
     (b'-', b'>', Tok::Arrow),
@@ -279,11 +292,11 @@ impl<'m, 's> Lexer<'m, 's> {
                             b'!' => Tok::Bang,
                             _ => {
                                 let ch = src[i..].chars().next().unwrap_or('?');
-                                return Err(error(
-                                    i,
-                                    i + ch.len_utf8(),
+                                let d = Diagnostic::error(
+                                    Span::new(i, i + ch.len_utf8()),
                                     format!("invalid character '{ch}'"),
-                                ));
+                                );
+                                return Err(LexError::Syntax(invalid_char_hint(d, ch)));
                             }
                         };
                         (t, 1)

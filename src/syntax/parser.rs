@@ -314,7 +314,33 @@ impl<'m> Parser<'m, '_, '_> {
     }
 
     fn expected(&self, what: &str) -> Diagnostic {
-        Diagnostic::error(self.span(), format!("expected {what}"))
+        self.feature_hint(Diagnostic::error(self.span(), format!("expected {what}")))
+    }
+
+    /// Names the feature of other languages that the unexpected token
+    /// suggests, when Pole IR does not have it.
+    fn feature_hint(&self, d: Diagnostic) -> Diagnostic {
+        match self.tok() {
+            Tok::Arrow => d.with_note(
+                "lambdas are not part of Pole IR: declare a function with 'func' and call it by name",
+            ),
+            Tok::Eq => d
+                .with_note(
+                    "assignment is not part of Pole IR: variables never change; bind a new name with 'let NAME = VALUE in ...'",
+                )
+                .with_help("to compare two values, write '=='"),
+            _ => d,
+        }
+    }
+
+    /// Like [`Parser::expect`], with a secondary label at the token that
+    /// opened the construct (`if`, `let`, `(`, ...).
+    fn expect_closing(&mut self, t: Tok<'m>, what: &str, open: Span, label: &str) -> PResult<Span> {
+        if self.tok() == t {
+            Ok(self.bump())
+        } else {
+            Err(PErr::Syntax(self.expected(what).with_label(open, label)))
+        }
     }
 
     fn expect(&mut self, t: Tok<'m>, what: &str) -> PResult<Span> {
@@ -465,6 +491,12 @@ impl<'m> Parser<'m, '_, '_> {
         let ext = self.pending_extern.take();
         let variadic = self.pending_variadic.take();
         let (name, name_span) = self.ident()?;
+        if self.tok() == Tok::Lt {
+            return Err(PErr::Syntax(self.expected("'('").with_note(
+                "user generics are not part of Pole IR: write the types out (builtins such as List<T> are generic)",
+            )));
+        }
+        let open = self.span();
         self.expect(Tok::LParen, "'('")?;
         let mut params = self.arena.vec();
         if self.tok() != Tok::RParen {
@@ -482,7 +514,7 @@ impl<'m> Parser<'m, '_, '_> {
                 }
             }
         }
-        self.expect(Tok::RParen, "')'")?;
+        self.expect_closing(Tok::RParen, "')'", open, "this '(' is not closed")?;
         self.expect(Tok::Arrow, "'->'")?;
         let ret = self.ty()?;
         let mut contracts = self.arena.vec();
@@ -585,6 +617,11 @@ impl<'m> Parser<'m, '_, '_> {
     fn ty_value_inner(&mut self) -> PResult<TypeExpr<'m>> {
         let (name, span) = match self.tok() {
             Tok::Ident(s) => (s, self.bump()),
+            Tok::LParen => {
+                return Err(PErr::Syntax(self.expected("type").with_note(
+                    "tuple types are not part of Pole IR: declare a record type, e.g. type Pair = { a: Int, b: Int }",
+                )));
+            }
             _ => return Err(PErr::Syntax(self.expected("type"))),
         };
         let mut args: &'m [TypeExpr<'m>] = &[];
@@ -695,7 +732,27 @@ impl<'m> Parser<'m, '_, '_> {
         let first = self.binary_expr(PREC_IMPLIES)?;
         let r = match self.tok() {
             Tok::Semi => {
-                self.bump();
+                let semi = self.bump();
+                if self.tok().starts_item()
+                    || matches!(
+                        self.tok(),
+                        Tok::RParen
+                            | Tok::RBracket
+                            | Tok::RBrace
+                            | Tok::Then
+                            | Tok::Else
+                            | Tok::With
+                            | Tok::Bar
+                            | Tok::Comma
+                            | Tok::In
+                    )
+                {
+                    return Err(PErr::Syntax(
+                        self.expected("expression")
+                            .with_label(semi, "';' needs an expression after it")
+                            .with_help("';' joins two expressions; remove it after the last one"),
+                    ));
+                }
                 let rest = self.expr()?;
                 self.mk(first.span.to(rest.span), ExprKind::Seq(first, rest))
             }
@@ -781,6 +838,11 @@ impl<'m> Parser<'m, '_, '_> {
         let (name, name_span) = match self.tok() {
             Tok::Underscore => (None, self.bump()),
             Tok::Ident(s) => (Some(s), self.bump()),
+            Tok::LParen | Tok::LBrace | Tok::LBracket => {
+                return Err(PErr::Syntax(self.expected("identifier").with_note(
+                    "'let' binds one name; tuples are not part of Pole IR, and records, lists and variants are taken apart with 'match'",
+                )));
+            }
             _ => return Err(PErr::Syntax(self.expected("identifier"))),
         };
         let ty = if self.eat(Tok::Colon) {
@@ -796,7 +858,18 @@ impl<'m> Parser<'m, '_, '_> {
         let value = self.expr();
         self.let_depth = saved;
         let value = value?;
-        self.expect(Tok::In, "'in'")?;
+        if self.tok() != Tok::In {
+            let d = self.expected("'in'");
+            // A named feature explains it better than the `let` does.
+            let d = if d.notes.is_empty() {
+                d.with_label(kw, "this 'let' needs 'in' after its value")
+                    .with_help("write 'let NAME = VALUE in BODY'")
+            } else {
+                d
+            };
+            return Err(PErr::Syntax(d));
+        }
+        self.bump();
         let body = self.expr()?;
         let l = self.arena.alloc(Let {
             name,
@@ -811,9 +884,21 @@ impl<'m> Parser<'m, '_, '_> {
     fn if_expr(&mut self) -> PResult<&'m Expr<'m>> {
         let kw = self.bump();
         let c = self.expr()?;
-        self.expect(Tok::Then, "'then'")?;
+        self.expect_closing(
+            Tok::Then,
+            "'then'",
+            kw,
+            "this 'if' needs 'then' after its condition",
+        )?;
         let t = self.expr()?;
-        self.expect(Tok::Else, "'else'")?;
+        if self.tok() != Tok::Else {
+            return Err(PErr::Syntax(
+                self.expected("'else'")
+                    .with_label(kw, "this 'if' has no 'else'")
+                    .with_help("every 'if' needs an 'else' branch: write 'else ()' when there is nothing to do"),
+            ));
+        }
+        self.bump();
         let e = self.expr()?;
         self.mk(kw.to(e.span), ExprKind::If(c, t, e))
     }
@@ -821,7 +906,12 @@ impl<'m> Parser<'m, '_, '_> {
     fn match_expr(&mut self) -> PResult<&'m Expr<'m>> {
         let kw = self.bump();
         let scrutinee = self.expr()?;
-        self.expect(Tok::With, "'with'")?;
+        self.expect_closing(
+            Tok::With,
+            "'with'",
+            kw,
+            "this 'match' needs 'with' before its arms",
+        )?;
         self.eat(Tok::Bar);
         let mut arms = self.arena.vec();
         let mut end;
@@ -864,11 +954,12 @@ impl<'m> Parser<'m, '_, '_> {
                         args.push(self.expr()?)?;
                     }
                     self.let_depth = saved;
-                    self.expect(Tok::RParen, "')'")?;
+                    self.expect_closing(Tok::RParen, "')'", open, "this '(' is not closed")?;
                     juxtapose = false;
                 } else {
                     self.let_depth = saved;
-                    let close = self.expect(Tok::RParen, "')'")?;
+                    let close =
+                        self.expect_closing(Tok::RParen, "')'", open, "this '(' is not closed")?;
                     let mut arg = self.reparen(first, open.to(close))?;
                     arg = self.fields(arg)?;
                     args.push(arg)?;
@@ -933,7 +1024,17 @@ impl<'m> Parser<'m, '_, '_> {
                 let e = self.expr();
                 self.let_depth = saved;
                 let e = e?;
-                let close = self.expect(Tok::RParen, "')'")?;
+                if self.tok() == Tok::Comma {
+                    return Err(PErr::Syntax(
+                        self.expected("')'")
+                            .with_label(sp, "this '(' holds a comma")
+                            .with_note(
+                                "tuples are not part of Pole IR: use a record, e.g. { a: 1, b: 2 } of type Pair = { a: Int, b: Int }",
+                            ),
+                    ));
+                }
+                let close =
+                    self.expect_closing(Tok::RParen, "')'", sp, "this '(' is not closed")?;
                 return self.reparen(e, sp.to(close));
             }
             Tok::LBracket => return self.list(),
@@ -955,7 +1056,7 @@ impl<'m> Parser<'m, '_, '_> {
             }
         }
         self.let_depth = saved;
-        let close = self.expect(Tok::RBracket, "']'")?;
+        let close = self.expect_closing(Tok::RBracket, "']'", open, "this '[' is not closed")?;
         self.mk(open.to(close), ExprKind::List(items.into_slice()))
     }
 
@@ -966,13 +1067,13 @@ impl<'m> Parser<'m, '_, '_> {
             matches!(self.tok(), Tok::Ident(_)) && matches!(self.peek1(), Tok::Colon | Tok::Eq);
         let r = if is_record {
             let fields = self.field_inits()?;
-            let close = self.expect(Tok::RBrace, "'}'")?;
+            let close = self.expect_closing(Tok::RBrace, "'}'", open, "this '{' is not closed")?;
             self.mk(open.to(close), ExprKind::Record(fields))
         } else {
             let base = self.app()?;
             self.expect(Tok::With, "'with'")?;
             let fields = self.field_inits()?;
-            let close = self.expect(Tok::RBrace, "'}'")?;
+            let close = self.expect_closing(Tok::RBrace, "'}'", open, "this '{' is not closed")?;
             self.mk(open.to(close), ExprKind::Update(base, fields))
         };
         self.let_depth = saved;

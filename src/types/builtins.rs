@@ -54,6 +54,32 @@ pub struct Sig {
 }
 
 impl Builtin {
+    /// Every builtin's name, as [`Builtin::from_name`] takes it.
+    pub const NAMES: &'static [&'static str] = &[
+        "print",
+        "println",
+        "List_length",
+        "List_get",
+        "List_set",
+        "List_push",
+        "list_push",
+        "List_concat",
+        "List_new",
+        "list_new",
+        "list_get",
+        "HashMap_new",
+        "HashMap_put",
+        "HashMap_get",
+        "HashMap_contains",
+        "HashMap_size",
+        "String_length",
+        "String_contains",
+        "String_concat",
+        "int_to_string",
+        "int_to_float",
+        "float_to_int",
+    ];
+
     /// Looks up a builtin by name (dotted names arrive as `X_y`).
     pub fn from_name(name: &str) -> Option<Builtin> {
         use Builtin::*;
@@ -114,5 +140,17 @@ impl Builtin {
             self,
             Builtin::MapPut | Builtin::MapGet | Builtin::MapContains | Builtin::MapSize
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Builtin;
+
+    #[test]
+    fn every_listed_name_is_a_builtin() {
+        for n in Builtin::NAMES {
+            assert!(Builtin::from_name(n).is_some(), "{n}");
+        }
     }
 }

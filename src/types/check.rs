@@ -1,4 +1,9 @@
 //! The type checker: name resolution and the type rules of §4, §7 and §8.
+//! Hints for its errors are in [`hints`]; warnings that need a checked body
+//! (unreachable arms, `;` after an open `else`, nested matches) in [`lint`].
+
+mod hints;
+mod lint;
 
 use super::builtins::{Builtin, Tpl};
 use super::ty::{BOOL, ERROR, FLOAT, INT, INT32, STR, TyId, TyKind, TypeTable, UNIT};
@@ -158,6 +163,8 @@ struct Syms {
 pub struct Checker<'m, 'n> {
     arena: Arena<'m>,
     names: &'n Interner<'m>,
+    /// The source text (names as written, indentation for warnings).
+    src: &'n str,
     s: Syms,
     types: TypeTable<'m>,
     type_names: Map<'m, Sym, TypeName>,
@@ -187,6 +194,8 @@ pub struct Checker<'m, 'n> {
     /// Names bound by the pattern being checked (duplicate detection).
     pat_names: Vec<'m, Sym>,
     diags: std::vec::Vec<Diagnostic>,
+    /// The warning walk's stacks, reused for every body.
+    lint_walk: lint::Walk,
 }
 
 /// The names the checker looks for, interned while the parse arena is
@@ -242,7 +251,7 @@ const BODY_IDS: usize = 2048;
 /// [`Checker::check_function`], then [`Checker::finish`].
 pub fn declare<'m, 'n>(
     prog: &Program<'m>,
-    src: &str,
+    src: &'n str,
     arena: Arena<'m>,
     names: &'n Interner<'m>,
     pre: CheckNames,
@@ -261,6 +270,7 @@ pub fn declare<'m, 'n>(
     let mut c = Checker {
         arena,
         names,
+        src,
         s,
         types: TypeTable::new(arena)?,
         type_names: arena.map(),
@@ -284,6 +294,7 @@ pub fn declare<'m, 'n>(
         scope: arena.vec(),
         pat_names: arena.vec(),
         diags: std::vec::Vec::new(),
+        lint_walk: lint::Walk::default(),
     };
     c.declare_types(prog)?;
     c.declare_funcs(prog)?;
@@ -325,7 +336,11 @@ impl<'m> Checker<'m, '_> {
         self.zonk_range(Table::Exprs, ce.0 as usize..ce.1 as usize)?;
         self.zonk_range(Table::Pats, p0..pats_end as usize)?;
         self.zonk_range(Table::Pats, cp.0 as usize..cp.1 as usize)?;
-        self.zonk_range(Table::Locals, locals..self.local_ty.len())
+        self.zonk_range(Table::Locals, locals..self.local_ty.len())?;
+        match body {
+            Some(body) => self.lint_body(body),
+            None => Ok(()),
+        }
     }
 
     /// After the last function body: settles the declarations' types.
@@ -414,7 +429,8 @@ impl<'m> Checker<'m, '_> {
             self.name(field),
             self.show(ty)
         );
-        self.error(span, msg);
+        let d = self.unknown_field_hint(Diagnostic::error(span, msg), field, ty);
+        self.diags.push(d);
     }
 
     fn mismatch(&mut self, span: Span, expected: TyId, found: TyId) {
@@ -640,7 +656,9 @@ impl<'m> Checker<'m, '_> {
                 })
             }
             None => {
-                self.error(te.span, format!("unknown type '{n}'"));
+                let d = Diagnostic::error(te.span, format!("unknown type '{n}'"));
+                let d = self.unknown_type_hint(d, n);
+                self.diags.push(d);
                 Ok(ERROR)
             }
         }
@@ -1195,18 +1213,20 @@ impl<'m> Checker<'m, '_> {
             self.expr_res[e.id.0 as usize] = Res::Ctor(c);
             return Ok(t);
         }
-        let text = self.name(n);
-        let msg = if is_lower(text) {
-            format!("unknown variable '{text}'")
+        let text = self.written(e.span, n);
+        let d = if is_lower(text) {
+            let d = Diagnostic::error(e.span, format!("unknown variable '{text}'"));
+            self.unknown_variable_hint(d, n, text)
         } else {
-            format!("unknown constructor '{text}'")
+            let d = Diagnostic::error(e.span, format!("unknown constructor '{text}'"));
+            self.unknown_constructor_hint(d, n, text)
         };
-        self.error(e.span, msg);
+        self.diags.push(d);
         Ok(ERROR)
     }
 
     fn arity_error(&mut self, span: Span, name: Sym, takes: usize, given: usize, at_least: bool) {
-        let n = self.name(name);
+        let n = self.written(span, name);
         let least = if at_least { "at least " } else { "" };
         self.error(
             span,
@@ -1274,8 +1294,10 @@ impl<'m> Checker<'m, '_> {
             return Ok(Self::caller_view(ret));
         }
         let Some(b) = Builtin::from_name(self.name(call.callee)) else {
-            let msg = format!("unknown function '{}'", self.name(call.callee));
-            self.error(call.callee_span, msg);
+            let text = self.written(call.callee_span, call.callee);
+            let d = Diagnostic::error(call.callee_span, format!("unknown function '{text}'"));
+            let d = self.unknown_function_hint(d, call.callee, text);
+            self.diags.push(d);
             self.check_args_loose(args)?;
             return Ok(ERROR);
         };
@@ -1455,7 +1477,24 @@ impl<'m> Checker<'m, '_> {
                     }
                 }
                 if count > 1 {
-                    self.error(e.span, "ambiguous record literal".into());
+                    let matching: std::vec::Vec<&str> = self
+                        .records
+                        .iter()
+                        .filter(|info| fits(info))
+                        .map(|info| self.name(info.name))
+                        .collect();
+                    let d = Diagnostic::error(
+                        e.span,
+                        format!(
+                            "ambiguous record literal: fields match {}",
+                            hints::and_list(&matching)
+                        ),
+                    )
+                    .with_help(format!(
+                        "say which type is meant: let v: {} = {{ ... }} in ...",
+                        matching[0]
+                    ));
+                    self.diags.push(d);
                     self.check_args_loose_fields(fields)?;
                     return Ok(ERROR);
                 }
@@ -1467,7 +1506,10 @@ impl<'m> Checker<'m, '_> {
                         }
                         list.push_str(self.name(f.name));
                     }
-                    self.error(e.span, format!("no record type has the fields {list}"));
+                    let d =
+                        Diagnostic::error(e.span, format!("no record type has the fields {list}"));
+                    let d = self.no_record_hint(d, fields);
+                    self.diags.push(d);
                     self.check_args_loose_fields(fields)?;
                     return Ok(ERROR);
                 }
@@ -1622,8 +1664,10 @@ impl<'m> Checker<'m, '_> {
                 } else if is_lower(self.name(*n)) {
                     self.bind(p, *n, t)?;
                 } else {
-                    let msg = format!("unknown constructor '{}'", self.name(*n));
-                    self.error(p.span, msg);
+                    let text = self.name(*n);
+                    let d = Diagnostic::error(p.span, format!("unknown constructor '{text}'"));
+                    let d = self.unknown_constructor_hint(d, *n, text);
+                    self.diags.push(d);
                 }
             }
             PatKind::Int(_) => {
@@ -1640,8 +1684,10 @@ impl<'m> Checker<'m, '_> {
             }
             PatKind::Ctor(n, nspan, args) => {
                 let Some(&c) = self.ctors.get(n) else {
-                    let msg = format!("unknown constructor '{}'", self.name(*n));
-                    self.error(*nspan, msg);
+                    let text = self.name(*n);
+                    let d = Diagnostic::error(*nspan, format!("unknown constructor '{text}'"));
+                    let d = self.unknown_constructor_hint(d, *n, text);
+                    self.diags.push(d);
                     for a in args.iter() {
                         self.check_pat(a, ERROR)?;
                     }
