@@ -1,0 +1,457 @@
+/* pole_alloc.c - heap allocator of the pole runtime. See pole_alloc.h.
+ * C11 + POSIX/glibc, x86-64 Linux, one mutator thread (no locks).
+ *
+ * Chunks. Memory comes from mmap in chunks of CHUNK_SIZE (1 MiB) aligned to
+ * their own size. The first HDR_SIZE bytes of a chunk are its header; the
+ * rest is carved into blocks of one size class. A block's header is found as
+ * p & ~(CHUNK_SIZE - 1), so blocks carry no header of their own.
+ *
+ * Size classes (51): 16, 32, ..., 128, then 4 per doubling (160, 192, 224,
+ * 256, 320, ...) up to 224 KiB. Requests up to 1024 bytes find their class
+ * by one table lookup, larger ones by a few bit operations.
+ *
+ * Big blocks (more than 224 KiB) get their own page-granular mapping, also
+ * CHUNK_SIZE aligned, so the same lookup finds a header saying "big, S bytes
+ * mapped"; the block follows the header. They go back with munmap when freed,
+ * grow with mremap.
+ *
+ * Free lists. The free blocks of a class form one LIFO list linked through
+ * the blocks' first word. Allocation pops it, else carves the next block from
+ * the class's current chunk; free pushes. Neither touches anything but the
+ * class record, the statistics and (free) the chunk header.
+ *
+ * Giving small-block memory back. A chunk whose blocks are all free again is
+ * unmapped (the current chunk is rewound and madvise'd instead). Finding such
+ * chunks needs a walk of the class's free list (a "sweep"), which is run only
+ * when the list has at least doubled since the last sweep and grown by
+ * `gap` blocks (initially 4 chunks' worth): the walk is then paid for by the
+ * frees since the previous sweep (at most 2 list steps per free per pass).
+ * The fast paths pay one counter (`room`) for this. A class that has to map a
+ * new chunk after a sweep gave chunks back doubles its gap, so a program that
+ * repeatedly frees and rebuilds a large structure stops paying for
+ * unmapping and page faults after a few rounds.
+ *
+ * Statistics are always counted (a few adds per call) and printed only when
+ * POLE_RT_STATS=1. Live bytes are usable bytes: the class size, the mapping
+ * minus the header for big blocks, malloc_usable_size in malloc mode.
+ */
+#define _GNU_SOURCE
+#include "pole_alloc.h"
+#include "pole_rt.h"
+
+#include <inttypes.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define COLD __attribute__((cold, noinline))
+
+#define CHUNK_SIZE ((size_t)1 << 20)
+#define CHUNK_MASK (CHUNK_SIZE - 1)
+#define HDR_SIZE ((size_t)64) /* chunk header; keeps blocks 64-aligned */
+#define PAGE ((size_t)4096)
+#define NCLASS 51
+#define MAX_CLASS ((size_t)224 << 10) /* largest class; above: big blocks */
+#define TABLE_MAX ((size_t)1024)      /* sizes found by table lookup */
+#define MAX_REQUEST ((size_t)1 << 46)
+#define SWEEP_CHUNKS 4 /* initial gap between sweeps, in chunks' worth */
+
+#define MODE_MALLOC 1u
+#define MODE_NOFREE 2u
+
+typedef struct SizeClass SizeClass;
+
+typedef struct Chunk {
+  SizeClass *cls;            /* NULL: a big block */
+  size_t map_size;           /* bytes mapped, header included */
+  struct Chunk *prev, *next; /* the class's chunks */
+  uint32_t carved;           /* blocks carved; exact for retired chunks, set
+                                for the current one when a sweep starts */
+  uint32_t scan;             /* sweep: free blocks seen; 0 between sweeps */
+} Chunk;
+
+_Static_assert(sizeof(Chunk) <= HDR_SIZE, "chunk header too big");
+
+/* One record per class, one cache line: the fast paths use the first five
+ * fields. */
+struct SizeClass {
+  void *head;    /* free list */
+  size_t size;   /* block size */
+  int64_t room;  /* frees left before the next sweep */
+  char *bump;    /* next block to carve in the current chunk */
+  char *end;     /* end of the current chunk's blocks (bump == end: none) */
+  Chunk *chunks; /* all chunks of the class, most recent first */
+  int64_t gap;   /* least growth of the free list between two sweeps */
+  uint32_t cap;  /* blocks per chunk */
+  uint32_t released; /* a sweep gave chunks back since the last new chunk */
+} __attribute__((aligned(64)));
+
+static SizeClass classes[NCLASS];
+static uint8_t small_class[TABLE_MAX / 16 + 1]; /* (n + 15) / 16 -> class */
+
+static struct {
+  uint64_t nalloc, nfree; /* blocks */
+  uint64_t live, peak;    /* usable bytes */
+  unsigned flags;         /* MODE_*, fixed before the first allocation */
+  int stats;
+  int ready; /* classes and table set up */
+} heap;
+
+static _Noreturn COLD void oom(void) { pole_panic("out of memory"); }
+
+static inline Chunk *chunk_of(const void *p) {
+  return (Chunk *)((uintptr_t)p & ~(uintptr_t)CHUNK_MASK);
+}
+
+static inline char *first_block(Chunk *c) { return (char *)c + HDR_SIZE; }
+
+/* The chunk being carved, NULL before the class's first one. */
+static inline Chunk *current(const SizeClass *k) {
+  return k->end ? chunk_of(k->end - 1) : NULL;
+}
+
+/* ---- statistics ----------------------------------------------------------- */
+
+static inline void count_alloc(size_t u) {
+  heap.nalloc++;
+  heap.live += u;
+  if (heap.live > heap.peak) heap.peak = heap.live;
+}
+
+static inline void count_free(size_t u) {
+  heap.nfree++;
+  heap.live -= u;
+}
+
+/* A block resized in place: only its bytes change. */
+static inline void count_resize(size_t old, size_t u) {
+  heap.live = heap.live - old + u;
+  if (heap.live > heap.peak) heap.peak = heap.live;
+}
+
+/* ---- size classes ---------------------------------------------------------- */
+
+/* 1 <= n <= MAX_CLASS. */
+static unsigned class_index(size_t n) {
+  if (n <= 128) return (unsigned)((n - 1) >> 4);
+  /* 2^b <= n-1 < 2^(b+1): the four classes of this doubling are
+   * 2^b + j * 2^(b-2), j = 1..4. */
+  size_t m = n - 1;
+  unsigned b = 63u - (unsigned)__builtin_clzll(m);
+  return 8 + (b - 7) * 4 + (unsigned)((m >> (b - 2)) & 3);
+}
+
+static size_t class_size(unsigned c) {
+  if (c < 8) return 16 * ((size_t)c + 1);
+  return (size_t)(5 + (c - 8) % 4) << ((c - 8) / 4 + 5);
+}
+
+static void setup(void) {
+  for (unsigned c = 0; c < NCLASS; c++) {
+    SizeClass *k = &classes[c];
+    k->size = class_size(c);
+    k->cap = (uint32_t)((CHUNK_SIZE - HDR_SIZE) / k->size);
+    k->gap = (int64_t)k->cap * SWEEP_CHUNKS;
+    k->room = k->gap;
+  }
+  for (size_t i = 0; i < sizeof small_class; i++)
+    small_class[i] = (uint8_t)class_index(i ? i * 16 : 1);
+  heap.ready = 1;
+}
+
+static int env_is_1(const char *name) {
+  const char *v = getenv(name);
+  return v != NULL && strcmp(v, "1") == 0;
+}
+
+void rt_heap_init(void) {
+  heap.stats = env_is_1("POLE_RT_STATS");
+  if (heap.ready) return; /* something already allocated: keep its mode */
+  heap.flags = (env_is_1("POLE_RT_MALLOC") ? MODE_MALLOC : 0) |
+               (env_is_1("POLE_RT_NOFREE") ? MODE_NOFREE : 0);
+  setup();
+}
+
+int rt_heap_stats_enabled(void) { return heap.stats; }
+
+void rt_heap_report(void) {
+  if (!heap.stats) return;
+  fprintf(stderr, "pole-rt: allocated %" PRIu64 ", freed %" PRIu64 ", live %" PRIu64
+          ", peak %" PRIu64 " bytes\n",
+          heap.nalloc, heap.nfree, heap.nalloc - heap.nfree, heap.peak);
+}
+
+/* ---- mappings -------------------------------------------------------------- */
+
+/* size bytes (a multiple of PAGE) aligned to CHUNK_SIZE, or NULL. */
+static void *map_aligned(size_t size) {
+  const int prot = PROT_READ | PROT_WRITE, fl = MAP_PRIVATE | MAP_ANONYMOUS;
+  if (size == CHUNK_SIZE) {
+    /* Mappings grow downwards, so a chunk usually lands just below the
+     * previous one: aligned, one system call. */
+    char *p = mmap(NULL, size, prot, fl, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    if (((uintptr_t)p & CHUNK_MASK) == 0) return p;
+    munmap(p, size);
+  }
+  char *p = mmap(NULL, size + CHUNK_SIZE, prot, fl, -1, 0);
+  if (p == MAP_FAILED) return NULL;
+  char *a = (char *)(((uintptr_t)p + CHUNK_MASK) & ~(uintptr_t)CHUNK_MASK);
+  char *end = p + size + CHUNK_SIZE;
+  if (a > p) munmap(p, (size_t)(a - p));
+  if (end > a + size) munmap(a + size, (size_t)(end - (a + size)));
+  return a;
+}
+
+static size_t big_map_size(size_t n) { return (n + HDR_SIZE + PAGE - 1) & ~(PAGE - 1); }
+
+/* ---- malloc mode ----------------------------------------------------------- */
+
+static void *sys_alloc(size_t n) {
+  void *p = aligned_alloc(16, (n + 15) & ~(size_t)15);
+  if (p == NULL) oom();
+  count_alloc(malloc_usable_size(p));
+  return p;
+}
+
+static void *sys_realloc(void *p, size_t n) {
+  size_t old = malloc_usable_size(p);
+  if (heap.flags & MODE_NOFREE) { /* the old block must stay valid */
+    void *q = sys_alloc(n);
+    memcpy(q, p, old < n ? old : n);
+    count_free(old);
+    return q;
+  }
+  size_t m = (n + 15) & ~(size_t)15;
+  void *q = realloc(p, m);
+  if (q == NULL) oom();
+  if ((uintptr_t)q & 15) { /* glibc keeps 16; do not rely on it */
+    void *r = aligned_alloc(16, m);
+    if (r == NULL) oom();
+    memcpy(r, q, old < n ? old : n);
+    free(q);
+    q = r;
+  }
+  size_t u = malloc_usable_size(q);
+  if (q == p) {
+    count_resize(old, u);
+  } else {
+    count_free(old);
+    count_alloc(u);
+  }
+  return q;
+}
+
+/* ---- allocation ------------------------------------------------------------ */
+
+static void *carve(SizeClass *k, size_t n);
+
+static inline void *pop(SizeClass *k, size_t n) {
+  void *p = k->head;
+  if (UNLIKELY(p == NULL)) return carve(k, n);
+  k->head = *(void **)p;
+  k->room++;
+  count_alloc(k->size);
+  return p;
+}
+
+/* The class's chunk is used up (or there is none yet, or the heap is not set
+ * up, or it is in malloc mode: all of these leave bump == end). */
+static COLD void *new_chunk(SizeClass *k, size_t n) {
+  if (!heap.ready) { /* rt_heap_init was not called: pool mode */
+    setup();
+    return rt_heap_alloc(n);
+  }
+  if (heap.flags & MODE_MALLOC) return sys_alloc(n);
+  Chunk *c = map_aligned(CHUNK_SIZE);
+  if (c == NULL) oom();
+  Chunk *old = current(k);
+  if (old) old->carved = k->cap;
+  c->cls = k;
+  c->map_size = CHUNK_SIZE;
+  c->prev = NULL;
+  c->next = k->chunks;
+  if (k->chunks) k->chunks->prev = c;
+  k->chunks = c;
+  k->bump = first_block(c);
+  k->end = k->bump + (size_t)k->cap * k->size;
+  if (k->released) { /* we gave memory back too early: wait longer next time */
+    k->released = 0;
+    if (k->gap < INT64_MAX / 4) k->gap *= 2;
+  }
+  return carve(k, n);
+}
+
+static void *carve(SizeClass *k, size_t n) {
+  char *p = k->bump;
+  if (UNLIKELY(p == k->end)) return new_chunk(k, n);
+  k->bump = p + k->size;
+  count_alloc(k->size);
+  return p;
+}
+
+static COLD void *big_alloc(size_t n) {
+  size_t s = big_map_size(n);
+  Chunk *c = map_aligned(s);
+  if (c == NULL) oom();
+  c->cls = NULL;
+  c->map_size = s;
+  count_alloc(s - HDR_SIZE);
+  return first_block(c);
+}
+
+/* Requests above the table: classes by bit operations, big blocks, limits. */
+static void *alloc_large(size_t n) {
+  if (UNLIKELY(n > MAX_REQUEST)) oom();
+  if (n > MAX_CLASS) return (heap.flags & MODE_MALLOC) ? sys_alloc(n) : big_alloc(n);
+  return pop(&classes[class_index(n)], n);
+}
+
+void *rt_heap_alloc(size_t n) {
+  if (UNLIKELY(n > TABLE_MAX)) return alloc_large(n);
+  return pop(&classes[small_class[(n + 15) >> 4]], n);
+}
+
+/* ---- freeing --------------------------------------------------------------- */
+
+static void unlink_chunk(SizeClass *k, Chunk *c) {
+  if (c->prev) c->prev->next = c->next;
+  else k->chunks = c->next;
+  if (c->next) c->next->prev = c->prev;
+}
+
+/* Drops from the free list the blocks of chunks that are entirely free and
+ * gives those chunks back. See the top of the file for when this runs. */
+static COLD void sweep(SizeClass *k) {
+  Chunk *cur = current(k);
+  cur->carved = (uint32_t)((size_t)(k->bump - first_block(cur)) / k->size);
+  for (void *p = k->head; p != NULL; p = *(void **)p) chunk_of(p)->scan++;
+
+  /* Relink the survivors in their order (LIFO order keeps reuse local). */
+  void **link = &k->head;
+  int64_t kept = 0;
+  for (void *p = k->head; p != NULL;) {
+    void *next = *(void **)p;
+    Chunk *c = chunk_of(p);
+    if (c->scan != c->carved) {
+      *link = p;
+      link = (void **)p;
+      kept++;
+    }
+    p = next;
+  }
+  *link = NULL;
+
+  for (Chunk *c = k->chunks, *next; c != NULL; c = next) {
+    next = c->next;
+    if (c->carved != 0 && c->scan == c->carved) {
+      k->released = 1;
+      if (c != cur) {
+        unlink_chunk(k, c);
+        munmap(c, CHUNK_SIZE);
+        continue;
+      }
+      /* Rewind the current chunk; drop its pages but the header's. */
+      char *from = (char *)c + PAGE;
+      char *to = (char *)(((uintptr_t)k->bump + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
+      if (to > from) madvise(from, (size_t)(to - from), MADV_DONTNEED);
+      k->bump = first_block(c);
+      c->carved = 0;
+    }
+    c->scan = 0;
+  }
+  k->room = kept + k->gap;
+}
+
+static void big_free(Chunk *c) {
+  count_free(c->map_size - HDR_SIZE);
+  munmap(c, c->map_size);
+}
+
+/* Malloc mode or no-free mode. */
+static COLD void free_special(void *p) {
+  if (heap.flags & MODE_MALLOC) {
+    count_free(malloc_usable_size(p));
+    if (!(heap.flags & MODE_NOFREE)) free(p);
+    return;
+  }
+  count_free(rt_heap_usable(p));
+}
+
+void rt_heap_free(void *p) {
+  if (UNLIKELY(heap.flags != 0)) {
+    free_special(p);
+    return;
+  }
+  Chunk *c = chunk_of(p);
+  SizeClass *k = c->cls;
+  if (UNLIKELY(k == NULL)) {
+    big_free(c);
+    return;
+  }
+  count_free(k->size);
+  *(void **)p = k->head;
+  k->head = p;
+  if (UNLIKELY(--k->room == 0)) sweep(k);
+}
+
+/* ---- sizes and realloc ------------------------------------------------------ */
+
+size_t rt_heap_usable(const void *p) {
+  if (heap.flags & MODE_MALLOC) return malloc_usable_size((void *)p);
+  const Chunk *c = chunk_of(p);
+  return c->cls ? c->cls->size : c->map_size - HDR_SIZE;
+}
+
+static void *move_block(void *p, size_t u, size_t n) {
+  void *q = rt_heap_alloc(n);
+  memcpy(q, p, u < n ? u : n);
+  rt_heap_free(p);
+  return q;
+}
+
+/* A big block that stays big (n > MAX_CLASS). */
+static void *big_resize(Chunk *c, size_t n) {
+  size_t old = c->map_size, s = big_map_size(n);
+  if (s <= old) {
+    if (s < old) munmap((char *)c + s, old - s);
+    c->map_size = s;
+    count_resize(old - HDR_SIZE, s - HDR_SIZE);
+    return first_block(c);
+  }
+  /* In place when the pages after the block are free. */
+  if (mremap(c, old, s, 0) != MAP_FAILED) {
+    c->map_size = s;
+    count_resize(old - HDR_SIZE, s - HDR_SIZE);
+    return first_block(c);
+  }
+  if (!(heap.flags & MODE_NOFREE)) {
+    /* Move the pages, not the bytes, into a fresh aligned range. */
+    Chunk *d = map_aligned(s);
+    if (d == NULL) oom();
+    if (mremap(c, old, s, MREMAP_MAYMOVE | MREMAP_FIXED, d) != MAP_FAILED) {
+      d->map_size = s;
+      count_free(old - HDR_SIZE);
+      count_alloc(s - HDR_SIZE);
+      return first_block(d);
+    }
+    munmap(d, s);
+  }
+  return move_block(first_block(c), old - HDR_SIZE, n);
+}
+
+void *rt_heap_realloc(void *p, size_t n) {
+  if (UNLIKELY(n > MAX_REQUEST)) oom();
+  if (n == 0) n = 1;
+  if (heap.flags & MODE_MALLOC) return sys_realloc(p, n);
+  Chunk *c = chunk_of(p);
+  if (c->cls == NULL && n > MAX_CLASS) return big_resize(c, n);
+  size_t u = rt_heap_usable(p);
+  /* Stay when it fits and would not land in a class half the size or less. */
+  if (n <= u && (2 * n >= u || class_size(class_index(n)) == u)) return p;
+  return move_block(p, u, n);
+}
