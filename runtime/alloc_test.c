@@ -6,6 +6,7 @@
  *   alloc_test stats    a fixed sequence, then rt_heap_report
  *   alloc_test noinit   allocation without rt_heap_init
  *   alloc_test oom      a request above 2^46 (expects exit 101)
+ *   alloc_test overrun  writes one byte past a block (valgrind must object)
  *   alloc_test bench    ns per alloc+free, pole vs glibc malloc
  */
 #define _GNU_SOURCE
@@ -17,6 +18,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Compiled in with -DPOLE_ALLOC_CHECK: aborts if the heap's lists and
+ * counters disagree (no-op in malloc mode). */
+void rt_heap_check(void);
 
 _Noreturn void pole_panic(const char *msg) {
   fflush(stdout);
@@ -241,6 +246,7 @@ static void test_stress(long ops) {
   int palloc = 70; /* chance (percent) to fill an empty slot; flips in phases */
   for (long op = 0; op < ops; op++) {
     if (op % 200000 == 0) palloc = palloc == 70 ? 30 : 70;
+    if (op % 25000 == 0) rt_heap_check();
     Slot *s = &slot[rnd() % SLOTS];
     if (s->p == NULL) {
       if ((int)(rnd() % 100) >= palloc) continue;
@@ -309,6 +315,7 @@ static void test_scattered_free(size_t count, size_t lo, size_t hi) {
       fill(e->p, e->n, e->seed);
     }
   }
+  rt_heap_check();
   for (size_t i = nfree; i < count; i++) {
     CHECK(intact(s[i].p, s[i].n, s[i].seed), "scattered: survivor overwritten");
     rt_heap_free(s[i].p);
@@ -319,6 +326,7 @@ static void test_scattered_free(size_t count, size_t lo, size_t hi) {
   }
   free(s);
   free(extra);
+  rt_heap_check();
 }
 
 /* ---- memory goes back / gets reused -------------------------------------------------- */
@@ -501,11 +509,20 @@ int main(int argc, char **argv) {
     fprintf(stderr, "oom: returned\n");
     return 1;
   }
+  if (strcmp(cmd, "overrun") == 0) {
+    rt_heap_init();
+    volatile char *p = rt_heap_alloc(20);
+    p[20] = 1;
+    rt_heap_free((void *)p);
+    return 0;
+  }
   quick = strcmp(cmd, "quick") == 0;
   rt_heap_init();
 
   test_classes();
+  rt_heap_check();
   test_realloc();
+  rt_heap_check();
   test_stress(quick ? 200000 : 3000000);
   test_scattered_free(quick ? 50000 : 600000, 33, 48);
   test_scattered_free(quick ? 40 : 400, 160000, 229376); /* 4 blocks per chunk */
@@ -513,6 +530,7 @@ int main(int argc, char **argv) {
     if (pool) test_big_rss();
     test_reuse();
   }
+  rt_heap_check();
   if (failures) {
     fprintf(stderr, "alloc_test: %d failure(s)\n", failures);
     return 1;

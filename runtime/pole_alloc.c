@@ -20,16 +20,16 @@
  * the class's current chunk; free pushes. Neither touches anything but the
  * class record, the statistics and (free) the chunk header.
  *
- * Giving small-block memory back. A chunk whose blocks are all free again is
- * unmapped (the current chunk is rewound and madvise'd instead). Finding such
- * chunks needs a walk of the class's free list (a "sweep"), which is run only
- * when the list has at least doubled since the last sweep and grown by
- * `gap` blocks (initially 4 chunks' worth): the walk is then paid for by the
- * frees since the previous sweep (at most 2 list steps per free per pass).
- * The fast paths pay one counter (`room`) for this. A class that has to map a
- * new chunk after a sweep gave chunks back doubles its gap, so a program that
- * repeatedly frees and rebuilds a large structure stops paying for
- * unmapping and page faults after a few rounds.
+ * Giving small-block memory back. Each chunk counts its live blocks, each
+ * class its chunks with none. When that reaches a quarter of the class's
+ * chunks (and at least `min_empty`, initially 4), a sweep walks the class's
+ * free list once, drops the blocks of empty chunks and unmaps those chunks
+ * (the current chunk is rewound and madvise'd instead). At least 3/16 of the
+ * chunks go each time, so the walk costs at most ~5 steps per block given
+ * back. A class that has to map a new chunk after a sweep gave chunks back
+ * doubles its min_empty, so a program that repeatedly frees and rebuilds a
+ * large structure stops paying for unmapping and page faults after a few
+ * rounds. The fast paths pay one counter in the chunk header for this.
  *
  * Statistics are always counted (a few adds per call) and printed only when
  * POLE_RT_STATS=1. Live bytes are usable bytes: the class size, the mapping
@@ -58,7 +58,8 @@
 #define MAX_CLASS ((size_t)224 << 10) /* largest class; above: big blocks */
 #define TABLE_MAX ((size_t)1024)      /* sizes found by table lookup */
 #define MAX_REQUEST ((size_t)1 << 46)
-#define SWEEP_CHUNKS 4 /* initial gap between sweeps, in chunks' worth */
+#define MIN_EMPTY 4u    /* initial least number of empty chunks for a sweep */
+#define MAX_MIN_EMPTY (1u << 30)
 
 #define MODE_MALLOC 1u
 #define MODE_NOFREE 2u
@@ -69,9 +70,8 @@ typedef struct Chunk {
   SizeClass *cls;            /* NULL: a big block */
   size_t map_size;           /* bytes mapped, header included */
   struct Chunk *prev, *next; /* the class's chunks */
-  uint32_t carved;           /* blocks carved; exact for retired chunks, set
-                                for the current one when a sweep starts */
-  uint32_t scan;             /* sweep: free blocks seen; 0 between sweeps */
+  uint32_t live;             /* blocks handed out and not freed */
+  uint32_t seen;             /* rt_heap_check: free blocks found */
 } Chunk;
 
 _Static_assert(sizeof(Chunk) <= HDR_SIZE, "chunk header too big");
@@ -79,16 +79,20 @@ _Static_assert(sizeof(Chunk) <= HDR_SIZE, "chunk header too big");
 /* One record per class, one cache line: the fast paths use the first five
  * fields. */
 struct SizeClass {
-  void *head;    /* free list */
-  size_t size;   /* block size */
-  int64_t room;  /* frees left before the next sweep */
-  char *bump;    /* next block to carve in the current chunk */
-  char *end;     /* end of the current chunk's blocks (bump == end: none) */
-  Chunk *chunks; /* all chunks of the class, most recent first */
-  int64_t gap;   /* least growth of the free list between two sweeps */
-  uint32_t cap;  /* blocks per chunk */
-  uint32_t released; /* a sweep gave chunks back since the last new chunk */
+  void *head;          /* free list */
+  size_t size;         /* block size */
+  char *bump;          /* next block to carve in the current chunk */
+  char *end;           /* end of the current chunk's blocks (bump == end: none) */
+  uint32_t nempty;     /* chunks with no live block (fresh ones included) */
+  uint32_t sweep_at;   /* sweep when nempty reaches this */
+  Chunk *chunks;       /* all chunks of the class, most recent first */
+  uint32_t nchunks;
+  uint32_t min_empty;  /* least nempty for a sweep */
+  uint32_t cap;        /* blocks per chunk */
+  uint32_t released;   /* a sweep gave chunks back since the last new chunk */
 } __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct SizeClass) == 64, "class record is one line");
 
 static SizeClass classes[NCLASS];
 static uint8_t small_class[TABLE_MAX / 16 + 1]; /* (n + 15) / 16 -> class */
@@ -155,8 +159,8 @@ static void setup(void) {
     SizeClass *k = &classes[c];
     k->size = class_size(c);
     k->cap = (uint32_t)((CHUNK_SIZE - HDR_SIZE) / k->size);
-    k->gap = (int64_t)k->cap * SWEEP_CHUNKS;
-    k->room = k->gap;
+    k->min_empty = MIN_EMPTY;
+    k->sweep_at = MIN_EMPTY;
   }
   for (size_t i = 0; i < sizeof small_class; i++)
     small_class[i] = (uint8_t)class_index(i ? i * 16 : 1);
@@ -211,9 +215,10 @@ static size_t big_map_size(size_t n) { return (n + HDR_SIZE + PAGE - 1) & ~(PAGE
 
 /* ---- malloc mode ----------------------------------------------------------- */
 
+/* Exactly n bytes asked, so valgrind flags the first byte past them. */
 static void *sys_alloc(size_t n) {
-  void *p = aligned_alloc(16, (n + 15) & ~(size_t)15);
-  if (p == NULL) oom();
+  void *p;
+  if (posix_memalign(&p, 16, n) != 0) oom();
   count_alloc(malloc_usable_size(p));
   return p;
 }
@@ -226,12 +231,11 @@ static void *sys_realloc(void *p, size_t n) {
     count_free(old);
     return q;
   }
-  size_t m = (n + 15) & ~(size_t)15;
-  void *q = realloc(p, m);
+  void *q = realloc(p, n);
   if (q == NULL) oom();
   if ((uintptr_t)q & 15) { /* glibc keeps 16; do not rely on it */
-    void *r = aligned_alloc(16, m);
-    if (r == NULL) oom();
+    void *r;
+    if (posix_memalign(&r, 16, n) != 0) oom();
     memcpy(r, q, old < n ? old : n);
     free(q);
     q = r;
@@ -250,13 +254,24 @@ static void *sys_realloc(void *p, size_t n) {
 
 static void *carve(SizeClass *k, size_t n);
 
+/* A block of chunk c is handed out. */
+static inline void take(SizeClass *k, Chunk *c) {
+  if (UNLIKELY(c->live++ == 0)) k->nempty--;
+  count_alloc(k->size);
+}
+
 static inline void *pop(SizeClass *k, size_t n) {
   void *p = k->head;
   if (UNLIKELY(p == NULL)) return carve(k, n);
   k->head = *(void **)p;
-  k->room++;
-  count_alloc(k->size);
+  take(k, chunk_of(p));
   return p;
+}
+
+/* Sweep when a quarter of the chunks are empty, and at least min_empty. */
+static void set_sweep_at(SizeClass *k) {
+  uint32_t q = k->nchunks / 4;
+  k->sweep_at = q > k->min_empty ? q : k->min_empty;
 }
 
 /* The class's chunk is used up (or there is none yet, or the heap is not set
@@ -269,20 +284,21 @@ static COLD void *new_chunk(SizeClass *k, size_t n) {
   if (heap.flags & MODE_MALLOC) return sys_alloc(n);
   Chunk *c = map_aligned(CHUNK_SIZE);
   if (c == NULL) oom();
-  Chunk *old = current(k);
-  if (old) old->carved = k->cap;
   c->cls = k;
   c->map_size = CHUNK_SIZE;
   c->prev = NULL;
   c->next = k->chunks;
   if (k->chunks) k->chunks->prev = c;
   k->chunks = c;
+  k->nchunks++;
+  k->nempty++; /* live == 0 until carve */
   k->bump = first_block(c);
   k->end = k->bump + (size_t)k->cap * k->size;
   if (k->released) { /* we gave memory back too early: wait longer next time */
     k->released = 0;
-    if (k->gap < INT64_MAX / 4) k->gap *= 2;
+    if (k->min_empty < MAX_MIN_EMPTY) k->min_empty *= 2;
   }
+  set_sweep_at(k);
   return carve(k, n);
 }
 
@@ -290,7 +306,7 @@ static void *carve(SizeClass *k, size_t n) {
   char *p = k->bump;
   if (UNLIKELY(p == k->end)) return new_chunk(k, n);
   k->bump = p + k->size;
-  count_alloc(k->size);
+  take(k, chunk_of(p));
   return p;
 }
 
@@ -324,47 +340,43 @@ static void unlink_chunk(SizeClass *k, Chunk *c) {
   if (c->next) c->next->prev = c->prev;
 }
 
-/* Drops from the free list the blocks of chunks that are entirely free and
- * gives those chunks back. See the top of the file for when this runs. */
+/* Drops from the free list the blocks of chunks with no live block and gives
+ * those chunks back. See the top of the file for when this runs. */
 static COLD void sweep(SizeClass *k) {
-  Chunk *cur = current(k);
-  cur->carved = (uint32_t)((size_t)(k->bump - first_block(cur)) / k->size);
-  for (void *p = k->head; p != NULL; p = *(void **)p) chunk_of(p)->scan++;
-
-  /* Relink the survivors in their order (LIFO order keeps reuse local). */
-  void **link = &k->head;
-  int64_t kept = 0;
+  void **link = &k->head; /* survivors relinked in their (LIFO) order */
   for (void *p = k->head; p != NULL;) {
     void *next = *(void **)p;
-    Chunk *c = chunk_of(p);
-    if (c->scan != c->carved) {
+    if (chunk_of(p)->live != 0) {
       *link = p;
       link = (void **)p;
-      kept++;
     }
     p = next;
   }
   *link = NULL;
 
+  Chunk *cur = current(k);
   for (Chunk *c = k->chunks, *next; c != NULL; c = next) {
     next = c->next;
-    if (c->carved != 0 && c->scan == c->carved) {
+    if (c->live != 0) continue;
+    if (c != cur) {
+      unlink_chunk(k, c);
+      munmap(c, CHUNK_SIZE);
+      k->nchunks--;
+      k->nempty--;
       k->released = 1;
-      if (c != cur) {
-        unlink_chunk(k, c);
-        munmap(c, CHUNK_SIZE);
-        continue;
-      }
-      /* Rewind the current chunk; drop its pages but the header's. */
-      char *from = (char *)c + PAGE;
-      char *to = (char *)(((uintptr_t)k->bump + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
-      if (to > from) madvise(from, (size_t)(to - from), MADV_DONTNEED);
-      k->bump = first_block(c);
-      c->carved = 0;
+      continue;
     }
-    c->scan = 0;
+    /* Rewind the current chunk (it stays counted empty); drop its pages but
+     * the header's. */
+    char *from = (char *)c + PAGE;
+    char *to = (char *)(((uintptr_t)k->bump + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
+    if (to > from) {
+      madvise(from, (size_t)(to - from), MADV_DONTNEED);
+      k->released = 1;
+    }
+    k->bump = first_block(c);
   }
-  k->room = kept + k->gap;
+  set_sweep_at(k);
 }
 
 static void big_free(Chunk *c) {
@@ -396,7 +408,7 @@ void rt_heap_free(void *p) {
   count_free(k->size);
   *(void **)p = k->head;
   k->head = p;
-  if (UNLIKELY(--k->room == 0)) sweep(k);
+  if (UNLIKELY(--c->live == 0) && ++k->nempty >= k->sweep_at) sweep(k);
 }
 
 /* ---- sizes and realloc ------------------------------------------------------ */
@@ -455,3 +467,51 @@ void *rt_heap_realloc(void *p, size_t n) {
   if (n <= u && (2 * n >= u || class_size(class_index(n)) == u)) return p;
   return move_block(p, u, n);
 }
+
+/* ---- consistency check (tests only) ------------------------------------------ */
+
+#ifdef POLE_ALLOC_CHECK
+/* Aborts unless every class's chunks, counters and free list agree: each
+ * chunk's live blocks plus its free blocks are exactly the blocks carved. */
+void rt_heap_check(void);
+
+static COLD _Noreturn void check_failed(unsigned cls, const char *what) {
+  fprintf(stderr, "rt_heap_check: class %u: %s\n", cls, what);
+  abort();
+}
+
+void rt_heap_check(void) {
+  if (!heap.ready || (heap.flags & MODE_MALLOC)) return;
+  for (unsigned i = 0; i < NCLASS; i++) {
+    SizeClass *k = &classes[i];
+    Chunk *cur = current(k);
+    uint32_t nchunks = 0, nempty = 0;
+    for (Chunk *c = k->chunks, *prev = NULL; c != NULL; prev = c, c = c->next) {
+      if (c->cls != k || c->prev != prev || ((uintptr_t)c & CHUNK_MASK) != 0)
+        check_failed(i, "bad chunk list");
+      if (c == cur) cur = NULL; /* found */
+      c->seen = 0;
+      nchunks++;
+      nempty += c->live == 0;
+    }
+    if (cur != NULL) check_failed(i, "current chunk not in the list");
+    if (nchunks != k->nchunks) check_failed(i, "nchunks");
+    if (nempty != k->nempty) check_failed(i, "nempty");
+    cur = current(k);
+    uint64_t nfree = 0;
+    for (char *p = k->head; p != NULL; p = *(char **)p) {
+      Chunk *c = chunk_of(p);
+      size_t off = (size_t)(p - first_block(c));
+      if (c->cls != k || off % k->size != 0 || off / k->size >= k->cap)
+        check_failed(i, "free block outside the class's blocks");
+      if (c == cur && p >= k->bump) check_failed(i, "free block not carved yet");
+      if (++nfree > (uint64_t)nchunks * k->cap) check_failed(i, "free list cycle");
+      c->seen++;
+    }
+    for (Chunk *c = k->chunks; c != NULL; c = c->next) {
+      uint64_t n = c == cur ? (size_t)(k->bump - first_block(c)) / k->size : k->cap;
+      if ((uint64_t)c->live + c->seen != n) check_failed(i, "live + free != carved");
+    }
+  }
+}
+#endif
