@@ -5,7 +5,10 @@
  *   alloc_test quick    the same with small sizes (valgrind, no-free mode)
  *   alloc_test stats    a fixed sequence, then rt_heap_report
  *   alloc_test noinit   allocation without rt_heap_init
- *   alloc_test oom      a request above 2^46 (expects exit 101)
+ *   alloc_test oom WHAT out of memory (expects exit 101): WHAT is huge (a
+ *                       request above 2^46), realloc (the same by realloc),
+ *                       small or big (until mmap/malloc fails under a
+ *                       256 MiB address-space limit)
  *   alloc_test overrun  writes one byte past a block (valgrind must object)
  *   alloc_test bench    ns per alloc+free, pole vs glibc malloc
  */
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -495,6 +499,20 @@ static int run_bench(void) {
   return 0;
 }
 
+static int run_oom(const char *what) {
+  rt_heap_init();
+  if (strcmp(what, "huge") == 0) rt_heap_alloc(((size_t)1 << 46) + 1);
+  if (strcmp(what, "realloc") == 0) rt_heap_realloc(rt_heap_alloc(8), ((size_t)1 << 46) + 1);
+  struct rlimit lim = {(rlim_t)256 << 20, (rlim_t)256 << 20};
+  if (setrlimit(RLIMIT_AS, &lim) != 0) return 2;
+  for (long i = 0; i < 100000000; i++) {
+    if (strcmp(what, "small") == 0) memset(rt_heap_alloc(1000), 1, 1000);
+    if (strcmp(what, "big") == 0) rt_heap_alloc((size_t)1 << 20);
+  }
+  fprintf(stderr, "oom %s: no failure\n", what);
+  return 1;
+}
+
 int main(int argc, char **argv) {
   const char *cmd = argc > 1 ? argv[1] : "";
   const char *m = getenv("POLE_RT_MALLOC"), *nf = getenv("POLE_RT_NOFREE");
@@ -503,12 +521,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "stats") == 0) return run_stats();
   if (strcmp(cmd, "noinit") == 0) return run_noinit();
   if (strcmp(cmd, "bench") == 0) return run_bench();
-  if (strcmp(cmd, "oom") == 0) {
-    rt_heap_init();
-    rt_heap_alloc(((size_t)1 << 46) + 1);
-    fprintf(stderr, "oom: returned\n");
-    return 1;
-  }
+  if (strcmp(cmd, "oom") == 0) return run_oom(argc > 2 ? argv[2] : "");
   if (strcmp(cmd, "overrun") == 0) {
     rt_heap_init();
     volatile char *p = rt_heap_alloc(20);

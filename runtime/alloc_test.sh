@@ -43,10 +43,12 @@ got=$(POLE_RT_STATS=0 "$T" stats 2>&1)
 
 # Out of memory: pole_panic's message and status.
 for mode in 0 1; do
-  got=$(POLE_RT_MALLOC=$mode "$T" oom 2>&1)
-  st=$?
-  [ "$st" -eq 101 ] || fail "oom (malloc=$mode): exit status $st"
-  [ "$got" = "pole: runtime error: out of memory" ] || fail "oom (malloc=$mode): '$got'"
+  for what in huge realloc small big; do
+    got=$(POLE_RT_MALLOC=$mode "$T" oom $what 2>&1)
+    st=$?
+    [ "$st" -eq 101 ] || fail "oom $what (malloc=$mode): exit status $st"
+    [ "$got" = "pole: runtime error: out of memory" ] || fail "oom $what (malloc=$mode): '$got'"
+  done
 done
 
 if command -v valgrind >/dev/null 2>&1; then

@@ -17,8 +17,8 @@
  *
  * Free lists. The free blocks of a class form one LIFO list linked through
  * the blocks' first word. Allocation pops it, else carves the next block from
- * the class's current chunk; free pushes. Neither touches anything but the
- * class record, the statistics and (free) the chunk header.
+ * the class's current chunk; free pushes. Either touches only the block, the
+ * class record, the chunk header and the statistics.
  *
  * Giving small-block memory back. Each chunk counts its live blocks, each
  * class its chunks with none. When that reaches a quarter of the class's
@@ -26,10 +26,11 @@
  * free list once, drops the blocks of empty chunks and unmaps those chunks
  * (the current chunk is rewound and madvise'd instead). At least 3/16 of the
  * chunks go each time, so the walk costs at most ~5 steps per block given
- * back. A class that has to map a new chunk after a sweep gave chunks back
- * doubles its min_empty, so a program that repeatedly frees and rebuilds a
- * large structure stops paying for unmapping and page faults after a few
- * rounds. The fast paths pay one counter in the chunk header for this.
+ * back. A class that has to map a new chunk after sweeps gave R chunks back
+ * raises its min_empty to max(2 * min_empty, R): a program that frees and
+ * rebuilds a large structure over and over pays for unmapping and page
+ * faults once or twice, not every round. The fast paths pay one counter in
+ * the chunk header for this.
  *
  * Statistics are always counted (a few adds per call) and printed only when
  * POLE_RT_STATS=1. Live bytes are usable bytes: the class size, the mapping
@@ -46,7 +47,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define COLD __attribute__((cold, noinline))
 
@@ -76,8 +76,8 @@ typedef struct Chunk {
 
 _Static_assert(sizeof(Chunk) <= HDR_SIZE, "chunk header too big");
 
-/* One record per class, one cache line: the fast paths use the first five
- * fields. */
+/* One record per class, one cache line; the fast paths use the first four
+ * fields (nempty when a chunk turns empty or stops being so). */
 struct SizeClass {
   void *head;          /* free list */
   size_t size;         /* block size */
@@ -89,7 +89,7 @@ struct SizeClass {
   uint32_t nchunks;
   uint32_t min_empty;  /* least nempty for a sweep */
   uint32_t cap;        /* blocks per chunk */
-  uint32_t released;   /* a sweep gave chunks back since the last new chunk */
+  uint32_t released;   /* chunks given back since the last new chunk */
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct SizeClass) == 64, "class record is one line");
@@ -174,10 +174,10 @@ static int env_is_1(const char *name) {
 
 void rt_heap_init(void) {
   heap.stats = env_is_1("POLE_RT_STATS");
-  if (heap.ready) return; /* something already allocated: keep its mode */
-  heap.flags = (env_is_1("POLE_RT_MALLOC") ? MODE_MALLOC : 0) |
-               (env_is_1("POLE_RT_NOFREE") ? MODE_NOFREE : 0);
-  setup();
+  if (heap.nalloc == 0) /* else blocks exist: keep the mode they came from */
+    heap.flags = (env_is_1("POLE_RT_MALLOC") ? MODE_MALLOC : 0) |
+                 (env_is_1("POLE_RT_NOFREE") ? MODE_NOFREE : 0);
+  if (!heap.ready) setup();
 }
 
 int rt_heap_stats_enabled(void) { return heap.stats; }
@@ -295,8 +295,9 @@ static COLD void *new_chunk(SizeClass *k, size_t n) {
   k->bump = first_block(c);
   k->end = k->bump + (size_t)k->cap * k->size;
   if (k->released) { /* we gave memory back too early: wait longer next time */
+    uint32_t m = k->min_empty < MAX_MIN_EMPTY ? 2 * k->min_empty : MAX_MIN_EMPTY;
+    k->min_empty = m > k->released ? m : k->released;
     k->released = 0;
-    if (k->min_empty < MAX_MIN_EMPTY) k->min_empty *= 2;
   }
   set_sweep_at(k);
   return carve(k, n);
@@ -363,7 +364,7 @@ static COLD void sweep(SizeClass *k) {
       munmap(c, CHUNK_SIZE);
       k->nchunks--;
       k->nempty--;
-      k->released = 1;
+      k->released++;
       continue;
     }
     /* Rewind the current chunk (it stays counted empty); drop its pages but
@@ -372,7 +373,7 @@ static COLD void sweep(SizeClass *k) {
     char *to = (char *)(((uintptr_t)k->bump + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
     if (to > from) {
       madvise(from, (size_t)(to - from), MADV_DONTNEED);
-      k->released = 1;
+      k->released++;
     }
     k->bump = first_block(c);
   }
@@ -463,7 +464,8 @@ void *rt_heap_realloc(void *p, size_t n) {
   Chunk *c = chunk_of(p);
   if (c->cls == NULL && n > MAX_CLASS) return big_resize(c, n);
   size_t u = rt_heap_usable(p);
-  /* Stay when it fits and would not land in a class half the size or less. */
+  /* Stay when it fits and uses at least half the block (or its class is
+   * this one anyway); shrink further by moving. */
   if (n <= u && (2 * n >= u || class_size(class_index(n)) == u)) return p;
   return move_block(p, u, n);
 }
