@@ -254,17 +254,19 @@ static void *sys_realloc(void *p, size_t n) {
 
 static void *carve(SizeClass *k, size_t n);
 
-/* A block of chunk c is handed out. */
-static inline void take(SizeClass *k, Chunk *c) {
+/* Block p of class k is handed out. */
+static inline void take(SizeClass *k, void *p) {
+  size_t size = k->size; /* read before the stores below, which may alias it */
+  Chunk *c = chunk_of(p);
+  count_alloc(size);
   if (UNLIKELY(c->live++ == 0)) k->nempty--;
-  count_alloc(k->size);
 }
 
 static inline void *pop(SizeClass *k, size_t n) {
   void *p = k->head;
   if (UNLIKELY(p == NULL)) return carve(k, n);
   k->head = *(void **)p;
-  take(k, chunk_of(p));
+  take(k, p);
   return p;
 }
 
@@ -307,7 +309,7 @@ static void *carve(SizeClass *k, size_t n) {
   char *p = k->bump;
   if (UNLIKELY(p == k->end)) return new_chunk(k, n);
   k->bump = p + k->size;
-  take(k, chunk_of(p));
+  take(k, p);
   return p;
 }
 
