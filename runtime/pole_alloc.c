@@ -2,9 +2,10 @@
  * C11 + POSIX/glibc, x86-64 Linux, one mutator thread (no locks).
  *
  * Chunks. Memory comes from mmap in chunks of CHUNK_SIZE (1 MiB) aligned to
- * their own size. The first HDR_SIZE bytes of a chunk are its header; the
- * rest is carved into blocks of one size class. A block's header is found as
- * p & ~(CHUNK_SIZE - 1), so blocks carry no header of their own.
+ * their own size (cut from 32 MiB reservations). The first HDR_SIZE bytes of
+ * a chunk are its header; the rest is carved into blocks of one size class.
+ * A block's header is found as p & ~(CHUNK_SIZE - 1), so blocks carry no
+ * header of their own.
  *
  * Size classes (51): 16, 32, ..., 128, then 4 per doubling (160, 192, 224,
  * 256, 320, ...) up to 224 KiB. Requests up to 1024 bytes find their class
@@ -191,24 +192,35 @@ void rt_heap_report(void) {
 
 /* ---- mappings -------------------------------------------------------------- */
 
-/* size bytes (a multiple of PAGE) aligned to CHUNK_SIZE, or NULL. */
+/* size bytes (a multiple of PAGE) aligned to CHUNK_SIZE, or NULL: map a
+ * chunk more and trim. */
 static void *map_aligned(size_t size) {
-  const int prot = PROT_READ | PROT_WRITE, fl = MAP_PRIVATE | MAP_ANONYMOUS;
-  if (size == CHUNK_SIZE) {
-    /* Mappings grow downwards, so a chunk usually lands just below the
-     * previous one: aligned, one system call. */
-    char *p = mmap(NULL, size, prot, fl, -1, 0);
-    if (p == MAP_FAILED) return NULL;
-    if (((uintptr_t)p & CHUNK_MASK) == 0) return p;
-    munmap(p, size);
-  }
-  char *p = mmap(NULL, size + CHUNK_SIZE, prot, fl, -1, 0);
+  char *p = mmap(NULL, size + CHUNK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                 -1, 0);
   if (p == MAP_FAILED) return NULL;
   char *a = (char *)(((uintptr_t)p + CHUNK_MASK) & ~(uintptr_t)CHUNK_MASK);
   char *end = p + size + CHUNK_SIZE;
   if (a > p) munmap(p, (size_t)(a - p));
   if (end > a + size) munmap(a + size, (size_t)(end - (a + size)));
   return a;
+}
+
+/* Chunks are cut from reservations of RESERVE_SIZE (mapped but untouched, so
+ * they cost address space only): one mmap per 32 chunks, and neighbouring
+ * chunks share one kernel mapping until some are given back. */
+#define RESERVE_SIZE ((size_t)32 << 20)
+static char *reserve_next, *reserve_end; /* CHUNK_SIZE aligned */
+
+static Chunk *map_chunk(void) {
+  if (reserve_next == reserve_end) {
+    char *r = map_aligned(RESERVE_SIZE);
+    if (r == NULL) return map_aligned(CHUNK_SIZE); /* address space is tight */
+    reserve_next = r;
+    reserve_end = r + RESERVE_SIZE;
+  }
+  char *c = reserve_next;
+  reserve_next += CHUNK_SIZE;
+  return (Chunk *)c;
 }
 
 static size_t big_map_size(size_t n) { return (n + HDR_SIZE + PAGE - 1) & ~(PAGE - 1); }
@@ -284,10 +296,11 @@ static COLD void *new_chunk(SizeClass *k, size_t n) {
     return rt_heap_alloc(n);
   }
   if (heap.flags & MODE_MALLOC) return sys_alloc(n);
-  Chunk *c = map_aligned(CHUNK_SIZE);
+  Chunk *c = map_chunk();
   if (c == NULL) oom();
   c->cls = k;
   c->map_size = CHUNK_SIZE;
+  c->live = 0;
   c->prev = NULL;
   c->next = k->chunks;
   if (k->chunks) k->chunks->prev = c;
