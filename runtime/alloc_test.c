@@ -10,6 +10,7 @@
  *                       small or big (until mmap/malloc fails under a
  *                       256 MiB address-space limit)
  *   alloc_test overrun  writes one byte past a block (valgrind must object)
+ *   alloc_test release  small blocks' memory goes back (pool mode, fresh process)
  *   alloc_test bench    ns per alloc+free, pole vs glibc malloc
  */
 #define _GNU_SOURCE
@@ -378,6 +379,42 @@ static void test_reuse(void) {
 
 /* ---- sub-commands ------------------------------------------------------------------- */
 
+/* 10^6 blocks of 48 bytes freed in allocation order, then 10^6 of 32 bytes in
+ * random order: most chunks must go back to the kernel. */
+static int run_release(void) {
+  enum { N = 1000000 };
+  rt_heap_init();
+  pool = 1;
+  void **p = malloc(N * sizeof *p);
+  if (p == NULL) return 1;
+  for (int round = 0; round < 2; round++) {
+    size_t size = round == 0 ? 48 : 32;
+    size_t r0 = rss_bytes();
+    for (int i = 0; i < N; i++) {
+      p[i] = rt_heap_alloc(size);
+      memset(p[i], 1, size);
+    }
+    size_t r1 = rss_bytes();
+    if (round == 1) {
+      for (int i = N - 1; i > 0; i--) {
+        int j = (int)(rnd() % (uint64_t)(i + 1));
+        void *t = p[i];
+        p[i] = p[j];
+        p[j] = t;
+      }
+    }
+    for (int i = 0; i < N; i++) rt_heap_free(p[i]);
+    size_t r2 = rss_bytes();
+    printf("10^6 x %zu bytes freed in %s order: RSS %zu MB -> %zu MB -> %zu MB\n", size,
+           round ? "random" : "allocation", r0 >> 20, r1 >> 20, r2 >> 20);
+    CHECK(r2 <= r0 + ((size_t)8 << 20), "release: RSS %zu MB after freeing (was %zu MB)",
+          r2 >> 20, r0 >> 20);
+  }
+  free(p);
+  rt_heap_check();
+  return failures != 0;
+}
+
 /* Expected in pool mode: allocated 6, freed 3, live 3, peak 304208 bytes
  * (48 * 3 + 1024 + 303040 at the peak). */
 static int run_stats(void) {
@@ -520,6 +557,7 @@ int main(int argc, char **argv) {
   nofree = nf && strcmp(nf, "1") == 0;
   if (strcmp(cmd, "stats") == 0) return run_stats();
   if (strcmp(cmd, "noinit") == 0) return run_noinit();
+  if (strcmp(cmd, "release") == 0) return run_release();
   if (strcmp(cmd, "bench") == 0) return run_bench();
   if (strcmp(cmd, "oom") == 0) return run_oom(argc > 2 ? argv[2] : "");
   if (strcmp(cmd, "overrun") == 0) {
@@ -536,7 +574,7 @@ int main(int argc, char **argv) {
   rt_heap_check();
   test_realloc();
   rt_heap_check();
-  test_stress(quick ? 200000 : 3000000);
+  test_stress(quick ? 200000 : 4000000);
   test_scattered_free(quick ? 50000 : 600000, 33, 48);
   test_scattered_free(quick ? 40 : 400, 160000, 229376); /* 4 blocks per chunk */
   if (!quick && !nofree) {

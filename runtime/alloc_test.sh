@@ -25,6 +25,7 @@ $CC $CFLAGS -DPOLE_ALLOC_CHECK -o "$T" alloc_test.c pole_alloc.c || exit 1
 POLE_RT_NOFREE=1 "$T" quick || fail "no-free mode"
 POLE_RT_MALLOC=1 "$T" || fail "malloc mode"
 "$T" noinit || fail "without rt_heap_init"
+"$T" release || fail "small blocks' memory given back"
 
 # Statistics: one exact line when asked for, nothing otherwise.
 want='pole-rt: allocated 6, freed 3, live 3, peak 304208 bytes'
