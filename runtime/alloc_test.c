@@ -585,6 +585,7 @@ int main(int argc, char **argv) {
     test_reuse();
   }
   rt_heap_check();
+  rt_heap_report(); /* everything was freed: live 0 (with POLE_RT_STATS=1) */
   if (failures) {
     fprintf(stderr, "alloc_test: %d failure(s)\n", failures);
     return 1;

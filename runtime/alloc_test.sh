@@ -21,9 +21,19 @@ $CC $CFLAGS -c pole_alloc.c -o "$TMP/pole_alloc.o" || exit 1
 # The test build adds rt_heap_check (consistency of lists and counters).
 $CC $CFLAGS -DPOLE_ALLOC_CHECK -o "$T" alloc_test.c pole_alloc.c || exit 1
 
-"$T" || fail "pool mode"
-POLE_RT_NOFREE=1 "$T" quick || fail "no-free mode"
-POLE_RT_MALLOC=1 "$T" || fail "malloc mode"
+# Each run frees all it allocated: the statistics must say live 0. Other
+# messages on stderr are shown.
+live0() {
+  grep -v '^pole-rt: ' "$TMP/err" >&2
+  grep -Eq '^pole-rt: allocated ([0-9]+), freed \1, live 0, peak [0-9]+ bytes$' "$TMP/err" ||
+    fail "$1: statistics: $(tail -n 1 "$TMP/err")"
+}
+POLE_RT_STATS=1 "$T" 2>"$TMP/err" || fail "pool mode"
+live0 "pool mode"
+POLE_RT_STATS=1 POLE_RT_NOFREE=1 "$T" quick 2>"$TMP/err" || fail "no-free mode"
+live0 "no-free mode"
+POLE_RT_STATS=1 POLE_RT_MALLOC=1 "$T" 2>"$TMP/err" || fail "malloc mode"
+live0 "malloc mode"
 "$T" noinit || fail "without rt_heap_init"
 "$T" release || fail "small blocks' memory given back"
 
