@@ -334,6 +334,48 @@ static void test_scattered_free(size_t count, size_t lo, size_t hi) {
   rt_heap_check();
 }
 
+/* Blocks freed in allocation order (so sweeps run and give chunks back), some
+ * chunks keeping scattered survivors, with new blocks taken meanwhile. */
+static void test_ordered_free(size_t count) {
+  Slot *s = calloc(count, sizeof *s);
+  Slot *extra = calloc(count / 16 + 1, sizeof *extra);
+  size_t nextra = 0;
+  if (s == NULL || extra == NULL) { fprintf(stderr, "calloc failed\n"); exit(1); }
+  for (size_t i = 0; i < count; i++) {
+    s[i].n = 33 + rnd() % 16;
+    s[i].seed = i * 5 + 1;
+    s[i].p = rt_heap_alloc(s[i].n);
+    fill(s[i].p, s[i].n, s[i].seed);
+  }
+  for (size_t i = 0; i < count; i++) {
+    if ((i / 20000) % 3 == 1 && i % 7 == 0) continue; /* survivor */
+    CHECK(intact(s[i].p, s[i].n, s[i].seed), "ordered: block overwritten before free");
+    rt_heap_free(s[i].p);
+    s[i].p = NULL;
+    if (i % 16 == 15) {
+      Slot *e = &extra[nextra++];
+      e->n = 33 + rnd() % 16;
+      e->seed = ~(uint64_t)i;
+      e->p = rt_heap_alloc(e->n);
+      fill(e->p, e->n, e->seed);
+    }
+    if (i % 100000 == 0) rt_heap_check();
+  }
+  rt_heap_check();
+  for (size_t i = 0; i < count; i++) {
+    if (s[i].p == NULL) continue;
+    CHECK(intact(s[i].p, s[i].n, s[i].seed), "ordered: survivor overwritten");
+    rt_heap_free(s[i].p);
+  }
+  for (size_t i = 0; i < nextra; i++) {
+    CHECK(intact(extra[i].p, extra[i].n, extra[i].seed), "ordered: new block overwritten");
+    rt_heap_free(extra[i].p);
+  }
+  free(s);
+  free(extra);
+  rt_heap_check();
+}
+
 /* ---- memory goes back / gets reused -------------------------------------------------- */
 
 static void test_big_rss(void) {
@@ -571,12 +613,15 @@ int main(int argc, char **argv) {
     return 0;
   }
   quick = strcmp(cmd, "quick") == 0;
+  const char *seed = getenv("ALLOC_TEST_SEED"); /* another random sequence */
+  if (seed && strtoull(seed, NULL, 10) != 0) rng_state = strtoull(seed, NULL, 10);
   rt_heap_init();
 
   test_classes();
   rt_heap_check();
   test_realloc();
   rt_heap_check();
+  test_ordered_free(quick ? 100000 : 1000000); /* first: its class's lists are fresh */
   test_stress(quick ? 200000 : 4000000);
   test_scattered_free(quick ? 50000 : 600000, 33, 48);
   test_scattered_free(quick ? 40 : 400, 160000, 229376); /* 4 blocks per chunk */
