@@ -2,6 +2,7 @@
  * See pole_rt.h for the value representation. C11 + POSIX/glibc. */
 #define _GNU_SOURCE
 #include "pole_rt.h"
+#include "pole_alloc.h"
 
 #include <float.h>
 #include <inttypes.h>
@@ -50,100 +51,239 @@ static _Noreturn RT_COLD void rt_oom(void) { pole_panic("out of memory"); }
 static _Noreturn RT_COLD void rt_index_oob(void) { pole_panic("index out of bounds"); }
 
 /* ========================================================================== */
-/* Allocation: bump allocator over large mmap'd chunks, never freed.          */
+/* Counted objects (see pole_rt.h for the header).                            */
+/*                                                                            */
+/* Every heap object starts with a PoleHdr; values point just past it. The    */
+/* compiler inlines counting up and down; when a count reaches zero the       */
+/* object is destroyed: its counted children are counted down and those that  */
+/* reach zero go on an explicit work list (never recursion on the C stack),   */
+/* so freeing a 10^6-deep chain or a 10^6-element list takes constant stack.  */
+/* Static objects have count 0 and are never counted or freed.               */
 /* ========================================================================== */
 
-#define RT_CHUNK_SIZE ((size_t)32 << 20) /* arena chunks (lazily committed) */
-#define RT_BIG_ALLOC ((size_t)1 << 20)    /* larger requests get their own block */
-#define RT_HUGE ((size_t)2 << 20)         /* transparent huge page size */
+#define HDR(p) ((PoleHdr *)(void *)((char *)(p) - sizeof(PoleHdr)))
 
-/* The first allocations come from a static arena. Invariants: rt_cur is
- * 8-aligned, rt_end is 16-aligned (chunk ends are), so aligning rt_cur up to
- * 16 never passes rt_end. */
-static _Alignas(16) char rt_arena0[(size_t)64 << 10];
-static char *rt_cur = rt_arena0; /* next free byte */
-static char *rt_end = rt_arena0 + sizeof rt_arena0;
+/* Bytes of a string's block before its characters: the length, the header. */
+#define RT_STR_PREFIX (sizeof(int64_t) + sizeof(PoleHdr))
 
-/* Fresh zeroed memory from the kernel, 2 MiB aligned when large, with a
- * transparent-huge-page hint: programs that allocate a lot (nothing is ever
- * freed) then take far fewer page faults. NULL on failure. */
-static void *rt_map_pages(size_t n) {
-  if (n < RT_HUGE) {
-    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
-  }
-  n = (n + RT_HUGE - 1) & ~(RT_HUGE - 1);
-  char *p = mmap(NULL, n + RT_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return NULL;
-  char *a = (char *)(((uintptr_t)p + RT_HUGE - 1) & ~(uintptr_t)(RT_HUGE - 1));
-  if (a > p) munmap(p, (size_t)(a - p));
-  size_t tail = (size_t)((p + n + RT_HUGE) - (a + n));
-  if (tail) munmap(a + n, tail);
-#ifdef MADV_HUGEPAGE
-  madvise(a, n, MADV_HUGEPAGE);
-#endif
-  return a;
+/* A new object with count 1 and `body` bytes after its header. */
+static inline void *rt_obj_new(size_t body, uint8_t kind, uint8_t flags, uint16_t aux) {
+  PoleHdr *h = rt_heap_alloc(sizeof(PoleHdr) + body);
+  h->rc = 1;
+  h->kind = kind;
+  h->flags = flags;
+  h->aux = aux;
+  return h + 1;
 }
 
-static void rt_unmap_pages(void *p, size_t n) {
-  if (n >= RT_HUGE) n = (n + RT_HUGE - 1) & ~(RT_HUGE - 1);
-  munmap(p, n);
+/* The start of the heap block of object p. */
+static inline void *rt_block(void *p) {
+  return HDR(p)->kind == PK_STR ? (char *)p - RT_STR_PREFIX : (void *)HDR(p);
 }
 
-/* Slow path: n is already rounded to a multiple of 8. Result 16-aligned. */
-static RT_COLD void *rt_alloc_slow(size_t n) {
-  if (n >= RT_BIG_ALLOC) {
-    void *p = rt_map_pages(n);
-    if (p == NULL) rt_oom();
-    return p;
-  }
-  char *c = rt_map_pages(RT_CHUNK_SIZE);
-  if (c == NULL) rt_oom();
-  rt_cur = c + n;
-  rt_end = c + RT_CHUNK_SIZE;
-  return c;
+static inline void rt_incref(void *p) {
+  PoleHdr *h = HDR(p);
+  if (h->rc != 0) h->rc++;
 }
 
-/* Internal allocation, 8-byte aligned. */
-static inline void *rt_alloc8(size_t n) {
-  n = (n + 7) & ~(size_t)7;
-  if (RT_LIKELY(n <= (size_t)(rt_end - rt_cur))) {
-    void *p = rt_cur;
-    rt_cur += n;
-    return p;
-  }
-  return rt_alloc_slow(n);
+void pole_free(void *p);
+
+static inline void rt_decref(void *p) {
+  PoleHdr *h = HDR(p);
+  if (h->rc > 1)
+    h->rc--;
+  else if (h->rc == 1)
+    pole_free(p);
 }
 
-void *pole_alloc(int64_t bytes) {
-  if (RT_UNLIKELY(bytes < 0 || (uint64_t)bytes > ((uint64_t)1 << 46))) rt_oom();
-  size_t n = ((size_t)bytes + 15) & ~(size_t)15;
-  char *p = (char *)(((uintptr_t)rt_cur + 15) & ~(uintptr_t)15);
-  if (RT_LIKELY(n <= (size_t)(rt_end - p))) {
-    rt_cur = p + n;
-    return p;
+/* Objects whose count reached zero, waiting to be destroyed. */
+static void **rt_work = NULL;
+static size_t rt_work_len = 0, rt_work_cap = 0;
+
+static RT_COLD void rt_work_grow(void) {
+  size_t cap = rt_work_cap ? 2 * rt_work_cap : 256;
+  void **w = realloc(rt_work, cap * sizeof *w);
+  if (w == NULL) rt_oom();
+  rt_work = w;
+  rt_work_cap = cap;
+}
+
+/* Counts a child down; at zero it joins the work list. */
+static inline void rt_release(uint64_t v) {
+  PoleHdr *h = HDR((void *)(uintptr_t)v);
+  if (h->rc > 1) {
+    h->rc--;
+  } else if (h->rc == 1) {
+    h->rc = 0;
+    if (RT_UNLIKELY(rt_work_len == rt_work_cap)) rt_work_grow();
+    rt_work[rt_work_len++] = (void *)(uintptr_t)v;
   }
-  return rt_alloc_slow(n);
+}
+
+/* The mask words of a wide cell of n slots: after its slots. */
+static inline uint64_t *rt_wide_mask(void *p, int64_t n) { return (uint64_t *)p + n; }
+
+/* Counts down the counted fields of cell p except the slots in `moved`
+ * (their references were moved out by compiled code). */
+static inline void rt_release_unmoved(void *p, uint64_t moved) {
+  PoleHdr *h = HDR(p);
+  uint64_t *slot = p;
+  if (RT_LIKELY(!(h->flags & PF_WIDE))) {
+    for (uint64_t m = h->aux & ~moved; m != 0; m &= m - 1) rt_release(slot[__builtin_ctzll(m)]);
+    return;
+  }
+  const uint64_t *words = rt_wide_mask(p, h->aux);
+  for (int64_t w = 0; w * 64 < h->aux; w++)
+    for (uint64_t m = words[w] & (w == 0 ? ~moved : ~(uint64_t)0); m != 0; m &= m - 1)
+      rt_release(slot[w * 64 + __builtin_ctzll(m)]);
+}
+
+static void rt_destroy_list(void *p);
+static void rt_destroy_buf(void *p);
+static void rt_destroy_map(void *p);
+
+/* Destroys one object whose count reached zero: its children are counted
+ * down (onto the work list) and its block is freed. */
+static void rt_destroy(void *p) {
+  switch (HDR(p)->kind) {
+  case PK_CELL:
+    rt_release_unmoved(p, 0);
+    break;
+  case PK_LIST:
+    rt_destroy_list(p);
+    break;
+  case PK_BUF:
+    rt_destroy_buf(p);
+    break;
+  case PK_MAP:
+    rt_destroy_map(p);
+    break;
+  default: /* PK_STR: no children */
+    break;
+  }
+  rt_heap_free(rt_block(p));
+}
+
+static inline void rt_drain(size_t base) {
+  while (rt_work_len > base) rt_destroy(rt_work[--rt_work_len]);
+}
+
+/* Called (by compiled code) with an object whose count is 1. */
+void pole_free(void *p) {
+  size_t base = rt_work_len;
+  HDR(p)->rc = 0;
+  rt_destroy(p);
+  rt_drain(base);
+}
+
+static _Noreturn RT_COLD void rt_too_many_slots(void) { pole_panic("out of memory"); }
+
+/* Bytes after the header of a cell of n slots (wide cells: and their mask). */
+static inline size_t rt_cell_body(int64_t n) {
+  return (size_t)n * 8 + (n > RT_NARROW_SLOTS ? (size_t)(n + 63) / 64 * 8 : 0);
+}
+
+/* Makes the block at h a new cell of n slots; `mask` as for pole_alloc_obj. */
+static inline void *rt_cell_init(PoleHdr *h, int64_t n, uint64_t mask) {
+  h->rc = 1;
+  h->kind = PK_CELL;
+  if (RT_LIKELY(n <= RT_NARROW_SLOTS)) {
+    h->flags = 0;
+    h->aux = (uint16_t)mask;
+  } else {
+    h->flags = PF_WIDE;
+    h->aux = (uint16_t)n;
+    memcpy(rt_wide_mask(h + 1, n), (const void *)(uintptr_t)mask, (size_t)(n + 63) / 64 * 8);
+  }
+  return h + 1;
+}
+
+/* A new record or variant cell of n slots; `mask` marks the slots that hold
+ * counted values (for n > RT_NARROW_SLOTS, a pointer to ceil(n/64) static
+ * mask words, copied after the slots). */
+void *pole_alloc_obj(int64_t n, uint64_t mask) {
+  if (RT_UNLIKELY(n < 0 || n > UINT16_MAX)) rt_too_many_slots();
+  return rt_cell_init(rt_heap_alloc(sizeof(PoleHdr) + rt_cell_body(n)), n, mask);
+}
+
+/* Frees unique cell p whose fields in `moved` were moved out. */
+void pole_free_moved(void *p, uint64_t moved) {
+  PoleHdr *h = HDR(p);
+  if (RT_LIKELY(!(h->flags & PF_WIDE) && (h->aux & ~moved) == 0)) {
+    rt_heap_free(h); /* nothing left to count down */
+    return;
+  }
+  size_t base = rt_work_len;
+  rt_release_unmoved(p, moved);
+  rt_heap_free(h);
+  rt_drain(base);
+}
+
+/* Unique cell p, its fields in `moved` moved out, as a reuse token: its
+ * other counted fields are counted down. */
+void *pole_reset_moved(void *p, uint64_t moved) {
+  size_t base = rt_work_len;
+  rt_release_unmoved(p, moved);
+  rt_drain(base);
+  return p;
+}
+
+/* A new cell like pole_alloc_obj, in the block of token `tok` when there is
+ * one big enough (the block is freed otherwise). */
+void *pole_alloc_reuse(void *tok, int64_t n, uint64_t mask) {
+  if (tok != NULL) {
+    PoleHdr *h = HDR(tok);
+    if (RT_LIKELY(n >= 0 && n <= UINT16_MAX &&
+                  rt_heap_usable(h) >= sizeof(PoleHdr) + rt_cell_body(n)))
+      return rt_cell_init(h, n, mask);
+    rt_heap_free(h);
+  }
+  return pole_alloc_obj(n, mask);
+}
+
+/* A value of type t given up (test results): counted types are counted down. */
+static void rt_drop_typed(uint64_t v, const PoleType *t) {
+  switch (t->kind) {
+  case PT_STRING:
+  case PT_LIST:
+  case PT_MAP:
+  case PT_RECORD:
+  case PT_VARIANT:
+    rt_decref((void *)(uintptr_t)v);
+    break;
+  default:
+    break;
+  }
 }
 
 /* ========================================================================== */
-/* Strings                                                                    */
+/* Strings: [length][header][bytes][NUL]. A string's block may have room      */
+/* beyond its NUL: appending to a unique string writes in place.              */
 /* ========================================================================== */
 
-static inline int64_t slen(const char *s) {
-  int64_t n;
-  memcpy(&n, s - 8, sizeof n);
-  return n;
+static inline int64_t *rt_len_word(const char *s) {
+  return (int64_t *)(void *)((char *)(uintptr_t)s - RT_STR_PREFIX);
 }
 
-/* A fresh string of length n; caller fills the n bytes (NUL is written). */
-static char *rt_new_str(int64_t n) {
-  if (RT_UNLIKELY(n < 0 || (uint64_t)n > ((uint64_t)1 << 46))) rt_oom();
-  char *p = rt_alloc8((size_t)n + 9);
-  memcpy(p, &n, sizeof n);
-  p[8 + n] = '\0';
-  return p + 8;
+static inline int64_t slen(const char *s) { return *rt_len_word(s); }
+
+/* A fresh string of length n with room for `cap` bytes (cap >= n); the
+ * caller fills the n bytes (the NUL is written). */
+static char *rt_new_str_cap(int64_t n, int64_t cap) {
+  if (RT_UNLIKELY(n < 0 || (uint64_t)cap > ((uint64_t)1 << 46))) rt_oom();
+  int64_t *block = rt_heap_alloc(RT_STR_PREFIX + (size_t)cap + 1);
+  block[0] = n;
+  PoleHdr *h = (PoleHdr *)(block + 1);
+  h->rc = 1;
+  h->kind = PK_STR;
+  h->flags = 0;
+  h->aux = 0;
+  char *p = (char *)(h + 1);
+  p[n] = '\0';
+  return p;
 }
+
+static char *rt_new_str(int64_t n) { return rt_new_str_cap(n, n); }
 
 static char *rt_str_from_bytes(const char *b, size_t n) {
   char *s = rt_new_str((int64_t)n);
@@ -153,16 +293,41 @@ static char *rt_str_from_bytes(const char *b, size_t n) {
 
 static struct {
   int64_t len;
+  PoleHdr h;
   char bytes[8];
-} rt_empty_str = {0, {0}};
+} rt_empty_str = {0, {0, PK_STR, 0, 0}, {0}};
 
-char *pole_str_concat(const char *a, const char *b) {
+/* a ++ b, consuming both: in place when a is unique (its block grows by
+ * half again when full, so building a string by appending is linear). */
+char *pole_str_concat(char *a, char *b) {
   int64_t la = slen(a), lb = slen(b);
-  if (lb == 0) return (char *)a;
-  if (la == 0) return (char *)b;
+  if (lb == 0) {
+    rt_decref(b);
+    return a;
+  }
+  if (la == 0) {
+    rt_decref(a);
+    return b;
+  }
+  if (RT_UNLIKELY((uint64_t)la + (uint64_t)lb > ((uint64_t)1 << 46))) rt_oom();
+  if (HDR(a)->rc == 1) {
+    void *block = rt_block(a);
+    size_t need = RT_STR_PREFIX + (size_t)(la + lb) + 1;
+    if (rt_heap_usable(block) < need) {
+      block = rt_heap_realloc(block, need + need / 2);
+      a = (char *)block + RT_STR_PREFIX;
+    }
+    memcpy(a + la, b, (size_t)lb);
+    a[la + lb] = '\0';
+    *rt_len_word(a) = la + lb;
+    rt_decref(b);
+    return a;
+  }
   char *r = rt_new_str(la + lb);
   memcpy(r, a, (size_t)la);
   memcpy(r + la, b, (size_t)lb);
+  rt_decref(a);
+  rt_decref(b);
   return r;
 }
 
@@ -216,7 +381,10 @@ char *pole_str_from_c(const char *p) {
   return rt_str_from_bytes(p, strlen(p));
 }
 
-char *pole_ptr_to_string(const void *p) { return pole_str_from_c((const char *)p); }
+/* Bound by programs as `@extern("pole_ptr_to_string") func f(p: Ptr<_>) ->
+ * String`: like every extern returning a String, the compiler copies the C
+ * string it returns into a new Pole string, so this returns p as it is. */
+char *pole_ptr_to_string(const void *p) { return (char *)(uintptr_t)p; }
 
 /* ---- Float64 formatting ---------------------------------------------------- */
 
@@ -551,13 +719,16 @@ void pole_print_newline(void) { putc('\n', stdout); }
 /* ========================================================================== */
 /* Lists                                                                      */
 /*                                                                            */
-/* A list value is an immutable 16-byte header {data, start, len}: data points */
-/* at slot `start` of a shared buffer {cap, used, slots[]} (the buffer is     */
-/* found from data - start). Slots [0, used) may be referenced by headers and */
-/* are never modified; slots [used, cap) are free. Pushing onto a list that   */
-/* ends exactly at `used` writes the free slot in place and bumps `used`      */
-/* (amortized O(1)); otherwise the list is copied into a new buffer of double */
-/* capacity. Tail is a view (data + 1). Lengths are limited to 2^32 - 1.      */
+/* A list value is a counted 16-byte header {data, start, len}: data points   */
+/* at slot `start` of a counted buffer {cap, used, slots[]} (the buffer is    */
+/* found from data - start). The buffer owns slots [0, used); several list   */
+/* headers may view it (tails, and pushes that share it). The header's      */
+/* flags say whether elements are counted (PF_BOXED), as do the buffer's.    */
+/*                                                                            */
+/* A unique list with a unique buffer is updated in place (List_set, push,  */
+/* amortized O(1)). Otherwise pushing onto a list that ends exactly at       */
+/* `used` writes the free slot after it and shares the buffer; anything else */
+/* copies. Lengths are limited to 2^32 - 1.                                  */
 /* ========================================================================== */
 
 typedef struct ListBuf {
@@ -567,109 +738,180 @@ typedef struct ListBuf {
 } ListBuf;
 
 typedef struct List {
-  uint64_t *data; /* NULL only for the shared empty list */
+  uint64_t *data; /* NULL only for the static empty lists */
   uint32_t start; /* index of data[0] in its buffer */
   uint32_t len;
 } List;
 
 #define RT_LIST_MAX ((int64_t)UINT32_MAX)
 
-static List rt_empty_list = {NULL, 0, 0};
+/* The empty lists of unboxed and of counted elements (static). */
+static struct {
+  PoleHdr h;
+  List l;
+} rt_empty_lists[2] = {{{0, PK_LIST, 0, 0}, {NULL, 0, 0}},
+                       {{0, PK_LIST, PF_BOXED, 0}, {NULL, 0, 0}}};
+
+static inline List *rt_empty(int boxed) { return &rt_empty_lists[boxed != 0].l; }
+
+static inline int rt_boxed(const void *obj) { return (HDR(obj)->flags & PF_BOXED) != 0; }
 
 static inline ListBuf *rt_list_buf(const List *l) {
   return (ListBuf *)(void *)((char *)(l->data - l->start) - offsetof(ListBuf, slots));
 }
 
-static inline List *rt_list_hdr(uint64_t *data, int64_t start, int64_t len) {
-  List *l = rt_alloc8(sizeof(List));
+static inline int rt_unique(const void *obj) { return HDR(obj)->rc == 1; }
+
+static List *rt_list_hdr(uint64_t *data, int64_t start, int64_t len, int boxed) {
+  List *l = rt_obj_new(sizeof(List), PK_LIST, boxed ? PF_BOXED : 0, 0);
   l->data = data;
   l->start = (uint32_t)start;
   l->len = (uint32_t)len;
   return l;
 }
 
-static ListBuf *rt_listbuf_new(int64_t cap) {
+static ListBuf *rt_listbuf_new(int64_t cap, int boxed) {
   if (RT_UNLIKELY(cap < 0 || cap > RT_LIST_MAX)) rt_oom();
-  ListBuf *b = rt_alloc8(sizeof(ListBuf) + (size_t)cap * sizeof(uint64_t));
+  ListBuf *b = rt_obj_new(sizeof(ListBuf) + (size_t)cap * sizeof(uint64_t), PK_BUF,
+                          boxed ? PF_BOXED : 0, 0);
   b->cap = cap;
   b->used = 0;
   return b;
 }
 
-/* A new list of n elements in its own full buffer, header in the same block;
- * the caller fills data[0..n). */
-static List *rt_list_fresh(int64_t n) {
-  if (RT_UNLIKELY(n > RT_LIST_MAX)) rt_oom();
-  char *mem = rt_alloc8(sizeof(List) + sizeof(ListBuf) + (size_t)n * sizeof(uint64_t));
-  List *l = (List *)(void *)mem;
-  ListBuf *b = (ListBuf *)(void *)(mem + sizeof(List));
-  b->cap = n;
+static void rt_destroy_list(void *p) {
+  List *l = p;
+  if (l->data != NULL) rt_release((uint64_t)(uintptr_t)rt_list_buf(l));
+}
+
+static void rt_destroy_buf(void *p) {
+  ListBuf *b = p;
+  if (rt_boxed(b))
+    for (int64_t i = 0; i < b->used; i++) rt_release(b->slots[i]);
+}
+
+/* A list of the n elements at src, in a new buffer of capacity cap; counted
+ * elements gain a reference (except the one at `skip`, when 0 <= skip). */
+static List *rt_list_copy(const uint64_t *src, int64_t n, int64_t cap, int boxed, int64_t skip) {
+  ListBuf *b = rt_listbuf_new(cap, boxed);
+  if (n) memcpy(b->slots, src, (size_t)n * sizeof(uint64_t));
+  if (boxed)
+    for (int64_t i = 0; i < n; i++)
+      if (i != skip) rt_incref((void *)(uintptr_t)src[i]);
   b->used = n;
-  l->data = b->slots;
-  l->start = 0;
-  l->len = (uint32_t)n;
-  return l;
+  return rt_list_hdr(b->slots, 0, n, boxed);
 }
 
-void *pole_list_new(void) { return &rt_empty_list; }
+void *pole_list_new(int64_t boxed) { return rt_empty((int)boxed); }
 
-void *pole_list_alloc(int64_t n) {
-  if (n <= 0) return &rt_empty_list;
-  return rt_list_fresh(n);
+/* A list of n elements, filled by pole_list_init. */
+void *pole_list_alloc(int64_t n, int64_t boxed) {
+  if (n <= 0) return rt_empty((int)boxed);
+  if (RT_UNLIKELY(n > RT_LIST_MAX)) rt_oom();
+  ListBuf *b = rt_listbuf_new(n, (int)boxed);
+  b->used = n;
+  return rt_list_hdr(b->slots, 0, n, (int)boxed);
 }
 
+/* Element i of a fresh list from pole_list_alloc (takes v). */
 void pole_list_init(void *lv, int64_t i, uint64_t v) { ((List *)lv)->data[i] = v; }
 
 int64_t pole_list_length(void *lv) { return ((List *)lv)->len; }
 
+/* Element i, borrowed from the list. */
 uint64_t pole_list_get(void *lv, int64_t i) {
   List *l = lv;
   if (RT_UNLIKELY((uint64_t)i >= l->len)) rt_index_oob();
   return l->data[i];
 }
 
+/* Element i (borrowed), or dflt when out of range. */
 uint64_t pole_list_get_default(void *lv, int64_t i, uint64_t dflt) {
   List *l = lv;
   if ((uint64_t)i >= l->len) return dflt;
   return l->data[i];
 }
 
+/* The list with element i replaced by v (consumes the list and v). */
 void *pole_list_set(void *lv, int64_t i, uint64_t v) {
   List *l = lv;
   if (RT_UNLIKELY((uint64_t)i >= l->len)) rt_index_oob();
-  List *r = rt_list_fresh(l->len);
-  memcpy(r->data, l->data, (size_t)l->len * sizeof(uint64_t));
-  r->data[i] = v;
+  int boxed = rt_boxed(l);
+  if (RT_LIKELY(rt_unique(l) && rt_unique(rt_list_buf(l)))) {
+    uint64_t old = l->data[i];
+    l->data[i] = v;
+    if (boxed) rt_decref((void *)(uintptr_t)old);
+    return l;
+  }
+  /* Shared: a copy (value semantics); the old version stays intact. */
+  List *c = rt_list_copy(l->data, l->len, l->len, boxed, i);
+  c->data[i] = v;
+  rt_decref(l);
+  return c;
+}
+
+/* The list with v appended (consumes the list and v). */
+void *pole_list_push(void *lv, uint64_t v) {
+  List *l = lv;
+  int boxed = rt_boxed(l);
+  int64_t n = l->len;
+  if (RT_UNLIKELY(l->data == NULL)) { /* static empty list */
+    ListBuf *b = rt_listbuf_new(8, boxed);
+    b->slots[0] = v;
+    b->used = 1;
+    return rt_list_hdr(b->slots, 0, 1, boxed);
+  }
+  if (RT_UNLIKELY(n >= RT_LIST_MAX)) rt_oom();
+  ListBuf *b = rt_list_buf(l);
+  int64_t end = (int64_t)l->start + n;
+  if (rt_unique(l) && rt_unique(b)) {
+    /* Ours alone: slots an earlier view left past our end are dropped. */
+    if (b->used > end) {
+      if (boxed)
+        for (int64_t i = end; i < b->used; i++) rt_decref((void *)(uintptr_t)b->slots[i]);
+      b->used = end;
+    }
+    if (RT_UNLIKELY(end == b->cap)) {
+      int64_t cap = b->cap < 4 ? 8 : b->cap + b->cap / 2;
+      if (cap > RT_LIST_MAX + (int64_t)l->start) cap = RT_LIST_MAX + (int64_t)l->start;
+      PoleHdr *h = rt_heap_realloc(HDR(b), sizeof(PoleHdr) + sizeof(ListBuf) +
+                                              (size_t)cap * sizeof(uint64_t));
+      b = (ListBuf *)(void *)(h + 1);
+      b->cap = cap;
+      l->data = b->slots + l->start;
+    }
+    b->slots[end] = v;
+    b->used = end + 1;
+    l->len = (uint32_t)(n + 1);
+    return l;
+  }
+  if (end == b->used && end < b->cap) {
+    /* The free slot after our end: write it and share the buffer. */
+    b->slots[end] = v;
+    b->used = end + 1;
+    if (rt_unique(l)) {
+      l->len = (uint32_t)(n + 1);
+      return l;
+    }
+    rt_incref(b);
+    List *r = rt_list_hdr(l->data, l->start, n + 1, boxed);
+    rt_decref(l);
+    return r;
+  }
+  int64_t cap = n < 4 ? 8 : 2 * n;
+  if (cap > RT_LIST_MAX) cap = RT_LIST_MAX;
+  List *r = rt_list_copy(l->data, n, cap, boxed, -1);
+  ListBuf *rb = rt_list_buf(r);
+  rb->slots[n] = v;
+  rb->used = n + 1;
+  r->len = (uint32_t)(n + 1);
+  rt_decref(l);
   return r;
 }
 
-static RT_COLD List *rt_list_push_copy(List *l, uint64_t v) {
-  int64_t n = l->len;
-  if (RT_UNLIKELY(n >= RT_LIST_MAX)) rt_oom();
-  int64_t cap = n < 4 ? 8 : 2 * n;
-  if (cap > RT_LIST_MAX) cap = RT_LIST_MAX;
-  ListBuf *b = rt_listbuf_new(cap);
-  if (n) memcpy(b->slots, l->data, (size_t)n * sizeof(uint64_t));
-  b->slots[n] = v;
-  b->used = n + 1;
-  return rt_list_hdr(b->slots, 0, n + 1);
-}
-
-void *pole_list_push(void *lv, uint64_t v) {
-  List *l = lv;
-  if (RT_LIKELY(l->data != NULL)) {
-    ListBuf *b = rt_list_buf(l);
-    int64_t end = (int64_t)l->start + l->len;
-    if (RT_LIKELY(end == b->used && end < b->cap)) {
-      l->data[l->len] = v;
-      b->used = end + 1;
-      return rt_list_hdr(l->data, l->start, (int64_t)l->len + 1);
-    }
-  }
-  return rt_list_push_copy(l, v);
-}
-
-void *pole_list_concat(void *lsv) {
+/* The concatenation of a list of lists (consumed); `boxed`: whether the
+ * result's elements are counted. */
+void *pole_list_concat(void *lsv, int64_t boxed) {
   List *ls = lsv;
   int64_t total = 0, nonempty = 0;
   List *first = NULL; /* first non-empty list */
@@ -681,50 +923,68 @@ void *pole_list_concat(void *lsv) {
     total += x->len;
     if (RT_UNLIKELY(total > RT_LIST_MAX)) rt_oom();
   }
-  if (nonempty == 0) return &rt_empty_list;
-  if (nonempty == 1) return first;
-  ListBuf *fb = rt_list_buf(first);
-  int64_t fend = (int64_t)first->start + first->len;
-  uint64_t *dst;
-  ListBuf *b;
-  uint64_t *data;
-  int64_t start;
-  if (fend == fb->used && fb->cap - fb->used >= total - first->len) {
-    /* Append in place after `first` (like push). Sources all lie below
-     * fb->used, so they do not overlap the free slots being written. */
-    b = fb;
-    data = first->data;
-    start = first->start;
-    dst = first->data + first->len;
-  } else {
-    int64_t cap = total + (total >> 1);
-    if (cap > RT_LIST_MAX) cap = RT_LIST_MAX;
-    b = rt_listbuf_new(cap);
-    data = b->slots;
-    start = 0;
-    memcpy(data, first->data, (size_t)first->len * sizeof(uint64_t));
-    dst = data + first->len;
+  if (nonempty == 0) {
+    rt_decref(ls);
+    return rt_empty((int)boxed);
   }
-  int seen_first = 0;
+  if (nonempty == 1) {
+    rt_incref(first);
+    rt_decref(ls);
+    return first;
+  }
+  if (rt_unique(ls) && rt_unique(first) && rt_unique(rt_list_buf(first)) &&
+      (List *)(uintptr_t)ls->data[0] == first) {
+    /* Only the list of lists holds the first list: append the others to it
+     * in place (its buffer grows by half again when full). */
+    ls->data[0] = (uint64_t)(uintptr_t)rt_empty((int)boxed);
+    for (int64_t i = 1; i < ls->len; i++) {
+      List *x = (List *)(uintptr_t)ls->data[i];
+      for (int64_t j = 0; j < x->len; j++) {
+        uint64_t v = x->data[j];
+        if (boxed) rt_incref((void *)(uintptr_t)v);
+        first = pole_list_push(first, v);
+      }
+    }
+    rt_decref(ls);
+    return first;
+  }
+  int64_t cap = total + (total >> 1);
+  if (cap > RT_LIST_MAX) cap = RT_LIST_MAX;
+  ListBuf *b = rt_listbuf_new(cap, (int)boxed);
+  uint64_t *dst = b->slots;
   for (int64_t i = 0; i < ls->len; i++) {
     List *x = (List *)(uintptr_t)ls->data[i];
     if (x->len == 0) continue;
-    if (!seen_first) { /* `first` is already in place */
-      seen_first = 1;
-      continue;
-    }
     memcpy(dst, x->data, (size_t)x->len * sizeof(uint64_t));
+    if (boxed)
+      for (int64_t j = 0; j < x->len; j++) rt_incref((void *)(uintptr_t)x->data[j]);
     dst += x->len;
   }
-  b->used = (int64_t)(dst - b->slots);
-  return rt_list_hdr(data, start, total);
+  b->used = total;
+  rt_decref(ls);
+  return rt_list_hdr(b->slots, 0, total, (int)boxed);
 }
 
+/* The list without its first element (consumes the list): a view of the
+ * same buffer, made from the list's own header when it is unique. */
 void *pole_list_tail(void *lv) {
   List *l = lv;
   if (RT_UNLIKELY(l->len == 0)) rt_index_oob();
-  if (l->len == 1) return &rt_empty_list;
-  return rt_list_hdr(l->data + 1, (int64_t)l->start + 1, (int64_t)l->len - 1);
+  int boxed = rt_boxed(l);
+  if (l->len == 1) {
+    rt_decref(l);
+    return rt_empty(boxed);
+  }
+  if (rt_unique(l)) {
+    l->data++;
+    l->start++;
+    l->len--;
+    return l;
+  }
+  rt_incref(rt_list_buf(l));
+  List *r = rt_list_hdr(l->data + 1, (int64_t)l->start + 1, (int64_t)l->len - 1, boxed);
+  rt_decref(l);
+  return r;
 }
 
 /* ========================================================================== */
@@ -787,29 +1047,25 @@ static uint64_t rt_hash_bytes(const char *s, int64_t n) {
 
 static inline uint64_t rt_hash_str(const char *s) { return rt_hash_bytes(s, slen(s)); }
 
-/* Zeroed tables: small ones from calloc, big ones straight from the kernel. */
+/* Zeroed tables, from the runtime's heap. */
 static void *rt_table_alloc(uint64_t cap, size_t entsize) {
   size_t n = (size_t)cap * entsize;
-  void *t = n >= RT_BIG_ALLOC ? rt_map_pages(n) : calloc((size_t)cap, entsize);
-  if (t == NULL) rt_oom();
+  void *t = rt_heap_alloc(n);
+  memset(t, 0, n);
   return t;
 }
 
-static void rt_table_free(void *t, uint64_t cap, size_t entsize) {
-  size_t n = (size_t)cap * entsize;
-  if (n >= RT_BIG_ALLOC)
-    rt_unmap_pages(t, n);
-  else
-    free(t);
-}
+static void rt_table_free(void *t) { rt_heap_free(t); }
 
 static void rt_map_set_cap(PoleMap *m, uint64_t cap) {
   m->mask = cap - 1;
   m->limit = (int64_t)(cap / 2 + cap / 8);
 }
 
-void *pole_map_new(int64_t capacity_hint, int64_t key_is_string) {
-  PoleMap *m = rt_alloc8(sizeof(PoleMap));
+/* A new map; `values_boxed`: whether values are counted (the map owns its
+ * keys and values). */
+void *pole_map_new(int64_t capacity_hint, int64_t key_is_string, int64_t values_boxed) {
+  PoleMap *m = rt_obj_new(sizeof(PoleMap), PK_MAP, values_boxed ? PF_BOXED : 0, 0);
   uint64_t want = capacity_hint > 0 ? (uint64_t)capacity_hint : 0;
   if (want > ((uint64_t)1 << 22)) want = (uint64_t)1 << 22; /* only a hint */
   want = want + want / 2 + want / 8;                     /* keep load <= 5/8 */
@@ -838,7 +1094,7 @@ static RT_COLD void rt_map_grow(PoleMap *m) {
       while (t[j].key != 0) j = (j + 1) & mask;
       t[j] = old[i];
     }
-    rt_table_free(old, oldcap, sizeof(SEnt));
+    rt_table_free(old);
     m->tab = t;
   } else {
     IEnt *old = m->tab;
@@ -850,7 +1106,7 @@ static RT_COLD void rt_map_grow(PoleMap *m) {
       while (t[j].key != 0) j = (j + 1) & mask;
       t[j] = old[i];
     }
-    rt_table_free(old, oldcap, sizeof(IEnt));
+    rt_table_free(old);
     m->tab = t;
   }
   rt_map_set_cap(m, cap);
@@ -888,6 +1144,34 @@ static inline SEnt *rt_sfind(PoleMap *m, const char *k, uint64_t h) {
   }
 }
 
+static void rt_destroy_map(void *p) {
+  PoleMap *m = p;
+  int boxed = rt_boxed(m);
+  uint64_t cap = m->mask + 1;
+  if (m->is_str) {
+    SEnt *t = m->tab;
+    for (uint64_t i = 0; i < cap; i++) {
+      if (t[i].key == 0) continue;
+      rt_release(t[i].key);
+      if (boxed) rt_release(t[i].val);
+    }
+  } else {
+    IEnt *t = m->tab;
+    if (boxed) {
+      for (uint64_t i = 0; i < cap; i++)
+        if (t[i].key != 0) rt_release(t[i].val);
+      if (m->has_zero) rt_release(m->zero_val);
+    }
+  }
+  rt_table_free(m->tab);
+}
+
+/* A value replaced in the map is given up. */
+static inline void rt_map_drop_val(PoleMap *m, uint64_t v) {
+  if (rt_boxed(m)) rt_decref((void *)(uintptr_t)v);
+}
+
+/* Sets key k to v (consumes k and v; the map is borrowed). */
 void pole_map_put(void *mv, uint64_t k, uint64_t v) {
   PoleMap *m = mv;
   if (m->is_str) {
@@ -895,7 +1179,10 @@ void pole_map_put(void *mv, uint64_t k, uint64_t v) {
     uint64_t h = rt_hash_str(ks);
     SEnt *e = rt_sfind(m, ks, h);
     if (e != NULL) {
+      uint64_t old = e->val;
       e->val = v;
+      rt_map_drop_val(m, old);
+      rt_decref((void *)(uintptr_t)k); /* the stored key stays */
       return;
     }
     if (RT_UNLIKELY(m->used + 1 > m->limit)) rt_map_grow(m);
@@ -909,8 +1196,11 @@ void pole_map_put(void *mv, uint64_t k, uint64_t v) {
     return;
   }
   if (RT_UNLIKELY(k == 0)) {
+    uint64_t old = m->zero_val;
+    int had = (int)m->has_zero;
     m->has_zero = 1;
     m->zero_val = v;
+    if (had) rt_map_drop_val(m, old);
     return;
   }
   IEnt *t = m->tab;
@@ -919,7 +1209,9 @@ void pole_map_put(void *mv, uint64_t k, uint64_t v) {
   for (;;) {
     IEnt *e = &t[i];
     if (e->key == k) {
+      uint64_t old = e->val;
       e->val = v;
+      rt_map_drop_val(m, old);
       return;
     }
     if (e->key == 0) break;
@@ -939,8 +1231,8 @@ void pole_map_put(void *mv, uint64_t k, uint64_t v) {
 
 static _Noreturn RT_COLD void rt_key_not_found(void) { pole_panic("key not found"); }
 
-uint64_t pole_map_get(void *mv, uint64_t k) {
-  PoleMap *m = mv;
+/* The value of key k (borrowed); a runtime error when absent. */
+static uint64_t rt_map_lookup(PoleMap *m, uint64_t k) {
   if (m->is_str) {
     const char *ks = (const char *)(uintptr_t)k;
     SEnt *e = rt_sfind(m, ks, rt_hash_str(ks));
@@ -954,6 +1246,14 @@ uint64_t pole_map_get(void *mv, uint64_t k) {
   IEnt *e = rt_ifind(m, k);
   if (RT_UNLIKELY(e == NULL)) rt_key_not_found();
   return e->val;
+}
+
+/* The value of key k, as a new reference (map and key borrowed). */
+uint64_t pole_map_get(void *mv, uint64_t k) {
+  PoleMap *m = mv;
+  uint64_t v = rt_map_lookup(m, k);
+  if (rt_boxed(m)) rt_incref((void *)(uintptr_t)v);
+  return v;
 }
 
 int64_t pole_map_contains(void *mv, uint64_t k) {
@@ -1248,20 +1548,25 @@ int64_t pole_run_test(const char *name, uint64_t (*actual)(void),
     printf("FAIL %s: runtime error: %s\n", name, fr.msg);
     return 0;
   }
-  if (pole_eq(got, want, t)) {
+  int ok = (int)pole_eq(got, want, t);
+  if (ok) {
     printf("PASS %s\n", name);
-    return 1;
+  } else {
+    char *x = pole_show(want, t);
+    char *y = pole_show(got, t);
+    fputs("FAIL ", stdout);
+    fputs(name, stdout);
+    fputs(": expected ", stdout);
+    fwrite(x, 1, (size_t)slen(x), stdout);
+    fputs(", got ", stdout);
+    fwrite(y, 1, (size_t)slen(y), stdout);
+    fputc('\n', stdout);
+    rt_decref(x);
+    rt_decref(y);
   }
-  char *x = pole_show(want, t);
-  char *y = pole_show(got, t);
-  fputs("FAIL ", stdout);
-  fputs(name, stdout);
-  fputs(": expected ", stdout);
-  fwrite(x, 1, (size_t)slen(x), stdout);
-  fputs(", got ", stdout);
-  fwrite(y, 1, (size_t)slen(y), stdout);
-  fputc('\n', stdout);
-  return 0;
+  rt_drop_typed(got, t);
+  rt_drop_typed(want, t);
+  return ok;
 }
 
 int64_t pole_test_summary(int64_t passed, int64_t failed) {
@@ -1316,14 +1621,28 @@ static void rt_install_fault_handlers(void) {
   sigaction(SIGBUS, &sa, NULL);
 }
 
-static void rt_setup_altstack(void) {
+/* The signal stack of the Pole thread (NULL if none could be set up). */
+static void *rt_setup_altstack(void) {
   stack_t ss;
   memset(&ss, 0, sizeof ss);
   ss.ss_sp = malloc(RT_ALTSTACK_SIZE);
-  if (ss.ss_sp == NULL) return;
+  if (ss.ss_sp == NULL) return NULL;
   ss.ss_size = RT_ALTSTACK_SIZE;
   ss.ss_flags = 0;
+  if (sigaltstack(&ss, NULL) != 0) {
+    free(ss.ss_sp);
+    return NULL;
+  }
+  return ss.ss_sp;
+}
+
+static void rt_free_altstack(void *sp) {
+  if (sp == NULL) return;
+  stack_t ss;
+  memset(&ss, 0, sizeof ss);
+  ss.ss_flags = SS_DISABLE;
   sigaltstack(&ss, NULL);
+  free(sp);
 }
 
 typedef struct RtStart {
@@ -1333,8 +1652,9 @@ typedef struct RtStart {
 
 static void *rt_thread_main(void *arg) {
   RtStart *st = arg;
-  rt_setup_altstack();
+  void *alt = rt_setup_altstack();
   st->result = st->entry();
+  rt_free_altstack(alt);
   return NULL;
 }
 
@@ -1388,6 +1708,8 @@ int pole_rt_start(int64_t (*entry)(void)) {
 int main(int argc, char **argv) {
   (void)argc;
   (void)argv;
+  rt_heap_init();
+  if (rt_heap_stats_enabled()) atexit(rt_heap_report);
   return pole_rt_start(pole_main);
 }
 #endif

@@ -1,17 +1,24 @@
 /* pole_rt.h - C runtime library of the pole compiler (Pole IR).
  *
- * Value representation (fixed ABI shared with the code generator): every
- * Pole value fits in one 64-bit slot.
+ * Value representation (fixed ABI shared with the code generator, see
+ * src/codegen/mod.rs): every Pole value fits in one 64-bit slot.
  *   Int      int64_t
  *   Float64  double (its bit pattern when stored in a generic slot)
  *   Bool     0 / 1, Unit 0
- *   String   char * to NUL-terminated bytes; the 8 bytes before the pointer
- *            hold the byte length as int64_t (embedded NULs allowed)
+ *   String   char * to NUL-terminated bytes (embedded NULs allowed),
+ *            preceded by the header and, before it, the byte length (int64_t)
  *   Record   pointer to 8-byte slots, fields in declaration order
  *   Variant  pointer to [int64_t tag][payload slots...]
  *            (Option: None=0, Some=1; Result: Ok=0, Err=1)
- *   List<T>  opaque runtime list (value semantics)
- *   HashMap  opaque mutable runtime map (K = Int or String)
+ *   List<T>  pointer to {uint64_t *data; uint32_t start, len} (value semantics)
+ *   HashMap  opaque mutable runtime map (K = Int or String), shared
+ *
+ * Every heap value is immediately preceded by an 8-byte PoleHdr holding its reference
+ * count. Count 0 marks static objects (literals, nullary constructors, empty
+ * lists): never counted, never freed. Compiled code counts up and down
+ * inline and calls pole_free when a count of 1 is dropped. Runtime entry
+ * points borrow their arguments unless they say they consume them; every
+ * counted result is a new reference.
  */
 #ifndef POLE_RT_H
 #define POLE_RT_H
@@ -22,12 +29,35 @@
 extern "C" {
 #endif
 
+/* ---- objects and reference counts ---------------------------------------- */
+typedef struct PoleHdr {
+  uint32_t rc;   /* reference count; 0 = static */
+  uint8_t kind;  /* PK_* */
+  uint8_t flags; /* PF_* */
+  uint16_t aux;  /* cells: mask of the slots holding counted values (bit i:
+                    slot i), or with PF_WIDE the slot count (the mask words
+                    follow the slots) */
+} PoleHdr;
+
+/* Cells of at most this many slots keep their mask in the header. */
+#define RT_NARROW_SLOTS 16
+
+enum { PK_STR = 1, PK_CELL = 2, PK_LIST = 3, PK_BUF = 4, PK_MAP = 5 };
+enum {
+  PF_BOXED = 1, /* lists, list buffers: counted elements; maps: counted values */
+  PF_WIDE = 2   /* cells of more than RT_NARROW_SLOTS slots */
+};
+
 /* ---- errors and allocation ---------------------------------------------- */
 _Noreturn void pole_panic(const char *msg);
-void *pole_alloc(int64_t bytes);
+void pole_free(void *obj);                       /* obj's count is 1 */
+void *pole_alloc_obj(int64_t nslots, uint64_t mask);
+void pole_free_moved(void *cell, uint64_t moved); /* count 1; slots in moved moved out */
+void *pole_reset_moved(void *cell, uint64_t moved); /* the same, keeping the block */
+void *pole_alloc_reuse(void *token, int64_t nslots, uint64_t mask);
 
 /* ---- strings ------------------------------------------------------------- */
-char *pole_str_concat(const char *a, const char *b);
+char *pole_str_concat(char *a, char *b); /* consumes a and b */
 int64_t pole_str_length(const char *s);
 int64_t pole_str_contains(const char *s, const char *sub);
 int64_t pole_str_eq(const char *a, const char *b);
@@ -45,20 +75,20 @@ void pole_print_str(const char *s);
 void pole_print_newline(void);
 
 /* ---- lists ----------------------------------------------------------------- */
-void *pole_list_new(void);
-void *pole_list_alloc(int64_t n);
-void pole_list_init(void *l, int64_t i, uint64_t v);
+void *pole_list_new(int64_t boxed);
+void *pole_list_alloc(int64_t n, int64_t boxed);
+void pole_list_init(void *l, int64_t i, uint64_t v);      /* consumes v */
 int64_t pole_list_length(void *l);
-uint64_t pole_list_get(void *l, int64_t i);
+uint64_t pole_list_get(void *l, int64_t i);               /* borrowed result */
 uint64_t pole_list_get_default(void *l, int64_t i, uint64_t dflt);
-void *pole_list_set(void *l, int64_t i, uint64_t v);
-void *pole_list_push(void *l, uint64_t v);
-void *pole_list_concat(void *lists);
-void *pole_list_tail(void *l);
+void *pole_list_set(void *l, int64_t i, uint64_t v);      /* consumes l, v */
+void *pole_list_push(void *l, uint64_t v);                /* consumes l, v */
+void *pole_list_concat(void *lists, int64_t boxed);       /* consumes lists */
+void *pole_list_tail(void *l);                            /* consumes l */
 
 /* ---- hash maps ------------------------------------------------------------- */
-void *pole_map_new(int64_t capacity_hint, int64_t key_is_string);
-void pole_map_put(void *m, uint64_t k, uint64_t v);
+void *pole_map_new(int64_t capacity_hint, int64_t key_is_string, int64_t values_boxed);
+void pole_map_put(void *m, uint64_t k, uint64_t v);       /* consumes k, v */
 uint64_t pole_map_get(void *m, uint64_t k);
 int64_t pole_map_contains(void *m, uint64_t k);
 int64_t pole_map_size(void *m);

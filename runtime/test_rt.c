@@ -44,13 +44,24 @@ static void check_str_at(const char *got, const char *want, size_t wantlen, int 
 }
 #define CHECK_STR(got, want) check_str_at((got), (want), sizeof(want) - 1, __LINE__)
 
-/* A Pole string literal in the compiler's static layout. */
-#define LIT(name, text)                  \
-  static struct {                        \
-    int64_t len;                         \
-    char b[sizeof(text)];                \
-  } name##_lit = {sizeof(text) - 1, text}; \
-  const char *name = name##_lit.b
+/* A Pole string literal in the compiler's static layout (count 0). */
+#define LIT(name, text)                                             \
+  static struct {                                                   \
+    int64_t len;                                                    \
+    PoleHdr h;                                                      \
+    char b[sizeof(text)];                                           \
+  } name##_lit = {sizeof(text) - 1, {0, PK_STR, 0, 0}, text};       \
+  char *name = name##_lit.b
+
+/* Keeps a reference: the runtime entry points that consume an argument
+ * are given one of their own, so the caller may go on using the value. */
+static void *K(void *p) {
+  PoleHdr *h = (PoleHdr *)p - 1;
+  if (h->rc != 0) h->rc++;
+  return p;
+}
+
+static uint32_t RC(const void *p) { return ((const PoleHdr *)p - 1)->rc; }
 
 static uint64_t fbits(double d) {
   uint64_t u;
@@ -144,7 +155,7 @@ static void test_strings(void) {
   LIT(hello, "hello");
   CHECK(plen(ab) == 3);
   CHECK(plen(empty) == 0);
-  const char *c = pole_str_concat(hello, ab);
+  char *c = pole_str_concat(hello, ab);
   CHECK_STR(c, "helloa\0b");
   CHECK(pole_str_concat(hello, empty) == hello);
   CHECK(pole_str_concat(empty, hello) == hello);
@@ -165,22 +176,31 @@ static void test_strings(void) {
   CHECK(pole_str_cmp(pole_str_from_c("\xff"), pole_str_from_c("a")) == 1);
   CHECK(pole_str_cmp(empty, pole_str_from_c("")) == 0);
   CHECK_STR(pole_str_from_c(NULL), "");
-  CHECK_STR(pole_ptr_to_string(NULL), "");
+  /* An extern returning String is copied by the compiler: the runtime's
+   * pole_ptr_to_string hands the C string over as it is. */
   char buf[16] = "xyz";
-  const char *copy = pole_ptr_to_string(buf);
+  CHECK(pole_ptr_to_string(buf) == buf);
+  const char *copy = pole_str_from_c(pole_ptr_to_string(buf));
   buf[0] = 'Q';
   CHECK_STR(copy, "xyz");
   /* Runtime strings keep their length header 8-aligned. */
   CHECK(((uintptr_t)copy & 7) == 0);
-  /* Allocation alignment. */
+  /* Cells: 8-aligned (16-aligned blocks, an 8-byte header), count 1. */
+  static const uint64_t no_counted[2] = {0, 0}; /* mask words of wide cells */
   for (int i = 0; i < 100; i++) {
-    void *p = pole_alloc(i * 3 + 1);
-    CHECK(((uintptr_t)p & 15) == 0);
-    pole_str_from_c("x");
+    void *p = pole_alloc_obj(i % 70, i % 70 > 16 ? (uint64_t)(uintptr_t)no_counted : 0);
+    CHECK(((uintptr_t)p & 7) == 0 && RC(p) == 1);
+    pole_free(p);
   }
-  void *big = pole_alloc((int64_t)3 << 20);
-  CHECK(big != NULL && ((uintptr_t)big & 15) == 0);
-  memset(big, 1, (size_t)3 << 20);
+  /* Appending to a unique string works in place; a shared one is copied. */
+  char *u = pole_str_from_c("ab");
+  for (int i = 0; i < 1000; i++) u = pole_str_concat(u, pole_str_from_c("cd"));
+  CHECK(plen(u) == 2002 && u[2000] == 'c' && u[2002] == 0 && RC(u) == 1);
+  char *shared = K(u);
+  char *v = pole_str_concat(u, pole_str_from_c("!"));
+  CHECK(v != shared && plen(shared) == 2002 && plen(v) == 2003 && RC(shared) == 1);
+  pole_free(shared);
+  pole_free(v);
 }
 
 static void test_ffi(void) {
@@ -207,7 +227,7 @@ static int64_t L_len(void *l) { return pole_list_length(l); }
 static int64_t L_get(void *l, int64_t i) { return (int64_t)pole_list_get(l, i); }
 
 static void *list_of(int n, const int64_t *v) {
-  void *l = pole_list_alloc(n);
+  void *l = pole_list_alloc(n, 0);
   for (int i = 0; i < n; i++) pole_list_init(l, i, (uint64_t)v[i]);
   return l;
 }
@@ -220,56 +240,63 @@ static int list_is(void *l, int n, const int64_t *v) {
 }
 
 static void test_lists(void) {
-  void *e = pole_list_new();
+  void *e = pole_list_new(0);
   CHECK(L_len(e) == 0);
-  CHECK(L_len(pole_list_alloc(0)) == 0);
+  CHECK(L_len(pole_list_alloc(0, 0)) == 0);
   CHECK(pole_list_get_default(e, 0, 99) == 99);
 
+  /* K(x): the caller keeps x, so the operation must leave it intact. */
   static const int64_t b3[] = {10, 20, 30};
   void *base = list_of(3, b3);
-  void *changed = pole_list_set(base, 1, 99);
+  void *changed = pole_list_set(K(base), 1, 99);
   CHECK(list_is(base, 3, b3));
   CHECK(list_is(changed, 3, (const int64_t[]){10, 99, 30}));
-  void *longer = pole_list_push(base, 40);
+  void *longer = pole_list_push(K(base), 40);
   CHECK(list_is(base, 3, b3));
   CHECK(list_is(longer, 4, (const int64_t[]){10, 20, 30, 40}));
-  void *left = pole_list_push(longer, 50);
-  void *right = pole_list_push(longer, 60); /* pushing onto an old version */
+  void *left = pole_list_push(K(longer), 50);
+  void *right = pole_list_push(K(longer), 60); /* pushing onto an old version */
   CHECK(list_is(longer, 4, (const int64_t[]){10, 20, 30, 40}));
   CHECK(list_is(left, 5, (const int64_t[]){10, 20, 30, 40, 50}));
   CHECK(list_is(right, 5, (const int64_t[]){10, 20, 30, 40, 60}));
-  void *left2 = pole_list_set(left, 0, (uint64_t)-1);
+  void *left2 = pole_list_set(K(left), 0, (uint64_t)-1);
   CHECK(list_is(left, 5, (const int64_t[]){10, 20, 30, 40, 50}));
   CHECK(list_is(left2, 5, (const int64_t[]){-1, 20, 30, 40, 50}));
-  void *left3 = pole_list_push(left, 70);
+  void *left3 = pole_list_push(K(left), 70);
   CHECK(list_is(left3, 6, (const int64_t[]){10, 20, 30, 40, 50, 70}));
   CHECK(list_is(right, 5, (const int64_t[]){10, 20, 30, 40, 60}));
   CHECK(pole_list_get_default(left, 4, 0) == 50);
   CHECK(pole_list_get_default(left, 5, 7) == 7);
   CHECK(pole_list_get_default(left, -1, 7) == 7);
 
+  /* Unique lists are updated in place. */
+  void *u = list_of(3, b3);
+  CHECK(pole_list_set(u, 2, 7) == u && list_is(u, 3, (const int64_t[]){10, 20, 7}));
+  CHECK(pole_list_push(u, 8) == u && list_is(u, 4, (const int64_t[]){10, 20, 7, 8}));
+  pole_free(u);
+
   /* Big list built by pushing, with a version taken halfway. */
   void *l = e, *half = NULL;
   for (int64_t i = 0; i < 1000000; i++) {
-    if (i == 500000) half = l;
+    if (i == 500000) half = K(l);
     l = pole_list_push(l, (uint64_t)(i * 3 - 7));
   }
   CHECK(L_len(l) == 1000000 && L_len(half) == 500000);
   int64_t sum = 0;
   for (int64_t i = 0; i < L_len(l); i++) sum += L_get(l, i);
   CHECK(sum == 1499998500000LL - 7000000LL);
-  void *other = pole_list_push(half, 1);
+  void *other = pole_list_push(K(half), 1);
   CHECK(L_get(other, 500000) == 1 && L_get(l, 500000) == 1499993);
   CHECK(L_len(half) == 500000);
 
   /* Tail: an O(1) view; pushing onto it leaves the original alone. */
   static const int64_t t4[] = {1, 2, 3, 4};
   void *four = list_of(4, t4);
-  void *t = pole_list_tail(four);
+  void *t = pole_list_tail(K(four));
   CHECK(list_is(t, 3, (const int64_t[]){2, 3, 4}));
-  void *tp = pole_list_push(t, 5);
+  void *tp = pole_list_push(K(t), 5);
   CHECK(list_is(tp, 4, (const int64_t[]){2, 3, 4, 5}));
-  void *fp = pole_list_push(four, 6);
+  void *fp = pole_list_push(K(four), 6);
   CHECK(list_is(four, 4, t4));
   CHECK(list_is(fp, 5, (const int64_t[]){1, 2, 3, 4, 6}));
   CHECK(list_is(tp, 4, (const int64_t[]){2, 3, 4, 5}));
@@ -278,62 +305,73 @@ static void test_lists(void) {
   CHECK(L_len(tt) == 0);
   CHECK(list_is(pole_list_push(tt, 9), 1, (const int64_t[]){9}));
 
-  /* Concat. */
+  /* Concat (consumes the list of lists). */
   void *parts[4] = {base, e, four, changed};
-  void *ls = pole_list_alloc(4);
-  for (int i = 0; i < 4; i++) pole_list_init(ls, i, (uint64_t)(uintptr_t)parts[i]);
-  void *cat = pole_list_concat(ls);
+  void *ls = pole_list_alloc(4, 1);
+  for (int i = 0; i < 4; i++) pole_list_init(ls, i, (uint64_t)(uintptr_t)K(parts[i]));
+  void *cat = pole_list_concat(ls, 0);
   CHECK(list_is(cat, 10, (const int64_t[]){10, 20, 30, 1, 2, 3, 4, 10, 99, 30}));
   CHECK(list_is(base, 3, b3));
-  void *cat2 = pole_list_push(cat, 5);
-  void *cat3 = pole_list_push(cat, 6);
+  void *cat2 = pole_list_push(K(cat), 5);
+  void *cat3 = pole_list_push(K(cat), 6);
   CHECK(L_get(cat2, 10) == 5 && L_get(cat3, 10) == 6 && L_len(cat) == 10);
-  void *none = pole_list_alloc(2);
+  void *none = pole_list_alloc(2, 1);
   pole_list_init(none, 0, (uint64_t)(uintptr_t)e);
   pole_list_init(none, 1, (uint64_t)(uintptr_t)e);
-  CHECK(L_len(pole_list_concat(none)) == 0);
-  CHECK(L_len(pole_list_concat(e)) == 0);
-  /* Repeated acc = concat([acc, [i]]) stays correct (in-place appends). */
+  CHECK(L_len(pole_list_concat(none, 0)) == 0);
+  CHECK(L_len(pole_list_concat(pole_list_new(1), 0)) == 0);
+  /* Repeated acc = concat([acc, [i]]) stays correct. */
   void *acc = e;
   void *snap = NULL;
   for (int64_t i = 0; i < 2000; i++) {
     void *one = pole_list_push(e, (uint64_t)i);
-    void *pair = pole_list_alloc(2);
+    void *pair = pole_list_alloc(2, 1);
     pole_list_init(pair, 0, (uint64_t)(uintptr_t)acc);
     pole_list_init(pair, 1, (uint64_t)(uintptr_t)one);
-    acc = pole_list_concat(pair);
-    if (i == 999) snap = acc;
+    acc = pole_list_concat(pair, 0);
+    if (i == 999) snap = K(acc);
   }
   int ok = L_len(acc) == 2000 && L_len(snap) == 1000;
   for (int64_t i = 0; i < 2000 && ok; i++) ok = L_get(acc, i) == i;
   CHECK(ok);
   /* Concat of a list with itself. */
-  void *self = pole_list_alloc(2);
-  pole_list_init(self, 0, (uint64_t)(uintptr_t)fp);
-  pole_list_init(self, 1, (uint64_t)(uintptr_t)fp);
-  CHECK(list_is(pole_list_concat(self), 10, (const int64_t[]){1, 2, 3, 4, 6, 1, 2, 3, 4, 6}));
+  void *self = pole_list_alloc(2, 1);
+  pole_list_init(self, 0, (uint64_t)(uintptr_t)K(fp));
+  pole_list_init(self, 1, (uint64_t)(uintptr_t)K(fp));
+  CHECK(list_is(pole_list_concat(self, 0), 10, (const int64_t[]){1, 2, 3, 4, 6, 1, 2, 3, 4, 6}));
   CHECK(list_is(fp, 5, (const int64_t[]){1, 2, 3, 4, 6}));
-  /* In-place concat of a list with itself and with its own later version. */
+  /* Concat of a list with itself and with its own later version. */
   void *a2 = pole_list_push(pole_list_push(e, 1), 2);
-  void *v3 = pole_list_push(a2, 3);
+  void *v3 = pole_list_push(K(a2), 3);
   void *pairs[3][2] = {{a2, a2}, {v3, a2}, {a2, v3}};
   static const int64_t want[3][5] = {{1, 2, 1, 2}, {1, 2, 3, 1, 2}, {1, 2, 1, 2, 3}};
   static const int wantn[3] = {4, 5, 5};
   for (int i = 0; i < 3; i++) {
-    void *pl = pole_list_alloc(2);
-    pole_list_init(pl, 0, (uint64_t)(uintptr_t)pairs[i][0]);
-    pole_list_init(pl, 1, (uint64_t)(uintptr_t)pairs[i][1]);
-    CHECK(list_is(pole_list_concat(pl), wantn[i], want[i]));
+    void *pl = pole_list_alloc(2, 1);
+    pole_list_init(pl, 0, (uint64_t)(uintptr_t)K(pairs[i][0]));
+    pole_list_init(pl, 1, (uint64_t)(uintptr_t)K(pairs[i][1]));
+    CHECK(list_is(pole_list_concat(pl, 0), wantn[i], want[i]));
   }
   CHECK(list_is(a2, 2, (const int64_t[]){1, 2}));
   CHECK(list_is(v3, 3, (const int64_t[]){1, 2, 3}));
-  CHECK(list_is(pole_list_push(v3, 4), 4, (const int64_t[]){1, 2, 3, 4}));
+  CHECK(list_is(pole_list_push(K(v3), 4), 4, (const int64_t[]){1, 2, 3, 4}));
+
+  /* Lists of counted elements count them: a shared element survives the
+   * list; freeing a 10^6-element list takes no recursion. */
+  char *keep = pole_str_from_c("kept");
+  void *sl = pole_list_new(1);
+  for (int i = 0; i < 1000000; i++)
+    sl = pole_list_push(sl, (uint64_t)(uintptr_t)(i == 5 ? K(keep) : pole_str_from_c("x")));
+  CHECK(RC(keep) == 2);
+  pole_free(sl);
+  CHECK(RC(keep) == 1 && plen(keep) == 4);
+  pole_free(keep);
 }
 
 /* ------------------------------------------------------------------------ */
 
 static void test_maps(void) {
-  void *m = pole_map_new(4, 0);
+  void *m = pole_map_new(4, 0, 0);
   const int64_t N = 100000;
   for (int64_t i = 0; i < N; i++) pole_map_put(m, (uint64_t)(i * 7919 - 300000), (uint64_t)i);
   CHECK(pole_map_size(m) == N);
@@ -356,7 +394,7 @@ static void test_maps(void) {
   CHECK(!pole_map_contains(m, 1) && !pole_map_contains(m, (uint64_t)INT64_MAX));
 
   /* Sequential and strided keys in a pre-sized map. */
-  void *m2 = pole_map_new(1000000, 0);
+  void *m2 = pole_map_new(1000000, 0, 0);
   for (int64_t i = 0; i < 1000000; i++) pole_map_put(m2, (uint64_t)(i << 20), (uint64_t)i);
   bad = 0;
   for (int64_t i = 0; i < 1000000; i++)
@@ -364,7 +402,7 @@ static void test_maps(void) {
   CHECK(bad == 0 && pole_map_size(m2) == 1000000);
 
   /* String keys: compared by content. */
-  void *s = pole_map_new(0, 1);
+  void *s = pole_map_new(0, 1, 0);
   char kb[32];
   for (int64_t i = 0; i < N; i++) {
     snprintf(kb, sizeof kb, "k%" PRId64, i);
@@ -392,7 +430,7 @@ static void test_maps(void) {
   CHECK(!pole_map_contains(s, S("x")));
   CHECK(pole_map_size(s) == N + 3);
   /* Long keys. */
-  void *s2 = pole_map_new(2, 1);
+  void *s2 = pole_map_new(2, 1, 0);
   char big[200];
   memset(big, 'z', sizeof big - 1);
   big[sizeof big - 1] = 0;
@@ -450,14 +488,14 @@ static const PoleType *const listpoint_args[] = {&T_POINT};
 static const PoleType T_LISTPOINT = {PT_LIST, NULL, 0, listpoint_args, NULL, NULL};
 
 static uint64_t mk(int64_t tag, int n, const uint64_t *payload) {
-  uint64_t *p = pole_alloc(8 * (1 + n));
+  uint64_t *p = pole_alloc_obj(1 + n, 0);
   p[0] = (uint64_t)tag;
   for (int i = 0; i < n; i++) p[1 + i] = payload[i];
   return (uint64_t)(uintptr_t)p;
 }
 
 static uint64_t point(int64_t x, double y, const char *label) {
-  uint64_t *p = pole_alloc(24);
+  uint64_t *p = pole_alloc_obj(3, 0);
   p[0] = (uint64_t)x;
   p[1] = fbits(y);
   p[2] = S(label);
@@ -490,11 +528,11 @@ static void test_eq_show(void) {
   SHOW_IS(S(""), &T_STR, "\"\"");
   SHOW_IS((uint64_t)0x7f12ab, &T_PTR, "Ptr(0x7f12ab)");
   SHOW_IS(0, &T_PTR, "Ptr(0x0)");
-  void *m = pole_map_new(1, 0);
+  void *m = pole_map_new(1, 0, 0);
   pole_map_put(m, 1, 2);
   pole_map_put(m, 3, 4);
   SHOW_IS((uint64_t)(uintptr_t)m, &T_MAP, "HashMap(size=2)");
-  void *m2 = pole_map_new(1, 0);
+  void *m2 = pole_map_new(1, 0, 0);
   CHECK(pole_eq((uint64_t)(uintptr_t)m, (uint64_t)(uintptr_t)m, &T_MAP));
   CHECK(!pole_eq((uint64_t)(uintptr_t)m, (uint64_t)(uintptr_t)m2, &T_MAP));
 
@@ -533,21 +571,23 @@ static void test_eq_show(void) {
   SHOW_IS(mk(1, 1, (const uint64_t[]){S("bad")}), &T_RES, "Err(\"bad\")");
   CHECK(!pole_eq(mk(0, 1, (const uint64_t[]){7}), mk(1, 1, (const uint64_t[]){7}), &T_RES));
 
-  void *lo = pole_list_alloc(3);
-  pole_list_init(lo, 0, some3);
-  pole_list_init(lo, 1, none);
+  void *lo = pole_list_alloc(3, 1);
+  pole_list_init(lo, 0, (uint64_t)(uintptr_t)K((void *)(uintptr_t)some3));
+  pole_list_init(lo, 1, (uint64_t)(uintptr_t)K((void *)(uintptr_t)none));
   pole_list_init(lo, 2, mk(1, 1, (const uint64_t[]){(uint64_t)-1}));
   SHOW_IS((uint64_t)(uintptr_t)lo, &T_LISTOPT, "[Some(3), None, Some(-1)]");
-  SHOW_IS((uint64_t)(uintptr_t)pole_list_new(), &T_LISTOPT, "[]");
-  void *lo2 = pole_list_push(pole_list_push(pole_list_push(pole_list_new(), some3), none),
-                             mk(1, 1, (const uint64_t[]){(uint64_t)-1}));
+  SHOW_IS((uint64_t)(uintptr_t)pole_list_new(1), &T_LISTOPT, "[]");
+  void *lo2 = pole_list_push(
+      pole_list_push(pole_list_push(pole_list_new(1), (uint64_t)(uintptr_t)K((void *)(uintptr_t)some3)),
+                     (uint64_t)(uintptr_t)K((void *)(uintptr_t)none)),
+      mk(1, 1, (const uint64_t[]){(uint64_t)-1}));
   CHECK(pole_eq((uint64_t)(uintptr_t)lo, (uint64_t)(uintptr_t)lo2, &T_LISTOPT));
-  void *lo3 = pole_list_set(lo2, 1, some3);
+  void *lo3 = pole_list_set(K(lo2), 1, (uint64_t)(uintptr_t)K((void *)(uintptr_t)some3));
   CHECK(!pole_eq((uint64_t)(uintptr_t)lo, (uint64_t)(uintptr_t)lo3, &T_LISTOPT));
-  CHECK(!pole_eq((uint64_t)(uintptr_t)lo, (uint64_t)(uintptr_t)pole_list_tail(lo), &T_LISTOPT));
-  void *ls = pole_list_push(pole_list_push(pole_list_new(), S("a b")), S("\"q\""));
+  CHECK(!pole_eq((uint64_t)(uintptr_t)lo, (uint64_t)(uintptr_t)pole_list_tail(K(lo)), &T_LISTOPT));
+  void *ls = pole_list_push(pole_list_push(pole_list_new(1), S("a b")), S("\"q\""));
   SHOW_IS((uint64_t)(uintptr_t)ls, &T_LISTSTR, "[\"a b\", \"\\\"q\\\"\"]");
-  void *lp = pole_list_push(pole_list_new(), point(-2, 0.1, ""));
+  void *lp = pole_list_push(pole_list_new(1), point(-2, 0.1, ""));
   SHOW_IS((uint64_t)(uintptr_t)lp, &T_LISTPOINT, "[{ x: -2, y: 0.1, label: \"\" }]");
 }
 
@@ -558,9 +598,9 @@ static uint64_t ret_5(void) { return 5; }
 static uint64_t ret_6(void) { return 6; }
 static uint64_t oob(void) {
   fputs("tested code output\n", stdout);
-  return pole_list_get(pole_list_new(), 0);
+  return pole_list_get(pole_list_new(0), 0);
 }
-static uint64_t missing_key(void) { return pole_map_get(pole_map_new(0, 1), S("nope")); }
+static uint64_t missing_key(void) { return pole_map_get(pole_map_new(0, 1, 0), S("nope")); }
 static uint64_t some_str(void) { return mk(1, 1, (const uint64_t[]){S("a\tb")}); }
 static uint64_t none_val(void) { return mk(0, 0, NULL); }
 
@@ -634,7 +674,7 @@ int64_t pole_main(void) {
     pole_print_str(pole_str_from_c("partial "));
     pole_print_float(0.5);
     printf(" via printf");
-    return (int64_t)pole_list_get(pole_list_new(), 3);
+    return (int64_t)pole_list_get(pole_list_new(0), 3);
   }
   if (mode != NULL && strcmp(mode, "segv") == 0) {
     static volatile uintptr_t addr = 16;

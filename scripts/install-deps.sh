@@ -1,18 +1,51 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond a Rust toolchain and a C compiler: the
-# SDL2 development files and pkg-config, for the sdl/ conformance programs and
-# examples. Idempotent: when `pkg-config --exists sdl2` already succeeds it
-# changes nothing. Uses apt-get, as root, or through sudo when not root.
+# Installs what the tests and benchmarks need beyond a Rust toolchain and a C
+# compiler:
+#   - the SDL2 development files and pkg-config, for the sdl/ conformance
+#     programs and examples;
+#   - ocaml-nox (ocamlopt), valgrind and GNU time (/usr/bin/time), for the
+#     runtime benchmarks in bench/runtime/.
+# Idempotent: each package is installed only when what it provides is missing
+# (`pkg-config --exists sdl2`, `ocamlopt`, `valgrind`, `/usr/bin/time`); when
+# everything is present it changes nothing. Uses apt-get, as root, or through
+# sudo when not root.
 set -euo pipefail
 
+missing=()   # apt packages to install
+what=()      # what they are for, for the messages
 if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists sdl2; then
-    echo "install-deps: SDL2 $(pkg-config --modversion sdl2) and pkg-config already present; nothing to do"
+    echo "install-deps: SDL2 $(pkg-config --modversion sdl2) and pkg-config already present"
+else
+    missing+=(libsdl2-dev pkg-config)
+    what+=(SDL2)
+fi
+if command -v ocamlopt >/dev/null 2>&1; then
+    echo "install-deps: ocamlopt $(ocamlopt -version) already present"
+else
+    missing+=(ocaml-nox)
+    what+=(ocamlopt)
+fi
+if command -v valgrind >/dev/null 2>&1; then
+    echo "install-deps: $(valgrind --version) already present"
+else
+    missing+=(valgrind)
+    what+=(valgrind)
+fi
+if [ -x /usr/bin/time ] && /usr/bin/time -f '%M' true >/dev/null 2>&1; then
+    echo "install-deps: GNU time (/usr/bin/time) already present"
+else
+    missing+=(time)
+    what+=("GNU time")
+fi
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "install-deps: nothing to do"
     exit 0
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-deps: SDL2 not found and apt-get is not available;" \
-        "install the SDL2 development files and pkg-config by hand" >&2
+    echo "install-deps: missing ${what[*]} and apt-get is not available;" \
+        "install these Debian packages (or their equivalents) by hand: ${missing[*]}" >&2
     exit 1
 fi
 
@@ -24,16 +57,37 @@ elif command -v sudo >/dev/null 2>&1; then
     as_root=(sudo env DEBIAN_FRONTEND=noninteractive)
     how="through sudo"
 else
-    echo "install-deps: SDL2 not found; installing it needs root or sudo" >&2
+    echo "install-deps: missing ${what[*]}; installing ${missing[*]} needs root or sudo" >&2
     exit 1
 fi
 
-echo "install-deps: SDL2 not found: installing libsdl2-dev and pkg-config with apt-get, $how"
+echo "install-deps: installing ${missing[*]} with apt-get, $how"
 "${as_root[@]}" apt-get update -q
-"${as_root[@]}" apt-get install -y -q --no-install-recommends libsdl2-dev pkg-config
+"${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 
-if ! pkg-config --exists sdl2; then
-    echo "install-deps: installed, but \`pkg-config --exists sdl2\` still fails" >&2
-    exit 1
+status=0
+if [[ " ${missing[*]} " == *" libsdl2-dev "* ]]; then
+    if pkg-config --exists sdl2; then
+        echo "install-deps: installed SDL2 $(pkg-config --modversion sdl2)"
+    else
+        echo "install-deps: installed, but \`pkg-config --exists sdl2\` still fails" >&2
+        status=1
+    fi
 fi
-echo "install-deps: installed SDL2 $(pkg-config --modversion sdl2)"
+if [[ " ${missing[*]} " == *" ocaml-nox "* ]]; then
+    if command -v ocamlopt >/dev/null 2>&1; then
+        echo "install-deps: installed ocamlopt $(ocamlopt -version)"
+    else
+        echo "install-deps: installed ocaml-nox, but ocamlopt is still not on PATH" >&2
+        status=1
+    fi
+fi
+if [[ " ${missing[*]} " == *" valgrind "* ]] && ! command -v valgrind >/dev/null 2>&1; then
+    echo "install-deps: installed valgrind, but it is still not on PATH" >&2
+    status=1
+fi
+if [[ " ${missing[*]} " == *" time "* ]] && ! [ -x /usr/bin/time ]; then
+    echo "install-deps: installed time, but /usr/bin/time is still missing" >&2
+    status=1
+fi
+exit "$status"

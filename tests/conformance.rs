@@ -11,7 +11,9 @@
 //!   `pole check` (the front end judged on its own).
 //! - `programs_build_and_run`: every top-level and `sdl/` program is built
 //!   with `pole build FILE -o TMP/NAME` and run, and also run with
-//!   `pole run FILE`; stdout and exit status must match `.stdout`/`.exit`.
+//!   `pole run FILE`; stdout and exit status must match `.stdout`/`.exit`,
+//!   and the built program, run with `POLE_RT_STATS=1`, must end with every
+//!   object freed (`live 0`) unless it stops with a runtime error.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -608,6 +610,24 @@ fn compare_run(
     let _ = writeln!(problems, "    stderr:\n{}", excerpt(&out.stderr, 12));
 }
 
+/// The runtime's statistics line (`POLE_RT_STATS=1`) must say `live 0`.
+fn check_all_freed(stderr: &[u8], problems: &mut String) {
+    let text = String::from_utf8_lossy(stderr);
+    match text.lines().find(|l| l.starts_with("pole-rt: allocated ")) {
+        Some(l) if l.contains(", live 0, ") => {}
+        Some(l) => {
+            let _ = writeln!(problems, "  objects left after main returned: {l}");
+        }
+        None => {
+            let _ = writeln!(
+                problems,
+                "  no `pole-rt:` statistics line with POLE_RT_STATS=1; stderr:\n{}",
+                excerpt(stderr, 12)
+            );
+        }
+    }
+}
+
 fn with_env(mut cmd: Command, p: &Program) -> Command {
     if p.sdl {
         cmd.env("SDL_VIDEODRIVER", "dummy");
@@ -651,19 +671,25 @@ fn build_and_run(p: &Program) -> Option<String> {
                 }
                 Ok(_) => {
                     let mut cmd = Command::new(&exe);
-                    cmd.current_dir(tmp.path());
+                    cmd.current_dir(tmp.path()).env("POLE_RT_STATS", "1");
                     match run_limited(with_env(cmd, p), RUN_LIMIT) {
                         Err(e) => {
                             let _ = writeln!(problems, "  running TMP/{}: {e}", p.stem);
                         }
-                        Ok(r) => compare_run(
-                            &format!("TMP/{} (built by pole build)", p.stem),
-                            &r,
-                            RUN_LIMIT,
-                            &want_stdout,
-                            want_exit,
-                            &mut problems,
-                        ),
+                        Ok(r) => {
+                            compare_run(
+                                &format!("TMP/{} (built by pole build)", p.stem),
+                                &r,
+                                RUN_LIMIT,
+                                &want_stdout,
+                                want_exit,
+                                &mut problems,
+                            );
+                            // Everything is freed, except after a runtime error.
+                            if want_exit != 101 {
+                                check_all_freed(&r.stderr, &mut problems);
+                            }
+                        }
                     }
                 }
             }

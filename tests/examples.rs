@@ -1,5 +1,6 @@
 //! The example programs under `examples/` build and print exactly their
-//! recorded `.stdout` (run from the repository root, as documented); the
+//! recorded `.stdout` (run from the repository root, as documented), and
+//! free every object they allocate (`POLE_RT_STATS=1` reports `live 0`); the
 //! SDL2 ones headless with `SDL_VIDEODRIVER=dummy`, skipped without SDL2.
 
 use std::path::Path;
@@ -43,10 +44,16 @@ fn examples_run_as_recorded() {
             .args(["run", &rel])
             .current_dir(root)
             .env("SDL_VIDEODRIVER", "dummy")
+            .env("POLE_RT_STATS", "1")
             .output()
             .expect("run pole");
         let code = out.status.code();
-        if out.stdout != expected || code != Some(0) {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Every object the program allocated is freed when main returns.
+        let freed = stderr
+            .lines()
+            .any(|l| l.starts_with("pole-rt: allocated ") && l.contains(", live 0, "));
+        if out.stdout != expected || code != Some(0) || !freed {
             failures.push(format!(
                 "{name}: exit {code:?}\n--- expected\n{}\n--- got\n{}\n--- stderr\n{}",
                 String::from_utf8_lossy(&expected),

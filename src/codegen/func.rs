@@ -23,7 +23,7 @@ pub(crate) fn clif_type(r: Repr) -> Type {
     match r {
         Repr::I8 => types::I8,
         Repr::I32 => types::I32,
-        Repr::I64 => types::I64,
+        Repr::I64 | Repr::Ref | Repr::Cell => types::I64,
         Repr::F64 => types::F64,
     }
 }
@@ -132,6 +132,17 @@ pub(crate) fn emit(
                     let (v, p) = (em.use_(value), em.use_(ptr));
                     em.b.ins().store(MemFlagsData::trusted(), v, p, offset);
                 }
+                Inst::Dup(v) => {
+                    let p = em.use_(v);
+                    em.dup(p);
+                }
+                Inst::Drop(v) => {
+                    let p = em.use_(v);
+                    em.drop_ref(p)?;
+                }
+                Inst::DropCell(v, moved) => {
+                    em.drop_cell(v, moved, None)?;
+                }
             }
         }
         match block.term {
@@ -230,9 +241,116 @@ impl Em<'_, '_, '_, '_, '_> {
 
     fn str_lit(&mut self, bytes: &[u8]) -> R<Value> {
         let id = self.g.string_data(bytes)?;
+        self.static_object(id, super::STR_PREFIX)
+    }
+
+    /// The value of a static object: its address past the `prefix` bytes
+    /// of its header (and a string's length).
+    fn static_object(&mut self, id: DataId, prefix: usize) -> R<Value> {
         let gv = self.gv(id);
         let p = self.b.ins().symbol_value(types::I64, gv);
-        Ok(self.b.ins().iadd_imm_s(p, 8))
+        Ok(self.b.ins().iadd_imm_s(p, prefix as i64))
+    }
+
+    /// Counts the object at `p` up, unless it is static (count 0).
+    fn dup(&mut self, p: Value) {
+        let flags = MemFlagsData::trusted();
+        let rc = self
+            .b
+            .ins()
+            .load(types::I32, flags, p, -(super::HEADER as i32));
+        let (inc, cont) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(rc, inc, &[], cont, &[]);
+        self.b.switch_to_block(inc);
+        let up = self.b.ins().iadd_imm_s(rc, 1);
+        self.b.ins().store(flags, up, p, -(super::HEADER as i32));
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Drops cell `x` whose fields `moved` were loaded (not yet dup'd):
+    /// when it is unique the runtime frees it (or, for a reuse token `tok`,
+    /// keeps its block) without counting the moved fields down; when it is
+    /// shared they are dup'd and it is counted down inline.
+    fn drop_cell(&mut self, x: ir::Var, moved: ir::Moved<'_>, tok: Option<Variable>) -> R<()> {
+        let flags = MemFlagsData::trusted();
+        let p = self.use_(x);
+        let rc = self
+            .b
+            .ins()
+            .load(types::I32, flags, p, -(super::HEADER as i32));
+        let unique = self.b.ins().icmp_imm_s(IntCC::Equal, rc, 1);
+        let (own, shared, dec, cont) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.ins().brif(unique, own, &[], shared, &[]);
+        self.b.switch_to_block(own);
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params.push(AbiParam::new(types::I64));
+        sig.params.push(AbiParam::new(types::I64));
+        let mask = self.b.ins().iconst(types::I64, moved.mask as i64);
+        match tok {
+            Some(t) => {
+                sig.returns.push(AbiParam::new(types::I64));
+                let r = self.call_c("pole_reset_moved", sig, &[p, mask])?;
+                let r = r.ok_or_else(|| CodegenError::Backend("reset without result".into()))?;
+                self.b.def_var(t, r);
+            }
+            None => {
+                self.call_c("pole_free_moved", sig, &[p, mask])?;
+            }
+        }
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(shared);
+        if let Some(t) = tok {
+            let zero = self.b.ins().iconst(types::I64, 0);
+            self.b.def_var(t, zero);
+        }
+        for &f in moved.fields {
+            let fv = self.use_(f);
+            self.dup(fv);
+        }
+        self.b.ins().brif(rc, dec, &[], cont, &[]);
+        self.b.switch_to_block(dec);
+        let down = self.b.ins().iadd_imm_s(rc, -1);
+        self.b.ins().store(flags, down, p, -(super::HEADER as i32));
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        Ok(())
+    }
+
+    /// Counts the object at `p` down: above 1 inline; at 1 the runtime
+    /// frees it (and counts its children down); static objects (0) stay.
+    fn drop_ref(&mut self, p: Value) -> R<()> {
+        let flags = MemFlagsData::trusted();
+        let rc = self
+            .b
+            .ins()
+            .load(types::I32, flags, p, -(super::HEADER as i32));
+        let shared = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, rc, 1);
+        let (dec, last, free, cont) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.ins().brif(shared, dec, &[], last, &[]);
+        self.b.switch_to_block(dec);
+        let down = self.b.ins().iadd_imm_s(rc, -1);
+        self.b.ins().store(flags, down, p, -(super::HEADER as i32));
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(last);
+        self.b.ins().brif(rc, free, &[], cont, &[]);
+        self.b.switch_to_block(free);
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params.push(AbiParam::new(types::I64));
+        self.call_c("pole_free", sig, &[p])?;
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        Ok(())
     }
 
     /// Calls a C function by symbol with the C convention.
@@ -258,8 +376,7 @@ impl Em<'_, '_, '_, '_, '_> {
             Op::Str(bytes) => self.str_lit(bytes)?,
             Op::Nullary(owner, index) => {
                 let id = self.g.nullary_data(owner, index)?;
-                let gv = self.gv(id);
-                self.b.ins().symbol_value(types::I64, gv)
+                self.static_object(id, super::HEADER)?
             }
             Op::Desc(t) => {
                 let id = self.g.descriptor(self.ck, t)?;
@@ -318,6 +435,28 @@ impl Em<'_, '_, '_, '_, '_> {
                     .ins()
                     .load(clif_type(r), MemFlagsData::trusted(), p, off)
             }
+            Op::Elem(r, l, i) => {
+                // The list's data pointer is its first word.
+                let flags = MemFlagsData::trusted();
+                let lv = self.use_(l);
+                let data = self.b.ins().load(types::I64, flags, lv, 0);
+                match self.konst[i.0 as usize] {
+                    Some((_, k)) if (0..(1 << 28)).contains(&k) => {
+                        self.b.ins().load(clif_type(r), flags, data, (k * 8) as i32)
+                    }
+                    _ => {
+                        let iv = self.use_(i);
+                        let off = self.b.ins().ishl_imm_s(iv, 3);
+                        let addr = self.b.ins().iadd(data, off);
+                        self.b.ins().load(clif_type(r), flags, addr, 0)
+                    }
+                }
+            }
+            Op::Reset(x, moved) => {
+                let tok = self.b.declare_var(types::I64);
+                self.drop_cell(x, moved, Some(tok))?;
+                self.b.use_var(tok)
+            }
             Op::Call(callee, args) => {
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
                 match callee {
@@ -332,6 +471,7 @@ impl Em<'_, '_, '_, '_, '_> {
                         params,
                         ret,
                         variadic,
+                        ..
                     } => {
                         let mut sig = Signature::new(CallConv::SystemV);
                         sig.params

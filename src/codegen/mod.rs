@@ -1,14 +1,27 @@
 //! Code generation with Cranelift: the IR of a checked program to one
 //! object file.
 //!
-//! Value representation (shared with `runtime/pole_rt.c`): every value fits
-//! one 64-bit slot. `Int` is `i64`, `Float64` is `f64`, `Bool` and `Unit` are
-//! `i8` in registers; strings are pointers to NUL-terminated bytes preceded by
-//! an 8-byte length; records are pointers to slots in field order; variants,
-//! `Option` and `Result` are pointers to `[tag, payload slots...]`; lists and
-//! maps are runtime objects. Pole functions use Cranelift's `tail` calling
-//! convention so calls in tail position never grow the stack; `pole_main`,
-//! test thunks and externs use the platform C convention.
+//! Value representation (shared with `runtime/pole_rt.h`, which has the
+//! C view of it): every value fits one 64-bit slot. `Int` is `i64`,
+//! `Float64` is `f64`, `Bool` and `Unit` are `i8` in registers. Heap values
+//! are pointers just past an 8-byte header `{ rc: u32, kind: u8, flags: u8,
+//! aux: u16 }`:
+//!
+//! - strings point at NUL-terminated bytes; the word before the header is
+//!   the byte length;
+//! - records point at their slots in field order; variants, `Option` and
+//!   `Result` at `[tag, payload slots...]` (cells); `aux` is the mask of
+//!   the slots holding counted values (cells of more than 16 slots: the slot
+//!   count, with the mask words after the slots);
+//! - lists point at `{ data, start: u32, len: u32 }` (data: the element
+//!   slots, in a counted buffer), maps at the runtime's map.
+//!
+//! `rc` is the reference count; static objects (string literals, nullary
+//! constructors, empty lists) have count 0 and are never counted or freed.
+//! Counting is inlined (`Dup`/`Drop`, see `func.rs`); the runtime frees an
+//! object whose count reaches zero. Pole functions use Cranelift's `tail`
+//! calling convention so calls in tail position never grow the stack;
+//! `pole_main`, test thunks and externs use the platform C convention.
 
 mod func;
 
@@ -28,6 +41,24 @@ use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module, ModuleReloc};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use std::collections::HashMap;
+
+/// Bytes of the header before every heap object (see the module docs);
+/// its first word is the reference count.
+pub const HEADER: usize = 8;
+
+/// Bytes of a string before its characters: its length and the header.
+pub const STR_PREFIX: usize = 16;
+
+/// Object kinds in the header (`PK_*` in pole_rt.h).
+const KIND_STR: u8 = 1;
+const KIND_CELL: u8 = 2;
+
+/// The header of a static (never counted) object.
+fn static_header(kind: u8) -> Vec<u8> {
+    let mut h = vec![0u8; HEADER];
+    h[4] = kind;
+    h
+}
 
 /// What to generate.
 #[derive(Clone, Copy, Debug, Default)]
@@ -629,13 +660,15 @@ impl<'a, 'm> Gen<'a, 'm> {
         Ok(id)
     }
 
-    /// A string literal: `[len: i64][bytes][0]`; values point past the length.
+    /// A string literal: the length, a static header, the bytes and a NUL;
+    /// values point past the header.
     pub fn string_data(&mut self, bytes: &[u8]) -> Result<DataId, CodegenError> {
         if let Some(&id) = self.strings.get(bytes) {
             return Ok(id);
         }
-        let mut v = Vec::with_capacity(bytes.len() + 9);
-        v.extend_from_slice(&(bytes.len() as i64).to_le_bytes());
+        let mut v = (bytes.len() as u64).to_le_bytes().to_vec();
+        v.extend_from_slice(&static_header(KIND_STR));
+        v.reserve(bytes.len() + 1);
         v.extend_from_slice(bytes);
         v.push(0);
         let id = self.data(v, 8)?;
@@ -643,7 +676,7 @@ impl<'a, 'm> Gen<'a, 'm> {
         Ok(id)
     }
 
-    /// The static block of a nullary constructor: just its tag.
+    /// The static cell of a nullary constructor: a header and its tag.
     pub fn nullary_data(&mut self, owner: CtorOwner, index: u32) -> Result<DataId, CodegenError> {
         let key = match owner {
             CtorOwner::User(v) => (v + 2, index),
@@ -653,7 +686,9 @@ impl<'a, 'm> Gen<'a, 'm> {
         if let Some(&id) = self.nullary.get(&key) {
             return Ok(id);
         }
-        let id = self.data((index as i64).to_le_bytes().to_vec(), 8)?;
+        let mut cell = static_header(KIND_CELL);
+        cell.extend_from_slice(&(index as i64).to_le_bytes());
+        let id = self.data(cell, 8)?;
         self.nullary.insert(key, id);
         Ok(id)
     }
@@ -744,7 +779,7 @@ impl<'a, 'm> Gen<'a, 'm> {
         if let Some(n) = name_str {
             let sid = self.string_data(n.as_bytes())?;
             let gv = self.module.declare_data_in_data(sid, &mut d);
-            d.write_data_addr(8, gv, 8);
+            d.write_data_addr(8, gv, STR_PREFIX as i64);
         }
         if !args.is_empty() {
             let mut targets = Vec::with_capacity(args.len());
@@ -760,8 +795,8 @@ impl<'a, 'm> Gen<'a, 'm> {
             for l in &labels {
                 targets.push(self.string_data(l.as_bytes())?);
             }
-            // Labels point at the bytes, past each string's length word.
-            let aid = self.pointer_array(&targets, 8)?;
+            // Labels point at the bytes, past each string's header.
+            let aid = self.pointer_array(&targets, STR_PREFIX as i64)?;
             let gv = self.module.declare_data_in_data(aid, &mut d);
             d.write_data_addr(32, gv, 0);
         }

@@ -47,14 +47,41 @@ pub struct Ctx<'a, 'm> {
     pub opts: Options,
 }
 
-/// Machine representation of values of type `t`.
+/// Machine representation of values of type `t`: strings, lists and maps
+/// are counted `Ref`s; records, `Option`, `Result` and variants with a
+/// payload constructor are counted `Cell`s (a variant whose constructors
+/// are all nullary only ever points at static blocks, so it is not counted).
 pub fn repr_of(ck: &Checked<'_>, t: TyId) -> Repr {
     match ck.types.shape(t) {
         TyKind::Float => Repr::F64,
         TyKind::Bool | TyKind::Unit => Repr::I8,
+        TyKind::Str | TyKind::List(_) | TyKind::Map(..) => Repr::Ref,
+        TyKind::Record(_) | TyKind::Option(_) | TyKind::Result(..) => Repr::Cell,
+        TyKind::Variant(v)
+            if ck.variants[v as usize]
+                .ctors
+                .iter()
+                .any(|c| !c.payload.is_empty()) =>
+        {
+            Repr::Cell
+        }
         _ => Repr::I64,
     }
 }
+
+/// Representation of a value of type `t` in an 8-byte slot (record and
+/// payload fields, list elements, map values): counted values as they
+/// are, everything else as `I64` bits.
+pub fn slot_repr(ck: &Checked<'_>, t: TyId) -> Repr {
+    match repr_of(ck, t) {
+        r @ (Repr::Ref | Repr::Cell) => r,
+        _ => Repr::I64,
+    }
+}
+
+/// Symbols of the runtime's counted-object entry points.
+pub const ALLOC_OBJ: &str = "pole_alloc_obj";
+pub const ALLOC_REUSE: &str = "pole_alloc_reuse";
 
 const I64: Repr = Repr::I64;
 
@@ -93,9 +120,18 @@ pub fn units(ck: &Checked<'_>, opts: Options) -> std::vec::Vec<Unit> {
     out
 }
 
-/// Lowers one unit (see [`units`]).
-/// Lowers one unit; `body` is the body of a [`Unit::Pole`] function.
+/// Lowers one unit (see [`units`]; `body` is the body of a
+/// [`Unit::Pole`] function) and inserts its reference counting.
 pub fn lower_unit<'m>(cx: &Ctx<'_, 'm>, unit: Unit, body: Option<&'m Expr<'m>>) -> R<Func<'m>> {
+    let f = lower_unit_uncounted(cx, unit, body)?;
+    super::ownership::run(cx.arena, f)
+}
+
+fn lower_unit_uncounted<'m>(
+    cx: &Ctx<'_, 'm>,
+    unit: Unit,
+    body: Option<&'m Expr<'m>>,
+) -> R<Func<'m>> {
     let ck = cx.ck;
     match unit {
         Unit::Pole(fi) => lower_function(cx, fi, body),
@@ -276,6 +312,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         repr_of(self.cx.ck, t)
     }
 
+    fn slot_repr(&self, t: TyId) -> Repr {
+        slot_repr(self.cx.ck, t)
+    }
+
     fn new_var(&mut self, r: Repr) -> R<Var> {
         let v = Var(self.vars.len() as u32);
         self.vars.push(r)?;
@@ -360,13 +400,26 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         Ok(self.arena.alloc_slice_copy(vals)?)
     }
 
-    /// Calls a C function of the runtime.
+    /// Calls a C function of the runtime that borrows its arguments.
     fn rt(
         &mut self,
         symbol: &'static str,
         params: &'static [Repr],
         ret: Option<Repr>,
         args: &[Var],
+    ) -> R<Var> {
+        self.rt_owning(symbol, params, ret, args, 0)
+    }
+
+    /// Calls a C function of the runtime that takes ownership of the
+    /// counted arguments whose bits are set in `owned`.
+    fn rt_owning(
+        &mut self,
+        symbol: &'static str,
+        params: &'static [Repr],
+        ret: Option<Repr>,
+        args: &[Var],
+        owned: u32,
     ) -> R<Var> {
         let args = self.args(args)?;
         let op = Op::Call(
@@ -375,6 +428,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 params,
                 ret,
                 variadic: false,
+                owned,
             },
             args,
         );
@@ -387,9 +441,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         }
     }
 
+    /// A string literal (static, never counted down).
     fn str_lit(&mut self, bytes: &[u8]) -> R<Var> {
         let b = self.arena.alloc_slice_copy(bytes)?;
-        self.def(Op::Str(b), I64)
+        self.def(Op::Str(b), Repr::Ref)
     }
 
     /// Continues in a new block when `c` is true, else goes to `fail`.
@@ -445,9 +500,29 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         }
     }
 
-    fn alloc(&mut self, slots: usize) -> R<Var> {
-        let n = self.def(Op::Const(I64, (slots.max(1) * 8) as i64), I64)?;
-        self.rt("pole_alloc", &[I64], Some(I64), &[n])
+    /// A new cell of `slots.len()` slots with those representations: the
+    /// runtime records which slots hold counted values (a bit mask, or for
+    /// more than 16 slots a static array of mask words).
+    fn alloc(&mut self, slots: &[Repr]) -> R<Var> {
+        let n = self.def(Op::Const(I64, slots.len() as i64), I64)?;
+        let mask = if slots.len() <= 16 {
+            let m = slots
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.counted())
+                .fold(0u64, |m, (i, _)| m | 1 << i);
+            self.def(Op::Const(I64, m as i64), I64)?
+        } else {
+            let mut words = vec![0u8; slots.len().div_ceil(64) * 8];
+            for (i, r) in slots.iter().enumerate() {
+                if r.counted() {
+                    words[i / 8] |= 1 << (i % 8);
+                }
+            }
+            let b = self.arena.alloc_slice_copy(&words)?;
+            self.def(Op::Str(b), I64)?
+        };
+        self.rt(ALLOC_OBJ, &[I64, I64], Some(Repr::Cell), &[n, mask])
     }
 
     fn store(&mut self, value: Var, ptr: Var, slot: usize) -> R<()> {
@@ -458,8 +533,21 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         })
     }
 
-    fn load_slot(&mut self, ptr: Var, slot: usize) -> R<Var> {
-        self.def(Op::Load(I64, ptr, (slot * 8) as i32), I64)
+    /// Slot `slot` of a cell, as `repr` (`I64` or a counted representation).
+    fn load_slot(&mut self, ptr: Var, slot: usize, repr: Repr) -> R<Var> {
+        self.def(Op::Load(repr, ptr, (slot * 8) as i32), repr)
+    }
+
+    /// The length of a list, as `I64` (a `u32` at offset 12 of the list).
+    fn list_len(&mut self, l: Var) -> R<Var> {
+        let n = self.def(Op::Load(Repr::I32, l, 12), Repr::I32)?;
+        self.def(Op::Un(UnOp::ZeroExtend(I64), n), I64)
+    }
+
+    /// Element `i` of list `l` (unchecked), in its slot representation.
+    fn list_elem(&mut self, l: Var, i: Var, elem: TyId) -> R<Var> {
+        let r = self.slot_repr(elem);
+        self.def(Op::Elem(r, l, i), r)
     }
 
     // ----- tail position -----
@@ -572,7 +660,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     .get(&l)
                     .copied()
                     .ok_or(LowerError::Internal("use of an unbound local")),
-                Res::Ctor(c) => self.def(Op::Nullary(c.owner, c.index), I64),
+                Res::Ctor(c) => self.def(Op::Nullary(c.owner, c.index), self.repr(self.ty(e))),
                 _ => Err(LowerError::Internal("unresolved name")),
             },
             ExprKind::Call(call) => self.call(e, call),
@@ -581,8 +669,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 let Res::Field(i) = self.res(e) else {
                     return Err(LowerError::Internal("unresolved field"));
                 };
-                let slot = self.load_slot(b, i as usize)?;
-                self.value_of_slot(slot, self.ty(e))
+                let t = self.ty(e);
+                let slot = self.load_slot(b, i as usize, self.slot_repr(t))?;
+                self.value_of_slot(slot, t)
             }
             ExprKind::Unary(op, x) => {
                 let v = self.expr(x)?;
@@ -626,23 +715,25 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     .ok_or(LowerError::Internal("match without value"))
             }
             ExprKind::List(items) => {
-                if items.is_empty() {
-                    return self.rt("pole_list_new", &[], Some(I64), &[]);
-                }
                 let elem = match self.kind(self.ty(e)) {
                     TyKind::List(a) => a,
                     _ => INT,
                 };
+                let boxed = self.slot_repr(elem).counted();
+                let boxed = self.def(Op::Const(I64, boxed as i64), I64)?;
+                if items.is_empty() {
+                    return self.rt("pole_list_new", &[I64], Some(Repr::Ref), &[boxed]);
+                }
                 let mut vals = self.arena.vec_with_capacity(items.len())?;
                 for it in items.iter() {
                     let v = self.expr(it)?;
                     vals.push(self.slot_of(v, elem)?)?;
                 }
                 let n = self.def(Op::Const(I64, items.len() as i64), I64)?;
-                let l = self.rt("pole_list_alloc", &[I64], Some(I64), &[n])?;
+                let l = self.rt("pole_list_alloc", &[I64; 2], Some(Repr::Ref), &[n, boxed])?;
                 for (i, &v) in vals.iter().enumerate() {
                     let iv = self.def(Op::Const(I64, i as i64), I64)?;
-                    self.rt("pole_list_init", &[I64; 3], None, &[l, iv, v])?;
+                    self.rt_owning("pole_list_init", &[I64; 3], None, &[l, iv, v], 0b100)?;
                 }
                 Ok(l)
             }
@@ -666,21 +757,27 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             return Err(LowerError::Internal("record without record type"));
         };
         let decl = self.cx.ck.records[r as usize].fields;
-        let mut vals = self.arena.vec_with_capacity(fields.len())?;
+        let mut vals = self.arena.vec_with_capacity(decl.len())?;
         for f in fields.iter() {
             let v = self.expr(f.value)?;
             let idx = decl.iter().position(|(n, _)| *n == f.name).unwrap_or(0);
             vals.push((idx, self.slot_of(v, decl[idx].1)?))?;
         }
-        let p = self.alloc(decl.len())?;
+        // An update reads the fields it keeps before allocating, so the base
+        // is dead by then and, when unique, its block is reused (in place).
         if let Some(b) = base {
-            for i in 0..decl.len() {
+            for (i, &(_, ft)) in decl.iter().enumerate() {
                 if !vals.iter().any(|(idx, _)| *idx == i) {
-                    let s = self.load_slot(b, i)?;
-                    self.store(s, p, i)?;
+                    let s = self.load_slot(b, i, self.slot_repr(ft))?;
+                    vals.push((i, s))?;
                 }
             }
         }
+        let mut slots = self.arena.vec_with_capacity(decl.len())?;
+        for &(_, ft) in decl.iter() {
+            slots.push(self.slot_repr(ft))?;
+        }
+        let p = self.alloc(&slots)?;
         for &(idx, v) in vals.iter() {
             self.store(v, p, idx)?;
         }
@@ -729,14 +826,17 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     _ => &[],
                 };
                 if payload.is_empty() {
-                    return self.def(Op::Nullary(c.owner, c.index), I64);
+                    return self.def(Op::Nullary(c.owner, c.index), self.repr(t));
                 }
                 let mut vals = self.arena.vec_with_capacity(call.args.len())?;
+                let mut slots = self.arena.vec_with_capacity(1 + call.args.len())?;
+                slots.push(I64)?;
                 for (a, &pt) in call.args.iter().zip(payload) {
                     let v = self.expr(a)?;
                     vals.push(self.slot_of(v, pt)?)?;
+                    slots.push(self.slot_repr(pt))?;
                 }
-                let p = self.alloc(1 + vals.len())?;
+                let p = self.alloc(&slots)?;
                 let tag = self.def(Op::Const(I64, c.index as i64), I64)?;
                 self.store(tag, p, 0)?;
                 for (i, &v) in vals.iter().enumerate() {
@@ -803,6 +903,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             TyKind::Unit => None,
             TyKind::Bool => Some(Repr::I8),
             TyKind::Int32 => Some(Repr::I32),
+            // A C string, copied into a Pole string below.
+            TyKind::Str => Some(I64),
             _ => Some(self.repr(ret)),
         };
         let op = Op::Call(
@@ -811,6 +913,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 params: sig.into_slice(),
                 ret: c_ret,
                 variadic: decl.variadic.is_some(),
+                owned: 0,
             },
             vals.into_slice(),
         );
@@ -827,7 +930,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 self.def(Op::Un(UnOp::IsZero, z), Repr::I8)
             }
             TyKind::Int32 => self.def(Op::Un(UnOp::SignExtend(I64), r), I64),
-            TyKind::Str => self.rt("pole_str_from_c", &[I64], Some(I64), &[r]),
+            TyKind::Str => self.rt("pole_str_from_c", &[I64], Some(Repr::Ref), &[r]),
             _ => Ok(r),
         }
     }
@@ -856,48 +959,85 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 }
                 self.unit()
             }
-            ListLength => self.rt("pole_list_length", &[I64], Some(I64), &v[..1]),
+            ListLength => self.list_len(v[0]),
             ListGet => {
-                let s = self.rt("pole_list_get", &[I64, I64], Some(I64), &v[..2])?;
+                let len = self.list_len(v[0])?;
+                let ok = self.def(Op::Bin(BinOp::ICmp(Cmp::ULt), v[1], len), Repr::I8)?;
+                self.check(ok, "index out of bounds")?;
+                let s = self.list_elem(v[0], v[1], t)?;
                 self.value_of_slot(s, t)
             }
             ListSet => {
                 let s = self.slot_of(v[2], arg_ty(2))?;
-                self.rt("pole_list_set", &[I64; 3], Some(I64), &[v[0], v[1], s])
+                let args = [v[0], v[1], s];
+                self.rt_owning("pole_list_set", &[I64; 3], Some(Repr::Ref), &args, 0b101)
             }
             ListPush => {
                 let s = self.slot_of(v[1], arg_ty(1))?;
-                self.rt("pole_list_push", &[I64; 2], Some(I64), &[v[0], s])
+                let args = [v[0], s];
+                self.rt_owning("pole_list_push", &[I64; 2], Some(Repr::Ref), &args, 0b11)
             }
-            ListConcat => self.rt("pole_list_concat", &[I64], Some(I64), &v[..1]),
-            ListNew => self.rt("pole_list_new", &[], Some(I64), &[]),
+            ListConcat => {
+                let elem = match self.kind(t) {
+                    TyKind::List(a) => a,
+                    _ => INT,
+                };
+                let boxed = self.slot_repr(elem).counted();
+                let boxed = self.def(Op::Const(I64, boxed as i64), I64)?;
+                let args = [v[0], boxed];
+                self.rt_owning("pole_list_concat", &[I64; 2], Some(Repr::Ref), &args, 0b1)
+            }
+            ListNew => {
+                let elem = match self.kind(t) {
+                    TyKind::List(a) => a,
+                    _ => INT,
+                };
+                let boxed = self.slot_repr(elem).counted();
+                let boxed = self.def(Op::Const(I64, boxed as i64), I64)?;
+                self.rt("pole_list_new", &[I64], Some(Repr::Ref), &[boxed])
+            }
             ListGetDefault => {
-                let s = self.slot_of(v[2], t)?;
-                let r = self.rt(
-                    "pole_list_get_default",
-                    &[I64; 3],
-                    Some(I64),
-                    &[v[0], v[1], s],
-                )?;
-                self.value_of_slot(r, t)
+                // In range: the element (borrowed, then owned); else the default.
+                let dflt = self.slot_of(v[2], t)?;
+                let len = self.list_len(v[0])?;
+                let ok = self.def(Op::Bin(BinOp::ICmp(Cmp::ULt), v[1], len), Repr::I8)?;
+                let out = self.new_var(self.slot_repr(t))?;
+                let (inside, outside, merge) =
+                    (self.new_block()?, self.new_block()?, self.new_block()?);
+                self.terminate(Term::Branch(ok, inside, outside))?;
+                self.switch(inside);
+                let s = self.list_elem(v[0], v[1], t)?;
+                self.assign(out, s)?;
+                self.terminate(Term::Jump(merge))?;
+                self.switch(outside);
+                self.assign(out, dflt)?;
+                self.terminate(Term::Jump(merge))?;
+                self.switch(merge);
+                self.value_of_slot(out, t)
             }
             MapNew => {
-                let is_str = match self.kind(t) {
-                    TyKind::Map(k, _) => self.kind(k) == TyKind::Str,
-                    _ => false,
+                let (is_str, boxed) = match self.kind(t) {
+                    TyKind::Map(k, x) => (self.kind(k) == TyKind::Str, self.slot_repr(x).counted()),
+                    _ => (false, false),
                 };
                 let k = self.def(Op::Const(I64, is_str as i64), I64)?;
-                self.rt("pole_map_new", &[I64; 2], Some(I64), &[v[0], k])
+                let b = self.def(Op::Const(I64, boxed as i64), I64)?;
+                self.rt("pole_map_new", &[I64; 3], Some(Repr::Ref), &[v[0], k, b])
             }
             MapPut => {
                 let k = self.slot_of(v[1], arg_ty(1))?;
                 let x = self.slot_of(v[2], arg_ty(2))?;
-                self.rt("pole_map_put", &[I64; 3], None, &[v[0], k, x])?;
+                self.rt_owning("pole_map_put", &[I64; 3], None, &[v[0], k, x], 0b110)?;
                 self.unit()
             }
             MapGet => {
                 let k = self.slot_of(v[1], arg_ty(1))?;
-                let r = self.rt("pole_map_get", &[I64; 2], Some(I64), &[v[0], k])?;
+                let r = self.rt(
+                    "pole_map_get",
+                    &[I64; 2],
+                    Some(self.slot_repr(t)),
+                    &[v[0], k],
+                )?;
                 self.value_of_slot(r, t)
             }
             MapContains => {
@@ -906,16 +1046,22 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 self.nonzero(r)
             }
             MapSize => self.rt("pole_map_size", &[I64], Some(I64), &v[..1]),
-            StrLength => self.rt("pole_str_length", &[I64], Some(I64), &v[..1]),
+            // The length word before the header.
+            StrLength => self.def(Op::Load(I64, v[0], -16), I64),
             StrContains => {
                 let r = self.rt("pole_str_contains", &[I64; 2], Some(I64), &v[..2])?;
                 self.nonzero(r)
             }
-            StrConcat => self.rt("pole_str_concat", &[I64; 2], Some(I64), &v[..2]),
-            IntToString => self.rt("pole_int_to_string", &[I64], Some(I64), &v[..1]),
+            StrConcat => self.concat(v[0], v[1]),
+            IntToString => self.rt("pole_int_to_string", &[I64], Some(Repr::Ref), &v[..1]),
             IntToFloat => self.def(Op::Un(UnOp::IntToFloat, v[0]), Repr::F64),
             FloatToInt => self.def(Op::Un(UnOp::FloatToInt, v[0]), I64),
         }
+    }
+
+    /// `a ++ b`: the runtime appends in place when `a` is unique.
+    fn concat(&mut self, a: Var, b: Var) -> R<Var> {
+        self.rt_owning("pole_str_concat", &[I64; 2], Some(Repr::Ref), &[a, b], 0b11)
     }
 
     /// An `I64` 0/1 from the runtime as an `I8` Bool.
@@ -977,9 +1123,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 TyKind::Bool => self.def(Op::Bin(BinOp::ICmp(cmp(op, true)), lv, rv), b8),
                 _ => self.def(Op::Bin(BinOp::ICmp(cmp(op, false)), lv, rv), b8),
             },
-            Add if kind == TyKind::Str => {
-                self.rt("pole_str_concat", &[I64, I64], Some(I64), &[lv, rv])
-            }
+            Add if kind == TyKind::Str => self.concat(lv, rv),
             Add if float => self.def(Op::Bin(BinOp::FAdd, lv, rv), Repr::F64),
             Add => self.int_op(BinOp::IAdd, lv, rv),
             Sub if float => self.def(Op::Bin(BinOp::FSub, lv, rv), Repr::F64),
@@ -1093,7 +1237,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             PatKind::Ident(_) => match ck.pat_res[p.id.0 as usize] {
                 PatRes::Bind(l) => self.bind(l, v)?,
                 PatRes::Ctor(c) => {
-                    let tag = self.load_slot(v, 0)?;
+                    let tag = self.load_slot(v, 0, I64)?;
                     self.test_eq_const(tag, I64, c.index as i64, fail)?;
                 }
                 PatRes::None => {}
@@ -1110,36 +1254,38 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 let PatRes::Ctor(c) = ck.pat_res[p.id.0 as usize] else {
                     return Err(LowerError::Internal("unresolved constructor pattern"));
                 };
-                let tag = self.load_slot(v, 0)?;
+                let tag = self.load_slot(v, 0, I64)?;
                 self.test_eq_const(tag, I64, c.index as i64, fail)?;
                 for (i, a) in args.iter().enumerate() {
                     let at = ck.pat_ty[a.id.0 as usize];
-                    let slot = self.load_slot(v, i + 1)?;
+                    let slot = self.load_slot(v, i + 1, self.slot_repr(at))?;
                     let sub = self.value_of_slot(slot, at)?;
                     self.pat(a, sub, at, fail)?;
                 }
             }
             PatKind::List(items) => {
-                let len = self.rt("pole_list_length", &[I64], Some(I64), &[v])?;
+                let len = self.list_len(v)?;
                 self.test_eq_const(len, I64, items.len() as i64, fail)?;
                 for (i, it) in items.iter().enumerate() {
                     let et = ck.pat_ty[it.id.0 as usize];
                     let iv = self.def(Op::Const(I64, i as i64), I64)?;
-                    let slot = self.rt("pole_list_get", &[I64, I64], Some(I64), &[v, iv])?;
+                    let slot = self.list_elem(v, iv, et)?;
                     let sub = self.value_of_slot(slot, et)?;
                     self.pat(it, sub, et, fail)?;
                 }
             }
             PatKind::Cons(h, tl) => {
-                let len = self.rt("pole_list_length", &[I64], Some(I64), &[v])?;
+                let len = self.list_len(v)?;
                 let zero = self.def(Op::Const(I64, 0), I64)?;
                 let ok = self.def(Op::Bin(BinOp::ICmp(Cmp::Gt), len, zero), Repr::I8)?;
                 self.guard(ok, fail)?;
                 let ht = ck.pat_ty[h.id.0 as usize];
-                let slot = self.rt("pole_list_get", &[I64, I64], Some(I64), &[v, zero])?;
+                let slot = self.list_elem(v, zero, ht)?;
                 let hv = self.value_of_slot(slot, ht)?;
                 self.pat(h, hv, ht, fail)?;
-                let rest = self.rt("pole_list_tail", &[I64], Some(I64), &[v])?;
+                // Consumes the list: when nothing else needs it (the arm's last
+                // use), its header becomes the tail's.
+                let rest = self.rt_owning("pole_list_tail", &[I64], Some(Repr::Ref), &[v], 0b1)?;
                 self.pat(tl, rest, t, fail)?;
             }
             PatKind::Record(fields) => {
@@ -1152,7 +1298,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                         continue;
                     };
                     let ft = decl[idx].1;
-                    let slot = self.load_slot(v, idx)?;
+                    let slot = self.load_slot(v, idx, self.slot_repr(ft))?;
                     let sub = self.value_of_slot(slot, ft)?;
                     self.pat(f.pat, sub, ft, fail)?;
                 }

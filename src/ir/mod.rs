@@ -9,8 +9,16 @@
 //! allocations, loads and stores of 8-byte slots at fixed offsets, contracts
 //! and division checks to branches to `Panic`, and calls in tail position to
 //! `TailCall`.
+//!
+//! Heap values are reference counted (see `codegen/mod.rs` for the layout):
+//! variables of representation [`Repr::Ref`] or [`Repr::Cell`] hold counted
+//! pointers. Lowering produces the IR without any counting; the ownership
+//! pass ([`ownership`]) then inserts `Dup`/`Drop` so that every value is
+//! freed right after its last use, and pairs drops with allocations for
+//! in-place reuse.
 
 pub mod lower;
+pub mod ownership;
 
 use crate::types::TyId;
 use crate::types::check::CtorOwner;
@@ -30,6 +38,18 @@ pub enum Repr {
     I32,
     I64,
     F64,
+    /// A counted pointer to a string, list or map (an `I64` in registers).
+    Ref,
+    /// A counted pointer to a record or variant cell (an `I64` in
+    /// registers); its block may be reused for a new cell.
+    Cell,
+}
+
+impl Repr {
+    /// Whether values of this representation are reference counted.
+    pub fn counted(self) -> bool {
+        matches!(self, Repr::Ref | Repr::Cell)
+    }
 }
 
 /// Integer comparison.
@@ -93,6 +113,9 @@ pub enum Callee<'m> {
         ret: Option<Repr>,
         /// Through the `%al`-setting stub for variadic functions.
         variadic: bool,
+        /// Bit `i` set: the callee takes ownership of counted argument `i`;
+        /// other counted arguments are borrowed for the call.
+        owned: u32,
     },
 }
 
@@ -114,9 +137,32 @@ pub enum Op<'m> {
     Un(UnOp, Var),
     /// `if c != 0 { a } else { b }`.
     Select(Var, Var, Var),
-    /// Load of `repr` at `ptr + offset`.
+    /// Element `index` (unchecked) of a list, as `repr`: a load from the
+    /// list's data. A counted result is borrowed from the list.
+    Elem(Repr, Var, Var),
+    /// Load of `repr` at `ptr + offset`. A counted result is borrowed from
+    /// the object it was loaded from (the ownership pass dups it).
     Load(Repr, Var, i32),
+    /// Calls take ownership of counted arguments as [`Callee`] says and
+    /// return an owned result.
     Call(Callee<'m>, &'m [Var]),
+    /// Consumes a counted cell: when unique, drops its fields (but the
+    /// moved ones) and yields its block as a reuse token for a later
+    /// allocation in the same block (`pole_alloc_reuse`); else dups the
+    /// moved fields, counts the cell down and yields 0.
+    Reset(Var, Moved<'m>),
+}
+
+/// Fields loaded from a cell just before it is dropped, whose `Dup`s the
+/// ownership pass folded into the drop (Perceus drop specialization): when
+/// the cell is unique they are moved out of it (its block is freed without
+/// counting them down); when it is shared they are dup'd.
+#[derive(Clone, Copy, Debug)]
+pub struct Moved<'m> {
+    /// The variables holding the loaded fields.
+    pub fields: &'m [Var],
+    /// Bit `i`: slot `i` of the cell is one of them.
+    pub mask: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -125,8 +171,16 @@ pub enum Inst<'m> {
     Def(Var, Op<'m>),
     /// Evaluate for effect (a call whose result is unused or absent).
     Eval(Op<'m>),
-    /// Store `value` at `ptr + offset`.
+    /// Store `value` at `ptr + offset` (a counted value moves into the
+    /// object).
     Store { value: Var, ptr: Var, offset: i32 },
+    /// Count a reference up (inserted by the ownership pass).
+    Dup(Var),
+    /// Count a reference down, freeing the object at zero.
+    Drop(Var),
+    /// Drop a cell whose loaded fields are moved out of it when it is
+    /// unique (see [`Moved`]).
+    DropCell(Var, Moved<'m>),
 }
 
 #[derive(Clone, Copy, Debug)]
