@@ -8,7 +8,6 @@ fn main() {
     println!("cargo:rerun-if-changed=runtime/pole_alloc.h");
     cc::Build::new()
         .file("runtime/pole_rt.c")
-        .file("runtime/pole_alloc.c")
         .opt_level(2)
         .pic(true)
         .flag_if_supported("-fno-omit-frame-pointer")

@@ -349,7 +349,9 @@ static void *alloc_large(size_t n) {
   return pop(&classes[class_index(n)], n);
 }
 
-void *rt_heap_alloc(size_t n) {
+/* Always inlined where the runtime calls it (pole_rt.c includes this file);
+ * the header's plain declaration keeps this an external definition too. */
+__attribute__((always_inline)) inline void *rt_heap_alloc(size_t n) {
   if (UNLIKELY(n > TABLE_MAX)) return alloc_large(n);
   return pop(&classes[small_class[(n + 15) >> 4]], n);
 }
@@ -449,7 +451,7 @@ static COLD void free_special(void *p) {
   count_free(rt_heap_usable(p));
 }
 
-void rt_heap_free(void *p) {
+__attribute__((always_inline)) inline void rt_heap_free(void *p) {
   if (UNLIKELY(heap.flags != 0)) {
     free_special(p);
     return;

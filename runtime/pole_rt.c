@@ -3,6 +3,9 @@
 #define _GNU_SOURCE
 #include "pole_rt.h"
 #include "pole_alloc.h"
+/* The allocator is compiled as part of this file (one translation unit), so
+ * its fast paths inline into the object code that calls them. */
+#include "pole_alloc.c"
 
 #include <float.h>
 #include <inttypes.h>
@@ -145,7 +148,12 @@ static void rt_destroy_map(void *p);
 /* Destroys one object whose count reached zero: its children are counted
  * down (onto the work list) and its block is freed. */
 static void rt_destroy(void *p) {
-  switch (HDR(p)->kind) {
+  PoleHdr *h = HDR(p);
+  if (RT_LIKELY(h->kind == PK_CELL && h->aux == 0 && !(h->flags & PF_WIDE))) {
+    rt_heap_free(h); /* a cell without counted fields */
+    return;
+  }
+  switch (h->kind) {
   case PK_CELL:
     rt_release_unmoved(p, 0);
     break;

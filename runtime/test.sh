@@ -16,7 +16,7 @@ fail() {
 # Compile checks: with and without the runtime's main.
 $CC $CFLAGS -c pole_rt.c -o "$TMP/rt.o" || exit 1
 $CC $CFLAGS -DPOLE_RT_NO_MAIN -c pole_rt.c -o "$TMP/rt_nomain.o" || exit 1
-$CC $CFLAGS -o "$TMP/test_rt" test_rt.c pole_rt.c pole_alloc.c -lm -lpthread || exit 1
+$CC $CFLAGS -o "$TMP/test_rt" test_rt.c pole_rt.c -lm -lpthread || exit 1
 
 # Unit tests.
 "$TMP/test_rt" >"$TMP/out" 2>"$TMP/err"

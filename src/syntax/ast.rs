@@ -45,6 +45,17 @@ pub struct FuncDecl<'m> {
     pub ext: Option<Extern>,
     /// Span of a `@variadic` that applied to this function.
     pub variadic: Option<Span>,
+    /// The body when it is a single literal (`func width() -> Int : 640`,
+    /// the language's way of naming a constant): calls are replaced by it.
+    pub literal_body: Option<Literal>,
+}
+
+/// A literal that is a whole function body.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Literal {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
 }
 
 /// How a function binds to C.

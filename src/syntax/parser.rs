@@ -531,13 +531,26 @@ impl<'m> Parser<'m, '_, '_> {
         let ext = ext.map(|(_, c)| Extern {
             c_name: c.unwrap_or(name),
         });
+        let mut literal_body = None;
         let (colon, body_at) = if self.tok() == Tok::Colon {
             let c = self.bump();
             let at = self.span().start;
             // The body ends at the next declaration (no expression contains
             // `func`, `type`, `extern` or `@`); it is parsed on demand.
+            let first = self.tok();
+            let mut tokens = 0;
             while !self.tok().starts_item() {
                 self.bump();
+                tokens += 1;
+            }
+            if tokens == 1 {
+                literal_body = match first {
+                    Tok::Int(v) => Some(Literal::Int(v)),
+                    Tok::Float(v) => Some(Literal::Float(v)),
+                    Tok::True => Some(Literal::Bool(true)),
+                    Tok::False => Some(Literal::Bool(false)),
+                    _ => None,
+                };
             }
             (Some(c), Some(at))
         } else if ext.is_some() {
@@ -558,6 +571,7 @@ impl<'m> Parser<'m, '_, '_> {
             pats: (p0, self.next_pat),
             ext,
             variadic,
+            literal_body,
         })?)
     }
 
@@ -602,6 +616,7 @@ impl<'m> Parser<'m, '_, '_> {
             pats: (0, 0),
             ext: Some(Extern { c_name: name }),
             variadic,
+            literal_body: None,
         })?)
     }
 
