@@ -147,7 +147,8 @@ fn benches(c: &mut Criterion) {
         g.throughput(throughput(src));
         g.bench_with_input(BenchmarkId::from_parameter(name), src, |b, src| {
             b.iter(|| {
-                let (_, r) = build_object(src.as_bytes(), &mut mem, Options::default());
+                let (_, r) =
+                    build_object(src.as_bytes(), "t.pole-ir", &mut mem, Options::default());
                 black_box(
                     r.map(|b| b.object.to_bytes().map_or(0, |b| b.len()))
                         .unwrap_or(0),

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RT_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -37,17 +39,75 @@ typedef struct TestFrame {
 
 static TestFrame *volatile rt_cur_test = NULL;
 
-_Noreturn RT_COLD void pole_panic(const char *msg) {
+/* The message of a runtime error that reports values (formatted here). */
+static char rt_msg_buf[1024];
+
+/* Ends the program (or fails the running test) with runtime error `msg`.
+ * `loc`, when known, is `FILE:LINE:COL in FUNCTION` of the operation that
+ * failed; it goes to stderr on the next line (reference section 9). */
+_Noreturn RT_COLD void pole_panic_at(const char *msg, const char *loc) {
   if (msg == NULL) msg = "unknown error";
   TestFrame *t = rt_cur_test;
   if (t != NULL) {
+    if (loc != NULL) {
+      fflush(stdout);
+      fprintf(stderr, "  at %s\n", loc);
+    }
     t->msg = msg;
     siglongjmp(t->jb, 1);
   }
   fflush(stdout);
   fprintf(stderr, "pole: runtime error: %s\n", msg);
+  if (loc != NULL) fprintf(stderr, "  at %s\n", loc);
   fflush(stderr);
   exit(101);
+}
+
+_Noreturn RT_COLD void pole_panic(const char *msg) { pole_panic_at(msg, NULL); }
+
+/* `index out of bounds: index I, length N`. */
+_Noreturn RT_COLD void pole_panic_index(int64_t i, int64_t n, const char *loc) {
+  snprintf(rt_msg_buf, sizeof rt_msg_buf, "index out of bounds: index %" PRId64 ", length %" PRId64,
+           i, n);
+  pole_panic_at(rt_msg_buf, loc);
+}
+
+char *pole_show(uint64_t v, const PoleType *t);
+static inline void rt_decref(void *p);
+
+/* `MSG: WHAT V`: V is a variant's constructor name, or an Int, Bool or
+ * String value as `print`/tests show it; other values are left out. */
+static RT_COLD void rt_format_value(const char *msg, const char *what, uint64_t v,
+                                    const PoleType *t) {
+  const char *shown = NULL;
+  char *s = NULL;
+  switch (t->kind) {
+  case PT_VARIANT: {
+    int64_t tag = *(const int64_t *)(uintptr_t)v;
+    if (tag >= 0 && tag < t->count) shown = t->names[tag];
+    break;
+  }
+  case PT_INT:
+  case PT_BOOL:
+  case PT_STRING:
+    s = pole_show(v, t);
+    shown = s;
+    break;
+  default:
+    break;
+  }
+  if (shown != NULL)
+    snprintf(rt_msg_buf, sizeof rt_msg_buf, "%s: %s %s", msg, what, shown);
+  else
+    snprintf(rt_msg_buf, sizeof rt_msg_buf, "%s", msg);
+  if (s != NULL) rt_decref(s);
+}
+
+/* `MSG: value V` (no match arm matched). */
+_Noreturn RT_COLD void pole_panic_value(const char *msg, uint64_t v, const PoleType *t,
+                                        const char *loc) {
+  rt_format_value(msg, "value", v, t);
+  pole_panic_at(rt_msg_buf, loc);
 }
 
 static _Noreturn RT_COLD void rt_oom(void) { pole_panic("out of memory"); }
@@ -840,10 +900,11 @@ uint64_t pole_list_get_default(void *lv, int64_t i, uint64_t dflt) {
   return l->data[i];
 }
 
-/* The list with element i replaced by v (consumes the list and v). */
-void *pole_list_set(void *lv, int64_t i, uint64_t v) {
+/* The list with element i replaced by v (consumes the list and v); `loc`
+ * locates the error when i is out of range (may be NULL). */
+void *pole_list_set(void *lv, int64_t i, uint64_t v, const char *loc) {
   List *l = lv;
-  if (RT_UNLIKELY((uint64_t)i >= l->len)) rt_index_oob();
+  if (RT_UNLIKELY((uint64_t)i >= l->len)) pole_panic_index(i, l->len, loc);
   int boxed = rt_boxed(l);
   if (RT_LIKELY(rt_unique(l) && rt_unique(rt_list_buf(l)))) {
     uint64_t old = l->data[i];
@@ -1237,29 +1298,37 @@ void pole_map_put(void *mv, uint64_t k, uint64_t v) {
   m->used++;
 }
 
-static _Noreturn RT_COLD void rt_key_not_found(void) { pole_panic("key not found"); }
+static const PoleType rt_int_type = {PT_INT, NULL, 0, NULL, NULL, NULL};
+static const PoleType rt_str_type = {PT_STRING, NULL, 0, NULL, NULL, NULL};
 
-/* The value of key k (borrowed); a runtime error when absent. */
-static uint64_t rt_map_lookup(PoleMap *m, uint64_t k) {
+/* `key not found: key K` (a String key quoted, an Int key in decimal). */
+static _Noreturn RT_COLD void rt_key_not_found(const PoleMap *m, uint64_t k, const char *loc) {
+  rt_format_value("key not found", "key", k, m->is_str ? &rt_str_type : &rt_int_type);
+  pole_panic_at(rt_msg_buf, loc);
+}
+
+/* The value of key k (borrowed); a runtime error at `loc` when absent. */
+static uint64_t rt_map_lookup(PoleMap *m, uint64_t k, const char *loc) {
   if (m->is_str) {
     const char *ks = (const char *)(uintptr_t)k;
     SEnt *e = rt_sfind(m, ks, rt_hash_str(ks));
-    if (RT_UNLIKELY(e == NULL)) rt_key_not_found();
+    if (RT_UNLIKELY(e == NULL)) rt_key_not_found(m, k, loc);
     return e->val;
   }
   if (RT_UNLIKELY(k == 0)) {
-    if (!m->has_zero) rt_key_not_found();
+    if (!m->has_zero) rt_key_not_found(m, k, loc);
     return m->zero_val;
   }
   IEnt *e = rt_ifind(m, k);
-  if (RT_UNLIKELY(e == NULL)) rt_key_not_found();
+  if (RT_UNLIKELY(e == NULL)) rt_key_not_found(m, k, loc);
   return e->val;
 }
 
-/* The value of key k, as a new reference (map and key borrowed). */
-uint64_t pole_map_get(void *mv, uint64_t k) {
+/* The value of key k, as a new reference (map and key borrowed); `loc`
+ * locates the error when the key is absent (may be NULL). */
+uint64_t pole_map_get(void *mv, uint64_t k, const char *loc) {
   PoleMap *m = mv;
-  uint64_t v = rt_map_lookup(m, k);
+  uint64_t v = rt_map_lookup(m, k, loc);
   if (rt_boxed(m)) rt_incref((void *)(uintptr_t)v);
   return v;
 }
@@ -1540,8 +1609,9 @@ char *pole_show(uint64_t v, const PoleType *t) {
 /* Tests                                                                      */
 /* ========================================================================== */
 
-int64_t pole_run_test(const char *name, uint64_t (*actual)(void),
-                      uint64_t (*expected)(void), const PoleType *t) {
+/* Runs one test in this process: prints its PASS/FAIL line; 1 if it passed. */
+static int rt_test_here(const char *name, uint64_t (*actual)(void), uint64_t (*expected)(void),
+                        const PoleType *t) {
   TestFrame fr;
   volatile uint64_t got = 0, want = 0;
   fr.msg = NULL;
@@ -1577,8 +1647,85 @@ int64_t pole_run_test(const char *name, uint64_t (*actual)(void),
   return ok;
 }
 
-int64_t pole_test_summary(int64_t passed, int64_t failed) {
-  printf("%" PRId64 " passed, %" PRId64 " failed\n", passed, failed);
+/* Tests run and passed (pole_test_summary prints them). */
+static int64_t rt_tests_run = 0, rt_tests_passed = 0;
+
+static double rt_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Runs one test in a child process, so a crash or a hang fails only that
+ * test: the child prints the test's line and exits 0 if it passed; a child
+ * killed by a signal or still running after `timeout` seconds is a FAIL. */
+static int rt_test_isolated(const char *name, uint64_t (*actual)(void),
+                            uint64_t (*expected)(void), const PoleType *t, double timeout) {
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0) return rt_test_here(name, actual, expected, t);
+  if (pid == 0) {
+    int ok = rt_test_here(name, actual, expected, t);
+    fflush(stdout);
+    fflush(stderr);
+    _exit(ok ? 0 : 1);
+  }
+  double deadline = rt_now() + timeout;
+  long nap = 20000; /* ns, doubling up to 10 ms */
+  int status = 0;
+  for (;;) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0) {
+      printf("FAIL %s: lost its test process\n", name);
+      return 0;
+    }
+    if (timeout > 0 && rt_now() >= deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      printf("FAIL %s: timed out after %g s\n", name, timeout);
+      return 0;
+    }
+    struct timespec ts = {0, nap};
+    nanosleep(&ts, NULL);
+    if (nap < 10000000) nap *= 2;
+  }
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    const char *sname = sigabbrev_np(sig);
+    printf("FAIL %s: terminated by signal %d (SIG%s)\n", name, sig, sname ? sname : "?");
+    return 0;
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Runs test `name` unless POLE_TEST_FILTER is set and not part of its name;
+ * isolated in a child process unless POLE_TEST_NOFORK=1 (then a crash ends
+ * the whole run, and POLE_RT_STATS counts the tests' objects). The time
+ * limit is POLE_TEST_TIMEOUT seconds (default 10; 0: none). */
+int64_t pole_run_test(const char *name, uint64_t (*actual)(void),
+                      uint64_t (*expected)(void), const PoleType *t) {
+  const char *filter = getenv("POLE_TEST_FILTER");
+  if (filter != NULL && *filter != '\0' && strstr(name, filter) == NULL) return 0;
+  rt_tests_run++;
+  const char *nofork = getenv("POLE_TEST_NOFORK");
+  int ok;
+  if (nofork != NULL && strcmp(nofork, "1") == 0) {
+    ok = rt_test_here(name, actual, expected, t);
+  } else {
+    const char *tl = getenv("POLE_TEST_TIMEOUT");
+    double timeout = tl != NULL ? strtod(tl, NULL) : 10.0;
+    ok = rt_test_isolated(name, actual, expected, t, timeout);
+  }
+  rt_tests_passed += ok;
+  return ok;
+}
+
+/* Prints `N passed, M failed` for the tests run; the exit status. */
+int64_t pole_test_summary(void) {
+  int64_t failed = rt_tests_run - rt_tests_passed;
+  printf("%" PRId64 " passed, %" PRId64 " failed\n", rt_tests_passed, failed);
   return failed == 0 ? 0 : 1;
 }
 
@@ -1599,8 +1746,11 @@ static void rt_fault_handler(int sig, siginfo_t *si, void *uctx) {
   uintptr_t a = (uintptr_t)si->si_addr;
   int overflow = rt_stack_hi == 0 || (a >= rt_stack_lo && a < rt_stack_hi);
   if (!overflow) {
-    /* Not a stack overflow: restore the default action and return, so the
-     * faulting instruction faults again and the process dies as usual. */
+    /* Not a stack overflow: keep what the program printed (not
+     * async-signal-safe, but the process is ending), restore the default
+     * action and return, so the faulting instruction faults again and the
+     * process dies as usual (its parent reports the signal). */
+    fflush(stdout);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
@@ -1619,6 +1769,14 @@ static void rt_fault_handler(int sig, siginfo_t *si, void *uctx) {
   _exit(101);
 }
 
+/* abort(), a bad instruction or an arithmetic trap in C code: flush what
+ * the program printed, then die of the signal as usual. */
+static void rt_fatal_handler(int sig) {
+  fflush(stdout);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 static void rt_install_fault_handlers(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -1627,6 +1785,14 @@ static void rt_install_fault_handlers(void) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGSEGV, &sa, NULL);
   sigaction(SIGBUS, &sa, NULL);
+  struct sigaction fa;
+  memset(&fa, 0, sizeof fa);
+  fa.sa_handler = rt_fatal_handler;
+  fa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+  sigemptyset(&fa.sa_mask);
+  sigaction(SIGABRT, &fa, NULL);
+  sigaction(SIGFPE, &fa, NULL);
+  sigaction(SIGILL, &fa, NULL);
 }
 
 /* The signal stack of the Pole thread (NULL if none could be set up). */

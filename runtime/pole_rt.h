@@ -50,6 +50,12 @@ enum {
 
 /* ---- errors and allocation ---------------------------------------------- */
 _Noreturn void pole_panic(const char *msg);
+/* Runtime errors at `loc` ("FILE:LINE:COL in FUNCTION", or NULL). */
+_Noreturn void pole_panic_at(const char *msg, const char *loc);
+_Noreturn void pole_panic_index(int64_t i, int64_t n, const char *loc);
+struct PoleType;
+_Noreturn void pole_panic_value(const char *msg, uint64_t v, const struct PoleType *t,
+                                const char *loc);
 void pole_free(void *obj);                       /* obj's count is 1 */
 void *pole_alloc_obj(int64_t nslots, uint64_t mask);
 void pole_free_moved(void *cell, uint64_t moved); /* count 1; slots in moved moved out */
@@ -81,7 +87,7 @@ void pole_list_init(void *l, int64_t i, uint64_t v);      /* consumes v */
 int64_t pole_list_length(void *l);
 uint64_t pole_list_get(void *l, int64_t i);               /* borrowed result */
 uint64_t pole_list_get_default(void *l, int64_t i, uint64_t dflt);
-void *pole_list_set(void *l, int64_t i, uint64_t v);      /* consumes l, v */
+void *pole_list_set(void *l, int64_t i, uint64_t v, const char *loc); /* consumes l, v */
 void *pole_list_push(void *l, uint64_t v);                /* consumes l, v */
 void *pole_list_concat(void *lists, int64_t boxed);       /* consumes lists */
 void *pole_list_tail(void *l);                            /* consumes l */
@@ -89,7 +95,7 @@ void *pole_list_tail(void *l);                            /* consumes l */
 /* ---- hash maps ------------------------------------------------------------- */
 void *pole_map_new(int64_t capacity_hint, int64_t key_is_string, int64_t values_boxed);
 void pole_map_put(void *m, uint64_t k, uint64_t v);       /* consumes k, v */
-uint64_t pole_map_get(void *m, uint64_t k);
+uint64_t pole_map_get(void *m, uint64_t k, const char *loc);
 int64_t pole_map_contains(void *m, uint64_t k);
 int64_t pole_map_size(void *m);
 
@@ -124,7 +130,7 @@ char *pole_show(uint64_t v, const PoleType *t);
 /* ---- tests (reference section 8.1) ----------------------------------------- */
 int64_t pole_run_test(const char *name, uint64_t (*actual)(void),
                       uint64_t (*expected)(void), const PoleType *t);
-int64_t pole_test_summary(int64_t passed, int64_t failed);
+int64_t pole_test_summary(void);
 
 /* ---- program entry ----------------------------------------------------------
  * The runtime defines main() (unless compiled with -DPOLE_RT_NO_MAIN), which

@@ -143,6 +143,37 @@ fn code_of(message: &str) -> &'static str {
         .map_or("other", |&(_, code)| code)
 }
 
+/// The byte offsets where the lines of a source start, for many
+/// [`line_col`] lookups (each a binary search instead of a scan).
+pub struct LineIndex {
+    starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(src: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            src.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i as u32 + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// As [`line_col`].
+    pub fn line_col(&self, src: &str, pos: usize) -> (usize, usize) {
+        let pos = pos.min(src.len());
+        let line = self.starts.partition_point(|&s| s as usize <= pos);
+        let start = self.starts[line - 1] as usize;
+        let col = src
+            .get(start..pos)
+            .map_or(pos - start, |s| s.chars().count())
+            + 1;
+        (line, col)
+    }
+}
+
 /// 1-based line and column (in characters) of byte offset `pos`.
 pub fn line_col(src: &str, pos: usize) -> (usize, usize) {
     let pos = pos.min(src.len());

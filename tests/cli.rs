@@ -237,7 +237,10 @@ func main() -> Int :
          -9223372036854775808 -9223372036854775808\n\
          -4 -4\n"
     );
-    assert_eq!(stderr(&out), "pole: runtime error: division by zero\n");
+    assert_eq!(
+        stderr(&out),
+        "pole: runtime error: division by zero\n  at f.pole-ir:15:17 in main\n"
+    );
     assert_eq!(out.status.code(), Some(101));
 }
 

@@ -26,7 +26,7 @@ fn long_let_chain_builds() {
     src.push_str("  x4999 - 4999\n");
     let built = on_small_stack(|| {
         let mut mem = Memory::new(1 << 30);
-        build_object(src.as_bytes(), &mut mem, Options::default())
+        build_object(src.as_bytes(), "t.pole-ir", &mut mem, Options::default())
             .1
             .is_ok()
     });

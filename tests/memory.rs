@@ -41,7 +41,7 @@ fn every_allocation_point_fails_cleanly() {
         let src = std::fs::read(&path).expect("read program");
         // A clean run tells how many budgeted allocations each phase makes.
         mem.set_fault(None);
-        let (_, r) = build_object(&src, &mut mem, opts);
+        let (_, r) = build_object(&src, "t.pole-ir", &mut mem, opts);
         assert!(r.is_ok(), "{} must build", path.display());
         let stats = mem.stats();
         for phase in Phase::ALL {
@@ -56,7 +56,9 @@ fn every_allocation_point_fails_cleanly() {
             let mut n = 1;
             loop {
                 mem.set_fault(Some(FaultPlan { phase, fail_at: n }));
-                let run = catch_unwind(AssertUnwindSafe(|| build_object(&src, &mut mem, opts)));
+                let run = catch_unwind(AssertUnwindSafe(|| {
+                    build_object(&src, "t.pole-ir", &mut mem, opts)
+                }));
                 exercised += 1;
                 match run {
                     Err(_) => {
@@ -107,7 +109,7 @@ fn limit_sweep_never_exceeds_the_limit() {
     while limit <= 256 << 20 {
         mem.set_limit(limit);
         let run = catch_unwind(AssertUnwindSafe(|| {
-            build_object(src.as_bytes(), &mut mem, Options::default())
+            build_object(src.as_bytes(), "t.pole-ir", &mut mem, Options::default())
         }));
         let (_, r) = run.unwrap_or_else(|_| panic!("panic at limit {limit}"));
         let stats = mem.stats();
@@ -145,7 +147,7 @@ fn retry_doubles_the_limit_until_it_fits() {
         Some(1 << 30),
         |l| limits.push(l),
         |m| {
-            let (out, r) = build_object(src.as_bytes(), m, Options::default());
+            let (out, r) = build_object(src.as_bytes(), "t.pole-ir", m, Options::default());
             let oom = match &r {
                 Err(BuildError::Oom(e)) => Some(*e),
                 _ => None,
@@ -305,7 +307,7 @@ fn bodies(n: usize, long: usize) -> String {
 fn memory_follows_the_largest_function_not_the_program() {
     let peaks = |src: &str| {
         let mut mem = Memory::new(1 << 30);
-        let (out, r) = build_object(src.as_bytes(), &mut mem, Options::default());
+        let (out, r) = build_object(src.as_bytes(), "t.pole-ir", &mut mem, Options::default());
         assert!(!out.has_errors() && r.is_ok(), "{:?}", out.diagnostics);
         let s = mem.stats();
         (

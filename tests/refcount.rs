@@ -447,3 +447,40 @@ fn valgrind_one(root: &Path, file: &Path, from_root: bool, exit: i32) -> Option<
     }
     None
 }
+
+/// The tests of the conformance programs and examples, run in one process
+/// (`POLE_TEST_NOFORK=1`): when every test passes, everything is freed.
+#[test]
+fn passing_tests_free_everything() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for dir in ["tests/conformance", "examples"] {
+        let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pole-ir"))
+            .filter(|p| std::fs::read_to_string(p).unwrap().contains("@test"))
+            .collect();
+        files.sort();
+        for f in files {
+            let out = Command::new(POLE)
+                .arg("test")
+                .arg(&f)
+                .current_dir(root)
+                .env("POLE_TEST_NOFORK", "1")
+                .env("POLE_RT_STATS", "1")
+                .env("SDL_VIDEODRIVER", "dummy")
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            if !stdout.ends_with(" 0 failed\n") {
+                continue; // a failing test may leak
+            }
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let stats = parse_stats(&stderr).unwrap_or_else(|| panic!("{f:?}: {stderr}"));
+            assert_eq!(stats.live, 0, "{f:?}: {stats:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "{checked} programs");
+}

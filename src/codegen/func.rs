@@ -164,11 +164,8 @@ pub(crate) fn emit(
                 let args: Vec<Value> = args.iter().map(|&a| em.use_(a)).collect();
                 em.b.ins().return_call(fref, &args);
             }
-            Term::Panic(msg) => {
-                let m = em.str_lit(msg)?;
-                let mut sig = Signature::new(CallConv::SystemV);
-                sig.params.push(AbiParam::new(types::I64));
-                em.call_c("pole_panic", sig, &[m])?;
+            Term::Panic(p) => {
+                em.panic(p, f)?;
                 em.b.ins()
                     .trap(TrapCode::user(1).unwrap_or(TrapCode::STACK_OVERFLOW));
             }
@@ -250,6 +247,45 @@ impl Em<'_, '_, '_, '_, '_> {
         let gv = self.gv(id);
         let p = self.b.ins().symbol_value(types::I64, gv);
         Ok(self.b.ins().iadd_imm_s(p, prefix as i64))
+    }
+
+    /// A runtime error: the runtime formats the message with its values and
+    /// the location (see `pole_panic_at` and friends in pole_rt.c).
+    fn panic(&mut self, p: &ir::Panic<'_>, f: &ir::Func<'_>) -> R<()> {
+        let loc = self.c_string(p.loc)?;
+        let sig = |n: usize| {
+            let mut sig = Signature::new(CallConv::SystemV);
+            sig.params
+                .extend(std::iter::repeat_n(AbiParam::new(types::I64), n));
+            sig
+        };
+        match p.values {
+            ir::PanicValues::Index(i, n) => {
+                let (i, n) = (self.use_(i), self.use_(n));
+                self.call_c("pole_panic_index", sig(3), &[i, n, loc])?;
+            }
+            ir::PanicValues::Value(v, t) if f.vars[v.0 as usize] != Repr::F64 => {
+                let msg = self.c_string(p.msg)?;
+                let mut x = self.use_(v);
+                if f.vars[v.0 as usize] == Repr::I8 {
+                    x = self.b.ins().uextend(types::I64, x);
+                }
+                let id = self.g.descriptor(self.ck, t)?;
+                let gv = self.gv(id);
+                let d = self.b.ins().symbol_value(types::I64, gv);
+                self.call_c("pole_panic_value", sig(4), &[msg, x, d, loc])?;
+            }
+            _ => {
+                let msg = self.c_string(p.msg)?;
+                self.call_c("pole_panic_at", sig(2), &[msg, loc])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A NUL-terminated static string (a string literal's bytes).
+    fn c_string(&mut self, bytes: &[u8]) -> R<Value> {
+        self.str_lit(bytes)
     }
 
     /// Counts the object at `p` up, unless it is static (count 0).

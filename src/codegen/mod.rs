@@ -181,11 +181,13 @@ pub trait Source {
 /// Compiles a program to an object file's bytes, function by function as
 /// `source` checks them. Each function is lowered to the IR in a scratch
 /// arena that is reset after it is compiled, so lowering memory depends on
-/// the largest function, not on the program.
+/// the largest function, not on the program. `file` names the source in
+/// runtime error locations.
 pub fn compile_object(
     source: &mut dyn Source,
     names: &Interner<'_>,
     src: &str,
+    file: &str,
     mem: &Memory,
     opts: Options,
 ) -> Result<ObjectFile, CodegenError> {
@@ -259,11 +261,14 @@ pub fn compile_object(
     } else {
         0
     };
+    let lines = crate::diag::LineIndex::new(src);
     let plan = Plan {
         units: &units,
         unit_ids: &unit_ids,
         ids: &ids,
         src,
+        file,
+        lines: &lines,
         mem,
         lopts,
     };
@@ -467,6 +472,8 @@ struct Plan<'x> {
     unit_ids: &'x [FuncId],
     ids: &'x func::Ids<'x>,
     src: &'x str,
+    file: &'x str,
+    lines: &'x crate::diag::LineIndex,
     mem: &'x Memory,
     lopts: lower::Options,
 }
@@ -490,6 +497,8 @@ fn build_units(
         unit_ids,
         ids,
         src,
+        file,
+        lines,
         mem,
         lopts,
     } = *plan;
@@ -521,6 +530,8 @@ fn build_units(
                     ck: &ck,
                     names: g.names,
                     src,
+                    file,
+                    lines,
                     arena: mem.scratch_arena(&scratch, Phase::Lower, scratch_charged),
                     opts: lopts,
                 };

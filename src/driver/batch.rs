@@ -185,7 +185,9 @@ fn process(
         }
         Some(cg) => {
             let (out, r) = compile_with_retry(mem, opts.retry_max, note, |m| {
-                let (out, r) = build_object(&src, m, cg);
+                // Locations name the file relative to its directory
+                // argument, so objects do not depend on where it lies.
+                let (out, r) = build_object(&src, &input.rel.to_string_lossy(), m, cg);
                 let oom = match &r {
                     Err(BuildError::Oom(e)) => Some(*e),
                     _ => None,

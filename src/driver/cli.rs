@@ -105,10 +105,21 @@ pub enum Command {
         #[arg(last = true)]
         args: Vec<String>,
     },
-    /// Run the file's @test_case and @test annotations; exit 1 if any fails.
+    /// Run the files' @test_case and @test annotations, each test in a
+    /// process of its own; exit 1 if any fails.
     Test {
-        /// The .pole-ir file
-        file: String,
+        /// .pole-ir files, or directories searched for them
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Seconds a test may run before it fails (0: no limit)
+        #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+        timeout: f64,
+        /// Run only the tests whose name contains NAME (also: -- NAME)
+        #[arg(long, value_name = "NAME")]
+        filter: Option<String>,
+        /// A test name to filter by (as --filter)
+        #[arg(last = true, value_name = "NAME")]
+        names: Vec<String>,
         /// Link libNAME (like @link("NAME"))
         #[arg(short = 'l', value_name = "NAME")]
         libs: Vec<String>,
@@ -531,7 +542,10 @@ pub fn main() -> i32 {
             run_file(&file, &job, &args)
         }
         Command::Test {
-            file,
+            files,
+            timeout,
+            filter,
+            names,
             libs,
             mem,
             message_format,
@@ -548,7 +562,22 @@ pub fn main() -> i32 {
                 mem: &mem,
                 json: message_format == MessageFormat::Json,
             };
-            run_file(&file, &job, &[])
+            let filter = match (filter, names.as_slice()) {
+                (Some(f), []) => Some(f),
+                (None, [n]) => Some(n.clone()),
+                (None, []) => None,
+                _ => {
+                    error("give one test name to filter by (--filter NAME or -- NAME)");
+                    return 2;
+                }
+            };
+            if !(timeout >= 0.0 && timeout.is_finite()) {
+                error(&format!(
+                    "invalid --timeout '{timeout}': expected seconds, 0 or more"
+                ));
+                return 2;
+            }
+            test_files(&files, &job, timeout, filter.as_deref())
         }
         Command::Link { objects, out, libs } => link_command(&objects, &out, &libs),
         Command::Print { what, out } => print_command(what, out.as_deref()),
@@ -690,7 +719,7 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
     let opts = job.mem;
     let mut mem = Memory::new(opts.limit());
     let (check, result) = compile_with_retry(&mut mem, opts.retry_policy(false), note_retry, |m| {
-        let (check, result) = build_object(&src, m, job.cg);
+        let (check, result) = build_object(&src, file, m, job.cg);
         let oom = match &result {
             Err(BuildError::Oom(e)) => Some(*e),
             _ => None,
@@ -780,7 +809,65 @@ fn build_error(file: &str, src: &[u8], e: BuildError, oom_reported: bool, json: 
 }
 
 /// Builds into a temporary directory and runs the executable.
+/// `pole test FILE|DIR...`: the tests of every file (directories searched
+/// for `*.pole-ir`), a `== FILE` line before each file's when there are
+/// several; exit 1 if any test or build failed.
+fn test_files(inputs: &[String], job: &Build<'_>, timeout: f64, filter: Option<&str>) -> i32 {
+    let mut files = Vec::new();
+    for i in inputs {
+        let p = Path::new(i);
+        if p.is_dir() {
+            let mut found = Vec::new();
+            collect_sources(p, &mut found);
+            found.sort();
+            files.extend(found.into_iter().map(|f| f.to_string_lossy().into_owned()));
+        } else {
+            files.push(i.clone());
+        }
+    }
+    let mut env = vec![("POLE_TEST_TIMEOUT", format!("{timeout}"))];
+    if let Some(f) = filter {
+        env.push(("POLE_TEST_FILTER", f.to_string()));
+    }
+    let mut status = 0;
+    for f in &files {
+        if files.len() > 1 {
+            use std::io::Write as _;
+            println!("== {f}");
+            let _ = std::io::stdout().flush();
+        }
+        let code = run_file_with(f, job, &[], &env);
+        // Usage (2) and out-of-memory (3) errors keep their status.
+        let code = if code == 0 || code == 2 || code == 3 {
+            code
+        } else {
+            1
+        };
+        status = status.max(code);
+    }
+    status
+}
+
+/// The `*.pole-ir` files under `dir`, recursively.
+fn collect_sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_sources(&p, out);
+        } else if p.extension().is_some_and(|x| x == "pole-ir") {
+            out.push(p);
+        }
+    }
+}
+
 fn run_file(file: &str, job: &Build<'_>, args: &[String]) -> i32 {
+    run_file_with(file, job, args, &[])
+}
+
+fn run_file_with(file: &str, job: &Build<'_>, args: &[String], env: &[(&str, String)]) -> i32 {
     let dir = match tempfile::Builder::new().prefix("pole-run-").tempdir() {
         Ok(d) => d,
         Err(e) => {
@@ -796,7 +883,12 @@ fn run_file(file: &str, job: &Build<'_>, args: &[String]) -> i32 {
     if code != 0 {
         return code;
     }
-    match std::process::Command::new(&exe).args(args).status() {
+    let mut cmd = std::process::Command::new(&exe);
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    match cmd.status() {
         Ok(st) => exit_code(st),
         Err(e) => {
             error(&format!("cannot run the program: {e}"));

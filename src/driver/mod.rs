@@ -382,9 +382,11 @@ pub struct ExternDecl {
     pub span: Span,
 }
 
-/// Compiles `src` to an object file.
+/// Compiles `src` to an object file; `file` names it in runtime error
+/// locations.
 pub fn build_object(
     src: &[u8],
+    file: &str,
     mem: &mut Memory,
     opts: codegen::Options,
 ) -> (CheckOutput, Result<Built, BuildError>) {
@@ -408,7 +410,7 @@ pub fn build_object(
                 })
             })
             .collect();
-        match codegen::compile_object(f.source, f.names, f.text, f.mem, opts) {
+        match codegen::compile_object(f.source, f.names, f.text, file, f.mem, opts) {
             Ok(object) => Ok(Built {
                 object,
                 links,

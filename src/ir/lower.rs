@@ -7,8 +7,8 @@
 
 use super::*;
 use crate::memory::{Arena, Map, OutOfMemory, Vec};
-use crate::syntax::Interner;
 use crate::syntax::ast::{self, ContractKind, Expr, ExprKind, Pat, PatKind};
+use crate::syntax::{Interner, Span};
 use crate::types::TyKind;
 use crate::types::builtins::Builtin;
 use crate::types::check::{Checked, CtorRef, PatRes, Res, TestKind};
@@ -43,6 +43,9 @@ pub struct Ctx<'a, 'm> {
     pub ck: &'a Checked<'m>,
     pub names: &'a Interner<'m>,
     pub src: &'a str,
+    /// The file's name in runtime error locations, and its line index.
+    pub file: &'a str,
+    pub lines: &'a crate::diag::LineIndex,
     pub arena: Arena<'m>,
     pub opts: Options,
 }
@@ -155,6 +158,7 @@ fn lower_unit_uncounted<'m>(
             let t = &ck.tests[ti as usize];
             let name = cx.arena.alloc_str(&format!("pole.test.{ti}.{side}"))?;
             let mut fl = FnLower::new(cx, None)?;
+            fl.fname = cx.arena.alloc_str(&format!("test {}", t.name))?;
             let slot = match (&t.kind, side) {
                 (TestKind::Case { func, inputs, .. }, 0) => {
                     let v = fl.call_func(*func, inputs)?;
@@ -177,19 +181,15 @@ fn lower_unit_uncounted<'m>(
         Unit::TestRunner => {
             let first_thunk = ck.funcs.iter().filter(|f| f.decl.ext.is_none()).count() as u32;
             let mut fl = FnLower::new(cx, None)?;
-            let mut passed = fl.def(Op::Const(I64, 0), I64)?;
             for (ti, t) in ck.tests.iter().enumerate() {
                 let thunk = first_thunk + 2 * ti as u32;
                 let name = fl.def(Op::Str(t.name.as_bytes()), I64)?;
                 let a = fl.def(Op::FuncAddr(thunk), I64)?;
                 let b = fl.def(Op::FuncAddr(thunk + 1), I64)?;
                 let d = fl.def(Op::Desc(t.ty), I64)?;
-                let r = fl.rt("pole_run_test", &[I64; 4], Some(I64), &[name, a, b, d])?;
-                passed = fl.def(Op::Bin(BinOp::IAdd, passed, r), I64)?;
+                fl.rt("pole_run_test", &[I64; 4], Some(I64), &[name, a, b, d])?;
             }
-            let total = fl.def(Op::Const(I64, ck.tests.len() as i64), I64)?;
-            let failed = fl.def(Op::Bin(BinOp::ISub, total, passed), I64)?;
-            let status = fl.rt("pole_test_summary", &[I64; 2], Some(I64), &[passed, failed])?;
+            let status = fl.rt("pole_test_summary", &[], Some(I64), &[])?;
             fl.terminate(Term::Return(status))?;
             fl.finish(Kind::Entry, "pole_main", &[], I64)
         }
@@ -253,6 +253,8 @@ struct FnLower<'a, 'c, 'm> {
     /// Checker local -> the variable holding it.
     locals: Map<'m, u32, Var>,
     func: Option<u32>,
+    /// The function's name in runtime error locations.
+    fname: &'m str,
     check_ensures: bool,
 }
 
@@ -267,6 +269,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             cur: 0,
             locals: cx.arena.map(),
             func,
+            fname: match func {
+                Some(fi) => cx.names.name(cx.ck.funcs[fi as usize].decl.name),
+                None => "",
+            },
             check_ensures: false,
         };
         let b = fl.new_block()?;
@@ -455,17 +461,39 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         Ok(())
     }
 
-    /// Continues when `c` is true; else runtime error `msg`.
-    fn check(&mut self, c: Var, msg: &str) -> R<()> {
+    /// Continues when `c` is true; else runtime error `msg` (with
+    /// `values`) at `span`.
+    fn check(&mut self, c: Var, msg: &str, span: Span, values: PanicValues) -> R<()> {
         let bad = self.new_block()?;
         self.blocks[bad.0 as usize].cold = true;
         self.guard(c, bad)?;
-        let msg = self.arena.alloc_slice_copy(msg.as_bytes())?;
         let ok = self.cur;
         self.cur = bad.0 as usize;
-        self.terminate(Term::Panic(msg))?;
+        self.panic(msg, span, values)?;
         self.cur = ok;
         Ok(())
+    }
+
+    /// Ends the block with runtime error `msg` at `span`.
+    fn panic(&mut self, msg: &str, span: Span, values: PanicValues) -> R<()> {
+        let msg = self.arena.alloc_slice_copy(msg.as_bytes())?;
+        let loc = self.loc(span)?;
+        let p = self.arena.alloc(Panic { msg, loc, values })?;
+        self.terminate(Term::Panic(p))
+    }
+
+    /// The location of `span` as a C string argument of a runtime call that
+    /// may fail.
+    fn loc_arg(&mut self, span: Span) -> R<Var> {
+        let loc = self.loc(span)?;
+        self.def(Op::Str(loc), I64)
+    }
+
+    /// `FILE:LINE:COL in FUNCTION` of `span`, for runtime errors.
+    fn loc(&self, span: Span) -> R<&'m [u8]> {
+        let (line, col) = self.cx.lines.line_col(self.cx.src, span.start as usize);
+        let text = format!("{}:{line}:{col} in {}", self.cx.file, self.fname);
+        Ok(self.arena.alloc_slice_copy(text.as_bytes())?)
     }
 
     fn contract(&mut self, c: &ast::Contract<'m>) -> R<()> {
@@ -481,7 +509,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             ContractKind::Ensures => "ensures",
         };
         let msg = format!("contract violated: {kw} {}", squash_ws(text));
-        self.check(v, &msg)
+        self.check(v, &msg, span, PanicValues::None)
     }
 
     fn slot_of(&mut self, v: Var, t: TyId) -> R<Var> {
@@ -612,7 +640,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 self.expr(a)?;
                 self.tail(b)
             }
-            ExprKind::Match(s, arms) => self.lower_match(s, arms, None).map(|_| ()),
+            ExprKind::Match(s, arms) => self.lower_match(e.span, s, arms, None).map(|_| ()),
             ExprKind::Call(call) => match self.res(e) {
                 Res::Func(fi)
                     if self.cx.ck.funcs[fi as usize].decl.ext.is_none()
@@ -686,7 +714,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     ast::UnOp::Not => self.def(Op::Un(UnOp::IsZero, v), Repr::I8),
                 }
             }
-            ExprKind::Binary(op, _, l, r) => self.binary(*op, l, r),
+            ExprKind::Binary(op, op_span, l, r) => self.binary(*op, *op_span, l, r),
             ExprKind::Seq(a, b) => {
                 self.expr(a)?;
                 self.expr(b)
@@ -711,7 +739,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             }
             ExprKind::Match(s, arms) => {
                 let r = self.repr(self.ty(e));
-                self.lower_match(s, arms, Some(r))?
+                self.lower_match(e.span, s, arms, Some(r))?
                     .ok_or(LowerError::Internal("match without value"))
             }
             ExprKind::List(items) => {
@@ -980,14 +1008,16 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             ListGet => {
                 let len = self.list_len(v[0])?;
                 let ok = self.def(Op::Bin(BinOp::ICmp(Cmp::ULt), v[1], len), Repr::I8)?;
-                self.check(ok, "index out of bounds")?;
+                let values = PanicValues::Index(v[1], len);
+                self.check(ok, "index out of bounds", e.span, values)?;
                 let s = self.list_elem(v[0], v[1], t)?;
                 self.value_of_slot(s, t)
             }
             ListSet => {
                 let s = self.slot_of(v[2], arg_ty(2))?;
-                let args = [v[0], v[1], s];
-                self.rt_owning("pole_list_set", &[I64; 3], Some(Repr::Ref), &args, 0b101)
+                let loc = self.loc_arg(e.span)?;
+                let args = [v[0], v[1], s, loc];
+                self.rt_owning("pole_list_set", &[I64; 4], Some(Repr::Ref), &args, 0b101)
             }
             ListPush => {
                 let s = self.slot_of(v[1], arg_ty(1))?;
@@ -1049,12 +1079,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             }
             MapGet => {
                 let k = self.slot_of(v[1], arg_ty(1))?;
-                let r = self.rt(
-                    "pole_map_get",
-                    &[I64; 2],
-                    Some(self.slot_repr(t)),
-                    &[v[0], k],
-                )?;
+                let loc = self.loc_arg(e.span)?;
+                let ret = Some(self.slot_repr(t));
+                let r = self.rt("pole_map_get", &[I64; 3], ret, &[v[0], k, loc])?;
                 self.value_of_slot(r, t)
             }
             MapContains => {
@@ -1087,7 +1114,13 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         self.def(Op::Bin(BinOp::ICmp(Cmp::Ne), r, zero), Repr::I8)
     }
 
-    fn binary(&mut self, op: ast::BinOp, l: &'m Expr<'m>, r: &'m Expr<'m>) -> R<Var> {
+    fn binary(
+        &mut self,
+        op: ast::BinOp,
+        op_span: Span,
+        l: &'m Expr<'m>,
+        r: &'m Expr<'m>,
+    ) -> R<Var> {
         use ast::BinOp::*;
         if matches!(op, And | Or | Implies) {
             let lv = self.expr(l)?;
@@ -1156,7 +1189,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             Div | Rem => {
                 let zero = self.def(Op::Const(I64, 0), I64)?;
                 let nz = self.def(Op::Bin(BinOp::ICmp(Cmp::Ne), rv, zero), b8)?;
-                self.check(nz, "division by zero")?;
+                self.check(nz, "division by zero", op_span, PanicValues::None)?;
                 // MIN / -1 would trap on x86: x / -1 == -x, x % -1 == 0.
                 let m1c = self.def(Op::Const(I64, -1), I64)?;
                 let m1 = self.def(Op::Bin(BinOp::ICmp(Cmp::Eq), rv, m1c), b8)?;
@@ -1202,6 +1235,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     /// returns the variable holding it; in tail mode every arm returns.
     fn lower_match(
         &mut self,
+        span: Span,
         s: &'m Expr<'m>,
         arms: &'m [ast::Arm<'m>],
         result: Option<Repr>,
@@ -1225,7 +1259,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             }
             self.switch(next);
         }
-        self.terminate(Term::Panic(b"no match arm matched"))?;
+        self.panic("no match arm matched", span, PanicValues::Value(sv, st))?;
         Ok(match merge {
             Some((m, out)) => {
                 self.switch(m);

@@ -191,8 +191,28 @@ pub enum Term<'m> {
     Return(Var),
     /// A call in tail position to a Pole function: does not grow the stack.
     TailCall(u32, &'m [Var]),
-    /// Runtime error: `pole_panic(message)` never returns.
-    Panic(&'m [u8]),
+    /// Runtime error (never returns).
+    Panic(&'m Panic<'m>),
+}
+
+/// A runtime error: its message, where it happened, the values it reports.
+#[derive(Clone, Copy, Debug)]
+pub struct Panic<'m> {
+    /// The message's fixed start (`index out of bounds`).
+    pub msg: &'m [u8],
+    /// `FILE:LINE:COL in FUNCTION` of the operation that failed.
+    pub loc: &'m [u8],
+    pub values: PanicValues,
+}
+
+/// The values a runtime error's message goes on with (§9).
+#[derive(Clone, Copy, Debug)]
+pub enum PanicValues {
+    None,
+    /// `: index I, length N` (both `I64`).
+    Index(Var, Var),
+    /// `: value V` of the given type (a constructor's name, or the value).
+    Value(Var, TyId),
 }
 
 pub struct Block<'m> {

@@ -267,6 +267,12 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
                     term_uses(a, &mut touched)?;
                 }
             }
+            // A runtime error reads the value it reports; nothing is freed
+            // on the way out.
+            Term::Panic(Panic {
+                values: PanicValues::Value(v, _),
+                ..
+            }) if counted[v.0 as usize] => live.insert(*v)?,
             _ => {}
         }
         for &v in touched.iter() {

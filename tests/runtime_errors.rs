@@ -1,0 +1,201 @@
+//! Runtime errors name the place and the values (reference §9): the first
+//! line keeps its `pole: runtime error: KIND` prefix and goes on with the
+//! values, the next one is `  at FILE:LINE:COL in FUNCTION`. Programs are
+//! built with `pole build` (in their own directory, so FILE is the name
+//! given on the command line) and run; stderr is compared exactly.
+
+use std::process::Command;
+
+const POLE: &str = env!("CARGO_BIN_EXE_pole");
+
+/// Builds `src` as `prog.pole-ir` (debug, contracts on) and runs it:
+/// (exit status, stdout, stderr).
+fn run(src: &str, test: bool) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("prog.pole-ir"), src).unwrap();
+    let out = if test {
+        Command::new(POLE)
+            .args(["test", "prog.pole-ir"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    } else {
+        let b = Command::new(POLE)
+            .args(["build", "prog.pole-ir", "-o", "prog"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+        Command::new(dir.path().join("prog"))
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn fails_with(src: &str, stderr: &str) {
+    let (code, _, err) = run(src, false);
+    assert_eq!(code, Some(101), "{err}");
+    assert_eq!(err, stderr);
+}
+
+#[test]
+fn index_out_of_bounds_gives_index_and_length() {
+    fails_with(
+        "func third(l: List<Int>) -> Int : List.get(l, 3)\n\
+         func main() -> Int : third([1, 2, 3])\n",
+        "pole: runtime error: index out of bounds: index 3, length 3\n  at prog.pole-ir:1:35 in third\n",
+    );
+    fails_with(
+        "func main() -> Int :\n  let l = List_set([1, 2], -1, 5) in\n  List_length(l)\n",
+        "pole: runtime error: index out of bounds: index -1, length 2\n  at prog.pole-ir:2:11 in main\n",
+    );
+}
+
+#[test]
+fn key_not_found_gives_the_key() {
+    fails_with(
+        "func main() -> Int :\n  let m = HashMap_new(4) in\n  let _ = HashMap_put(m, \"alice\", 1) in\n  HashMap_get(m, \"bob\")\n",
+        "pole: runtime error: key not found: key \"bob\"\n  at prog.pole-ir:4:3 in main\n",
+    );
+    fails_with(
+        "func look(m: HashMap<Int, Int>) -> Int : HashMap_get(m, -42)\n\
+         func main() -> Int : look(HashMap_new(1))\n",
+        "pole: runtime error: key not found: key -42\n  at prog.pole-ir:1:42 in look\n",
+    );
+}
+
+#[test]
+fn division_by_zero_is_located_at_the_operator() {
+    fails_with(
+        "func ratio(a: Int, b: Int) -> Int : a / b\nfunc main() -> Int : ratio(1, 0)\n",
+        "pole: runtime error: division by zero\n  at prog.pole-ir:1:39 in ratio\n",
+    );
+    fails_with(
+        "func main() -> Int :\n  let z = 0 in\n  7 % z\n",
+        "pole: runtime error: division by zero\n  at prog.pole-ir:3:5 in main\n",
+    );
+}
+
+#[test]
+fn no_match_arm_gives_the_value() {
+    fails_with(
+        "type Shape = Circle(Int) | Dot\n\
+         func r(s: Shape) -> Int :\n  match s with\n  | Circle(x) -> x\n\
+         func main() -> Int : r(Dot)\n",
+        "pole: runtime error: no match arm matched: value Dot\n  at prog.pole-ir:3:3 in r\n",
+    );
+    fails_with(
+        "func f(n: Int) -> Int :\n  match n with\n  | 0 -> 1\n  | 1 -> 2\nfunc main() -> Int : f(7)\n",
+        "pole: runtime error: no match arm matched: value 7\n  at prog.pole-ir:2:3 in f\n",
+    );
+    fails_with(
+        "func f(s: String) -> Int :\n  match s with\n  | \"a\" -> 1\nfunc main() -> Int : f(\"b\\n\")\n",
+        "pole: runtime error: no match arm matched: value \"b\\n\"\n  at prog.pole-ir:2:3 in f\n",
+    );
+}
+
+#[test]
+fn a_violated_contract_names_its_function() {
+    // Two functions with the same clause: the message says which one failed.
+    fails_with(
+        "func a(n: Int) -> Int\n  requires n >= 0\n: n\n\
+         func b(n: Int) -> Int\n  requires n >= 0\n: n\n\
+         func main() -> Int : a(1) + b(-1)\n",
+        "pole: runtime error: contract violated: requires n >= 0\n  at prog.pole-ir:5:12 in b\n",
+    );
+}
+
+#[test]
+fn a_test_failing_with_a_runtime_error_shows_the_values() {
+    let (code, out, err) = run(
+        "func third(l: List<Int>) -> Int : List.get(l, 3)\n\
+         @test_case(input=[1, 2, 3, 4], expected=4)\n\
+         @test_case(input=[1, 2], expected=0)\n\
+         func t(l: List<Int>) -> Int : third(l)\n",
+        true,
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        out,
+        "PASS t#1\nFAIL t#2: runtime error: index out of bounds: index 3, length 2\n1 passed, 1 failed\n"
+    );
+    assert!(
+        err.contains("  at prog.pole-ir:1:35 in third\n"),
+        "stderr: {err}"
+    );
+}
+
+/// `pole test` on files in a directory (several files get `== FILE` lines).
+fn pole_test(files: &[(&str, &str)], args: &[&str]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, src) in files {
+        std::fs::write(dir.path().join(name), src).unwrap();
+    }
+    let out = Command::new(POLE)
+        .arg("test")
+        .args(args)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const CRASHY: &str = r#"
+@extern("abort") func abort() -> Unit
+func ok() -> Int : 1
+func boom() -> Int : abort(); 2
+func spin(n: Int) -> Int : if n < 0 then n else spin(n + 1)
+@test(ok() == 1)
+@test(boom() == 2)
+@test(spin(0) == 1)
+@test(ok() + 1 == 2)
+"#;
+
+#[test]
+fn each_test_runs_isolated_with_a_time_limit() {
+    // A test that aborts and one that never ends fail alone; every line and
+    // the summary are kept, also when stdout is a pipe.
+    let (code, out, _) = pole_test(&[("t.pole-ir", CRASHY)], &["t.pole-ir", "--timeout", "1"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        out,
+        "PASS test@6\n\
+         FAIL test@7: terminated by signal 6 (SIGABRT)\n\
+         FAIL test@8: timed out after 1 s\n\
+         PASS test@9\n\
+         2 passed, 2 failed\n"
+    );
+}
+
+#[test]
+fn tests_are_filtered_by_name() {
+    let (code, out, _) = pole_test(&[("t.pole-ir", CRASHY)], &["t.pole-ir", "--", "test@9"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(out, "PASS test@9\n1 passed, 0 failed\n");
+    let (code, out, _) = pole_test(&[("t.pole-ir", CRASHY)], &["t.pole-ir", "--filter", "@6"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(out, "PASS test@6\n1 passed, 0 failed\n");
+}
+
+#[test]
+fn several_files_and_directories_are_tested() {
+    let a = "@test(1 + 1 == 2)\n";
+    let b = "@test(2 * 2 == 5)\n";
+    let (code, out, _) = pole_test(&[("a.pole-ir", a), ("b.pole-ir", b)], &["."]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        out,
+        "== ./a.pole-ir\nPASS test@1\n1 passed, 0 failed\n\
+         == ./b.pole-ir\nFAIL test@1: expected true, got false\n0 passed, 1 failed\n"
+    );
+}
