@@ -4,9 +4,11 @@
 #   - the SDL2 development files and pkg-config, for the sdl/ conformance
 #     programs and examples;
 #   - ocaml-nox (ocamlopt), valgrind and GNU time (/usr/bin/time), for the
-#     runtime benchmarks in bench/runtime/.
+#     runtime benchmarks in bench/runtime/ and the valgrind test;
+#   - gdb, for the debug-information test (addr2line, nm and readelf come
+#     with binutils, beside the C compiler).
 # Idempotent: each package is installed only when what it provides is missing
-# (`pkg-config --exists sdl2`, `ocamlopt`, `valgrind`, `/usr/bin/time`); when
+# (`pkg-config --exists sdl2`, `ocamlopt`, `valgrind`, `gdb`, `/usr/bin/time`); when
 # everything is present it changes nothing. Uses apt-get, as root, or through
 # sudo when not root.
 set -euo pipefail
@@ -30,6 +32,12 @@ if command -v valgrind >/dev/null 2>&1; then
 else
     missing+=(valgrind)
     what+=(valgrind)
+fi
+if command -v gdb >/dev/null 2>&1; then
+    echo "install-deps: $(gdb --version | head -n 1) already present"
+else
+    missing+=(gdb)
+    what+=(gdb)
 fi
 if [ -x /usr/bin/time ] && /usr/bin/time -f '%M' true >/dev/null 2>&1; then
     echo "install-deps: GNU time (/usr/bin/time) already present"

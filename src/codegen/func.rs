@@ -143,6 +143,9 @@ pub(crate) fn emit(
                 Inst::DropCell(v, moved) => {
                     em.drop_cell(v, moved, None)?;
                 }
+                Inst::Loc(off) => {
+                    em.b.set_srcloc(cranelift_codegen::ir::SourceLoc::new(off));
+                }
             }
         }
         match block.term {

@@ -23,6 +23,7 @@
 //! calling convention so calls in tail position never grow the stack;
 //! `pole_main`, test thunks and externs use the platform C convention.
 
+mod debug;
 mod func;
 
 use crate::ir::{self, lower};
@@ -67,6 +68,8 @@ pub struct Options {
     pub release: bool,
     /// Generate a `pole_main` that runs the tests instead of `main`.
     pub test_mode: bool,
+    /// DWARF line tables and function names in the object.
+    pub debug_info: bool,
 }
 
 #[derive(Debug)]
@@ -277,6 +280,13 @@ pub fn compile_object(
         estimates: vec![0; units.len()],
         next: 0,
         retained_total: 0,
+        debug: opts.debug_info.then(|| {
+            units
+                .iter()
+                .map(|&u| unit_debug_name(&ck, names, u))
+                .collect()
+        }),
+        debug_funcs: Vec::new(),
     };
     let result = if workers < 2 {
         let mut ctx = Context::new();
@@ -352,7 +362,10 @@ pub fn compile_object(
     if p.next != units.len() {
         return Err(CodegenError::Backend("a function was not compiled".into()));
     }
-    let product = g.module.finish();
+    let mut product = g.module.finish();
+    if opts.debug_info {
+        debug::write(&mut product, &p.debug_funcs, file, src).map_err(CodegenError::Backend)?;
+    }
     mem.release(Phase::Codegen, p.retained_total);
     Ok(ObjectFile(product))
 }
@@ -386,6 +399,21 @@ struct Compiled {
     alignment: u64,
     bytes: Vec<u8>,
     relocs: Vec<ModuleReloc>,
+    /// Machine-code ranges and the source offsets they come from.
+    lines: Vec<(u32, u32, u32)>,
+}
+
+/// A unit's name in debug information and the source offset of its
+/// declaration.
+fn unit_debug_name(ck: &Checked<'_>, names: &Interner<'_>, u: lower::Unit) -> (String, u32) {
+    match u {
+        lower::Unit::Pole(fi) => {
+            let d = ck.funcs[fi as usize].decl;
+            (names.name(d.name).to_string(), d.span.start)
+        }
+        lower::Unit::Thunk(t, side) => (format!("pole.test.{t}.{side}"), 0),
+        lower::Unit::Main | lower::Unit::TestRunner => ("pole_main".to_string(), 0),
+    }
 }
 
 /// Compiles `func` in the reusable `ctx` (Cranelift's heavy work; runs on
@@ -403,15 +431,23 @@ fn compile_one(
 }
 
 fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Compiled, String> {
-    let (alignment, bytes, relocs) = {
+    let (alignment, bytes, relocs, lines) = {
         let code = ctx
             .compile(isa, &mut ControlPlane::default())
             .map_err(|e| format!("{:?}", e.inner))?;
         let relocs: Vec<_> = code.buffer.relocs().to_vec();
+        let lines = code
+            .buffer
+            .get_srclocs_sorted()
+            .iter()
+            .filter(|l| !l.loc.is_default())
+            .map(|l| (l.start, l.end, l.loc.bits()))
+            .collect();
         (
             code.buffer.alignment as u64,
             code.buffer.data().to_vec(),
             relocs,
+            lines,
         )
     };
     let relocs = relocs
@@ -422,6 +458,7 @@ fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Comp
         alignment,
         bytes,
         relocs,
+        lines,
     })
 }
 
@@ -432,6 +469,10 @@ struct Pipeline {
     estimates: Vec<usize>,
     next: usize,
     retained_total: usize,
+    /// With debug information: each unit's name and declaration offset,
+    /// and what the defined functions contribute.
+    debug: Option<Vec<(String, u32)>>,
+    debug_funcs: Vec<debug::FuncDebug>,
 }
 
 impl Pipeline {
@@ -455,6 +496,16 @@ impl Pipeline {
                 .define_function_bytes(ids[self.next], c.alignment, &c.bytes, &c.relocs)
                 .map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
             mem.release(Phase::Codegen, self.estimates[self.next]);
+            if let Some(names) = &self.debug {
+                let (name, decl) = names[self.next].clone();
+                self.debug_funcs.push(debug::FuncDebug {
+                    id: ids[self.next],
+                    name,
+                    decl,
+                    size: c.bytes.len() as u32,
+                    lines: c.lines,
+                });
+            }
             // The object keeps the machine code and relocations until emitted.
             let retained = c.bytes.len() + 32 * c.relocs.len();
             mem.charge(Phase::Codegen, retained)?;

@@ -71,6 +71,10 @@ pub enum Command {
         /// Optimise and omit contract checks
         #[arg(long)]
         release: bool,
+        /// DWARF line tables and function names in the output (for gdb,
+        /// perf, addr2line)
+        #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+        debug_info: bool,
         /// What to write: an executable or an object file
         #[arg(long, value_enum, default_value = "exe")]
         emit: Emit,
@@ -476,6 +480,7 @@ pub fn main() -> i32 {
             out,
             out_dir,
             release,
+            debug_info,
             emit,
             dep_info,
             libs,
@@ -485,6 +490,7 @@ pub fn main() -> i32 {
             let cg = codegen::Options {
                 release,
                 test_mode: false,
+                debug_info,
             };
             let single = inputs.len() == 1 && out_dir.is_none() && !Path::new(&inputs[0]).is_dir();
             if single {
@@ -530,6 +536,7 @@ pub fn main() -> i32 {
             let cg = codegen::Options {
                 release,
                 test_mode: false,
+                debug_info: true,
             };
             let job = Build {
                 cg,
@@ -553,6 +560,7 @@ pub fn main() -> i32 {
             let cg = codegen::Options {
                 release: false,
                 test_mode: true,
+                debug_info: true,
             };
             let job = Build {
                 cg,

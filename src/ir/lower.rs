@@ -255,6 +255,8 @@ struct FnLower<'a, 'c, 'm> {
     func: Option<u32>,
     /// The function's name in runtime error locations.
     fname: &'m str,
+    /// The block and source offset of the last `Inst::Loc`.
+    last_loc: Option<(usize, u32)>,
     check_ensures: bool,
 }
 
@@ -274,6 +276,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 None => "",
             },
             check_ensures: false,
+            last_loc: None,
         };
         let b = fl.new_block()?;
         fl.switch(b);
@@ -622,6 +625,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     }
 
     fn tail_inner(&mut self, e: &'m Expr<'m>) -> R<()> {
+        if matches!(e.kind, ExprKind::Call(_)) {
+            self.mark(e.span)?;
+        }
         match &e.kind {
             ExprKind::If(c, a, b) => {
                 let cv = self.expr(c)?;
@@ -675,7 +681,24 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         crate::memory::deep(|| self.expr_inner(e))
     }
 
+    /// Marks the source position of what is emitted next (once per
+    /// position and block).
+    fn mark(&mut self, span: Span) -> R<()> {
+        let here = (self.cur, span.start);
+        if self.last_loc != Some(here) {
+            self.last_loc = Some(here);
+            self.emit(Inst::Loc(span.start))?;
+        }
+        Ok(())
+    }
+
     fn expr_inner(&mut self, e: &'m Expr<'m>) -> R<Var> {
+        if matches!(
+            e.kind,
+            ExprKind::Call(_) | ExprKind::Binary(..) | ExprKind::Match(..) | ExprKind::If(..)
+        ) {
+            self.mark(e.span)?;
+        }
         match &e.kind {
             ExprKind::Int(v) => self.def(Op::Const(I64, *v), I64),
             ExprKind::Float(v) => self.def(Op::FConst(*v), Repr::F64),

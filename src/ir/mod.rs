@@ -181,6 +181,9 @@ pub enum Inst<'m> {
     /// Drop a cell whose loaded fields are moved out of it when it is
     /// unique (see [`Moved`]).
     DropCell(Var, Moved<'m>),
+    /// The code that follows comes from the source at this byte offset
+    /// (debug line tables).
+    Loc(u32),
 }
 
 #[derive(Clone, Copy, Debug)]

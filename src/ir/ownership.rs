@@ -105,6 +105,7 @@ fn inst_uses(inst: &Inst<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use)) {
                 each(f, Use::Borrow);
             }
         }
+        Inst::Loc(_) => {}
     }
 }
 

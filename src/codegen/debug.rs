@@ -1,0 +1,248 @@
+//! DWARF debug information (line tables and function names) for the object
+//! file, written with `gimli`, so `gdb`, `perf report` and `addr2line` show
+//! `.pole-ir` lines.
+//!
+//! Lowering marks source positions in the IR (`Inst::Loc`); code generation
+//! turns them into Cranelift source locations, and each compiled function
+//! brings back its machine-code ranges per source offset. Here they become
+//! one compilation unit: a subprogram per function and a line program with
+//! one sequence per function. Addresses are relocations against the
+//! functions' symbols and cross-section offsets relocations against the
+//! sections, so the linker can place everything. The compilation directory
+//! is `.` and the file name the one given to the compiler: objects stay
+//! reproducible in any directory.
+
+use crate::diag::LineIndex;
+use cranelift_codegen::gimli::write::{
+    Address, AttributeValue, DwarfUnit, EndianVec, LineProgram, LineString, Range, RangeList,
+    Sections, Writer,
+};
+use cranelift_codegen::gimli::{self, LittleEndian, SectionId};
+use cranelift_module::FuncId;
+use cranelift_object::ObjectProduct;
+use cranelift_object::object::write::{Relocation, SectionKind, SymbolId};
+use cranelift_object::object::{RelocationEncoding, RelocationFlags, RelocationKind};
+
+/// What one compiled function contributes.
+pub(crate) struct FuncDebug {
+    pub id: FuncId,
+    pub name: String,
+    /// Byte offset of its declaration in the source (0 for entry points).
+    pub decl: u32,
+    pub size: u32,
+    /// `(code start, code end, source byte offset)`, sorted by start.
+    pub lines: Vec<(u32, u32, u32)>,
+}
+
+#[derive(Clone, Copy)]
+enum Target {
+    /// Index into the function table of [`write`].
+    Symbol(usize),
+    Section(SectionId),
+}
+
+/// A section being written, with the relocations its addresses need.
+#[derive(Clone)]
+struct RelocWriter {
+    data: EndianVec<LittleEndian>,
+    relocs: Vec<(usize, u8, Target, i64)>,
+}
+
+impl Writer for RelocWriter {
+    type Endian = LittleEndian;
+
+    fn endian(&self) -> LittleEndian {
+        LittleEndian
+    }
+
+    fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> gimli::write::Result<()> {
+        self.data.write(bytes)
+    }
+
+    fn write_at(&mut self, offset: usize, bytes: &[u8]) -> gimli::write::Result<()> {
+        self.data.write_at(offset, bytes)
+    }
+
+    fn write_address(&mut self, address: Address, size: u8) -> gimli::write::Result<()> {
+        match address {
+            Address::Constant(v) => self.write_udata(v, size),
+            Address::Symbol { symbol, addend } => {
+                self.relocs
+                    .push((self.len(), size, Target::Symbol(symbol), addend));
+                self.write_udata(0, size)
+            }
+        }
+    }
+
+    fn write_offset(
+        &mut self,
+        val: usize,
+        section: SectionId,
+        size: u8,
+    ) -> gimli::write::Result<()> {
+        self.relocs
+            .push((self.len(), size, Target::Section(section), val as i64));
+        self.write_udata(0, size)
+    }
+
+    fn write_offset_at(
+        &mut self,
+        offset: usize,
+        val: usize,
+        section: SectionId,
+        size: u8,
+    ) -> gimli::write::Result<()> {
+        self.relocs
+            .push((offset, size, Target::Section(section), val as i64));
+        self.write_udata_at(offset, 0, size)
+    }
+}
+
+/// Adds the debug sections describing `funcs` (of source `src`, named
+/// `file`) to the object.
+pub(crate) fn write(
+    product: &mut ObjectProduct,
+    funcs: &[FuncDebug],
+    file: &str,
+    src: &str,
+) -> Result<(), String> {
+    let lines = LineIndex::new(src);
+    let encoding = gimli::Encoding {
+        format: gimli::Format::Dwarf32,
+        version: 4,
+        address_size: 8,
+    };
+    let file_name = if file.is_empty() { "<input>" } else { file };
+    let mut dwarf = DwarfUnit::new(encoding);
+    let mut program = LineProgram::new(
+        encoding,
+        gimli::LineEncoding::default(),
+        LineString::String(b".".to_vec()),
+        None,
+        LineString::String(file_name.as_bytes().to_vec()),
+        None,
+    );
+    let dir = program.default_directory();
+    let file_id = program.add_file(LineString::String(file_name.as_bytes().to_vec()), dir, None);
+    let root = dwarf.unit.root();
+    let mut ranges = Vec::with_capacity(funcs.len());
+    for (i, f) in funcs.iter().enumerate() {
+        let start = Address::Symbol {
+            symbol: i,
+            addend: 0,
+        };
+        program.begin_sequence(Some(start));
+        // The prologue belongs to the declaration.
+        let first = f.lines.first().map_or(u32::MAX, |l| l.0);
+        let decl_row = (first > 0).then_some((0, 0, f.decl));
+        for &(lo, _hi, off) in decl_row.iter().chain(&f.lines) {
+            let (line, col) = lines.line_col(src, off as usize);
+            let row = program.row();
+            row.address_offset = lo as u64;
+            row.file = file_id;
+            row.line = line as u64;
+            row.column = col as u64;
+            program.generate_row();
+        }
+        program.end_sequence(f.size as u64);
+        ranges.push(Range::StartLength {
+            begin: start,
+            length: f.size as u64,
+        });
+        let sub = dwarf.unit.add(root, gimli::DW_TAG_subprogram);
+        let e = dwarf.unit.get_mut(sub);
+        e.set(
+            gimli::DW_AT_name,
+            AttributeValue::String(f.name.as_bytes().to_vec()),
+        );
+        e.set(gimli::DW_AT_low_pc, AttributeValue::Address(start));
+        e.set(gimli::DW_AT_high_pc, AttributeValue::Udata(f.size as u64));
+        e.set(
+            gimli::DW_AT_decl_file,
+            AttributeValue::FileIndex(Some(file_id)),
+        );
+        let (line, _) = lines.line_col(src, f.decl as usize);
+        e.set(gimli::DW_AT_decl_line, AttributeValue::Udata(line as u64));
+    }
+    dwarf.unit.line_program = program;
+    let range_list = dwarf.unit.ranges.add(RangeList(ranges));
+    let cu = dwarf.unit.get_mut(root);
+    cu.set(
+        gimli::DW_AT_producer,
+        AttributeValue::String(b"pole".to_vec()),
+    );
+    cu.set(
+        gimli::DW_AT_name,
+        AttributeValue::String(file_name.as_bytes().to_vec()),
+    );
+    cu.set(gimli::DW_AT_comp_dir, AttributeValue::String(b".".to_vec()));
+    cu.set(
+        gimli::DW_AT_low_pc,
+        AttributeValue::Address(Address::Constant(0)),
+    );
+    cu.set(
+        gimli::DW_AT_ranges,
+        AttributeValue::RangeListRef(range_list),
+    );
+
+    let mut sections = Sections::new(RelocWriter {
+        data: EndianVec::new(LittleEndian),
+        relocs: Vec::new(),
+    });
+    dwarf.write(&mut sections).map_err(|e| e.to_string())?;
+
+    let symbols: Vec<SymbolId> = funcs
+        .iter()
+        .map(|f| product.function_symbol(f.id))
+        .collect();
+    let obj = &mut product.object;
+    // Create every section first, so section relocations can name them.
+    let mut ids = Vec::new();
+    sections.for_each(|id, w| -> Result<(), String> {
+        if w.len() > 0 {
+            let sec = obj.add_section(
+                Vec::new(),
+                id.name().as_bytes().to_vec(),
+                SectionKind::Debug,
+            );
+            ids.push((id, sec));
+        }
+        Ok(())
+    })?;
+    sections.for_each(|id, w| -> Result<(), String> {
+        let Some(&(_, sec)) = ids.iter().find(|(s, _)| *s == id) else {
+            return Ok(());
+        };
+        obj.append_section_data(sec, w.data.slice(), 1);
+        for &(offset, size, target, addend) in &w.relocs {
+            let symbol = match target {
+                Target::Symbol(i) => symbols[i],
+                Target::Section(s) => {
+                    let Some(&(_, ts)) = ids.iter().find(|(x, _)| *x == s) else {
+                        return Err(format!("debug section {} is missing", s.name()));
+                    };
+                    obj.section_symbol(ts)
+                }
+            };
+            obj.add_relocation(
+                sec,
+                Relocation {
+                    offset: offset as u64,
+                    symbol,
+                    addend,
+                    flags: RelocationFlags::Generic {
+                        kind: RelocationKind::Absolute,
+                        encoding: RelocationEncoding::Generic,
+                        size: size * 8,
+                    },
+                },
+            )
+            .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    })
+}
