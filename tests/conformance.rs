@@ -682,7 +682,12 @@ fn compare_run(
 /// The runtime's statistics line (`POLE_RT_STATS=1`) must say `live 0`.
 fn check_all_freed(stderr: &[u8], problems: &mut String) {
     let text = String::from_utf8_lossy(stderr);
-    match text.lines().find(|l| l.starts_with("pole-rt: allocated ")) {
+    // The line may follow output of the program's own that did not end
+    // with a newline (`eprint`).
+    let stats = text
+        .lines()
+        .find_map(|l| l.find("pole-rt: allocated ").map(|i| &l[i..]));
+    match stats {
         Some(l) if l.contains(", live 0, ") => {}
         Some(l) => {
             let _ = writeln!(problems, "  objects left after main returned: {l}");
@@ -806,7 +811,10 @@ fn build_and_run(p: &Program) -> Option<String> {
                         let _ = writeln!(problems, "  pole test: {e}");
                     }
                     Ok(r) if r.stdout != want => {
-                        let _ = writeln!(problems, "  pole test FILE: stdout differs (- expected, + actual):");
+                        let _ = writeln!(
+                            problems,
+                            "  pole test FILE: stdout differs (- expected, + actual):"
+                        );
                         for l in diff(&want, &r.stdout).lines() {
                             let _ = writeln!(problems, "    {l}");
                         }

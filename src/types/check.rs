@@ -1343,7 +1343,28 @@ impl<'m> Checker<'m, '_> {
             }
             self.expect(a.span, at, p);
         }
-        if matches!(b, Builtin::MapPut | Builtin::MapGet | Builtin::MapContains) {
+        if b == Builtin::ListSort {
+            // §6.1: only Int, Float64 and String elements are ordered.
+            let elem = self.types.shape(generics[0]);
+            if !matches!(
+                elem,
+                TyKind::Int | TyKind::Float | TyKind::Str | TyKind::Var(_) | TyKind::Error
+            ) {
+                let msg = format!(
+                    "type mismatch: expected Int, Float64 or String, found {}",
+                    self.show(generics[0])
+                );
+                self.error(args[0].span, msg);
+            }
+        }
+        if matches!(
+            b,
+            Builtin::MapPut
+                | Builtin::MapGet
+                | Builtin::MapContains
+                | Builtin::MapRemove
+                | Builtin::MapFind
+        ) {
             let k = self.types.shape(generics[0]);
             if !matches!(
                 k,
@@ -1376,6 +1397,15 @@ impl<'m> Checker<'m, '_> {
                 let a = self.instantiate(*a, g)?;
                 let b = self.instantiate(*b, g)?;
                 self.types.intern(TyKind::Map(a, b))?
+            }
+            Tpl::Option(a) => {
+                let a = self.instantiate(*a, g)?;
+                self.types.intern(TyKind::Option(a))?
+            }
+            Tpl::Result(a, b) => {
+                let a = self.instantiate(*a, g)?;
+                let b = self.instantiate(*b, g)?;
+                self.types.intern(TyKind::Result(a, b))?
             }
         })
     }
