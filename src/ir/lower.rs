@@ -36,6 +36,9 @@ pub struct Options {
     pub contracts: bool,
     /// Make `pole_main` run the tests instead of `main`.
     pub test_mode: bool,
+    /// No `pole_main` at all: the file is compiled as a library of another
+    /// program's (§12).
+    pub library: bool,
 }
 
 /// Shared inputs of the lowering of one program.
@@ -104,9 +107,12 @@ pub enum Unit {
 pub fn units(ck: &Checked<'_>, opts: Options) -> std::vec::Vec<Unit> {
     let mut out = std::vec::Vec::with_capacity(ck.funcs.len() + 2 * ck.tests.len() + 1);
     for (i, f) in ck.funcs.iter().enumerate() {
-        if f.decl.ext.is_none() {
+        if f.decl.ext.is_none() && f.file == 0 {
             out.push(Unit::Pole(i as u32));
         }
+    }
+    if opts.library {
+        return out;
     }
     if opts.test_mode {
         for t in 0..ck.tests.len() as u32 {
@@ -175,7 +181,11 @@ fn lower_unit_uncounted<'m>(
             fl.finish(Kind::Entry, name, &[], I64)
         }
         Unit::TestRunner => {
-            let first_thunk = ck.funcs.iter().filter(|f| f.decl.ext.is_none()).count() as u32;
+            let first_thunk = ck
+                .funcs
+                .iter()
+                .filter(|f| f.decl.ext.is_none() && f.file == 0)
+                .count() as u32;
             let mut fl = FnLower::new(cx, None)?;
             let mut passed = fl.def(Op::Const(I64, 0), I64)?;
             for (ti, t) in ck.tests.iter().enumerate() {
