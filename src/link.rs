@@ -264,7 +264,7 @@ fn sanitize(output: &str, work: &Path, shown_as: &str) -> String {
         }
     }
     out.push_str(rest);
-    out.trim_end().to_string()
+    out.replace("pole.f.", "").trim_end().to_string()
 }
 
 /// The command that links `inputs` (objects and archives) into `out`.
@@ -452,10 +452,10 @@ mod tests {
 
     #[test]
     fn undefined_references_of_ld_and_lld() {
-        let ld = "/usr/bin/ld: /tmp/pole-link-x/program.o: in function `pole.f.main':\n\
+        let ld = "/usr/bin/ld: /tmp/pole-link-x/program.o: in function `pole:a.pole-ir:main':\n\
                   (.text+0x1d): undefined reference to `SDL_Init'\n\
                   /usr/bin/ld: (.text+0x2d): undefined reference to `SDL_Quit'\n\
-                  /usr/bin/ld: /tmp/pole-link-x/program.o: in function `pole.f.helper':\n\
+                  /usr/bin/ld: /tmp/pole-link-x/program.o: in function `pole:lib/b$20c.pole-ir:helper':\n\
                   (.text+0x3d): undefined reference to `SDL_Init'\n\
                   collect2: error: ld returned 1 exit status\n";
         assert_eq!(
@@ -473,7 +473,7 @@ mod tests {
         let work = Path::new("/tmp/pole-link-x");
         assert_eq!(
             sanitize(
-                "/tmp/pole-link-x/program.o: in function `pole.f.main':",
+                "/tmp/pole-link-x/program.o: in function `pole:a.pole-ir:main':",
                 work,
                 "a.pole-ir"
             ),

@@ -69,6 +69,9 @@ pub struct Options {
     pub test_mode: bool,
     /// No `pole_main`: the file is part of another file's program (§12).
     pub library: bool,
+    /// A file without `main` is compiled as a library (objects of a batch)
+    /// instead of being an error.
+    pub optional_main: bool,
 }
 
 /// The symbol of Pole function `name` of the file at `path` (relative to

@@ -476,6 +476,7 @@ pub fn main() -> i32 {
                 release,
                 test_mode: false,
                 library: false,
+                optional_main: false,
             };
             let single = inputs.len() == 1 && out_dir.is_none() && !Path::new(&inputs[0]).is_dir();
             if single {
@@ -523,6 +524,7 @@ pub fn main() -> i32 {
                 release,
                 test_mode: false,
                 library: false,
+                optional_main: false,
             };
             let job = Build {
                 cg,
@@ -545,6 +547,7 @@ pub fn main() -> i32 {
                 release: false,
                 test_mode: true,
                 library: false,
+                optional_main: false,
             };
             let job = Build {
                 cg,

@@ -463,6 +463,14 @@ pub fn build_object_in(
             Some(cx) if !f.files.is_empty() => f.files.iter().map(|&g| cx.symbol_path(g)).collect(),
             _ => vec![String::new()],
         };
+        let opts = if ck.main.is_none() && opts.optional_main {
+            codegen::Options {
+                library: true,
+                ..opts
+            }
+        } else {
+            opts
+        };
         if !opts.test_mode && !opts.library && ck.main.is_none() {
             return Err(BuildError::NoMain);
         }
