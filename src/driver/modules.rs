@@ -96,11 +96,8 @@ pub fn scan_imports(text: &str) -> Vec<(String, Span)> {
     let mut lx = Lexer::new(text, arena);
     let mut out = Vec::new();
     let mut after_import = false;
-    loop {
-        let t = match lx.next(arena, &mut names) {
-            Ok(t) => t,
-            Err(LexError::Syntax(_)) | Err(LexError::Oom(_)) => break,
-        };
+    // A lexical error stops the scan (the file's own check reports it).
+    while let Ok(t) = lx.next(arena, &mut names) {
         match t.tok {
             Tok::Eof => break,
             Tok::Import => after_import = true,
@@ -235,12 +232,16 @@ impl FileCtx<'_> {
     }
 }
 
+/// A loaded file: graph index, declarations, and its imports as (scope,
+/// path as written).
+pub type LoadedFile<'m> = (usize, Program<'m>, Vec<(u32, &'m str)>);
+
 /// What [`load_imports`] read for the file being compiled.
 pub struct Loaded<'m> {
     /// The loaded files: graph index, declarations, and the files each
     /// imports as (scope, path as written), scope 0 being the compiled
     /// file and `i + 1` the i-th loaded one.
-    pub files: Vec<(usize, Program<'m>, Vec<(u32, &'m str)>)>,
+    pub files: Vec<LoadedFile<'m>>,
     /// The compiled file's own imports as (scope, path as written).
     pub own: Vec<(u32, &'m str)>,
     /// `cannot read imported file` errors, at the compiled file's `import` lines.
