@@ -133,7 +133,7 @@ fn benches(c: &mut Criterion) {
         g.throughput(throughput(src));
         g.bench_with_input(BenchmarkId::from_parameter(name), src, |b, src| {
             b.iter(|| {
-                let (out, _) = front_end(src.as_bytes(), &mut mem, |_| ());
+                let (out, _) = front_end(src.as_bytes(), None, &mut mem, |_| ());
                 black_box(out.diagnostics.len())
             })
         });

@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +67,14 @@ _Noreturn RT_COLD void pole_panic_at(const char *msg, const char *loc) {
 }
 
 _Noreturn RT_COLD void pole_panic(const char *msg) { pole_panic_at(msg, NULL); }
+
+/* `index out of bounds: start S, length L of N` (substrings, slices). */
+_Noreturn RT_COLD static void rt_range_oob(int64_t start, int64_t len, int64_t n,
+                                           const char *loc) {
+  snprintf(rt_msg_buf, sizeof rt_msg_buf,
+           "index out of bounds: start %" PRId64 ", length %" PRId64 " of %" PRId64, start, len, n);
+  pole_panic_at(rt_msg_buf, loc);
+}
 
 /* `index out of bounds: index I, length N`. */
 _Noreturn RT_COLD void pole_panic_index(int64_t i, int64_t n, const char *loc) {
@@ -1058,18 +1069,28 @@ void *pole_list_tail(void *lv) {
 
 /* ========================================================================== */
 /* Hash maps: open addressing with linear probing, power-of-two tables.      */
-/* Int maps store {key, val}; key 0 marks an empty slot, so key 0 itself is   */
-/* kept outside the table. String maps store {key ptr, val, hash}; a NULL key */
-/* pointer marks an empty slot. Tables grow 2x above 5/8 load.               */
+/* Int maps store {key, val, ord}; key 0 marks an empty slot, so key 0 itself */
+/* is kept outside the table. String maps store {key ptr, val, hash, ord}; a  */
+/* NULL key pointer marks an empty slot. Tables grow 2x above 5/8 load;       */
+/* removal shifts the entries after it back (no tombstones).                 */
+/* The map remembers first-insertion order (HashMap_keys): `ord` is an array  */
+/* of the keys in the order they were inserted, removed ones marked dead, and */
+/* each entry holds its key's index there. The array is compacted when it    */
+/* must grow while at least half of it is dead.                              */
 /* ========================================================================== */
 
 typedef struct IEnt {
-  uint64_t key, val;
+  uint64_t key, val, ord;
 } IEnt;
 
 typedef struct SEnt {
-  uint64_t key, val, hash;
+  uint64_t key, val, hash, ord;
 } SEnt;
+
+/* A key in insertion order (not owned: the table owns the keys). */
+typedef struct MapOrd {
+  uint64_t key, live;
+} MapOrd;
 
 typedef struct PoleMap {
   uint64_t mask;  /* table capacity - 1 */
@@ -1079,6 +1100,9 @@ typedef struct PoleMap {
   int64_t is_str;
   int64_t has_zero; /* int maps: key 0 present */
   uint64_t zero_val;
+  uint64_t zero_ord; /* int maps: the index of key 0 in ord */
+  MapOrd *ord;       /* keys in first-insertion order (NULL while empty) */
+  int64_t ord_len, ord_cap;
 } PoleMap;
 
 static inline uint64_t rt_hash_int(uint64_t k) {
@@ -1145,8 +1169,55 @@ void *pole_map_new(int64_t capacity_hint, int64_t key_is_string, int64_t values_
   m->is_str = key_is_string != 0;
   m->has_zero = 0;
   m->zero_val = 0;
+  m->zero_ord = 0;
+  m->ord = NULL;
+  m->ord_len = m->ord_cap = 0;
   m->tab = rt_table_alloc(cap, m->is_str ? sizeof(SEnt) : sizeof(IEnt));
   return m;
+}
+
+/* Drops the dead keys of m's order array, keeping the others' order: each
+ * live one's new index is first stored in its `live` word (plus one), the
+ * table's entries are renumbered, then the array is compacted. */
+static RT_COLD void rt_map_ord_compact(PoleMap *m) {
+  int64_t j = 0;
+  for (int64_t i = 0; i < m->ord_len; i++)
+    if (m->ord[i].live) m->ord[i].live = (uint64_t)++j;
+  uint64_t cap = m->mask + 1;
+  if (m->is_str) {
+    SEnt *t = m->tab;
+    for (uint64_t i = 0; i < cap; i++)
+      if (t[i].key != 0) t[i].ord = m->ord[t[i].ord].live - 1;
+  } else {
+    IEnt *t = m->tab;
+    for (uint64_t i = 0; i < cap; i++)
+      if (t[i].key != 0) t[i].ord = m->ord[t[i].ord].live - 1;
+    if (m->has_zero) m->zero_ord = m->ord[m->zero_ord].live - 1;
+  }
+  for (int64_t i = 0; i < m->ord_len; i++) {
+    if (!m->ord[i].live) continue;
+    uint64_t to = m->ord[i].live - 1;
+    m->ord[to].key = m->ord[i].key;
+    m->ord[to].live = 1;
+  }
+  m->ord_len = j;
+}
+
+/* Appends key k to the insertion order; returns its index. */
+static inline uint64_t rt_map_ord_add(PoleMap *m, uint64_t k) {
+  if (RT_UNLIKELY(m->ord_len == m->ord_cap)) {
+    int64_t live = m->used + m->has_zero;
+    if (m->ord_len > 0 && m->ord_len - live >= m->ord_len / 2) rt_map_ord_compact(m);
+    if (m->ord_len == m->ord_cap) {
+      int64_t cap = m->ord_cap < 8 ? 8 : m->ord_cap * 2;
+      size_t bytes = (size_t)cap * sizeof(MapOrd);
+      m->ord = m->ord == NULL ? rt_heap_alloc(bytes) : rt_heap_realloc(m->ord, bytes);
+      m->ord_cap = cap;
+    }
+  }
+  m->ord[m->ord_len].key = k;
+  m->ord[m->ord_len].live = 1;
+  return (uint64_t)m->ord_len++;
 }
 
 static RT_COLD void rt_map_grow(PoleMap *m) {
@@ -1233,6 +1304,7 @@ static void rt_destroy_map(void *p) {
     }
   }
   rt_table_free(m->tab);
+  if (m->ord != NULL) rt_heap_free(m->ord);
 }
 
 /* A value replaced in the map is given up. */
@@ -1258,15 +1330,18 @@ void pole_map_put(void *mv, uint64_t k, uint64_t v) {
     SEnt *t = m->tab;
     uint64_t i = h & m->mask;
     while (t[i].key != 0) i = (i + 1) & m->mask;
+    uint64_t o = rt_map_ord_add(m, k); /* before the entry exists (compaction) */
     t[i].key = k;
     t[i].val = v;
     t[i].hash = h;
+    t[i].ord = o;
     m->used++;
     return;
   }
   if (RT_UNLIKELY(k == 0)) {
     uint64_t old = m->zero_val;
     int had = (int)m->has_zero;
+    if (!had) m->zero_ord = rt_map_ord_add(m, 0);
     m->has_zero = 1;
     m->zero_val = v;
     if (had) rt_map_drop_val(m, old);
@@ -1293,8 +1368,10 @@ void pole_map_put(void *mv, uint64_t k, uint64_t v) {
     i = rt_hash_int(k) & mask;
     while (t[i].key != 0) i = (i + 1) & mask;
   }
+  uint64_t o = rt_map_ord_add(m, k); /* before the entry exists (compaction) */
   t[i].key = k;
   t[i].val = v;
+  t[i].ord = o;
   m->used++;
 }
 
@@ -1606,6 +1683,565 @@ char *pole_show(uint64_t v, const PoleType *t) {
 }
 
 /* ========================================================================== */
+/* Standard library (reference section 6.1)                                  */
+/*                                                                            */
+/* Functions returning an Option take the static None cell from the caller   */
+/* (`none`) and return it when there is no value; Some, Ok and Err cells are */
+/* new. Those that consume their first argument update it in place when it  */
+/* is unique (substring, trim, reverse, slice, sort).                        */
+/* ========================================================================== */
+
+static void *rt_cell2(int64_t tag, uint64_t v, int counted) {
+  uint64_t *c = pole_alloc_obj(2, counted ? 2 : 0);
+  c[0] = (uint64_t)tag;
+  c[1] = v;
+  return c;
+}
+
+static inline void *rt_some(uint64_t v, int counted) { return rt_cell2(1, v, counted); }
+
+static inline uint64_t rt_sv(const char *s) { return (uint64_t)(uintptr_t)s; }
+
+/* Err(strerror(e)) of a Result<_, String>. */
+static void *rt_err_errno(int e) { return rt_cell2(1, rt_sv(pole_str_from_c(strerror(e))), 1); }
+
+/* ---- strings ------------------------------------------------------------- */
+
+/* The 256 one-byte strings (static, filled on first use). */
+static struct {
+  int64_t len;
+  PoleHdr h;
+  char b[8];
+} rt_byte_strs[256];
+
+char *pole_str_from_byte(int64_t b) {
+  int i = (int)((uint64_t)b & 255);
+  if (RT_UNLIKELY(rt_byte_strs[i].len == 0)) {
+    rt_byte_strs[i].h.rc = 0;
+    rt_byte_strs[i].h.kind = PK_STR;
+    rt_byte_strs[i].b[0] = (char)i;
+    rt_byte_strs[i].b[1] = '\0';
+    rt_byte_strs[i].len = 1;
+  }
+  return rt_byte_strs[i].b;
+}
+
+/* Bytes start .. start+len-1 of s (consumes s: shortened in place when it
+ * is unique). */
+char *pole_str_substring(char *s, int64_t start, int64_t len, const char *loc) {
+  int64_t n = slen(s);
+  if (RT_UNLIKELY(start < 0 || len < 0 || start > n || len > n - start))
+    rt_range_oob(start, len, n, loc);
+  if (len == n) return s;
+  if (len == 0) {
+    rt_decref(s);
+    return rt_empty_str.bytes;
+  }
+  if (HDR(s)->rc == 1) {
+    memmove(s, s + start, (size_t)len);
+    s[len] = '\0';
+    *rt_len_word(s) = len;
+    if (len < n / 4 && len >= 64) { /* give a big block's tail back */
+      void *block = rt_heap_realloc(rt_block(s), RT_STR_PREFIX + (size_t)len + 1);
+      s = (char *)block + RT_STR_PREFIX;
+    }
+    return s;
+  }
+  char *r = rt_str_from_bytes(s + start, (size_t)len);
+  rt_decref(s);
+  return r;
+}
+
+int64_t pole_str_byte_at(const char *s, int64_t i, const char *loc) {
+  if (RT_UNLIKELY((uint64_t)i >= (uint64_t)slen(s))) pole_panic_index(i, slen(s), loc);
+  return (unsigned char)s[i];
+}
+
+void *pole_str_find(const char *s, const char *sub, void *none) {
+  int64_t ls = slen(s), lsub = slen(sub);
+  if (lsub == 0) return rt_some(0, 0);
+  if (lsub > ls) return none;
+  const char *p = memmem(s, (size_t)ls, sub, (size_t)lsub);
+  return p == NULL ? none : rt_some((uint64_t)(p - s), 0);
+}
+
+int64_t pole_str_starts_with(const char *s, const char *x) {
+  int64_t ls = slen(s), lx = slen(x);
+  return lx <= ls && memcmp(s, x, (size_t)lx) == 0;
+}
+
+int64_t pole_str_ends_with(const char *s, const char *x) {
+  int64_t ls = slen(s), lx = slen(x);
+  return lx <= ls && memcmp(s + (ls - lx), x, (size_t)lx) == 0;
+}
+
+static inline int rt_trim_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* s without leading and trailing blanks (consumes s). */
+char *pole_str_trim(char *s) {
+  int64_t n = slen(s), a = 0, b = n;
+  while (a < n && rt_trim_ws(s[a])) a++;
+  while (b > a && rt_trim_ws(s[b - 1])) b--;
+  if (a == 0 && b == n) return s;
+  return pole_str_substring(s, a, b - a, NULL);
+}
+
+/* The pieces of s between occurrences of sep (a list of new strings). */
+void *pole_str_split(const char *s, const char *sep, const char *loc) {
+  int64_t ls = slen(s), lsep = slen(sep);
+  if (RT_UNLIKELY(lsep == 0)) pole_panic_at("empty separator", loc);
+  int64_t count = 1;
+  for (const char *p = s, *end = s + ls; (p = memmem(p, (size_t)(end - p), sep, (size_t)lsep));
+       p += lsep)
+    count++;
+  if (RT_UNLIKELY(count > RT_LIST_MAX)) rt_oom();
+  List *l = pole_list_alloc(count, 1);
+  const char *p = s, *end = s + ls;
+  for (int64_t i = 0; i < count; i++) {
+    const char *q = i + 1 < count ? memmem(p, (size_t)(end - p), sep, (size_t)lsep) : end;
+    l->data[i] = rt_sv(rt_str_from_bytes(p, (size_t)(q - p)));
+    p = q + lsep;
+  }
+  return l;
+}
+
+/* The strings of `parts` with sep between them. */
+char *pole_str_join(void *parts, const char *sep) {
+  const List *l = parts;
+  int64_t lsep = slen(sep);
+  if (l->len == 0) return rt_empty_str.bytes;
+  uint64_t total = (uint64_t)lsep * (l->len - 1);
+  for (int64_t i = 0; i < l->len; i++) total += (uint64_t)slen((const char *)(uintptr_t)l->data[i]);
+  if (RT_UNLIKELY(total > ((uint64_t)1 << 46))) rt_oom();
+  char *r = rt_new_str((int64_t)total);
+  char *d = r;
+  for (int64_t i = 0; i < l->len; i++) {
+    if (i > 0 && lsep > 0) {
+      memcpy(d, sep, (size_t)lsep);
+      d += lsep;
+    }
+    const char *x = (const char *)(uintptr_t)l->data[i];
+    int64_t lx = slen(x);
+    if (lx > 0) memcpy(d, x, (size_t)lx);
+    d += lx;
+  }
+  return r;
+}
+
+/* Some(n) for an optional '-' and one or more digits in the Int range. */
+void *pole_str_to_int(const char *s, void *none) {
+  int64_t n = slen(s), i = 0;
+  int neg = n > 0 && s[0] == '-';
+  i = neg;
+  if (i == n) return none;
+  uint64_t limit = neg ? (uint64_t)1 << 63 : ((uint64_t)1 << 63) - 1, v = 0;
+  for (; i < n; i++) {
+    unsigned d = (unsigned char)s[i] - '0';
+    if (d > 9) return none;
+    if (v > (limit - d) / 10) return none;
+    v = v * 10 + d;
+  }
+  return rt_some(neg ? (uint64_t)0 - v : v, 0);
+}
+
+/* Some(x) for [-]digits[.digits][(e|E)[+|-]digits], correctly rounded. */
+void *pole_str_to_float(const char *s, void *none) {
+  int64_t n = slen(s), i = 0;
+  if (i < n && s[i] == '-') i++;
+  int64_t d0 = i;
+  while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+  if (i == d0) return none;
+  if (i < n && s[i] == '.') {
+    int64_t f0 = ++i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    if (i == f0) return none;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    i++;
+    if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+    int64_t e0 = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    if (i == e0) return none;
+  }
+  if (i != n) return none;
+  double x = strtod(s, NULL);
+  uint64_t bits;
+  memcpy(&bits, &x, sizeof bits);
+  return rt_some(bits, 0);
+}
+
+/* ---- lists --------------------------------------------------------------- */
+
+/* A list that only its caller holds, with a buffer of its own: `l` itself
+ * when it is so, else a copy (l is consumed). */
+static List *rt_list_own(List *l) {
+  if (rt_unique(l) && rt_unique(rt_list_buf(l))) return l;
+  List *c = rt_list_copy(l->data, l->len, l->len, rt_boxed(l), -1);
+  rt_decref(l);
+  return c;
+}
+
+/* The elements in reverse order (consumes l; in place when unique). */
+void *pole_list_reverse(void *lv) {
+  List *l = lv;
+  int64_t n = l->len;
+  if (n < 2) return l;
+  if (rt_unique(l) && rt_unique(rt_list_buf(l))) {
+    for (int64_t i = 0, j = n - 1; i < j; i++, j--) {
+      uint64_t t = l->data[i];
+      l->data[i] = l->data[j];
+      l->data[j] = t;
+    }
+    return l;
+  }
+  int boxed = rt_boxed(l);
+  ListBuf *b = rt_listbuf_new(n, boxed);
+  for (int64_t i = 0; i < n; i++) {
+    uint64_t v = l->data[n - 1 - i];
+    if (boxed) rt_incref((void *)(uintptr_t)v);
+    b->slots[i] = v;
+  }
+  b->used = n;
+  rt_decref(l);
+  return rt_list_hdr(b->slots, 0, n, boxed);
+}
+
+/* Elements start .. start+len-1 (consumes l): a view of the same buffer,
+ * made from l's own header when it is unique. */
+void *pole_list_slice(void *lv, int64_t start, int64_t len, const char *loc) {
+  List *l = lv;
+  int64_t n = l->len;
+  if (RT_UNLIKELY(start < 0 || len < 0 || start > n || len > n - start))
+    rt_range_oob(start, len, n, loc);
+  if (len == n) return l;
+  int boxed = rt_boxed(l);
+  if (len == 0) {
+    rt_decref(l);
+    return rt_empty(boxed);
+  }
+  if (rt_unique(l)) {
+    l->data += start;
+    l->start += (uint32_t)start;
+    l->len = (uint32_t)len;
+    return l;
+  }
+  rt_incref(rt_list_buf(l));
+  List *r = rt_list_hdr(l->data + start, (int64_t)l->start + start, len, boxed);
+  rt_decref(l);
+  return r;
+}
+
+typedef int (*RtLess)(uint64_t, uint64_t);
+
+static int rt_less_int(uint64_t a, uint64_t b) { return (int64_t)a < (int64_t)b; }
+
+/* NaN after every number (and equal to NaN: the sort is stable). */
+static int rt_less_float(uint64_t a, uint64_t b) {
+  double x = rt_bits_to_double(a), y = rt_bits_to_double(b);
+  if (isnan(x)) return 0;
+  if (isnan(y)) return 1;
+  return x < y;
+}
+
+static int rt_less_str(uint64_t a, uint64_t b) {
+  return pole_str_cmp((const char *)(uintptr_t)a, (const char *)(uintptr_t)b) < 0;
+}
+
+/* Stable merge sort of v[0..n) with scratch tmp[0..n): insertion sort of
+ * runs of 16, then merges of doubling width. */
+static void rt_merge_sort(uint64_t *v, uint64_t *tmp, int64_t n, RtLess lt) {
+  const int64_t run = 16;
+  for (int64_t lo = 0; lo < n; lo += run) {
+    int64_t hi = lo + run < n ? lo + run : n;
+    for (int64_t i = lo + 1; i < hi; i++) {
+      uint64_t x = v[i];
+      int64_t j = i;
+      while (j > lo && lt(x, v[j - 1])) {
+        v[j] = v[j - 1];
+        j--;
+      }
+      v[j] = x;
+    }
+  }
+  uint64_t *src = v, *dst = tmp;
+  for (int64_t w = run; w < n; w *= 2) {
+    for (int64_t lo = 0; lo < n; lo += 2 * w) {
+      int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+      int64_t i = lo, j = mid, k = lo;
+      while (i < mid && j < hi) dst[k++] = lt(src[j], src[i]) ? src[j++] : src[i++];
+      while (i < mid) dst[k++] = src[i++];
+      while (j < hi) dst[k++] = src[j++];
+    }
+    uint64_t *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != v) memcpy(v, src, (size_t)n * sizeof *v);
+}
+
+/* Ascending and stable (consumes l; in place when unique). kind: 0 Int,
+ * 1 Float64, 2 String. */
+void *pole_list_sort(void *lv, int64_t kind) {
+  List *l = lv;
+  int64_t n = l->len;
+  if (n < 2) return l;
+  l = rt_list_own(l);
+  RtLess lt = kind == 1 ? rt_less_float : kind == 2 ? rt_less_str : rt_less_int;
+  uint64_t *tmp = n > 16 ? rt_heap_alloc((size_t)n * sizeof(uint64_t)) : NULL;
+  rt_merge_sort(l->data, tmp, n, lt);
+  if (tmp != NULL) rt_heap_free(tmp);
+  return l;
+}
+
+/* Whether some element equals v (structurally, by t: the element type). */
+int64_t pole_list_contains(void *lv, uint64_t v, const PoleType *t) {
+  const List *l = lv;
+  for (int64_t i = 0; i < l->len; i++)
+    if (pole_eq(l->data[i], v, t)) return 1;
+  return 0;
+}
+
+/* ---- hash maps ------------------------------------------------------------- */
+
+/* Removes table slot i (its key and value already given up): the entries
+ * after it in its probe run move back. */
+static void rt_map_unlink(PoleMap *m, uint64_t i) {
+  uint64_t mask = m->mask;
+  if (m->is_str) {
+    SEnt *t = m->tab;
+    for (uint64_t j = (i + 1) & mask; t[j].key != 0; j = (j + 1) & mask) {
+      uint64_t home = t[j].hash & mask;
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+        t[i] = t[j];
+        i = j;
+      }
+    }
+    t[i].key = 0;
+  } else {
+    IEnt *t = m->tab;
+    for (uint64_t j = (i + 1) & mask; t[j].key != 0; j = (j + 1) & mask) {
+      uint64_t home = rt_hash_int(t[j].key) & mask;
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+        t[i] = t[j];
+        i = j;
+      }
+    }
+    t[i].key = 0;
+  }
+  m->used--;
+}
+
+/* Removes key k if present (map and key borrowed). */
+void pole_map_remove(void *mv, uint64_t k) {
+  PoleMap *m = mv;
+  if (m->is_str) {
+    const char *ks = (const char *)(uintptr_t)k;
+    SEnt *e = rt_sfind(m, ks, rt_hash_str(ks));
+    if (e == NULL) return;
+    uint64_t key = e->key, val = e->val;
+    m->ord[e->ord].live = 0;
+    rt_map_unlink(m, (uint64_t)(e - (SEnt *)m->tab));
+    rt_decref((void *)(uintptr_t)key);
+    rt_map_drop_val(m, val);
+    return;
+  }
+  if (k == 0) {
+    if (!m->has_zero) return;
+    m->has_zero = 0;
+    m->ord[m->zero_ord].live = 0;
+    rt_map_drop_val(m, m->zero_val);
+    return;
+  }
+  IEnt *e = rt_ifind(m, k);
+  if (e == NULL) return;
+  uint64_t val = e->val;
+  m->ord[e->ord].live = 0;
+  rt_map_unlink(m, (uint64_t)(e - (IEnt *)m->tab));
+  rt_map_drop_val(m, val);
+}
+
+/* Some(the value of k) (a new reference), or `none`. */
+void *pole_map_find(void *mv, uint64_t k, void *none) {
+  PoleMap *m = mv;
+  uint64_t v;
+  if (m->is_str) {
+    const char *ks = (const char *)(uintptr_t)k;
+    SEnt *e = rt_sfind(m, ks, rt_hash_str(ks));
+    if (e == NULL) return none;
+    v = e->val;
+  } else if (k == 0) {
+    if (!m->has_zero) return none;
+    v = m->zero_val;
+  } else {
+    IEnt *e = rt_ifind(m, k);
+    if (e == NULL) return none;
+    v = e->val;
+  }
+  int boxed = rt_boxed(m);
+  if (boxed) rt_incref((void *)(uintptr_t)v);
+  return rt_some(v, boxed);
+}
+
+/* The keys in first-insertion order (a new list). */
+void *pole_map_keys(void *mv) {
+  PoleMap *m = mv;
+  int64_t n = m->used + m->has_zero;
+  int boxed = (int)m->is_str;
+  if (n == 0) return rt_empty(boxed);
+  List *l = pole_list_alloc(n, boxed);
+  int64_t j = 0;
+  for (int64_t i = 0; i < m->ord_len && j < n; i++) {
+    if (!m->ord[i].live) continue;
+    uint64_t k = m->ord[i].key;
+    if (boxed) rt_incref((void *)(uintptr_t)k);
+    l->data[j++] = k;
+  }
+  return l;
+}
+
+/* ---- the process: arguments, stdin, files, stderr ---------------------- */
+
+static int rt_argc = 0;
+static char **rt_argv = NULL;
+
+void pole_rt_set_args(int argc, char **argv) {
+  rt_argc = argc;
+  rt_argv = argv;
+}
+
+/* The command-line arguments after the program name (new strings). */
+void *pole_args(void) {
+  int64_t n = rt_argc > 1 ? rt_argc - 1 : 0;
+  if (n == 0) return rt_empty(1);
+  List *l = pole_list_alloc(n, 1);
+  for (int64_t i = 0; i < n; i++) l->data[i] = rt_sv(pole_str_from_c(rt_argv[i + 1]));
+  return l;
+}
+
+/* stdin, read with read(2) through a buffer of its own: reading never
+ * flushes stdout (stdio would when stdout is line buffered). */
+static char rt_in_buf[1 << 16];
+static size_t rt_in_pos = 0, rt_in_len = 0;
+static int rt_in_eof = 0;
+
+static int rt_in_fill(void) {
+  if (rt_in_eof) return 0;
+  for (;;) {
+    ssize_t r = read(STDIN_FILENO, rt_in_buf, sizeof rt_in_buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      rt_in_eof = 1;
+      return 0;
+    }
+    rt_in_pos = 0;
+    rt_in_len = (size_t)r;
+    return 1;
+  }
+}
+
+/* Some(the next line of stdin, without "\n" or "\r\n"), or `none` at the end. */
+void *pole_read_line(void *none) {
+  StrBuf sb = {NULL, 0, 0};
+  int any = 0, nl = 0;
+  while (!nl) {
+    if (rt_in_pos == rt_in_len && !rt_in_fill()) break;
+    const char *p = rt_in_buf + rt_in_pos;
+    size_t avail = rt_in_len - rt_in_pos;
+    const char *q = memchr(p, '\n', avail);
+    size_t take = q != NULL ? (size_t)(q - p) : avail;
+    sb_put(&sb, p, take);
+    rt_in_pos += take + (q != NULL);
+    nl = q != NULL;
+    any = 1;
+  }
+  if (!any) {
+    free(sb.p);
+    return none;
+  }
+  if (nl && sb.len > 0 && sb.p[sb.len - 1] == '\r') sb.len--;
+  char *s = rt_str_from_bytes(sb.p, sb.len);
+  free(sb.p);
+  return rt_some(rt_sv(s), 1);
+}
+
+/* A Pole string as a path: NULL when it holds a NUL byte. */
+static const char *rt_path(const char *p) { return strlen(p) == (size_t)slen(p) ? p : NULL; }
+
+/* Ok(the whole file) or Err(reason). */
+void *pole_read_file(const char *path) {
+  const char *cp = rt_path(path);
+  if (cp == NULL) return rt_err_errno(EINVAL);
+  int fd = open(cp, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return rt_err_errno(errno);
+  struct stat st;
+  int64_t cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 ? st.st_size : 4096;
+  char *s = rt_new_str_cap(0, cap);
+  int64_t len = 0;
+  for (;;) {
+    if (len == cap) {
+      cap += cap / 2 + 4096;
+      void *block = rt_heap_realloc(rt_block(s), RT_STR_PREFIX + (size_t)cap + 1);
+      s = (char *)block + RT_STR_PREFIX;
+    }
+    ssize_t r = read(fd, s + len, (size_t)(cap - len));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      int e = errno;
+      close(fd);
+      *rt_len_word(s) = 0;
+      rt_decref(s);
+      return rt_err_errno(e);
+    }
+    if (r == 0) break;
+    len += r;
+  }
+  close(fd);
+  s[len] = '\0';
+  *rt_len_word(s) = len;
+  return rt_cell2(0, rt_sv(s), 1);
+}
+
+/* Replaces the file's contents: Ok(()) or Err(reason). */
+void *pole_write_file(const char *path, const char *text) {
+  const char *cp = rt_path(path);
+  if (cp == NULL) return rt_err_errno(EINVAL);
+  int fd = open(cp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) return rt_err_errno(errno);
+  int64_t n = slen(text), done = 0;
+  while (done < n) {
+    ssize_t w = write(fd, text + done, (size_t)(n - done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) {
+      int e = errno;
+      close(fd);
+      return rt_err_errno(e);
+    }
+    done += w;
+  }
+  if (close(fd) != 0) return rt_err_errno(errno);
+  return rt_cell2(0, 0, 0);
+}
+
+void pole_eprint_int(int64_t v) {
+  char buf[24];
+  fwrite(buf, 1, (size_t)rt_fmt_int(buf, v), stderr);
+}
+
+void pole_eprint_float(double v) {
+  char buf[40];
+  fwrite(buf, 1, (size_t)rt_fmt_float(buf, v), stderr);
+}
+
+void pole_eprint_bool(int64_t v) { fputs(v ? "true" : "false", stderr); }
+
+void pole_eprint_str(const char *s) {
+  int64_t n = slen(s);
+  if (n > 0) fwrite(s, 1, (size_t)n, stderr);
+}
+
+void pole_eprint_newline(void) { putc('\n', stderr); }
+
+/* ========================================================================== */
 /* Tests                                                                      */
 /* ========================================================================== */
 
@@ -1880,8 +2516,7 @@ int pole_rt_start(int64_t (*entry)(void)) {
 
 #ifndef POLE_RT_NO_MAIN
 int main(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
+  pole_rt_set_args(argc, argv);
   rt_heap_init();
   if (rt_heap_stats_enabled()) atexit(rt_heap_report);
   return pole_rt_start(pole_main);

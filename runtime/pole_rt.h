@@ -107,6 +107,40 @@ void pole_write_i32_at(void *p, int64_t off, int64_t v);
 void pole_write_i16_at(void *p, int64_t off, int64_t v);
 int64_t pole_read_i64(const void *p);
 
+struct PoleType;
+
+/* ---- standard library (reference section 6.1) ------------------------------
+ * `none` is the static None cell, returned when there is no value; other
+ * Option/Result results are new cells. */
+char *pole_str_from_byte(int64_t b);                        /* static string */
+char *pole_str_substring(char *s, int64_t start, int64_t len, const char *loc); /* consumes s */
+int64_t pole_str_byte_at(const char *s, int64_t i, const char *loc);
+void *pole_str_find(const char *s, const char *sub, void *none);
+int64_t pole_str_starts_with(const char *s, const char *x);
+int64_t pole_str_ends_with(const char *s, const char *x);
+char *pole_str_trim(char *s);                                /* consumes s */
+void *pole_str_split(const char *s, const char *sep, const char *loc);
+char *pole_str_join(void *parts, const char *sep);
+void *pole_str_to_int(const char *s, void *none);
+void *pole_str_to_float(const char *s, void *none);
+void *pole_list_reverse(void *l);                            /* consumes l */
+void *pole_list_slice(void *l, int64_t start, int64_t len, const char *loc); /* consumes l */
+void *pole_list_sort(void *l, int64_t kind); /* consumes l; 0 Int, 1 Float64, 2 String */
+int64_t pole_list_contains(void *l, uint64_t v, const struct PoleType *elem);
+void pole_map_remove(void *m, uint64_t k);
+void *pole_map_find(void *m, uint64_t k, void *none);
+void *pole_map_keys(void *m);
+void pole_rt_set_args(int argc, char **argv); /* called by main() */
+void *pole_args(void);
+void *pole_read_line(void *none);
+void *pole_read_file(const char *path);
+void *pole_write_file(const char *path, const char *text);
+void pole_eprint_int(int64_t v);
+void pole_eprint_float(double v);
+void pole_eprint_bool(int64_t v);
+void pole_eprint_str(const char *s);
+void pole_eprint_newline(void);
+
 /* ---- type descriptors, equality, display -------------------------------- */
 enum {
   PT_INT, PT_FLOAT, PT_BOOL, PT_UNIT, PT_STRING,

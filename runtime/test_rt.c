@@ -510,6 +510,144 @@ static uint64_t cons_list(int n, int64_t start) {
 
 #define SHOW_IS(v, t, want) CHECK_STR(pole_show((v), (t)), want)
 
+/* The standard library (reference 6.1): edge cases, in-place updates,
+ * map removal and insertion order under churn. */
+typedef struct List { /* the runtime's list header (pole_rt.c) */
+  uint64_t *data;
+  uint32_t start, len;
+} List;
+
+static uint64_t none_cell[2] = {0, 0}; /* stands in for the static None: header, tag */
+#define NONE ((void *)&none_cell[1])
+
+static void test_stdlib(void) {
+  /* Strings. */
+  char *s = pole_str_from_c("  hello world \n");
+  char *t = pole_str_trim(s); /* unique: in place */
+  CHECK(t == s);
+  CHECK_STR(t, "hello world");
+  char *u = pole_str_substring(K(t), 6, 5, NULL); /* shared: a copy */
+  CHECK(u != t && RC(t) == 1);
+  CHECK_STR(u, "world");
+  CHECK_STR(t, "hello world");
+  pole_free(u);
+  u = pole_str_substring(t, 6, 5, NULL); /* unique: in place */
+  CHECK(u == t);
+  CHECK_STR(u, "world");
+  pole_free(u);
+  LIT(lit, "abc");
+  char *sub = pole_str_substring(lit, 1, 2, NULL); /* static: copied */
+  CHECK(sub != lit);
+  CHECK_STR(sub, "bc");
+  CHECK_STR(lit, "abc");
+  pole_free(sub);
+  CHECK(pole_str_from_byte(-1)[0] == (char)255 && pole_str_from_byte(321)[0] == 'A');
+  CHECK(RC(pole_str_from_byte(65)) == 0);
+  uint64_t *f = pole_str_find(lit, lit, NONE);
+  CHECK(f[0] == 1 && f[1] == 0);
+  pole_free(f);
+  CHECK(pole_str_find(lit, pole_str_from_byte('z'), NONE) == NONE);
+  LIT(big, "9223372036854775807");
+  LIT(neg, "-9223372036854775808");
+  LIT(over, "-9223372036854775809");
+  uint64_t *n = pole_str_to_int(big, NONE);
+  CHECK(n[1] == (uint64_t)INT64_MAX);
+  pole_free(n);
+  n = pole_str_to_int(neg, NONE);
+  CHECK(n[1] == (uint64_t)INT64_MIN);
+  pole_free(n);
+  CHECK(pole_str_to_int(over, NONE) == NONE);
+  LIT(fl, "1.5e-3");
+  LIT(nofl, "1e");
+  n = pole_str_to_float(fl, NONE);
+  CHECK(n[1] == fbits(1.5e-3));
+  pole_free(n);
+  CHECK(pole_str_to_float(nofl, NONE) == NONE);
+  LIT(csv, ",a,,b,");
+  LIT(comma, ",");
+  List *parts = pole_str_split(csv, comma, NULL);
+  CHECK(parts->len == 5);
+  char *joined = pole_str_join(parts, comma);
+  CHECK_STR(joined, ",a,,b,");
+  pole_free(joined);
+  pole_free(parts);
+
+  /* Lists: reverse, slice and sort in place when unique, copies otherwise. */
+  List *l = pole_list_alloc(100, 0);
+  for (int64_t i = 0; i < 100; i++) l->data[i] = (uint64_t)((i * 37) % 100);
+  List *shared = K(l);
+  List *sorted = pole_list_sort(shared, 0); /* shared: a copy */
+  CHECK(sorted != l && l->data[1] == 37 && RC(l) == 1);
+  int ok = 1;
+  for (int64_t i = 0; i < 100; i++) ok &= sorted->data[i] == (uint64_t)i;
+  CHECK(ok);
+  List *rev = pole_list_reverse(sorted); /* unique: in place */
+  CHECK(rev == sorted && rev->data[0] == 99 && rev->data[99] == 0);
+  List *sl = pole_list_slice(rev, 10, 5, NULL);
+  CHECK(sl == rev && sl->len == 5 && sl->data[0] == 89);
+  pole_free(sl);
+  /* Stable: equal keys keep their order (sorted by the low digit only via
+   * floats equal by value: -0.0 and 0.0). */
+  List *fz = pole_list_alloc(3, 0);
+  fz->data[0] = fbits(0.0);
+  fz->data[1] = fbits(-0.0);
+  fz->data[2] = fbits(NAN);
+  fz = pole_list_sort(fz, 1);
+  CHECK(fz->data[0] == fbits(0.0) && fz->data[1] == fbits(-0.0));
+  pole_free(fz);
+  pole_free(l);
+
+  /* Maps: remove, find, keys in first-insertion order under churn. */
+  void *m = pole_map_new(0, 1, 1);
+  char kb[32];
+  for (int64_t i = 0; i < 2000; i++) {
+    snprintf(kb, sizeof kb, "k%" PRId64, i);
+    pole_map_put(m, S(kb), S(kb));
+  }
+  for (int64_t i = 0; i < 2000; i++) {
+    if (i % 3 == 0) continue;
+    snprintf(kb, sizeof kb, "k%" PRId64, i);
+    char *k = pole_str_from_c(kb);
+    pole_map_remove(m, (uint64_t)(uintptr_t)k);
+    pole_map_remove(m, (uint64_t)(uintptr_t)k); /* absent: nothing */
+    pole_free(k);
+  }
+  for (int64_t i = 0; i < 2000; i += 600) { /* put again: counts from now */
+    snprintf(kb, sizeof kb, "k%" PRId64, i + 1);
+    pole_map_put(m, S(kb), S("x"));
+  }
+  CHECK(pole_map_size(m) == 667 + 4);
+  List *ks = pole_map_keys(m);
+  CHECK(ks->len == 671);
+  CHECK_STR((char *)(uintptr_t)ks->data[0], "k0");
+  CHECK_STR((char *)(uintptr_t)ks->data[666], "k1998");
+  CHECK_STR((char *)(uintptr_t)ks->data[667], "k1");
+  CHECK_STR((char *)(uintptr_t)ks->data[670], "k1801");
+  ok = 1;
+  for (int64_t i = 0; i < ks->len; i++) {
+    uint64_t *v = pole_map_find(m, ks->data[i], NONE);
+    ok &= v != NONE && v[0] == 1;
+    if (v != NONE) pole_free(v);
+  }
+  CHECK(ok);
+  CHECK(pole_map_find(m, S("k2"), NONE) == NONE);
+  pole_free(ks);
+  pole_free(m);
+
+  void *im = pole_map_new(0, 0, 0);
+  for (int64_t r = 0; r < 50; r++) /* churn: the order array compacts */
+    for (int64_t i = 0; i < 100; i++) {
+      pole_map_put(im, (uint64_t)i, (uint64_t)r);
+      if (r < 49) pole_map_remove(im, (uint64_t)i);
+    }
+  List *iks = pole_map_keys(im);
+  ok = iks->len == 100;
+  for (int64_t i = 0; i < 100 && ok; i++) ok &= iks->data[i] == (uint64_t)i;
+  CHECK(ok);
+  pole_free(iks);
+  pole_free(im);
+}
+
 static void test_eq_show(void) {
   /* Scalars. */
   CHECK(pole_eq(5, 5, &T_INT) && !pole_eq(5, 6, &T_INT));
@@ -686,6 +824,7 @@ int64_t pole_main(void) {
   test_ffi();
   test_lists();
   test_maps();
+  test_stdlib();
   test_eq_show();
   test_runner();
   pole_print_bool(1);

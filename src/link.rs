@@ -221,8 +221,13 @@ pub fn parse_undefined(output: &str) -> std::vec::Vec<(String, std::vec::Vec<Str
     found
 }
 
-/// A function name as the user wrote it: `pole.f.main` is `main`.
+/// A function name as the user wrote it: `pole:PATH:main` is `main`.
 fn user_name(symbol: &str) -> String {
+    if let Some(rest) = symbol.strip_prefix("pole:")
+        && let Some((_, f)) = rest.rsplit_once(':')
+    {
+        return f.to_string();
+    }
     if let Some(f) = symbol.strip_prefix("pole.f.") {
         return f.to_string();
     }
@@ -242,12 +247,24 @@ fn sanitize(output: &str, work: &Path, shown_as: &str) -> String {
     text = text.replace(&format!("{}/", work.display()), "");
     let mut out = String::with_capacity(text.len());
     let mut rest = text.as_str();
-    while let Some(i) = rest.find("pole.f.") {
+    // `pole:PATH:` (PATH has no `:`, quote or space: see pole_symbol).
+    while let Some(i) = rest.find("pole:") {
         out.push_str(&rest[..i]);
-        rest = &rest[i + "pole.f.".len()..];
+        let after = &rest[i + "pole:".len()..];
+        match after.find(':') {
+            Some(j)
+                if !after[..j].contains(|c: char| c.is_whitespace() || c == '`' || c == '\'') =>
+            {
+                rest = &after[j + 1..];
+            }
+            _ => {
+                out.push_str("pole:");
+                rest = after;
+            }
+        }
     }
     out.push_str(rest);
-    out.trim_end().to_string()
+    out.replace("pole.f.", "").trim_end().to_string()
 }
 
 /// The command that links `inputs` (objects and archives) into `out`.
@@ -387,6 +404,29 @@ pub fn link_executable(object: &ObjectFile, out: &Path, libs: &[String]) -> Resu
     link_files(&[&obj_path, &rt_path], out, libs, work.path(), "program")
 }
 
+/// Links the objects of a program's files (the root's first) into an
+/// executable at `out`, with the runtime, libm, libpthread and `libs`.
+pub fn link_executables(
+    objects: &[ObjectFile],
+    out: &Path,
+    libs: &[String],
+) -> Result<(), LinkError> {
+    let work = work_dir()?;
+    let mut paths = std::vec::Vec::with_capacity(objects.len() + 1);
+    for (i, object) in objects.iter().enumerate() {
+        let p = if i == 0 {
+            work.path().join("program.o")
+        } else {
+            work.path().join(format!("module{i}.o"))
+        };
+        write_object(&p, object).map_err(LinkError::Message)?;
+        paths.push(p);
+    }
+    paths.push(write_runtime(work.path())?);
+    let inputs: std::vec::Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    link_files(&inputs, out, libs, work.path(), "program")
+}
+
 /// `pole link`: links object files (one of them compiled by `pole build
 /// --emit obj`, others from C) with the runtime, libm, libpthread and
 /// `libs` into an executable at `out`.
@@ -412,10 +452,10 @@ mod tests {
 
     #[test]
     fn undefined_references_of_ld_and_lld() {
-        let ld = "/usr/bin/ld: /tmp/pole-link-x/program.o: in function `pole.f.main':\n\
+        let ld = "/usr/bin/ld: /tmp/pole-link-x/program.o: in function `pole:a.pole-ir:main':\n\
                   (.text+0x1d): undefined reference to `SDL_Init'\n\
                   /usr/bin/ld: (.text+0x2d): undefined reference to `SDL_Quit'\n\
-                  /usr/bin/ld: /tmp/pole-link-x/program.o: in function `pole.f.helper':\n\
+                  /usr/bin/ld: /tmp/pole-link-x/program.o: in function `pole:lib/b$20c.pole-ir:helper':\n\
                   (.text+0x3d): undefined reference to `SDL_Init'\n\
                   collect2: error: ld returned 1 exit status\n";
         assert_eq!(
@@ -433,7 +473,7 @@ mod tests {
         let work = Path::new("/tmp/pole-link-x");
         assert_eq!(
             sanitize(
-                "/tmp/pole-link-x/program.o: in function `pole.f.main':",
+                "/tmp/pole-link-x/program.o: in function `pole:a.pole-ir:main':",
                 work,
                 "a.pole-ir"
             ),

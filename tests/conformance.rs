@@ -9,6 +9,11 @@
 //!   `pole check` with exit status 1 and the expected first stderr line.
 //! - `programs_pass_check`: every top-level and `sdl/` program passes
 //!   `pole check` (the front end judged on its own).
+//! - `modules/NAME/main.pole-ir` (programs of several files) are run like
+//!   top-level programs, and where `main.test` exists `pole test` must print
+//!   it; `modules/errors/NAME/main.pole-ir` are checked like `errors/`, the
+//!   error being in `main.pole-ir` or in the imported file its first line
+//!   names (`// expect: error in PATH at LINE:COL: MESSAGE`).
 //! - `programs_build_and_run`: every top-level and `sdl/` program is built
 //!   with `pole build FILE -o TMP/NAME` and run, and also run with
 //!   `pole run FILE`; stdout and exit status must match `.stdout`/`.exit`,
@@ -57,6 +62,8 @@ struct Program {
     abs: PathBuf,
     /// Needs SDL2 (lives in `sdl/`).
     sdl: bool,
+    /// `modules/NAME/main.test`: what `pole test` must print.
+    test: Option<PathBuf>,
 }
 
 fn root() -> PathBuf {
@@ -102,15 +109,49 @@ fn discover(sub: &str) -> Vec<Program> {
                 abs: dir.join(&name),
                 sdl: sub == "sdl",
                 stem,
+                test: None,
             }
         })
         .collect()
 }
 
-/// The programs that must compile and run: top level, then `sdl/`.
+/// The programs of several files in `SUITE/sub`: each folder holding a
+/// `main.pole-ir`, sorted by name; labelled `sub/FOLDER`.
+fn discover_modules(sub: &str) -> Vec<Program> {
+    let suite = std::env::var("POLE_CONFORMANCE_SUITE").unwrap_or_else(|_| SUITE.to_string());
+    let rel_dir = format!("{suite}/{sub}");
+    let dir = root().join(&rel_dir);
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("main.pole-ir").is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let test = dir.join(&name).join("main.test");
+            Program {
+                label: format!("{sub}/{name}"),
+                rel: format!("{rel_dir}/{name}/main.pole-ir"),
+                abs: dir.join(&name).join("main.pole-ir"),
+                sdl: false,
+                test: test.is_file().then_some(test),
+                stem: name,
+            }
+        })
+        .collect()
+}
+
+/// The programs that must compile and run: top level, `sdl/`, then the
+/// programs of several files in `modules/`.
 fn runnable_programs() -> Vec<Program> {
     let mut v = discover("");
     v.extend(discover("sdl"));
+    v.extend(discover_modules("modules"));
     v
 }
 
@@ -455,10 +496,29 @@ fn excerpt(bytes: &[u8], max_lines: usize) -> String {
 
 /// `// expect: error at LINE:COL: MESSAGE` -> (LINE, COL, MESSAGE).
 fn parse_expectation(first_line: &str) -> Result<(usize, usize, String), String> {
+    match parse_expectation_in(first_line)? {
+        (None, line, col, message) => Ok((line, col, message)),
+        (Some(_), ..) => Err(format!("malformed expectation line {first_line:?}")),
+    }
+}
+
+/// `// expect: error [in PATH ]at LINE:COL: MESSAGE` -> (PATH, LINE, COL,
+/// MESSAGE) (`modules/errors/`: PATH is the imported file with the error).
+#[allow(clippy::type_complexity)]
+fn parse_expectation_in(
+    first_line: &str,
+) -> Result<(Option<String>, usize, usize, String), String> {
     let bad = || format!("malformed expectation line {first_line:?}");
     let rest = first_line
-        .strip_prefix("// expect: error at ")
+        .strip_prefix("// expect: error ")
         .ok_or_else(bad)?;
+    let (path, rest) = match rest.strip_prefix("in ") {
+        Some(r) => {
+            let (path, r) = r.split_once(" at ").ok_or_else(bad)?;
+            (Some(path.to_string()), r)
+        }
+        None => (None, rest.strip_prefix("at ").ok_or_else(bad)?),
+    };
     let (pos, message) = rest.split_once(": ").ok_or_else(bad)?;
     let (line, col) = pos.split_once(':').ok_or_else(bad)?;
     let line = line.parse().map_err(|_| bad())?;
@@ -466,7 +526,7 @@ fn parse_expectation(first_line: &str) -> Result<(usize, usize, String), String>
     if message.is_empty() {
         return Err(bad());
     }
-    Ok((line, col, message.to_string()))
+    Ok((path, line, col, message.to_string()))
 }
 
 fn check_error_program(p: &Program) -> Option<String> {
@@ -478,11 +538,19 @@ fn check_error_program(p: &Program) -> Option<String> {
     let first = src.split(|&c| c == b'\n').next().unwrap_or(&[]);
     let first = String::from_utf8_lossy(first);
     let first = first.strip_suffix('\r').unwrap_or(&first);
-    let (line, col, message) = match parse_expectation(first) {
+    let (path, line, col, message) = match parse_expectation_in(first) {
         Ok(x) => x,
         Err(e) => return Some(format!("{head}  {e}\n")),
     };
-    let expected = format!("{}:{line}:{col}: error: {message}", p.rel);
+    let file = match path {
+        // The imported file's path: the root's folder joined with PATH.
+        Some(path) => match p.rel.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/{path}"),
+            None => path,
+        },
+        None => p.rel.clone(),
+    };
+    let expected = format!("{file}:{line}:{col}: error: {message}");
     let args = ["check".as_ref(), p.rel.as_ref()];
     let out = match run_limited(pole(&args, &root()), COMPILE_LIMIT) {
         Ok(o) => o,
@@ -516,7 +584,8 @@ fn check_error_program(p: &Program) -> Option<String> {
 
 #[test]
 fn errors_are_reported() {
-    let programs = discover("errors");
+    let mut programs = discover("errors");
+    programs.extend(discover_modules("modules/errors"));
     let failures = for_all("errors/", &programs, check_error_program);
     assert_no_failures("errors/ (pole check must reject)", programs.len(), failures);
 }
@@ -613,7 +682,12 @@ fn compare_run(
 /// The runtime's statistics line (`POLE_RT_STATS=1`) must say `live 0`.
 fn check_all_freed(stderr: &[u8], problems: &mut String) {
     let text = String::from_utf8_lossy(stderr);
-    match text.lines().find(|l| l.starts_with("pole-rt: allocated ")) {
+    // The line may follow output of the program's own that did not end
+    // with a newline (`eprint`).
+    let stats = text
+        .lines()
+        .find_map(|l| l.find("pole-rt: allocated ").map(|i| &l[i..]));
+    match stats {
         Some(l) if l.contains(", live 0, ") => {}
         Some(l) => {
             let _ = writeln!(problems, "  objects left after main returned: {l}");
@@ -720,6 +794,38 @@ fn build_and_run(p: &Program) -> Option<String> {
         }
     }
 
+    // modules/NAME/main.test: pole test main.pole-ir prints exactly it.
+    if let Some(test) = &p.test {
+        match (fs::read(test), tempfile::tempdir()) {
+            (Err(e), _) => {
+                let _ = writeln!(problems, "  cannot read {}: {e}", test.display());
+            }
+            (_, Err(e)) => {
+                let _ = writeln!(problems, "  cannot create a temporary directory: {e}");
+            }
+            (Ok(want), Ok(tmp)) => {
+                let args = ["test".as_ref(), p.abs.as_os_str()];
+                let limit = COMPILE_LIMIT + RUN_LIMIT;
+                match run_limited(pole(&args, tmp.path()), limit) {
+                    Err(e) => {
+                        let _ = writeln!(problems, "  pole test: {e}");
+                    }
+                    Ok(r) if r.stdout != want => {
+                        let _ = writeln!(
+                            problems,
+                            "  pole test FILE: stdout differs (- expected, + actual):"
+                        );
+                        for l in diff(&want, &r.stdout).lines() {
+                            let _ = writeln!(problems, "    {l}");
+                        }
+                        let _ = writeln!(problems, "    stderr:\n{}", excerpt(&r.stderr, 12));
+                    }
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
+
     if problems.is_empty() {
         None
     } else {
@@ -752,6 +858,16 @@ fn programs_build_and_run() {
 
 #[test]
 fn harness_parses_expectations_and_diffs() {
+    assert_eq!(
+        parse_expectation_in("// expect: error in lib/a.pole-ir at 2:29: unknown variable 'x'"),
+        Ok((
+            Some("lib/a.pole-ir".to_string()),
+            2,
+            29,
+            "unknown variable 'x'".to_string()
+        ))
+    );
+    assert!(parse_expectation("// expect: error in a.pole-ir at 2:2: m").is_err());
     assert_eq!(
         parse_expectation("// expect: error at 12:3: unknown variable 'x'"),
         Ok((12, 3, "unknown variable 'x'".to_string()))

@@ -29,10 +29,11 @@ fn build(dir: &std::path::Path, extra: &[&str]) -> std::path::PathBuf {
 fn symbol_address(exe: &std::path::Path, name: &str) -> u64 {
     let nm = Command::new("nm").arg(exe).output().expect("nm (binutils)");
     let text = String::from_utf8_lossy(&nm.stdout);
+    // Pole functions' symbols are `pole:FILE:NAME`.
     let line = text
         .lines()
-        .find(|l| l.ends_with(&format!(" {name}")))
-        .unwrap_or_else(|| panic!("no symbol {name}"));
+        .find(|l| l.ends_with(&format!(":{name}")))
+        .unwrap_or_else(|| panic!("no symbol for {name}:\n{text}"));
     u64::from_str_radix(line.split(' ').next().unwrap(), 16).unwrap()
 }
 
@@ -41,9 +42,9 @@ fn addr2line_maps_code_to_pole_lines() {
     let tmp = tempfile::tempdir().unwrap();
     let exe = build(tmp.path(), &[]);
     for (sym, addend, want) in [
-        ("pole.f.add", 0, "prog.pole-ir:4"),
-        ("pole.f.third", 0, "prog.pole-ir:1"),
-        ("pole.f.main", 40, "prog.pole-ir:7"),
+        ("add", 0, "prog.pole-ir:4"),
+        ("third", 0, "prog.pole-ir:1"),
+        ("main", 40, "prog.pole-ir:7"),
     ] {
         let addr = symbol_address(&exe, sym) + addend;
         let out = Command::new("addr2line")

@@ -316,8 +316,8 @@ func main() -> Int :
     let r = run(src);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(r.stdout, "1\n");
-    // The map, its table and the record holding it.
-    assert_eq!(r.stats.live, 3, "{:?}", r.stats);
+    // The map, its table, its insertion-order array and the record holding it.
+    assert_eq!(r.stats.live, 4, "{:?}", r.stats);
 }
 
 #[test]

@@ -209,7 +209,28 @@ impl Em<'_, '_, '_, '_, '_> {
         if let Some(&r) = self.frefs.get(&id) {
             return r;
         }
-        let r = self.g.module.declare_func_in_func(id, self.b.func);
+        let r = if self.g.colocated.contains(&id) {
+            // A Pole function of another file of the program: linked into the
+            // same executable, so a direct (PC-relative) call reaches it.
+            let decl = self.g.module.declarations().get_function_decl(id);
+            let signature = self.b.func.import_signature(decl.signature.clone());
+            let user = self.b.func.declare_imported_user_function(
+                cranelift_codegen::ir::UserExternalName {
+                    namespace: 0,
+                    index: id.as_u32(),
+                },
+            );
+            self.b
+                .func
+                .import_function(cranelift_codegen::ir::ExtFuncData {
+                    name: cranelift_codegen::ir::ExternalName::user(user),
+                    signature,
+                    colocated: true,
+                    patchable: false,
+                })
+        } else {
+            self.g.module.declare_func_in_func(id, self.b.func)
+        };
         self.frefs.insert(id, r);
         r
     }

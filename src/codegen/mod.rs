@@ -70,6 +70,30 @@ pub struct Options {
     pub test_mode: bool,
     /// DWARF line tables and function names in the object.
     pub debug_info: bool,
+    /// No `pole_main`: the file is part of another file's program (§12).
+    pub library: bool,
+    /// A file without `main` is compiled as a library (objects of a batch)
+    /// instead of being an error.
+    pub optional_main: bool,
+}
+
+/// The symbol of Pole function `name` of the file at `path` (relative to
+/// the program's root directory): `pole:PATH:NAME`, bytes of PATH other than
+/// ASCII letters, digits and `_./+-` written `$XX`. C symbols never contain
+/// `:`, and names never do, so symbols of different files never clash.
+pub fn pole_symbol(path: &str, name: &str) -> String {
+    let mut s = String::with_capacity(path.len() + name.len() + 6);
+    s.push_str("pole:");
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"_./+-".contains(&b) {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("${b:02x}"));
+        }
+    }
+    s.push(':');
+    s.push_str(name);
+    s
 }
 
 #[derive(Debug)]
@@ -155,6 +179,8 @@ pub(crate) struct Gen<'a, 'm> {
     pub module: ObjectModule,
     pub names: &'a Interner<'m>,
     imports: HashMap<String, FuncId>,
+    /// Imported Pole functions of other files: called directly.
+    pub colocated: std::collections::HashSet<FuncId>,
     strings: HashMap<Vec<u8>, DataId>,
     descs: HashMap<TyId, DataId>,
     nullary: HashMap<(u32, u32), DataId>,
@@ -185,7 +211,11 @@ pub trait Source {
 /// `source` checks them. Each function is lowered to the IR in a scratch
 /// arena that is reset after it is compiled, so lowering memory depends on
 /// the largest function, not on the program. `file` names the source in
-/// runtime error locations.
+/// runtime error locations and debug information.
+///
+/// `paths[i]` is the path (relative to the root's directory) of file `i`
+/// of the checked view (0: the file compiled, then its imports), from which
+/// function symbols are derived ([`pole_symbol`]).
 pub fn compile_object(
     source: &mut dyn Source,
     names: &Interner<'_>,
@@ -193,11 +223,14 @@ pub fn compile_object(
     file: &str,
     mem: &Memory,
     opts: Options,
+    paths: &[String],
 ) -> Result<ObjectFile, CodegenError> {
     let lopts = lower::Options {
         contracts: !opts.release,
         test_mode: opts.test_mode,
+        library: opts.library,
     };
+    let path_of = |file: u32| paths.get(file as usize).map_or("", String::as_str);
     let ck = source.checked().ok_or(CodegenError::Invalid)?;
     let units = lower::units(&ck, lopts);
     let isa = isa(opts.release)?;
@@ -215,6 +248,7 @@ pub fn compile_object(
         descs: HashMap::new(),
         nullary: HashMap::new(),
         imports: HashMap::new(),
+        colocated: std::collections::HashSet::new(),
         va_stubs: HashMap::new(),
         anon: 0,
     };
@@ -227,10 +261,11 @@ pub fn compile_object(
     for &unit in &units {
         let id = match unit {
             lower::Unit::Pole(fi) => {
-                let name = format!("pole.f.{}", names.name(ck.funcs[fi as usize].decl.name));
+                let f = &ck.funcs[fi as usize];
+                let name = pole_symbol(path_of(f.file), names.name(f.decl.name));
                 let id = g
                     .module
-                    .declare_function(&name, Linkage::Local, &pole_signature(&ck, fi))
+                    .declare_function(&name, Linkage::Hidden, &pole_signature(&ck, fi))
                     .map_err(backend)?;
                 pole_ids[fi as usize] = Some(id);
                 id
@@ -249,6 +284,20 @@ pub fn compile_object(
                 .map_err(backend)?,
         };
         unit_ids.push(id);
+    }
+    // Functions of imported files: defined in their own objects, called
+    // directly (they end up in the same executable).
+    for (fi, f) in ck.funcs.iter().enumerate() {
+        if f.file == 0 || f.decl.ext.is_some() {
+            continue;
+        }
+        let name = pole_symbol(path_of(f.file), names.name(f.decl.name));
+        let id = g
+            .module
+            .declare_function(&name, Linkage::Import, &pole_signature(&ck, fi as u32))
+            .map_err(backend)?;
+        g.colocated.insert(id);
+        pole_ids[fi] = Some(id);
     }
     let ids = func::Ids {
         pole: &pole_ids,

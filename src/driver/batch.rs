@@ -6,9 +6,10 @@
 
 use super::cli::{
     BatchArgs, Emit, MemOpts, MessageFormat, StatsFormat, color_stderr, error, format_stats,
-    link_diagnostics, render_unlocated, write_dep_info,
+    link_diagnostics, render_unlocated, write_dep_info_all,
 };
-use super::{BuildError, Built, CheckOutput, build_object, check_source, compile_with_retry};
+use super::modules::{self, FileCtx};
+use super::{BuildError, Built, CheckOutput, build_object_in, check_file_in, compile_with_retry};
 use crate::codegen;
 use crate::diag::Renderer;
 use crate::link::{self, LinkError};
@@ -69,6 +70,9 @@ impl BatchOpts {
 struct Input {
     path: String,
     rel: PathBuf,
+    /// The directory symbols are relative to (canonical): the directory
+    /// argument it was found in, or a file argument's own directory.
+    base: PathBuf,
 }
 
 fn collect(inputs: &[String]) -> Result<Vec<Input>, String> {
@@ -79,18 +83,25 @@ fn collect(inputs: &[String]) -> Result<Vec<Input>, String> {
             let mut found = Vec::new();
             walk(p, &mut found).map_err(|e| format!("cannot read directory '{i}': {e}"))?;
             found.sort();
+            let base = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
             for f in found {
                 let rel = f.strip_prefix(p).unwrap_or(&f).to_path_buf();
                 out.push(Input {
                     path: f.to_string_lossy().into_owned(),
                     rel,
+                    base: base.clone(),
                 });
             }
         } else if p.is_file() {
             let rel = PathBuf::from(p.file_name().unwrap_or(p.as_os_str()));
+            let base = std::fs::canonicalize(p)
+                .ok()
+                .and_then(|c| c.parent().map(Path::to_path_buf))
+                .unwrap_or_default();
             out.push(Input {
                 path: i.clone(),
                 rel,
+                base,
             });
         } else {
             return Err(format!("cannot read '{i}': no such file or directory"));
@@ -116,6 +127,9 @@ enum Outcome {
     Ok,
     Failed,
     OutOfMemory,
+    /// A file without `main` in a batch build of executables: checked only
+    /// (a library of the other programs, §12).
+    Library,
 }
 
 struct FileResult {
@@ -149,6 +163,7 @@ fn process(
     index: usize,
     mem: &mut Memory,
     color: bool,
+    inputs: &[PathBuf],
 ) -> FileResult {
     let start = Instant::now();
     let mut result = FileResult {
@@ -167,6 +182,12 @@ fn process(
         }
     };
     mem.set_limit(opts.limit);
+    let graph = modules::discover(&input.path);
+    let cx = FileCtx {
+        graph: &graph,
+        file: 0,
+        base: &input.base,
+    };
     let mut retries = String::new();
     let note = |l: usize| {
         retries.push_str(&format!(
@@ -177,17 +198,20 @@ fn process(
     let (check, built) = match opts.codegen {
         None => {
             let out = compile_with_retry(mem, opts.retry_max, note, |m| {
-                let out = check_source(&src, m);
+                let out = check_file_in(&src, cx, m);
                 let oom = out.oom;
                 (out, oom)
             });
             (out, None)
         }
         Some(cg) => {
+            // Objects: a file without `main` is a library object.
+            let cg = codegen::Options {
+                optional_main: opts.emit == Emit::Obj,
+                ..cg
+            };
             let (out, r) = compile_with_retry(mem, opts.retry_max, note, |m| {
-                // Locations name the file relative to its directory
-                // argument, so objects do not depend on where it lies.
-                let (out, r) = build_object(&src, &input.rel.to_string_lossy(), m, cg);
+                let (out, r) = build_object_in(&src, Some(cx), "", m, cg);
                 let oom = match &r {
                     Err(BuildError::Oom(e)) => Some(*e),
                     _ => None,
@@ -224,6 +248,12 @@ fn process(
             result.rendered.push_str(&oom_msg(&e));
             Outcome::OutOfMemory
         }
+        Some(Err(BuildError::NoMain)) if opts.emit == Emit::Exe && graph.files.len() > 1 => {
+            Outcome::Library
+        }
+        Some(Err(BuildError::NoMain)) if opts.emit == Emit::Exe && is_imported(input, inputs) => {
+            Outcome::Library
+        }
         Some(Err(BuildError::NoMain)) => {
             result
                 .rendered
@@ -243,9 +273,71 @@ fn process(
             mut links,
             externs,
         })) => {
+            // The files it reaches, for an executable (libraries of it).
+            let mut objects = vec![object];
+            let mut lib_failed = false;
+            if opts.emit == Emit::Exe {
+                let lib_cg = codegen::Options {
+                    library: true,
+                    test_mode: false,
+                    ..opts.codegen.unwrap_or_default()
+                };
+                for f in 1..graph.files.len() {
+                    let path = &graph.files[f].path;
+                    let Ok(lsrc) = std::fs::read(path) else {
+                        lib_failed = true;
+                        continue;
+                    };
+                    let lcx = FileCtx { file: f, ..cx };
+                    let (lout, lr) = compile_with_retry(
+                        mem,
+                        opts.retry_max,
+                        |_| {},
+                        |m| {
+                            let (o, r) = build_object_in(&lsrc, Some(lcx), "", m, lib_cg);
+                            let oom = match &r {
+                                Err(BuildError::Oom(e)) => Some(*e),
+                                _ => None,
+                            };
+                            ((o, r), oom)
+                        },
+                    );
+                    match lr {
+                        Ok(b) => {
+                            for l in b.links {
+                                if !links.contains(&l) {
+                                    links.push(l);
+                                }
+                            }
+                            objects.push(b.object);
+                        }
+                        Err(_) => {
+                            lib_failed = true;
+                            let in_batch = graph.files[f].canonical.as_path();
+                            if inputs.iter().any(|i| i == in_batch) {
+                                result.rendered.push_str(&format!(
+                                    "pole: error: {}: imported file '{path}' has errors\n",
+                                    input.path
+                                ));
+                            } else {
+                                let ltext = String::from_utf8_lossy(&lsrc);
+                                let r = Renderer::new(path, &ltext, color);
+                                for d in &lout.diagnostics {
+                                    result.rendered.push_str(&r.render_string(d));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             links.extend(opts.libs.iter().cloned());
             let out = output_path(opts, input);
+            let deps: Vec<&str> = graph.files.iter().map(|f| f.path.as_str()).collect();
             let written = match &out {
+                _ if lib_failed => Err(LinkError::Message(format!(
+                    "{}: a file it imports has errors",
+                    input.path
+                ))),
                 None => Err(LinkError::Message("no output directory".to_string())),
                 Some(out) => out
                     .parent()
@@ -254,12 +346,14 @@ fn process(
                     })
                     .map_err(LinkError::Message)
                     .and_then(|()| match opts.emit {
-                        Emit::Obj => link::write_object(out, &object).map_err(LinkError::Message),
-                        Emit::Exe => link::link_executable(&object, out, &links),
+                        Emit::Obj => {
+                            link::write_object(out, &objects[0]).map_err(LinkError::Message)
+                        }
+                        Emit::Exe => link::link_executables(&objects, out, &links),
                     })
                     .and_then(|()| {
                         if opts.dep_info {
-                            write_dep_info(out, &input.path).map_err(LinkError::Message)
+                            write_dep_info_all(out, &deps).map_err(LinkError::Message)
                         } else {
                             Ok(())
                         }
@@ -312,6 +406,15 @@ fn process(
     result
 }
 
+/// Whether another input of the batch imports `input` (it is then a library).
+fn is_imported(input: &Input, inputs: &[PathBuf]) -> bool {
+    let me = std::fs::canonicalize(&input.path).unwrap_or_default();
+    inputs.iter().filter(|p| **p != me).any(|p| {
+        let g = modules::discover(&p.to_string_lossy());
+        g.files.iter().skip(1).any(|f| f.canonical == me)
+    })
+}
+
 /// Peak resident set size of this process, in bytes (Linux).
 pub fn peak_rss() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -349,18 +452,22 @@ pub fn run(opts: BatchOpts) -> i32 {
         None
     };
     let next = AtomicUsize::new(0);
+    let canon: Vec<PathBuf> = files
+        .iter()
+        .map(|f| std::fs::canonicalize(&f.path).unwrap_or_default())
+        .collect();
     let (tx, rx) = mpsc::channel::<FileResult>();
     let verb = if opts.codegen.is_some() {
         "built"
     } else {
         "checked"
     };
-    let (mut ok, mut failed) = (0usize, 0usize);
+    let (mut ok, mut failed, mut libraries) = (0usize, 0usize, 0usize);
     let stdout = std::io::stdout();
     std::thread::scope(|s| {
         for _ in 0..opts.jobs.min(files.len().max(1)) {
             let tx = tx.clone();
-            let (opts, files, next) = (&opts, &files, &next);
+            let (opts, files, next, canon) = (&opts, &files, &next, &canon);
             let spawned = std::thread::Builder::new()
                 .stack_size(super::COMPILER_STACK)
                 .spawn_scoped(s, move || {
@@ -368,7 +475,7 @@ pub fn run(opts: BatchOpts) -> i32 {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(input) = files.get(i) else { break };
-                        let r = process(opts, input, i, &mut mem, color);
+                        let r = process(opts, input, i, &mut mem, color, canon);
                         mem.reset_peaks();
                         if tx.send(r).is_err() {
                             break;
@@ -384,6 +491,7 @@ pub fn run(opts: BatchOpts) -> i32 {
             let input = &files[r.index];
             match r.outcome {
                 Outcome::Ok => ok += 1,
+                Outcome::Library => libraries += 1,
                 _ => failed += 1,
             }
             if opts.json {
@@ -395,6 +503,7 @@ pub fn run(opts: BatchOpts) -> i32 {
                     Outcome::Ok => "ok",
                     Outcome::Failed => "failed",
                     Outcome::OutOfMemory => "out-of-memory",
+                    Outcome::Library => "library",
                 };
                 let v = serde_json::json!({
                     "type": "file",
@@ -407,6 +516,8 @@ pub fn run(opts: BatchOpts) -> i32 {
             } else {
                 let line = if r.outcome == Outcome::Ok {
                     format!("pole: {verb} {}", input.path)
+                } else if r.outcome == Outcome::Library {
+                    format!("pole: checked {} (a library: no main)", input.path)
                 } else {
                     format!("pole: failed {}", input.path)
                 };
@@ -436,13 +547,19 @@ pub fn run(opts: BatchOpts) -> i32 {
             "files": files.len(),
             "ok": ok,
             "failed": failed,
+            "libraries": libraries,
             "seconds": secs,
             "peak_rss": rss,
         });
         println!("{v}");
     } else if !opts.quiet || failed > 0 {
+        let libs = if libraries > 0 {
+            format!(" ({libraries} libraries without main checked)")
+        } else {
+            String::new()
+        };
         eprintln!(
-            "pole: {verb} {ok} of {} files, {failed} failed, in {secs:.2} s, peak memory {:.1} MiB",
+            "pole: {verb} {ok} of {} files{libs}, {failed} failed, in {secs:.2} s, peak memory {:.1} MiB",
             files.len(),
             rss as f64 / (1024.0 * 1024.0)
         );

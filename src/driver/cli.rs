@@ -1,8 +1,9 @@
 //! Command-line parsing (clap) and dispatch to the driver.
 
 use super::batch::{self, BatchOpts};
+use super::modules::{self, FileCtx, Graph};
 use super::{
-    BuildError, Built, CheckOutput, ExternDecl, build_object, check_source, compile_with_retry,
+    BuildError, Built, CheckOutput, ExternDecl, build_object_in, check_file_in, compile_with_retry,
 };
 use crate::codegen;
 use crate::diag::{Diagnostic, Renderer};
@@ -491,6 +492,8 @@ pub fn main() -> i32 {
                 release,
                 test_mode: false,
                 debug_info,
+                library: false,
+                optional_main: false,
             };
             let single = inputs.len() == 1 && out_dir.is_none() && !Path::new(&inputs[0]).is_dir();
             if single {
@@ -503,6 +506,7 @@ pub fn main() -> i32 {
                     libs: &libs,
                     mem: &mem,
                     json,
+                    jobs: batch.jobs.unwrap_or_else(default_jobs),
                 };
                 let code = build_file(&inputs[0], Path::new(&out), &job);
                 if json {
@@ -537,6 +541,8 @@ pub fn main() -> i32 {
                 release,
                 test_mode: false,
                 debug_info: true,
+                library: false,
+                optional_main: false,
             };
             let job = Build {
                 cg,
@@ -545,6 +551,7 @@ pub fn main() -> i32 {
                 libs: &libs,
                 mem: &mem,
                 json: message_format == MessageFormat::Json,
+                jobs: default_jobs(),
             };
             run_file(&file, &job, &args)
         }
@@ -561,6 +568,8 @@ pub fn main() -> i32 {
                 release: false,
                 test_mode: true,
                 debug_info: true,
+                library: false,
+                optional_main: false,
             };
             let job = Build {
                 cg,
@@ -569,6 +578,7 @@ pub fn main() -> i32 {
                 libs: &libs,
                 mem: &mem,
                 json: message_format == MessageFormat::Json,
+                jobs: default_jobs(),
             };
             let filter = match (filter, names.as_slice()) {
                 (Some(f), []) => Some(f),
@@ -654,20 +664,164 @@ fn note_retry(limit: usize) {
     eprintln!("pole: note: out of memory; retrying with memory limit {limit}");
 }
 
+/// Checks the program of root `file`: every file it reaches, each with the
+/// declarations of the files it imports (§12); diagnostics carry each
+/// file's path, the root's first.
 fn check_file(file: &str, opts: &MemOpts) -> i32 {
     let src = match read_source(file) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let graph = modules::discover(file);
+    let base = root_dir(&graph);
     let mut mem = Memory::new(opts.limit());
-    let out = compile_with_retry(&mut mem, opts.retry_policy(false), note_retry, |m| {
-        let out = check_source(&src, m);
-        let oom = out.oom;
-        (out, oom)
-    });
-    report(file, &src, &out, false);
+    let mut worst = 0;
+    for i in 0..graph.files.len() {
+        let text = if i == 0 {
+            src.clone()
+        } else {
+            match std::fs::read(&graph.files[i].path) {
+                Ok(t) => t,
+                Err(_) => continue, // reported at the import line
+            }
+        };
+        let cx = FileCtx {
+            graph: &graph,
+            file: i,
+            base: &base,
+        };
+        let out = compile_with_retry(&mut mem, opts.retry_policy(false), note_retry, |m| {
+            let out = check_file_in(&text, cx, m);
+            let oom = out.oom;
+            (out, oom)
+        });
+        report(&graph.files[i].path, &text, &out, false);
+        worst = worse(worst, status(&out));
+    }
     print_stats(&mut mem, opts);
-    status(&out)
+    worst
+}
+
+/// Worker threads by default: the available cores.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The more serious of two exit statuses (out of memory over errors).
+pub fn worse(a: i32, b: i32) -> i32 {
+    if a == 3 || b == 3 { 3 } else { a.max(b) }
+}
+
+/// The directory symbols are relative to: the root file's (canonical).
+pub fn root_dir(graph: &Graph) -> PathBuf {
+    graph.files[0]
+        .canonical
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// One file compiled for a program: its source, what checking found, and
+/// the object (or why there is none).
+pub struct FileBuild {
+    pub src: Vec<u8>,
+    pub check: CheckOutput,
+    pub result: Result<Built, BuildError>,
+}
+
+/// Compiles the files `which` of `graph` (symbols relative to `base`): the
+/// root (`graph` file 0) with `cg`, the others as libraries of its program
+/// (no entry point, not in test mode). Runs `jobs` worker threads, each with
+/// a memory budget of its own; results come back in the order of `which`.
+pub fn compile_files(
+    graph: &Graph,
+    base: &Path,
+    which: &[usize],
+    cg: codegen::Options,
+    mem_opts: &MemOpts,
+    jobs: usize,
+) -> Vec<FileBuild> {
+    let one = |i: usize, mem: &mut Memory| -> FileBuild {
+        let src = match std::fs::read(&graph.files[i].path) {
+            Ok(s) => s,
+            Err(e) => {
+                return FileBuild {
+                    src: Vec::new(),
+                    check: CheckOutput::default(),
+                    result: Err(BuildError::Backend(format!(
+                        "cannot read '{}': {}",
+                        graph.files[i].path,
+                        modules::io_reason(&e)
+                    ))),
+                };
+            }
+        };
+        let opts = if i == 0 {
+            cg
+        } else {
+            codegen::Options {
+                library: true,
+                test_mode: false,
+                ..cg
+            }
+        };
+        let cx = FileCtx {
+            graph,
+            file: i,
+            base,
+        };
+        let (check, result) =
+            compile_with_retry(mem, mem_opts.retry_policy(false), note_retry, |m| {
+                let (check, result) = build_object_in(&src, Some(cx), "", m, opts);
+                let oom = match &result {
+                    Err(BuildError::Oom(e)) => Some(*e),
+                    _ => None,
+                };
+                ((check, result), oom)
+            });
+        FileBuild { src, check, result }
+    };
+    let jobs = jobs.clamp(1, which.len().max(1));
+    if jobs == 1 {
+        let mut mem = Memory::new(mem_opts.limit());
+        let out = which.iter().map(|&i| one(i, &mut mem)).collect();
+        print_stats(&mut mem, mem_opts);
+        return out;
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<Option<FileBuild>>> =
+        std::sync::Mutex::new((0..which.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            let (next, results, one) = (&next, &results, &one);
+            let spawned = std::thread::Builder::new()
+                .name("pole-worker".into())
+                .stack_size(super::COMPILER_STACK)
+                .spawn_scoped(s, move || {
+                    let mut mem = Memory::new(mem_opts.limit());
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&i) = which.get(k) else { break };
+                        let r = one(i, &mut mem);
+                        if let Ok(mut v) = results.lock() {
+                            v[k] = Some(r);
+                        }
+                    }
+                });
+            if spawned.is_err() {
+                break;
+            }
+        }
+    });
+    let mut mem = Memory::new(mem_opts.limit());
+    let mut v = results.into_inner().unwrap_or_default();
+    // Anything a worker could not take (no thread) is compiled here.
+    for (k, slot) in v.iter_mut().enumerate() {
+        if slot.is_none() {
+            *slot = Some(one(which[k], &mut mem));
+        }
+    }
+    v.into_iter().flatten().collect()
 }
 
 /// FILE's base name minus `.pole-ir` (plus `.out` without that suffix).
@@ -684,13 +838,25 @@ pub fn default_output(file: &str) -> String {
 
 /// Writes `OUT.d` in Makefile syntax: the output depends on its source.
 pub fn write_dep_info(out: &Path, source: &str) -> Result<(), String> {
+    write_dep_info_all(out, &[source])
+}
+
+/// Writes `OUT.d`: the output depends on its source and the files it
+/// imports (§12), each also a target of its own so a deleted one does not
+/// stop `make`.
+pub fn write_dep_info_all(out: &Path, sources: &[&str]) -> Result<(), String> {
     let mut d = out.as_os_str().to_owned();
     d.push(".d");
-    let text = format!(
-        "{}: {}\n",
-        escape_make(&out.to_string_lossy()),
-        escape_make(source)
-    );
+    let mut text = escape_make(&out.to_string_lossy());
+    text.push(':');
+    for s in sources {
+        text.push(' ');
+        text.push_str(&escape_make(s));
+    }
+    text.push('\n');
+    for s in sources.iter().skip(1) {
+        text.push_str(&format!("{}:\n", escape_make(s)));
+    }
     link::write_atomic(Path::new(&d), text.as_bytes(), false)
 }
 
@@ -707,6 +873,8 @@ pub struct Build<'a> {
     pub mem: &'a MemOpts,
     /// Diagnostics as JSON on stdout.
     pub json: bool,
+    /// Worker threads for the files of a program.
+    pub jobs: usize,
 }
 
 /// Compiles `file` and writes an executable or object at `out`.
@@ -724,35 +892,69 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
         ));
         return 2;
     }
-    let opts = job.mem;
-    let mut mem = Memory::new(opts.limit());
-    let (check, result) = compile_with_retry(&mut mem, opts.retry_policy(false), note_retry, |m| {
-        let (check, result) = build_object(&src, file, m, job.cg);
-        let oom = match &result {
-            Err(BuildError::Oom(e)) => Some(*e),
-            _ => None,
-        };
-        ((check, result), oom)
-    });
-    report(file, &src, &check, job.json);
-    print_stats(&mut mem, opts);
-    let Built {
-        object,
-        mut links,
-        externs,
-    } = match result {
-        Ok(r) => r,
-        Err(e) => return build_error(file, &src, e, check.oom.is_some(), job.json),
+    let graph = modules::discover(file);
+    let base = root_dir(&graph);
+    // The root's object only, for --emit obj; else every file it reaches.
+    let which: Vec<usize> = match job.emit {
+        Emit::Obj => vec![0],
+        Emit::Exe => (0..graph.files.len()).collect(),
     };
-    drop(mem);
+    let mut builds = compile_files(&graph, &base, &which, job.cg, job.mem, job.jobs);
+    let mut worst = 0;
+    for (k, b) in builds.iter().enumerate() {
+        let i = which[k];
+        let path = &graph.files[i].path;
+        report(path, &b.src, &b.check, job.json);
+        let code = match &b.result {
+            Ok(_) => 0,
+            Err(BuildError::Rejected) => 1,
+            Err(BuildError::Oom(e)) => {
+                if b.check.oom.is_none() {
+                    error(&e.to_string());
+                }
+                3
+            }
+            Err(BuildError::NoMain) => {
+                let d = Diagnostic::error(Span::new(0, 0), "no 'main' function");
+                emit_diagnostics(path, &b.src, &[d], job.json);
+                1
+            }
+            Err(BuildError::Backend(m)) => {
+                error(&format!("code generation failed: {m}"));
+                1
+            }
+        };
+        worst = worse(worst, code);
+    }
+    if worst != 0 {
+        return worst;
+    }
+    let mut objects = Vec::with_capacity(builds.len());
+    let mut links: Vec<String> = Vec::new();
+    let mut externs = Vec::new();
+    for (k, b) in builds.iter_mut().enumerate() {
+        let Ok(built) = std::mem::replace(&mut b.result, Err(BuildError::Rejected)) else {
+            continue;
+        };
+        for l in built.links {
+            if !links.contains(&l) {
+                links.push(l);
+            }
+        }
+        if k == 0 {
+            externs = built.externs;
+        }
+        objects.push(built.object);
+    }
     links.extend(job.libs.iter().cloned());
     let written = match job.emit {
-        Emit::Obj => link::write_object(out, &object).map_err(LinkError::Message),
-        Emit::Exe => link::link_executable(&object, out, &links),
+        Emit::Obj => link::write_object(out, &objects[0]).map_err(LinkError::Message),
+        Emit::Exe => link::link_executables(&objects, out, &links),
     }
     .and_then(|()| {
         if job.dep_info {
-            write_dep_info(out, file).map_err(LinkError::Message)
+            let deps: Vec<&str> = graph.files.iter().map(|f| f.path.as_str()).collect();
+            write_dep_info_all(out, &deps).map_err(LinkError::Message)
         } else {
             Ok(())
         }
@@ -791,27 +993,6 @@ pub fn report_link_error(
         }
         LinkError::Message(m) => {
             emit_unlocated(&Diagnostic::error(Span::default(), m.clone()), json)
-        }
-    }
-}
-
-fn build_error(file: &str, src: &[u8], e: BuildError, oom_reported: bool, json: bool) -> i32 {
-    match e {
-        BuildError::Rejected => 1,
-        BuildError::Oom(e) => {
-            if !oom_reported {
-                error(&e.to_string());
-            }
-            3
-        }
-        BuildError::NoMain => {
-            let d = Diagnostic::error(Span::new(0, 0), "no 'main' function");
-            emit_diagnostics(file, src, &[d], json);
-            1
-        }
-        BuildError::Backend(m) => {
-            error(&format!("code generation failed: {m}"));
-            1
         }
     }
 }

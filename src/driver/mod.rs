@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod cli;
+pub mod modules;
 
 use crate::codegen;
 use crate::diag::Diagnostic;
@@ -17,11 +18,14 @@ pub struct CheckOutput {
     pub diagnostics: Vec<Diagnostic>,
     /// Set when the memory budget ran out; diagnostics are then incomplete.
     pub oom: Option<OutOfMemory>,
+    /// A file this one imports has errors of its own (reported when that
+    /// file is checked): this one was not checked.
+    pub blocked: bool,
 }
 
 impl CheckOutput {
     pub fn has_errors(&self) -> bool {
-        self.oom.is_some() || self.diagnostics.iter().any(Diagnostic::is_error)
+        self.oom.is_some() || self.blocked || self.diagnostics.iter().any(Diagnostic::is_error)
     }
 }
 
@@ -35,7 +39,12 @@ pub fn decode(src: &[u8]) -> Result<&str, Diagnostic> {
 
 /// Lexes, parses and type-checks `src`. Never panics on any input.
 pub fn check_source(src: &[u8], mem: &mut Memory) -> CheckOutput {
-    front_end(src, mem, |_| ()).0
+    front_end(src, None, mem, |_| ()).0
+}
+
+/// [`check_source`] for file `cx.file` of a program of several files.
+pub fn check_file_in(src: &[u8], cx: modules::FileCtx<'_>, mem: &mut Memory) -> CheckOutput {
+    front_end(src, Some(cx), mem, |_| ()).0
 }
 
 /// A program being compiled, as the back end sees it: its declarations are
@@ -46,6 +55,9 @@ pub struct Front<'a, 'm> {
     pub text: &'a str,
     pub mem: &'a Memory,
     pub source: &'a mut dyn codegen::Source,
+    /// The graph file of each scope of the checked view (0: this file;
+    /// empty for a file compiled on its own).
+    pub files: &'a [usize],
 }
 
 /// Runs the front end on `src`: the declaration pass, then `then` (which
@@ -54,6 +66,7 @@ pub struct Front<'a, 'm> {
 /// has no error.
 pub fn front_end<R>(
     src: &[u8],
+    cx: Option<modules::FileCtx<'_>>,
     mem: &mut Memory,
     then: impl FnOnce(Front<'_, '_>) -> R,
 ) -> (CheckOutput, Option<R>) {
@@ -80,7 +93,26 @@ pub fn front_end<R>(
             return (out, None);
         }
     };
-    let pre = if diags.is_empty() {
+    // The declarations of the files it imports (§12), before names freeze.
+    let loaded = match cx {
+        Some(cx) if diags.is_empty() => match modules::load_imports(cx, arena, &mut names) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                out.oom = Some(e);
+                return (out, None);
+            }
+        },
+        _ => None,
+    };
+    let broken = loaded.as_ref().is_some_and(|l| l.broken);
+    let files: Vec<usize> = match (&loaded, cx) {
+        (Some(l), Some(cx)) => std::iter::once(cx.file)
+            .chain(l.files.iter().map(|f| f.0))
+            .collect(),
+        _ => Vec::new(),
+    };
+    out.blocked = broken;
+    let pre = if diags.is_empty() && !broken {
         match types::check::intern_names(&mut names) {
             Ok(p) => Some(p),
             Err(e) => {
@@ -120,8 +152,31 @@ pub fn front_end<R>(
     // Declarations are checked only when they all parsed (a syntax error
     // anywhere means only syntax errors are reported).
     if let Some(pre) = pre {
-        match types::declare(&program, text, mem.arena(Phase::Check), names, pre) {
-            Ok(c) => {
+        let (own, others, errors) = match &loaded {
+            Some(l) => (
+                l.own.as_slice(),
+                l.files
+                    .iter()
+                    .map(|(_, prog, imports)| types::check::ScopeDecl { prog, imports })
+                    .collect(),
+                l.errors.as_slice(),
+            ),
+            None => (&[][..], Vec::new(), &[][..]),
+        };
+        let declared = types::check::declare_in(
+            &program,
+            own,
+            &others,
+            text,
+            mem.arena(Phase::Check),
+            names,
+            pre,
+        );
+        match declared {
+            Ok(mut c) => {
+                for d in errors {
+                    c.report(d.clone());
+                }
                 // Checker indices follow the declarations, skipping duplicates.
                 let checked = c.view().funcs;
                 let mut j = 0;
@@ -142,6 +197,7 @@ pub fn front_end<R>(
             text,
             mem,
             source: &mut session,
+            files: &files,
         }))
     } else {
         None
@@ -390,11 +446,37 @@ pub fn build_object(
     mem: &mut Memory,
     opts: codegen::Options,
 ) -> (CheckOutput, Result<Built, BuildError>) {
-    let (out, r) = front_end(src, mem, |f| {
+    build_object_in(src, None, file, mem, opts)
+}
+
+/// [`build_object`] for file `cx.file` of a program of several files
+/// (with `opts.library` when it is not the program's root). Runtime error
+/// locations and debug information name the file by its path relative to
+/// the root's directory, or as `file` for a file on its own.
+pub fn build_object_in(
+    src: &[u8],
+    cx: Option<modules::FileCtx<'_>>,
+    file: &str,
+    mem: &mut Memory,
+    opts: codegen::Options,
+) -> (CheckOutput, Result<Built, BuildError>) {
+    let (out, r) = front_end(src, cx, mem, |f| {
         let Some(ck) = f.source.checked() else {
             return Err(BuildError::Rejected);
         };
-        if !opts.test_mode && ck.main.is_none() {
+        let paths: Vec<String> = match cx {
+            Some(cx) if !f.files.is_empty() => f.files.iter().map(|&g| cx.symbol_path(g)).collect(),
+            _ => vec![String::new()],
+        };
+        let opts = if ck.main.is_none() && opts.optional_main {
+            codegen::Options {
+                library: true,
+                ..opts
+            }
+        } else {
+            opts
+        };
+        if !opts.test_mode && !opts.library && ck.main.is_none() {
             return Err(BuildError::NoMain);
         }
         let links: Vec<String> = ck.links.iter().map(|s| s.to_string()).collect();
@@ -410,7 +492,11 @@ pub fn build_object(
                 })
             })
             .collect();
-        match codegen::compile_object(f.source, f.names, f.text, file, f.mem, opts) {
+        let file = match cx {
+            Some(cx) => cx.symbol_path(cx.file),
+            None => file.to_string(),
+        };
+        match codegen::compile_object(f.source, f.names, f.text, &file, f.mem, opts, &paths) {
             Ok(object) => Ok(Built {
                 object,
                 links,

@@ -36,6 +36,9 @@ pub struct Options {
     pub contracts: bool,
     /// Make `pole_main` run the tests instead of `main`.
     pub test_mode: bool,
+    /// No `pole_main` at all: the file is compiled as a library of another
+    /// program's (§12).
+    pub library: bool,
 }
 
 /// Shared inputs of the lowering of one program.
@@ -107,9 +110,12 @@ pub enum Unit {
 pub fn units(ck: &Checked<'_>, opts: Options) -> std::vec::Vec<Unit> {
     let mut out = std::vec::Vec::with_capacity(ck.funcs.len() + 2 * ck.tests.len() + 1);
     for (i, f) in ck.funcs.iter().enumerate() {
-        if f.decl.ext.is_none() {
+        if f.decl.ext.is_none() && f.file == 0 {
             out.push(Unit::Pole(i as u32));
         }
+    }
+    if opts.library {
+        return out;
     }
     if opts.test_mode {
         for t in 0..ck.tests.len() as u32 {
@@ -179,7 +185,11 @@ fn lower_unit_uncounted<'m>(
             fl.finish(Kind::Entry, name, &[], I64)
         }
         Unit::TestRunner => {
-            let first_thunk = ck.funcs.iter().filter(|f| f.decl.ext.is_none()).count() as u32;
+            let first_thunk = ck
+                .funcs
+                .iter()
+                .filter(|f| f.decl.ext.is_none() && f.file == 0)
+                .count() as u32;
             let mut fl = FnLower::new(cx, None)?;
             for (ti, t) in ck.tests.iter().enumerate() {
                 let thunk = first_thunk + 2 * ti as u32;
@@ -1012,18 +1022,46 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let t = self.ty(e);
         let arg_ty = |i: usize| self.cx.ck.expr_ty[args[i].id.0 as usize];
         match b {
-            Print | Println => {
+            Print | Println | Eprint | Eprintln => {
+                let err = matches!(b, Eprint | Eprintln);
+                let pick =
+                    |out: &'static str, err_out: &'static str| if err { err_out } else { out };
                 match self.kind(arg_ty(0)) {
-                    TyKind::Float => self.rt("pole_print_float", &[Repr::F64], None, &[v[0]])?,
+                    TyKind::Float => self.rt(
+                        pick("pole_print_float", "pole_eprint_float"),
+                        &[Repr::F64],
+                        None,
+                        &[v[0]],
+                    )?,
                     TyKind::Bool => {
                         let w = self.def(Op::Un(UnOp::ZeroExtend(I64), v[0]), I64)?;
-                        self.rt("pole_print_bool", &[I64], None, &[w])?
+                        self.rt(
+                            pick("pole_print_bool", "pole_eprint_bool"),
+                            &[I64],
+                            None,
+                            &[w],
+                        )?
                     }
-                    TyKind::Str => self.rt("pole_print_str", &[I64], None, &[v[0]])?,
-                    _ => self.rt("pole_print_int", &[I64], None, &[v[0]])?,
+                    TyKind::Str => self.rt(
+                        pick("pole_print_str", "pole_eprint_str"),
+                        &[I64],
+                        None,
+                        &[v[0]],
+                    )?,
+                    _ => self.rt(
+                        pick("pole_print_int", "pole_eprint_int"),
+                        &[I64],
+                        None,
+                        &[v[0]],
+                    )?,
                 };
-                if b == Println {
-                    self.rt("pole_print_newline", &[], None, &[])?;
+                if matches!(b, Println | Eprintln) {
+                    self.rt(
+                        pick("pole_print_newline", "pole_eprint_newline"),
+                        &[],
+                        None,
+                        &[],
+                    )?;
                 }
                 self.unit()
             }
@@ -1123,7 +1161,113 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             IntToString => self.rt("pole_int_to_string", &[I64], Some(Repr::Ref), &v[..1]),
             IntToFloat => self.def(Op::Un(UnOp::IntToFloat, v[0]), Repr::F64),
             FloatToInt => self.def(Op::Un(UnOp::FloatToInt, v[0]), I64),
+            FloatToString => self.rt(
+                "pole_float_to_string",
+                &[Repr::F64],
+                Some(Repr::Ref),
+                &v[..1],
+            ),
+            StrSubstring => {
+                let loc = self.loc_arg(e.span)?;
+                let args = [v[0], v[1], v[2], loc];
+                self.rt_owning("pole_str_substring", &[I64; 4], Some(Repr::Ref), &args, 0b1)
+            }
+            StrByteAt => {
+                let loc = self.loc_arg(e.span)?;
+                self.rt("pole_str_byte_at", &[I64; 3], Some(I64), &[v[0], v[1], loc])
+            }
+            StrFromByte => self.rt("pole_str_from_byte", &[I64], Some(Repr::Ref), &v[..1]),
+            StrFind => {
+                let none = self.none()?;
+                let args = [v[0], v[1], none];
+                self.rt("pole_str_find", &[I64; 3], Some(Repr::Cell), &args)
+            }
+            StrStartsWith | StrEndsWith => {
+                let sym = if b == StrStartsWith {
+                    "pole_str_starts_with"
+                } else {
+                    "pole_str_ends_with"
+                };
+                let r = self.rt(sym, &[I64; 2], Some(I64), &v[..2])?;
+                self.nonzero(r)
+            }
+            StrTrim => self.rt_owning("pole_str_trim", &[I64], Some(Repr::Ref), &v[..1], 0b1),
+            StrSplit => {
+                let loc = self.loc_arg(e.span)?;
+                self.rt(
+                    "pole_str_split",
+                    &[I64; 3],
+                    Some(Repr::Ref),
+                    &[v[0], v[1], loc],
+                )
+            }
+            StrJoin => self.rt("pole_str_join", &[I64; 2], Some(Repr::Ref), &v[..2]),
+            StrToInt | StrToFloat => {
+                let sym = if b == StrToInt {
+                    "pole_str_to_int"
+                } else {
+                    "pole_str_to_float"
+                };
+                let none = self.none()?;
+                self.rt(sym, &[I64; 2], Some(Repr::Cell), &[v[0], none])
+            }
+            ListReverse => {
+                let sym = "pole_list_reverse";
+                self.rt_owning(sym, &[I64], Some(Repr::Ref), &v[..1], 0b1)
+            }
+            ListSlice => {
+                let loc = self.loc_arg(e.span)?;
+                let args = [v[0], v[1], v[2], loc];
+                self.rt_owning("pole_list_slice", &[I64; 4], Some(Repr::Ref), &args, 0b1)
+            }
+            ListSort => {
+                let kind = match self.kind(t) {
+                    TyKind::List(a) => match self.kind(a) {
+                        TyKind::Float => 1,
+                        TyKind::Str => 2,
+                        _ => 0,
+                    },
+                    _ => 0,
+                };
+                let k = self.def(Op::Const(I64, kind), I64)?;
+                let args = [v[0], k];
+                self.rt_owning("pole_list_sort", &[I64; 2], Some(Repr::Ref), &args, 0b1)
+            }
+            ListContains => {
+                let elem = arg_ty(1);
+                let x = self.slot_of(v[1], elem)?;
+                let d = self.def(Op::Desc(elem), I64)?;
+                let args = [v[0], x, d];
+                let r = self.rt("pole_list_contains", &[I64; 3], Some(I64), &args)?;
+                self.nonzero(r)
+            }
+            MapRemove => {
+                let k = self.slot_of(v[1], arg_ty(1))?;
+                self.rt("pole_map_remove", &[I64; 2], None, &[v[0], k])?;
+                self.unit()
+            }
+            MapFind => {
+                let k = self.slot_of(v[1], arg_ty(1))?;
+                let none = self.none()?;
+                let args = [v[0], k, none];
+                self.rt("pole_map_find", &[I64; 3], Some(Repr::Cell), &args)
+            }
+            MapKeys => self.rt("pole_map_keys", &[I64], Some(Repr::Ref), &v[..1]),
+            Args => self.rt("pole_args", &[], Some(Repr::Ref), &[]),
+            ReadLine => {
+                let none = self.none()?;
+                self.rt("pole_read_line", &[I64], Some(Repr::Cell), &[none])
+            }
+            ReadFile => self.rt("pole_read_file", &[I64], Some(Repr::Cell), &v[..1]),
+            WriteFile => self.rt("pole_write_file", &[I64; 2], Some(Repr::Cell), &v[..2]),
         }
+    }
+
+    /// The static `None` cell (runtime functions returning an `Option`
+    /// return it when there is no value).
+    fn none(&mut self) -> R<Var> {
+        use crate::types::check::CtorOwner;
+        self.def(Op::Nullary(CtorOwner::Option, 0), Repr::Cell)
     }
 
     /// `a ++ b`: the runtime appends in place when `a` is unique.

@@ -23,6 +23,15 @@ pub enum Item<'m> {
     Func(&'m FuncDecl<'m>),
     Type(&'m TypeDecl<'m>),
     Annotation(&'m Annotation<'m>),
+    Import(&'m Import<'m>),
+}
+
+/// `import "PATH"` (§12).
+pub struct Import<'m> {
+    /// The path as written (the string literal's bytes).
+    pub path: &'m [u8],
+    /// The string literal.
+    pub span: Span,
 }
 
 pub struct FuncDecl<'m> {

@@ -378,6 +378,16 @@ impl<'m> Parser<'m, '_, '_> {
             Tok::Func => Ok(Item::Func(self.func()?)),
             Tok::Type => Ok(Item::Type(self.type_decl()?)),
             Tok::Extern => Ok(Item::Func(self.extern_decl()?)),
+            Tok::Import => {
+                self.bump();
+                match self.tok() {
+                    Tok::Str(path) => {
+                        let span = self.bump();
+                        Ok(Item::Import(self.arena.alloc(Import { path, span })?))
+                    }
+                    _ => Err(PErr::Syntax(self.expected("string literal"))),
+                }
+            }
             _ => Err(PErr::Syntax(self.expected("declaration"))),
         }
     }

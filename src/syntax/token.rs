@@ -12,6 +12,7 @@ pub enum Tok<'m> {
     Func,
     Type,
     Extern,
+    Import,
     Let,
     In,
     If,
@@ -74,6 +75,7 @@ impl Tok<'_> {
             "func" => Tok::Func,
             "type" => Tok::Type,
             "extern" => Tok::Extern,
+            "import" => Tok::Import,
             "let" => Tok::Let,
             "in" => Tok::In,
             "if" => Tok::If,
@@ -98,6 +100,7 @@ impl Tok<'_> {
             Tok::Func => "func",
             Tok::Type => "type",
             Tok::Extern => "extern",
+            Tok::Import => "import",
             Tok::Let => "let",
             Tok::In => "in",
             Tok::If => "if",
@@ -120,7 +123,7 @@ impl Tok<'_> {
     pub fn starts_item(&self) -> bool {
         matches!(
             self,
-            Tok::Func | Tok::Type | Tok::Extern | Tok::At | Tok::Eof
+            Tok::Func | Tok::Type | Tok::Extern | Tok::Import | Tok::At | Tok::Eof
         )
     }
 

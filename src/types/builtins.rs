@@ -23,6 +23,32 @@ pub enum Builtin {
     IntToString,
     IntToFloat,
     FloatToInt,
+    // §6.1 standard library.
+    FloatToString,
+    StrSubstring,
+    StrByteAt,
+    StrFromByte,
+    StrFind,
+    StrStartsWith,
+    StrEndsWith,
+    StrTrim,
+    StrSplit,
+    StrJoin,
+    StrToInt,
+    StrToFloat,
+    ListReverse,
+    ListSlice,
+    ListSort,
+    ListContains,
+    MapRemove,
+    MapFind,
+    MapKeys,
+    Args,
+    ReadLine,
+    ReadFile,
+    WriteFile,
+    Eprint,
+    Eprintln,
 }
 
 /// A signature template: `G(n)` is the n-th type parameter (T, K or V),
@@ -39,6 +65,8 @@ pub enum Tpl {
     G(u8),
     List(&'static Tpl),
     Map(&'static Tpl, &'static Tpl),
+    Option(&'static Tpl),
+    Result(&'static Tpl, &'static Tpl),
 }
 
 const T: Tpl = Tpl::G(0);
@@ -47,6 +75,14 @@ const V: Tpl = Tpl::G(1);
 const LIST_T: Tpl = Tpl::List(&T);
 const LIST_LIST_T: Tpl = Tpl::List(&LIST_T);
 const MAP_KV: Tpl = Tpl::Map(&K, &V);
+const LIST_K: Tpl = Tpl::List(&K);
+const LIST_STR: Tpl = Tpl::List(&Tpl::Str);
+const OPT_INT: Tpl = Tpl::Option(&Tpl::Int);
+const OPT_FLOAT: Tpl = Tpl::Option(&Tpl::Float);
+const OPT_STR: Tpl = Tpl::Option(&Tpl::Str);
+const OPT_V: Tpl = Tpl::Option(&V);
+const RES_STR: Tpl = Tpl::Result(&Tpl::Str, &Tpl::Str);
+const RES_UNIT: Tpl = Tpl::Result(&Tpl::Unit, &Tpl::Str);
 
 pub struct Sig {
     pub params: &'static [Tpl],
@@ -78,6 +114,31 @@ impl Builtin {
         "int_to_string",
         "int_to_float",
         "float_to_int",
+        "float_to_string",
+        "String_substring",
+        "String_byte_at",
+        "String_from_byte",
+        "String_find",
+        "String_starts_with",
+        "String_ends_with",
+        "String_trim",
+        "String_split",
+        "String_join",
+        "String_to_int",
+        "String_to_float",
+        "List_reverse",
+        "List_slice",
+        "List_sort",
+        "List_contains",
+        "HashMap_remove",
+        "HashMap_find",
+        "HashMap_keys",
+        "args",
+        "read_line",
+        "read_file",
+        "write_file",
+        "eprint",
+        "eprintln",
     ];
 
     /// Looks up a builtin by name (dotted names arrive as `X_y`).
@@ -104,6 +165,31 @@ impl Builtin {
             "int_to_string" => IntToString,
             "int_to_float" => IntToFloat,
             "float_to_int" => FloatToInt,
+            "float_to_string" => FloatToString,
+            "String_substring" => StrSubstring,
+            "String_byte_at" => StrByteAt,
+            "String_from_byte" => StrFromByte,
+            "String_find" => StrFind,
+            "String_starts_with" => StrStartsWith,
+            "String_ends_with" => StrEndsWith,
+            "String_trim" => StrTrim,
+            "String_split" => StrSplit,
+            "String_join" => StrJoin,
+            "String_to_int" => StrToInt,
+            "String_to_float" => StrToFloat,
+            "List_reverse" => ListReverse,
+            "List_slice" => ListSlice,
+            "List_sort" => ListSort,
+            "List_contains" => ListContains,
+            "HashMap_remove" => MapRemove,
+            "HashMap_find" => MapFind,
+            "HashMap_keys" => MapKeys,
+            "args" => Args,
+            "read_line" => ReadLine,
+            "read_file" => ReadFile,
+            "write_file" => WriteFile,
+            "eprint" => Eprint,
+            "eprintln" => Eprintln,
             _ => return None,
         })
     }
@@ -130,6 +216,28 @@ impl Builtin {
             IntToString => (&[Tpl::Int], Tpl::Str),
             IntToFloat => (&[Tpl::Int], Tpl::Float),
             FloatToInt => (&[Tpl::Float], Tpl::Int),
+            FloatToString => (&[Tpl::Float], Tpl::Str),
+            StrSubstring => (&[Tpl::Str, Tpl::Int, Tpl::Int], Tpl::Str),
+            StrByteAt => (&[Tpl::Str, Tpl::Int], Tpl::Int),
+            StrFromByte => (&[Tpl::Int], Tpl::Str),
+            StrFind => (&[Tpl::Str, Tpl::Str], OPT_INT),
+            StrStartsWith | StrEndsWith => (&[Tpl::Str, Tpl::Str], Tpl::Bool),
+            StrTrim => (&[Tpl::Str], Tpl::Str),
+            StrSplit => (&[Tpl::Str, Tpl::Str], LIST_STR),
+            StrJoin => (&[LIST_STR, Tpl::Str], Tpl::Str),
+            StrToInt => (&[Tpl::Str], OPT_INT),
+            StrToFloat => (&[Tpl::Str], OPT_FLOAT),
+            ListReverse | ListSort => (&[LIST_T], LIST_T),
+            ListSlice => (&[LIST_T, Tpl::Int, Tpl::Int], LIST_T),
+            ListContains => (&[LIST_T, T], Tpl::Bool),
+            MapRemove => (&[MAP_KV, K], Tpl::Unit),
+            MapFind => (&[MAP_KV, K], OPT_V),
+            MapKeys => (&[MAP_KV], LIST_K),
+            Args => (&[], LIST_STR),
+            ReadLine => (&[], OPT_STR),
+            ReadFile => (&[Tpl::Str], RES_STR),
+            WriteFile => (&[Tpl::Str, Tpl::Str], RES_UNIT),
+            Eprint | Eprintln => (&[Tpl::Printable], Tpl::Unit),
         };
         Sig { params, ret }
     }
@@ -138,7 +246,13 @@ impl Builtin {
     pub fn takes_map(self) -> bool {
         matches!(
             self,
-            Builtin::MapPut | Builtin::MapGet | Builtin::MapContains | Builtin::MapSize
+            Builtin::MapPut
+                | Builtin::MapGet
+                | Builtin::MapContains
+                | Builtin::MapSize
+                | Builtin::MapRemove
+                | Builtin::MapFind
+                | Builtin::MapKeys
         )
     }
 }

@@ -65,6 +65,9 @@ pub struct VariantInfo<'m> {
 
 pub struct FuncInfo<'m> {
     pub decl: &'m FuncDecl<'m>,
+    /// The file that declares it: 0 for the checked file, else the index of
+    /// an imported file in the scopes given to [`declare_in`].
+    pub file: u32,
     /// Parameter types as declared (`Int32` kept for the C ABI).
     pub params: &'m [TyId],
     pub ret: TyId,
@@ -143,6 +146,27 @@ impl Payload<'_> {
     }
 }
 
+/// The declarations of a file imported by the checked one (§12), as given
+/// to [`declare_in`]: only declarations are read, never bodies.
+pub struct ScopeDecl<'a, 'm> {
+    pub prog: &'a Program<'m>,
+    /// The files it imports: indices into the scope list (0 is the checked
+    /// file, `i + 1` the i-th `ScopeDecl`), with the path as written.
+    pub imports: &'a [(u32, &'m str)],
+}
+
+/// One file's own declarations, by name.
+struct Scope<'m> {
+    types: Map<'m, Sym, TypeName>,
+    ctors: Map<'m, Sym, CtorRef>,
+    funcs: Map<'m, Sym, u32>,
+    /// The files it imports: (scope, path as written), in source order.
+    imports: std::vec::Vec<(u32, &'m str)>,
+    /// The checked file itself or one it imports (its records are
+    /// candidates for record literals).
+    visible: bool,
+}
+
 #[derive(Clone, Copy)]
 enum TypeName {
     Record(u32),
@@ -167,9 +191,21 @@ pub struct Checker<'m, 'n> {
     src: &'n str,
     s: Syms,
     types: TypeTable<'m>,
+    /// The type namespace in use (the checked file's while bodies are
+    /// checked): own types and unambiguous imported ones.
     type_names: Map<'m, Sym, TypeName>,
+    /// Names two imported files provide: the two import paths.
+    type_ambig: Map<'m, Sym, (&'m str, &'m str)>,
+    call_ambig: Map<'m, Sym, (&'m str, &'m str)>,
+    /// Scope 0: the checked file; then the imported files whose declarations
+    /// were loaded.
+    scopes: std::vec::Vec<Scope<'m>>,
+    /// The scope of each record type.
+    record_scope: Vec<'m, u32>,
     records: Vec<'m, RecordInfo<'m>>,
     variants: Vec<'m, VariantInfo<'m>>,
+    /// The call namespace of the checked file (own and imported functions,
+    /// externs and constructors, without the ambiguous ones).
     ctors: Map<'m, Sym, CtorRef>,
     ctor_spans: Map<'m, Sym, Span>,
     funcs: Vec<'m, FuncInfo<'m>>,
@@ -256,6 +292,22 @@ pub fn declare<'m, 'n>(
     names: &'n Interner<'m>,
     pre: CheckNames,
 ) -> MemResult<Checker<'m, 'n>> {
+    declare_in(prog, &[], &[], src, arena, names, pre)
+}
+
+/// [`declare`] for a file that imports others (§12): `imports` are its
+/// own imports (indices into the scope list, paths as written), `others`
+/// the declarations of the files loaded for it (its direct imports, and
+/// the files whose types their declarations name).
+pub fn declare_in<'m, 'n>(
+    prog: &Program<'m>,
+    imports: &[(u32, &'m str)],
+    others: &[ScopeDecl<'_, 'm>],
+    src: &'n str,
+    arena: Arena<'m>,
+    names: &'n Interner<'m>,
+    pre: CheckNames,
+) -> MemResult<Checker<'m, 'n>> {
     let s = pre.s;
     // Room for the declarations' ids and a typical function body's.
     let (exprs, pats) = (prog.expr_count as usize, prog.pat_count as usize);
@@ -274,6 +326,10 @@ pub fn declare<'m, 'n>(
         s,
         types: TypeTable::new(arena)?,
         type_names: arena.map(),
+        type_ambig: arena.map(),
+        call_ambig: arena.map(),
+        scopes: std::vec::Vec::with_capacity(others.len() + 1),
+        record_scope: arena.vec(),
         records: arena.vec(),
         variants: arena.vec(),
         ctors: arena.map(),
@@ -296,8 +352,51 @@ pub fn declare<'m, 'n>(
         diags: std::vec::Vec::new(),
         lint_walk: lint::Walk::default(),
     };
-    c.declare_types(prog)?;
-    c.declare_funcs(prog)?;
+    let progs: std::vec::Vec<&Program<'m>> = std::iter::once(prog)
+        .chain(others.iter().map(|o| o.prog))
+        .collect();
+    for (i, _) in progs.iter().enumerate() {
+        let imports = if i == 0 {
+            imports
+        } else {
+            others[i - 1].imports
+        };
+        c.scopes.push(Scope {
+            types: arena.map(),
+            ctors: arena.map(),
+            funcs: arena.map(),
+            imports: imports.to_vec(),
+            visible: i == 0,
+        });
+    }
+    for &(t, _) in imports {
+        if let Some(sc) = c.scopes.get_mut(t as usize) {
+            sc.visible = true;
+        }
+    }
+    let mut decls = arena.vec();
+    for (i, p) in progs.iter().enumerate() {
+        let mark = c.diags.len();
+        c.register_types(i as u32, p, &mut decls)?;
+        if i > 0 {
+            c.diags.truncate(mark);
+        }
+    }
+    c.resolve_fields(&decls)?;
+    // Functions: the file's own, then those of the files it imports.
+    c.enter_type_scope(0)?;
+    c.declare_funcs(prog, 0)?;
+    for (i, p) in progs.iter().enumerate().skip(1) {
+        if !c.scopes[i].visible {
+            continue;
+        }
+        c.enter_type_scope(i as u32)?;
+        let mark = c.diags.len();
+        c.declare_funcs(p, i as u32)?;
+        c.diags.truncate(mark);
+    }
+    c.enter_type_scope(0)?;
+    c.enter_call_scope()?;
     let (tests, links) = c.check_annotations(prog, src)?;
     c.tests = tests;
     c.links = links;
@@ -388,6 +487,12 @@ impl<'m> Checker<'m, '_> {
         &self.diags
     }
 
+    /// Adds a diagnostic found outside the checker (an `import` line whose
+    /// file cannot be read).
+    pub fn report(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
     pub fn take_diagnostics(&mut self) -> std::vec::Vec<Diagnostic> {
         std::mem::take(&mut self.diags)
     }
@@ -462,16 +567,23 @@ impl<'m> Checker<'m, '_> {
 
     // ----- declarations -----
 
-    fn declare_types(&mut self, prog: &Program<'m>) -> MemResult<()> {
+    /// Registers the types and constructors declared by scope `s`'s file
+    /// (records and variants get their global indices; fields come later).
+    fn register_types(
+        &mut self,
+        s: u32,
+        prog: &Program<'m>,
+        decls: &mut Vec<'m, (&'m TypeDecl<'m>, TypeName, u32)>,
+    ) -> MemResult<()> {
         const BUILTIN_TYPES: [&str; 13] = [
             "Int", "Nat", "Float64", "Float", "Bool", "Unit", "String", "List", "HashMap",
             "Option", "Result", "Ptr", "Int32",
         ];
-        let mut decls = self.arena.vec();
+        let first = decls.len();
         for item in prog.items {
             let Item::Type(td) = item else { continue };
             let n = self.name(td.name);
-            if BUILTIN_TYPES.contains(&n) || self.type_names.contains_key(&td.name) {
+            if BUILTIN_TYPES.contains(&n) || self.scopes[s as usize].types.contains_key(&td.name) {
                 self.error(td.name_span, format!("duplicate type '{n}'"));
                 continue;
             }
@@ -482,6 +594,7 @@ impl<'m> Checker<'m, '_> {
                         name: td.name,
                         fields: &[],
                     })?;
+                    self.record_scope.push(s)?;
                     TypeName::Record(i)
                 }
                 TypeDef::Variant(_) => {
@@ -493,49 +606,93 @@ impl<'m> Checker<'m, '_> {
                     TypeName::Variant(i)
                 }
             };
-            self.arena.map_room(&mut self.type_names)?;
-            self.type_names.insert(td.name, tn);
-            decls.push((*td, tn))?;
+            let types = &mut self.scopes[s as usize].types;
+            self.arena.map_room(types)?;
+            types.insert(td.name, tn);
+            decls.push((*td, tn, s))?;
         }
         // Constructors: unique among themselves and the builtin ones.
-        for (td, tn) in decls.iter() {
+        for k in first..decls.len() {
+            let (td, tn, _) = decls[k];
             if let (TypeDef::Variant(ctors), TypeName::Variant(vi)) = (&td.def, tn) {
                 for (ci, cd) in ctors.iter().enumerate() {
                     let n = self.name(cd.name);
                     if matches!(n, "Some" | "None" | "Ok" | "Err")
-                        || self.ctors.contains_key(&cd.name)
+                        || self.scopes[s as usize].ctors.contains_key(&cd.name)
                     {
                         self.error(cd.span, format!("duplicate constructor '{n}'"));
                         continue;
                     }
-                    self.arena.map_room(&mut self.ctors)?;
-                    self.ctors.insert(
+                    let ctors = &mut self.scopes[s as usize].ctors;
+                    self.arena.map_room(ctors)?;
+                    ctors.insert(
                         cd.name,
                         CtorRef {
-                            owner: CtorOwner::User(*vi),
+                            owner: CtorOwner::User(vi),
                             index: ci as u32,
                         },
                     );
-                    self.arena.map_room(&mut self.ctor_spans)?;
-                    self.ctor_spans.insert(cd.name, cd.span);
+                    if s == 0 {
+                        self.arena.map_room(&mut self.ctor_spans)?;
+                        self.ctor_spans.insert(cd.name, cd.span);
+                    }
                 }
             }
         }
-        let builtin = [
-            ("None", CtorOwner::Option, 0),
-            ("Some", CtorOwner::Option, 1),
-            ("Ok", CtorOwner::Result, 0),
-            ("Err", CtorOwner::Result, 1),
-        ];
-        for (name, owner, index) in builtin {
-            if let Some(s) = self.names.get(name) {
-                self.arena.map_room(&mut self.ctors)?;
-                self.ctors.insert(s, CtorRef { owner, index });
+        Ok(())
+    }
+
+    /// Makes `type_names` the type namespace of scope `s`: its own types,
+    /// then those of the files it imports that no own type hides and no
+    /// other import also provides (those go to `type_ambig`).
+    fn enter_type_scope(&mut self, s: u32) -> MemResult<()> {
+        let mut names = self.arena.map();
+        let mut ambig = self.arena.map();
+        let mut from: Map<'m, Sym, &'m str> = self.arena.map();
+        let own = &self.scopes[s as usize].types;
+        for (&k, &v) in own.iter() {
+            self.arena.map_room(&mut names)?;
+            names.insert(k, v);
+        }
+        for &(t, path) in self.scopes[s as usize].imports.iter() {
+            let theirs = &self.scopes[t as usize].types;
+            let mut list: std::vec::Vec<(Sym, TypeName)> =
+                theirs.iter().map(|(&k, &v)| (k, v)).collect();
+            list.sort_by_key(|(k, _)| k.0);
+            for (k, v) in list {
+                if own.contains_key(&k) {
+                    continue;
+                }
+                if let Some(&first) = from.get(&k) {
+                    if !ambig.contains_key(&k) {
+                        self.arena.map_room(&mut ambig)?;
+                        ambig.insert(k, (first, path));
+                    }
+                    names.remove(&k);
+                    continue;
+                }
+                self.arena.map_room(&mut from)?;
+                from.insert(k, path);
+                self.arena.map_room(&mut names)?;
+                names.insert(k, v);
             }
         }
-        // Field and payload types.
-        for (td, tn) in decls.iter() {
-            match (&td.def, *tn) {
+        self.type_names = names;
+        self.type_ambig = ambig;
+        Ok(())
+    }
+
+    /// Resolves the field and payload types of the declarations in `decls`
+    /// (each in its own file's type namespace).
+    fn resolve_fields(&mut self, decls: &[(&'m TypeDecl<'m>, TypeName, u32)]) -> MemResult<()> {
+        let mut cur = u32::MAX;
+        for &(td, tn, s) in decls.iter() {
+            if s != cur {
+                self.enter_type_scope(s)?;
+                cur = s;
+            }
+            let mark = self.diags.len();
+            match (&td.def, tn) {
                 (TypeDef::Record(fields), TypeName::Record(ri)) => {
                     let mut out = self.arena.vec_with_capacity(fields.len())?;
                     for (i, f) in fields.iter().enumerate() {
@@ -564,8 +721,130 @@ impl<'m> Checker<'m, '_> {
                 }
                 _ => {}
             }
+            if s != 0 {
+                // Reported when that file itself is checked.
+                self.diags.truncate(mark);
+            }
         }
         Ok(())
+    }
+
+    /// Makes `ctors` and `func_names` the call namespace of the checked
+    /// file: its own functions, externs and constructors, the builtin
+    /// constructors, then those of the files it imports that nothing own
+    /// hides and no other import also provides (`call_ambig`; two externs
+    /// binding one C symbol with one signature are one declaration).
+    fn enter_call_scope(&mut self) -> MemResult<()> {
+        let mut ctors = self.arena.map();
+        let mut funcs = self.arena.map();
+        for (&k, &v) in self.scopes[0].ctors.iter() {
+            self.arena.map_room(&mut ctors)?;
+            ctors.insert(k, v);
+        }
+        let builtin = [
+            ("None", CtorOwner::Option, 0),
+            ("Some", CtorOwner::Option, 1),
+            ("Ok", CtorOwner::Result, 0),
+            ("Err", CtorOwner::Result, 1),
+        ];
+        for (name, owner, index) in builtin {
+            if let Some(s) = self.names.get(name) {
+                self.arena.map_room(&mut ctors)?;
+                ctors.insert(s, CtorRef { owner, index });
+            }
+        }
+        for (&k, &v) in self.scopes[0].funcs.iter() {
+            self.arena.map_room(&mut funcs)?;
+            funcs.insert(k, v);
+        }
+        #[derive(Clone, Copy)]
+        enum Callable {
+            Ctor(CtorRef),
+            Func(u32),
+        }
+        let mut from: Map<'m, Sym, (&'m str, Callable)> = self.arena.map();
+        let mut ambig = self.arena.map();
+        for ii in 0..self.scopes[0].imports.len() {
+            let (t, path) = self.scopes[0].imports[ii];
+            let scope = &self.scopes[t as usize];
+            let mut list: std::vec::Vec<(Sym, Callable)> = scope
+                .funcs
+                .iter()
+                .filter(|(k, _)| **k != self.s.main)
+                .map(|(&k, &v)| (k, Callable::Func(v)))
+                .chain(scope.ctors.iter().map(|(&k, &v)| (k, Callable::Ctor(v))))
+                .collect();
+            list.sort_by_key(|(k, _)| k.0);
+            for (k, v) in list {
+                if self.scopes[0].funcs.contains_key(&k) || self.scopes[0].ctors.contains_key(&k) {
+                    continue;
+                }
+                if let Some(&(first, prev)) = from.get(&k) {
+                    let same_extern = match (prev, v) {
+                        (Callable::Func(a), Callable::Func(b)) => self.same_extern(a, b),
+                        _ => false,
+                    };
+                    if !same_extern && !ambig.contains_key(&k) {
+                        self.arena.map_room(&mut ambig)?;
+                        ambig.insert(k, (first, path));
+                        funcs.remove(&k);
+                        ctors.remove(&k);
+                    }
+                    continue;
+                }
+                self.arena.map_room(&mut from)?;
+                from.insert(k, (path, v));
+                match v {
+                    Callable::Func(fi) => {
+                        self.arena.map_room(&mut funcs)?;
+                        funcs.insert(k, fi);
+                    }
+                    Callable::Ctor(c) => {
+                        self.arena.map_room(&mut ctors)?;
+                        ctors.insert(k, c);
+                    }
+                }
+            }
+        }
+        self.ctors = ctors;
+        self.func_names = funcs;
+        self.call_ambig = ambig;
+        Ok(())
+    }
+
+    /// Two externs that bind the same C symbol with the same signature.
+    fn same_extern(&self, a: u32, b: u32) -> bool {
+        let (fa, fb) = (&self.funcs[a as usize], &self.funcs[b as usize]);
+        match (fa.decl.ext, fb.decl.ext) {
+            (Some(x), Some(y)) => {
+                x.c_name == y.c_name
+                    && fa.params == fb.params
+                    && fa.ret == fb.ret
+                    && fa.decl.variadic.is_some() == fb.decl.variadic.is_some()
+            }
+            _ => false,
+        }
+    }
+
+    /// Reports `ambiguous name` when `n` is provided by two imported files
+    /// (in the type namespace when `ty`, else the call namespace).
+    fn ambiguous(&mut self, span: Span, n: Sym, ty: bool) -> bool {
+        let found = if ty {
+            self.type_ambig.get(&n).copied()
+        } else {
+            self.call_ambig.get(&n).copied()
+        };
+        match found {
+            Some((a, b)) => {
+                let text = self.written(span, n);
+                self.error(
+                    span,
+                    format!("ambiguous name '{text}': declared in \"{a}\" and \"{b}\""),
+                );
+                true
+            }
+            None => false,
+        }
     }
 
     fn resolve_type<'b>(&mut self, te: &TypeExpr<'b>, in_extern: bool) -> MemResult<TyId> {
@@ -655,6 +934,7 @@ impl<'m> Checker<'m, '_> {
                     TypeName::Variant(i) => TyKind::Variant(i),
                 })
             }
+            None if self.ambiguous(te.span, te.name, true) => Ok(ERROR),
             None => {
                 let d = Diagnostic::error(te.span, format!("unknown type '{n}'"));
                 let d = self.unknown_type_hint(d, n);
@@ -693,15 +973,15 @@ impl<'m> Checker<'m, '_> {
         Ok(id)
     }
 
-    fn declare_funcs(&mut self, prog: &Program<'m>) -> MemResult<()> {
+    fn declare_funcs(&mut self, prog: &Program<'m>, s: u32) -> MemResult<()> {
         for item in prog.items {
             let Item::Func(fd) = item else { continue };
             let n = self.name(fd.name);
-            if self.func_names.contains_key(&fd.name) {
+            if self.scopes[s as usize].funcs.contains_key(&fd.name) {
                 self.error(fd.name_span, format!("duplicate function '{n}'"));
                 continue;
             }
-            if self.ctors.contains_key(&fd.name) {
+            if self.scopes[s as usize].ctors.contains_key(&fd.name) {
                 let ctor_span = self.ctor_spans.get(&fd.name).copied();
                 match ctor_span {
                     Some(cs) if cs.start > fd.name_span.start => {
@@ -750,13 +1030,15 @@ impl<'m> Checker<'m, '_> {
             let idx = self.funcs.len() as u32;
             self.funcs.push(FuncInfo {
                 decl: fd,
+                file: s,
                 params: params.into_slice(),
                 ret,
                 param_locals: locals.into_slice(),
                 result_local,
             })?;
-            self.arena.map_room(&mut self.func_names)?;
-            self.func_names.insert(fd.name, idx);
+            let funcs = &mut self.scopes[s as usize].funcs;
+            self.arena.map_room(funcs)?;
+            funcs.insert(fd.name, idx);
         }
         Ok(())
     }
@@ -854,7 +1136,7 @@ impl<'m> Checker<'m, '_> {
                     }
                     last_func = Some(*f);
                 }
-                Item::Type(_) => {}
+                Item::Type(_) | Item::Import(_) => {}
             }
         }
         for p in pending.drain(..) {
@@ -1213,6 +1495,9 @@ impl<'m> Checker<'m, '_> {
             self.expr_res[e.id.0 as usize] = Res::Ctor(c);
             return Ok(t);
         }
+        if self.ambiguous(e.span, n, false) {
+            return Ok(ERROR);
+        }
         let text = self.written(e.span, n);
         let d = if is_lower(text) {
             let d = Diagnostic::error(e.span, format!("unknown variable '{text}'"));
@@ -1293,6 +1578,10 @@ impl<'m> Checker<'m, '_> {
             }
             return Ok(Self::caller_view(ret));
         }
+        if self.ambiguous(call.callee_span, call.callee, false) {
+            self.check_args_loose(args)?;
+            return Ok(ERROR);
+        }
         let Some(b) = Builtin::from_name(self.name(call.callee)) else {
             let text = self.written(call.callee_span, call.callee);
             let d = Diagnostic::error(call.callee_span, format!("unknown function '{text}'"));
@@ -1343,7 +1632,28 @@ impl<'m> Checker<'m, '_> {
             }
             self.expect(a.span, at, p);
         }
-        if matches!(b, Builtin::MapPut | Builtin::MapGet | Builtin::MapContains) {
+        if b == Builtin::ListSort {
+            // §6.1: only Int, Float64 and String elements are ordered.
+            let elem = self.types.shape(generics[0]);
+            if !matches!(
+                elem,
+                TyKind::Int | TyKind::Float | TyKind::Str | TyKind::Var(_) | TyKind::Error
+            ) {
+                let msg = format!(
+                    "type mismatch: expected Int, Float64 or String, found {}",
+                    self.show(generics[0])
+                );
+                self.error(args[0].span, msg);
+            }
+        }
+        if matches!(
+            b,
+            Builtin::MapPut
+                | Builtin::MapGet
+                | Builtin::MapContains
+                | Builtin::MapRemove
+                | Builtin::MapFind
+        ) {
             let k = self.types.shape(generics[0]);
             if !matches!(
                 k,
@@ -1376,6 +1686,15 @@ impl<'m> Checker<'m, '_> {
                 let a = self.instantiate(*a, g)?;
                 let b = self.instantiate(*b, g)?;
                 self.types.intern(TyKind::Map(a, b))?
+            }
+            Tpl::Option(a) => {
+                let a = self.instantiate(*a, g)?;
+                self.types.intern(TyKind::Option(a))?
+            }
+            Tpl::Result(a, b) => {
+                let a = self.instantiate(*a, g)?;
+                let b = self.instantiate(*b, g)?;
+                self.types.intern(TyKind::Result(a, b))?
             }
         })
     }
@@ -1470,8 +1789,11 @@ impl<'m> Checker<'m, '_> {
                 };
                 let mut found = None;
                 let mut count = 0;
+                let scopes = &self.scopes;
+                let record_scope = &self.record_scope;
+                let visible = |i: usize| scopes[record_scope[i] as usize].visible;
                 for (i, info) in self.records.iter().enumerate() {
-                    if fits(info) {
+                    if visible(i) && fits(info) {
                         found = Some(i as u32);
                         count += 1;
                     }
@@ -1480,8 +1802,9 @@ impl<'m> Checker<'m, '_> {
                     let matching: std::vec::Vec<&str> = self
                         .records
                         .iter()
-                        .filter(|info| fits(info))
-                        .map(|info| self.name(info.name))
+                        .enumerate()
+                        .filter(|(i, info)| visible(*i) && fits(info))
+                        .map(|(_, info)| self.name(info.name))
                         .collect();
                     let d = Diagnostic::error(
                         e.span,
@@ -1663,6 +1986,7 @@ impl<'m> Checker<'m, '_> {
                     }
                 } else if is_lower(self.name(*n)) {
                     self.bind(p, *n, t)?;
+                } else if self.ambiguous(p.span, *n, false) {
                 } else {
                     let text = self.name(*n);
                     let d = Diagnostic::error(p.span, format!("unknown constructor '{text}'"));
@@ -1684,10 +2008,12 @@ impl<'m> Checker<'m, '_> {
             }
             PatKind::Ctor(n, nspan, args) => {
                 let Some(&c) = self.ctors.get(n) else {
-                    let text = self.name(*n);
-                    let d = Diagnostic::error(*nspan, format!("unknown constructor '{text}'"));
-                    let d = self.unknown_constructor_hint(d, *n, text);
-                    self.diags.push(d);
+                    if !self.ambiguous(*nspan, *n, false) {
+                        let text = self.name(*n);
+                        let d = Diagnostic::error(*nspan, format!("unknown constructor '{text}'"));
+                        let d = self.unknown_constructor_hint(d, *n, text);
+                        self.diags.push(d);
+                    }
                     for a in args.iter() {
                         self.check_pat(a, ERROR)?;
                     }

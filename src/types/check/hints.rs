@@ -85,8 +85,8 @@ fn foreign_word(word: &str) -> Option<&'static str> {
         "null" | "nil" | "nullptr" => {
             "there is no null in Pole IR: use Option (None / Some(x)); a null Ptr is written 0"
         }
-        "import" | "include" | "require" | "use" | "open" => {
-            "a program is one file: there are no imports in this version of Pole IR"
+        "include" | "require" | "use" | "open" => {
+            "declarations of another file are made visible with a top-level import \"PATH\""
         }
         "this" | "self" => "Pole IR has no objects: pass the value as a parameter",
         _ => return None,
