@@ -484,3 +484,47 @@ fn passing_tests_free_everything() {
     }
     assert!(checked >= 4, "{checked} programs");
 }
+
+#[test]
+fn standard_library_results_are_freed_shared_or_unique() {
+    // Unique and shared arguments of the builtins that update in place,
+    // Option/Result cells, map removal and keys, split/join pieces.
+    let src = r#"
+func total(l: List<Int>, i: Int, acc: Int) -> Int :
+  if i >= List.length(l) then acc else total(l, i + 1, acc + List.get(l, i))
+
+func fill(m: HashMap<String, List<Int>>, i: Int) -> Unit :
+  if i < 300 then
+    HashMap.put(m, int_to_string(i), [i, i + 1]);
+    (if i % 3 == 0 then HashMap.remove(m, int_to_string(i / 2)) else ());
+    fill(m, i + 1)
+  else ()
+
+func main() -> Int :
+  let xs = [4, 1, 3, 2, 5, 0, 9, 8, 7, 6, 11, 10, 13, 12, 15, 14, 17, 16] in
+  let sorted = List.sort(xs) in
+  let rev = List.reverse(List.sort(List.reverse(xs))) in
+  let part = List.slice(sorted, 3, 4) in
+  let mine = List.slice(List.sort([3, 2, 1, 0]), 1, 2) in
+  println(total(xs, 0, 0) + total(sorted, 0, 0) + total(rev, 0, 0) + total(part, 0, 0) + total(mine, 0, 0));
+  let words = String.split(String.trim("  a bb ccc  "), " ") in
+  let s = String.join(List.sort(words), "+") in
+  println(String.substring(s, 2, 3) + String.substring(s + "!", 0, 1));
+  let m: HashMap<String, List<Int>> = HashMap.new(0) in
+  fill(m, 0);
+  println(List.length(HashMap.keys(m)));
+  println(match HashMap.find(m, "299") with | Some(l) -> total(l, 0, 0) | None -> -1);
+  println(match String.to_int("77") with | Some(n) -> n | None -> 0);
+  println(match String.find(s, "ccc") with | Some(n) -> n | None -> 0);
+  println(List.contains([words, [s]], [s]));
+  println(match write_file("/nonexistent-dir/x", s) with | Ok(_) -> "ok" | Err(e) -> e);
+  0
+"#;
+    let r = run(src);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "480\nbb+a\n200\n599\n77\n5\ntrue\nNo such file or directory\n"
+    );
+    assert_eq!(r.stats.live, 0, "{:?}", r.stats);
+}

@@ -157,13 +157,21 @@ fn diag_json(out: &CheckOutput, plain: &Renderer<'_>) -> Vec<serde_json::Value> 
     out.diagnostics.iter().map(|d| plain.json(d)).collect()
 }
 
+/// The files of a batch: one graph for all inputs, each input's file in
+/// it, and whether some file of the graph imports it.
+struct Programs {
+    graph: modules::Graph,
+    file_of: Vec<usize>,
+    imported: Vec<bool>,
+}
+
 fn process(
     opts: &BatchOpts,
     input: &Input,
     index: usize,
     mem: &mut Memory,
     color: bool,
-    inputs: &[PathBuf],
+    programs: &Programs,
 ) -> FileResult {
     let start = Instant::now();
     let mut result = FileResult {
@@ -182,10 +190,12 @@ fn process(
         }
     };
     mem.set_limit(opts.limit);
-    let graph = modules::discover(&input.path);
+    let graph = &programs.graph;
+    let root = programs.file_of[index];
+    let reached = modules::reached(graph, root);
     let cx = FileCtx {
-        graph: &graph,
-        file: 0,
+        graph,
+        file: root,
         base: &input.base,
     };
     let mut retries = String::new();
@@ -248,10 +258,9 @@ fn process(
             result.rendered.push_str(&oom_msg(&e));
             Outcome::OutOfMemory
         }
-        Some(Err(BuildError::NoMain)) if opts.emit == Emit::Exe && graph.files.len() > 1 => {
-            Outcome::Library
-        }
-        Some(Err(BuildError::NoMain)) if opts.emit == Emit::Exe && is_imported(input, inputs) => {
+        Some(Err(BuildError::NoMain))
+            if opts.emit == Emit::Exe && (reached.len() > 1 || programs.imported[root]) =>
+        {
             Outcome::Library
         }
         Some(Err(BuildError::NoMain)) => {
@@ -282,7 +291,7 @@ fn process(
                     test_mode: false,
                     ..opts.codegen.unwrap_or_default()
                 };
-                for f in 1..graph.files.len() {
+                for &f in reached.iter().skip(1) {
                     let path = &graph.files[f].path;
                     let Ok(lsrc) = std::fs::read(path) else {
                         lib_failed = true;
@@ -313,8 +322,7 @@ fn process(
                         }
                         Err(_) => {
                             lib_failed = true;
-                            let in_batch = graph.files[f].canonical.as_path();
-                            if inputs.iter().any(|i| i == in_batch) {
+                            if programs.file_of.contains(&f) {
                                 result.rendered.push_str(&format!(
                                     "pole: error: {}: imported file '{path}' has errors\n",
                                     input.path
@@ -332,7 +340,15 @@ fn process(
             }
             links.extend(opts.libs.iter().cloned());
             let out = output_path(opts, input);
-            let deps: Vec<&str> = graph.files.iter().map(|f| f.path.as_str()).collect();
+            // The input's own path first, then the files it reaches.
+            let deps: Vec<&str> = std::iter::once(input.path.as_str())
+                .chain(
+                    reached
+                        .iter()
+                        .skip(1)
+                        .map(|&f| graph.files[f].path.as_str()),
+                )
+                .collect();
             let written = match &out {
                 _ if lib_failed => Err(LinkError::Message(format!(
                     "{}: a file it imports has errors",
@@ -406,15 +422,6 @@ fn process(
     result
 }
 
-/// Whether another input of the batch imports `input` (it is then a library).
-fn is_imported(input: &Input, inputs: &[PathBuf]) -> bool {
-    let me = std::fs::canonicalize(&input.path).unwrap_or_default();
-    inputs.iter().filter(|p| **p != me).any(|p| {
-        let g = modules::discover(&p.to_string_lossy());
-        g.files.iter().skip(1).any(|f| f.canonical == me)
-    })
-}
-
 /// Peak resident set size of this process, in bytes (Linux).
 pub fn peak_rss() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -452,10 +459,21 @@ pub fn run(opts: BatchOpts) -> i32 {
         None
     };
     let next = AtomicUsize::new(0);
-    let canon: Vec<PathBuf> = files
-        .iter()
-        .map(|f| std::fs::canonicalize(&f.path).unwrap_or_default())
-        .collect();
+    let roots: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let (graph, file_of) = modules::discover_all(&roots);
+    let mut imported = vec![false; graph.files.len()];
+    for f in &graph.files {
+        for e in &f.imports {
+            if let Ok(t) = e.target {
+                imported[t] = true;
+            }
+        }
+    }
+    let programs = Programs {
+        graph,
+        file_of,
+        imported,
+    };
     let (tx, rx) = mpsc::channel::<FileResult>();
     let verb = if opts.codegen.is_some() {
         "built"
@@ -467,7 +485,7 @@ pub fn run(opts: BatchOpts) -> i32 {
     std::thread::scope(|s| {
         for _ in 0..opts.jobs.min(files.len().max(1)) {
             let tx = tx.clone();
-            let (opts, files, next, canon) = (&opts, &files, &next, &canon);
+            let (opts, files, next, programs) = (&opts, &files, &next, &programs);
             let spawned = std::thread::Builder::new()
                 .stack_size(super::COMPILER_STACK)
                 .spawn_scoped(s, move || {
@@ -475,7 +493,7 @@ pub fn run(opts: BatchOpts) -> i32 {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(input) = files.get(i) else { break };
-                        let r = process(opts, input, i, &mut mem, color, canon);
+                        let r = process(opts, input, i, &mut mem, color, programs);
                         mem.reset_peaks();
                         if tx.send(r).is_err() {
                             break;

@@ -115,20 +115,34 @@ pub fn scan_imports(text: &str) -> Vec<(String, Span)> {
 /// reports it otherwise); other files that cannot be read are edges with an
 /// error, reported at their `import` line.
 pub fn discover(root: &str) -> Graph {
+    discover_all(&[root]).0
+}
+
+/// One graph for several roots (a batch): each file once, whichever root
+/// reaches it; returns the graph and each root's index in it.
+pub fn discover_all(roots: &[&str]) -> (Graph, Vec<usize>) {
     let mut g = Graph::default();
     let mut ids: Vec<(u64, u64)> = Vec::new();
-    let canonical = std::fs::canonicalize(root).unwrap_or_else(|_| PathBuf::from(root));
-    let id = std::fs::metadata(root)
-        .map(|m| identity(&m))
-        .unwrap_or((0, 0));
-    g.files.push(File {
-        path: root.to_string(),
-        canonical,
-        imports: Vec::new(),
-    });
-    ids.push(id);
-    visit(&mut g, &mut ids, 0);
-    g
+    let mut at = Vec::with_capacity(roots.len());
+    for root in roots {
+        let id = std::fs::metadata(root).map(|m| identity(&m)).ok();
+        if let Some(i) = id.and_then(|id| ids.iter().position(|&x| x == id)) {
+            at.push(i);
+            continue;
+        }
+        let canonical = std::fs::canonicalize(root).unwrap_or_else(|_| PathBuf::from(root));
+        let i = g.files.len();
+        g.files.push(File {
+            path: root.to_string(),
+            canonical,
+            imports: Vec::new(),
+        });
+        // An unreadable root gets an identity no file has.
+        ids.push(id.unwrap_or((u64::MAX, i as u64)));
+        visit(&mut g, &mut ids, i);
+        at.push(i);
+    }
+    (g, at)
 }
 
 fn visit(g: &mut Graph, ids: &mut Vec<(u64, u64)>, at: usize) {
