@@ -919,10 +919,27 @@ impl<'a> Printer<'a> {
         let eq = self.find(self.ti(after), "=");
         head.push(sp());
         head.push(self.tok(eq));
+        // A bracketed value opens on the `=` line and closes before `in`.
+        let hug = !self.is_paren(l.value)
+            && match l.value.kind {
+                ExprKind::List(items) => !items.is_empty(),
+                ExprKind::Record(_) | ExprKind::Update(..) => true,
+                ExprKind::Call(c) => {
+                    let open = self.ti(c.callee_span.end);
+                    c.args.len() > 1 && c.args[0].span.start > self.toks[open].start
+                }
+                _ => false,
+            };
         let value = self.expr(l.value);
-        head.push(Doc::nest(INDENT, cat(vec![Doc::Line, value])));
-        head.push(Doc::Line);
         let in_tok = self.find(self.ti(l.value.span.end), "in");
+        if hug {
+            head.push(sp());
+            head.push(value);
+            head.push(sp());
+        } else {
+            head.push(Doc::nest(INDENT, cat(vec![Doc::Line, value])));
+            head.push(Doc::Line);
+        }
         head.push(self.tok(in_tok));
         let brk = self.boundary(l.body.span.start);
         let body = self.expr(l.body);
