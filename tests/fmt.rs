@@ -186,7 +186,10 @@ fn one_line_programs_format_to_identical_objects() {
         if object(&src, false) != object(&squeezed, false) {
             continue; // contract texts or @test lines depend on the layout
         }
-        fails.extend(check_program(&format!("{} on one line", p.display()), &squeezed));
+        fails.extend(check_program(
+            &format!("{} on one line", p.display()),
+            &squeezed,
+        ));
     }
     assert!(fails.is_empty(), "{}", fails.join("\n\n"));
 }
@@ -308,11 +311,22 @@ fn fmt_command_in_place_check_and_stdin() {
     let o = pole(&["fmt", "--check", "."], d, b"");
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "./sub/a.pole-ir");
-    assert_eq!(std::fs::read_to_string(d.join("sub/a.pole-ir")).unwrap(), messy);
+    assert_eq!(
+        std::fs::read_to_string(d.join("sub/a.pole-ir")).unwrap(),
+        messy
+    );
 
     let o = pole(&["fmt", "."], d, b"");
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(std::fs::read_to_string(d.join("sub/a.pole-ir")).unwrap(), clean);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("sub/a.pole-ir")).unwrap(),
+        clean
+    );
     let o = pole(&["fmt", "--check", "."], d, b"");
     assert_eq!(o.status.code(), Some(0));
 
@@ -330,8 +344,14 @@ fn fmt_refuses_a_file_with_syntax_errors_and_leaves_it() {
     let o = pole(&["fmt", "bad.pole-ir"], dir.path(), b"");
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("bad.pole-ir:3:3: error: expected 'in'"), "{err}");
-    assert!(err.contains("bad.pole-ir:4:9: error: expected identifier"), "{err}");
+    assert!(
+        err.contains("bad.pole-ir:3:3: error: expected 'in'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.pole-ir:4:9: error: expected identifier"),
+        "{err}"
+    );
     assert!(err.contains("not formatted"), "{err}");
     assert_eq!(std::fs::read_to_string(&p).unwrap(), bad);
 }

@@ -81,7 +81,12 @@ impl Client {
             "initialize",
             json!({ "processId": null, "rootUri": null, "capabilities": {} }),
         );
-        assert!(r["capabilities"]["hoverProvider"].as_bool().unwrap_or(false), "{r}");
+        assert!(
+            r["capabilities"]["hoverProvider"]
+                .as_bool()
+                .unwrap_or(false),
+            "{r}"
+        );
         c.notify("initialized", json!({}));
         c
     }
@@ -201,7 +206,12 @@ func main() -> Int :
 fn pos(text: &str, needle: &str, skip: u32) -> (u32, u32) {
     let at = text.find(needle).expect("needle");
     let line = text[..at].matches('\n').count() as u32;
-    let col = text[..at].rsplit('\n').next().unwrap_or("").encode_utf16().count() as u32;
+    let col = text[..at]
+        .rsplit('\n')
+        .next()
+        .unwrap_or("")
+        .encode_utf16()
+        .count() as u32;
     (line, col + skip)
 }
 
@@ -214,18 +224,32 @@ fn an_editing_session() {
     let broken = PROGRAM.replace("dx + dy", "dx + dz");
     let d = c.change(URI, 2, &broken);
     assert_eq!(d.len(), 1, "{d:?}");
-    assert_eq!(d[0]["message"].as_str().unwrap_or("").lines().next(), Some("unknown variable 'dz'"));
+    assert_eq!(
+        d[0]["message"].as_str().unwrap_or("").lines().next(),
+        Some("unknown variable 'dz'")
+    );
     assert_eq!(d[0]["code"], "unknown-variable");
     let (l, ch) = pos(&broken, "dz", 0);
-    assert_eq!(d[0]["range"]["start"], json!({ "line": l, "character": ch }));
+    assert_eq!(
+        d[0]["range"]["start"],
+        json!({ "line": l, "character": ch })
+    );
     assert!(c.change(URI, 3, PROGRAM).is_empty());
 
     // Warnings too, and related information for secondary labels.
     let no_else = PROGRAM.replace(" else p.y in", " in");
     let d = c.change(URI, 4, &no_else);
     assert_eq!(d[0]["severity"], 1);
-    assert!(d[0]["message"].as_str().unwrap_or("").starts_with("expected 'else'"));
-    assert_eq!(d[0]["relatedInformation"][0]["message"], "this 'if' has no 'else'");
+    assert!(
+        d[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("expected 'else'")
+    );
+    assert_eq!(
+        d[0]["relatedInformation"][0]["message"],
+        "this 'if' has no 'else'"
+    );
     assert!(c.change(URI, 5, PROGRAM).is_empty());
 
     // Hover: a variable, a call (signature and contracts), a field.
@@ -240,7 +264,10 @@ fn an_editing_session() {
     );
     let (l, ch) = pos(PROGRAM, "p.y < 0", 2);
     let h = c.at("textDocument/hover", URI, l, ch);
-    assert_eq!(h["contents"]["value"], "```pole\ny: Int\n\nfield of Point\n```");
+    assert_eq!(
+        h["contents"]["value"],
+        "```pole\ny: Int\n\nfield of Point\n```"
+    );
 
     // Definition: a function, a variable, a field, a type.
     let (l, ch) = pos(PROGRAM, "manhattan(origin)", 0);
@@ -299,10 +326,17 @@ fn an_editing_session() {
         "textDocument/rename",
         json!({ "textDocument": { "uri": URI }, "position": { "line": l, "character": ch }, "newName": "across" }),
     );
-    assert_eq!(edit["changes"][URI].as_array().map(Vec::len), Some(2), "{edit}");
+    assert_eq!(
+        edit["changes"][URI].as_array().map(Vec::len),
+        Some(2),
+        "{edit}"
+    );
 
     // Symbols.
-    let syms = c.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } }));
+    let syms = c.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": URI } }),
+    );
     let names: Vec<&str> = syms
         .as_array()
         .map(|a| a.iter().filter_map(|s| s["name"].as_str()).collect())
@@ -337,7 +371,11 @@ fn functions_are_found_and_renamed_everywhere() {
         "textDocument/rename",
         json!({ "textDocument": { "uri": URI }, "position": { "line": l, "character": ch }, "newName": "double" }),
     );
-    assert_eq!(edit["changes"][URI].as_array().map(Vec::len), Some(5), "{edit}");
+    assert_eq!(
+        edit["changes"][URI].as_array().map(Vec::len),
+        Some(5),
+        "{edit}"
+    );
     let bad = c.request_raw(
         "textDocument/rename",
         json!({ "textDocument": { "uri": URI }, "position": { "line": l, "character": ch }, "newName": "let" }),
@@ -354,7 +392,11 @@ fn positions_are_utf16_columns() {
     // `zz` comes after a 2-byte and a 4-byte character: 1 and 2 UTF-16 units.
     let (l, ch) = pos(text, "zz", 0);
     assert_eq!(ch as usize, text.find("zz").unwrap_or(0) - 3);
-    assert_eq!(d[0]["range"]["start"], json!({ "line": l, "character": ch }), "{d:?}");
+    assert_eq!(
+        d[0]["range"]["start"],
+        json!({ "line": l, "character": ch }),
+        "{d:?}"
+    );
     let (l, ch) = pos(text, "s =", 0);
     let h = c.at("textDocument/hover", URI, l, ch);
     assert_eq!(h["contents"]["value"], "```pole\ns: String\n```");
@@ -366,10 +408,7 @@ fn running_out_of_memory_is_a_diagnostic() {
     let mut c = Client::start(&["--memory-limit", "16K"]);
     let (src, _) = pole::corpus::generate(200, 3);
     let d = c.open(URI, &src);
-    assert!(
-        d.iter().any(|d| d["code"] == "out-of-memory"),
-        "{d:?}"
-    );
+    assert!(d.iter().any(|d| d["code"] == "out-of-memory"), "{d:?}");
     let h = c.request_raw(
         "textDocument/hover",
         json!({ "textDocument": { "uri": URI }, "position": { "line": 5, "character": 3 } }),

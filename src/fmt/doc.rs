@@ -24,7 +24,10 @@ pub enum Doc {
     /// Lines inside are indented to the column where it starts.
     Align(Box<Doc>),
     /// Laid out flat if it fits and holds no hard break; `hard` is cached.
-    Group { doc: Box<Doc>, hard: bool },
+    Group {
+        doc: Box<Doc>,
+        hard: bool,
+    },
     /// The first when the enclosing group is broken, else the second.
     IfBreak(Box<Doc>, Box<Doc>),
     /// Written at the end of the line (a trailing comment). A group is not
@@ -353,7 +356,10 @@ mod tests {
 
     #[test]
     fn a_group_too_wide_breaks() {
-        assert_eq!(render(&call(&["aaaa", "bbbb"]), 10), "f(\n  aaaa,\n  bbbb\n)\n");
+        assert_eq!(
+            render(&call(&["aaaa", "bbbb"]), 10),
+            "f(\n  aaaa,\n  bbbb\n)\n"
+        );
     }
 
     #[test]

@@ -8,8 +8,8 @@
 //! result parses to the same program (tests compare the object files) and
 //! keeps every comment; a file with syntax errors is refused.
 
-pub mod doc;
 pub mod cmd;
+pub mod doc;
 pub mod print;
 pub mod source;
 

@@ -138,7 +138,8 @@ impl<'a> Printer<'a> {
             self.next_comment += 1;
             let body = self.src[c.start as usize..c.end as usize].to_string();
             let before = self.prev_end(c.start);
-            let same_line = before > 0 && !self.src[before as usize..c.start as usize].contains('\n');
+            let same_line =
+                before > 0 && !self.src[before as usize..c.start as usize].contains('\n');
             if same_line {
                 out.push(Doc::LineSuffix(format!(" {body}")));
                 continue;
@@ -171,7 +172,9 @@ impl<'a> Printer<'a> {
         };
         let end = self.toks[i].end;
         let next = self.toks.get(i + 1).map_or(u32::MAX, |t| t.start);
-        if c.start < end || c.start >= next || self.src[end as usize..c.start as usize].contains('\n')
+        if c.start < end
+            || c.start >= next
+            || self.src[end as usize..c.start as usize].contains('\n')
         {
             return Doc::Nil;
         }
@@ -302,7 +305,10 @@ impl<'a> Printer<'a> {
                 }
                 v.push(self.expr(e));
             }
-            let last = arg.values.last().map_or(arg.value_span.start, |e| e.span.end);
+            let last = arg
+                .values
+                .last()
+                .map_or(arg.value_span.start, |e| e.span.end);
             let close = self.find(self.ti(last), ")");
             v.push(self.tok(close));
         } else if let Some(e) = arg.values.first() {
@@ -342,7 +348,11 @@ impl<'a> Printer<'a> {
                     .map_or(self.toks[open].end, |f| self.type_end(f.ty));
                 let close = self.find(self.ti(last), "}");
                 let close = self.tok(close);
-                let brk = if multiline { Doc::BreakParent } else { Doc::Nil };
+                let brk = if multiline {
+                    Doc::BreakParent
+                } else {
+                    Doc::Nil
+                };
                 cat(vec![
                     kw,
                     sp(),
@@ -378,7 +388,11 @@ impl<'a> Printer<'a> {
                     }
                     inner.push(self.ctor(c));
                 }
-                let brk = if multiline { Doc::BreakParent } else { Doc::Nil };
+                let brk = if multiline {
+                    Doc::BreakParent
+                } else {
+                    Doc::Nil
+                };
                 cat(vec![
                     kw,
                     sp(),
@@ -656,9 +670,10 @@ impl<'a> Printer<'a> {
                 let close = self.tok(self.ti(e.span.end).saturating_sub(1));
                 // Continuation lines of a block stay inside the parentheses.
                 let inner = match e.kind {
-                    ExprKind::Let(_) | ExprKind::If(..) | ExprKind::Match(..) | ExprKind::Seq(..) => {
-                        Doc::align(inner)
-                    }
+                    ExprKind::Let(_)
+                    | ExprKind::If(..)
+                    | ExprKind::Match(..)
+                    | ExprKind::Seq(..) => Doc::align(inner),
                     _ => inner,
                 };
                 cat(vec![open, inner, close])
@@ -729,9 +744,7 @@ impl<'a> Printer<'a> {
                     }
                     inner.push(self.expr(it));
                 }
-                let after = items
-                    .last()
-                    .map_or(self.toks[open].end, |l| l.span.end);
+                let after = items.last().map_or(self.toks[open].end, |l| l.span.end);
                 let close = self.find(self.ti(after), "]");
                 let close = self.tok(close);
                 if items.is_empty() {
@@ -753,7 +766,11 @@ impl<'a> Printer<'a> {
                 let inner = self.field_inits(fields);
                 let close = self.find(self.ti(fields[fields.len() - 1].value.span.end), "}");
                 let close = self.tok(close);
-                let brk = if multiline { Doc::BreakParent } else { Doc::Nil };
+                let brk = if multiline {
+                    Doc::BreakParent
+                } else {
+                    Doc::Nil
+                };
                 Doc::group(cat(vec![
                     brk,
                     open_doc,
@@ -949,10 +966,7 @@ impl<'a> Printer<'a> {
     fn if_chain(&mut self, e: &Expr<'_>) -> Doc {
         let mut v = Vec::new();
         let mut cur = e;
-        loop {
-            let ExprKind::If(c, t, el) = cur.kind else {
-                break;
-            };
+        while let ExprKind::If(c, t, el) = cur.kind {
             let kw = self.head(cur.span.start);
             v.push(self.tok(kw));
             v.push(sp());
@@ -1010,7 +1024,10 @@ impl<'a> Printer<'a> {
             let arrow = self.find(self.ti(arm.pat.span.end), "->");
             v.push(self.tok(arrow));
             let body = self.expr(arm.body);
-            v.push(Doc::group(Doc::nest(ARM_INDENT, cat(vec![Doc::Line, body]))));
+            v.push(Doc::group(Doc::nest(
+                ARM_INDENT,
+                cat(vec![Doc::Line, body]),
+            )));
             prev_end = arm.body.span.end;
         }
         cat(v)

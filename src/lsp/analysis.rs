@@ -99,8 +99,11 @@ impl<'a, 'm> Ctx<'a, 'm> {
         let mut body = None;
         let mut next = (first_expr, first_pat);
         if let Some(at) = decl.body_at {
-            let arena = self.mem.scratch_arena(&self.bump, Phase::Parse, self.charged);
-            let parsed = parser::parse_body(self.text, at, arena, self.names, first_expr, first_pat);
+            let arena = self
+                .mem
+                .scratch_arena(&self.bump, Phase::Parse, self.charged);
+            let parsed =
+                parser::parse_body(self.text, at, arena, self.names, first_expr, first_pat);
             let held = self.bump.allocated_bytes();
             if held > self.charged {
                 self.mem.charge(Phase::Parse, held - self.charged)?;
@@ -324,7 +327,9 @@ impl<'v> BodyView<'v> {
     }
 
     fn src(&self, s: Span) -> &'v str {
-        self.text.get(s.start as usize..s.end as usize).unwrap_or("")
+        self.text
+            .get(s.start as usize..s.end as usize)
+            .unwrap_or("")
     }
 
     /// The local a hit names or binds.
@@ -546,7 +551,9 @@ impl<'v> BodyView<'v> {
             Hit::Expr(e) => {
                 let t = self.show(*ck.expr_ty.get(e.id.0 as usize)?);
                 match e.kind {
-                    ExprKind::Name(_) => Some(format!("{}: {t}", self.src(ident_span(self.text, e.span)))),
+                    ExprKind::Name(_) => {
+                        Some(format!("{}: {t}", self.src(ident_span(self.text, e.span))))
+                    }
                     _ => Some(t),
                 }
             }
@@ -560,9 +567,7 @@ impl<'v> BodyView<'v> {
                 let rt = self.show(*ck.expr_ty.get(e.id.0 as usize)?);
                 Some(format!("{}: {t}\n\nfield of {rt}", self.name(f.name)))
             }
-            Hit::Pat(p) | Hit::PatCtor(p, _) => {
-                Some(self.show(*ck.pat_ty.get(p.id.0 as usize)?))
-            }
+            Hit::Pat(p) | Hit::PatCtor(p, _) => Some(self.show(*ck.pat_ty.get(p.id.0 as usize)?)),
             Hit::PatField(_, f) => Some(format!(
                 "{}: {}",
                 self.name(f.name),
@@ -639,7 +644,10 @@ fn squash_ws(s: &str) -> String {
         .lines()
         .map(|l| l.split("//").next().unwrap_or(""))
         .collect();
-    code.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+    code.join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn without_trailing_comments(s: &str) -> String {
@@ -654,7 +662,7 @@ fn without_trailing_comments(s: &str) -> String {
 /// A builtin's signature, with `T`, `K`, `V` for its type parameters.
 pub fn builtin_signature(name: &str, b: Builtin) -> String {
     let sig = b.sig();
-    let maps = sig.params.iter().chain([&sig.ret]).any(|t| mentions_map(t));
+    let maps = sig.params.iter().chain([&sig.ret]).any(mentions_map);
     let params: Vec<String> = sig.params.iter().map(|t| tpl(t, maps)).collect();
     format!("{name}({}) -> {}", params.join(", "), tpl(&sig.ret, maps))
 }
@@ -817,10 +825,16 @@ fn scope_in<'v>(
                             {
                                 let bound = match ck {
                                     Some(ck) => match ck.pat_res.get(p.id.0 as usize) {
-                                        Some(PatRes::Bind(l)) => Some(ck.local_ty.get(*l as usize).copied()),
+                                        Some(PatRes::Bind(l)) => {
+                                            Some(ck.local_ty.get(*l as usize).copied())
+                                        }
                                         _ => None,
                                     },
-                                    None => v.names.name(s).starts_with(|c: char| c.is_lowercase() || c == '_').then_some(None),
+                                    None => v
+                                        .names
+                                        .name(s)
+                                        .starts_with(|c: char| c.is_lowercase() || c == '_')
+                                        .then_some(None),
                                 };
                                 if let Some(t) = bound {
                                     out.push((s, p.span, t));

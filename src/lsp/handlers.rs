@@ -15,7 +15,14 @@ use std::collections::HashMap;
 
 /// A handler's answer, and the out-of-memory error it met (reported on the
 /// document).
-pub type Result = std::result::Result<(Value, Option<(Uri, OutOfMemory)>), String>;
+pub type Result = std::result::Result<(Value, Oom), String>;
+
+/// Out of memory on a document, if a request ran out.
+pub type Oom = Option<(Uri, OutOfMemory)>;
+
+/// An analysis' answer (`None`: nothing there) and the out-of-memory error
+/// it met.
+type Answer<R> = std::result::Result<(Option<R>, Oom), String>;
 
 fn json<T: serde::Serialize>(v: T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
@@ -84,7 +91,7 @@ fn with_doc<R>(
     s: &mut Server,
     uri: &Uri,
     f: impl FnOnce(&mut Ctx<'_, '_>, &Document) -> MemResult<R>,
-) -> std::result::Result<(Option<R>, Option<(Uri, OutOfMemory)>), String> {
+) -> Answer<R> {
     let doc = s
         .docs
         .get(uri.as_str())
@@ -101,7 +108,7 @@ fn at<R>(
     uri: &Uri,
     pos: Position,
     g: impl FnOnce(&BodyView<'_>, Hit<'_>) -> Option<R>,
-) -> std::result::Result<(Option<R>, Option<(Uri, OutOfMemory)>), String> {
+) -> Answer<R> {
     let (r, oom) = with_doc(s, uri, |cx, doc| {
         let off = doc.index.offset(&doc.text, pos) as u32;
         let Some(k) = cx.func_at(off) else {
@@ -152,11 +159,7 @@ enum Subject {
 
 /// Every span naming what is at `pos` (a variable or a function),
 /// declaration first.
-fn occurrences(
-    s: &mut Server,
-    uri: &Uri,
-    pos: Position,
-) -> std::result::Result<(Option<Vec<Span>>, Option<(Uri, OutOfMemory)>), String> {
+fn occurrences(s: &mut Server, uri: &Uri, pos: Position) -> Answer<Vec<Span>> {
     with_doc(s, uri, |cx, doc| {
         let off = doc.index.offset(&doc.text, pos) as u32;
         let Some(k) = cx.func_at(off) else {
@@ -262,6 +265,7 @@ pub fn rename(s: &mut Server, p: RenameParams) -> Result {
                 .map(|sp| TextEdit::new(location(doc, sp).range, p.new_name.clone()))
                 .collect();
             edits.dedup_by(|a, b| a.range == b.range);
+            #[allow(clippy::mutable_key_type)]
             let mut changes = HashMap::new();
             changes.insert(uri.clone(), edits);
             json(WorkspaceEdit::new(changes))

@@ -246,11 +246,7 @@ impl Server {
     }
 
     /// The document's diagnostics plus one for running out of memory.
-    fn publish_oom(
-        &mut self,
-        uri: &Uri,
-        e: &crate::memory::OutOfMemory,
-    ) -> Option<Notification> {
+    fn publish_oom(&mut self, uri: &Uri, e: &crate::memory::OutOfMemory) -> Option<Notification> {
         let d = self.docs.get(uri.as_str())?;
         let mut diags = d.diagnostics.clone();
         diags.push(handlers::oom_diagnostic(e, self.limit));
