@@ -43,7 +43,10 @@ fn editor_files_parse() {
         load(f);
     }
     let pkg = load("editors/vscode/package.json");
-    assert_eq!(pkg["contributes"]["languages"][0]["extensions"][0], ".pole-ir");
+    assert_eq!(
+        pkg["contributes"]["languages"][0]["extensions"][0],
+        ".pole-ir"
+    );
 }
 
 #[test]
@@ -89,5 +92,8 @@ fn the_grammar_finds_comments_strings_and_keywords() {
     let num = re(&r["number"]["patterns"][0]["match"]);
     assert!(num.is_match("6.0e23"));
     let dotted = re(&r["builtin"]["patterns"][0]["match"]);
-    assert_eq!(dotted.find("x = List.push(l, 1)").map(|m| m.as_str()), Some("List.push"));
+    assert_eq!(
+        dotted.find("x = List.push(l, 1)").map(|m| m.as_str()),
+        Some("List.push")
+    );
 }

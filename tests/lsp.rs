@@ -514,3 +514,112 @@ fn random_edits_never_kill_the_server() {
     assert!(edits > 50, "only {edits} edits");
     c.shutdown();
 }
+
+/// Peak and current resident memory of a process, in KiB.
+fn rss(pid: u32) -> (u64, u64) {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// Time from sending an edit to receiving its diagnostics, in ms: median
+/// and maximum over `n` edits alternating a type error and its fix.
+fn latency(c: &mut Client, uri: &str, text: &str, n: usize) -> (f64, f64) {
+    let broken = format!("{text}\nfunc zz_broken() -> Int : undefined_name\n");
+    let mut times = Vec::new();
+    for i in 0..n {
+        let t = if i % 2 == 0 { &broken } else { text };
+        let start = Instant::now();
+        let d = c.change(uri, i as i64 + 2, t);
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(d.iter().any(|d| d["severity"] == 1), i % 2 == 0);
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], times[times.len() - 1])
+}
+
+/// The numbers of BENCHMARKS.md: `cargo test --release --test lsp --
+/// --ignored --nocapture`.
+#[test]
+#[ignore]
+fn measure_latency_memory_and_record_a_session() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut largest = (0, String::new(), String::new());
+    for e in std::fs::read_dir(root.join("examples"))
+        .expect("examples")
+        .flatten()
+    {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "pole-ir") {
+            let t = std::fs::read_to_string(&p).expect("read");
+            if t.len() > largest.0 {
+                largest = (t.len(), p.display().to_string(), t);
+            }
+        }
+    }
+    let (_, name, example) = largest;
+    let mut c = Client::start(&[]);
+    let pid = c.child.id();
+    c.open("file:///example.pole-ir", &example);
+    let (med, max) = latency(&mut c, "file:///example.pole-ir", &example, 40);
+    println!(
+        "{name} ({} bytes): diagnostics after an edit: median {med:.2} ms, max {max:.2} ms",
+        example.len()
+    );
+
+    let (big, _) = pole::corpus::generate(10_000, 1);
+    c.open("file:///big.pole-ir", &big);
+    let (med, max) = latency(&mut c, "file:///big.pole-ir", &big, 10);
+    println!(
+        "generated 10,000 functions ({} bytes, {} lines): median {med:.1} ms, max {max:.1} ms",
+        big.len(),
+        big.lines().count()
+    );
+    c.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": "file:///big.pole-ir" } }),
+    );
+    c.diagnostics("file:///big.pole-ir");
+
+    // Peak RSS over 1,000 edits of the example, each followed by a hover.
+    let mut text = example.clone();
+    for i in 0..1000 {
+        text.push_str(&format!("\nfunc extra_{i}() -> Int : {i}\n"));
+        if i % 50 == 49 {
+            text = example.clone();
+        }
+        c.change("file:///example.pole-ir", 100 + i, &text);
+        c.at("textDocument/hover", "file:///example.pole-ir", 60, 8);
+        if i == 99 || i == 499 || i == 999 {
+            let (peak, now) = rss(pid);
+            println!("after {} edits: peak RSS {peak} KiB, RSS {now} KiB", i + 1);
+        }
+    }
+    c.shutdown();
+
+    // A short session, for the transcript.
+    let mut c = Client::start(&[]);
+    let t = "func half(n: Int) -> Int requires n >= 0 : n / 2\nfunc main() -> Int : half(x)\n";
+    c.open("file:///demo.pole-ir", t);
+    let fixed = t.replace("half(x)", "half(8)");
+    c.change("file:///demo.pole-ir", 2, &fixed);
+    c.at("textDocument/hover", "file:///demo.pole-ir", 1, 22);
+    c.at("textDocument/definition", "file:///demo.pole-ir", 1, 22);
+    c.at("textDocument/completion", "file:///demo.pole-ir", 1, 22);
+    c.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": "file:///demo.pole-ir" }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    let log = c.log.clone();
+    c.shutdown();
+    println!("--- transcript");
+    for l in log {
+        println!("{l}");
+    }
+}

@@ -129,75 +129,101 @@ fn width(s: &str) -> usize {
 
 /// Lays `doc` out in `max` columns.
 pub fn render(doc: &Doc, max: usize) -> String {
-    let mut w = Writer {
-        out: String::new(),
-        line_start: 0,
-        col: 0,
-        suffixes: Vec::new(),
-    };
-    // (indent, flat, doc)
-    let mut stack: Vec<(usize, bool, &Doc)> = vec![(0, false, doc)];
-    while let Some((ind, flat, d)) = stack.pop() {
-        match d {
-            Doc::Nil | Doc::BreakParent => {}
-            Doc::Text(s) => w.text(s),
-            Doc::Line => {
-                if flat {
-                    w.text(" ");
-                } else {
-                    w.newline(ind);
-                }
-            }
-            Doc::SoftLine => {
-                if !flat {
-                    w.newline(ind);
-                }
-            }
-            Doc::HardLine => w.newline(ind),
-            Doc::SuffixBreak => {
-                if w.suffixes.is_empty() {
-                    w.text(" ");
-                } else {
-                    w.newline(ind);
-                }
-            }
-            Doc::Concat(v) => stack.extend(v.iter().rev().map(|c| (ind, flat, c))),
-            Doc::Nest(n, c) => stack.push((ind + n, flat, c)),
-            Doc::Align(c) => stack.push((w.col.max(ind), flat, c)),
-            Doc::Group { doc: c, hard } => {
-                let room = max.saturating_sub(w.col);
-                let f = flat || (!hard && fits(c, &stack, room, !w.suffixes.is_empty()));
-                stack.push((ind, f, c));
-            }
-            Doc::IfBreak(b, f) => stack.push((ind, flat, if flat { f } else { b })),
-            Doc::LineSuffix(s) => {
-                // Two comments never share a line (they would become one).
-                if !w.suffixes.is_empty() {
-                    w.newline(ind);
-                }
-                w.suffixes.push(s.clone());
-            }
-            Doc::Comment {
-                text,
-                blank_before,
-                blank_after,
-            } => {
-                if !w.at_line_start() {
-                    w.newline(ind);
-                }
-                if *blank_before {
-                    w.blank();
-                }
-                w.text(text);
-                w.newline(ind);
-                if *blank_after {
-                    w.blank();
-                }
-            }
-            Doc::Blank => w.blank(),
+    let mut r = Renderer::new(max);
+    r.add(doc);
+    r.finish()
+}
+
+/// Lays documents out one after the other (each top-level item apart, so
+/// only one item's document exists at a time).
+pub struct Renderer {
+    w: Writer,
+    max: usize,
+}
+
+impl Renderer {
+    pub fn new(max: usize) -> Renderer {
+        Renderer {
+            w: Writer {
+                out: String::new(),
+                line_start: 0,
+                col: 0,
+                suffixes: Vec::new(),
+            },
+            max,
         }
     }
-    w.finish()
+
+    pub fn finish(self) -> String {
+        self.w.finish()
+    }
+
+    /// Lays `doc` out after what came before.
+    pub fn add(&mut self, doc: &Doc) {
+        let (w, max) = (&mut self.w, self.max);
+        // (indent, flat, doc)
+        let mut stack: Vec<(usize, bool, &Doc)> = vec![(0, false, doc)];
+        while let Some((ind, flat, d)) = stack.pop() {
+            match d {
+                Doc::Nil | Doc::BreakParent => {}
+                Doc::Text(s) => w.text(s),
+                Doc::Line => {
+                    if flat {
+                        w.text(" ");
+                    } else {
+                        w.newline(ind);
+                    }
+                }
+                Doc::SoftLine => {
+                    if !flat {
+                        w.newline(ind);
+                    }
+                }
+                Doc::HardLine => w.newline(ind),
+                Doc::SuffixBreak => {
+                    if w.suffixes.is_empty() {
+                        w.text(" ");
+                    } else {
+                        w.newline(ind);
+                    }
+                }
+                Doc::Concat(v) => stack.extend(v.iter().rev().map(|c| (ind, flat, c))),
+                Doc::Nest(n, c) => stack.push((ind + n, flat, c)),
+                Doc::Align(c) => stack.push((w.col.max(ind), flat, c)),
+                Doc::Group { doc: c, hard } => {
+                    let room = max.saturating_sub(w.col);
+                    let f = flat || (!hard && fits(c, &stack, room, !w.suffixes.is_empty()));
+                    stack.push((ind, f, c));
+                }
+                Doc::IfBreak(b, f) => stack.push((ind, flat, if flat { f } else { b })),
+                Doc::LineSuffix(s) => {
+                    // Two comments never share a line (they would become one).
+                    if !w.suffixes.is_empty() {
+                        w.newline(ind);
+                    }
+                    w.suffixes.push(s.clone());
+                }
+                Doc::Comment {
+                    text,
+                    blank_before,
+                    blank_after,
+                } => {
+                    if !w.at_line_start() {
+                        w.newline(ind);
+                    }
+                    if *blank_before {
+                        w.blank();
+                    }
+                    w.text(text);
+                    w.newline(ind);
+                    if *blank_after {
+                        w.blank();
+                    }
+                }
+                Doc::Blank => w.blank(),
+            }
+        }
+    }
 }
 
 /// Whether `doc`, flat, and what follows it up to the next line break fit

@@ -76,16 +76,16 @@ pub fn layout(text: &str, mem: &mut Memory) -> Result<String, FmtError> {
     let (program, mut diags) = parser::parse(text, arena, &mut names)?;
     let source = Source::scan(text, arena, &names)?;
     let mut p = Printer::new(&source);
-    let mut docs = Vec::with_capacity(program.items.len() * 2 + 1);
+    let mut out = doc::Renderer::new(WIDTH);
     let mut bump = bumpalo::Bump::new();
     let mut charged = 0;
     let mut prev: Option<&Item<'_>> = None;
     for item in program.items {
         let start = p.item_start(item);
-        docs.push(match prev {
+        let sep = match prev {
             Some(prev) => p.item_separator(prev, start),
             None => Doc::Nil,
-        });
+        };
         let d = match item {
             Item::Annotation(a) => p.annotation(a),
             Item::Type(t) => p.type_decl(t),
@@ -115,15 +115,14 @@ pub fn layout(text: &str, mem: &mut Memory) -> Result<String, FmtError> {
                 }
             },
         };
-        docs.push(d);
+        out.add(&Doc::Concat(vec![sep, d]));
         prev = Some(item);
     }
-    docs.push(p.rest());
+    out.add(&p.rest());
     mem.release(Phase::Parse, charged);
     if !diags.is_empty() {
         crate::driver::sort_diagnostics(&mut diags);
         return Err(FmtError::Syntax(diags));
     }
-    let doc = Doc::Concat(docs);
-    Ok(doc::render(&doc, WIDTH))
+    Ok(out.finish())
 }
