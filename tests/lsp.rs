@@ -174,12 +174,15 @@ impl Client {
         )
     }
 
-    fn shutdown(mut self) {
+    /// Shuts the server down (it must exit with status 0); returns the
+    /// session's messages.
+    fn shutdown(mut self) -> Vec<String> {
         let r = self.request("shutdown", Value::Null);
         assert!(r.is_null());
         self.notify("exit", Value::Null);
         let status = self.child.wait().expect("wait");
         assert!(status.success(), "{status}");
+        self.log
     }
 }
 
@@ -616,8 +619,7 @@ fn measure_latency_memory_and_record_a_session() {
         "textDocument/formatting",
         json!({ "textDocument": { "uri": "file:///demo.pole-ir" }, "options": { "tabSize": 2, "insertSpaces": true } }),
     );
-    let log = c.log.clone();
-    c.shutdown();
+    let log = c.shutdown();
     println!("--- transcript");
     for l in log {
         println!("{l}");
