@@ -3,13 +3,17 @@
 //! The pipeline, one module per phase, data flowing one way:
 //! [`syntax`] -> [`types`] -> [`ir`] -> [`codegen`] -> [`link`], with
 //! [`memory`] owning every phase's arena and [`driver`] running the phases.
+//! [`fmt`] (the formatter) and [`lsp`] (the language server) are further
+//! clients of the front end ([`syntax`], [`types`]).
 
 pub mod codegen;
 pub mod corpus;
 pub mod diag;
 pub mod driver;
+pub mod fmt;
 pub mod ir;
 pub mod link;
+pub mod lsp;
 pub mod memory;
 pub mod syntax;
 pub mod types;

@@ -147,6 +147,23 @@ pub enum Command {
         #[arg(short = 'l', value_name = "NAME")]
         libs: Vec<String>,
     },
+    /// Rewrite files in the canonical layout (docs/formatting.md), in place;
+    /// directories recursively. A file with syntax errors is left as it is.
+    Fmt {
+        /// .pole-ir files or directories; `-` reads stdin and writes stdout
+        #[arg(required = true, value_name = "FILE|DIR|-")]
+        inputs: Vec<String>,
+        /// Change nothing: list the files that would change, exit 1 if any
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        mem: MemOpts,
+    },
+    /// Run the language server (LSP over stdin and stdout) for editors.
+    Lsp {
+        #[command(flatten)]
+        mem: MemOpts,
+    },
     /// Print something `pole` carries: `runtime-lib` writes the runtime
     /// archive (libpole_rt.a) to OUT, or to stdout when it is not a terminal.
     Print {
@@ -599,6 +616,10 @@ pub fn main() -> i32 {
         }
         Command::Link { objects, out, libs } => link_command(&objects, &out, &libs),
         Command::Print { what, out } => print_command(what, out.as_deref()),
+        Command::Fmt { inputs, check, mem } => {
+            crate::fmt::cmd::run(&inputs, check, mem.limit(), color_stderr())
+        }
+        Command::Lsp { mem } => crate::lsp::run(mem.limit()),
     }
 }
 

@@ -1,0 +1,899 @@
+//! What the server knows about a document, computed afresh for each
+//! request by the compiler's own phases: the declaration pass, the
+//! checker's declarations, then the bodies asked for, each parsed and
+//! checked in an arena reset per body (as `pole check` does), all under
+//! one [`Memory`] budget. Answers are byte spans and strings; the handlers
+//! turn them into protocol types.
+
+use crate::memory::{MemResult, Memory, Phase};
+use crate::syntax::ast::*;
+use crate::syntax::lexer::LexError;
+use crate::syntax::{Interner, Span, Sym, parser};
+use crate::types::builtins::{Builtin, Tpl};
+use crate::types::check::{self, CtorOwner, PatRes, Res};
+use crate::types::{Checked, Checker, TyKind};
+
+/// A parsed and declared document.
+pub struct Ctx<'a, 'm> {
+    pub text: &'a str,
+    pub names: &'a Interner<'m>,
+    pub program: &'a Program<'m>,
+    /// Every function declaration in order, with its checker index
+    /// (`None` for a duplicate).
+    pub funcs: Vec<(&'m FuncDecl<'m>, Option<u32>)>,
+    checker: Option<Checker<'m, 'a>>,
+    mem: &'a Memory,
+    bump: bumpalo::Bump,
+    charged: usize,
+}
+
+/// One function with its body parsed and checked.
+pub struct BodyView<'v> {
+    pub text: &'v str,
+    pub names: &'v Interner<'v>,
+    pub program: &'v Program<'v>,
+    pub decl: &'v FuncDecl<'v>,
+    /// The checker's index of the function.
+    pub fi: Option<u32>,
+    /// `None` when it has no body or the body has syntax errors.
+    pub body: Option<&'v Expr<'v>>,
+    /// `None` when the body could not be checked.
+    pub ck: Option<Checked<'v>>,
+}
+
+/// Runs `f` on `text` analysed within `mem`; `None` when the text does not
+/// even lex.
+pub fn analyze<R>(
+    text: &str,
+    mem: &mut Memory,
+    f: impl FnOnce(&mut Ctx<'_, '_>) -> MemResult<R>,
+) -> MemResult<Option<R>> {
+    mem.reset();
+    let mem: &Memory = mem;
+    let arena = mem.arena(Phase::Parse);
+    let mut names = Interner::new(arena);
+    let (program, _) = match parser::parse(text, arena, &mut names) {
+        Ok(r) => r,
+        Err(LexError::Syntax(_)) => return Ok(None),
+        Err(LexError::Oom(e)) => return Err(e),
+    };
+    let pre = check::intern_names(&mut names)?;
+    let names = &names;
+    let checker = crate::types::declare(&program, text, mem.arena(Phase::Check), names, pre)?;
+    let checked = checker.view().funcs;
+    let mut funcs = Vec::new();
+    let mut j = 0;
+    for item in program.items {
+        if let Item::Func(d) = item {
+            let index = if checked.get(j).is_some_and(|f| std::ptr::eq(f.decl, *d)) {
+                j += 1;
+                Some(j as u32 - 1)
+            } else {
+                None
+            };
+            funcs.push((*d, index));
+        }
+    }
+    let mut ctx = Ctx {
+        text,
+        names,
+        program: &program,
+        funcs,
+        checker: Some(checker),
+        mem,
+        bump: bumpalo::Bump::new(),
+        charged: 0,
+    };
+    let r = f(&mut ctx);
+    mem.release(Phase::Parse, ctx.charged);
+    r.map(Some)
+}
+
+impl<'a, 'm> Ctx<'a, 'm> {
+    /// Parses and checks the body of function `k` (of [`Ctx::funcs`]) and
+    /// runs `g` on it.
+    pub fn with_body<R>(&mut self, k: usize, g: impl FnOnce(&BodyView<'_>) -> R) -> MemResult<R> {
+        let (decl, index) = self.funcs[k];
+        self.bump.reset();
+        let (first_expr, first_pat) = (self.program.expr_count, self.program.pat_count);
+        let mut body = None;
+        let mut next = (first_expr, first_pat);
+        if let Some(at) = decl.body_at {
+            let arena = self
+                .mem
+                .scratch_arena(&self.bump, Phase::Parse, self.charged);
+            let parsed =
+                parser::parse_body(self.text, at, arena, self.names, first_expr, first_pat);
+            let held = self.bump.allocated_bytes();
+            if held > self.charged {
+                self.mem.charge(Phase::Parse, held - self.charged)?;
+                self.charged = held;
+            }
+            match parsed {
+                Ok(b) if b.diags.is_empty() => {
+                    next = (b.next_expr, b.next_pat);
+                    body = b.expr;
+                }
+                Ok(_) | Err(LexError::Syntax(_)) => {}
+                Err(LexError::Oom(e)) => return Err(e),
+            }
+        }
+        let ck = match (self.checker.as_mut(), index) {
+            (Some(c), Some(fi)) if decl.body_at.is_none() || body.is_some() => {
+                c.check_function(fi, body, next.0, next.1)?;
+                Some(c.view())
+            }
+            _ => None,
+        };
+        let view = BodyView {
+            text: self.text,
+            names: self.names,
+            program: self.program,
+            decl,
+            fi: index,
+            body,
+            ck,
+        };
+        Ok(g(&view))
+    }
+
+    /// The function whose declaration holds byte `pos`.
+    pub fn func_at(&self, pos: u32) -> Option<usize> {
+        let mut found = None;
+        let mut k = 0;
+        for item in self.program.items {
+            let start = item_start(item);
+            if start > pos {
+                break;
+            }
+            found = None;
+            if let Item::Func(_) = item {
+                found = Some(k);
+            }
+            if let Item::Func(_) = item {
+                k += 1;
+            }
+        }
+        found
+    }
+
+    pub fn checked(&self) -> Option<Checked<'_>> {
+        self.checker.as_ref().map(|c| c.view())
+    }
+}
+
+fn item_start(item: &Item<'_>) -> u32 {
+    match item {
+        Item::Func(f) => f.span.start,
+        Item::Annotation(a) => a.span.start,
+        Item::Type(t) => t.name_span.start,
+    }
+}
+
+fn contains(s: Span, pos: u32) -> bool {
+    s.start <= pos && pos <= s.end
+}
+
+/// What the cursor is on.
+#[derive(Clone, Copy)]
+pub enum Hit<'v> {
+    Expr(&'v Expr<'v>),
+    Callee(&'v Expr<'v>, &'v Call<'v>),
+    FieldName(&'v Expr<'v>, &'v Expr<'v>, Span),
+    InitField(&'v Expr<'v>, &'v FieldInit<'v>),
+    LetName(&'v Expr<'v>, &'v Let<'v>),
+    Pat(&'v Pat<'v>),
+    PatCtor(&'v Pat<'v>, Span),
+    PatField(&'v Pat<'v>, &'v FieldPat<'v>),
+    Type(&'v TypeExpr<'v>),
+    Param(usize),
+    FuncName,
+}
+
+fn find_type<'v>(t: &'v TypeExpr<'v>, pos: u32) -> Option<Hit<'v>> {
+    if contains(t.span, pos) {
+        return Some(Hit::Type(t));
+    }
+    t.args.iter().find_map(|a| find_type(a, pos))
+}
+
+fn find_pat<'v>(p: &'v Pat<'v>, pos: u32) -> Option<Hit<'v>> {
+    crate::memory::deep(|| {
+        if !contains(p.span, pos) {
+            return None;
+        }
+        let inner = match &p.kind {
+            PatKind::Ctor(_, ns, args) => {
+                if contains(*ns, pos) {
+                    return Some(Hit::PatCtor(p, *ns));
+                }
+                args.iter().find_map(|a| find_pat(a, pos))
+            }
+            PatKind::List(items) => items.iter().find_map(|a| find_pat(a, pos)),
+            PatKind::Cons(h, t) => find_pat(h, pos).or_else(|| find_pat(t, pos)),
+            PatKind::Record(fields) => fields.iter().find_map(|f| {
+                if contains(f.span, pos) {
+                    Some(Hit::PatField(p, f))
+                } else {
+                    find_pat(f.pat, pos)
+                }
+            }),
+            _ => None,
+        };
+        inner.or(Some(Hit::Pat(p)))
+    })
+}
+
+/// The innermost thing at `pos` in `e`.
+pub fn find_expr<'v>(e: &'v Expr<'v>, pos: u32) -> Option<Hit<'v>> {
+    crate::memory::deep(|| {
+        if !contains(e.span, pos) {
+            return None;
+        }
+        let inner = match e.kind {
+            ExprKind::Call(c) => {
+                if contains(c.callee_span, pos) {
+                    return Some(Hit::Callee(e, c));
+                }
+                c.args.iter().find_map(|a| find_expr(a, pos))
+            }
+            ExprKind::Field(b, _, fs) => {
+                if contains(fs, pos) {
+                    return Some(Hit::FieldName(e, b, fs));
+                }
+                find_expr(b, pos)
+            }
+            ExprKind::Unary(_, a) => find_expr(a, pos),
+            ExprKind::Binary(_, _, l, r) | ExprKind::Seq(l, r) => {
+                find_expr(l, pos).or_else(|| find_expr(r, pos))
+            }
+            ExprKind::Let(l) => {
+                if contains(l.name_span, pos) {
+                    return Some(Hit::LetName(e, l));
+                }
+                l.ty.and_then(|t| find_type(t, pos))
+                    .or_else(|| find_expr(l.value, pos))
+                    .or_else(|| find_expr(l.body, pos))
+            }
+            ExprKind::If(c, t, f) => find_expr(c, pos)
+                .or_else(|| find_expr(t, pos))
+                .or_else(|| find_expr(f, pos)),
+            ExprKind::Match(s, arms) => find_expr(s, pos).or_else(|| {
+                arms.iter()
+                    .find_map(|a| find_pat(a.pat, pos).or_else(|| find_expr(a.body, pos)))
+            }),
+            ExprKind::List(items) => items.iter().find_map(|a| find_expr(a, pos)),
+            ExprKind::Record(fields) => find_fields(e, fields, pos),
+            ExprKind::Update(b, fields) => {
+                find_expr(b, pos).or_else(|| find_fields(e, fields, pos))
+            }
+            _ => None,
+        };
+        inner.or(Some(Hit::Expr(e)))
+    })
+}
+
+fn find_fields<'v>(e: &'v Expr<'v>, fields: &'v [FieldInit<'v>], pos: u32) -> Option<Hit<'v>> {
+    fields.iter().find_map(|f| {
+        if contains(f.span, pos) {
+            Some(Hit::InitField(e, f))
+        } else {
+            find_expr(f.value, pos)
+        }
+    })
+}
+
+/// What is at `pos` in a function: its name, parameters, types,
+/// contracts or body.
+pub fn find_in_func<'v>(v: &BodyView<'v>, pos: u32) -> Option<Hit<'v>> {
+    let d = v.decl;
+    if contains(d.name_span, pos) {
+        return Some(Hit::FuncName);
+    }
+    for (i, p) in d.params.iter().enumerate() {
+        if contains(p.span, pos) && p.name.is_some() {
+            return Some(Hit::Param(i));
+        }
+        if let Some(h) = find_type(p.ty, pos) {
+            return Some(h);
+        }
+    }
+    if let Some(h) = find_type(d.ret, pos) {
+        return Some(h);
+    }
+    for c in d.contracts {
+        if let Some(h) = find_expr(c.expr, pos) {
+            return Some(h);
+        }
+    }
+    v.body.and_then(|b| find_expr(b, pos))
+}
+
+/// A place in the document and what it is.
+pub struct Target {
+    pub span: Span,
+}
+
+impl<'v> BodyView<'v> {
+    fn name(&self, s: Sym) -> &'v str {
+        self.names.name(s)
+    }
+
+    fn show(&self, t: crate::types::TyId) -> String {
+        match &self.ck {
+            Some(ck) => ck.show(t, self.names),
+            None => "_".into(),
+        }
+    }
+
+    fn src(&self, s: Span) -> &'v str {
+        self.text
+            .get(s.start as usize..s.end as usize)
+            .unwrap_or("")
+    }
+
+    /// The local a hit names or binds.
+    pub fn local_of(&self, h: Hit<'_>) -> Option<u32> {
+        let ck = self.ck.as_ref()?;
+        match h {
+            Hit::Expr(e) => match ck.expr_res.get(e.id.0 as usize)? {
+                Res::Local(l) => Some(*l),
+                _ => None,
+            },
+            Hit::LetName(e, _) => match ck.expr_res.get(e.id.0 as usize)? {
+                Res::Local(l) => Some(*l),
+                _ => None,
+            },
+            Hit::Pat(p) => match ck.pat_res.get(p.id.0 as usize)? {
+                PatRes::Bind(l) => Some(*l),
+                _ => None,
+            },
+            Hit::Param(i) => {
+                let fi = self.fi?;
+                ck.funcs.get(fi as usize)?.param_locals.get(i).copied()
+            }
+            _ => None,
+        }
+    }
+
+    /// The function a hit names.
+    pub fn func_of(&self, h: Hit<'_>) -> Option<u32> {
+        match h {
+            Hit::FuncName => self.fi,
+            Hit::Callee(e, _) => match self.ck.as_ref()?.expr_res.get(e.id.0 as usize)? {
+                Res::Func(fi) => Some(*fi),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Where local `l` is bound.
+    pub fn local_site(&self, l: u32) -> Option<Span> {
+        let ck = self.ck.as_ref()?;
+        if let Some(fi) = self.fi
+            && let Some(f) = ck.funcs.get(fi as usize)
+            && let Some(i) = f.param_locals.iter().position(|&p| p == l)
+        {
+            return self.decl.params.get(i).map(|p| p.span);
+        }
+        let mut found = None;
+        if let Some(b) = self.body {
+            walk(b, &mut |n| match n {
+                Node::Expr(e) => {
+                    if let ExprKind::Let(lt) = e.kind
+                        && ck.expr_res.get(e.id.0 as usize) == Some(&Res::Local(l))
+                    {
+                        found = Some(lt.name_span);
+                    }
+                }
+                Node::Pat(p) => {
+                    if ck.pat_res.get(p.id.0 as usize) == Some(&PatRes::Bind(l)) {
+                        found = Some(p.span);
+                    }
+                }
+            });
+        }
+        found
+    }
+
+    /// Every use of local `l` (not its binding).
+    pub fn local_uses(&self, l: u32) -> Vec<Span> {
+        let Some(ck) = self.ck.as_ref() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut visit = |n: Node<'_>| {
+            if let Node::Expr(e) = n
+                && let ExprKind::Name(_) = e.kind
+                && ck.expr_res.get(e.id.0 as usize) == Some(&Res::Local(l))
+            {
+                out.push(ident_span(self.text, e.span));
+            }
+        };
+        for c in self.decl.contracts {
+            walk(c.expr, &mut visit);
+        }
+        if let Some(b) = self.body {
+            walk(b, &mut visit);
+        }
+        out
+    }
+
+    /// The callee spans of every call of function `fi` in this function
+    /// (contracts included).
+    pub fn calls_of(&self, fi: u32) -> Vec<Span> {
+        let Some(ck) = self.ck.as_ref() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut visit = |n: Node<'_>| {
+            if let Node::Expr(e) = n
+                && let ExprKind::Call(c) = e.kind
+                && ck.expr_res.get(e.id.0 as usize) == Some(&Res::Func(fi))
+            {
+                out.push(c.callee_span);
+            }
+        };
+        for c in self.decl.contracts {
+            walk(c.expr, &mut visit);
+        }
+        if let Some(b) = self.body {
+            walk(b, &mut visit);
+        }
+        out
+    }
+
+    /// The signature and contracts of function `fi`, as written.
+    pub fn signature(&self, fi: u32) -> Option<String> {
+        let ck = self.ck.as_ref()?;
+        let d = ck.funcs.get(fi as usize)?.decl;
+        Some(signature_text(self.text, d))
+    }
+
+    /// Where what `h` refers to is declared.
+    pub fn definition(&self, h: Hit<'_>) -> Option<Span> {
+        if let Some(l) = self.local_of(h) {
+            return self.local_site(l);
+        }
+        let ck = self.ck.as_ref()?;
+        let res = |e: &Expr<'_>| ck.expr_res.get(e.id.0 as usize).copied();
+        match h {
+            Hit::FuncName => Some(self.decl.name_span),
+            Hit::Callee(e, _) | Hit::Expr(e) => match res(e)? {
+                Res::Func(fi) => Some(ck.funcs.get(fi as usize)?.decl.name_span),
+                Res::Ctor(c) => self.ctor_site(ck, c),
+                _ => None,
+            },
+            Hit::PatCtor(p, _) | Hit::Pat(p) => match ck.pat_res.get(p.id.0 as usize)? {
+                PatRes::Ctor(c) => self.ctor_site(ck, *c),
+                _ => None,
+            },
+            Hit::FieldName(e, b, _) => {
+                let Res::Field(i) = res(e)? else { return None };
+                self.field_site(ck, ck.expr_ty.get(b.id.0 as usize).copied()?, i as usize)
+            }
+            Hit::InitField(e, f) => {
+                let t = ck.expr_ty.get(e.id.0 as usize).copied()?;
+                self.field_site_named(ck, t, f.name)
+            }
+            Hit::PatField(p, f) => {
+                let t = ck.pat_ty.get(p.id.0 as usize).copied()?;
+                self.field_site_named(ck, t, f.name)
+            }
+            Hit::Type(t) => type_decl(self.program, t.name).map(|d| d.name_span),
+            _ => None,
+        }
+    }
+
+    fn ctor_site(&self, ck: &Checked<'_>, c: check::CtorRef) -> Option<Span> {
+        let CtorOwner::User(v) = c.owner else {
+            return None;
+        };
+        let decl = type_decl(self.program, ck.variants.get(v as usize)?.name)?;
+        match &decl.def {
+            TypeDef::Variant(ctors) => ctors.get(c.index as usize).map(|c| c.span),
+            TypeDef::Record(_) => None,
+        }
+    }
+
+    fn record_decl(&self, ck: &Checked<'_>, t: crate::types::TyId) -> Option<&'v TypeDecl<'v>> {
+        match ck.types.shape(t) {
+            TyKind::Record(r) => type_decl(self.program, ck.records.get(r as usize)?.name),
+            _ => None,
+        }
+    }
+
+    fn field_site(&self, ck: &Checked<'_>, t: crate::types::TyId, i: usize) -> Option<Span> {
+        match &self.record_decl(ck, t)?.def {
+            TypeDef::Record(fields) => fields.get(i).map(|f| f.span),
+            TypeDef::Variant(_) => None,
+        }
+    }
+
+    fn field_site_named(&self, ck: &Checked<'_>, t: crate::types::TyId, n: Sym) -> Option<Span> {
+        match &self.record_decl(ck, t)?.def {
+            TypeDef::Record(fields) => fields.iter().find(|f| f.name == n).map(|f| f.span),
+            TypeDef::Variant(_) => None,
+        }
+    }
+
+    /// Hover text for `h`: a type, a signature, a declaration.
+    pub fn hover(&self, h: Hit<'_>) -> Option<String> {
+        let ck = self.ck.as_ref();
+        if let Some(l) = self.local_of(h) {
+            let t = ck?.local_ty.get(l as usize).copied()?;
+            let name = match h {
+                Hit::Expr(e) => self.src(ident_span(self.text, e.span)),
+                Hit::LetName(_, lt) => self.src(lt.name_span),
+                Hit::Pat(p) => self.src(p.span),
+                Hit::Param(i) => self.src(self.decl.params[i].span),
+                _ => "",
+            };
+            return Some(format!("{name}: {}", self.show(t)));
+        }
+        if let Some(fi) = self.func_of(h) {
+            return self.signature(fi);
+        }
+        let ck = ck?;
+        match h {
+            Hit::Callee(e, c) => {
+                let t = self.show(*ck.expr_ty.get(e.id.0 as usize)?);
+                match ck.expr_res.get(e.id.0 as usize)? {
+                    Res::Builtin(b) => Some(format!(
+                        "{}\n\nbuiltin; here: {t}",
+                        builtin_signature(self.name(c.callee), *b)
+                    )),
+                    Res::Ctor(_) => Some(format!("{}: {t}", self.src(c.callee_span))),
+                    _ => Some(t),
+                }
+            }
+            Hit::Expr(e) => {
+                let t = self.show(*ck.expr_ty.get(e.id.0 as usize)?);
+                match e.kind {
+                    ExprKind::Name(_) => {
+                        Some(format!("{}: {t}", self.src(ident_span(self.text, e.span))))
+                    }
+                    _ => Some(t),
+                }
+            }
+            Hit::FieldName(e, b, fs) => {
+                let t = self.show(*ck.expr_ty.get(e.id.0 as usize)?);
+                let rt = self.show(*ck.expr_ty.get(b.id.0 as usize)?);
+                Some(format!("{}: {t}\n\nfield of {rt}", self.src(fs)))
+            }
+            Hit::InitField(e, f) => {
+                let t = self.show(*ck.expr_ty.get(f.value.id.0 as usize)?);
+                let rt = self.show(*ck.expr_ty.get(e.id.0 as usize)?);
+                Some(format!("{}: {t}\n\nfield of {rt}", self.name(f.name)))
+            }
+            Hit::Pat(p) | Hit::PatCtor(p, _) => Some(self.show(*ck.pat_ty.get(p.id.0 as usize)?)),
+            Hit::PatField(_, f) => Some(format!(
+                "{}: {}",
+                self.name(f.name),
+                self.show(*ck.pat_ty.get(f.pat.id.0 as usize)?)
+            )),
+            Hit::Type(t) => match type_decl(self.program, t.name) {
+                Some(d) => Some(type_decl_text(self.text, self.program, d)),
+                None => Some(format!("builtin type {}", self.name(t.name))),
+            },
+            _ => None,
+        }
+    }
+}
+
+/// The first type declaration named `n`.
+pub fn type_decl<'v>(p: &Program<'v>, n: Sym) -> Option<&'v TypeDecl<'v>> {
+    p.items.iter().find_map(|i| match i {
+        Item::Type(t) if t.name == n => Some(*t),
+        _ => None,
+    })
+}
+
+/// A type declaration's text, from `type` to the next item.
+fn type_decl_text(text: &str, p: &Program<'_>, d: &TypeDecl<'_>) -> String {
+    let start = text[..d.name_span.start as usize]
+        .rfind("type")
+        .unwrap_or(d.name_span.start as usize);
+    let end = p
+        .items
+        .iter()
+        .map(item_start)
+        .filter(|&s| s > d.name_span.start)
+        .min()
+        .map_or(text.len(), |e| e as usize);
+    let body = text.get(start..end).unwrap_or("");
+    without_trailing_comments(body)
+}
+
+/// A declaration's text up to its body: `func name(...) -> R`, then its
+/// contracts, one per line.
+pub fn signature_text(text: &str, d: &FuncDecl<'_>) -> String {
+    let end = type_text_end(text, d.ret);
+    let head = text.get(d.span.start as usize..end).unwrap_or("");
+    let mut s = squash_ws(head);
+    for c in d.contracts {
+        let kw = match c.kind {
+            ContractKind::Requires => "requires",
+            ContractKind::Ensures => "ensures",
+        };
+        let body = text
+            .get(c.expr.span.start as usize..c.expr.span.end as usize)
+            .unwrap_or("");
+        s.push_str(&format!("\n  {kw} {}", squash_ws(body)));
+    }
+    s
+}
+
+/// End of a type expression's text (its last `>`).
+fn type_text_end(text: &str, t: &TypeExpr<'_>) -> usize {
+    match t.args.last() {
+        None => t.span.end as usize,
+        Some(a) => {
+            let after = type_text_end(text, a);
+            text.get(after..)
+                .and_then(|r| r.find('>'))
+                .map_or(after, |i| after + i + 1)
+        }
+    }
+}
+
+/// Whitespace runs as one space (comments dropped).
+fn squash_ws(s: &str) -> String {
+    let code: Vec<&str> = s
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect();
+    code.join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn without_trailing_comments(s: &str) -> String {
+    let lines: Vec<&str> = s.trim_end().lines().collect();
+    let mut n = lines.len();
+    while n > 1 && lines[n - 1].trim_start().starts_with("//") {
+        n -= 1;
+    }
+    lines[..n].join("\n").trim_end().to_string()
+}
+
+/// A builtin's signature, with `T`, `K`, `V` for its type parameters.
+pub fn builtin_signature(name: &str, b: Builtin) -> String {
+    let sig = b.sig();
+    let maps = sig.params.iter().chain([&sig.ret]).any(mentions_map);
+    let params: Vec<String> = sig.params.iter().map(|t| tpl(t, maps)).collect();
+    format!("{name}({}) -> {}", params.join(", "), tpl(&sig.ret, maps))
+}
+
+fn mentions_map(t: &Tpl) -> bool {
+    match t {
+        Tpl::Map(..) => true,
+        Tpl::List(t) => mentions_map(t),
+        _ => false,
+    }
+}
+
+fn tpl(t: &Tpl, maps: bool) -> String {
+    match t {
+        Tpl::Int => "Int".into(),
+        Tpl::Float => "Float64".into(),
+        Tpl::Bool => "Bool".into(),
+        Tpl::Unit => "Unit".into(),
+        Tpl::Str => "String".into(),
+        Tpl::Printable => "Int | Float64 | Bool | String".into(),
+        Tpl::G(0) if maps => "K".into(),
+        Tpl::G(1) if maps => "V".into(),
+        Tpl::G(0) => "T".into(),
+        Tpl::G(_) => "U".into(),
+        Tpl::List(t) => format!("List<{}>", tpl(t, maps)),
+        Tpl::Map(k, v) => format!("HashMap<{}, {}>", tpl(k, maps), tpl(v, maps)),
+        #[allow(unreachable_patterns)]
+        _ => "_".into(),
+    }
+}
+
+/// The identifier inside a name expression's span (which may include
+/// parentheses).
+pub fn ident_span(text: &str, s: Span) -> Span {
+    let body = text.get(s.start as usize..s.end as usize).unwrap_or("");
+    let lead = body.len() - body.trim_start_matches(['(', ' ', '\t', '\r', '\n']).len();
+    let trail = body.len() - body.trim_end_matches([')', ' ', '\t', '\r', '\n']).len();
+    if lead + trail >= body.len() {
+        return s;
+    }
+    Span::new(s.start as usize + lead, s.end as usize - trail)
+}
+
+/// A node of a body.
+#[derive(Clone, Copy)]
+pub enum Node<'v> {
+    Expr(&'v Expr<'v>),
+    Pat(&'v Pat<'v>),
+}
+
+/// Visits every expression and pattern of `e`, parents first.
+pub fn walk<'v>(e: &'v Expr<'v>, f: &mut dyn FnMut(Node<'v>)) {
+    crate::memory::deep(|| {
+        f(Node::Expr(e));
+        match e.kind {
+            ExprKind::Call(c) => c.args.iter().for_each(|a| walk(a, f)),
+            ExprKind::Field(b, _, _) | ExprKind::Unary(_, b) => walk(b, f),
+            ExprKind::Binary(_, _, l, r) | ExprKind::Seq(l, r) => {
+                walk(l, f);
+                walk(r, f);
+            }
+            ExprKind::Let(l) => {
+                walk(l.value, f);
+                walk(l.body, f);
+            }
+            ExprKind::If(c, t, el) => {
+                walk(c, f);
+                walk(t, f);
+                walk(el, f);
+            }
+            ExprKind::Match(s, arms) => {
+                walk(s, f);
+                for a in arms {
+                    walk_pat(a.pat, f);
+                    walk(a.body, f);
+                }
+            }
+            ExprKind::List(items) => items.iter().for_each(|a| walk(a, f)),
+            ExprKind::Record(fields) => fields.iter().for_each(|x| walk(x.value, f)),
+            ExprKind::Update(b, fields) => {
+                walk(b, f);
+                fields.iter().for_each(|x| walk(x.value, f));
+            }
+            _ => {}
+        }
+    })
+}
+
+fn walk_pat<'v>(p: &'v Pat<'v>, f: &mut dyn FnMut(Node<'v>)) {
+    crate::memory::deep(|| {
+        f(Node::Pat(p));
+        match &p.kind {
+            PatKind::Ctor(_, _, args) | PatKind::List(args) => {
+                args.iter().for_each(|a| walk_pat(a, f))
+            }
+            PatKind::Cons(h, t) => {
+                walk_pat(h, f);
+                walk_pat(t, f);
+            }
+            PatKind::Record(fields) => fields.iter().for_each(|x| walk_pat(x.pat, f)),
+            _ => {}
+        }
+    })
+}
+
+/// The variables in scope at `pos` in a function: name and binding site,
+/// innermost last.
+pub fn scope_at<'v>(v: &BodyView<'v>, pos: u32) -> Vec<(Sym, Span, Option<crate::types::TyId>)> {
+    let mut out = Vec::new();
+    let ck = v.ck.as_ref();
+    for (i, p) in v.decl.params.iter().enumerate() {
+        if let Some(n) = p.name {
+            let t = v.fi.and_then(|fi| {
+                let ck = ck?;
+                let l = *ck.funcs.get(fi as usize)?.param_locals.get(i)?;
+                ck.local_ty.get(l as usize).copied()
+            });
+            out.push((n, p.span, t));
+        }
+    }
+    if let Some(b) = v.body {
+        scope_in(v, b, pos, &mut out);
+    }
+    out
+}
+
+fn scope_in<'v>(
+    v: &BodyView<'v>,
+    e: &'v Expr<'v>,
+    pos: u32,
+    out: &mut Vec<(Sym, Span, Option<crate::types::TyId>)>,
+) {
+    crate::memory::deep(|| {
+        if !contains(e.span, pos) {
+            return;
+        }
+        let ck = v.ck.as_ref();
+        match e.kind {
+            ExprKind::Let(l) => {
+                if contains(l.body.span, pos) {
+                    if let Some(n) = l.name {
+                        let t = ck.and_then(|ck| match ck.expr_res.get(e.id.0 as usize) {
+                            Some(Res::Local(x)) => ck.local_ty.get(*x as usize).copied(),
+                            _ => None,
+                        });
+                        out.push((n, l.name_span, t));
+                    }
+                    scope_in(v, l.body, pos, out);
+                } else {
+                    scope_in(v, l.value, pos, out);
+                }
+            }
+            ExprKind::Match(s, arms) => {
+                scope_in(v, s, pos, out);
+                for a in arms {
+                    if contains(a.body.span, pos) {
+                        walk_pat(a.pat, &mut |n| {
+                            if let Node::Pat(p) = n
+                                && let PatKind::Ident(s) = p.kind
+                            {
+                                let bound = match ck {
+                                    Some(ck) => match ck.pat_res.get(p.id.0 as usize) {
+                                        Some(PatRes::Bind(l)) => {
+                                            Some(ck.local_ty.get(*l as usize).copied())
+                                        }
+                                        _ => None,
+                                    },
+                                    None => v
+                                        .names
+                                        .name(s)
+                                        .starts_with(|c: char| c.is_lowercase() || c == '_')
+                                        .then_some(None),
+                                };
+                                if let Some(t) = bound {
+                                    out.push((s, p.span, t));
+                                }
+                            }
+                        });
+                        scope_in(v, a.body, pos, out);
+                    }
+                }
+            }
+            ExprKind::Call(c) => c.args.iter().for_each(|a| scope_in(v, a, pos, out)),
+            ExprKind::Field(b, _, _) | ExprKind::Unary(_, b) => scope_in(v, b, pos, out),
+            ExprKind::Binary(_, _, l, r) | ExprKind::Seq(l, r) => {
+                scope_in(v, l, pos, out);
+                scope_in(v, r, pos, out);
+            }
+            ExprKind::If(c, t, f) => {
+                scope_in(v, c, pos, out);
+                scope_in(v, t, pos, out);
+                scope_in(v, f, pos, out);
+            }
+            ExprKind::List(items) => items.iter().for_each(|a| scope_in(v, a, pos, out)),
+            ExprKind::Record(fields) => fields.iter().for_each(|x| scope_in(v, x.value, pos, out)),
+            ExprKind::Update(b, fields) => {
+                scope_in(v, b, pos, out);
+                fields.iter().for_each(|x| scope_in(v, x.value, pos, out));
+            }
+            _ => {}
+        }
+    })
+}
+
+/// The record fields of the base of the field access whose name is at
+/// `pos`: name and type.
+pub fn fields_at(v: &BodyView<'_>, pos: u32) -> Vec<(String, String)> {
+    let (Some(b), Some(ck)) = (v.body, v.ck.as_ref()) else {
+        return Vec::new();
+    };
+    let mut base = None;
+    walk(b, &mut |n| {
+        if let Node::Expr(e) = n
+            && let ExprKind::Field(b, _, fs) = e.kind
+            && contains(fs, pos)
+        {
+            base = Some(b);
+        }
+    });
+    let Some(base) = base else {
+        return Vec::new();
+    };
+    let Some(&t) = ck.expr_ty.get(base.id.0 as usize) else {
+        return Vec::new();
+    };
+    match ck.types.shape(t) {
+        TyKind::Record(r) => ck.records[r as usize]
+            .fields
+            .iter()
+            .map(|(n, t)| (v.names.name(*n).to_string(), ck.show(*t, v.names)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,270 @@
+//! `pole lsp`: a Language Server Protocol server over stdio (on
+//! `lsp-server` and `lsp-types`, as rust-analyzer does).
+//!
+//! One loop ([`Server::run`]) takes a message at a time: notifications
+//! change the document store and publish diagnostics; requests go to one
+//! handler each ([`handlers`]), which analyses the current text afresh
+//! with the compiler's own front end ([`analysis`]) under the memory
+//! budget. Running out of memory is a diagnostic on the document; a
+//! handler that panics answers with an error, and the server goes on.
+
+pub mod analysis;
+pub mod handlers;
+pub mod text;
+
+use crate::memory::Memory;
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_types::notification::{
+    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
+    Notification as _, PublishDiagnostics,
+};
+use lsp_types::request::{
+    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References,
+    Rename, Request as _,
+};
+use lsp_types::*;
+use std::collections::HashMap;
+use text::LineIndex;
+
+/// An open document.
+pub struct Document {
+    pub uri: Uri,
+    pub version: i32,
+    pub text: String,
+    pub index: LineIndex,
+    /// The diagnostics last published.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The server's state: the open documents and the memory budget.
+pub struct Server {
+    pub docs: HashMap<String, Document>,
+    pub mem: Memory,
+    limit: usize,
+}
+
+/// Runs the server on stdin/stdout until `exit`; returns the exit status.
+pub fn run(limit: usize) -> i32 {
+    let (conn, io) = Connection::stdio();
+    let caps = capabilities();
+    let caps = match serde_json::to_value(caps) {
+        Ok(v) => v,
+        Err(_) => return 1,
+    };
+    if conn.initialize(caps).is_err() {
+        return 1;
+    }
+    let mut server = Server::new(limit);
+    let status = server.run(&conn);
+    drop(conn);
+    let _ = io.join();
+    status
+}
+
+pub fn capabilities() -> ServerCapabilities {
+    ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::FULL),
+                save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                ..Default::default()
+            },
+        )),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Left(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec![".".into()]),
+            ..Default::default()
+        }),
+        position_encoding: Some(PositionEncodingKind::UTF16),
+        ..Default::default()
+    }
+}
+
+impl Server {
+    pub fn new(limit: usize) -> Server {
+        Server {
+            docs: HashMap::new(),
+            mem: Memory::new(limit),
+            limit,
+        }
+    }
+
+    fn run(&mut self, conn: &Connection) -> i32 {
+        for msg in &conn.receiver {
+            match msg {
+                Message::Request(req) => {
+                    match conn.handle_shutdown(&req) {
+                        Ok(true) => return 0,
+                        Ok(false) => {}
+                        Err(_) => return 1,
+                    }
+                    let (resp, publish) = self.request(req);
+                    if conn.sender.send(Message::Response(resp)).is_err() {
+                        return 1;
+                    }
+                    for n in publish {
+                        let _ = conn.sender.send(Message::Notification(n));
+                    }
+                }
+                Message::Notification(n) => {
+                    for p in self.notification(n) {
+                        let _ = conn.sender.send(Message::Notification(p));
+                    }
+                }
+                Message::Response(_) => {}
+            }
+        }
+        0
+    }
+
+    /// Handles a request; also returns diagnostics to publish (when the
+    /// request ran out of memory).
+    pub fn request(&mut self, req: Request) -> (Response, Vec<Notification>) {
+        let id = req.id.clone();
+        let method = req.method.clone();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.dispatch(req)));
+        match r {
+            Ok(Ok((value, oom))) => {
+                let publish = match oom {
+                    Some((uri, e)) => self.publish_oom(&uri, &e).into_iter().collect(),
+                    None => Vec::new(),
+                };
+                (Response::new_ok(id, value), publish)
+            }
+            Ok(Err(msg)) => (
+                Response::new_err(id, ErrorCode::InvalidParams as i32, msg),
+                Vec::new(),
+            ),
+            Err(_) => {
+                // The budget's arenas may be mid-use: start afresh.
+                self.mem = Memory::new(self.limit);
+                (
+                    Response::new_err(
+                        id,
+                        ErrorCode::InternalError as i32,
+                        format!("internal error in {method}"),
+                    ),
+                    Vec::new(),
+                )
+            }
+        }
+    }
+
+    fn dispatch(&mut self, req: Request) -> handlers::Result {
+        fn params<P: serde::de::DeserializeOwned>(req: Request) -> Result<P, String> {
+            serde_json::from_value(req.params).map_err(|e| format!("invalid params: {e}"))
+        }
+        match req.method.as_str() {
+            HoverRequest::METHOD => handlers::hover(self, params(req)?),
+            GotoDefinition::METHOD => handlers::definition(self, params(req)?),
+            References::METHOD => handlers::references(self, params(req)?),
+            Rename::METHOD => handlers::rename(self, params(req)?),
+            DocumentSymbolRequest::METHOD => handlers::symbols(self, params(req)?),
+            Completion::METHOD => handlers::completion(self, params(req)?),
+            Formatting::METHOD => handlers::formatting(self, params(req)?),
+            m => Err(format!("unsupported request {m}")),
+        }
+    }
+
+    /// Handles a notification; returns what to publish.
+    pub fn notification(&mut self, n: Notification) -> Vec<Notification> {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.notify(n)));
+        r.unwrap_or_else(|_| {
+            self.mem = Memory::new(self.limit);
+            Vec::new()
+        })
+    }
+
+    fn notify(&mut self, n: Notification) -> Vec<Notification> {
+        match n.method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<DidOpenTextDocumentParams>(n.params) else {
+                    return Vec::new();
+                };
+                let d = p.text_document;
+                self.open(d.uri, d.version, d.text)
+            }
+            DidChangeTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<DidChangeTextDocumentParams>(n.params) else {
+                    return Vec::new();
+                };
+                // Full sync: the last change holds the whole text.
+                let Some(text) = p.content_changes.into_iter().last().map(|c| c.text) else {
+                    return Vec::new();
+                };
+                let d = p.text_document;
+                self.open(d.uri, d.version, text)
+            }
+            DidSaveTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<DidSaveTextDocumentParams>(n.params) else {
+                    return Vec::new();
+                };
+                let key = p.text_document.uri.as_str().to_string();
+                match self.docs.get(&key) {
+                    Some(d) => {
+                        let (uri, version) = (d.uri.clone(), d.version);
+                        let text = p.text.unwrap_or_else(|| d.text.clone());
+                        self.open(uri, version, text)
+                    }
+                    None => Vec::new(),
+                }
+            }
+            DidCloseTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<DidCloseTextDocumentParams>(n.params) else {
+                    return Vec::new();
+                };
+                let uri = p.text_document.uri;
+                self.docs.remove(uri.as_str());
+                vec![publish(uri, Vec::new(), None)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Stores a document's new text and checks it.
+    fn open(&mut self, uri: Uri, version: i32, text: String) -> Vec<Notification> {
+        let index = LineIndex::new(&text);
+        let diagnostics = handlers::check(self, &uri, &text, &index);
+        let n = publish(uri.clone(), diagnostics.clone(), Some(version));
+        self.docs.insert(
+            uri.as_str().to_string(),
+            Document {
+                uri,
+                version,
+                text,
+                index,
+                diagnostics,
+            },
+        );
+        vec![n]
+    }
+
+    /// The document's diagnostics plus one for running out of memory.
+    fn publish_oom(&mut self, uri: &Uri, e: &crate::memory::OutOfMemory) -> Option<Notification> {
+        let d = self.docs.get(uri.as_str())?;
+        let mut diags = d.diagnostics.clone();
+        diags.push(handlers::oom_diagnostic(e, self.limit));
+        Some(publish(d.uri.clone(), diags, Some(d.version)))
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+}
+
+fn publish(uri: Uri, diagnostics: Vec<Diagnostic>, version: Option<i32>) -> Notification {
+    Notification::new(
+        PublishDiagnostics::METHOD.to_string(),
+        PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        },
+    )
+}

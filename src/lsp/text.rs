@@ -1,0 +1,71 @@
+//! Byte offsets and the protocol's positions (line, UTF-16 column).
+
+use lsp_types::{Position, Range};
+
+/// Where the lines of a text start.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// The position of byte `offset` (clamped to the text).
+    pub fn position(&self, text: &str, offset: usize) -> Position {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let col: usize = text[self.starts[line]..offset]
+            .chars()
+            .map(char::len_utf16)
+            .sum();
+        Position::new(line as u32, col as u32)
+    }
+
+    pub fn range(&self, text: &str, start: usize, end: usize) -> Range {
+        Range::new(self.position(text, start), self.position(text, end))
+    }
+
+    /// The byte offset of `p` (clamped to its line and to the text).
+    pub fn offset(&self, text: &str, p: Position) -> usize {
+        let Some(&start) = self.starts.get(p.line as usize) else {
+            return text.len();
+        };
+        let end = self
+            .starts
+            .get(p.line as usize + 1)
+            .map_or(text.len(), |&e| e - 1);
+        let mut units = 0;
+        for (i, c) in text[start..end].char_indices() {
+            if units >= p.character as usize {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_utf16_units() {
+        let text = "// é😀x\nab";
+        let ix = LineIndex::new(text);
+        let x = text.find('x').unwrap_or(0);
+        // "// " 3, "é" 1, "😀" 2
+        assert_eq!(ix.position(text, x), Position::new(0, 6));
+        assert_eq!(ix.offset(text, Position::new(0, 6)), x);
+        assert_eq!(ix.offset(text, Position::new(1, 1)), text.len() - 1);
+        assert_eq!(ix.offset(text, Position::new(7, 0)), text.len());
+        assert_eq!(ix.offset(text, Position::new(0, 99)), x + 1);
+    }
+}

@@ -1,0 +1,627 @@
+//! `pole lsp` spoken to as an editor does: JSON-RPC over the pipes of a
+//! subprocess. Initialize, diagnostics after an edit that introduces and
+//! then fixes an error, hover, definition, completion, references, rename,
+//! symbols, formatting, shutdown; the memory budget; and a robustness run
+//! of random edits of the conformance programs.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+/// A client of a `pole lsp` subprocess.
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Value>,
+    next_id: i64,
+    /// Notifications received while waiting for responses.
+    pending: Vec<Value>,
+    /// Every message, in order, for transcripts.
+    log: Vec<String>,
+}
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+impl Client {
+    fn start(args: &[&str]) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pole"))
+            .arg("lsp")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start pole lsp");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        len = v.parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; len];
+                if r.read_exact(&mut body).is_err() {
+                    return;
+                }
+                match serde_json::from_slice(&body) {
+                    Ok(v) => {
+                        if tx.send(v).is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => return,
+                }
+            }
+        });
+        let mut c = Client {
+            child,
+            stdin,
+            rx,
+            next_id: 1,
+            pending: Vec::new(),
+            log: Vec::new(),
+        };
+        let r = c.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+        );
+        assert!(
+            r["capabilities"]["hoverProvider"]
+                .as_bool()
+                .unwrap_or(false),
+            "{r}"
+        );
+        c.notify("initialized", json!({}));
+        c
+    }
+
+    fn send(&mut self, v: &Value) {
+        let body = v.to_string();
+        self.log.push(format!("--> {body}"));
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn recv(&mut self) -> Value {
+        match self.rx.recv_timeout(TIMEOUT) {
+            Ok(v) => {
+                self.log.push(format!("<-- {v}"));
+                v
+            }
+            Err(RecvTimeoutError::Timeout) => panic!("the server did not answer in time"),
+            Err(RecvTimeoutError::Disconnected) => panic!("the server died"),
+        }
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Sends a request and waits for its response (the whole message).
+    fn request_raw(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        loop {
+            let v = self.recv();
+            if v["id"] == json!(id) {
+                return v;
+            }
+            self.pending.push(v);
+        }
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let v = self.request_raw(method, params);
+        assert!(v.get("error").is_none(), "{method} failed: {v}");
+        v["result"].clone()
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        loop {
+            let found = self.pending.iter().position(|v| {
+                v["method"] == "textDocument/publishDiagnostics" && v["params"]["uri"] == uri
+            });
+            if let Some(i) = found {
+                let v = self.pending.remove(i);
+                return v["params"]["diagnostics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+            }
+            let v = self.recv();
+            self.pending.push(v);
+        }
+    }
+
+    fn open(&mut self, uri: &str, text: &str) -> Vec<Value> {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "pole-ir", "version": 1, "text": text } }),
+        );
+        self.diagnostics(uri)
+    }
+
+    fn change(&mut self, uri: &str, version: i64, text: &str) -> Vec<Value> {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "text": text }] }),
+        );
+        self.diagnostics(uri)
+    }
+
+    fn at(&mut self, method: &str, uri: &str, line: u32, character: u32) -> Value {
+        self.request(
+            method,
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } }),
+        )
+    }
+
+    /// Shuts the server down (it must exit with status 0); returns the
+    /// session's messages.
+    fn shutdown(mut self) -> Vec<String> {
+        let r = self.request("shutdown", Value::Null);
+        assert!(r.is_null());
+        self.notify("exit", Value::Null);
+        let status = self.child.wait().expect("wait");
+        assert!(status.success(), "{status}");
+        self.log
+    }
+}
+
+const URI: &str = "file:///tmp/demo.pole-ir";
+
+const PROGRAM: &str = "\
+type Point = { x: Int, y: Int }
+
+// Distance from the origin, in steps.
+func manhattan(p: Point) -> Int
+  requires p.x >= 0
+:
+  let dx = p.x in
+  let dy = if p.y < 0 then 0 - p.y else p.y in
+  dx + dy
+
+func main() -> Int :
+  let origin = { x: 3, y: -4 } in
+  manhattan(origin)
+";
+
+/// Line and UTF-16 column of the first `needle` in `text` (plus `skip`
+/// characters).
+fn pos(text: &str, needle: &str, skip: u32) -> (u32, u32) {
+    let at = text.find(needle).expect("needle");
+    let line = text[..at].matches('\n').count() as u32;
+    let col = text[..at]
+        .rsplit('\n')
+        .next()
+        .unwrap_or("")
+        .encode_utf16()
+        .count() as u32;
+    (line, col + skip)
+}
+
+#[test]
+fn an_editing_session() {
+    let mut c = Client::start(&[]);
+    assert!(c.open(URI, PROGRAM).is_empty());
+
+    // An edit that introduces an error, then one that fixes it.
+    let broken = PROGRAM.replace("dx + dy", "dx + dz");
+    let d = c.change(URI, 2, &broken);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(
+        d[0]["message"].as_str().unwrap_or("").lines().next(),
+        Some("unknown variable 'dz'")
+    );
+    assert_eq!(d[0]["code"], "unknown-variable");
+    let (l, ch) = pos(&broken, "dz", 0);
+    assert_eq!(
+        d[0]["range"]["start"],
+        json!({ "line": l, "character": ch })
+    );
+    assert!(c.change(URI, 3, PROGRAM).is_empty());
+
+    // Warnings too, and related information for secondary labels.
+    let no_else = PROGRAM.replace(" else p.y in", " in");
+    let d = c.change(URI, 4, &no_else);
+    assert_eq!(d[0]["severity"], 1);
+    assert!(
+        d[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("expected 'else'")
+    );
+    assert_eq!(
+        d[0]["relatedInformation"][0]["message"],
+        "this 'if' has no 'else'"
+    );
+    assert!(c.change(URI, 5, PROGRAM).is_empty());
+
+    // Hover: a variable, a call (signature and contracts), a field.
+    let (l, ch) = pos(PROGRAM, "dx + dy", 0);
+    let h = c.at("textDocument/hover", URI, l, ch);
+    assert_eq!(h["contents"]["value"], "```pole\ndx: Int\n```");
+    let (l, ch) = pos(PROGRAM, "manhattan(origin)", 2);
+    let h = c.at("textDocument/hover", URI, l, ch);
+    assert_eq!(
+        h["contents"]["value"],
+        "```pole\nfunc manhattan(p: Point) -> Int\n  requires p.x >= 0\n```"
+    );
+    let (l, ch) = pos(PROGRAM, "p.y < 0", 2);
+    let h = c.at("textDocument/hover", URI, l, ch);
+    assert_eq!(
+        h["contents"]["value"],
+        "```pole\ny: Int\n\nfield of Point\n```"
+    );
+
+    // Definition: a function, a variable, a field, a type.
+    let (l, ch) = pos(PROGRAM, "manhattan(origin)", 0);
+    let d = c.at("textDocument/definition", URI, l, ch);
+    let (dl, dc) = pos(PROGRAM, "manhattan(p", 0);
+    assert_eq!(d["range"]["start"], json!({ "line": dl, "character": dc }));
+    assert_eq!(d["uri"], URI);
+    let (l, ch) = pos(PROGRAM, "origin)", 1);
+    let d = c.at("textDocument/definition", URI, l, ch);
+    let (dl, dc) = pos(PROGRAM, "origin =", 0);
+    assert_eq!(d["range"]["start"], json!({ "line": dl, "character": dc }));
+    let (l, ch) = pos(PROGRAM, "p.y < 0", 2);
+    let d = c.at("textDocument/definition", URI, l, ch);
+    let (dl, dc) = pos(PROGRAM, "y: Int", 0);
+    assert_eq!(d["range"]["start"], json!({ "line": dl, "character": dc }));
+    let (l, ch) = pos(PROGRAM, "Point) ->", 1);
+    let d = c.at("textDocument/definition", URI, l, ch);
+    let (dl, dc) = pos(PROGRAM, "Point =", 0);
+    assert_eq!(d["range"]["start"], json!({ "line": dl, "character": dc }));
+
+    // Completion: fields after `.`, names in scope, builtins.
+    let dotted = PROGRAM.replace("dx + dy", "dx + p.");
+    c.change(URI, 6, &dotted);
+    let (l, ch) = pos(&dotted, "dx + p.", 7);
+    let items = c.at("textDocument/completion", URI, l, ch);
+    let labels: Vec<&str> = items
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["label"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(labels, ["x", "y"]);
+    let partial = PROGRAM.replace("dx + dy", "dx + d");
+    c.change(URI, 7, &partial);
+    let (l, ch) = pos(&partial, "dx + d", 6);
+    let items = c.at("textDocument/completion", URI, l, ch);
+    let labels: Vec<&str> = items
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["label"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(labels.starts_with(&["dy", "dx"]), "{labels:?}");
+    let list = PROGRAM.replace("dx + dy", "List.le");
+    c.change(URI, 8, &list);
+    let (l, ch) = pos(&list, "List.le", 7);
+    let items = c.at("textDocument/completion", URI, l, ch);
+    assert_eq!(items[0]["label"], "length");
+    c.change(URI, 9, PROGRAM);
+
+    // References and rename of a variable.
+    let (l, ch) = pos(PROGRAM, "dx =", 0);
+    let refs = c.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": URI }, "position": { "line": l, "character": ch },
+                "context": { "includeDeclaration": true } }),
+    );
+    assert_eq!(refs.as_array().map(Vec::len), Some(2), "{refs}");
+    let edit = c.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": URI }, "position": { "line": l, "character": ch }, "newName": "across" }),
+    );
+    assert_eq!(
+        edit["changes"][URI].as_array().map(Vec::len),
+        Some(2),
+        "{edit}"
+    );
+
+    // Symbols.
+    let syms = c.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": URI } }),
+    );
+    let names: Vec<&str> = syms
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["Point", "manhattan", "main"]);
+    assert_eq!(syms[0]["children"][1]["name"], "y");
+
+    // Formatting through the formatter.
+    let messy = PROGRAM.replace("  let dx = p.x in\n", "  let dx =   p.x in ");
+    c.change(URI, 10, &messy);
+    let edits = c.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    assert_eq!(edits[0]["newText"], PROGRAM);
+    c.shutdown();
+}
+
+#[test]
+fn functions_are_found_and_renamed_everywhere() {
+    let mut c = Client::start(&[]);
+    let text = "func twice(n: Int) -> Int : n * 2\n\n@test(twice(2) == 4)\n\nfunc main() -> Int : twice(twice(1)) + twice 3\n";
+    c.open(URI, text);
+    let (l, ch) = pos(text, "twice(n", 0);
+    let refs = c.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": URI }, "position": { "line": l, "character": ch },
+                "context": { "includeDeclaration": false } }),
+    );
+    assert_eq!(refs.as_array().map(Vec::len), Some(4), "{refs}");
+    let edit = c.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": URI }, "position": { "line": l, "character": ch }, "newName": "double" }),
+    );
+    assert_eq!(
+        edit["changes"][URI].as_array().map(Vec::len),
+        Some(5),
+        "{edit}"
+    );
+    let bad = c.request_raw(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": URI }, "position": { "line": l, "character": ch }, "newName": "let" }),
+    );
+    assert!(bad.get("error").is_some(), "{bad}");
+    c.shutdown();
+}
+
+#[test]
+fn positions_are_utf16_columns() {
+    let mut c = Client::start(&[]);
+    let text = "func main() -> Int : let s = \"é😀\" in zz\n";
+    let d = c.open(URI, text);
+    // `zz` comes after a 2-byte and a 4-byte character: 1 and 2 UTF-16 units.
+    let (l, ch) = pos(text, "zz", 0);
+    assert_eq!(ch as usize, text.find("zz").unwrap_or(0) - 3);
+    assert_eq!(
+        d[0]["range"]["start"],
+        json!({ "line": l, "character": ch }),
+        "{d:?}"
+    );
+    let (l, ch) = pos(text, "s =", 0);
+    let h = c.at("textDocument/hover", URI, l, ch);
+    assert_eq!(h["contents"]["value"], "```pole\ns: String\n```");
+    c.shutdown();
+}
+
+#[test]
+fn running_out_of_memory_is_a_diagnostic() {
+    let mut c = Client::start(&["--memory-limit", "16K"]);
+    let (src, _) = pole::corpus::generate(200, 3);
+    let d = c.open(URI, &src);
+    assert!(d.iter().any(|d| d["code"] == "out-of-memory"), "{d:?}");
+    let h = c.request_raw(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": URI }, "position": { "line": 5, "character": 3 } }),
+    );
+    assert!(h.get("error").is_none(), "{h}");
+    c.shutdown();
+}
+
+/// A small deterministic generator (xorshift).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Random edits of every conformance program (deletions, insertions of
+/// tokens, duplicated lines), each followed by a request: the server
+/// always answers and never dies.
+#[test]
+fn random_edits_never_kill_the_server() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+    let mut files: Vec<_> = std::fs::read_dir(&root)
+        .expect("conformance")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pole-ir"))
+        .collect();
+    files.sort();
+    let mut c = Client::start(&[]);
+    let mut rng = Rng(0x9e3779b97f4a7c15);
+    let snippets = [
+        "(", ")", "let", " in ", "match", "|", "->", ".", "{", "}", "\"", "//", "x", "é", "0",
+        "if", "else", ",", ":", "=", "@", "func", "\n",
+    ];
+    let methods = [
+        "textDocument/hover",
+        "textDocument/definition",
+        "textDocument/completion",
+        "textDocument/documentSymbol",
+        "textDocument/formatting",
+        "textDocument/references",
+    ];
+    let start = Instant::now();
+    let mut version = 1;
+    let mut edits = 0;
+    'files: for f in &files {
+        let mut text = std::fs::read_to_string(f).expect("read");
+        let uri = format!("file://{}", f.display());
+        c.open(&uri, &text);
+        for _ in 0..8 {
+            if start.elapsed() > Duration::from_secs(15) {
+                break 'files;
+            }
+            let mut at = rng.below(text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            match rng.below(3) {
+                0 => {
+                    let mut end = (at + rng.below(12)).min(text.len());
+                    while !text.is_char_boundary(end) {
+                        end += 1;
+                    }
+                    text.replace_range(at..end, "");
+                }
+                1 => text.insert_str(at, snippets[rng.below(snippets.len())]),
+                _ => {
+                    let line = text[at..].lines().next().unwrap_or("").to_string();
+                    text.insert_str(at, &format!("{line}\n"));
+                }
+            }
+            version += 1;
+            edits += 1;
+            c.change(&uri, version, &text);
+            let lines = text.lines().count().max(1);
+            let line = rng.below(lines) as u32;
+            let character = rng.below(40) as u32;
+            let method = methods[rng.below(methods.len())];
+            let params = json!({
+                "textDocument": { "uri": uri },
+                "position": { "line": line, "character": character },
+                "context": { "includeDeclaration": true },
+                "options": { "tabSize": 2, "insertSpaces": true },
+            });
+            let r = c.request_raw(method, params);
+            assert!(r.get("result").is_some() || r.get("error").is_some(), "{r}");
+            assert!(
+                r["error"]["code"] != json!(-32603),
+                "internal error on {method} after editing {}: {r}\n{text}",
+                f.display()
+            );
+        }
+    }
+    assert!(edits > 50, "only {edits} edits");
+    c.shutdown();
+}
+
+/// Peak and current resident memory of a process, in KiB.
+fn rss(pid: u32) -> (u64, u64) {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// Time from sending an edit to receiving its diagnostics, in ms: median
+/// and maximum over `n` edits alternating a type error and its fix.
+fn latency(c: &mut Client, uri: &str, text: &str, n: usize) -> (f64, f64) {
+    let broken = format!("{text}\nfunc zz_broken() -> Int : undefined_name\n");
+    let mut times = Vec::new();
+    for i in 0..n {
+        let t = if i % 2 == 0 { &broken } else { text };
+        let start = Instant::now();
+        let d = c.change(uri, i as i64 + 2, t);
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(d.iter().any(|d| d["severity"] == 1), i % 2 == 0);
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], times[times.len() - 1])
+}
+
+/// The numbers of BENCHMARKS.md: `cargo test --release --test lsp --
+/// --ignored --nocapture`.
+#[test]
+#[ignore]
+fn measure_latency_memory_and_record_a_session() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut largest = (0, String::new(), String::new());
+    for e in std::fs::read_dir(root.join("examples"))
+        .expect("examples")
+        .flatten()
+    {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "pole-ir") {
+            let t = std::fs::read_to_string(&p).expect("read");
+            if t.len() > largest.0 {
+                largest = (t.len(), p.display().to_string(), t);
+            }
+        }
+    }
+    let (_, name, example) = largest;
+    let mut c = Client::start(&[]);
+    let pid = c.child.id();
+    c.open("file:///example.pole-ir", &example);
+    let (med, max) = latency(&mut c, "file:///example.pole-ir", &example, 40);
+    println!(
+        "{name} ({} bytes): diagnostics after an edit: median {med:.2} ms, max {max:.2} ms",
+        example.len()
+    );
+
+    let (big, _) = pole::corpus::generate(10_000, 1);
+    c.open("file:///big.pole-ir", &big);
+    let (med, max) = latency(&mut c, "file:///big.pole-ir", &big, 10);
+    println!(
+        "generated 10,000 functions ({} bytes, {} lines): median {med:.1} ms, max {max:.1} ms",
+        big.len(),
+        big.lines().count()
+    );
+    c.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": "file:///big.pole-ir" } }),
+    );
+    c.diagnostics("file:///big.pole-ir");
+
+    // Peak RSS over 1,000 edits of the example, each followed by a hover.
+    let mut text = example.clone();
+    for i in 0..1000 {
+        text.push_str(&format!("\nfunc extra_{i}() -> Int : {i}\n"));
+        if i % 50 == 49 {
+            text = example.clone();
+        }
+        c.change("file:///example.pole-ir", 100 + i, &text);
+        c.at("textDocument/hover", "file:///example.pole-ir", 60, 8);
+        if i == 99 || i == 499 || i == 999 {
+            let (peak, now) = rss(pid);
+            println!("after {} edits: peak RSS {peak} KiB, RSS {now} KiB", i + 1);
+        }
+    }
+    c.shutdown();
+
+    // A short session, for the transcript.
+    let mut c = Client::start(&[]);
+    let t = "func half(n: Int) -> Int requires n >= 0 : n / 2\nfunc main() -> Int : half(x)\n";
+    c.open("file:///demo.pole-ir", t);
+    let fixed = t.replace("half(x)", "half(8)");
+    c.change("file:///demo.pole-ir", 2, &fixed);
+    c.at("textDocument/hover", "file:///demo.pole-ir", 1, 22);
+    c.at("textDocument/definition", "file:///demo.pole-ir", 1, 22);
+    c.at("textDocument/completion", "file:///demo.pole-ir", 1, 22);
+    c.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": "file:///demo.pole-ir" }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    let log = c.shutdown();
+    println!("--- transcript");
+    for l in log {
+        println!("{l}");
+    }
+}
