@@ -54,11 +54,13 @@ fn object(src: &str, test_mode: bool) -> Option<Vec<u8>> {
     let src = src.to_string();
     on_compiler_stack(move || {
         let mut mem = Memory::new(LIMIT);
+        // Without debug information: line tables and the line and column
+        // of runtime error locations follow the layout.
         let opts = Options {
-            release: false,
             test_mode,
+            ..Options::default()
         };
-        match build_object(src.as_bytes(), &mut mem, opts).1 {
+        match build_object(src.as_bytes(), "prog.pole-ir", &mut mem, opts).1 {
             Ok(b) => {
                 let mut v = Vec::new();
                 b.object.write_to(&mut v).expect("write object");

@@ -229,6 +229,7 @@ pub fn compile_object(
         contracts: !opts.release,
         test_mode: opts.test_mode,
         library: opts.library,
+        lines: opts.debug_info,
     };
     let path_of = |file: u32| paths.get(file as usize).map_or("", String::as_str);
     let ck = source.checked().ok_or(CodegenError::Invalid)?;

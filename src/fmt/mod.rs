@@ -87,6 +87,7 @@ pub fn layout(text: &str, mem: &mut Memory) -> Result<String, FmtError> {
             None => Doc::Nil,
         };
         let d = match item {
+            Item::Import(imp) => p.import(imp),
             Item::Annotation(a) => p.annotation(a),
             Item::Type(t) => p.type_decl(t),
             Item::Func(f) => match f.body_at {

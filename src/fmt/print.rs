@@ -236,7 +236,23 @@ impl<'a> Printer<'a> {
                 let i = self.ti(t.name_span.start);
                 if i > 0 { self.toks[i - 1].start } else { 0 }
             }
+            // The `import` keyword before the path.
+            Item::Import(imp) => {
+                let i = self.ti(imp.span.start);
+                if i > 0 { self.toks[i - 1].start } else { 0 }
+            }
         }
+    }
+
+    /// `import "PATH"`, the path as written.
+    pub fn import(&mut self, imp: &Import<'_>) -> Doc {
+        let at = self.ti(imp.span.start);
+        let kw = if at > 0 {
+            self.tok(at - 1)
+        } else {
+            text("import")
+        };
+        cat(vec![kw, sp(), self.tok(at)])
     }
 
     /// What separates the item starting at byte `start` from the one

@@ -39,6 +39,10 @@ pub struct Options {
     /// No `pole_main` at all: the file is compiled as a library of another
     /// program's (§12).
     pub library: bool,
+    /// Source lines: `Inst::Loc` marks for the debug line tables, and line
+    /// and column in runtime error locations (without them a program's
+    /// object does not depend on its layout).
+    pub lines: bool,
 }
 
 /// Shared inputs of the lowering of one program.
@@ -504,8 +508,12 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
 
     /// `FILE:LINE:COL in FUNCTION` of `span`, for runtime errors.
     fn loc(&self, span: Span) -> R<&'m [u8]> {
-        let (line, col) = self.cx.lines.line_col(self.cx.src, span.start as usize);
-        let text = format!("{}:{line}:{col} in {}", self.cx.file, self.fname);
+        let text = if self.cx.opts.lines {
+            let (line, col) = self.cx.lines.line_col(self.cx.src, span.start as usize);
+            format!("{}:{line}:{col} in {}", self.cx.file, self.fname)
+        } else {
+            format!("{} in {}", self.cx.file, self.fname)
+        };
         Ok(self.arena.alloc_slice_copy(text.as_bytes())?)
     }
 
@@ -694,6 +702,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     /// Marks the source position of what is emitted next (once per
     /// position and block).
     fn mark(&mut self, span: Span) -> R<()> {
+        if !self.cx.opts.lines {
+            return Ok(());
+        }
         let here = (self.cur, span.start);
         if self.last_loc != Some(here) {
             self.last_loc = Some(here);

@@ -167,6 +167,7 @@ fn item_start(item: &Item<'_>) -> u32 {
         Item::Func(f) => f.span.start,
         Item::Annotation(a) => a.span.start,
         Item::Type(t) => t.name_span.start,
+        Item::Import(i) => i.span.start,
     }
 }
 

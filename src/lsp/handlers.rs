@@ -310,6 +310,9 @@ pub fn symbols(s: &mut Server, p: DocumentSymbolParams) -> Result {
                 Item::Type(t) => text[..t.name_span.start as usize]
                     .rfind("type")
                     .map_or(t.name_span.start, |x| x as u32),
+                Item::Import(imp) => text[..imp.span.start as usize]
+                    .rfind("import")
+                    .map_or(imp.span.start, |x| x as u32),
             })
             .collect();
         let mut out = Vec::new();
@@ -373,7 +376,7 @@ pub fn symbols(s: &mut Server, p: DocumentSymbolParams) -> Result {
                         Some(children),
                     ));
                 }
-                Item::Annotation(_) => {}
+                Item::Annotation(_) | Item::Import(_) => {}
             }
         }
         Ok(out)
