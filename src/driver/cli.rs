@@ -554,22 +554,7 @@ pub fn main() -> i32 {
             message_format,
             args,
         } => {
-            let cg = codegen::Options {
-                release,
-                test_mode: false,
-                debug_info: true,
-                library: false,
-                optional_main: false,
-            };
-            let job = Build {
-                cg,
-                emit: Emit::Exe,
-                dep_info: false,
-                libs: &libs,
-                mem: &mem,
-                json: message_format == MessageFormat::Json,
-                jobs: default_jobs(),
-            };
+            let job = exe_job(release, false, &libs, &mem, message_format);
             run_file(&file, &job, &args)
         }
         Command::Test {
@@ -581,22 +566,7 @@ pub fn main() -> i32 {
             mem,
             message_format,
         } => {
-            let cg = codegen::Options {
-                release: false,
-                test_mode: true,
-                debug_info: true,
-                library: false,
-                optional_main: false,
-            };
-            let job = Build {
-                cg,
-                emit: Emit::Exe,
-                dep_info: false,
-                libs: &libs,
-                mem: &mem,
-                json: message_format == MessageFormat::Json,
-                jobs: default_jobs(),
-            };
+            let job = exe_job(false, true, &libs, &mem, message_format);
             let filter = match (filter, names.as_slice()) {
                 (Some(f), []) => Some(f),
                 (None, [n]) => Some(n.clone()),
@@ -1019,6 +989,32 @@ pub fn report_link_error(
 }
 
 /// Builds into a temporary directory and runs the executable.
+/// The build of an executable to run (`pole run`, `pole test`): with
+/// debug information, every file of the program.
+fn exe_job<'a>(
+    release: bool,
+    test_mode: bool,
+    libs: &'a [String],
+    mem: &'a MemOpts,
+    format: MessageFormat,
+) -> Build<'a> {
+    Build {
+        cg: codegen::Options {
+            release,
+            test_mode,
+            debug_info: true,
+            library: false,
+            optional_main: false,
+        },
+        emit: Emit::Exe,
+        dep_info: false,
+        libs,
+        mem,
+        json: format == MessageFormat::Json,
+        jobs: default_jobs(),
+    }
+}
+
 /// `pole test FILE|DIR...`: the tests of every file (directories searched
 /// for `*.pole-ir`), a `== FILE` line before each file's when there are
 /// several; exit 1 if any test or build failed.
