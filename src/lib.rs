@@ -11,5 +11,6 @@ pub mod driver;
 pub mod ir;
 pub mod link;
 pub mod memory;
+pub mod shapes;
 pub mod syntax;
 pub mod types;
