@@ -536,6 +536,10 @@ fn build_units(
                     mem.charge(Phase::Lower, held - scratch_charged)?;
                     scratch_charged = held;
                 }
+                if std::env::var_os("POLE_DEBUG_IR").is_some() {
+                    let insts: usize = f.blocks.iter().map(|b| b.insts.len()).sum();
+                    eprintln!("ir {}: {} blocks {} insts {} vars", f.name, f.blocks.len(), insts, f.vars.len());
+                }
                 let estimate = codegen_estimate(&f);
                 mem.charge(Phase::Codegen, estimate)?;
                 let mut func = Function::with_name_signature(
