@@ -410,8 +410,8 @@ pub fn format_stats(stats: &MemStats, format: StatsFormat) -> String {
                 ));
             }
             s.push_str(&format!(
-                "mem: peak: {} bytes (limit {})\nmem: system allocations: {}\n",
-                stats.peak_total, stats.limit, stats.system_allocations
+                "mem: peak: {} bytes (limit {})\nmem: real peak: {} bytes of heap (counting allocator, base excluded)\nmem: system allocations: {}\n",
+                stats.peak_total, stats.limit, stats.real_peak, stats.system_allocations
             ));
             s
         }
@@ -433,6 +433,7 @@ pub fn format_stats(stats: &MemStats, format: StatsFormat) -> String {
             let v = serde_json::json!({
                 "limit": stats.limit,
                 "peak": stats.peak_total,
+                "real_peak": stats.real_peak,
                 "system_allocations": stats.system_allocations,
                 "phases": phases,
             });
@@ -775,6 +776,10 @@ fn build_error(file: &str, src: &[u8], e: BuildError, oom_reported: bool, json: 
         BuildError::Backend(m) => {
             error(&format!("code generation failed: {m}"));
             1
+        }
+        BuildError::Internal(m) => {
+            eprintln!("pole: internal error: code generation panicked: {m}");
+            4
         }
     }
 }

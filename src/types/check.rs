@@ -862,7 +862,11 @@ impl<'m> Checker<'m, '_> {
         }
         let mut tests = self.arena.vec();
         let mut links = self.arena.vec();
-        let mut case_counts: std::vec::Vec<(Sym, u32)> = std::vec::Vec::new();
+        // Test cases so far per function, and the line of the last
+        // annotation (lines are counted on from it: annotations come in
+        // source order, so this stays linear in the file).
+        let mut case_counts: std::collections::HashMap<Sym, u32> = Default::default();
+        let (mut line_at, mut line) = (0usize, 1usize);
         for (i, a) in anns.iter().enumerate() {
             if a.name == self.s.test_case {
                 let Some(f) = owner[i] else {
@@ -870,15 +874,10 @@ impl<'m> Checker<'m, '_> {
                         .push(Diagnostic::warning(a.span, "@test_case has no function"));
                     continue;
                 };
-                let k = match case_counts.iter_mut().find(|(n, _)| *n == f.name) {
-                    Some((_, k)) => {
-                        *k += 1;
-                        *k
-                    }
-                    None => {
-                        case_counts.push((f.name, 1));
-                        1
-                    }
+                let k = {
+                    let k = case_counts.entry(f.name).or_insert(0);
+                    *k += 1;
+                    *k
                 };
                 let name = format!("{}#{}", self.name(f.name), k);
                 if let Some(t) = self.check_test_case(a, f, &name)? {
@@ -886,7 +885,16 @@ impl<'m> Checker<'m, '_> {
                 }
             } else if a.name == self.s.test {
                 self.scope.clear();
-                let line = crate::diag::line_col(src, a.span.start as usize).0;
+                let at = (a.span.start as usize).min(src.len());
+                if at >= line_at {
+                    line += src.as_bytes()[line_at..at]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count();
+                } else {
+                    line = crate::diag::line_col(src, at).0;
+                }
+                line_at = at;
                 let Some(e) = a.args.first().and_then(|x| x.values.first()) else {
                     self.error(a.name_span, "expected '('".into());
                     continue;
@@ -1593,11 +1601,22 @@ impl<'m> Checker<'m, '_> {
         if catch_all {
             return Ok(());
         }
+        // One pass over the arms (a 100,000-arm match over as many
+        // constructors must not be quadratic).
+        let mut covered = std::vec::Vec::new();
+        if covered.try_reserve_exact(n).is_err() {
+            return Err(self.arena.fail(n));
+        }
+        covered.resize(n, false);
+        for a in arms {
+            if let PatRes::Ctor(c) = self.pat_res[a.pat.id.0 as usize]
+                && let Some(slot) = covered.get_mut(c.index as usize)
+            {
+                *slot = true;
+            }
+        }
         let mut missing = String::new();
-        for i in 0..n {
-            let covered = arms.iter().any(|a| {
-                matches!(self.pat_res[a.pat.id.0 as usize], PatRes::Ctor(c) if c.index as usize == i)
-            });
+        for (i, &covered) in covered.iter().enumerate() {
             if covered {
                 continue;
             }
