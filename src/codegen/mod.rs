@@ -112,7 +112,7 @@ fn codegen_estimate(f: &ir::Func<'_>) -> (usize, usize) {
                     _ => {}
                 },
                 // Counting is inlined as a few blocks.
-                ir::Inst::Dup(_) | ir::Inst::Drop(_) | ir::Inst::DropCell(..) => insts += 10,
+                ir::Inst::Dup(_) | ir::Inst::Drop(_) | ir::Inst::DropCell(..) => insts += 12,
                 _ => {}
             }
         }
@@ -123,14 +123,14 @@ fn codegen_estimate(f: &ir::Func<'_>) -> (usize, usize) {
         }
     }
     let per_inst = ESTIMATE_PER_INST.load(std::sync::atomic::Ordering::Relaxed);
-    let base = 256 * 1024 + insts * per_inst + f.vars.len() * 96 + f.blocks.len() * 1024;
+    let base = 256 * 1024 + insts * per_inst + f.vars.len() * 96 + f.blocks.len() * 1536;
     let base = base + literals * 4;
     (base, insts + f.blocks.len())
 }
 
 /// Bytes per IR instruction in [`codegen_estimate`] (a test may change it).
 pub static ESTIMATE_PER_INST: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(768);
+    std::sync::atomic::AtomicUsize::new(512);
 
 /// `--release` (the backtracking register allocator and optimisations)
 /// takes this many times the debug estimate, for functions of at most

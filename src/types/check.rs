@@ -1062,6 +1062,9 @@ impl<'m> Checker<'m, '_> {
     }
 
     fn check_expr_inner<'b>(&mut self, e: &'b Expr<'b>, hint: Option<TyId>) -> MemResult<TyId> {
+        if matches!(e.kind, ExprKind::Seq(..) | ExprKind::Let(_)) {
+            return self.check_flat(e, hint);
+        }
         let t = match &e.kind {
             ExprKind::Int(v) => {
                 let h = hint.map(|h| self.types.shape(h));
@@ -1117,30 +1120,7 @@ impl<'m> Checker<'m, '_> {
                 }
             }
             ExprKind::Binary(op, _, l, r) => self.check_binary(*op, l, r)?,
-            ExprKind::Seq(a, b) => {
-                self.check_expr(a, None)?;
-                self.check_expr(b, hint)?
-            }
-            ExprKind::Let(l) => {
-                let vt = match l.ty {
-                    Some(te) => {
-                        let want = self.resolve_type(te, false)?;
-                        let t = self.check_expr(l.value, Some(want))?;
-                        self.expect(l.value.span, t, want);
-                        want
-                    }
-                    None => self.check_expr(l.value, None)?,
-                };
-                let mark = self.scope.len();
-                if let Some(n) = l.name {
-                    let local = self.new_local(vt)?;
-                    self.expr_res[e.id.0 as usize] = Res::Local(local);
-                    self.scope.push((n, local))?;
-                }
-                let t = self.check_expr(l.body, hint)?;
-                self.scope.truncate(mark);
-                t
-            }
+            ExprKind::Seq(..) | ExprKind::Let(_) => unreachable!("checked by check_flat"),
             ExprKind::If(c, a, b) => {
                 let ct = self.check_expr(c, Some(BOOL))?;
                 self.expect(c.span, ct, BOOL);
@@ -1202,6 +1182,54 @@ impl<'m> Checker<'m, '_> {
             }
         };
         Ok(self.record(e, t))
+    }
+
+    /// A run of `;` and `let ... in` (right-nested in the tree), checked in
+    /// a loop: a flat body of a million statements is not nesting, and
+    /// needs no stack. Every node of the run has the type of its last part.
+    fn check_flat<'b>(&mut self, e: &'b Expr<'b>, hint: Option<TyId>) -> MemResult<TyId> {
+        let mark = self.scope.len();
+        let first = e;
+        let mut e = e;
+        loop {
+            match &e.kind {
+                ExprKind::Seq(a, b) => {
+                    self.check_expr(a, None)?;
+                    e = b;
+                }
+                ExprKind::Let(l) => {
+                    let vt = match l.ty {
+                        Some(te) => {
+                            let want = self.resolve_type(te, false)?;
+                            let t = self.check_expr(l.value, Some(want))?;
+                            self.expect(l.value.span, t, want);
+                            want
+                        }
+                        None => self.check_expr(l.value, None)?,
+                    };
+                    if let Some(n) = l.name {
+                        let local = self.new_local(vt)?;
+                        self.expr_res[e.id.0 as usize] = Res::Local(local);
+                        self.scope.push((n, local))?;
+                    }
+                    e = l.body;
+                }
+                _ => break,
+            }
+        }
+        let t = self.check_expr(e, hint)?;
+        self.scope.truncate(mark);
+        // Record the run's type at each of its nodes.
+        let mut n = first;
+        loop {
+            self.record(n, t);
+            n = match &n.kind {
+                ExprKind::Seq(_, b) => b,
+                ExprKind::Let(l) => l.body,
+                _ => break,
+            };
+        }
+        Ok(t)
     }
 
     fn check_name<'b>(&mut self, e: &'b Expr<'b>, n: Sym, hint: Option<TyId>) -> MemResult<TyId> {
