@@ -472,7 +472,7 @@ fn compile_one(
         Err(p) => {
             // The context may be left in any state: start afresh.
             *ctx = Context::new();
-            return Err(format!("{PANIC_PREFIX}{}", panic_message(&p)));
+            return Err(format!("{PANIC_PREFIX}{}", panic_message(&*p)));
         }
     };
     if debug_estimates() {
@@ -657,7 +657,7 @@ fn build_units(
                 }));
                 match emitted {
                     Ok(r) => r?,
-                    Err(p) => return Err(CodegenError::Panic(panic_message(&p))),
+                    Err(p) => return Err(CodegenError::Panic(panic_message(&*p))),
                 }
                 if debug_estimates() {
                     let insts: usize = f.blocks.iter().map(|b| b.insts.len()).sum();

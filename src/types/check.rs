@@ -243,6 +243,12 @@ pub fn intern_names(names: &mut Interner<'_>) -> MemResult<CheckNames> {
     Ok(CheckNames { s })
 }
 
+/// Most parameters of a function and arguments of a call. Cranelift's x64
+/// `tail` convention pops stack arguments with `ret imm16`, so at most
+/// 65,535 bytes of them (8,191 slots past the registers); beyond that it
+/// panics. Checked here so that code generation never reaches it.
+pub const MAX_PARAMS: usize = 8000;
+
 /// Expression ids reserved up front for function bodies.
 const BODY_IDS: usize = 2048;
 
@@ -721,6 +727,13 @@ impl<'m> Checker<'m, '_> {
             }
             if is_extern && let Some(colon) = fd.colon {
                 self.error(colon, format!("extern function '{n}' cannot have a body"));
+            }
+            if fd.params.len() > MAX_PARAMS {
+                let msg = format!(
+                    "too many parameters: {} (at most {MAX_PARAMS})",
+                    fd.params.len()
+                );
+                self.error(fd.params[MAX_PARAMS].span, msg);
             }
             let mut params = self.arena.vec_with_capacity(fd.params.len())?;
             let mut locals = self.arena.vec_with_capacity(fd.params.len())?;
@@ -1305,6 +1318,13 @@ impl<'m> Checker<'m, '_> {
             let (params, ret, is_extern) = (f.params, f.ret, f.decl.ext.is_some());
             let variadic = is_extern && f.decl.variadic.is_some();
             let n = params.len();
+            if args.len() > MAX_PARAMS {
+                let msg = format!(
+                    "too many arguments: {} (at most {MAX_PARAMS})",
+                    args.len()
+                );
+                self.error(args[MAX_PARAMS].span, msg);
+            }
             let unit_call = args.is_empty() && n == 1 && params[0] == UNIT;
             let ok = unit_call || args.len() == n || (variadic && args.len() > n);
             if !ok {
