@@ -196,6 +196,9 @@ pub struct Checker<'m, 'n> {
     diags: std::vec::Vec<Diagnostic>,
     /// The warning walk's stacks, reused for every body.
     lint_walk: lint::Walk,
+    /// Checks that need a type still unknown where they were met (§4.3:
+    /// inference runs over the whole body), done once it is settled.
+    deferred: std::vec::Vec<Deferred>,
 }
 
 /// The names the checker looks for, interned while the parse arena is
@@ -241,6 +244,26 @@ pub fn intern_names(names: &mut Interner<'_>) -> MemResult<CheckNames> {
         names.intern(n)?;
     }
     Ok(CheckNames { s })
+}
+
+/// A check waiting for a type to be known (see `Checker::settle`).
+#[derive(Clone, Copy)]
+enum Deferred {
+    /// An extra variadic argument must be passable to C.
+    Passable { span: Span, ty: TyId },
+    /// `print`'s argument must be Int, Float64, Bool or String.
+    Printable { span: Span, ty: TyId },
+    /// A map key must be Int or String.
+    MapKey { span: Span, ty: TyId },
+    /// `base.field` on a base of unknown type: `result` stands for the
+    /// field's type until the base is known.
+    Field {
+        expr: u32,
+        base: TyId,
+        field: Sym,
+        span: Span,
+        result: TyId,
+    },
 }
 
 /// Most parameters of a function and arguments of a call. Cranelift's x64
@@ -301,6 +324,7 @@ pub fn declare<'m, 'n>(
         pat_names: arena.vec(),
         diags: std::vec::Vec::new(),
         lint_walk: lint::Walk::default(),
+        deferred: std::vec::Vec::new(),
     };
     c.declare_types(prog)?;
     c.declare_funcs(prog)?;
@@ -829,7 +853,7 @@ impl<'m> Checker<'m, '_> {
                 self.expect(body.span, t, ret);
             }
         }
-        Ok(())
+        self.settle()
     }
 
     // ----- annotations and tests -----
@@ -893,7 +917,9 @@ impl<'m> Checker<'m, '_> {
                     *k
                 };
                 let name = format!("{}#{}", self.name(f.name), k);
-                if let Some(t) = self.check_test_case(a, f, &name)? {
+                let t = self.check_test_case(a, f, &name)?;
+                self.settle()?;
+                if let Some(t) = t {
                     tests.push(t)?;
                 }
             } else if a.name == self.s.test {
@@ -914,6 +940,7 @@ impl<'m> Checker<'m, '_> {
                 };
                 let t = self.check_expr(e, Some(BOOL))?;
                 self.expect(e.span, t, BOOL);
+                self.settle()?;
                 let name = self.arena.alloc_str(&format!("test@{line}"))?;
                 tests.push(TestInfo {
                     name,
@@ -1109,6 +1136,17 @@ impl<'m> Checker<'m, '_> {
                         }
                     }
                     TyKind::Error => ERROR,
+                    TyKind::Var(_) => {
+                        let result = self.types.fresh()?;
+                        self.deferred.push(Deferred::Field {
+                            expr: e.id.0,
+                            base: bt,
+                            field: *f,
+                            span: *fspan,
+                            result,
+                        });
+                        result
+                    }
                     _ => {
                         self.unknown_field(*fspan, *f, bt);
                         ERROR
@@ -1344,7 +1382,14 @@ impl<'m> Checker<'m, '_> {
                     }
                 } else {
                     let at = self.check_expr(a, None)?;
-                    self.require_c_passable(a.span, at, false);
+                    if matches!(self.types.shape(at), TyKind::Var(_)) {
+                        self.deferred.push(Deferred::Passable {
+                            span: a.span,
+                            ty: at,
+                        });
+                    } else {
+                        self.require_c_passable(a.span, at, false);
+                    }
                 }
             }
             return Ok(Self::caller_view(ret));
@@ -1374,21 +1419,13 @@ impl<'m> Checker<'m, '_> {
         for (i, (a, tpl)) in args.iter().zip(sig.params).enumerate() {
             if let Tpl::Printable = tpl {
                 let at = self.check_expr(a, None)?;
-                let ok = matches!(
-                    self.types.shape(at),
-                    TyKind::Int
-                        | TyKind::Float
-                        | TyKind::Bool
-                        | TyKind::Str
-                        | TyKind::Error
-                        | TyKind::Var(_)
-                );
-                if !ok {
-                    let msg = format!(
-                        "type mismatch: expected Int, Float64, Bool or String, found {}",
-                        self.show(at)
-                    );
-                    self.error(a.span, msg);
+                if matches!(self.types.shape(at), TyKind::Var(_)) {
+                    self.deferred.push(Deferred::Printable {
+                        span: a.span,
+                        ty: at,
+                    });
+                } else {
+                    self.require_printable(a.span, at);
                 }
                 continue;
             }
@@ -1400,19 +1437,131 @@ impl<'m> Checker<'m, '_> {
             self.expect(a.span, at, p);
         }
         if matches!(b, Builtin::MapPut | Builtin::MapGet | Builtin::MapContains) {
-            let k = self.types.shape(generics[0]);
-            if !matches!(
-                k,
-                TyKind::Int | TyKind::Str | TyKind::Var(_) | TyKind::Error
-            ) {
-                let msg = format!(
-                    "type mismatch: expected Int or String, found {}",
-                    self.show(generics[0])
-                );
-                self.error(args[1].span, msg);
+            if matches!(self.types.shape(generics[0]), TyKind::Var(_)) {
+                self.deferred.push(Deferred::MapKey {
+                    span: args[1].span,
+                    ty: generics[0],
+                });
+            } else {
+                self.require_map_key(args[1].span, generics[0]);
             }
         }
         self.instantiate(sig.ret, &generics)
+    }
+
+    fn require_printable(&mut self, span: Span, t: TyId) {
+        let ok = matches!(
+            self.types.shape(t),
+            TyKind::Int | TyKind::Float | TyKind::Bool | TyKind::Str | TyKind::Error
+        );
+        if !ok {
+            let msg = format!(
+                "type mismatch: expected Int, Float64, Bool or String, found {}",
+                self.show(t)
+            );
+            self.error(span, msg);
+        }
+    }
+
+    fn require_map_key(&mut self, span: Span, t: TyId) {
+        if !matches!(
+            self.types.shape(t),
+            TyKind::Int | TyKind::Str | TyKind::Error
+        ) {
+            let msg = format!(
+                "type mismatch: expected Int or String, found {}",
+                self.show(t)
+            );
+            self.error(span, msg);
+        }
+    }
+
+    /// Runs the deferred checks of a body (or annotation) whose inference
+    /// is over: field accesses first, as long as bases become known (one
+    /// may settle another's base), then every type still unknown defaults
+    /// to `Int` (§4.3), then the remaining checks see settled types.
+    fn settle(&mut self) -> MemResult<()> {
+        if self.deferred.is_empty() {
+            return Ok(());
+        }
+        let mut pending = std::mem::take(&mut self.deferred);
+        loop {
+            let mut progress = false;
+            let mut i = 0;
+            while i < pending.len() {
+                if let Deferred::Field { base, .. } = pending[i]
+                    && !matches!(self.types.shape(base), TyKind::Var(_))
+                {
+                    let d = pending.swap_remove(i);
+                    self.field_known(d);
+                    progress = true;
+                } else {
+                    i += 1;
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        // Keep source order for what remains (swap_remove reordered).
+        pending.sort_by_key(|d| match *d {
+            Deferred::Passable { span, .. }
+            | Deferred::Printable { span, .. }
+            | Deferred::MapKey { span, .. }
+            | Deferred::Field { span, .. } => span.start,
+        });
+        for d in pending {
+            match d {
+                Deferred::Passable { span, ty } => {
+                    let ty = self.types.zonk(ty)?;
+                    self.require_c_passable(span, ty, false);
+                }
+                Deferred::Printable { span, ty } => {
+                    let ty = self.types.zonk(ty)?;
+                    self.require_printable(span, ty);
+                }
+                Deferred::MapKey { span, ty } => {
+                    let ty = self.types.zonk(ty)?;
+                    self.require_map_key(span, ty);
+                }
+                Deferred::Field { base, .. } => {
+                    self.types.zonk(base)?;
+                    self.field_known(d);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A deferred field access whose base type is now known.
+    fn field_known(&mut self, d: Deferred) {
+        let Deferred::Field {
+            expr,
+            base,
+            field,
+            span,
+            result,
+        } = d
+        else {
+            return;
+        };
+        match self.types.shape(base) {
+            TyKind::Record(r) => {
+                let fields = self.records[r as usize].fields;
+                match fields.iter().position(|(n, _)| *n == field) {
+                    Some(i) => {
+                        self.expr_res[expr as usize] = Res::Field(i as u32);
+                        let ft = fields[i].1;
+                        if !self.types.unify(result, ft) {
+                            self.mismatch(span, ft, result);
+                        }
+                    }
+                    None => self.unknown_field(span, field, base),
+                }
+            }
+            TyKind::Error => {}
+            _ => self.unknown_field(span, field, base),
+        }
     }
 
     fn instantiate(&mut self, tpl: Tpl, g: &[TyId; 2]) -> MemResult<TyId> {
