@@ -146,6 +146,9 @@ pub struct Memory {
     outside: Cell<usize>,
     /// Peak of the real bytes (see [`MemStats::real_peak`]).
     real_peak: Cell<usize>,
+    /// The compiling thread's stack position when the compile began (see
+    /// [`stack_used_since`]): its stack is counted as used too.
+    stack: Cell<usize>,
 }
 
 impl Drop for Memory {
@@ -167,6 +170,7 @@ impl Memory {
             pending: Cell::new(0),
             outside: Cell::new(0),
             real_peak: Cell::new(0),
+            stack: Cell::new(stack_mark()),
             limit: Cell::new(limit),
             arenas: [Bump::new(), Bump::new(), Bump::new(), Bump::new()],
             used: Default::default(),
@@ -215,9 +219,11 @@ impl Memory {
         counting::join_group(self.group);
     }
 
-    /// Real heap bytes of this memory's group above its base.
+    /// Real bytes of the compile: its group's heap above the base, and
+    /// the stack the compiling thread's recursive phases have touched.
     pub fn real_used(&self) -> usize {
         counting::group_live(self.group).saturating_sub(self.base)
+            + stack_used_since(self.stack.get())
     }
 
     /// Largest [`Memory::real_used`] since the last [`Memory::reset_peaks`]
@@ -407,6 +413,7 @@ impl Memory {
         self.outside.set(0);
         self.fault_fired.set(false);
         self.enter();
+        self.stack.set(stack_mark());
     }
 
     /// Forgets the peaks (between files of a batch, after reporting).
@@ -505,9 +512,12 @@ impl<'m> Arena<'m> {
     /// Bytes this arena's bump may hold: what everything else leaves free
     /// now (arenas grow in turns, so this is computed when a chunk is due).
     fn room(&self) -> usize {
+        // A scratch arena's uncharged growth is in the real heap figure
+        // already: then its own bytes are all its chunks (bumpalo's limit
+        // is on them all, so the room must include them).
         let own = match self.scratch {
-            Some(charged) => charged,
-            None => self.bump.allocated_bytes(),
+            Some(charged) if !counting::counting() => charged,
+            _ => self.bump.allocated_bytes(),
         };
         let others = self.mem.used_now().saturating_sub(own);
         self.mem.limit.get().saturating_sub(others)
@@ -780,9 +790,53 @@ pub fn deep<R>(f: impl FnOnce() -> R) -> R {
     let sp = std::ptr::addr_of!(marker) as usize;
     let limit = STACK_LIMIT.with(Cell::get);
     if limit != 0 && sp > limit.saturating_add(RED_ZONE) {
+        note_stack(sp);
         return f();
     }
     deep_slow(sp, f)
+}
+
+thread_local! {
+    /// Lowest stack address the recursive phases reached on the thread's
+    /// own stack (usize::MAX: none yet), and the stack segments of
+    /// `stacker` in use at most (each [`SEGMENT`] bytes).
+    static STACK_LOW: Cell<usize> = const { Cell::new(usize::MAX) };
+    static SEGMENTS: Cell<(u32, u32)> = const { Cell::new((0, 0)) };
+}
+
+/// Bytes of each stack segment `deep` adds.
+const SEGMENT: usize = 8 << 20;
+
+#[inline]
+fn note_stack(sp: usize) {
+    STACK_LOW.with(|l| {
+        if sp < l.get() && SEGMENTS.with(Cell::get).0 == 0 {
+            l.set(sp);
+        }
+    });
+}
+
+/// The stack position of the caller, as a mark for [`stack_used_since`].
+#[inline(never)]
+pub fn stack_mark() -> usize {
+    let marker = 0u8;
+    let sp = std::ptr::addr_of!(marker) as usize;
+    STACK_LOW.with(|l| l.set(sp));
+    SEGMENTS.with(|s| s.set((s.get().0, 0)));
+    sp
+}
+
+/// Stack bytes the recursive phases used below `mark` on this thread
+/// (touched stack pages stay resident, so the budget counts them), plus
+/// the segments added when the thread's own stack ran short.
+pub fn stack_used_since(mark: usize) -> usize {
+    let low = STACK_LOW.with(Cell::get);
+    let own = if low == usize::MAX || low > mark {
+        0
+    } else {
+        mark - low
+    };
+    own + SEGMENTS.with(Cell::get).1 as usize * SEGMENT
 }
 
 const RED_ZONE: usize = 256 * 1024;
@@ -800,11 +854,19 @@ fn deep_slow<R>(sp: usize, f: impl FnOnce() -> R) -> R {
             STACK_LIMIT.with(|l| l.set(sp.saturating_sub(rem)));
             f()
         }
-        _ => stacker::maybe_grow(RED_ZONE, 8 << 20, || {
+        _ => stacker::maybe_grow(RED_ZONE, SEGMENT, || {
             // On the new segment the limit is unknown until asked again;
             // the old one is back when the segment is left.
             let saved = STACK_LIMIT.with(|l| l.replace(0));
+            SEGMENTS.with(|s| {
+                let (n, max) = s.get();
+                s.set((n + 1, max.max(n + 1)));
+            });
             let r = f();
+            SEGMENTS.with(|s| {
+                let (n, max) = s.get();
+                s.set((n.saturating_sub(1), max));
+            });
             STACK_LIMIT.with(|l| l.set(saved));
             r
         }),
