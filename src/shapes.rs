@@ -51,13 +51,7 @@ pub fn shape(name: &str, n: usize) -> Option<String> {
         "ifsum" => {
             s.push_str("func f(x: Int) -> Int :\n  0");
             for i in 0..n {
-                let _ = write!(
-                    s,
-                    "\n  + (if x > {} then {} else {})",
-                    i % 50,
-                    i % 7,
-                    i % 3
-                );
+                let _ = write!(s, "\n  + (if x > {} then {} else {})", i % 50, i % 7, i % 3);
             }
             s.push_str("\n\nfunc main() -> Int :\n  println(f(25));\n  0\n");
         }
@@ -196,7 +190,11 @@ pub fn expected(name: &str, n: usize) -> Option<String> {
         "ifsum" => (0..n)
             .map(|i| if 25 > i % 50 { i % 7 } else { i % 3 })
             .sum(),
-        "sum" => 3 + (0..n).map(|i| if i % 2 == 0 { 3 } else { i % 10 }).sum::<i64>(),
+        "sum" => {
+            3 + (0..n)
+                .map(|i| if i % 2 == 0 { 3 } else { i % 10 })
+                .sum::<i64>()
+        }
         "lets" => 1 + (1..n).map(|i| i % 5).sum::<i64>(),
         "seq" => n.min(100),
         "tests" => 9,

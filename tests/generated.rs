@@ -207,7 +207,10 @@ impl Gen {
                 let (a, va) = self.int(d);
                 let (b, vb) = self.int(d);
                 let (text, v) = match self.rng.below(3) {
-                    0 => (format!("({{ x: {a}, y: {b} }}).y"), both(va, vb, |_, y| Ev::Val(y))),
+                    0 => (
+                        format!("({{ x: {a}, y: {b} }}).y"),
+                        both(va, vb, |_, y| Ev::Val(y)),
+                    ),
                     1 => (
                         format!("(swap({{ x: {a}, y: {b} }})).y"),
                         both(va, vb, |x, _| Ev::Val(x)),
@@ -451,7 +454,11 @@ fn check(p: &Program, dir: &Path, label: &str) -> Vec<String> {
         }
         results.push((how, release, run(&mut Command::new(&exe))));
     }
-    results.push(("pole run", false, run(Command::new(POLE).arg("run").arg(&file))));
+    results.push((
+        "pole run",
+        false,
+        run(Command::new(POLE).arg("run").arg(&file)),
+    ));
     for (how, release, out) in &results {
         let (want_out, want_code, want_err) = &p.expect[usize::from(*release)];
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -465,7 +472,9 @@ fn check(p: &Program, dir: &Path, label: &str) -> Vec<String> {
         if let Some(e) = want_err
             && !stderr.contains(&format!("pole: runtime error: {e}"))
         {
-            problems.push(format!("{label} ({how}): expected runtime error {e}: {stderr}"));
+            problems.push(format!(
+                "{label} ({how}): expected runtime error {e}: {stderr}"
+            ));
         }
         if code == 0 && !stderr.lines().any(|l| l.contains(", live 0, ")) {
             problems.push(format!("{label} ({how}): objects left: {stderr}"));
@@ -526,6 +535,9 @@ fn pathological_shapes_run_correctly() {
             "{name}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(String::from_utf8_lossy(&out.stderr).contains(", live 0, "), "{name}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(", live 0, "),
+            "{name}"
+        );
     }
 }

@@ -107,7 +107,16 @@ fn peak_rss_stays_within_limit_plus_base_on_pathological_shapes() {
         for limit in ["32M", "64M", "128M"] {
             let l = pole::memory::parse_size(limit).expect("size") as u64;
             let (out, rss) = pole_rss(
-                &["build", file, "--emit", "obj", "-o", "out.o", "--memory-limit", limit],
+                &[
+                    "build",
+                    file,
+                    "--emit",
+                    "obj",
+                    "-o",
+                    "out.o",
+                    "--memory-limit",
+                    limit,
+                ],
                 tmp.path(),
             );
             let code = out.status.code();
@@ -143,7 +152,16 @@ fn out_of_memory_messages_add_up() {
     let file = file.to_str().expect("utf-8 path");
     for limit in ["1M", "4M", "16M", "24M", "48M"] {
         let out = pole(
-            &["build", file, "--emit", "obj", "-o", "o.o", "--memory-limit", limit],
+            &[
+                "build",
+                file,
+                "--emit",
+                "obj",
+                "-o",
+                "o.o",
+                "--memory-limit",
+                limit,
+            ],
             tmp.path(),
         );
         assert_eq!(out.status.code(), Some(3), "{limit}: {}", stderr(&out));
@@ -167,7 +185,11 @@ fn long_matches_and_if_chains_build_in_little_memory() {
         );
         assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(stdout.trim(), expected(name, n).expect("expected"), "{name}");
+        assert_eq!(
+            stdout.trim(),
+            expected(name, n).expect("expected"),
+            "{name}"
+        );
         let err = stderr(&out);
         let json = err.lines().find(|l| l.starts_with('{')).expect("stats");
         let v: serde_json::Value = serde_json::from_str(json).expect("json");
@@ -184,7 +206,11 @@ fn long_matches_and_if_chains_build_in_little_memory() {
 #[test]
 fn too_many_parameters_is_a_diagnostic_not_a_panic() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let file = write(tmp.path(), "p.pole-ir", &shape("params", 8197).expect("shape"));
+    let file = write(
+        tmp.path(),
+        "p.pole-ir",
+        &shape("params", 8197).expect("shape"),
+    );
     let file = file.to_str().expect("utf-8 path");
     for cmd in ["check", "build"] {
         let out = pole(&[cmd, file], tmp.path());
@@ -198,7 +224,11 @@ fn too_many_parameters_is_a_diagnostic_not_a_panic() {
         assert!(!err.contains("panicked"), "{err}");
     }
     // The most allowed still builds and runs, debug and release.
-    let file = write(tmp.path(), "q.pole-ir", &shape("params", 8000).expect("shape"));
+    let file = write(
+        tmp.path(),
+        "q.pole-ir",
+        &shape("params", 8000).expect("shape"),
+    );
     let file = file.to_str().expect("utf-8 path");
     let out = pole(&["run", file], tmp.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -248,7 +278,9 @@ fn a_mixed_flat_body_means_what_it_says() {
             i % 7
         ));
     }
-    src.push_str("  a + HashMap.size(m)\n\nfunc main() -> Int :\n  println(f(HashMap.new(4)));\n  0\n");
+    src.push_str(
+        "  a + HashMap.size(m)\n\nfunc main() -> Int :\n  println(f(HashMap.new(4)));\n  0\n",
+    );
     let mut a: i64 = 1;
     for i in 0..3000 {
         a = if a > 100 { a - 100 } else { a + i % 7 };
@@ -263,7 +295,11 @@ fn a_mixed_flat_body_means_what_it_says() {
 }
 
 fn time_check(name: &str, n: usize, tmp: &Path) -> Duration {
-    let file = write(tmp, &format!("{name}{n}.pole-ir"), &shape(name, n).expect("shape"));
+    let file = write(
+        tmp,
+        &format!("{name}{n}.pole-ir"),
+        &shape(name, n).expect("shape"),
+    );
     let start = Instant::now();
     let out = pole(&["check", file.to_str().expect("path")], tmp);
     let t = start.elapsed();
@@ -286,7 +322,11 @@ fn tests_and_exhaustiveness_are_linear() {
         );
     }
     // And the test runner runs them all.
-    let file = write(tmp.path(), "t.pole-ir", &shape("tests", 2000).expect("shape"));
+    let file = write(
+        tmp.path(),
+        "t.pole-ir",
+        &shape("tests", 2000).expect("shape"),
+    );
     let out = pole(&["test", file.to_str().expect("path")], tmp.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("2000 passed, 0 failed"));
@@ -325,7 +365,12 @@ fn run_ok(src: &str, want: &str) {
         .env("POLE_RT_STATS", "1")
         .output()
         .expect("run");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        want,
+        "{}",
+        stderr(&out)
+    );
     let err = stderr(&out);
     if out.status.code() == Some(0) {
         assert!(err.contains(", live 0, "), "{err}");

@@ -1357,10 +1357,7 @@ impl<'m> Checker<'m, '_> {
             let variadic = is_extern && f.decl.variadic.is_some();
             let n = params.len();
             if args.len() > MAX_PARAMS {
-                let msg = format!(
-                    "too many arguments: {} (at most {MAX_PARAMS})",
-                    args.len()
-                );
+                let msg = format!("too many arguments: {} (at most {MAX_PARAMS})", args.len());
                 self.error(args[MAX_PARAMS].span, msg);
             }
             let unit_call = args.is_empty() && n == 1 && params[0] == UNIT;

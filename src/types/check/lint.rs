@@ -100,9 +100,9 @@ impl Checker<'_, '_> {
                     // all at every `;` would be quadratic.
                     let indent = self.line_indent(e.span.start as usize);
                     let same = w.open.len() > base
-                        && w.open.last().is_some_and(|o| {
-                            o.kind == Open::LetBody && o.indent == indent
-                        });
+                        && w.open
+                            .last()
+                            .is_some_and(|o| o.kind == Open::LetBody && o.indent == indent);
                     if !same {
                         self.open(w, Open::LetBody, e.span.start, 3);
                     }
