@@ -89,6 +89,9 @@ struct Parser<'m, 'n, 's> {
     /// pair of brackets (for the `in` rule of §3.5).
     let_depth: u32,
     depth: u32,
+    /// Parts of the flat sequences being parsed (see `expr_inner`): one
+    /// stack for all of them, in the arena (no system allocation).
+    flat: crate::memory::Vec<'m, Flat<'m>>,
     next_expr: u32,
     next_pat: u32,
     pending_extern: Option<(Sym, Option<Sym>)>,
@@ -218,6 +221,7 @@ impl<'m, 'n, 's> Parser<'m, 'n, 's> {
             arena,
             names,
             diags: std::vec::Vec::new(),
+            flat: arena.vec(),
             let_depth: 0,
             depth: 0,
             next_expr: first_expr,
@@ -741,11 +745,18 @@ impl<'m> Parser<'m, '_, '_> {
     /// recursive grammar gives them: each part before the node around it.
     fn expr_inner(&mut self) -> PResult<&'m Expr<'m>> {
         self.enter()?;
-        let mut frames: std::vec::Vec<Flat<'m>> = std::vec::Vec::new();
-        let r = self.flat_seq(&mut frames);
+        let base = self.flat.len();
+        let r = self.flat_seq();
         self.leave();
-        let mut e = r?;
-        while let Some(f) = frames.pop() {
+        let mut e = match r {
+            Ok(e) => e,
+            Err(err) => {
+                self.flat.truncate(base);
+                return Err(err);
+            }
+        };
+        while self.flat.len() > base {
+            let Some(f) = self.flat.pop() else { break };
             e = match f {
                 Flat::Seq(first) => self.mk(first.span.to(e.span), ExprKind::Seq(first, e))?,
                 Flat::Let(kw, mut l) => {
@@ -759,18 +770,18 @@ impl<'m> Parser<'m, '_, '_> {
     }
 
     /// The parts of a flat sequence, pushed on `frames`; returns the last.
-    fn flat_seq(&mut self, frames: &mut std::vec::Vec<Flat<'m>>) -> PResult<&'m Expr<'m>> {
+    fn flat_seq(&mut self) -> PResult<&'m Expr<'m>> {
         loop {
             if self.tok() == Tok::Let {
                 // A `let` here is the whole operand: its body extends over
                 // every operator and `;` that follows.
                 let (kw, l) = self.let_head()?;
-                frames.push(Flat::Let(kw, l));
+                self.flat.push(Flat::Let(kw, l))?;
                 continue;
             }
             let first = self.binary_expr(PREC_IMPLIES)?;
             match self.seq_op(first)? {
-                true => frames.push(Flat::Seq(first)),
+                true => self.flat.push(Flat::Seq(first))?,
                 false => return Ok(first),
             }
         }

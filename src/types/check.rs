@@ -761,9 +761,18 @@ impl<'m> Checker<'m, '_> {
             }
             let mut params = self.arena.vec_with_capacity(fd.params.len())?;
             let mut locals = self.arena.vec_with_capacity(fd.params.len())?;
+            // Names seen, for long parameter lists (linear, not quadratic).
+            let mut seen = std::collections::HashSet::new();
             for (i, p) in fd.params.iter().enumerate() {
+                let mut dup = |pn| {
+                    if fd.params.len() > 32 {
+                        !seen.insert(pn)
+                    } else {
+                        fd.params[..i].iter().any(|q| q.name == Some(pn))
+                    }
+                };
                 if let Some(pn) = p.name
-                    && fd.params[..i].iter().any(|q| q.name == Some(pn))
+                    && dup(pn)
                 {
                     let n = self.name(pn);
                     self.error(p.span, format!("duplicate parameter '{n}'"));
@@ -1797,21 +1806,30 @@ impl<'m> Checker<'m, '_> {
         }
         // One pass over the arms (a 100,000-arm match over as many
         // constructors must not be quadratic).
+        // Small variants use a bit mask (no allocation).
+        let mut mask = 0u128;
         let mut covered = std::vec::Vec::new();
-        if covered.try_reserve_exact(n).is_err() {
-            return Err(self.arena.fail(n));
+        if n > 128 {
+            covered.resize(n, false);
         }
-        covered.resize(n, false);
         for a in arms {
-            if let PatRes::Ctor(c) = self.pat_res[a.pat.id.0 as usize]
-                && let Some(slot) = covered.get_mut(c.index as usize)
-            {
-                *slot = true;
+            if let PatRes::Ctor(c) = self.pat_res[a.pat.id.0 as usize] {
+                let i = c.index as usize;
+                if n <= 128 {
+                    mask |= 1u128 << i.min(127);
+                } else if let Some(slot) = covered.get_mut(i) {
+                    *slot = true;
+                }
             }
         }
         let mut missing = String::new();
-        for (i, &covered) in covered.iter().enumerate() {
-            if covered {
+        for i in 0..n {
+            let done = if n <= 128 {
+                mask & (1u128 << i) != 0
+            } else {
+                covered[i]
+            };
+            if done {
                 continue;
             }
             let name = match (variant, self.types.shape(st)) {
