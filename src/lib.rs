@@ -15,5 +15,6 @@ pub mod ir;
 pub mod link;
 pub mod lsp;
 pub mod memory;
+pub mod shapes;
 pub mod syntax;
 pub mod types;

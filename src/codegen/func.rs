@@ -9,8 +9,8 @@ use crate::ir::{self, BinOp, Callee, Cmp, Inst, Op, Repr, Term, UnOp};
 use crate::types::Checked;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    AbiParam, FuncRef, Function, GlobalValue, InstBuilder, MemFlagsData, Signature, TrapCode, Type,
-    Value, types,
+    AbiParam, FuncRef, Function, GlobalValue, InstBuilder, MemFlagsData, Signature, StackSlot,
+    StackSlotData, StackSlotKind, TrapCode, Type, Value, types,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -62,10 +62,28 @@ fn float_cc(c: Cmp) -> FloatCC {
     }
 }
 
+/// Where an IR variable's value lives while its function is built.
+#[derive(Clone, Copy)]
+enum Home {
+    /// Defined once, before every use in block order: the definition's
+    /// Cranelift value is used directly (no SSA construction).
+    Direct(Option<Value>, Type),
+    /// A Cranelift variable (the frontend builds SSA form for it).
+    Var(Variable),
+    /// A stack slot (huge functions; see [`SSA_BUDGET`]).
+    Slot(StackSlot, Type),
+}
+
+/// Cranelift's SSA builder keeps, per variable, a table indexed by block:
+/// variables times blocks entries. Above this many, the variables that are
+/// assigned more than once live in stack slots instead (slower code, linear
+/// memory: a 10,000-arm match or if-chain took gigabytes otherwise).
+const SSA_BUDGET: usize = 1 << 22;
+
 struct Em<'g, 'a, 'm, 'f, 'x> {
     g: &'g mut Gen<'a, 'm>,
     b: FunctionBuilder<'f>,
-    vars: Vec<Variable>,
+    vars: Vec<Home>,
     /// Variables defined once, by an integer constant: materialized at each
     /// use instead (no value lives across blocks, less for the register
     /// allocator to spill).
@@ -96,9 +114,20 @@ pub(crate) fn emit(
         frefs: HashMap::new(),
         gvs: HashMap::new(),
     };
-    for &r in f.vars {
-        let v = em.b.declare_var(clif_type(r));
-        em.vars.push(v);
+    let direct = single_assignment(f);
+    let shared = direct.iter().filter(|&&d| !d).count();
+    let in_slots = shared.saturating_mul(f.blocks.len()) > SSA_BUDGET;
+    for (&r, &d) in f.vars.iter().zip(&direct) {
+        let t = clif_type(r);
+        let home = if d {
+            Home::Direct(None, t)
+        } else if in_slots {
+            let data = StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3);
+            Home::Slot(em.b.create_sized_stack_slot(data), t)
+        } else {
+            Home::Var(em.b.declare_var(t))
+        };
+        em.vars.push(home);
     }
     let blocks: Vec<_> = f.blocks.iter().map(|_| em.b.create_block()).collect();
     let Some(&entry) = blocks.first() else {
@@ -113,7 +142,7 @@ pub(crate) fn emit(
         if i == 0 {
             let params = em.b.block_params(entry).to_vec();
             for (&p, v) in f.params.iter().zip(params) {
-                em.b.def_var(em.vars[p.0 as usize], v);
+                em.def(p, v);
             }
         }
         for inst in block.insts {
@@ -123,7 +152,7 @@ pub(crate) fn emit(
                     let v = em
                         .op(op)?
                         .ok_or_else(|| CodegenError::Backend("definition without value".into()))?;
-                    em.b.def_var(em.vars[dst.0 as usize], v);
+                    em.def(dst, v);
                 }
                 Inst::Eval(op) => {
                     em.op(op)?;
@@ -178,6 +207,98 @@ pub(crate) fn emit(
     let cfg = em.g.module.target_config();
     em.b.finalize(cfg);
     Ok(())
+}
+
+/// The variables assigned once (parameters: in the entry) and only read
+/// after that assignment in block order. In a well-formed function (every
+/// read reached by an assignment on every path) that assignment dominates
+/// its reads, so its value can be used directly.
+fn single_assignment(f: &ir::Func<'_>) -> Vec<bool> {
+    const NONE: (u32, u32) = (u32::MAX, u32::MAX);
+    let mut defs = vec![0u8; f.vars.len()];
+    // Where each variable is assigned: (block, instruction).
+    let mut at = vec![NONE; f.vars.len()];
+    for &p in f.params {
+        defs[p.0 as usize] = 1;
+        at[p.0 as usize] = (0, 0);
+    }
+    for (bi, b) in f.blocks.iter().enumerate() {
+        for (ii, inst) in b.insts.iter().enumerate() {
+            if let Inst::Def(d, _) = *inst {
+                let i = d.0 as usize;
+                defs[i] = defs[i].saturating_add(1);
+                at[i] = (bi as u32, ii as u32 + 1);
+            }
+        }
+    }
+    let mut ok: Vec<bool> = defs.iter().map(|&n| n == 1).collect();
+    let mut check = |v: ir::Var, pos: (u32, u32)| {
+        let i = v.0 as usize;
+        if at[i] == NONE || at[i] >= pos {
+            ok[i] = false;
+        }
+    };
+    for (bi, b) in f.blocks.iter().enumerate() {
+        for (ii, inst) in b.insts.iter().enumerate() {
+            let pos = (bi as u32, ii as u32 + 1);
+            inst_reads(inst, &mut |v| check(v, pos));
+        }
+        let end = (bi as u32, u32::MAX);
+        match b.term {
+            Term::Branch(c, ..) => check(c, end),
+            Term::Return(v) => check(v, end),
+            Term::TailCall(_, args) => args.iter().for_each(|&a| check(a, end)),
+            Term::Panic(p) => match p.values {
+                ir::PanicValues::Index(i, n) => {
+                    check(i, end);
+                    check(n, end);
+                }
+                ir::PanicValues::Value(v, _) => check(v, end),
+                ir::PanicValues::None => {}
+            },
+            Term::Jump(_) => {}
+        }
+    }
+    ok
+}
+
+/// Calls `each` with every variable `inst` reads.
+fn inst_reads(inst: &Inst<'_>, each: &mut dyn FnMut(ir::Var)) {
+    match *inst {
+        Inst::Def(_, op) | Inst::Eval(op) => match op {
+            Op::Const(..)
+            | Op::FConst(_)
+            | Op::Str(_)
+            | Op::Nullary(..)
+            | Op::Desc(_)
+            | Op::FuncAddr(_) => {}
+            Op::Copy(v) | Op::Un(_, v) | Op::Load(_, v, _) => each(v),
+            Op::Reset(v, m) => {
+                each(v);
+                m.fields.iter().for_each(|&x| each(x));
+            }
+            Op::Bin(_, a, b) | Op::Elem(_, a, b) => {
+                each(a);
+                each(b);
+            }
+            Op::Select(c, a, b) => {
+                each(c);
+                each(a);
+                each(b);
+            }
+            Op::Call(_, args) => args.iter().for_each(|&a| each(a)),
+        },
+        Inst::Store { value, ptr, .. } => {
+            each(value);
+            each(ptr);
+        }
+        Inst::Dup(v) | Inst::Drop(v) => each(v),
+        Inst::DropCell(v, m) => {
+            each(v);
+            m.fields.iter().for_each(|&x| each(x));
+        }
+        Inst::Loc(_) => {}
+    }
 }
 
 /// The integer constant of each variable defined exactly once by one.
@@ -245,9 +366,31 @@ impl Em<'_, '_, '_, '_, '_> {
     }
 
     fn use_(&mut self, v: ir::Var) -> Value {
-        match self.konst[v.0 as usize] {
-            Some((t, n)) => self.b.ins().iconst(t, n),
-            None => self.b.use_var(self.vars[v.0 as usize]),
+        if let Some((t, n)) = self.konst[v.0 as usize] {
+            return self.b.ins().iconst(t, n);
+        }
+        match self.vars[v.0 as usize] {
+            Home::Direct(Some(x), _) => x,
+            // Unreachable for a well-formed function (see `single_assignment`);
+            // Cranelift reads an unassigned variable as zero too.
+            Home::Direct(None, t) if t == types::F64 => self.b.ins().f64const(0.0),
+            Home::Direct(None, t) => self.b.ins().iconst(t, 0),
+            Home::Var(x) => self.b.use_var(x),
+            Home::Slot(slot, t) => self.b.ins().stack_load(types::I64, t, slot, 0),
+        }
+    }
+
+    fn def(&mut self, v: ir::Var, x: Value) {
+        match &mut self.vars[v.0 as usize] {
+            Home::Direct(d, _) => *d = Some(x),
+            Home::Var(var) => {
+                let var = *var;
+                self.b.def_var(var, x)
+            }
+            Home::Slot(slot, _) => {
+                let slot = *slot;
+                self.b.ins().stack_store(types::I64, x, slot, 0);
+            }
         }
     }
 

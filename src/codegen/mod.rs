@@ -104,6 +104,9 @@ pub enum CodegenError {
     /// The source found errors in the program while it was compiled (they
     /// are the source's diagnostics).
     Invalid,
+    /// The backend panicked on a function (a compiler bug: a limit not
+    /// checked before code generation); caught at the function boundary.
+    Panic(String),
 }
 
 impl From<OutOfMemory> for CodegenError {
@@ -116,11 +119,71 @@ fn backend<E: std::fmt::Display>(e: E) -> CodegenError {
     CodegenError::Backend(e.to_string())
 }
 
-/// Heap bytes Cranelift needs to compile a function, estimated from its IR
-/// size (calibrated with `--mem-stats` and the counting allocator).
-fn codegen_estimate(f: &ir::Func<'_>) -> usize {
-    let insts: usize = f.blocks.iter().map(|b| b.insts.len() + 1).sum();
-    16 * 1024 + insts * 512 + f.vars.len() * 64
+/// Heap bytes building and compiling a function takes (the Cranelift
+/// function, its compilation, the machine code and the literals copied into
+/// the object), an upper bound from its IR size. Calibrated with
+/// `POLE_DEBUG_ESTIMATE=1` (which prints the estimate next to the measured
+/// peaks) on the pathological shapes of `crate::shapes`; see BENCHMARKS.md.
+/// Returns the estimate for debug settings and the function's size (IR
+/// instructions, call arguments and blocks).
+fn codegen_estimate(f: &ir::Func<'_>) -> (usize, usize) {
+    let mut insts = 0usize;
+    let mut literals = 0usize;
+    for b in f.blocks {
+        insts += b.insts.len() + 1;
+        for i in b.insts {
+            match i {
+                ir::Inst::Def(_, op) | ir::Inst::Eval(op) => match op {
+                    ir::Op::Str(s) => literals += s.len(),
+                    ir::Op::Call(_, args) => insts += args.len(),
+                    _ => {}
+                },
+                // Counting is inlined as a few blocks.
+                ir::Inst::Dup(_) | ir::Inst::Drop(_) | ir::Inst::DropCell(..) => insts += 12,
+                _ => {}
+            }
+        }
+        match b.term {
+            ir::Term::TailCall(_, args) => insts += args.len(),
+            ir::Term::Panic(p) => literals += p.msg.len() + p.loc.len(),
+            _ => {}
+        }
+    }
+    let per_inst = ESTIMATE_PER_INST.load(std::sync::atomic::Ordering::Relaxed);
+    let base = 256 * 1024 + insts * per_inst + f.vars.len() * 96 + f.blocks.len() * 1536;
+    let base = base + literals * 4;
+    (base, insts + f.blocks.len())
+}
+
+/// Bytes per IR instruction in [`codegen_estimate`] (a test may change it).
+pub static ESTIMATE_PER_INST: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(512);
+
+/// `--release` (the backtracking register allocator and optimisations)
+/// takes this many times the debug estimate, for functions of at most
+/// [`CHEAP_ABOVE`] IR instructions and blocks; it grows faster than
+/// linearly above that (a 30,000-term if-chain took 1.5 GB).
+const RELEASE_FACTOR: usize = 3;
+
+/// Functions larger than this compile with the debug settings (no
+/// optimisation, single-pass register allocation) even with `--release`:
+/// linear in time and memory.
+pub const CHEAP_ABOVE: usize = 20_000;
+
+fn debug_estimates() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("POLE_DEBUG_ESTIMATE").is_some())
+}
+
+/// The message of a caught panic.
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".into()
+    }
 }
 
 /// The target ISA for debug (`false`) or release (`true`) code, built once
@@ -235,6 +298,7 @@ pub fn compile_object(
     let ck = source.checked().ok_or(CodegenError::Invalid)?;
     let units = lower::units(&ck, lopts);
     let isa = isa(opts.release)?;
+    let cheap_isa = self::isa(false)?;
     let builder = ObjectBuilder::new(
         isa.clone(),
         "pole",
@@ -340,8 +404,9 @@ pub fn compile_object(
     };
     let result = if workers < 2 {
         let mut ctx = Context::new();
-        build_units(&mut g, source, &plan, &mut |g, i, func, p_est| {
-            let r = compile_one(&*isa, &mut ctx, func, unit_ids[i]);
+        build_units(&mut g, source, &plan, &mut |g, i, func, p_est, cheap| {
+            let isa = if cheap { &*cheap_isa } else { &*isa };
+            let r = compile_one(isa, &mut ctx, func, unit_ids[i]);
             p.estimates[i] = p_est;
             p.pending[i] = Some(r);
             p.define_ready(g, &unit_ids, mem)
@@ -349,7 +414,7 @@ pub fn compile_object(
     } else {
         // Functions travel in batches: one channel message (and one thread
         // wake-up) per batch rather than per function.
-        type Job = std::vec::Vec<(usize, Function)>;
+        type Job = std::vec::Vec<(usize, Function, bool)>;
         type Done = std::vec::Vec<(usize, Result<Compiled, String>)>;
         let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(workers);
         let job_rx = std::sync::Mutex::new(job_rx);
@@ -358,8 +423,12 @@ pub fn compile_object(
         std::thread::scope(|s| {
             for _ in 0..workers {
                 let (job_rx, res_tx, isa) = (&job_rx, res_tx.clone(), isa.clone());
+                let cheap_isa = cheap_isa.clone();
                 let unit_ids = &unit_ids;
+                let group = mem.group();
                 s.spawn(move || {
+                    // This compile's memory: counted in its group.
+                    crate::memory::join_group(group);
                     let mut ctx = Context::new();
                     loop {
                         let job = match job_rx.lock() {
@@ -369,7 +438,10 @@ pub fn compile_object(
                         let Ok(job) = job else { break };
                         let done: Done = job
                             .into_iter()
-                            .map(|(i, func)| (i, compile_one(&*isa, &mut ctx, func, unit_ids[i])))
+                            .map(|(i, func, cheap)| {
+                                let isa = if cheap { &*cheap_isa } else { &*isa };
+                                (i, compile_one(isa, &mut ctx, func, unit_ids[i]))
+                            })
                             .collect();
                         if res_tx.send(done).is_err() {
                             break;
@@ -380,9 +452,9 @@ pub fn compile_object(
             drop(res_tx);
             let mut sent = 0;
             let mut batch: Job = std::vec::Vec::with_capacity(BATCH);
-            let r = build_units(&mut g, source, &plan, &mut |g, i, func, est| {
+            let r = build_units(&mut g, source, &plan, &mut |g, i, func, est, cheap| {
                 p.estimates[i] = est;
-                batch.push((i, func));
+                batch.push((i, func, cheap));
                 if batch.len() < BATCH && i + 1 < units.len() {
                     return Ok(());
                 }
@@ -475,10 +547,29 @@ fn compile_one(
     id: FuncId,
 ) -> Result<Compiled, String> {
     ctx.func = func;
-    let r = compile_in(isa, ctx, id);
+    let before = crate::memory::thread_live();
+    crate::memory::thread_reset_peak();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compile_in(isa, ctx, id)));
+    let r = match r {
+        Ok(r) => r,
+        Err(p) => {
+            // The context may be left in any state: start afresh.
+            *ctx = Context::new();
+            return Err(format!("{PANIC_PREFIX}{}", panic_message(&*p)));
+        }
+    };
+    if debug_estimates() {
+        eprintln!(
+            "pole: estimate compile peak {}",
+            crate::memory::thread_peak() - before
+        );
+    }
     ctx.clear();
     r
 }
+
+/// Marks a backend error that was a caught panic.
+const PANIC_PREFIX: &str = "panic: ";
 
 fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Compiled, String> {
     let (alignment, bytes, relocs, lines) = {
@@ -541,11 +632,14 @@ impl Pipeline {
     ) -> Result<(), CodegenError> {
         while let Some(slot) = self.pending.get_mut(self.next) {
             let Some(r) = slot.take() else { break };
-            let c = r.map_err(CodegenError::Backend)?;
+            let c = r.map_err(|m| match m.strip_prefix(PANIC_PREFIX) {
+                Some(p) => CodegenError::Panic(p.to_string()),
+                None => CodegenError::Backend(m),
+            })?;
             g.module
                 .define_function_bytes(ids[self.next], c.alignment, &c.bytes, &c.relocs)
                 .map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
-            mem.release(Phase::Codegen, self.estimates[self.next]);
+            mem.end_work(Phase::Codegen, self.estimates[self.next]);
             if let Some(names) = &self.debug {
                 let (name, decl) = names[self.next].clone();
                 self.debug_funcs.push(debug::FuncDebug {
@@ -561,6 +655,8 @@ impl Pipeline {
             mem.charge(Phase::Codegen, retained)?;
             self.retained_total += retained;
             self.next += 1;
+            // An estimate that fell short shows here: fail rather than go on.
+            mem.check_real(Phase::Codegen)?;
         }
         Ok(())
     }
@@ -579,10 +675,11 @@ struct Plan<'x> {
     lopts: lower::Options,
 }
 
-/// Receives each built function: its unit index, the function and its
-/// charged codegen estimate.
+/// Receives each built function: its unit index, the function, its
+/// charged codegen estimate, and whether to compile it the cheap way (the
+/// debug settings).
 type UnitSink<'s> =
-    dyn FnMut(&mut Gen<'_, '_>, usize, Function, usize) -> Result<(), CodegenError> + 's;
+    dyn FnMut(&mut Gen<'_, '_>, usize, Function, usize, bool) -> Result<(), CodegenError> + 's;
 
 /// Lowers each unit to the IR in a scratch arena (reset after each), builds
 /// its Cranelift function, charges its estimated codegen memory, and hands
@@ -626,7 +723,7 @@ fn build_units(
                     (source.checked().ok_or(CodegenError::Invalid)?, None)
                 }
             };
-            let (func, estimate) = {
+            let (func, estimate, cheap) = {
                 let cx = lower::Ctx {
                     ck: &ck,
                     names: g.names,
@@ -648,17 +745,48 @@ fn build_units(
                     mem.charge(Phase::Lower, held - scratch_charged)?;
                     scratch_charged = held;
                 }
-                let estimate = codegen_estimate(&f);
-                mem.charge(Phase::Codegen, estimate)?;
+                let (base, size) = codegen_estimate(&f);
+                let release = !lopts.contracts;
+                let fits = |bytes: usize| mem.used_now().saturating_add(bytes) <= mem.limit();
+                // Huge functions, and those whose optimised compile would not
+                // fit the budget, are compiled the cheap way.
+                let (estimate, cheap) = if !release {
+                    (base, false)
+                } else if size > CHEAP_ABOVE || !fits(base * RELEASE_FACTOR) {
+                    (base, true)
+                } else {
+                    (base * RELEASE_FACTOR, false)
+                };
+                mem.begin_work(Phase::Codegen, estimate)?;
                 let mut func = Function::with_name_signature(
                     UserFuncName::user(0, id.as_u32()),
                     ir_signature(&f),
                 );
-                func::emit(g, &mut func, &mut fctx, &f, ids, &ck)?;
-                (func, estimate)
+                let before = crate::memory::thread_live();
+                crate::memory::thread_reset_peak();
+                let emitted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    func::emit(g, &mut func, &mut fctx, &f, ids, &ck)
+                }));
+                match emitted {
+                    Ok(r) => r?,
+                    Err(p) => return Err(CodegenError::Panic(panic_message(&*p))),
+                }
+                if debug_estimates() {
+                    let insts: usize = f.blocks.iter().map(|b| b.insts.len()).sum();
+                    eprintln!(
+                        "pole: estimate {}: {} blocks {} insts {} vars: estimate {} emit peak {}",
+                        f.name,
+                        f.blocks.len(),
+                        insts,
+                        f.vars.len(),
+                        estimate,
+                        crate::memory::thread_peak() - before
+                    );
+                }
+                (func, estimate, cheap)
             };
             scratch.reset();
-            sink(g, i, func, estimate)?;
+            sink(g, i, func, estimate, cheap)?;
         }
         Ok(())
     })();

@@ -276,6 +276,13 @@ fn process(
             ));
             Outcome::Failed
         }
+        Some(Err(BuildError::Internal(m))) => {
+            result.rendered.push_str(&format!(
+                "pole: internal error: {}: code generation panicked: {m}\n",
+                input.path
+            ));
+            Outcome::Failed
+        }
         Some(Err(BuildError::Rejected)) => Outcome::Failed,
         Some(Ok(Built {
             object,

@@ -443,8 +443,8 @@ pub fn format_stats(stats: &MemStats, format: StatsFormat) -> String {
                 ));
             }
             s.push_str(&format!(
-                "mem: peak: {} bytes (limit {})\nmem: system allocations: {}\n",
-                stats.peak_total, stats.limit, stats.system_allocations
+                "mem: peak: {} bytes (limit {})\nmem: real peak: {} bytes of heap (counting allocator, base excluded)\nmem: system allocations: {}\n",
+                stats.peak_total, stats.limit, stats.real_peak, stats.system_allocations
             ));
             s
         }
@@ -466,6 +466,7 @@ pub fn format_stats(stats: &MemStats, format: StatsFormat) -> String {
             let v = serde_json::json!({
                 "limit": stats.limit,
                 "peak": stats.peak_total,
+                "real_peak": stats.real_peak,
                 "system_allocations": stats.system_allocations,
                 "phases": phases,
             });
@@ -913,6 +914,10 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
             Err(BuildError::Backend(m)) => {
                 error(&format!("code generation failed: {m}"));
                 1
+            }
+            Err(BuildError::Internal(m)) => {
+                eprintln!("pole: internal error: code generation panicked: {m}");
+                4
             }
         };
         worst = worse(worst, code);

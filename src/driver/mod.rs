@@ -71,6 +71,8 @@ pub fn front_end<R>(
     then: impl FnOnce(Front<'_, '_>) -> R,
 ) -> (CheckOutput, Option<R>) {
     mem.reset();
+    // The source was read before the compile began: count it as used.
+    mem.set_outside(src.len());
     let mem: &Memory = mem;
     let mut out = CheckOutput::default();
     let text = match decode(src) {
@@ -419,6 +421,9 @@ pub enum BuildError {
     Oom(OutOfMemory),
     NoMain,
     Backend(String),
+    /// The backend panicked (caught at the function boundary): a limit of
+    /// Cranelift's that the checks before code generation missed.
+    Internal(String),
 }
 
 /// An object file, the libraries it must be linked with, and the C
@@ -504,6 +509,7 @@ pub fn build_object_in(
             }),
             Err(codegen::CodegenError::Oom(e)) => Err(BuildError::Oom(e)),
             Err(codegen::CodegenError::Backend(m)) => Err(BuildError::Backend(m)),
+            Err(codegen::CodegenError::Panic(m)) => Err(BuildError::Internal(m)),
             Err(codegen::CodegenError::Invalid) => Err(BuildError::Rejected),
         }
     });

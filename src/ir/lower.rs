@@ -656,13 +656,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 self.switch(bf);
                 self.tail(b)
             }
-            ExprKind::Let(l) => {
-                self.bind_let(e, l)?;
-                self.tail(l.body)
-            }
-            ExprKind::Seq(a, b) => {
-                self.expr(a)?;
-                self.tail(b)
+            ExprKind::Let(..) | ExprKind::Seq(..) => {
+                let last = self.flat(e)?;
+                self.tail(last)
             }
             ExprKind::Match(s, arms) => self.lower_match(e.span, s, arms, None).map(|_| ()),
             ExprKind::Call(call) => match self.res(e) {
@@ -686,6 +682,25 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     }
 
     // ----- value position -----
+
+    /// Lowers a run of `;` and `let ... in` up to its last part, in a loop
+    /// (a flat body of a million statements needs no stack), and returns
+    /// that last part.
+    fn flat(&mut self, mut e: &'m Expr<'m>) -> R<&'m Expr<'m>> {
+        loop {
+            match &e.kind {
+                ExprKind::Seq(a, b) => {
+                    self.expr(a)?;
+                    e = b;
+                }
+                ExprKind::Let(l) => {
+                    self.bind_let(e, l)?;
+                    e = l.body;
+                }
+                _ => return Ok(e),
+            }
+        }
+    }
 
     fn bind_let(&mut self, e: &Expr<'m>, l: &ast::Let<'m>) -> R<()> {
         let v = self.expr(l.value)?;
@@ -759,13 +774,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 }
             }
             ExprKind::Binary(op, op_span, l, r) => self.binary(*op, *op_span, l, r),
-            ExprKind::Seq(a, b) => {
-                self.expr(a)?;
-                self.expr(b)
-            }
-            ExprKind::Let(l) => {
-                self.bind_let(e, l)?;
-                self.expr(l.body)
+            ExprKind::Seq(..) | ExprKind::Let(_) => {
+                let last = self.flat(e)?;
+                self.expr(last)
             }
             ExprKind::If(c, a, b) => {
                 let cv = self.expr(c)?;

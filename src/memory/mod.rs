@@ -12,7 +12,10 @@
 
 mod counting;
 
-pub use counting::{CountingAlloc, system_allocations};
+pub use counting::{
+    CountingAlloc, counting, join_group, process_live, process_peak, system_allocations,
+    thread_live, thread_peak, thread_reset_peak,
+};
 
 use bumpalo::Bump;
 use std::cell::Cell;
@@ -106,6 +109,10 @@ pub struct MemStats {
     pub phases: [PhaseStats; PHASES],
     /// Peak of all arenas' reserved bytes plus the codegen charge.
     pub peak_total: usize,
+    /// Peak of the real heap bytes of the compile (the counting allocator's
+    /// live bytes of this memory's group, from its start): 0 when the
+    /// counting allocator is not the global allocator.
+    pub real_peak: usize,
     /// System allocations performed by the process so far.
     pub system_allocations: u64,
 }
@@ -126,11 +133,44 @@ pub struct Memory {
     fault: Cell<Option<FaultPlan>>,
     /// Set once an injected fault fired.
     fault_fired: Cell<bool>,
+    /// The counting allocator's group of this memory's threads, and its
+    /// live bytes when the memory was created (the base excluded).
+    group: u8,
+    base: usize,
+    /// Bytes charged for work about to allocate outside the arenas
+    /// (Cranelift's estimate for functions in flight): not yet in the real
+    /// figure, so added to it.
+    pending: Cell<usize>,
+    /// Bytes counted as used outside the heap the group sees (the source
+    /// text, read before the compile).
+    outside: Cell<usize>,
+    /// Peak of the real bytes (see [`MemStats::real_peak`]).
+    real_peak: Cell<usize>,
+    /// The compiling thread's stack position when the compile began (see
+    /// [`stack_used_since`]): its stack is counted as used too.
+    stack: Cell<usize>,
+}
+
+impl Drop for Memory {
+    fn drop(&mut self) {
+        if counting::current_group() == self.group {
+            counting::join_group(0);
+        }
+        counting::release_group(self.group);
+    }
 }
 
 impl Memory {
     pub fn new(limit: usize) -> Memory {
+        let group = counting::take_group();
+        counting::join_group(group);
         Memory {
+            group,
+            base: counting::group_live(group),
+            pending: Cell::new(0),
+            outside: Cell::new(0),
+            real_peak: Cell::new(0),
+            stack: Cell::new(stack_mark()),
             limit: Cell::new(limit),
             arenas: [Bump::new(), Bump::new(), Bump::new(), Bump::new()],
             used: Default::default(),
@@ -168,7 +208,90 @@ impl Memory {
             + self.charges.iter().map(Cell::get).sum::<usize>()
     }
 
+    /// The counting allocator's group of this memory (see
+    /// [`counting`]): threads doing work for it join it.
+    pub fn group(&self) -> u8 {
+        self.group
+    }
+
+    /// Makes the calling thread count its allocations to this memory.
+    pub fn enter(&self) {
+        counting::join_group(self.group);
+    }
+
+    /// Real bytes of the compile: its group's heap above the base, and
+    /// the stack the compiling thread's recursive phases have touched.
+    pub fn real_used(&self) -> usize {
+        counting::group_live(self.group).saturating_sub(self.base)
+            + stack_used_since(self.stack.get())
+    }
+
+    /// Largest [`Memory::real_used`] since the last [`Memory::reset_peaks`]
+    /// (to within the allocator's flush granularity per thread).
+    pub fn real_peak(&self) -> usize {
+        let p = counting::group_peak(self.group).saturating_sub(self.base);
+        let p = p.max(self.real_peak.get());
+        self.real_peak.set(p);
+        p
+    }
+
+    /// What the budget counts as used now: the arenas and charges, or the
+    /// real heap of the compile plus work charged but not yet allocated and
+    /// the bytes held outside the group (the source), whichever is larger.
+    pub fn used_now(&self) -> usize {
+        let arenas = self.total_held();
+        if !counting::counting() {
+            return arenas;
+        }
+        let real = self.real_used() + self.pending.get() + self.outside.get();
+        arenas.max(real)
+    }
+
+    /// Counts `bytes` held outside the heap this memory sees (the source
+    /// text) as used, for the rest of the compile.
+    pub fn set_outside(&self, bytes: usize) {
+        self.outside.set(bytes);
+    }
+
+    /// Charges `bytes` of work about to allocate outside the arenas
+    /// (Cranelift compiling a function): counted on top of the real heap
+    /// until [`Memory::end_work`], when the real figure includes what the
+    /// work kept.
+    pub fn begin_work(&self, phase: Phase, bytes: usize) -> MemResult<()> {
+        self.charge(phase, bytes)?;
+        self.pending.set(self.pending.get() + bytes);
+        Ok(())
+    }
+
+    pub fn end_work(&self, phase: Phase, bytes: usize) {
+        self.release(phase, bytes);
+        self.pending.set(self.pending.get().saturating_sub(bytes));
+    }
+
+    /// Fails when the real heap has outgrown the limit (work whose memory
+    /// is not known before it runs is checked after it): `needed` is what
+    /// the real heap holds above the last check.
+    pub fn check_real(&self, phase: Phase) -> MemResult<()> {
+        let used = self.used_now();
+        self.note_peak();
+        if used > self.limit.get() {
+            return Err(OutOfMemory {
+                phase,
+                requested: 0,
+                used,
+                limit: self.limit.get(),
+            });
+        }
+        Ok(())
+    }
+
     fn note_peak(&self) {
+        if counting::counting() {
+            let real = self.real_used();
+            if real > self.real_peak.get() {
+                self.real_peak.set(real);
+            }
+        }
         let total = self.total_held();
         if total > self.peak_total.get() {
             self.peak_total.set(total);
@@ -213,9 +336,14 @@ impl Memory {
     /// would exceed the limit.
     pub fn charge(&self, phase: Phase, bytes: usize) -> MemResult<()> {
         self.count_allocation(phase, bytes)?;
-        let used = self.total_held();
+        let used = self.used_now();
         if used.saturating_add(bytes) > self.limit.get() {
-            return Err(self.oom(phase, bytes));
+            return Err(OutOfMemory {
+                phase,
+                requested: bytes,
+                used,
+                limit: self.limit.get(),
+            });
         }
         let i = phase as usize;
         let charge = self.charges[i].get() + bytes;
@@ -233,12 +361,23 @@ impl Memory {
         c.set(c.get().saturating_sub(bytes));
     }
 
+    /// An allocation of `requested` bytes was refused. When the budget is
+    /// what refused it, the arena needed a chunk larger than the room left
+    /// (a vector's new buffer, a table's, bumpalo's chunk rounding), so at
+    /// least the room plus one byte is reported: needed + used > limit.
     fn oom(&self, phase: Phase, requested: usize) -> OutOfMemory {
+        let used = self.used_now();
+        let limit = self.limit.get();
+        let requested = if self.fault_fired.get() {
+            requested
+        } else {
+            requested.max(limit.saturating_sub(used).saturating_add(1))
+        };
         OutOfMemory {
             phase,
             requested,
-            used: self.total_held(),
-            limit: self.limit.get(),
+            used,
+            limit,
         }
     }
 
@@ -270,7 +409,11 @@ impl Memory {
             self.charges[i].set(0);
             self.charge_peaks[i].set(0);
         }
+        self.pending.set(0);
+        self.outside.set(0);
         self.fault_fired.set(false);
+        self.enter();
+        self.stack.set(stack_mark());
     }
 
     /// Forgets the peaks (between files of a batch, after reporting).
@@ -279,6 +422,8 @@ impl Memory {
             p.set(0);
         }
         self.peak_total.set(0);
+        counting::reset_group_peak(self.group);
+        self.real_peak.set(0);
     }
 
     /// Peak of all arenas plus the codegen charge since the last
@@ -308,6 +453,11 @@ impl Memory {
             limit: self.limit.get(),
             phases,
             peak_total: self.peak_total.get(),
+            real_peak: if counting::counting() {
+                self.real_peak()
+            } else {
+                0
+            },
             system_allocations: system_allocations(),
         }
     }
@@ -362,11 +512,14 @@ impl<'m> Arena<'m> {
     /// Bytes this arena's bump may hold: what everything else leaves free
     /// now (arenas grow in turns, so this is computed when a chunk is due).
     fn room(&self) -> usize {
+        // A scratch arena's uncharged growth is in the real heap figure
+        // already: then its own bytes are all its chunks (bumpalo's limit
+        // is on them all, so the room must include them).
         let own = match self.scratch {
-            Some(charged) => charged,
-            None => self.bump.allocated_bytes(),
+            Some(charged) if !counting::counting() => charged,
+            _ => self.bump.allocated_bytes(),
         };
-        let others = self.mem.total_held().saturating_sub(own);
+        let others = self.mem.used_now().saturating_sub(own);
         self.mem.limit.get().saturating_sub(others)
     }
 
@@ -394,6 +547,17 @@ impl<'m> Arena<'m> {
         let limit = room.min(self.bump.allocated_bytes().saturating_add(want));
         self.bump.set_allocation_limit(Some(limit));
         limit > before
+    }
+
+    /// After a refusal with the chunk capped: allow a chunk as large as the
+    /// whole room left (a refusal then is the budget's), and say whether
+    /// that changed anything.
+    #[cold]
+    fn open_up(&self) -> bool {
+        let room = self.room();
+        let before = self.bump.allocation_limit().unwrap_or(usize::MAX);
+        self.bump.set_allocation_limit(Some(room));
+        room > before
     }
 
     #[inline]
@@ -474,7 +638,12 @@ impl<'m> Arena<'m> {
             if !self.widen(bytes) {
                 return Err(self.fail(bytes));
             }
-            map.try_reserve(extra).map_err(|_| self.fail(bytes))?;
+            if map.try_reserve(extra).is_err() {
+                if !self.open_up() {
+                    return Err(self.fail(bytes));
+                }
+                map.try_reserve(extra).map_err(|_| self.fail(bytes))?;
+            }
         }
         self.note_used(bytes);
         Ok(())
@@ -528,9 +697,14 @@ impl<'m, T> Vec<'m, T> {
             if !self.arena.widen(total) {
                 return Err(self.arena.fail(bytes));
             }
-            self.inner
-                .try_reserve_exact(extra)
-                .map_err(|_| self.arena.fail(bytes))?;
+            if self.inner.try_reserve_exact(extra).is_err() {
+                if !self.arena.open_up() {
+                    return Err(self.arena.fail(bytes));
+                }
+                self.inner
+                    .try_reserve_exact(extra)
+                    .map_err(|_| self.arena.fail(bytes))?;
+            }
         }
         self.arena.note_used(bytes);
         Ok(())
@@ -616,9 +790,53 @@ pub fn deep<R>(f: impl FnOnce() -> R) -> R {
     let sp = std::ptr::addr_of!(marker) as usize;
     let limit = STACK_LIMIT.with(Cell::get);
     if limit != 0 && sp > limit.saturating_add(RED_ZONE) {
+        note_stack(sp);
         return f();
     }
     deep_slow(sp, f)
+}
+
+thread_local! {
+    /// Lowest stack address the recursive phases reached on the thread's
+    /// own stack (usize::MAX: none yet), and the stack segments of
+    /// `stacker` in use at most (each [`SEGMENT`] bytes).
+    static STACK_LOW: Cell<usize> = const { Cell::new(usize::MAX) };
+    static SEGMENTS: Cell<(u32, u32)> = const { Cell::new((0, 0)) };
+}
+
+/// Bytes of each stack segment `deep` adds.
+const SEGMENT: usize = 8 << 20;
+
+#[inline]
+fn note_stack(sp: usize) {
+    STACK_LOW.with(|l| {
+        if sp < l.get() && SEGMENTS.with(Cell::get).0 == 0 {
+            l.set(sp);
+        }
+    });
+}
+
+/// The stack position of the caller, as a mark for [`stack_used_since`].
+#[inline(never)]
+pub fn stack_mark() -> usize {
+    let marker = 0u8;
+    let sp = std::ptr::addr_of!(marker) as usize;
+    STACK_LOW.with(|l| l.set(sp));
+    SEGMENTS.with(|s| s.set((s.get().0, 0)));
+    sp
+}
+
+/// Stack bytes the recursive phases used below `mark` on this thread
+/// (touched stack pages stay resident, so the budget counts them), plus
+/// the segments added when the thread's own stack ran short.
+pub fn stack_used_since(mark: usize) -> usize {
+    let low = STACK_LOW.with(Cell::get);
+    let own = if low == usize::MAX || low > mark {
+        0
+    } else {
+        mark - low
+    };
+    own + SEGMENTS.with(Cell::get).1 as usize * SEGMENT
 }
 
 const RED_ZONE: usize = 256 * 1024;
@@ -636,11 +854,19 @@ fn deep_slow<R>(sp: usize, f: impl FnOnce() -> R) -> R {
             STACK_LIMIT.with(|l| l.set(sp.saturating_sub(rem)));
             f()
         }
-        _ => stacker::maybe_grow(RED_ZONE, 8 << 20, || {
+        _ => stacker::maybe_grow(RED_ZONE, SEGMENT, || {
             // On the new segment the limit is unknown until asked again;
             // the old one is back when the segment is left.
             let saved = STACK_LIMIT.with(|l| l.replace(0));
+            SEGMENTS.with(|s| {
+                let (n, max) = s.get();
+                s.set((n + 1, max.max(n + 1)));
+            });
             let r = f();
+            SEGMENTS.with(|s| {
+                let (n, max) = s.get();
+                s.set((n.saturating_sub(1), max));
+            });
             STACK_LIMIT.with(|l| l.set(saved));
             r
         }),

@@ -38,6 +38,14 @@ type PResult<T> = Result<T, PErr>;
 /// error instead of overflowing the stack.
 const MAX_DEPTH: u32 = 20_000;
 
+/// A part of a flat sequence waiting for the rest (see `expr_inner`).
+enum Flat<'m> {
+    /// `first;` (or sequencing `in`).
+    Seq(&'m Expr<'m>),
+    /// `let ... in` at this span, its body to come.
+    Let(Span, Let<'m>),
+}
+
 const PREC_IMPLIES: u8 = 1;
 const PREC_CMP: u8 = 4;
 
@@ -81,6 +89,9 @@ struct Parser<'m, 'n, 's> {
     /// pair of brackets (for the `in` rule of §3.5).
     let_depth: u32,
     depth: u32,
+    /// Parts of the flat sequences being parsed (see `expr_inner`): one
+    /// stack for all of them, in the arena (no system allocation).
+    flat: crate::memory::Vec<'m, Flat<'m>>,
     next_expr: u32,
     next_pat: u32,
     pending_extern: Option<(Sym, Option<Sym>)>,
@@ -210,6 +221,7 @@ impl<'m, 'n, 's> Parser<'m, 'n, 's> {
             arena,
             names,
             diags: std::vec::Vec::new(),
+            flat: arena.vec(),
             let_depth: 0,
             depth: 0,
             next_expr: first_expr,
@@ -752,10 +764,59 @@ impl<'m> Parser<'m, '_, '_> {
         crate::memory::deep(|| self.expr_inner())
     }
 
+    /// `seq`, parsed in a loop: a chain of `;` and `let ... in` is flat
+    /// (right-nested in the tree, but not nesting: it costs no depth and no
+    /// stack however long it is). Nodes get their ids in the order the
+    /// recursive grammar gives them: each part before the node around it.
     fn expr_inner(&mut self) -> PResult<&'m Expr<'m>> {
         self.enter()?;
-        let first = self.binary_expr(PREC_IMPLIES)?;
-        let r = match self.tok() {
+        let base = self.flat.len();
+        let r = self.flat_seq();
+        self.leave();
+        let mut e = match r {
+            Ok(e) => e,
+            Err(err) => {
+                self.flat.truncate(base);
+                return Err(err);
+            }
+        };
+        while self.flat.len() > base {
+            let Some(f) = self.flat.pop() else { break };
+            e = match f {
+                Flat::Seq(first) => self.mk(first.span.to(e.span), ExprKind::Seq(first, e))?,
+                Flat::Let(kw, mut l) => {
+                    l.body = e;
+                    let l = self.arena.alloc(l)?;
+                    self.mk(kw.to(e.span), ExprKind::Let(l))?
+                }
+            };
+        }
+        Ok(e)
+    }
+
+    /// The parts of a flat sequence, pushed on `frames`; returns the last.
+    fn flat_seq(&mut self) -> PResult<&'m Expr<'m>> {
+        loop {
+            if self.tok() == Tok::Let {
+                // A `let` here is the whole operand: its body extends over
+                // every operator and `;` that follows.
+                let (kw, l) = self.let_head()?;
+                self.flat.push(Flat::Let(kw, l))?;
+                continue;
+            }
+            let first = self.binary_expr(PREC_IMPLIES)?;
+            match self.seq_op(first)? {
+                true => self.flat.push(Flat::Seq(first))?,
+                false => return Ok(first),
+            }
+        }
+    }
+
+    /// After an operand: consumes a `;` (or sequencing `in`) that continues
+    /// the sequence and says whether there was one.
+    fn seq_op(&mut self, first: &'m Expr<'m>) -> PResult<bool> {
+        let _ = first;
+        Ok(match self.tok() {
             Tok::Semi => {
                 let semi = self.bump();
                 if self.tok().starts_item()
@@ -778,18 +839,14 @@ impl<'m> Parser<'m, '_, '_> {
                             .with_help("';' joins two expressions; remove it after the last one"),
                     ));
                 }
-                let rest = self.expr()?;
-                self.mk(first.span.to(rest.span), ExprKind::Seq(first, rest))
+                true
             }
             Tok::In if self.let_depth == 0 => {
                 self.bump();
-                let rest = self.expr()?;
-                self.mk(first.span.to(rest.span), ExprKind::Seq(first, rest))
+                true
             }
-            _ => Ok(first),
-        };
-        self.leave();
-        r
+            _ => false,
+        })
     }
 
     fn binary(
@@ -859,6 +916,16 @@ impl<'m> Parser<'m, '_, '_> {
     }
 
     fn let_expr(&mut self) -> PResult<&'m Expr<'m>> {
+        let (kw, mut l) = self.let_head()?;
+        let body = self.expr()?;
+        l.body = body;
+        let l = self.arena.alloc(l)?;
+        self.mk(kw.to(body.span), ExprKind::Let(l))
+    }
+
+    /// `let NAME [: T] = VALUE in`: the `let` without its body (a
+    /// placeholder, set by the caller).
+    fn let_head(&mut self) -> PResult<(Span, Let<'m>)> {
         let kw = self.bump();
         let (name, name_span) = match self.tok() {
             Tok::Underscore => (None, self.bump()),
@@ -895,15 +962,16 @@ impl<'m> Parser<'m, '_, '_> {
             return Err(PErr::Syntax(d));
         }
         self.bump();
-        let body = self.expr()?;
-        let l = self.arena.alloc(Let {
-            name,
-            name_span,
-            ty,
-            value,
-            body,
-        })?;
-        self.mk(kw.to(body.span), ExprKind::Let(l))
+        Ok((
+            kw,
+            Let {
+                name,
+                name_span,
+                ty,
+                value,
+                body: value,
+            },
+        ))
     }
 
     fn if_expr(&mut self) -> PResult<&'m Expr<'m>> {

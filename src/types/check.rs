@@ -232,6 +232,9 @@ pub struct Checker<'m, 'n> {
     diags: std::vec::Vec<Diagnostic>,
     /// The warning walk's stacks, reused for every body.
     lint_walk: lint::Walk,
+    /// Checks that need a type still unknown where they were met (§4.3:
+    /// inference runs over the whole body), done once it is settled.
+    deferred: std::vec::Vec<Deferred>,
 }
 
 /// The names the checker looks for, interned while the parse arena is
@@ -278,6 +281,32 @@ pub fn intern_names(names: &mut Interner<'_>) -> MemResult<CheckNames> {
     }
     Ok(CheckNames { s })
 }
+
+/// A check waiting for a type to be known (see `Checker::settle`).
+#[derive(Clone, Copy)]
+enum Deferred {
+    /// An extra variadic argument must be passable to C.
+    Passable { span: Span, ty: TyId },
+    /// `print`'s argument must be Int, Float64, Bool or String.
+    Printable { span: Span, ty: TyId },
+    /// A map key must be Int or String.
+    MapKey { span: Span, ty: TyId },
+    /// `base.field` on a base of unknown type: `result` stands for the
+    /// field's type until the base is known.
+    Field {
+        expr: u32,
+        base: TyId,
+        field: Sym,
+        span: Span,
+        result: TyId,
+    },
+}
+
+/// Most parameters of a function and arguments of a call. Cranelift's x64
+/// `tail` convention pops stack arguments with `ret imm16`, so at most
+/// 65,535 bytes of them (8,191 slots past the registers); beyond that it
+/// panics. Checked here so that code generation never reaches it.
+pub const MAX_PARAMS: usize = 8000;
 
 /// Expression ids reserved up front for function bodies.
 const BODY_IDS: usize = 2048;
@@ -351,6 +380,7 @@ pub fn declare_in<'m, 'n>(
         pat_names: arena.vec(),
         diags: std::vec::Vec::new(),
         lint_walk: lint::Walk::default(),
+        deferred: std::vec::Vec::new(),
     };
     let progs: std::vec::Vec<&Program<'m>> = std::iter::once(prog)
         .chain(others.iter().map(|o| o.prog))
@@ -1002,11 +1032,27 @@ impl<'m> Checker<'m, '_> {
             if is_extern && let Some(colon) = fd.colon {
                 self.error(colon, format!("extern function '{n}' cannot have a body"));
             }
+            if fd.params.len() > MAX_PARAMS {
+                let msg = format!(
+                    "too many parameters: {} (at most {MAX_PARAMS})",
+                    fd.params.len()
+                );
+                self.error(fd.params[MAX_PARAMS].span, msg);
+            }
             let mut params = self.arena.vec_with_capacity(fd.params.len())?;
             let mut locals = self.arena.vec_with_capacity(fd.params.len())?;
+            // Names seen, for long parameter lists (linear, not quadratic).
+            let mut seen = std::collections::HashSet::new();
             for (i, p) in fd.params.iter().enumerate() {
+                let mut dup = |pn| {
+                    if fd.params.len() > 32 {
+                        !seen.insert(pn)
+                    } else {
+                        fd.params[..i].iter().any(|q| q.name == Some(pn))
+                    }
+                };
                 if let Some(pn) = p.name
-                    && fd.params[..i].iter().any(|q| q.name == Some(pn))
+                    && dup(pn)
                 {
                     let n = self.name(pn);
                     self.error(p.span, format!("duplicate parameter '{n}'"));
@@ -1098,7 +1144,7 @@ impl<'m> Checker<'m, '_> {
                 self.expect(body.span, t, ret);
             }
         }
-        Ok(())
+        self.settle()
     }
 
     // ----- annotations and tests -----
@@ -1144,7 +1190,11 @@ impl<'m> Checker<'m, '_> {
         }
         let mut tests = self.arena.vec();
         let mut links = self.arena.vec();
-        let mut case_counts: std::vec::Vec<(Sym, u32)> = std::vec::Vec::new();
+        // Test cases so far per function, and the line of the last
+        // annotation (lines are counted on from it: annotations come in
+        // source order, so this stays linear in the file).
+        let mut case_counts: std::collections::HashMap<Sym, u32> = Default::default();
+        let (mut line_at, mut line) = (0usize, 1usize);
         for (i, a) in anns.iter().enumerate() {
             if a.name == self.s.test_case {
                 let Some(f) = owner[i] else {
@@ -1152,29 +1202,36 @@ impl<'m> Checker<'m, '_> {
                         .push(Diagnostic::warning(a.span, "@test_case has no function"));
                     continue;
                 };
-                let k = match case_counts.iter_mut().find(|(n, _)| *n == f.name) {
-                    Some((_, k)) => {
-                        *k += 1;
-                        *k
-                    }
-                    None => {
-                        case_counts.push((f.name, 1));
-                        1
-                    }
+                let k = {
+                    let k = case_counts.entry(f.name).or_insert(0);
+                    *k += 1;
+                    *k
                 };
                 let name = format!("{}#{}", self.name(f.name), k);
-                if let Some(t) = self.check_test_case(a, f, &name)? {
+                let t = self.check_test_case(a, f, &name)?;
+                self.settle()?;
+                if let Some(t) = t {
                     tests.push(t)?;
                 }
             } else if a.name == self.s.test {
                 self.scope.clear();
-                let line = crate::diag::line_col(src, a.span.start as usize).0;
+                let at = (a.span.start as usize).min(src.len());
+                if at >= line_at {
+                    line += src.as_bytes()[line_at..at]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count();
+                } else {
+                    line = crate::diag::line_col(src, at).0;
+                }
+                line_at = at;
                 let Some(e) = a.args.first().and_then(|x| x.values.first()) else {
                     self.error(a.name_span, "expected '('".into());
                     continue;
                 };
                 let t = self.check_expr(e, Some(BOOL))?;
                 self.expect(e.span, t, BOOL);
+                self.settle()?;
                 let name = self.arena.alloc_str(&format!("test@{line}"))?;
                 tests.push(TestInfo {
                     name,
@@ -1336,6 +1393,9 @@ impl<'m> Checker<'m, '_> {
     }
 
     fn check_expr_inner<'b>(&mut self, e: &'b Expr<'b>, hint: Option<TyId>) -> MemResult<TyId> {
+        if matches!(e.kind, ExprKind::Seq(..) | ExprKind::Let(_)) {
+            return self.check_flat(e, hint);
+        }
         let t = match &e.kind {
             ExprKind::Int(v) => {
                 let h = hint.map(|h| self.types.shape(h));
@@ -1367,6 +1427,17 @@ impl<'m> Checker<'m, '_> {
                         }
                     }
                     TyKind::Error => ERROR,
+                    TyKind::Var(_) => {
+                        let result = self.types.fresh()?;
+                        self.deferred.push(Deferred::Field {
+                            expr: e.id.0,
+                            base: bt,
+                            field: *f,
+                            span: *fspan,
+                            result,
+                        });
+                        result
+                    }
                     _ => {
                         self.unknown_field(*fspan, *f, bt);
                         ERROR
@@ -1391,30 +1462,7 @@ impl<'m> Checker<'m, '_> {
                 }
             }
             ExprKind::Binary(op, _, l, r) => self.check_binary(*op, l, r)?,
-            ExprKind::Seq(a, b) => {
-                self.check_expr(a, None)?;
-                self.check_expr(b, hint)?
-            }
-            ExprKind::Let(l) => {
-                let vt = match l.ty {
-                    Some(te) => {
-                        let want = self.resolve_type(te, false)?;
-                        let t = self.check_expr(l.value, Some(want))?;
-                        self.expect(l.value.span, t, want);
-                        want
-                    }
-                    None => self.check_expr(l.value, None)?,
-                };
-                let mark = self.scope.len();
-                if let Some(n) = l.name {
-                    let local = self.new_local(vt)?;
-                    self.expr_res[e.id.0 as usize] = Res::Local(local);
-                    self.scope.push((n, local))?;
-                }
-                let t = self.check_expr(l.body, hint)?;
-                self.scope.truncate(mark);
-                t
-            }
+            ExprKind::Seq(..) | ExprKind::Let(_) => unreachable!("checked by check_flat"),
             ExprKind::If(c, a, b) => {
                 let ct = self.check_expr(c, Some(BOOL))?;
                 self.expect(c.span, ct, BOOL);
@@ -1476,6 +1524,54 @@ impl<'m> Checker<'m, '_> {
             }
         };
         Ok(self.record(e, t))
+    }
+
+    /// A run of `;` and `let ... in` (right-nested in the tree), checked in
+    /// a loop: a flat body of a million statements is not nesting, and
+    /// needs no stack. Every node of the run has the type of its last part.
+    fn check_flat<'b>(&mut self, e: &'b Expr<'b>, hint: Option<TyId>) -> MemResult<TyId> {
+        let mark = self.scope.len();
+        let first = e;
+        let mut e = e;
+        loop {
+            match &e.kind {
+                ExprKind::Seq(a, b) => {
+                    self.check_expr(a, None)?;
+                    e = b;
+                }
+                ExprKind::Let(l) => {
+                    let vt = match l.ty {
+                        Some(te) => {
+                            let want = self.resolve_type(te, false)?;
+                            let t = self.check_expr(l.value, Some(want))?;
+                            self.expect(l.value.span, t, want);
+                            want
+                        }
+                        None => self.check_expr(l.value, None)?,
+                    };
+                    if let Some(n) = l.name {
+                        let local = self.new_local(vt)?;
+                        self.expr_res[e.id.0 as usize] = Res::Local(local);
+                        self.scope.push((n, local))?;
+                    }
+                    e = l.body;
+                }
+                _ => break,
+            }
+        }
+        let t = self.check_expr(e, hint)?;
+        self.scope.truncate(mark);
+        // Record the run's type at each of its nodes.
+        let mut n = first;
+        loop {
+            self.record(n, t);
+            n = match &n.kind {
+                ExprKind::Seq(_, b) => b,
+                ExprKind::Let(l) => l.body,
+                _ => break,
+            };
+        }
+        Ok(t)
     }
 
     fn check_name<'b>(&mut self, e: &'b Expr<'b>, n: Sym, hint: Option<TyId>) -> MemResult<TyId> {
@@ -1554,6 +1650,10 @@ impl<'m> Checker<'m, '_> {
             let (params, ret, is_extern) = (f.params, f.ret, f.decl.ext.is_some());
             let variadic = is_extern && f.decl.variadic.is_some();
             let n = params.len();
+            if args.len() > MAX_PARAMS {
+                let msg = format!("too many arguments: {} (at most {MAX_PARAMS})", args.len());
+                self.error(args[MAX_PARAMS].span, msg);
+            }
             let unit_call = args.is_empty() && n == 1 && params[0] == UNIT;
             let ok = unit_call || args.len() == n || (variadic && args.len() > n);
             if !ok {
@@ -1573,7 +1673,14 @@ impl<'m> Checker<'m, '_> {
                     }
                 } else {
                     let at = self.check_expr(a, None)?;
-                    self.require_c_passable(a.span, at, false);
+                    if matches!(self.types.shape(at), TyKind::Var(_)) {
+                        self.deferred.push(Deferred::Passable {
+                            span: a.span,
+                            ty: at,
+                        });
+                    } else {
+                        self.require_c_passable(a.span, at, false);
+                    }
                 }
             }
             return Ok(Self::caller_view(ret));
@@ -1607,21 +1714,13 @@ impl<'m> Checker<'m, '_> {
         for (i, (a, tpl)) in args.iter().zip(sig.params).enumerate() {
             if let Tpl::Printable = tpl {
                 let at = self.check_expr(a, None)?;
-                let ok = matches!(
-                    self.types.shape(at),
-                    TyKind::Int
-                        | TyKind::Float
-                        | TyKind::Bool
-                        | TyKind::Str
-                        | TyKind::Error
-                        | TyKind::Var(_)
-                );
-                if !ok {
-                    let msg = format!(
-                        "type mismatch: expected Int, Float64, Bool or String, found {}",
-                        self.show(at)
-                    );
-                    self.error(a.span, msg);
+                if matches!(self.types.shape(at), TyKind::Var(_)) {
+                    self.deferred.push(Deferred::Printable {
+                        span: a.span,
+                        ty: at,
+                    });
+                } else {
+                    self.require_printable(a.span, at);
                 }
                 continue;
             }
@@ -1654,19 +1753,131 @@ impl<'m> Checker<'m, '_> {
                 | Builtin::MapRemove
                 | Builtin::MapFind
         ) {
-            let k = self.types.shape(generics[0]);
-            if !matches!(
-                k,
-                TyKind::Int | TyKind::Str | TyKind::Var(_) | TyKind::Error
-            ) {
-                let msg = format!(
-                    "type mismatch: expected Int or String, found {}",
-                    self.show(generics[0])
-                );
-                self.error(args[1].span, msg);
+            if matches!(self.types.shape(generics[0]), TyKind::Var(_)) {
+                self.deferred.push(Deferred::MapKey {
+                    span: args[1].span,
+                    ty: generics[0],
+                });
+            } else {
+                self.require_map_key(args[1].span, generics[0]);
             }
         }
         self.instantiate(sig.ret, &generics)
+    }
+
+    fn require_printable(&mut self, span: Span, t: TyId) {
+        let ok = matches!(
+            self.types.shape(t),
+            TyKind::Int | TyKind::Float | TyKind::Bool | TyKind::Str | TyKind::Error
+        );
+        if !ok {
+            let msg = format!(
+                "type mismatch: expected Int, Float64, Bool or String, found {}",
+                self.show(t)
+            );
+            self.error(span, msg);
+        }
+    }
+
+    fn require_map_key(&mut self, span: Span, t: TyId) {
+        if !matches!(
+            self.types.shape(t),
+            TyKind::Int | TyKind::Str | TyKind::Error
+        ) {
+            let msg = format!(
+                "type mismatch: expected Int or String, found {}",
+                self.show(t)
+            );
+            self.error(span, msg);
+        }
+    }
+
+    /// Runs the deferred checks of a body (or annotation) whose inference
+    /// is over: field accesses first, as long as bases become known (one
+    /// may settle another's base), then every type still unknown defaults
+    /// to `Int` (§4.3), then the remaining checks see settled types.
+    fn settle(&mut self) -> MemResult<()> {
+        if self.deferred.is_empty() {
+            return Ok(());
+        }
+        let mut pending = std::mem::take(&mut self.deferred);
+        loop {
+            let mut progress = false;
+            let mut i = 0;
+            while i < pending.len() {
+                if let Deferred::Field { base, .. } = pending[i]
+                    && !matches!(self.types.shape(base), TyKind::Var(_))
+                {
+                    let d = pending.swap_remove(i);
+                    self.field_known(d);
+                    progress = true;
+                } else {
+                    i += 1;
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        // Keep source order for what remains (swap_remove reordered).
+        pending.sort_by_key(|d| match *d {
+            Deferred::Passable { span, .. }
+            | Deferred::Printable { span, .. }
+            | Deferred::MapKey { span, .. }
+            | Deferred::Field { span, .. } => span.start,
+        });
+        for d in pending {
+            match d {
+                Deferred::Passable { span, ty } => {
+                    let ty = self.types.zonk(ty)?;
+                    self.require_c_passable(span, ty, false);
+                }
+                Deferred::Printable { span, ty } => {
+                    let ty = self.types.zonk(ty)?;
+                    self.require_printable(span, ty);
+                }
+                Deferred::MapKey { span, ty } => {
+                    let ty = self.types.zonk(ty)?;
+                    self.require_map_key(span, ty);
+                }
+                Deferred::Field { base, .. } => {
+                    self.types.zonk(base)?;
+                    self.field_known(d);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A deferred field access whose base type is now known.
+    fn field_known(&mut self, d: Deferred) {
+        let Deferred::Field {
+            expr,
+            base,
+            field,
+            span,
+            result,
+        } = d
+        else {
+            return;
+        };
+        match self.types.shape(base) {
+            TyKind::Record(r) => {
+                let fields = self.records[r as usize].fields;
+                match fields.iter().position(|(n, _)| *n == field) {
+                    Some(i) => {
+                        self.expr_res[expr as usize] = Res::Field(i as u32);
+                        let ft = fields[i].1;
+                        if !self.types.unify(result, ft) {
+                            self.mismatch(span, ft, result);
+                        }
+                    }
+                    None => self.unknown_field(span, field, base),
+                }
+            }
+            TyKind::Error => {}
+            _ => self.unknown_field(span, field, base),
+        }
     }
 
     fn instantiate(&mut self, tpl: Tpl, g: &[TyId; 2]) -> MemResult<TyId> {
@@ -1916,12 +2127,32 @@ impl<'m> Checker<'m, '_> {
         if catch_all {
             return Ok(());
         }
+        // One pass over the arms (a 100,000-arm match over as many
+        // constructors must not be quadratic).
+        // Small variants use a bit mask (no allocation).
+        let mut mask = 0u128;
+        let mut covered = std::vec::Vec::new();
+        if n > 128 {
+            covered.resize(n, false);
+        }
+        for a in arms {
+            if let PatRes::Ctor(c) = self.pat_res[a.pat.id.0 as usize] {
+                let i = c.index as usize;
+                if n <= 128 {
+                    mask |= 1u128 << i.min(127);
+                } else if let Some(slot) = covered.get_mut(i) {
+                    *slot = true;
+                }
+            }
+        }
         let mut missing = String::new();
         for i in 0..n {
-            let covered = arms.iter().any(|a| {
-                matches!(self.pat_res[a.pat.id.0 as usize], PatRes::Ctor(c) if c.index as usize == i)
-            });
-            if covered {
+            let done = if n <= 128 {
+                mask & (1u128 << i) != 0
+            } else {
+                covered[i]
+            };
+            if done {
                 continue;
             }
             let name = match (variant, self.types.shape(st)) {

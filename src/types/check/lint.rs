@@ -77,26 +77,48 @@ impl Checker<'_, '_> {
     }
 
     /// `w.open[base..]` are the constructs `e` is the last part of.
-    fn lint_inner<'b>(&mut self, e: &'b Expr<'b>, w: &mut Walk, base: usize) {
-        // Parentheses end everything outside them.
-        let base = if self.parenthesised(e) {
-            w.open.len()
-        } else {
-            base
-        };
+    fn lint_inner<'b>(&mut self, mut e: &'b Expr<'b>, w: &mut Walk, mut base: usize) {
+        // Flat sequences (`;`, `let ... in`) are walked in a loop, not by
+        // recursion: a body of a million statements is not nesting.
+        let mark = w.open.len();
+        loop {
+            // Parentheses end everything outside them.
+            if self.parenthesised(e) {
+                base = w.open.len();
+            }
+            let fresh = w.open.len();
+            match e.kind {
+                ExprKind::Seq(a, b) => {
+                    self.lint(a, w, fresh);
+                    self.check_semicolon(a, b, &w.open[base..]);
+                    e = b;
+                }
+                ExprKind::Let(l) => {
+                    self.lint(l.value, w, fresh);
+                    // A run of `let`s at one indentation opens one construct:
+                    // only the outermost is ever reported, and scanning them
+                    // all at every `;` would be quadratic.
+                    let indent = self.line_indent(e.span.start as usize);
+                    let same = w.open.len() > base
+                        && w.open
+                            .last()
+                            .is_some_and(|o| o.kind == Open::LetBody && o.indent == indent);
+                    if !same {
+                        self.open(w, Open::LetBody, e.span.start, 3);
+                    }
+                    e = l.body;
+                }
+                _ => break,
+            }
+        }
+        self.lint_node(e, w, base);
+        w.open.truncate(mark);
+    }
+
+    fn lint_node<'b>(&mut self, e: &'b Expr<'b>, w: &mut Walk, base: usize) {
         let fresh = w.open.len();
         match e.kind {
-            ExprKind::Seq(a, b) => {
-                self.lint(a, w, fresh);
-                self.check_semicolon(a, b, &w.open[base..]);
-                self.lint(b, w, base);
-            }
-            ExprKind::Let(l) => {
-                self.lint(l.value, w, fresh);
-                self.open(w, Open::LetBody, e.span.start, 3);
-                self.lint(l.body, w, base);
-                w.open.pop();
-            }
+            ExprKind::Seq(..) | ExprKind::Let(_) => self.lint(e, w, base),
             ExprKind::If(c, t, x) => {
                 self.lint(c, w, fresh);
                 self.lint(t, w, fresh);
