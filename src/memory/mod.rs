@@ -530,7 +530,7 @@ impl<'m> Arena<'m> {
         // the request guarantees one of them fits, however big that chunk.
         let next = CHUNK_CAP.max(bytes.saturating_mul(2).saturating_add(64 << 10));
         let limit = room.min(self.bump.allocated_bytes().saturating_add(next));
-        self.bump.set_allocation_limit(Some(limit));
+        self.set_limit(limit);
     }
 
     /// After a failed allocation of about `bytes` whose exact size the
@@ -545,8 +545,7 @@ impl<'m> Arena<'m> {
         // halving sequence (see `cap_next_chunk`).
         let want = CHUNK_CAP.max(bytes.saturating_mul(8).saturating_add(64 << 10));
         let limit = room.min(self.bump.allocated_bytes().saturating_add(want));
-        self.bump.set_allocation_limit(Some(limit));
-        limit > before
+        self.set_limit(limit) > before
     }
 
     /// After a refusal with the chunk capped: allow a chunk as large as the
@@ -556,8 +555,16 @@ impl<'m> Arena<'m> {
     fn open_up(&self) -> bool {
         let room = self.room();
         let before = self.bump.allocation_limit().unwrap_or(usize::MAX);
-        self.bump.set_allocation_limit(Some(room));
-        room > before
+        self.set_limit(room) > before
+    }
+
+    /// Sets bumpalo's limit on the bytes of all its chunks, never below
+    /// what they hold now: bumpalo treats a limit already exceeded as no
+    /// limit at all (a full budget then let lowering grow unchecked).
+    fn set_limit(&self, limit: usize) -> usize {
+        let limit = limit.max(self.bump.allocated_bytes());
+        self.bump.set_allocation_limit(Some(limit));
+        limit
     }
 
     #[inline]
