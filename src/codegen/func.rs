@@ -241,7 +241,7 @@ fn single_assignment(f: &ir::Func<'_>) -> Vec<bool> {
     for (bi, b) in f.blocks.iter().enumerate() {
         for (ii, inst) in b.insts.iter().enumerate() {
             let pos = (bi as u32, ii as u32 + 1);
-            inst_reads(inst, &mut |v| check(v, pos));
+            ir::inst_uses(inst, f.vars, &mut |v, _| check(v, pos));
         }
         let end = (bi as u32, u32::MAX);
         match b.term {
@@ -260,45 +260,6 @@ fn single_assignment(f: &ir::Func<'_>) -> Vec<bool> {
         }
     }
     ok
-}
-
-/// Calls `each` with every variable `inst` reads.
-fn inst_reads(inst: &Inst<'_>, each: &mut dyn FnMut(ir::Var)) {
-    match *inst {
-        Inst::Def(_, op) | Inst::Eval(op) => match op {
-            Op::Const(..)
-            | Op::FConst(_)
-            | Op::Str(_)
-            | Op::Nullary(..)
-            | Op::Desc(_)
-            | Op::FuncAddr(_) => {}
-            Op::Copy(v) | Op::Un(_, v) | Op::Load(_, v, _) => each(v),
-            Op::Reset(v, m) => {
-                each(v);
-                m.fields.iter().for_each(|&x| each(x));
-            }
-            Op::Bin(_, a, b) | Op::Elem(_, a, b) => {
-                each(a);
-                each(b);
-            }
-            Op::Select(c, a, b) => {
-                each(c);
-                each(a);
-                each(b);
-            }
-            Op::Call(_, args) => args.iter().for_each(|&a| each(a)),
-        },
-        Inst::Store { value, ptr, .. } => {
-            each(value);
-            each(ptr);
-        }
-        Inst::Dup(v) | Inst::Drop(v) => each(v),
-        Inst::DropCell(v, m) => {
-            each(v);
-            m.fields.iter().for_each(|&x| each(x));
-        }
-        Inst::Loc(_) => {}
-    }
 }
 
 /// The integer constant of each variable defined exactly once by one.

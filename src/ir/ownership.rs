@@ -46,69 +46,6 @@ fn successors(t: &Term<'_>) -> [Option<BlockId>; 2] {
     }
 }
 
-/// How an operand is used.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Use {
-    Borrow,
-    Consume,
-}
-
-/// Calls `each` with every operand of `op` and how it is used.
-fn op_uses(op: &Op<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use)) {
-    match *op {
-        Op::Const(..)
-        | Op::FConst(_)
-        | Op::Str(_)
-        | Op::Nullary(..)
-        | Op::Desc(_)
-        | Op::FuncAddr(_) => {}
-        Op::Copy(v) | Op::Reset(v, _) => each(v, Use::Consume),
-        Op::Bin(_, a, b) => {
-            each(a, Use::Borrow);
-            each(b, Use::Borrow);
-        }
-        Op::Un(_, a) | Op::Load(_, a, _) => each(a, Use::Borrow),
-        Op::Select(c, a, b) => {
-            each(c, Use::Borrow);
-            each(a, Use::Borrow);
-            each(b, Use::Borrow);
-        }
-        Op::Elem(_, l, i) => {
-            each(l, Use::Borrow);
-            each(i, Use::Borrow);
-        }
-        Op::Call(Callee::Pole(_), args) => {
-            for &a in args {
-                each(a, Use::Consume);
-            }
-        }
-        Op::Call(Callee::C { owned, .. }, args) => {
-            for (i, &a) in args.iter().enumerate() {
-                let takes = i < 32 && owned & (1 << i) != 0 && vars[a.0 as usize].counted();
-                each(a, if takes { Use::Consume } else { Use::Borrow });
-            }
-        }
-    }
-}
-
-fn inst_uses(inst: &Inst<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use)) {
-    match inst {
-        Inst::Def(_, op) | Inst::Eval(op) => op_uses(op, vars, each),
-        Inst::Store { value, ptr, .. } => {
-            each(*value, Use::Consume);
-            each(*ptr, Use::Borrow);
-        }
-        Inst::Dup(v) | Inst::Drop(v) => each(*v, Use::Borrow),
-        Inst::DropCell(v, m) => {
-            each(*v, Use::Borrow);
-            for &f in m.fields {
-                each(f, Use::Borrow);
-            }
-        }
-        Inst::Loc(_) => {}
-    }
-}
-
 /// Whether the result of `op` is borrowed from another object.
 fn borrowed_result(op: &Op<'_>) -> bool {
     matches!(op, Op::Load(..) | Op::Elem(..))
