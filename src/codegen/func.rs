@@ -364,6 +364,8 @@ impl Em<'_, '_, '_, '_, '_> {
             .ok_or_else(|| CodegenError::Backend("call to an unknown function".into()))
     }
 
+    /// The address of a string literal's bytes (NUL-terminated, so C reads
+    /// it too).
     fn str_lit(&mut self, bytes: &[u8]) -> R<Value> {
         let id = self.g.string_data(bytes)?;
         self.static_object(id, super::STR_PREFIX)
@@ -380,7 +382,7 @@ impl Em<'_, '_, '_, '_, '_> {
     /// A runtime error: the runtime formats the message with its values and
     /// the location (see `pole_panic_at` and friends in pole_rt.c).
     fn panic(&mut self, p: &ir::Panic<'_>, f: &ir::Func<'_>) -> R<()> {
-        let loc = self.c_string(p.loc)?;
+        let loc = self.str_lit(p.loc)?;
         let sig = |n: usize| {
             let mut sig = Signature::new(CallConv::SystemV);
             sig.params
@@ -393,7 +395,7 @@ impl Em<'_, '_, '_, '_, '_> {
                 self.call_c("pole_panic_index", sig(3), &[i, n, loc])?;
             }
             ir::PanicValues::Value(v, t) if f.vars[v.0 as usize] != Repr::F64 => {
-                let msg = self.c_string(p.msg)?;
+                let msg = self.str_lit(p.msg)?;
                 let mut x = self.use_(v);
                 if f.vars[v.0 as usize] == Repr::I8 {
                     x = self.b.ins().uextend(types::I64, x);
@@ -404,16 +406,11 @@ impl Em<'_, '_, '_, '_, '_> {
                 self.call_c("pole_panic_value", sig(4), &[msg, x, d, loc])?;
             }
             _ => {
-                let msg = self.c_string(p.msg)?;
+                let msg = self.str_lit(p.msg)?;
                 self.call_c("pole_panic_at", sig(2), &[msg, loc])?;
             }
         }
         Ok(())
-    }
-
-    /// A NUL-terminated static string (a string literal's bytes).
-    fn c_string(&mut self, bytes: &[u8]) -> R<Value> {
-        self.str_lit(bytes)
     }
 
     /// Counts the object at `p` up, unless it is static (count 0).

@@ -587,6 +587,21 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         self.def(Op::Load(repr, ptr, (slot * 8) as i32), repr)
     }
 
+    /// The element type of list type `t` (`Int` for a list of unknowns).
+    fn elem_of(&self, t: TyId) -> TyId {
+        match self.kind(t) {
+            TyKind::List(a) => a,
+            _ => INT,
+        }
+    }
+
+    /// Whether the elements of list type `t` are counted, as an `I64` 0/1
+    /// argument for the runtime's list constructors.
+    fn elem_boxed(&mut self, t: TyId) -> R<Var> {
+        let boxed = self.slot_repr(self.elem_of(t)).counted();
+        self.def(Op::Const(I64, boxed as i64), I64)
+    }
+
     /// The length of a list, as `I64` (a `u32` at offset 12 of the list).
     fn list_len(&mut self, l: Var) -> R<Var> {
         let n = self.def(Op::Load(Repr::I32, l, 12), Repr::I32)?;
@@ -798,12 +813,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     .ok_or(LowerError::Internal("match without value"))
             }
             ExprKind::List(items) => {
-                let elem = match self.kind(self.ty(e)) {
-                    TyKind::List(a) => a,
-                    _ => INT,
-                };
-                let boxed = self.slot_repr(elem).counted();
-                let boxed = self.def(Op::Const(I64, boxed as i64), I64)?;
+                let elem = self.elem_of(self.ty(e));
+                let boxed = self.elem_boxed(self.ty(e))?;
                 if items.is_empty() {
                     return self.rt("pole_list_new", &[I64], Some(Repr::Ref), &[boxed]);
                 }
@@ -1108,22 +1119,12 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 self.rt_owning("pole_list_push", &[I64; 2], Some(Repr::Ref), &args, 0b11)
             }
             ListConcat => {
-                let elem = match self.kind(t) {
-                    TyKind::List(a) => a,
-                    _ => INT,
-                };
-                let boxed = self.slot_repr(elem).counted();
-                let boxed = self.def(Op::Const(I64, boxed as i64), I64)?;
+                let boxed = self.elem_boxed(t)?;
                 let args = [v[0], boxed];
                 self.rt_owning("pole_list_concat", &[I64; 2], Some(Repr::Ref), &args, 0b1)
             }
             ListNew => {
-                let elem = match self.kind(t) {
-                    TyKind::List(a) => a,
-                    _ => INT,
-                };
-                let boxed = self.slot_repr(elem).counted();
-                let boxed = self.def(Op::Const(I64, boxed as i64), I64)?;
+                let boxed = self.elem_boxed(t)?;
                 self.rt("pole_list_new", &[I64], Some(Repr::Ref), &[boxed])
             }
             ListGetDefault => {
