@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #define RT_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -45,6 +46,125 @@ static TestFrame *volatile rt_cur_test = NULL;
 /* The message of a runtime error that reports values (formatted here). */
 static char rt_msg_buf[1024];
 
+/* ========================================================================== */
+/* Which Pole functions are on the stack                                      */
+/* ========================================================================== */
+/* The compiler emits two tables per object (src/codegen/debug.rs,           */
+/* write_frames), gathered by the linker: `pole_funcs` has the code range and */
+/* `FILE in FUNCTION` of each Pole function, `pole_calls` the return address  */
+/* and `FILE:LINE:COL in FUNCTION` of each call of a Pole function. Pole code */
+/* keeps frame pointers, as does this runtime, so the callers of a failing    */
+/* operation are found by walking the frame chain and looking up return       */
+/* addresses; calls in tail position leave no frame and are not shown.        */
+/* Without debug information (--debug-info false) the tables are empty.       */
+
+#define RT_GUARD_SIZE ((size_t)16 << 20) /* PROT_NONE below the stack */
+
+/* Bounds of the Pole thread's stack (guard included); 0 when unknown. */
+static uintptr_t rt_stack_lo = 0, rt_stack_hi = 0;
+
+typedef struct {
+  uintptr_t start, end;
+  const char *name;
+} RtFuncEntry;
+
+typedef struct {
+  uintptr_t ret;
+  const char *loc;
+} RtCallEntry;
+
+extern RtFuncEntry __start_pole_funcs[] __attribute__((weak));
+extern RtFuncEntry __stop_pole_funcs[] __attribute__((weak));
+extern RtCallEntry __start_pole_calls[] __attribute__((weak));
+extern RtCallEntry __stop_pole_calls[] __attribute__((weak));
+
+/* The most callers listed; the rest are counted. */
+#define RT_MAX_CALLERS 20
+
+static int rt_cmp_funcs(const void *a, const void *b) {
+  uintptr_t x = ((const RtFuncEntry *)a)->start, y = ((const RtFuncEntry *)b)->start;
+  return (x > y) - (x < y);
+}
+
+static int rt_cmp_calls(const void *a, const void *b) {
+  uintptr_t x = ((const RtCallEntry *)a)->ret, y = ((const RtCallEntry *)b)->ret;
+  return (x > y) - (x < y);
+}
+
+static size_t rt_nfuncs(void) {
+  const RtFuncEntry *b = __start_pole_funcs, *e = __stop_pole_funcs;
+  return b != NULL && e > b ? (size_t)(e - b) : 0;
+}
+
+static size_t rt_ncalls(void) {
+  const RtCallEntry *b = __start_pole_calls, *e = __stop_pole_calls;
+  return b != NULL && e > b ? (size_t)(e - b) : 0;
+}
+
+/* The tables are in the order the linker put them: sorted on first use. */
+static void rt_sort_frames(void) {
+  static int sorted = 0;
+  if (sorted) return;
+  sorted = 1;
+  if (rt_nfuncs() > 1) qsort(__start_pole_funcs, rt_nfuncs(), sizeof(RtFuncEntry), rt_cmp_funcs);
+  if (rt_ncalls() > 1) qsort(__start_pole_calls, rt_ncalls(), sizeof(RtCallEntry), rt_cmp_calls);
+}
+
+/* `FILE in FUNCTION` of the Pole function whose code holds pc, or NULL. */
+static const char *rt_func_at(uintptr_t pc) {
+  size_t lo = 0, hi = rt_nfuncs();
+  while (lo < hi) { /* the first entry starting after pc */
+    size_t mid = lo + (hi - lo) / 2;
+    if (__start_pole_funcs[mid].start <= pc) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo == 0) return NULL;
+  const RtFuncEntry *f = &__start_pole_funcs[lo - 1];
+  return pc < f->end ? f->name : NULL;
+}
+
+/* The location of the call of a Pole function returning to ret, or NULL. */
+static const char *rt_call_at(uintptr_t ret) {
+  size_t lo = 0, hi = rt_ncalls();
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    uintptr_t r = __start_pole_calls[mid].ret;
+    if (r == ret) return __start_pole_calls[mid].loc;
+    if (r < ret) lo = mid + 1;
+    else hi = mid;
+  }
+  return NULL;
+}
+
+/* Whether fp may be a frame of the Pole thread's stack (read safely). */
+static int rt_frame_ok(uintptr_t fp) {
+  return rt_stack_hi != 0 && (fp & 7) == 0 && fp >= rt_stack_lo + RT_GUARD_SIZE &&
+         fp + 2 * sizeof(uintptr_t) <= rt_stack_hi;
+}
+
+/* Prints `  called from LOC` for each Pole call on the stack above frame
+ * fp (innermost first). */
+static void rt_print_callers(uintptr_t fp) {
+  if (rt_ncalls() == 0) return;
+  rt_sort_frames();
+  long shown = 0, more = 0;
+  while (rt_frame_ok(fp)) {
+    const uintptr_t *f = (const uintptr_t *)fp;
+    const char *loc = rt_call_at(f[1]);
+    if (loc != NULL) {
+      if (shown < RT_MAX_CALLERS) {
+        fprintf(stderr, "  called from %s\n", loc);
+        shown++;
+      } else {
+        more++;
+      }
+    }
+    if (f[0] <= fp) break;
+    fp = f[0];
+  }
+  if (more > 0) fprintf(stderr, "  ... and %ld more\n", more);
+}
+
 /* Ends the program (or fails the running test) with runtime error `msg`.
  * `loc`, when known, is `FILE:LINE:COL in FUNCTION` of the operation that
  * failed; it goes to stderr on the next line (reference section 9). */
@@ -55,13 +175,17 @@ _Noreturn RT_COLD void pole_panic_at(const char *msg, const char *loc) {
     if (loc != NULL) {
       fflush(stdout);
       fprintf(stderr, "  at %s\n", loc);
+      rt_print_callers((uintptr_t)__builtin_frame_address(0));
     }
     t->msg = msg;
     siglongjmp(t->jb, 1);
   }
   fflush(stdout);
   fprintf(stderr, "pole: runtime error: %s\n", msg);
-  if (loc != NULL) fprintf(stderr, "  at %s\n", loc);
+  if (loc != NULL) {
+    fprintf(stderr, "  at %s\n", loc);
+    rt_print_callers((uintptr_t)__builtin_frame_address(0));
+  }
   fflush(stderr);
   exit(101);
 }
@@ -267,7 +391,7 @@ static inline void *rt_cell_init(PoleHdr *h, int64_t n, uint64_t mask) {
   h->rc = 1;
   h->kind = PK_CELL;
   if (RT_LIKELY(n <= RT_NARROW_SLOTS)) {
-    h->flags = 0;
+    h->flags = (uint8_t)(n << PF_CAP_SHIFT);
     h->aux = (uint16_t)mask;
   } else {
     h->flags = PF_WIDE;
@@ -902,6 +1026,25 @@ uint64_t pole_list_get(void *lv, int64_t i) {
   List *l = lv;
   if (RT_UNLIKELY((uint64_t)i >= l->len)) rt_index_oob();
   return l->data[i];
+}
+
+/* A static hole: what pole_list_take leaves in the slot it moves out of
+ * (count 0, so counting it down does nothing). */
+static PoleHdr rt_hole[2] = {{0, PK_CELL, 0, 0}, {0, 0, 0, 0}};
+
+/* Element i (in range, counted) of a list that a List_set of the same index
+ * consumes next, owned: moved out of a unique list (a static hole stays in
+ * its place until the set fills it) so that a unique element stays unique
+ * and can be updated in place; counted up otherwise. */
+uint64_t pole_list_take(void *lv, int64_t i) {
+  List *l = lv;
+  uint64_t v = l->data[i];
+  if (RT_LIKELY(rt_unique(l) && rt_unique(rt_list_buf(l)))) {
+    l->data[i] = (uint64_t)(uintptr_t)(rt_hole + 1);
+    return v;
+  }
+  rt_incref((void *)(uintptr_t)v);
+  return v;
 }
 
 /* Element i (borrowed), or dflt when out of range. */
@@ -2369,24 +2512,71 @@ int64_t pole_test_summary(void) {
 /* Program entry: big-stack thread and stack-overflow detection              */
 /* ========================================================================== */
 
-#define RT_GUARD_SIZE ((size_t)16 << 20)   /* PROT_NONE below the stack */
 #define RT_ALTSTACK_SIZE ((size_t)256 << 10)
-
-/* Bounds of the Pole thread's stack (guard included); 0 when unknown. */
-static uintptr_t rt_stack_lo = 0, rt_stack_hi = 0;
 
 static const char rt_overflow_msg[] = "pole: runtime error: stack overflow\n";
 
+static const char *rt_signal_name(int sig) {
+  switch (sig) {
+  case SIGSEGV: return "SIGSEGV";
+  case SIGBUS: return "SIGBUS";
+  case SIGFPE: return "SIGFPE";
+  case SIGILL: return "SIGILL";
+  case SIGABRT: return "SIGABRT";
+  default: return "a signal";
+  }
+}
+
+/* The Pole function a fatal signal interrupted, and its callers: the
+ * function holding the faulting instruction, or else (a crash in C code)
+ * the innermost return address into Pole code in the 64 KiB above the
+ * stack pointer. Best effort: prints nothing when neither is found. Not
+ * async-signal-safe (stdio), but the process is ending. */
+static void rt_report_crash(int sig, void *uctx) {
+  if (rt_nfuncs() == 0 || uctx == NULL) return;
+  rt_sort_frames();
+#if defined(__x86_64__) && defined(REG_RIP)
+  const greg_t *r = ((ucontext_t *)uctx)->uc_mcontext.gregs;
+  uintptr_t pc = (uintptr_t)r[REG_RIP], sp = (uintptr_t)r[REG_RSP], fp = (uintptr_t)r[REG_RBP];
+  const char *in = rt_func_at(pc);
+  const char *how = "";
+  uintptr_t a = sp & ~(uintptr_t)7, end = a + (64u << 10);
+  if (in == NULL) {
+    /* C code need not keep frame pointers: find the return address into
+     * Pole code, then the frame above it whose return address is a Pole
+     * call (that function's frame). */
+    how = " (in C code it called)";
+    for (; a < end && rt_frame_ok(a); a += 8)
+      if ((in = rt_func_at(*(const uintptr_t *)a)) != NULL) break;
+    if (in == NULL) return;
+    fp = 0;
+    for (uintptr_t b = a + 8; b < end && rt_frame_ok(b); b += 8) {
+      const uintptr_t *f = (const uintptr_t *)b;
+      if (rt_call_at(f[1]) != NULL && f[0] > b) {
+        fp = b;
+        break;
+      }
+    }
+  }
+  fprintf(stderr, "pole: crashed with %s in %s%s\n", rt_signal_name(sig), in, how);
+  rt_print_callers(fp);
+  fflush(stderr);
+#else
+  (void)sig;
+#endif
+}
+
 static void rt_fault_handler(int sig, siginfo_t *si, void *uctx) {
-  (void)uctx;
   uintptr_t a = (uintptr_t)si->si_addr;
   int overflow = rt_stack_hi == 0 || (a >= rt_stack_lo && a < rt_stack_hi);
   if (!overflow) {
     /* Not a stack overflow: keep what the program printed (not
-     * async-signal-safe, but the process is ending), restore the default
-     * action and return, so the faulting instruction faults again and the
-     * process dies as usual (its parent reports the signal). */
+     * async-signal-safe, but the process is ending), say where it crashed,
+     * restore the default action and return, so the faulting instruction
+     * faults again and the process dies as usual (its parent reports the
+     * signal). */
     fflush(stdout);
+    rt_report_crash(sig, uctx);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
@@ -2407,8 +2597,10 @@ static void rt_fault_handler(int sig, siginfo_t *si, void *uctx) {
 
 /* abort(), a bad instruction or an arithmetic trap in C code: flush what
  * the program printed, then die of the signal as usual. */
-static void rt_fatal_handler(int sig) {
+static void rt_fatal_handler(int sig, siginfo_t *si, void *uctx) {
+  (void)si;
   fflush(stdout);
+  rt_report_crash(sig, uctx);
   signal(sig, SIG_DFL);
   raise(sig);
 }
@@ -2423,8 +2615,8 @@ static void rt_install_fault_handlers(void) {
   sigaction(SIGBUS, &sa, NULL);
   struct sigaction fa;
   memset(&fa, 0, sizeof fa);
-  fa.sa_handler = rt_fatal_handler;
-  fa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+  fa.sa_sigaction = rt_fatal_handler;
+  fa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
   sigemptyset(&fa.sa_mask);
   sigaction(SIGABRT, &fa, NULL);
   sigaction(SIGFPE, &fa, NULL);

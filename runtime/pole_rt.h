@@ -47,6 +47,10 @@ enum {
   PF_BOXED = 1, /* lists, list buffers: counted elements; maps: counted values */
   PF_WIDE = 2   /* cells of more than RT_NARROW_SLOTS slots */
 };
+/* Narrow cells keep in flags bits 2..7 how many slots their block holds at
+ * least (the slots they were made with), so compiled code reuses a block for
+ * a new cell without asking the allocator. */
+#define PF_CAP_SHIFT 2
 
 /* ---- errors and allocation ---------------------------------------------- */
 _Noreturn void pole_panic(const char *msg);
@@ -87,6 +91,7 @@ void pole_list_init(void *l, int64_t i, uint64_t v);      /* consumes v */
 int64_t pole_list_length(void *l);
 uint64_t pole_list_get(void *l, int64_t i);               /* borrowed result */
 uint64_t pole_list_get_default(void *l, int64_t i, uint64_t dflt);
+uint64_t pole_list_take(void *l, int64_t i);              /* owned result; see pole_rt.c */
 void *pole_list_set(void *l, int64_t i, uint64_t v, const char *loc); /* consumes l, v */
 void *pole_list_push(void *l, uint64_t v);                /* consumes l, v */
 void *pole_list_concat(void *lists, int64_t boxed);       /* consumes lists */

@@ -107,7 +107,87 @@ fn a_violated_contract_names_its_function() {
         "func a(n: Int) -> Int\n  requires n >= 0\n: n\n\
          func b(n: Int) -> Int\n  requires n >= 0\n: n\n\
          func main() -> Int : a(1) + b(-1)\n",
-        "pole: runtime error: contract violated: requires n >= 0\n  at prog.pole-ir:5:12 in b\n",
+        "pole: runtime error: contract violated: requires n >= 0\n  at prog.pole-ir:5:12 in b\n  \
+         called from prog.pole-ir:7:29 in main\n",
+    );
+}
+
+#[test]
+fn the_active_callers_are_listed() {
+    // Non-tail calls leave frames: each caller is listed at its call,
+    // innermost first; a tail call (`main` calling `outer` last) replaces
+    // its caller's frame, so `main` is not listed.
+    fails_with(
+        "func pick(l: List<Int>, i: Int) -> Int : List_get(l, i) + 1\n\
+         func middle(l: List<Int>, i: Int) -> Int :\n  let x = pick(l, i) in\n  x * 2\n\
+         func outer(l: List<Int>) -> Int : 1 + middle(l, 7)\n\
+         func main() -> Int : outer([1, 2])\n",
+        "pole: runtime error: index out of bounds: index 7, length 2\n  at prog.pole-ir:1:42 in pick\n\
+         \x20 called from prog.pole-ir:3:11 in middle\n  called from prog.pole-ir:5:39 in outer\n",
+    );
+    // Deep recursion: the first 20 callers, then a count of the others.
+    let (code, _, err) = run(
+        "func down(n: Int) -> Int : if n == 0 then 1 / n else 1 + down(n - 1)\n\
+         func main() -> Int : down(100)\n",
+        false,
+    );
+    assert_eq!(code, Some(101));
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines[0], "pole: runtime error: division by zero");
+    assert_eq!(lines[1], "  at prog.pole-ir:1:45 in down");
+    assert_eq!(lines.len(), 2 + 20 + 1, "{err}");
+    assert!(
+        lines[2..22]
+            .iter()
+            .all(|l| *l == "  called from prog.pole-ir:1:58 in down")
+    );
+    assert_eq!(lines[22], "  ... and 80 more");
+}
+
+#[test]
+fn without_debug_information_no_callers_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = "func pick(l: List<Int>) -> Int : List_get(l, 5)
+               func main() -> Int : 1 + pick([1])
+";
+    std::fs::write(dir.path().join("prog.pole-ir"), src).unwrap();
+    let b = Command::new(POLE)
+        .args([
+            "build",
+            "prog.pole-ir",
+            "-o",
+            "prog",
+            "--debug-info",
+            "false",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let out = Command::new(dir.path().join("prog")).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "pole: runtime error: index out of bounds: index 5, length 1
+  at prog.pole-ir in pick
+"
+    );
+}
+
+#[test]
+fn a_crash_names_the_pole_function_and_its_callers() {
+    // strlen(NULL) faults inside C code that `measure` called.
+    let (code, out, err) = run(
+        "@extern(\"strlen\")\nfunc c_strlen(p: Int) -> Int\n\
+         func measure(n: Int) -> Int : c_strlen(n) + 1\n\
+         func main() -> Int :\n  let _ = println(\"before\") in\n  let k = measure(0) in\n  k\n",
+        false,
+    );
+    assert_eq!(code, None, "killed by the signal: {err}");
+    assert_eq!(out, "before\n");
+    assert_eq!(
+        err,
+        "pole: crashed with SIGSEGV in prog.pole-ir in measure (in C code it called)\n\
+         \x20 called from prog.pole-ir:6:11 in main\n"
     );
 }
 

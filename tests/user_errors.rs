@@ -54,7 +54,8 @@ fn run_reports_a_program_killed_by_a_signal() {
     assert_eq!(out.status.code(), Some(128 + 11), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        "pole: program terminated by signal 11 (SIGSEGV)\n"
+        "pole: crashed with SIGSEGV in seg.pole-ir in main (in C code it called)\n\
+         pole: program terminated by signal 11 (SIGSEGV)\n"
     );
     write(tmp.path(), "abort.pole-ir", ABORTS);
     let out = pole(&["run", "abort.pole-ir"], tmp.path());

@@ -29,9 +29,13 @@ pub(crate) struct FuncDebug {
     pub name: String,
     /// Byte offset of its declaration in the source (0 for entry points).
     pub decl: u32,
+    /// A Pole function (not an entry point or test thunk).
+    pub pole: bool,
     pub size: u32,
     /// `(code start, code end, source byte offset)`, sorted by start.
     pub lines: Vec<(u32, u32, u32)>,
+    /// Its calls of Pole functions: return offset, source byte offset.
+    pub calls: Vec<(u32, u32)>,
 }
 
 #[derive(Clone, Copy)]
@@ -245,4 +249,92 @@ pub(crate) fn write(
         }
         Ok(())
     })
+}
+
+/// Adds the frame tables the runtime reads to name the Pole functions on
+/// the stack (see `rt_print_callers` in runtime/pole_rt.c): section
+/// `pole_funcs` holds `{start, end, name}` per Pole function, `pole_calls`
+/// `{return address, location}` per call of a Pole function, the strings
+/// (`FILE in FUNCTION`, `FILE:LINE:COL in FUNCTION`) are in
+/// `.rodata.pole_frames`. The linker gathers every object's entries between
+/// `__start_pole_calls` and `__stop_pole_calls` (and likewise for
+/// `pole_funcs`); the runtime walks frame pointers (Cranelift keeps them)
+/// and looks return addresses up. Unsorted; the runtime sorts on first use.
+pub(crate) fn write_frames(
+    product: &mut ObjectProduct,
+    funcs: &[FuncDebug],
+    file: &str,
+    src: &str,
+) -> Result<(), String> {
+    let lines = LineIndex::new(src);
+    let file_name = if file.is_empty() { "<input>" } else { file };
+    let mut strings: Vec<u8> = Vec::new();
+    let mut add_str = |s: String| {
+        let at = strings.len() as i64;
+        strings.extend_from_slice(s.as_bytes());
+        strings.push(0);
+        at
+    };
+    // (section 0 funcs / 1 calls, entry bytes, relocations: offset in the
+    // entry, function index or None for the strings, addend)
+    type Entry = Vec<(u64, Option<usize>, i64)>;
+    let mut tables: [Vec<Entry>; 2] = [Vec::new(), Vec::new()];
+    for (i, f) in funcs.iter().enumerate().filter(|(_, f)| f.pole) {
+        let name = add_str(format!("{file_name} in {}", f.name));
+        tables[0].push(vec![
+            (0, Some(i), 0),
+            (8, Some(i), f.size as i64),
+            (16, None, name),
+        ]);
+        for &(ret, off) in &f.calls {
+            let (line, col) = lines.line_col(src, off as usize);
+            let loc = add_str(format!("{file_name}:{line}:{col} in {}", f.name));
+            tables[1].push(vec![(0, Some(i), ret as i64), (8, None, loc)]);
+        }
+    }
+    if tables[0].is_empty() {
+        return Ok(());
+    }
+    let symbols: Vec<SymbolId> = funcs
+        .iter()
+        .map(|f| product.function_symbol(f.id))
+        .collect();
+    let obj = &mut product.object;
+    let strs = obj.add_section(
+        Vec::new(),
+        b".rodata.pole_frames".to_vec(),
+        SectionKind::ReadOnlyString,
+    );
+    obj.append_section_data(strs, &strings, 1);
+    let strs_symbol = obj.section_symbol(strs);
+    for (name, entries, size) in [
+        (&b"pole_funcs"[..], &tables[0], 24usize),
+        (&b"pole_calls"[..], &tables[1], 16usize),
+    ] {
+        if entries.is_empty() {
+            continue;
+        }
+        let sec = obj.add_section(Vec::new(), name.to_vec(), SectionKind::Data);
+        obj.append_section_data(sec, &vec![0u8; entries.len() * size], 8);
+        for (k, e) in entries.iter().enumerate() {
+            for &(at, target, addend) in e {
+                let symbol = target.map_or(strs_symbol, |i| symbols[i]);
+                obj.add_relocation(
+                    sec,
+                    Relocation {
+                        offset: (k * size) as u64 + at,
+                        symbol,
+                        addend,
+                        flags: RelocationFlags::Generic {
+                            kind: RelocationKind::Absolute,
+                            encoding: RelocationEncoding::Generic,
+                            size: 64,
+                        },
+                    },
+                )
+                .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Ok(())
 }

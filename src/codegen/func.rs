@@ -5,7 +5,7 @@
 //! two Cranelift instructions.
 
 use super::{CodegenError, Gen};
-use crate::ir::{self, BinOp, Callee, Cmp, Inst, Op, Repr, Term, UnOp};
+use crate::ir::{self, BinOp, Callee, Cmp, Inst, Op, Repr, Term, UnOp, lower};
 use crate::types::Checked;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
@@ -18,6 +18,12 @@ use cranelift_module::{DataId, FuncId, Module};
 use std::collections::HashMap;
 
 type R<T> = Result<T, CodegenError>;
+
+/// Offsets in a list header `{ data, start: u32, len: u32 }`.
+const LIST_START: i32 = 8;
+const LIST_LEN: i32 = 12;
+/// `PF_BOXED` in a list's header flags: its elements are counted.
+const PF_BOXED: u8 = 1;
 
 pub(crate) fn clif_type(r: Repr) -> Type {
     match r {
@@ -436,13 +442,31 @@ impl Em<'_, '_, '_, '_, '_> {
     fn drop_cell(&mut self, x: ir::Var, moved: ir::Moved<'_>, tok: Option<Variable>) -> R<()> {
         let flags = MemFlagsData::trusted();
         let p = self.use_(x);
+        let cont = self.b.create_block();
+        if let Some(t) = tok {
+            // The common reset inline: a unique narrow cell whose counted
+            // fields were all moved out is a token as it is.
+            let hw = self
+                .b
+                .ins()
+                .load(types::I64, flags, p, -(super::HEADER as i32));
+            let keep =
+                0xFFFF_FFFFu64 | u64::from(super::FLAG_WIDE) << 40 | (!moved.mask & 0xFFFF) << 48;
+            let bits = self.b.ins().band_imm_s(hw, keep as i64);
+            let fast = self.b.ins().icmp_imm_s(IntCC::Equal, bits, 1);
+            let (hit, slow) = (self.b.create_block(), self.b.create_block());
+            self.b.ins().brif(fast, hit, &[], slow, &[]);
+            self.b.switch_to_block(hit);
+            self.b.def_var(t, p);
+            self.b.ins().jump(cont, &[]);
+            self.b.switch_to_block(slow);
+        }
         let rc = self
             .b
             .ins()
             .load(types::I32, flags, p, -(super::HEADER as i32));
         let unique = self.b.ins().icmp_imm_s(IntCC::Equal, rc, 1);
-        let (own, shared, dec, cont) = (
-            self.b.create_block(),
+        let (own, shared, dec) = (
             self.b.create_block(),
             self.b.create_block(),
             self.b.create_block(),
@@ -481,6 +505,167 @@ impl Em<'_, '_, '_, '_, '_> {
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
         Ok(())
+    }
+
+    /// A new narrow cell of `n` slots with counted-slot mask `mask`, in the
+    /// block of reuse token `tok` when there is one (0: none) and it holds
+    /// `n` slots: the header is written inline; otherwise the runtime
+    /// allocates (`pole_alloc_reuse`, which frees an unfit token).
+    fn alloc_reuse(&mut self, tok: Value, n: i64, mask: i64) -> R<Value> {
+        let flags = MemFlagsData::trusted();
+        let (has, fits, slow, fresh, cont) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        let out = self.b.append_block_param(cont, types::I64);
+        let nv = self.b.ins().iconst(types::I64, n);
+        let mv = self.b.ins().iconst(types::I64, mask);
+        self.b.ins().brif(tok, has, &[], fresh, &[]);
+        self.b.switch_to_block(has);
+        let hw = self
+            .b
+            .ins()
+            .load(types::I64, flags, tok, -(super::HEADER as i32));
+        let cap = self
+            .b
+            .ins()
+            .ushr_imm_s(hw, 40 + i64::from(super::CAP_SHIFT));
+        let cap = self.b.ins().band_imm_s(cap, 0x3F);
+        let ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, cap, n);
+        self.b.ins().brif(ok, fits, &[], slow, &[]);
+        self.b.switch_to_block(fits);
+        // Count 1, a cell, the block's capacity kept, the new mask.
+        let kept = self.b.ins().band_imm_s(hw, 0x3F << (40 + super::CAP_SHIFT));
+        let word = 1 | i64::from(super::KIND_CELL) << 32 | (mask & 0xFFFF) << 48;
+        let word = self.b.ins().bor_imm_s(kept, word);
+        self.b
+            .ins()
+            .store(flags, word, tok, -(super::HEADER as i32));
+        self.b.ins().jump(cont, &[tok.into()]);
+        let i64s = |k: usize| {
+            let mut sig = Signature::new(CallConv::SystemV);
+            sig.params
+                .extend(std::iter::repeat_n(AbiParam::new(types::I64), k));
+            sig.returns.push(AbiParam::new(types::I64));
+            sig
+        };
+        self.b.switch_to_block(slow);
+        let r = self.call_c(lower::ALLOC_REUSE, i64s(3), &[tok, nv, mv])?;
+        let r = r.ok_or_else(|| CodegenError::Backend("allocation without result".into()))?;
+        self.b.ins().jump(cont, &[r.into()]);
+        self.b.switch_to_block(fresh);
+        let r = self.call_c(lower::ALLOC_OBJ, i64s(2), &[nv, mv])?;
+        let r = r.ok_or_else(|| CodegenError::Backend("allocation without result".into()))?;
+        self.b.ins().jump(cont, &[r.into()]);
+        self.b.switch_to_block(cont);
+        Ok(out)
+    }
+
+    /// Whether list `l` (data pointer `data`) and its buffer are both
+    /// unique, so its slots can be written in place.
+    fn list_unique(&mut self, l: Value, data: Value) -> Value {
+        let flags = MemFlagsData::trusted();
+        let hdr = -(super::HEADER as i32);
+        let rc_l = self.b.ins().load(types::I32, flags, l, hdr);
+        let start = self.b.ins().uload32(flags, l, LIST_START);
+        // The buffer {cap, used, slots} starts `start` slots before data.
+        let back = self.b.ins().ishl_imm_s(start, 3);
+        let buf_slots = self.b.ins().isub(data, back);
+        let rc_b = self.b.ins().load(types::I32, flags, buf_slots, hdr - 16);
+        let a = self.b.ins().icmp_imm_s(IntCC::Equal, rc_l, 1);
+        let b = self.b.ins().icmp_imm_s(IntCC::Equal, rc_b, 1);
+        self.b.ins().band(a, b)
+    }
+
+    /// The address of slot `i` of list data `data`.
+    fn slot_addr(&mut self, data: Value, i: Value) -> Value {
+        let off = self.b.ins().ishl_imm_s(i, 3);
+        self.b.ins().iadd(data, off)
+    }
+
+    /// `List_set(l, i, v)` (consumes `l` and `v`): in place inline when `i`
+    /// is in range and the list and its buffer are unique (the old element
+    /// counted down when elements are counted); otherwise the runtime
+    /// copies or reports the error.
+    fn list_set(&mut self, args: &[Value]) -> R<Value> {
+        let &[l, i, v, loc] = args else {
+            return Err(CodegenError::Backend("List_set arity".into()));
+        };
+        let flags = MemFlagsData::trusted();
+        let (check, fast, boxed, slow, cont) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        let out = self.b.append_block_param(cont, types::I64);
+        let len = self.b.ins().uload32(flags, l, LIST_LEN);
+        let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
+        self.b.ins().brif(ok, check, &[], slow, &[]);
+        self.b.switch_to_block(check);
+        let data = self.b.ins().load(types::I64, flags, l, 0);
+        let unique = self.list_unique(l, data);
+        self.b.ins().brif(unique, fast, &[], slow, &[]);
+        self.b.switch_to_block(fast);
+        let addr = self.slot_addr(data, i);
+        let old = self.b.ins().load(types::I64, flags, addr, 0);
+        self.b.ins().store(flags, v, addr, 0);
+        let lflags = self
+            .b
+            .ins()
+            .uload8(types::I64, flags, l, -(super::HEADER as i32) + 5);
+        let counted = self.b.ins().band_imm_s(lflags, i64::from(PF_BOXED));
+        self.b.ins().brif(counted, boxed, &[], cont, &[l.into()]);
+        self.b.switch_to_block(boxed);
+        self.drop_ref(old)?;
+        self.b.ins().jump(cont, &[l.into()]);
+        self.b.switch_to_block(slow);
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params
+            .extend(std::iter::repeat_n(AbiParam::new(types::I64), 4));
+        sig.returns.push(AbiParam::new(types::I64));
+        let r = self.call_c(lower::LIST_SET, sig, &[l, i, v, loc])?;
+        let r = r.ok_or_else(|| CodegenError::Backend("List_set without result".into()))?;
+        self.b.ins().jump(cont, &[r.into()]);
+        self.b.switch_to_block(cont);
+        Ok(out)
+    }
+
+    /// `pole_list_take(l, i)` (see the ownership pass), inline: element `i`
+    /// (in range) moved out of a unique list, a static hole left in its
+    /// slot; counted up when the list is shared.
+    fn list_take(&mut self, l: Value, i: Value, r: Repr) -> R<Value> {
+        let flags = MemFlagsData::trusted();
+        let (moved, shared, cont) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        let data = self.b.ins().load(types::I64, flags, l, 0);
+        let addr = self.slot_addr(data, i);
+        let v = self.b.ins().load(clif_type(r), flags, addr, 0);
+        let unique = self.list_unique(l, data);
+        self.b.ins().brif(unique, moved, &[], shared, &[]);
+        self.b.switch_to_block(moved);
+        // Any static cell will do as the hole: counting it down does nothing.
+        let hole = self
+            .g
+            .nullary_data(crate::types::check::CtorOwner::Option, 0)?;
+        let hole = self.static_object(hole, super::HEADER)?;
+        self.b.ins().store(flags, hole, addr, 0);
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(shared);
+        self.dup(v);
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        Ok(v)
     }
 
     /// Counts the object at `p` down: above 1 inline; at 1 the runtime
@@ -617,6 +802,43 @@ impl Em<'_, '_, '_, '_, '_> {
                 let tok = self.b.declare_var(types::I64);
                 self.drop_cell(x, moved, Some(tok))?;
                 self.b.use_var(tok)
+            }
+            Op::Call(
+                Callee::C {
+                    symbol: lower::ALLOC_REUSE,
+                    ..
+                },
+                &[tok, n, mask],
+            ) if matches!(self.konst[n.0 as usize], Some((_, k)) if (0..=super::NARROW_SLOTS).contains(&k))
+                && self.konst[mask.0 as usize].is_some() =>
+            {
+                let (n, mask) = (self.konst[n.0 as usize], self.konst[mask.0 as usize]);
+                let (Some((_, n)), Some((_, mask))) = (n, mask) else {
+                    unreachable!("checked by the guard")
+                };
+                let tok = self.use_(tok);
+                self.alloc_reuse(tok, n, mask)?
+            }
+            Op::Call(
+                Callee::C {
+                    symbol: lower::LIST_SET,
+                    ..
+                },
+                args,
+            ) => {
+                let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
+                self.list_set(&args)?
+            }
+            Op::Call(
+                Callee::C {
+                    symbol: lower::LIST_TAKE,
+                    ret: Some(r),
+                    ..
+                },
+                &[l, i],
+            ) => {
+                let (l, i) = (self.use_(l), self.use_(i));
+                self.list_take(l, i, r)?
             }
             Op::Call(callee, args) => {
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();

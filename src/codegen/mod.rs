@@ -12,7 +12,9 @@
 //! - records point at their slots in field order; variants, `Option` and
 //!   `Result` at `[tag, payload slots...]` (cells); `aux` is the mask of
 //!   the slots holding counted values (cells of more than 16 slots: the slot
-//!   count, with the mask words after the slots);
+//!   count, with the mask words after the slots); narrow cells keep the
+//!   slot capacity of their block in `flags` bits 2..7 (`CAP_SHIFT`), so
+//!   reuse of a unique cell's block is decided inline;
 //! - lists point at `{ data, start: u32, len: u32 }` (data: the element
 //!   slots, in a counted buffer), maps at the runtime's map.
 //!
@@ -53,6 +55,12 @@ pub const STR_PREFIX: usize = 16;
 /// Object kinds in the header (`PK_*` in pole_rt.h).
 const KIND_STR: u8 = 1;
 const KIND_CELL: u8 = 2;
+/// `PF_WIDE`: a cell of more than [`NARROW_SLOTS`] slots.
+const FLAG_WIDE: u8 = 2;
+/// Cells of at most this many slots keep their mask in the header.
+const NARROW_SLOTS: i64 = 16;
+/// A narrow cell's slot capacity is `flags >> CAP_SHIFT`.
+const CAP_SHIFT: u32 = 2;
 
 /// The header of a static (never counted) object.
 fn static_header(kind: u8) -> Vec<u8> {
@@ -487,6 +495,8 @@ pub fn compile_object(
     let mut product = g.module.finish();
     if opts.debug_info {
         debug::write(&mut product, &p.debug_funcs, file, src).map_err(CodegenError::Backend)?;
+        debug::write_frames(&mut product, &p.debug_funcs, file, src)
+            .map_err(CodegenError::Backend)?;
     }
     mem.release(Phase::Codegen, p.retained_total);
     Ok(ObjectFile(product))
@@ -523,19 +533,27 @@ struct Compiled {
     relocs: Vec<ModuleReloc>,
     /// Machine-code ranges and the source offsets they come from.
     lines: Vec<(u32, u32, u32)>,
+    /// Direct calls: return offset, callee.
+    calls: Vec<(u32, FuncId)>,
 }
 
-/// A unit's name in debug information and the source offset of its
-/// declaration.
-fn unit_debug_name(ck: &Checked<'_>, names: &Interner<'_>, u: lower::Unit) -> (String, u32) {
+/// A unit's name in debug information, the source offset of its
+/// declaration, and whether it is a Pole function.
+fn unit_debug_name(ck: &Checked<'_>, names: &Interner<'_>, u: lower::Unit) -> (String, u32, bool) {
     match u {
         lower::Unit::Pole(fi) => {
             let d = ck.funcs[fi as usize].decl;
-            (names.name(d.name).to_string(), d.span.start)
+            (names.name(d.name).to_string(), d.span.start, true)
         }
-        lower::Unit::Thunk(t, side) => (format!("pole.test.{t}.{side}"), 0),
-        lower::Unit::Main | lower::Unit::TestRunner => ("pole_main".to_string(), 0),
+        lower::Unit::Thunk(t, side) => (format!("pole.test.{t}.{side}"), 0, false),
+        lower::Unit::Main | lower::Unit::TestRunner => ("pole_main".to_string(), 0, false),
     }
+}
+
+/// Whether `f` is a Pole function (of this file or an imported one).
+fn is_pole_symbol(g: &Gen<'_, '_>, f: FuncId) -> bool {
+    let d = g.module.declarations().get_function_decl(f);
+    d.name.as_deref().is_some_and(|n| n.starts_with("pole:"))
 }
 
 /// Compiles `func` in the reusable `ctx` (Cranelift's heavy work; runs on
@@ -572,11 +590,12 @@ fn compile_one(
 const PANIC_PREFIX: &str = "panic: ";
 
 fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Compiled, String> {
-    let (alignment, bytes, relocs, lines) = {
+    let (alignment, bytes, relocs, lines, rets) = {
         let code = ctx
             .compile(isa, &mut ControlPlane::default())
             .map_err(|e| format!("{:?}", e.inner))?;
         let relocs: Vec<_> = code.buffer.relocs().to_vec();
+        let rets: Vec<u32> = code.buffer.call_sites().map(|c| c.ret_addr).collect();
         let lines = code
             .buffer
             .get_srclocs_sorted()
@@ -589,18 +608,51 @@ fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Comp
             code.buffer.data().to_vec(),
             relocs,
             lines,
+            rets,
         )
     };
-    let relocs = relocs
+    let relocs: Vec<ModuleReloc> = relocs
         .iter()
         .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
         .collect();
+    let calls = direct_calls(&bytes, &relocs, &rets);
     Ok(Compiled {
         alignment,
         bytes,
         relocs,
         lines,
+        calls,
     })
+}
+
+/// The direct calls (`call rel32`, not tail jumps) among the call sites
+/// returning at `rets`: each call's return offset and its callee.
+fn direct_calls(bytes: &[u8], relocs: &[ModuleReloc], rets: &[u32]) -> Vec<(u32, FuncId)> {
+    const CALL_REL32: u8 = 0xE8;
+    let mut out = Vec::new();
+    for &ret in rets {
+        let Some(at) = ret.checked_sub(5) else {
+            continue;
+        };
+        if bytes.get(at as usize) != Some(&CALL_REL32) {
+            continue;
+        }
+        let callee = relocs.iter().find_map(|r| match r.name {
+            cranelift_module::ModuleRelocTarget::User {
+                namespace: 0,
+                index,
+            } if r.offset == at + 1
+                && matches!(r.kind, Reloc::X86CallPCRel4 | Reloc::X86CallPLTRel4) =>
+            {
+                Some(FuncId::from_u32(index))
+            }
+            _ => None,
+        });
+        if let Some(f) = callee {
+            out.push((ret, f));
+        }
+    }
+    out
 }
 
 /// Compiled functions waiting to be defined in unit order.
@@ -612,7 +664,7 @@ struct Pipeline {
     retained_total: usize,
     /// With debug information: each unit's name and declaration offset,
     /// and what the defined functions contribute.
-    debug: Option<Vec<(String, u32)>>,
+    debug: Option<Vec<(String, u32, bool)>>,
     debug_funcs: Vec<debug::FuncDebug>,
 }
 
@@ -641,13 +693,29 @@ impl Pipeline {
                 .map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
             mem.end_work(Phase::Codegen, self.estimates[self.next]);
             if let Some(names) = &self.debug {
-                let (name, decl) = names[self.next].clone();
+                let (name, decl, pole) = names[self.next].clone();
+                // Calls of Pole functions, for `called from` lines.
+                let calls = if pole {
+                    c.calls
+                        .iter()
+                        .filter(|&&(_, f)| is_pole_symbol(g, f))
+                        .filter_map(|&(ret, _)| {
+                            let i = c.lines.partition_point(|l| l.1 < ret);
+                            let l = c.lines.get(i).filter(|l| l.0 < ret)?;
+                            Some((ret, l.2))
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 self.debug_funcs.push(debug::FuncDebug {
                     id: ids[self.next],
                     name,
                     decl,
+                    pole,
                     size: c.bytes.len() as u32,
                     lines: c.lines,
+                    calls,
                 });
             }
             // The object keeps the machine code and relocations until emitted.

@@ -92,6 +92,10 @@ pub fn slot_repr(ck: &Checked<'_>, t: TyId) -> Repr {
 /// Symbols of the runtime's counted-object entry points.
 pub const ALLOC_OBJ: &str = "pole_alloc_obj";
 pub const ALLOC_REUSE: &str = "pole_alloc_reuse";
+/// `List_set`; the ownership pass pairs it with the `List_get` before it.
+pub const LIST_SET: &str = "pole_list_set";
+/// Element of a list, moved out when the list is unique (see ownership).
+pub const LIST_TAKE: &str = "pole_list_take";
 
 const I64: Repr = Repr::I64;
 
@@ -152,7 +156,7 @@ fn lower_unit_uncounted<'m>(
             let mut fl = FnLower::new(cx, None)?;
             let status = match ck.main {
                 Some(mi) => {
-                    let v = fl.call_func(mi, &[])?;
+                    let v = fl.call_func(mi, &[], None)?;
                     if ck.types.shape(ck.funcs[mi as usize].ret) == TyKind::Int {
                         v
                     } else {
@@ -171,7 +175,7 @@ fn lower_unit_uncounted<'m>(
             fl.fname = cx.arena.alloc_str(&format!("test {}", t.name))?;
             let slot = match (&t.kind, side) {
                 (TestKind::Case { func, inputs, .. }, 0) => {
-                    let v = fl.call_func(*func, inputs)?;
+                    let v = fl.call_func(*func, inputs, None)?;
                     let ret = ck.funcs[*func as usize].ret;
                     fl.slot_of(v, if ret == INT32 { INT } else { ret })?
                 }
@@ -938,7 +942,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 }
                 Ok(p)
             }
-            Res::Func(fi) => self.call_func(fi, call.args),
+            Res::Func(fi) => self.call_func(fi, call.args, Some(e.span)),
             Res::Builtin(b) => self.builtin(e, b, call.args),
             _ => Err(LowerError::Internal("unresolved call")),
         }
@@ -959,7 +963,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         Ok(out.into_slice())
     }
 
-    fn call_func(&mut self, fi: u32, args: &'m [&'m Expr<'m>]) -> R<Var> {
+    /// A call of function `fi`; `at`: the call's span, marked after the
+    /// arguments so the call instruction carries the call's position
+    /// (`called from` lines).
+    fn call_func(&mut self, fi: u32, args: &'m [&'m Expr<'m>], at: Option<Span>) -> R<Var> {
         let f = &self.cx.ck.funcs[fi as usize];
         // A function whose body is a literal is a named constant: its calls
         // are the literal (unless its contracts are checked).
@@ -981,6 +988,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         if f.decl.ext.is_none() {
             let ret = self.repr(f.ret);
             let vals = self.pole_args(fi, args)?;
+            if let Some(span) = at {
+                self.mark(span)?;
+            }
             return self.def(Op::Call(Callee::Pole(fi), vals), ret);
         }
         self.extern_call(fi, args)
@@ -1111,7 +1121,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 let s = self.slot_of(v[2], arg_ty(2))?;
                 let loc = self.loc_arg(e.span)?;
                 let args = [v[0], v[1], s, loc];
-                self.rt_owning("pole_list_set", &[I64; 4], Some(Repr::Ref), &args, 0b101)
+                self.rt_owning(LIST_SET, &[I64; 4], Some(Repr::Ref), &args, 0b101)
             }
             ListPush => {
                 let s = self.slot_of(v[1], arg_ty(1))?;

@@ -19,6 +19,7 @@
 
 pub mod lower;
 pub mod ownership;
+mod take;
 
 use crate::types::TyId;
 use crate::types::check::CtorOwner;
@@ -196,6 +197,17 @@ pub enum Term<'m> {
     TailCall(u32, &'m [Var]),
     /// Runtime error (never returns).
     Panic(&'m Panic<'m>),
+}
+
+impl Term<'_> {
+    /// The blocks the terminator may continue in.
+    pub fn successors(&self) -> [Option<BlockId>; 2] {
+        match *self {
+            Term::Jump(b) => [Some(b), None],
+            Term::Branch(_, a, b) => [Some(a), Some(b)],
+            Term::Return(_) | Term::TailCall(..) | Term::Panic(_) => [None, None],
+        }
+    }
 }
 
 /// A runtime error: its message, where it happened, the values it reports.

@@ -32,19 +32,11 @@
 //! the long match chains and if-chains that generated code contains.
 
 use super::lower::{ALLOC_OBJ, ALLOC_REUSE, LowerError};
+use super::take::Takes;
 use super::*;
 use crate::memory::{Arena, Vec};
 
 type R<T> = Result<T, LowerError>;
-
-/// The blocks a terminator may continue in.
-fn successors(t: &Term<'_>) -> [Option<BlockId>; 2] {
-    match *t {
-        Term::Jump(b) => [Some(b), None],
-        Term::Branch(_, a, b) => [Some(a), Some(b)],
-        Term::Return(_) | Term::TailCall(..) | Term::Panic(_) => [None, None],
-    }
-}
 
 /// Whether the result of `op` is borrowed from another object.
 fn borrowed_result(op: &Op<'_>) -> bool {
@@ -156,7 +148,7 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
     let nb = f.blocks.len();
     let npred = arena.alloc_slice_fill(nb, 0u32)?;
     for b in f.blocks {
-        for s in successors(&b.term).into_iter().flatten() {
+        for s in b.term.successors().into_iter().flatten() {
             npred[s.0 as usize] += 1;
         }
     }
@@ -178,11 +170,14 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
     let mut rev: Vec<'m, Inst<'m>> = arena.vec();
     let mut after: Vec<'m, Inst<'m>> = arena.vec();
     let mut before: Vec<'m, Inst<'m>> = arena.vec();
+    // `List_set(l, i, _)` calls later in the block that consume the last
+    // reference to `l`, with nothing using `l` or `i` in between.
+    let mut takes = Takes::new(arena, &f)?;
 
     for &bi in order.iter() {
         let block = &f.blocks[bi as usize];
         live.clear();
-        for s in successors(&block.term).into_iter().flatten() {
+        for s in block.term.successors().into_iter().flatten() {
             for &v in live_in[s.0 as usize] {
                 live.insert(Var(v))?;
             }
@@ -224,7 +219,9 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
         }
         touched.clear();
 
-        for inst in block.insts.iter().rev() {
+        takes.enter(&f, block)?;
+        for at in (0..block.insts.len()).rev() {
+            let inst = &takes.step(arena, &f, bi, at, counted, &|v| live.contains(v))?;
             after.clear();
             before.clear();
             if let Inst::Def(d, op) = inst
@@ -281,6 +278,7 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
                 rev.push(b)?;
             }
         }
+        takes.leave(arena, bi)?;
         if bi == 0 {
             // Parameters the body never uses are dropped on entry.
             for &p in f.params.iter().rev() {
@@ -546,7 +544,7 @@ fn postorder<'m>(arena: Arena<'m>, blocks: &[Block<'m>]) -> R<&'m [u32]> {
     state[0] = 1;
     while let Some(top) = stack.last_mut() {
         let (b, k) = *top;
-        let succ = successors(&blocks[b as usize].term);
+        let succ = blocks[b as usize].term.successors();
         if (k as usize) < succ.len() {
             top.1 += 1;
             if let Some(s) = succ[k as usize] {
