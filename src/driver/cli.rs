@@ -665,7 +665,7 @@ fn check_file(file: &str, opts: &MemOpts) -> i32 {
         Err(code) => return code,
     };
     let graph = modules::discover(file);
-    let base = root_dir(&graph);
+    let base = graph.root_dir();
     let mut mem = Memory::new(opts.limit());
     let mut worst = 0;
     for i in 0..graph.files.len() {
@@ -702,15 +702,6 @@ pub fn default_jobs() -> usize {
 /// The more serious of two exit statuses (out of memory over errors).
 pub fn worse(a: i32, b: i32) -> i32 {
     if a == 3 || b == 3 { 3 } else { a.max(b) }
-}
-
-/// The directory symbols are relative to: the root file's (canonical).
-pub fn root_dir(graph: &Graph) -> PathBuf {
-    graph.files[0]
-        .canonical
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
 }
 
 /// One file compiled for a program: its source, what checking found, and
@@ -885,7 +876,7 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
         return 2;
     }
     let graph = modules::discover(file);
-    let base = root_dir(&graph);
+    let base = graph.root_dir();
     // The root's object only, for --emit obj; else every file it reaches.
     let which: Vec<usize> = match job.emit {
         Emit::Obj => vec![0],
