@@ -1,6 +1,7 @@
 //! The driver: runs the phases over a file, owns the memory, reports.
 
 pub mod batch;
+pub mod cache;
 pub mod cli;
 pub mod modules;
 

@@ -158,7 +158,9 @@ fn at<R>(
         let Some(k) = cx.func_at(off) else {
             return Ok(None);
         };
-        cx.with_body(k, |v| analysis::find_in_func(v, off).and_then(|h| g(v, h, doc)))
+        cx.with_body(k, |v| {
+            analysis::find_in_func(v, off).and_then(|h| g(v, h, doc))
+        })
     })?;
     Ok((r.flatten(), oom))
 }

@@ -18,6 +18,7 @@ pub mod analysis;
 pub mod handlers;
 pub mod text;
 
+use crate::driver::modules::{self, Buffers, Graph};
 use crate::memory::Memory;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
@@ -29,7 +30,6 @@ use lsp_types::request::{
     Rename, Request as _,
 };
 use lsp_types::*;
-use crate::driver::modules::{self, Buffers, Graph};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
