@@ -489,7 +489,7 @@ pub fn compile_object(
         debug::write(&mut product, &p.debug_funcs, file, src).map_err(CodegenError::Backend)?;
     }
     mem.release(Phase::Codegen, p.retained_total);
-    Ok(ObjectFile(Object::Product(product)))
+    Ok(ObjectFile(Object::Product(Box::new(product))))
 }
 
 /// A compiled object file, written out without first being copied into one
@@ -498,7 +498,7 @@ pub fn compile_object(
 pub struct ObjectFile(Object);
 
 enum Object {
-    Product(cranelift_object::ObjectProduct),
+    Product(Box<cranelift_object::ObjectProduct>),
     Bytes(Vec<u8>),
 }
 
