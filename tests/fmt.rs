@@ -357,3 +357,13 @@ fn fmt_refuses_a_file_with_syntax_errors_and_leaves_it() {
     assert!(err.contains("not formatted"), "{err}");
     assert_eq!(std::fs::read_to_string(&p).unwrap(), bad);
 }
+
+#[test]
+fn import_lines_are_kept_in_place_and_idempotent() {
+    let messy = "import   \"lib/geom.pole-ir\"\n// the shapes\nimport \"lib/shapes.pole-ir\"   // why\n\n\nfunc main() -> Int :   area(1)\n";
+    let want = "import \"lib/geom.pole-ir\"\n// the shapes\nimport \"lib/shapes.pole-ir\" // why\n\nfunc main() -> Int : area(1)\n";
+    let once = fmt(messy);
+    assert_eq!(once, want);
+    assert_eq!(fmt(&once), once);
+    assert_eq!(comments(&once), comments(messy));
+}

@@ -625,3 +625,132 @@ fn measure_latency_memory_and_record_a_session() {
         println!("{l}");
     }
 }
+
+const GEOM: &str = "\
+type Point = { x: Int, y: Int }
+
+func manhattan(a: Point, b: Point) -> Int : abs(a.x - b.x) + abs(a.y - b.y)
+
+func abs(n: Int) -> Int : if n < 0 then 0 - n else n
+";
+
+const USES_GEOM: &str = "\
+import \"lib/geom.pole-ir\"
+
+func far(p: Point) -> Bool : p.x > 10
+
+func main() -> Int : manhattan({ x: 1, y: 2 }, { x: 4, y: -2 })
+";
+
+/// A program of two files on disk: `main.pole-ir` importing
+/// `lib/geom.pole-ir`; returns the directory and both URIs.
+fn two_files() -> (tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("canonical");
+    std::fs::create_dir(root.join("lib")).expect("mkdir");
+    std::fs::write(root.join("lib/geom.pole-ir"), GEOM).expect("write");
+    std::fs::write(root.join("main.pole-ir"), USES_GEOM).expect("write");
+    let uri = |p: &str| format!("file://{}/{p}", root.display());
+    (dir, uri("main.pole-ir"), uri("lib/geom.pole-ir"))
+}
+
+#[test]
+fn imported_declarations_are_seen_and_found() {
+    let (_dir, main, lib) = two_files();
+    let mut c = Client::start(&[]);
+    // Checked with the imported declarations, as `pole check` does.
+    assert_eq!(c.open(&main, USES_GEOM), Vec::<Value>::new());
+
+    // Definition of an imported function: the other file's name.
+    let (l, ch) = pos(USES_GEOM, "manhattan(", 3);
+    let d = c.at("textDocument/definition", &main, l, ch);
+    let (dl, dc) = pos(GEOM, "manhattan", 0);
+    assert_eq!(
+        d,
+        json!({ "uri": lib, "range": { "start": { "line": dl, "character": dc },
+                                       "end": { "line": dl, "character": dc + 9 } } })
+    );
+    // Hover shows its signature, from its file's text.
+    let h = c.at("textDocument/hover", &main, l, ch);
+    assert_eq!(
+        h["contents"]["value"],
+        "```pole\nfunc manhattan(a: Point, b: Point) -> Int\n```"
+    );
+    // An imported type and its field.
+    let (l, ch) = pos(USES_GEOM, "Point)", 1);
+    let d = c.at("textDocument/definition", &main, l, ch);
+    let (dl, dc) = pos(GEOM, "Point", 0);
+    assert_eq!(d["uri"], lib);
+    assert_eq!(d["range"]["start"], json!({ "line": dl, "character": dc }));
+    let h = c.at("textDocument/hover", &main, l, ch);
+    assert_eq!(
+        h["contents"]["value"],
+        "```pole\ntype Point = { x: Int, y: Int }\n```"
+    );
+    let (l, ch) = pos(USES_GEOM, "p.x", 2);
+    let d = c.at("textDocument/definition", &main, l, ch);
+    let (dl, dc) = pos(GEOM, "x: Int", 0);
+    assert_eq!(d["uri"], lib);
+    assert_eq!(d["range"]["start"], json!({ "line": dl, "character": dc }));
+
+    // Renaming a function of another file is refused, not half done.
+    let (l, ch) = pos(USES_GEOM, "manhattan(", 0);
+    let r = c.request_raw(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": main }, "position": { "line": l, "character": ch }, "newName": "taxicab" }),
+    );
+    assert!(r.get("error").is_some(), "{r}");
+    c.shutdown();
+}
+
+#[test]
+fn open_buffers_of_imported_files_are_used() {
+    let (_dir, main, lib) = two_files();
+    let mut c = Client::start(&[]);
+    assert!(c.open(&main, USES_GEOM).is_empty());
+    // The library opened and renamed in the editor, not saved: the open
+    // importer is checked again against the buffer.
+    let renamed = GEOM.replace("manhattan", "taxicab");
+    assert!(c.open(&lib, &renamed).is_empty());
+    let d = c.diagnostics(&main);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(
+        d[0]["message"].as_str().unwrap_or("").lines().next(),
+        Some("unknown function 'manhattan'")
+    );
+    let (l, ch) = pos(USES_GEOM, "manhattan(", 0);
+    assert_eq!(
+        d[0]["range"]["start"],
+        json!({ "line": l, "character": ch })
+    );
+    // Fixing the importer: definition goes to the buffer's position.
+    let fixed = USES_GEOM.replace("manhattan", "taxicab");
+    assert!(c.change(&main, 2, &fixed).is_empty());
+    let (l, ch) = pos(&fixed, "taxicab(", 1);
+    let d = c.at("textDocument/definition", &main, l, ch);
+    let (dl, dc) = pos(&renamed, "taxicab", 0);
+    assert_eq!(d["uri"], lib);
+    assert_eq!(d["range"]["start"], json!({ "line": dl, "character": dc }));
+
+    // A syntax error in the imported buffer: the importer is not checked
+    // and says why, at its import line.
+    c.change(&lib, 2, &renamed.replace("abs(n: Int)", "abs(n: Int"));
+    let d = c.diagnostics(&main);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["code"], "imported-file-has-errors");
+    assert_eq!(
+        d[0]["range"],
+        json!({ "start": { "line": 0, "character": 7 }, "end": { "line": 0, "character": 25 } })
+    );
+    c.change(&lib, 3, &renamed);
+    assert!(c.diagnostics(&main).is_empty());
+
+    // An import of a missing file: the check's own error.
+    let missing = fixed.replace("lib/geom", "lib/gone");
+    let d = c.change(&main, 3, &missing);
+    assert_eq!(
+        d[0]["message"],
+        "cannot read imported file \"lib/gone.pole-ir\": No such file or directory"
+    );
+    c.shutdown();
+}

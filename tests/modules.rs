@@ -1,6 +1,8 @@
 //! Programs of several files (reference §12) beyond the conformance suite:
 //! imports that cannot be read, paths with `..`, a file imported by two
-//! others, 200-file chains and stars, reproducible objects, batch builds.
+//! others, 200-file chains and stars, reproducible objects, batch builds,
+//! the object cache. Builds run without the cache (`POLE_CACHE_DIR=`)
+//! except where the cache is tested.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -20,6 +22,7 @@ fn write(dir: &Path, files: &[(&str, &str)]) {
 fn pole(dir: &Path, args: &[&str]) -> Output {
     Command::new(POLE)
         .args(args)
+        .env("POLE_CACHE_DIR", "")
         .current_dir(dir)
         .output()
         .expect("run pole")
@@ -240,6 +243,7 @@ fn timed_build(dir: &Path, jobs: &str) -> (f64, Option<u64>, String) {
                 "-j",
                 jobs,
             ])
+            .env("POLE_CACHE_DIR", "")
             .current_dir(dir)
             .output()
             .unwrap()
@@ -416,4 +420,122 @@ fn imported_tests_and_main_are_not_part_of_the_program() {
     );
     let o = pole(t.path(), &["run", "main.pole-ir"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+/// `pole build main.pole-ir -o prog --verbose` with the cache in `cache`:
+/// the `pole: objects:` line and the program's exit status.
+fn cached_build(dir: &Path, cache: &Path, extra: &[&str]) -> (String, Option<i32>) {
+    let o = Command::new(POLE)
+        .args(["build", "main.pole-ir", "-o", "prog", "--verbose"])
+        .args(extra)
+        .env("POLE_CACHE_DIR", cache)
+        .current_dir(dir)
+        .output()
+        .expect("run pole");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let line = stderr(&o)
+        .lines()
+        .find(|l| l.starts_with("pole: objects: "))
+        .unwrap_or("")
+        .to_string();
+    let run = Command::new(dir.join("prog")).output().expect("run prog");
+    (line, run.status.code())
+}
+
+#[test]
+fn the_object_cache_reuses_unchanged_files_and_never_a_stale_one() {
+    let t = tempfile::tempdir().unwrap();
+    let cache = t.path().join("cache");
+    write(
+        t.path(),
+        &[
+            (
+                "main.pole-ir",
+                "import \"lib/a.pole-ir\"\nimport \"lib/b.pole-ir\"\n\nfunc main() -> Int : twice(base())\n",
+            ),
+            ("lib/a.pole-ir", "func twice(n: Int) -> Int : n * 2\n"),
+            ("lib/b.pole-ir", "func base() -> Int : 1 + 2\n"),
+        ],
+    );
+    let said = |n: usize, m: usize| {
+        format!(
+            "pole: objects: {n} compiled, {m} from the cache (cache: {})",
+            cache.display()
+        )
+    };
+    assert_eq!(cached_build(t.path(), &cache, &[]), (said(3, 0), Some(6)));
+    // Nothing changed: nothing compiled, the same program.
+    assert_eq!(cached_build(t.path(), &cache, &[]), (said(0, 3), Some(6)));
+    // A body edited: only that file is compiled again.
+    write(
+        t.path(),
+        &[("lib/b.pole-ir", "func base() -> Int : 1 + 3 // new\n")],
+    );
+    assert_eq!(cached_build(t.path(), &cache, &[]), (said(1, 2), Some(8)));
+    // A body that is one literal is seen by importers (calls become it).
+    write(t.path(), &[("lib/b.pole-ir", "func base() -> Int : 5\n")]);
+    assert_eq!(cached_build(t.path(), &cache, &[]), (said(2, 1), Some(10)));
+    // Its declarations changed: its importer too (a, which does not
+    // import it, is reused).
+    write(
+        t.path(),
+        &[
+            ("lib/b.pole-ir", "func base(k: Int) -> Int : 4 + k\n"),
+            (
+                "main.pole-ir",
+                "import \"lib/a.pole-ir\"\nimport \"lib/b.pole-ir\"\n\nfunc main() -> Int : twice(base(1))\n",
+            ),
+        ],
+    );
+    assert_eq!(cached_build(t.path(), &cache, &[]), (said(2, 1), Some(10)));
+    // Only an imported signature changes (main's text stays): main is not
+    // reused with the stale call.
+    write(
+        t.path(),
+        &[("lib/a.pole-ir", "func twice(n: Int) -> Int : n * 3\n")],
+    );
+    assert_eq!(cached_build(t.path(), &cache, &[]), (said(1, 2), Some(15)));
+    write(
+        t.path(),
+        &[(
+            "lib/a.pole-ir",
+            "func twice(n: Int, m: Int) -> Int : n * m\nfunc twice1(n: Int) -> Int : n\n",
+        )],
+    );
+    let o = pole(t.path(), &["build", "main.pole-ir", "-o", "prog"]);
+    assert_eq!(o.status.code(), Some(1), "a stale main would link");
+    write(
+        t.path(),
+        &[("lib/a.pole-ir", "func twice(n: Int) -> Int : n * 3\n")],
+    );
+    assert_eq!(cached_build(t.path(), &cache, &[]), (said(0, 3), Some(15)));
+    // Other options are other objects.
+    assert_eq!(
+        cached_build(t.path(), &cache, &["--release"]),
+        (said(3, 0), Some(15))
+    );
+    // Damaged entries (truncated, or garbage) are compiled again and
+    // replaced.
+    for (k, e) in std::fs::read_dir(cache.join("objects"))
+        .unwrap()
+        .enumerate()
+    {
+        let p = e.unwrap().path();
+        let bytes = std::fs::read(&p).unwrap();
+        let damaged = if k % 2 == 0 {
+            bytes[..bytes.len() / 2].to_vec()
+        } else {
+            vec![b'x'; bytes.len()]
+        };
+        std::fs::write(&p, damaged).unwrap();
+    }
+    assert_eq!(cached_build(t.path(), &cache, &[]), (said(3, 0), Some(15)));
+    assert_eq!(cached_build(t.path(), &cache, &[]), (said(0, 3), Some(15)));
+    // No cache.
+    let off = "pole: objects: 3 compiled, 0 from the cache (no cache)".to_string();
+    assert_eq!(
+        cached_build(t.path(), &cache, &["--no-cache"]),
+        (off.clone(), Some(15))
+    );
+    assert_eq!(cached_build(t.path(), Path::new(""), &[]), (off, Some(15)));
 }

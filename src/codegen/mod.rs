@@ -499,25 +499,59 @@ pub fn compile_object(
             .map_err(CodegenError::Backend)?;
     }
     mem.release(Phase::Codegen, p.retained_total);
-    Ok(ObjectFile(product))
+    Ok(ObjectFile(Object::Product(Box::new(product))))
 }
 
 /// A compiled object file, written out without first being copied into one
-/// buffer (the sections are streamed to the writer).
-pub struct ObjectFile(cranelift_object::ObjectProduct);
+/// buffer (the sections are streamed to the writer), or one read back from
+/// the object cache.
+pub struct ObjectFile(Object);
+
+enum Object {
+    Product(Box<cranelift_object::ObjectProduct>),
+    Bytes(Vec<u8>),
+}
 
 impl ObjectFile {
+    /// An object file's bytes as [`ObjectFile::to_bytes`] gave them.
+    pub fn from_bytes(bytes: Vec<u8>) -> ObjectFile {
+        ObjectFile(Object::Bytes(bytes))
+    }
+
     pub fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        self.0
-            .object
-            .write_stream(w)
-            .map_err(|e| std::io::Error::other(e.to_string()))
+        match &self.0 {
+            Object::Product(p) => p
+                .object
+                .write_stream(w)
+                .map_err(|e| std::io::Error::other(e.to_string())),
+            Object::Bytes(b) => w.write_all(b),
+        }
     }
 
     /// The whole file in memory.
     pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
-        self.0.object.write().map_err(|e| e.to_string())
+        match &self.0 {
+            Object::Product(p) => p.object.write().map_err(|e| e.to_string()),
+            Object::Bytes(b) => Ok(b.clone()),
+        }
     }
+}
+
+/// What identifies the machine code this process generates: the target
+/// triple and every shared and ISA flag of both settings (debug and
+/// release; a release build compiles huge functions with the debug ones),
+/// host CPU features included. Part of the object cache's key.
+pub fn target_id() -> Result<String, CodegenError> {
+    let mut s = String::new();
+    for release in [false, true] {
+        let isa = isa(release)?;
+        s.push_str(&format!("{}\n{}", isa.triple(), isa.flags()));
+        for v in isa.isa_flags() {
+            s.push_str(&format!("\n{v}"));
+        }
+        s.push('\n');
+    }
+    Ok(s)
 }
 
 /// Programs with at least this many functions compile them in parallel.

@@ -1,6 +1,7 @@
 //! Command-line parsing (clap) and dispatch to the driver.
 
 use super::batch::{self, BatchOpts};
+use super::cache::{self, Cache};
 use super::modules::{self, FileCtx, Graph};
 use super::{
     BuildError, Built, CheckOutput, ExternDecl, build_object_in, check_file_in, compile_with_retry,
@@ -85,6 +86,17 @@ pub enum Command {
         /// Link libNAME (like @link("NAME"))
         #[arg(short = 'l', value_name = "NAME")]
         libs: Vec<String>,
+        /// Compile every file of the program, neither reusing nor storing
+        /// objects. Without it, a single program's objects are kept in the
+        /// cache directory: $POLE_CACHE_DIR (set and empty: no cache), else
+        /// $XDG_CACHE_HOME/pole, else ~/.cache/pole
+        #[arg(long)]
+        no_cache: bool,
+        /// Print how many of the program's files were compiled and how many
+        /// objects came from the cache (stderr: `pole: objects: N compiled,
+        /// M from the cache (cache: DIR)`)
+        #[arg(long)]
+        verbose: bool,
         #[command(flatten)]
         mem: MemOpts,
         #[command(flatten)]
@@ -503,6 +515,8 @@ pub fn main() -> i32 {
             emit,
             dep_info,
             libs,
+            no_cache,
+            verbose,
             mem,
             batch,
         } => {
@@ -525,6 +539,8 @@ pub fn main() -> i32 {
                     mem: &mem,
                     json,
                     jobs: batch.jobs.unwrap_or_else(default_jobs),
+                    cache: if no_cache { None } else { Cache::from_env() },
+                    verbose,
                 };
                 let code = build_file(&inputs[0], Path::new(&out), &job);
                 if json {
@@ -665,7 +681,7 @@ fn check_file(file: &str, opts: &MemOpts) -> i32 {
         Err(code) => return code,
     };
     let graph = modules::discover(file);
-    let base = root_dir(&graph);
+    let base = graph.root_dir();
     let mut mem = Memory::new(opts.limit());
     let mut worst = 0;
     for i in 0..graph.files.len() {
@@ -704,27 +720,22 @@ pub fn worse(a: i32, b: i32) -> i32 {
     if a == 3 || b == 3 { 3 } else { a.max(b) }
 }
 
-/// The directory symbols are relative to: the root file's (canonical).
-pub fn root_dir(graph: &Graph) -> PathBuf {
-    graph.files[0]
-        .canonical
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
-
 /// One file compiled for a program: its source, what checking found, and
 /// the object (or why there is none).
 pub struct FileBuild {
     pub src: Vec<u8>,
     pub check: CheckOutput,
     pub result: Result<Built, BuildError>,
+    /// The object came from the cache (the file was not compiled).
+    pub cached: bool,
 }
 
 /// Compiles the files `which` of `graph` (symbols relative to `base`): the
 /// root (`graph` file 0) with `cg`, the others as libraries of its program
 /// (no entry point, not in test mode). Runs `jobs` worker threads, each with
 /// a memory budget of its own; results come back in the order of `which`.
+/// With `cache`, a file whose key is stored is not compiled, and each file
+/// compiled without diagnostics is stored.
 pub fn compile_files(
     graph: &Graph,
     base: &Path,
@@ -732,6 +743,7 @@ pub fn compile_files(
     cg: codegen::Options,
     mem_opts: &MemOpts,
     jobs: usize,
+    cache: Option<&Cache>,
 ) -> Vec<FileBuild> {
     let one = |i: usize, mem: &mut Memory| -> FileBuild {
         let src = match std::fs::read(&graph.files[i].path) {
@@ -745,6 +757,7 @@ pub fn compile_files(
                         graph.files[i].path,
                         modules::io_reason(&e)
                     ))),
+                    cached: false,
                 };
             }
         };
@@ -762,7 +775,18 @@ pub fn compile_files(
             file: i,
             base,
         };
-        let (check, result) =
+        let key = cache.and_then(|_| cache::key(&src, cx, opts, mem));
+        if let (Some(c), Some(k)) = (cache, &key)
+            && let Some(built) = c.get(k)
+        {
+            return FileBuild {
+                src,
+                check: CheckOutput::default(),
+                result: Ok(built),
+                cached: true,
+            };
+        }
+        let (check, mut result) =
             compile_with_retry(mem, mem_opts.retry_policy(false), note_retry, |m| {
                 let (check, result) = build_object_in(&src, Some(cx), "", m, opts);
                 let oom = match &result {
@@ -771,7 +795,22 @@ pub fn compile_files(
                 };
                 ((check, result), oom)
             });
-        FileBuild { src, check, result }
+        // Stored only when the declarations it saw are still those the key
+        // was made of (an imported file saved during the build is not).
+        if let (Some(c), Some(k), Ok(built)) = (cache, key, result.as_mut())
+            && check.diagnostics.is_empty()
+            && cache::key(&src, cx, opts, mem) == Some(k)
+            && let Ok(bytes) = built.object.to_bytes()
+        {
+            c.put(&k, built, &bytes);
+            built.object = codegen::ObjectFile::from_bytes(bytes);
+        }
+        FileBuild {
+            src,
+            check,
+            result,
+            cached: false,
+        }
     };
     let jobs = jobs.clamp(1, which.len().max(1));
     if jobs == 1 {
@@ -867,6 +906,10 @@ pub struct Build<'a> {
     pub json: bool,
     /// Worker threads for the files of a program.
     pub jobs: usize,
+    /// Where objects are reused from and stored (see [`cache`]).
+    pub cache: Option<Cache>,
+    /// Say how many files were compiled and how many came from the cache.
+    pub verbose: bool,
 }
 
 /// Compiles `file` and writes an executable or object at `out`.
@@ -885,13 +928,32 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
         return 2;
     }
     let graph = modules::discover(file);
-    let base = root_dir(&graph);
+    let base = graph.root_dir();
     // The root's object only, for --emit obj; else every file it reaches.
     let which: Vec<usize> = match job.emit {
         Emit::Obj => vec![0],
         Emit::Exe => (0..graph.files.len()).collect(),
     };
-    let mut builds = compile_files(&graph, &base, &which, job.cg, job.mem, job.jobs);
+    let mut builds = compile_files(
+        &graph,
+        &base,
+        &which,
+        job.cg,
+        job.mem,
+        job.jobs,
+        job.cache.as_ref(),
+    );
+    if job.verbose {
+        let reused = builds.iter().filter(|b| b.cached).count();
+        let place = match &job.cache {
+            Some(c) => format!(" (cache: {})", c.dir().display()),
+            None => " (no cache)".to_string(),
+        };
+        eprintln!(
+            "pole: objects: {} compiled, {reused} from the cache{place}",
+            builds.len() - reused
+        );
+    }
     let mut worst = 0;
     for (k, b) in builds.iter().enumerate() {
         let i = which[k];
@@ -1017,6 +1079,8 @@ fn exe_job<'a>(
         mem,
         json: format == MessageFormat::Json,
         jobs: default_jobs(),
+        cache: None,
+        verbose: false,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The driver: runs the phases over a file, owns the memory, reports.
 
 pub mod batch;
+pub mod cache;
 pub mod cli;
 pub mod modules;
 
@@ -108,9 +109,7 @@ pub fn front_end<R>(
     };
     let broken = loaded.as_ref().is_some_and(|l| l.broken);
     let files: Vec<usize> = match (&loaded, cx) {
-        (Some(l), Some(cx)) => std::iter::once(cx.file)
-            .chain(l.files.iter().map(|f| f.0))
-            .collect(),
+        (Some(l), Some(cx)) => l.scope_files(cx.file),
         _ => Vec::new(),
     };
     out.blocked = broken;
@@ -154,31 +153,16 @@ pub fn front_end<R>(
     // Declarations are checked only when they all parsed (a syntax error
     // anywhere means only syntax errors are reported).
     if let Some(pre) = pre {
-        let (own, others, errors) = match &loaded {
-            Some(l) => (
-                l.own.as_slice(),
-                l.files
-                    .iter()
-                    .map(|(_, prog, imports)| types::check::ScopeDecl { prog, imports })
-                    .collect(),
-                l.errors.as_slice(),
-            ),
-            None => (&[][..], Vec::new(), &[][..]),
-        };
-        let declared = types::check::declare_in(
+        let declared = declare_program(
             &program,
-            own,
-            &others,
+            loaded.as_ref(),
             text,
             mem.arena(Phase::Check),
             names,
             pre,
         );
         match declared {
-            Ok(mut c) => {
-                for d in errors {
-                    c.report(d.clone());
-                }
+            Ok(c) => {
                 // Checker indices follow the declarations, skipping duplicates.
                 let checked = c.view().funcs;
                 let mut j = 0;
@@ -227,6 +211,33 @@ pub fn front_end<R>(
         return (out, None);
     }
     (out, r)
+}
+
+/// The declaration pass's checking half for a parsed file: its
+/// declarations checked with those `loaded` from the files it imports
+/// (§12; `None` for a file on its own), and the `cannot read imported
+/// file` errors reported. Shared by the driver and `pole lsp`.
+pub fn declare_program<'m, 'n>(
+    program: &ast::Program<'m>,
+    loaded: Option<&modules::Loaded<'m>>,
+    text: &'n str,
+    arena: crate::memory::Arena<'m>,
+    names: &'n Interner<'m>,
+    pre: types::check::CheckNames,
+) -> Result<types::Checker<'m, 'n>, OutOfMemory> {
+    let Some(l) = loaded else {
+        return types::declare(program, text, arena, names, pre);
+    };
+    let others: Vec<types::check::ScopeDecl<'_, 'm>> = l
+        .files
+        .iter()
+        .map(|(_, prog, imports)| types::check::ScopeDecl { prog, imports })
+        .collect();
+    let mut c = types::check::declare_in(program, &l.own, &others, text, arena, names, pre)?;
+    for d in &l.errors {
+        c.report(d.clone());
+    }
+    Ok(c)
 }
 
 /// Initial size of the function body arena.

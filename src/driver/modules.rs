@@ -17,7 +17,10 @@ use crate::syntax::ast::{Item, Program, TypeDef, TypeExpr};
 use crate::syntax::lexer::{LexError, Lexer, Names};
 use crate::syntax::token::Tok;
 use crate::syntax::{Interner, Span, parser};
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// An `import` line of a file.
 #[derive(Clone, Debug)]
@@ -43,11 +46,38 @@ pub struct File {
     pub imports: Vec<Edge>,
 }
 
+/// Texts that stand for files, by canonical path: an editor's unsaved
+/// buffers (`pole lsp`). A file must still exist to be imported (its
+/// identity is the file system's); only its text comes from here.
+pub type Buffers = HashMap<PathBuf, Arc<str>>;
+
 /// The files of a program: the root first, then the others in the order
 /// a depth-first walk of the imports in source order first reaches them.
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
     pub files: Vec<File>,
+    /// Read instead of the file system (see [`Buffers`]).
+    pub buffers: Buffers,
+}
+
+impl Graph {
+    /// The text of file `f`: its buffer, else the file's contents.
+    pub fn read(&self, f: usize) -> std::io::Result<Cow<'_, [u8]>> {
+        let file = &self.files[f];
+        match self.buffers.get(&file.canonical) {
+            Some(t) => Ok(Cow::Borrowed(t.as_bytes())),
+            None => std::fs::read(&file.path).map(Cow::Owned),
+        }
+    }
+
+    /// The directory symbols are relative to: the root file's (canonical).
+    pub fn root_dir(&self) -> PathBuf {
+        self.files
+            .first()
+            .and_then(|f| f.canonical.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
 }
 
 /// An I/O error's text without Rust's ` (os error N)` suffix, as the C
@@ -123,10 +153,22 @@ pub fn discover(root: &str) -> Graph {
     discover_all(&[root]).0
 }
 
+/// [`discover`] reading the texts of `buffers` instead of their files.
+pub fn discover_with(root: &str, buffers: Buffers) -> Graph {
+    walk(&[root], buffers).0
+}
+
 /// One graph for several roots (a batch): each file once, whichever root
 /// reaches it; returns the graph and each root's index in it.
 pub fn discover_all(roots: &[&str]) -> (Graph, Vec<usize>) {
-    let mut g = Graph::default();
+    walk(roots, Buffers::new())
+}
+
+fn walk(roots: &[&str], buffers: Buffers) -> (Graph, Vec<usize>) {
+    let mut g = Graph {
+        files: Vec::new(),
+        buffers,
+    };
     let mut ids: Vec<(u64, u64)> = Vec::new();
     let mut at = Vec::with_capacity(roots.len());
     for root in roots {
@@ -152,9 +194,11 @@ pub fn discover_all(roots: &[&str]) -> (Graph, Vec<usize>) {
 
 fn visit(g: &mut Graph, ids: &mut Vec<(u64, u64)>, at: usize) {
     let path = g.files[at].path.clone();
-    let text = std::fs::read(&path).unwrap_or_default();
-    let text = String::from_utf8_lossy(&text);
-    for (written, span) in scan_imports(&text) {
+    let imports = match g.read(at) {
+        Ok(text) => scan_imports(&String::from_utf8_lossy(&text)),
+        Err(_) => Vec::new(),
+    };
+    for (written, span) in imports {
         let p = joined(&path, &written);
         let target = match std::fs::metadata(&p) {
             Err(e) => Err(io_reason(&e)),
@@ -270,6 +314,16 @@ pub struct Loaded<'m> {
     pub broken: bool,
 }
 
+impl Loaded<'_> {
+    /// The graph file of each checker scope: `root` (the compiled file),
+    /// then the loaded ones.
+    pub fn scope_files(&self, root: usize) -> Vec<usize> {
+        std::iter::once(root)
+            .chain(self.files.iter().map(|f| f.0))
+            .collect()
+    }
+}
+
 const BUILTIN_TYPES: [&str; 13] = [
     "Int", "Nat", "Float64", "Float", "Bool", "Unit", "String", "List", "HashMap", "Option",
     "Result", "Ptr", "Int32",
@@ -329,7 +383,7 @@ pub fn load_imports<'m>(
         }
         let s = out.files.len() as u32 + 1;
         scope_of[f] = Some(s);
-        let text = std::fs::read(&g.files[f].path).ok();
+        let text = g.read(f).ok();
         let text = text.as_deref().and_then(|t| std::str::from_utf8(t).ok());
         let empty = Program {
             items: &[],

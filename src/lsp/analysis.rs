@@ -1,10 +1,13 @@
 //! What the server knows about a document, computed afresh for each
-//! request by the compiler's own phases: the declaration pass, the
-//! checker's declarations, then the bodies asked for, each parsed and
-//! checked in an arena reset per body (as `pole check` does), all under
-//! one [`Memory`] budget. Answers are byte spans and strings; the handlers
-//! turn them into protocol types.
+//! request by the compiler's own phases: the declaration pass (with the
+//! declarations of the files the document imports, loaded as `pole check`
+//! loads them, §12), the checker's declarations, then the bodies asked
+//! for, each parsed and checked in an arena reset per body (as `pole check`
+//! does), all under one [`Memory`] budget. Answers are byte spans (with the
+//! file they are in) and strings; the handlers turn them into protocol
+//! types.
 
+use crate::driver::modules::{self, FileCtx, Graph, Loaded};
 use crate::memory::{MemResult, Memory, Phase};
 use crate::syntax::ast::*;
 use crate::syntax::lexer::LexError;
@@ -12,12 +15,41 @@ use crate::syntax::{Interner, Span, Sym, parser};
 use crate::types::builtins::{Builtin, Tpl};
 use crate::types::check::{self, CtorOwner, PatRes, Res};
 use crate::types::{Checked, Checker, TyKind};
+use std::path::PathBuf;
+
+/// A file the document imports, loaded for it (declarations only): the
+/// checker's scope `s > 0` is the `s - 1`-th.
+pub struct Imported<'a, 'm> {
+    /// Its canonical path.
+    pub path: PathBuf,
+    /// Its text (the editor's buffer when it is open).
+    pub text: String,
+    pub program: &'a Program<'m>,
+}
+
+/// A place in one of the analysed files: `file` 0 is the document, else
+/// the scope of an imported file ([`Imported`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Site {
+    pub file: u32,
+    pub span: Span,
+}
+
+impl Site {
+    fn here(span: Span) -> Site {
+        Site { file: 0, span }
+    }
+}
 
 /// A parsed and declared document.
 pub struct Ctx<'a, 'm> {
     pub text: &'a str,
     pub names: &'a Interner<'m>,
     pub program: &'a Program<'m>,
+    /// The files it imports, by checker scope (see [`Imported`]).
+    pub imported: &'a [Imported<'a, 'm>],
+    /// The scopes of the files the document itself imports.
+    pub direct: &'a [u32],
     /// Every function declaration in order, with its checker index
     /// (`None` for a duplicate).
     pub funcs: Vec<(&'m FuncDecl<'m>, Option<u32>)>,
@@ -32,6 +64,8 @@ pub struct BodyView<'v> {
     pub text: &'v str,
     pub names: &'v Interner<'v>,
     pub program: &'v Program<'v>,
+    pub imported: &'v [Imported<'v, 'v>],
+    pub direct: &'v [u32],
     pub decl: &'v FuncDecl<'v>,
     /// The checker's index of the function.
     pub fi: Option<u32>,
@@ -42,9 +76,11 @@ pub struct BodyView<'v> {
 }
 
 /// Runs `f` on `text` analysed within `mem`; `None` when the text does not
-/// even lex.
+/// even lex. With `graph` (whose file 0 is the document), the declarations
+/// of the files it imports are visible, as in `pole check`.
 pub fn analyze<R>(
     text: &str,
+    graph: Option<&Graph>,
     mem: &mut Memory,
     f: impl FnOnce(&mut Ctx<'_, '_>) -> MemResult<R>,
 ) -> MemResult<Option<R>> {
@@ -57,9 +93,47 @@ pub fn analyze<R>(
         Err(LexError::Syntax(_)) => return Ok(None),
         Err(LexError::Oom(e)) => return Err(e),
     };
+    let loaded: Option<Loaded<'_>> = match graph {
+        Some(g) => {
+            let base = g.root_dir();
+            let cx = FileCtx {
+                graph: g,
+                file: 0,
+                base: &base,
+            };
+            Some(modules::load_imports(cx, arena, &mut names)?)
+        }
+        None => None,
+    };
+    let imported: Vec<Imported<'_, '_>> = match (graph, &loaded) {
+        (Some(g), Some(l)) => l
+            .files
+            .iter()
+            .map(|(gf, program, _)| Imported {
+                path: g.files[*gf].canonical.clone(),
+                text: g
+                    .read(*gf)
+                    .map(|t| String::from_utf8_lossy(&t).into_owned())
+                    .unwrap_or_default(),
+                program,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let direct: Vec<u32> = loaded
+        .as_ref()
+        .map(|l| l.own.iter().map(|&(s, _)| s).collect())
+        .unwrap_or_default();
     let pre = check::intern_names(&mut names)?;
     let names = &names;
-    let checker = crate::types::declare(&program, text, mem.arena(Phase::Check), names, pre)?;
+    let checker = crate::driver::declare_program(
+        &program,
+        loaded.as_ref(),
+        text,
+        mem.arena(Phase::Check),
+        names,
+        pre,
+    )?;
     let checked = checker.view().funcs;
     let mut funcs = Vec::new();
     let mut j = 0;
@@ -78,6 +152,8 @@ pub fn analyze<R>(
         text,
         names,
         program: &program,
+        imported: &imported,
+        direct: &direct,
         funcs,
         checker: Some(checker),
         mem,
@@ -129,6 +205,8 @@ impl<'a, 'm> Ctx<'a, 'm> {
             text: self.text,
             names: self.names,
             program: self.program,
+            imported: self.imported,
+            direct: self.direct,
             decl,
             fi: index,
             body,
@@ -159,6 +237,18 @@ impl<'a, 'm> Ctx<'a, 'm> {
 
     pub fn checked(&self) -> Option<Checked<'_>> {
         self.checker.as_ref().map(|c| c.view())
+    }
+
+    /// The text of scope `file` (0: the document).
+    pub fn text_of(&self, file: u32) -> &str {
+        text_of(self.text, self.imported, file)
+    }
+}
+
+fn text_of<'t>(doc: &'t str, imported: &'t [Imported<'_, '_>], file: u32) -> &'t str {
+    match file {
+        0 => doc,
+        s => imported.get(s as usize - 1).map_or("", |f| f.text.as_str()),
     }
 }
 
@@ -448,21 +538,38 @@ impl<'v> BodyView<'v> {
     /// The signature and contracts of function `fi`, as written.
     pub fn signature(&self, fi: u32) -> Option<String> {
         let ck = self.ck.as_ref()?;
-        let d = ck.funcs.get(fi as usize)?.decl;
-        Some(signature_text(self.text, d))
+        let f = ck.funcs.get(fi as usize)?;
+        Some(signature_text(self.text_of(f.file), f.decl))
+    }
+
+    fn text_of(&self, file: u32) -> &'v str {
+        text_of(self.text, self.imported, file)
+    }
+
+    fn program_of(&self, file: u32) -> Option<&'v Program<'v>> {
+        match file {
+            0 => Some(self.program),
+            s => self.imported.get(s as usize - 1).map(|f| f.program),
+        }
     }
 
     /// Where what `h` refers to is declared.
-    pub fn definition(&self, h: Hit<'_>) -> Option<Span> {
+    pub fn definition(&self, h: Hit<'_>) -> Option<Site> {
         if let Some(l) = self.local_of(h) {
-            return self.local_site(l);
+            return self.local_site(l).map(Site::here);
         }
         let ck = self.ck.as_ref()?;
         let res = |e: &Expr<'_>| ck.expr_res.get(e.id.0 as usize).copied();
         match h {
-            Hit::FuncName => Some(self.decl.name_span),
+            Hit::FuncName => Some(Site::here(self.decl.name_span)),
             Hit::Callee(e, _) | Hit::Expr(e) => match res(e)? {
-                Res::Func(fi) => Some(ck.funcs.get(fi as usize)?.decl.name_span),
+                Res::Func(fi) => {
+                    let f = ck.funcs.get(fi as usize)?;
+                    Some(Site {
+                        file: f.file,
+                        span: f.decl.name_span,
+                    })
+                }
                 Res::Ctor(c) => self.ctor_site(ck, c),
                 _ => None,
             },
@@ -472,49 +579,74 @@ impl<'v> BodyView<'v> {
             },
             Hit::FieldName(e, b, _) => {
                 let Res::Field(i) = res(e)? else { return None };
-                self.field_site(ck, ck.expr_ty.get(b.id.0 as usize).copied()?, i as usize)
+                self.field_site(ck, ck.expr_ty.get(b.id.0 as usize).copied()?, |k, _| {
+                    k == i as usize
+                })
             }
             Hit::InitField(e, f) => {
                 let t = ck.expr_ty.get(e.id.0 as usize).copied()?;
-                self.field_site_named(ck, t, f.name)
+                self.field_site(ck, t, |_, n| n == f.name)
             }
             Hit::PatField(p, f) => {
                 let t = ck.pat_ty.get(p.id.0 as usize).copied()?;
-                self.field_site_named(ck, t, f.name)
+                self.field_site(ck, t, |_, n| n == f.name)
             }
-            Hit::Type(t) => type_decl(self.program, t.name).map(|d| d.name_span),
+            Hit::Type(t) => self.type_named(ck, t.name).map(|(file, d)| Site {
+                file,
+                span: d.name_span,
+            }),
             _ => None,
         }
     }
 
-    fn ctor_site(&self, ck: &Checked<'_>, c: check::CtorRef) -> Option<Span> {
+    /// The type a type expression in the document names: its own, else
+    /// one of a file it imports (scope and declaration).
+    fn type_named(&self, ck: &Checked<'v>, n: Sym) -> Option<(u32, &'v TypeDecl<'v>)> {
+        if let Some(d) = type_decl(self.program, n) {
+            return Some((0, d));
+        }
+        let records = ck.records.iter().map(|r| (r.name, r.file, r.decl));
+        let variants = ck.variants.iter().map(|v| (v.name, v.file, v.decl));
+        records
+            .chain(variants)
+            .find(|&(name, file, _)| name == n && self.direct.contains(&file))
+            .map(|(_, file, d)| (file, d))
+    }
+
+    fn ctor_site(&self, ck: &Checked<'_>, c: check::CtorRef) -> Option<Site> {
         let CtorOwner::User(v) = c.owner else {
             return None;
         };
-        let decl = type_decl(self.program, ck.variants.get(v as usize)?.name)?;
-        match &decl.def {
-            TypeDef::Variant(ctors) => ctors.get(c.index as usize).map(|c| c.span),
+        let info = ck.variants.get(v as usize)?;
+        match &info.decl.def {
+            TypeDef::Variant(ctors) => ctors.get(c.index as usize).map(|c| Site {
+                file: info.file,
+                span: c.span,
+            }),
             TypeDef::Record(_) => None,
         }
     }
 
-    fn record_decl(&self, ck: &Checked<'_>, t: crate::types::TyId) -> Option<&'v TypeDecl<'v>> {
-        match ck.types.shape(t) {
-            TyKind::Record(r) => type_decl(self.program, ck.records.get(r as usize)?.name),
-            _ => None,
-        }
-    }
-
-    fn field_site(&self, ck: &Checked<'_>, t: crate::types::TyId, i: usize) -> Option<Span> {
-        match &self.record_decl(ck, t)?.def {
-            TypeDef::Record(fields) => fields.get(i).map(|f| f.span),
-            TypeDef::Variant(_) => None,
-        }
-    }
-
-    fn field_site_named(&self, ck: &Checked<'_>, t: crate::types::TyId, n: Sym) -> Option<Span> {
-        match &self.record_decl(ck, t)?.def {
-            TypeDef::Record(fields) => fields.iter().find(|f| f.name == n).map(|f| f.span),
+    /// The field of record type `t` that `which` (index, name) picks.
+    fn field_site(
+        &self,
+        ck: &Checked<'_>,
+        t: crate::types::TyId,
+        which: impl Fn(usize, Sym) -> bool,
+    ) -> Option<Site> {
+        let TyKind::Record(r) = ck.types.shape(t) else {
+            return None;
+        };
+        let info = ck.records.get(r as usize)?;
+        match &info.decl.def {
+            TypeDef::Record(fields) => fields
+                .iter()
+                .enumerate()
+                .find(|(k, f)| which(*k, f.name))
+                .map(|(_, f)| Site {
+                    file: info.file,
+                    span: f.span,
+                }),
             TypeDef::Variant(_) => None,
         }
     }
@@ -574,8 +706,12 @@ impl<'v> BodyView<'v> {
                 self.name(f.name),
                 self.show(*ck.pat_ty.get(f.pat.id.0 as usize)?)
             )),
-            Hit::Type(t) => match type_decl(self.program, t.name) {
-                Some(d) => Some(type_decl_text(self.text, self.program, d)),
+            Hit::Type(t) => match self.type_named(ck, t.name) {
+                Some((file, d)) => Some(type_decl_text(
+                    self.text_of(file),
+                    self.program_of(file)?,
+                    d,
+                )),
                 None => Some(format!("builtin type {}", self.name(t.name))),
             },
             _ => None,

@@ -1,10 +1,11 @@
 //! One function per request: protocol types in, [`analysis`] answers
 //! converted back out.
 
-use super::analysis::{self, BodyView, Ctx, Hit};
-use super::text::LineIndex;
+use super::analysis::{self, BodyView, Ctx, Hit, Site};
+use super::text::{self, LineIndex};
 use super::{Document, Server};
 use crate::diag;
+use crate::driver::modules::{FileCtx, Graph};
 use crate::memory::{MemResult, OutOfMemory};
 use crate::syntax::ast::{Item, TypeDef};
 use crate::syntax::{Span, Sym};
@@ -12,6 +13,7 @@ use crate::types::builtins::Builtin;
 use lsp_types::*;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 /// A handler's answer, and the out-of-memory error it met (reported on the
 /// document).
@@ -28,18 +30,59 @@ fn json<T: serde::Serialize>(v: T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-/// `pole check`'s diagnostics for `text`, in protocol form.
-pub fn check(s: &mut Server, uri: &Uri, text: &str, index: &LineIndex) -> Vec<Diagnostic> {
-    let out = crate::driver::check_source(text.as_bytes(), &mut s.mem);
+/// `pole check`'s diagnostics for `text`, in protocol form: with `graph`
+/// (the program it is the root of), checked with the declarations of the
+/// files it imports.
+pub fn check(
+    s: &mut Server,
+    uri: &Uri,
+    text: &str,
+    index: &LineIndex,
+    graph: Option<&Graph>,
+) -> Vec<Diagnostic> {
+    let out = match graph {
+        Some(g) => {
+            let base = g.root_dir();
+            let cx = FileCtx {
+                graph: g,
+                file: 0,
+                base: &base,
+            };
+            crate::driver::check_file_in(text.as_bytes(), cx, &mut s.mem)
+        }
+        None => crate::driver::check_source(text.as_bytes(), &mut s.mem),
+    };
     let mut v: Vec<Diagnostic> = out
         .diagnostics
         .iter()
         .map(|d| convert(uri, text, index, d))
         .collect();
+    if out.blocked {
+        v.push(blocked_diagnostic(text, index));
+    }
     if let Some(e) = &out.oom {
         v.push(oom_diagnostic(e, s.limit()));
     }
     v
+}
+
+/// An imported file cannot be read or has syntax errors: the document is
+/// not checked (as in `pole check`, whose report is that file's errors).
+/// Placed at the first `import` line.
+fn blocked_diagnostic(text: &str, index: &LineIndex) -> Diagnostic {
+    let at = crate::driver::modules::scan_imports(text)
+        .first()
+        .map_or(Span::new(0, 0), |(_, sp)| *sp);
+    Diagnostic {
+        range: index.range(text, at.start as usize, at.end as usize),
+        severity: Some(DiagnosticSeverity::ERROR),
+        code: Some(NumberOrString::String("imported-file-has-errors".into())),
+        source: Some("pole".into()),
+        message: "a file this one imports has errors (see that file); this file is checked \
+                  once they are fixed"
+            .into(),
+        ..Default::default()
+    }
 }
 
 fn convert(uri: &Uri, text: &str, index: &LineIndex, d: &diag::Diagnostic) -> Diagnostic {
@@ -96,7 +139,8 @@ fn with_doc<R>(
         .docs
         .get(uri.as_str())
         .ok_or_else(|| format!("unknown document {}", uri.as_str()))?;
-    match analysis::analyze(&doc.text, &mut s.mem, |cx| f(cx, doc)) {
+    let graph = s.graph(&doc.uri, &doc.text);
+    match analysis::analyze(&doc.text, graph.as_ref(), &mut s.mem, |cx| f(cx, doc)) {
         Ok(r) => Ok((r, None)),
         Err(e) => Ok((None, Some((uri.clone(), e)))),
     }
@@ -107,21 +151,23 @@ fn at<R>(
     s: &mut Server,
     uri: &Uri,
     pos: Position,
-    g: impl FnOnce(&BodyView<'_>, Hit<'_>) -> Option<R>,
+    g: impl FnOnce(&BodyView<'_>, Hit<'_>, &Document) -> Option<R>,
 ) -> Answer<R> {
     let (r, oom) = with_doc(s, uri, |cx, doc| {
         let off = doc.index.offset(&doc.text, pos) as u32;
         let Some(k) = cx.func_at(off) else {
             return Ok(None);
         };
-        cx.with_body(k, |v| analysis::find_in_func(v, off).and_then(|h| g(v, h)))
+        cx.with_body(k, |v| {
+            analysis::find_in_func(v, off).and_then(|h| g(v, h, doc))
+        })
     })?;
     Ok((r.flatten(), oom))
 }
 
 pub fn hover(s: &mut Server, p: HoverParams) -> Result {
     let tp = p.text_document_position_params;
-    let (r, oom) = at(s, &tp.text_document.uri, tp.position, |v, h| v.hover(h))?;
+    let (r, oom) = at(s, &tp.text_document.uri, tp.position, |v, h, _| v.hover(h))?;
     let v = r.map(|text| Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
@@ -140,13 +186,40 @@ fn location(doc: &Document, sp: Span) -> Location {
     )
 }
 
+/// Where `site` is: the file (`None`: the document) and the range.
+fn site_range(v: &BodyView<'_>, doc: &Document, site: Site) -> Option<(Option<PathBuf>, Range)> {
+    let (start, end) = (site.span.start as usize, site.span.end as usize);
+    if site.file == 0 {
+        return Some((None, doc.index.range(&doc.text, start, end)));
+    }
+    let f = v.imported.get(site.file as usize - 1)?;
+    let range = LineIndex::new(&f.text).range(&f.text, start, end);
+    Some((Some(f.path.clone()), range))
+}
+
+/// The URI of the file at canonical `path`: an open document's own URI
+/// when it is open.
+fn file_uri(s: &Server, path: &std::path::Path) -> Option<Uri> {
+    s.docs
+        .values()
+        .find(|d| super::doc_path(&d.uri).as_deref() == Some(path))
+        .map(|d| d.uri.clone())
+        .or_else(|| text::path_uri(path))
+}
+
 pub fn definition(s: &mut Server, p: GotoDefinitionParams) -> Result {
     let tp = p.text_document_position_params;
     let uri = tp.text_document.uri;
-    let (r, oom) = at(s, &uri, tp.position, |v, h| v.definition(h))?;
-    let v = match (r, s.docs.get(uri.as_str())) {
-        (Some(sp), Some(doc)) => json(GotoDefinitionResponse::Scalar(location(doc, sp))),
-        _ => Value::Null,
+    let (r, oom) = at(s, &uri, tp.position, |v, h, doc| {
+        site_range(v, doc, v.definition(h)?)
+    })?;
+    let v = match r {
+        Some((None, range)) => json(GotoDefinitionResponse::Scalar(Location::new(uri, range))),
+        Some((Some(path), range)) => match file_uri(s, &path) {
+            Some(u) => json(GotoDefinitionResponse::Scalar(Location::new(u, range))),
+            None => Value::Null,
+        },
+        None => Value::Null,
     };
     Ok((v, oom))
 }
@@ -157,9 +230,10 @@ enum Subject {
     Func(u32),
 }
 
-/// Every span naming what is at `pos` (a variable or a function),
-/// declaration first.
-fn occurrences(s: &mut Server, uri: &Uri, pos: Position) -> Answer<Vec<Span>> {
+/// Every span in the document naming what is at `pos` (a variable or a
+/// function), declaration first, and whether the declaration is there
+/// (not for a function of an imported file).
+fn occurrences(s: &mut Server, uri: &Uri, pos: Position) -> Answer<(Vec<Span>, bool)> {
     with_doc(s, uri, |cx, doc| {
         let off = doc.index.offset(&doc.text, pos) as u32;
         let Some(k) = cx.func_at(off) else {
@@ -177,20 +251,23 @@ fn occurrences(s: &mut Server, uri: &Uri, pos: Position) -> Answer<Vec<Span>> {
             Some(Subject::Local(k, l)) => cx.with_body(k, |v| {
                 let mut spans: Vec<Span> = v.local_site(l).into_iter().collect();
                 spans.extend(v.local_uses(l));
-                Some(spans)
+                Some((spans, true))
             }),
             Some(Subject::Func(fi)) => {
                 let mut spans = Vec::new();
+                let mut here = false;
                 if let Some(ck) = cx.checked()
                     && let Some(f) = ck.funcs.get(fi as usize)
+                    && f.file == 0
                 {
                     spans.push(f.decl.name_span);
+                    here = true;
                 }
                 for k in 0..cx.funcs.len() {
                     spans.extend(cx.with_body(k, |v| v.calls_of(fi))?);
                 }
                 spans.extend(annotation_calls(cx, fi));
-                Ok(Some(spans))
+                Ok(Some((spans, here)))
             }
         }
     })
@@ -226,8 +303,8 @@ pub fn references(s: &mut Server, p: ReferenceParams) -> Result {
     let uri = p.text_document_position.text_document.uri;
     let (r, oom) = occurrences(s, &uri, p.text_document_position.position)?;
     let v = match (r, s.docs.get(uri.as_str())) {
-        (Some(mut spans), Some(doc)) => {
-            if !p.context.include_declaration && !spans.is_empty() {
+        (Some((mut spans, here)), Some(doc)) => {
+            if !p.context.include_declaration && here && !spans.is_empty() {
                 spans.remove(0);
             }
             json(
@@ -259,7 +336,10 @@ pub fn rename(s: &mut Server, p: RenameParams) -> Result {
     let uri = p.text_document_position.text_document.uri;
     let (r, oom) = occurrences(s, &uri, p.text_document_position.position)?;
     let v = match (r, s.docs.get(uri.as_str())) {
-        (Some(spans), Some(doc)) => {
+        (Some((_, false)), _) => {
+            return Err("cannot rename a function declared in another file".into());
+        }
+        (Some((spans, true)), Some(doc)) => {
             let mut edits: Vec<TextEdit> = spans
                 .into_iter()
                 .map(|sp| TextEdit::new(location(doc, sp).range, p.new_name.clone()))
@@ -429,7 +509,8 @@ pub fn completion(s: &mut Server, p: CompletionParams) -> Result {
     }
     let holed = format!("{}{HOLE}{}", &text[..off], &text[off..]);
     let word32 = word as u32;
-    let r = analysis::analyze(&holed, &mut s.mem, |cx| {
+    let graph = s.graph(&uri, &holed);
+    let r = analysis::analyze(&holed, graph.as_ref(), &mut s.mem, |cx| {
         let mut out: Vec<CompletionItem> = Vec::new();
         let k = cx.func_at(word32);
         if let Some(k) = k {
@@ -459,7 +540,7 @@ pub fn completion(s: &mut Server, p: CompletionParams) -> Result {
                 out.push(item(
                     name,
                     CompletionItemKind::FUNCTION,
-                    Some(analysis::signature_text(cx.text, f.decl)),
+                    Some(analysis::signature_text(cx.text_of(f.file), f.decl)),
                 ));
             }
             for v in ck.variants {

@@ -7,11 +7,18 @@
 //! with the compiler's own front end ([`analysis`]) under the memory
 //! budget. Running out of memory is a diagnostic on the document; a
 //! handler that panics answers with an error, and the server goes on.
+//!
+//! A document with a `file:` URI is the root of a program (§12): the files
+//! it imports are found and loaded as `pole check` does
+//! ([`crate::driver::modules`]), each read from its open buffer if the
+//! editor has it open, else from disk. A change to a document re-checks
+//! the open documents that import it.
 
 pub mod analysis;
 pub mod handlers;
 pub mod text;
 
+use crate::driver::modules::{self, Buffers, Graph};
 use crate::memory::Memory;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
@@ -24,6 +31,8 @@ use lsp_types::request::{
 };
 use lsp_types::*;
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
 use text::LineIndex;
 
 /// An open document.
@@ -34,6 +43,16 @@ pub struct Document {
     pub index: LineIndex,
     /// The diagnostics last published.
     pub diagnostics: Vec<Diagnostic>,
+    /// The other files its program reached when it was last checked
+    /// (canonical paths).
+    pub deps: Vec<PathBuf>,
+}
+
+/// The canonical path of a document with a `file:` URI (its path as is
+/// when it does not exist on disk).
+pub fn doc_path(uri: &Uri) -> Option<PathBuf> {
+    let p = text::uri_path(uri)?;
+    Some(std::fs::canonicalize(&p).unwrap_or(p))
 }
 
 /// The server's state: the open documents and the memory budget.
@@ -227,10 +246,32 @@ impl Server {
         }
     }
 
-    /// Stores a document's new text and checks it.
+    /// Stores a document's new text and checks it, then the open documents
+    /// that import it.
     fn open(&mut self, uri: Uri, version: i32, text: String) -> Vec<Notification> {
+        let mut out = vec![self.store(uri.clone(), version, text)];
+        if let Some(path) = doc_path(&uri) {
+            let importers: Vec<(Uri, i32, String)> = self
+                .docs
+                .values()
+                .filter(|d| d.uri != uri && d.deps.contains(&path))
+                .map(|d| (d.uri.clone(), d.version, d.text.clone()))
+                .collect();
+            for (u, v, t) in importers {
+                out.push(self.store(u, v, t));
+            }
+        }
+        out
+    }
+
+    /// Stores a document and checks it; returns its diagnostics to publish.
+    fn store(&mut self, uri: Uri, version: i32, text: String) -> Notification {
         let index = LineIndex::new(&text);
-        let diagnostics = handlers::check(self, &uri, &text, &index);
+        let graph = self.graph(&uri, &text);
+        let diagnostics = handlers::check(self, &uri, &text, &index, graph.as_ref());
+        let deps = graph
+            .map(|g| g.files.into_iter().skip(1).map(|f| f.canonical).collect())
+            .unwrap_or_default();
         let n = publish(uri.clone(), diagnostics.clone(), Some(version));
         self.docs.insert(
             uri.as_str().to_string(),
@@ -240,9 +281,25 @@ impl Server {
                 text,
                 index,
                 diagnostics,
+                deps,
             },
         );
-        vec![n]
+        n
+    }
+
+    /// The program whose root is document `uri` with `text` (`None` for a
+    /// document that is not a file): the files it reaches, with the texts
+    /// of the open documents standing for their files.
+    pub fn graph(&self, uri: &Uri, text: &str) -> Option<Graph> {
+        let root = text::uri_path(uri)?;
+        let mut buffers = Buffers::new();
+        for d in self.docs.values() {
+            if let Some(p) = doc_path(&d.uri) {
+                buffers.insert(p, Arc::from(d.text.as_str()));
+            }
+        }
+        buffers.insert(doc_path(uri)?, Arc::from(text));
+        Some(modules::discover_with(root.to_str()?, buffers))
     }
 
     /// The document's diagnostics plus one for running out of memory.

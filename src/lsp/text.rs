@@ -1,6 +1,8 @@
-//! Byte offsets and the protocol's positions (line, UTF-16 column).
+//! Byte offsets and the protocol's positions (line, UTF-16 column), and
+//! `file:` URIs as paths.
 
-use lsp_types::{Position, Range};
+use lsp_types::{Position, Range, Uri};
+use std::path::{Path, PathBuf};
 
 /// Where the lines of a text start.
 pub struct LineIndex {
@@ -52,9 +54,62 @@ impl LineIndex {
     }
 }
 
+/// The path a `file:` URI names (percent escapes decoded); `None` for
+/// other schemes, a remote host, or escapes that are not UTF-8.
+pub fn uri_path(uri: &Uri) -> Option<PathBuf> {
+    let rest = uri.as_str().strip_prefix("file://")?;
+    // `file:///p` (empty host) or `file://localhost/p`.
+    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+    if !rest.starts_with('/') {
+        return None;
+    }
+    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = rest.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().map(PathBuf::from)
+}
+
+/// The `file:` URI of an absolute path, escaping what a URI path may not
+/// hold as is.
+pub fn path_uri(path: &Path) -> Option<Uri> {
+    let p = path.to_str()?;
+    let mut s = String::from("file://");
+    for b in p.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=:@".contains(&b) {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("%{b:02X}"));
+        }
+    }
+    s.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_uris_round_trip() {
+        let p = Path::new("/tmp/a b/é%.pole-ir");
+        let u = path_uri(p).expect("uri");
+        assert_eq!(u.as_str(), "file:///tmp/a%20b/%C3%A9%25.pole-ir");
+        assert_eq!(uri_path(&u).as_deref(), Some(p));
+        let local: Uri = "file://localhost/x".parse().expect("uri");
+        assert_eq!(uri_path(&local), Some(PathBuf::from("/x")));
+        let untitled: Uri = "untitled:Untitled-1".parse().expect("uri");
+        assert_eq!(uri_path(&untitled), None);
+    }
 
     #[test]
     fn columns_count_utf16_units() {

@@ -51,6 +51,10 @@ pub enum PatRes {
 pub struct RecordInfo<'m> {
     pub name: Sym,
     pub fields: &'m [(Sym, TyId)],
+    /// Its declaration, in the text of scope `file` (0: the checked file,
+    /// else an imported one, as for [`FuncInfo::file`]).
+    pub decl: &'m TypeDecl<'m>,
+    pub file: u32,
 }
 
 pub struct CtorInfo<'m> {
@@ -61,6 +65,9 @@ pub struct CtorInfo<'m> {
 pub struct VariantInfo<'m> {
     pub name: Sym,
     pub ctors: &'m [CtorInfo<'m>],
+    /// As for [`RecordInfo::decl`].
+    pub decl: &'m TypeDecl<'m>,
+    pub file: u32,
 }
 
 pub struct FuncInfo<'m> {
@@ -200,8 +207,6 @@ pub struct Checker<'m, 'n> {
     /// Scope 0: the checked file; then the imported files whose declarations
     /// were loaded.
     scopes: std::vec::Vec<Scope<'m>>,
-    /// The scope of each record type.
-    record_scope: Vec<'m, u32>,
     records: Vec<'m, RecordInfo<'m>>,
     variants: Vec<'m, VariantInfo<'m>>,
     /// The call namespace of the checked file (own and imported functions,
@@ -358,7 +363,6 @@ pub fn declare_in<'m, 'n>(
         type_ambig: arena.map(),
         call_ambig: arena.map(),
         scopes: std::vec::Vec::with_capacity(others.len() + 1),
-        record_scope: arena.vec(),
         records: arena.vec(),
         variants: arena.vec(),
         ctors: arena.map(),
@@ -623,8 +627,9 @@ impl<'m> Checker<'m, '_> {
                     self.records.push(RecordInfo {
                         name: td.name,
                         fields: &[],
+                        decl: td,
+                        file: s,
                     })?;
-                    self.record_scope.push(s)?;
                     TypeName::Record(i)
                 }
                 TypeDef::Variant(_) => {
@@ -632,6 +637,8 @@ impl<'m> Checker<'m, '_> {
                     self.variants.push(VariantInfo {
                         name: td.name,
                         ctors: &[],
+                        decl: td,
+                        file: s,
                     })?;
                     TypeName::Variant(i)
                 }
@@ -2001,10 +2008,8 @@ impl<'m> Checker<'m, '_> {
                 let mut found = None;
                 let mut count = 0;
                 let scopes = &self.scopes;
-                let record_scope = &self.record_scope;
-                let visible = |i: usize| scopes[record_scope[i] as usize].visible;
                 for (i, info) in self.records.iter().enumerate() {
-                    if visible(i) && fits(info) {
+                    if scopes[info.file as usize].visible && fits(info) {
                         found = Some(i as u32);
                         count += 1;
                     }
@@ -2013,9 +2018,8 @@ impl<'m> Checker<'m, '_> {
                     let matching: std::vec::Vec<&str> = self
                         .records
                         .iter()
-                        .enumerate()
-                        .filter(|(i, info)| visible(*i) && fits(info))
-                        .map(|(_, info)| self.name(info.name))
+                        .filter(|info| scopes[info.file as usize].visible && fits(info))
+                        .map(|info| self.name(info.name))
                         .collect();
                     let d = Diagnostic::error(
                         e.span,
