@@ -1028,25 +1028,6 @@ uint64_t pole_list_get(void *lv, int64_t i) {
   return l->data[i];
 }
 
-/* A static hole: what pole_list_take leaves in the slot it moves out of
- * (count 0, so counting it down does nothing). */
-static PoleHdr rt_hole[2] = {{0, PK_CELL, 0, 0}, {0, 0, 0, 0}};
-
-/* Element i (in range, counted) of a list that a List_set of the same index
- * consumes next, owned: moved out of a unique list (a static hole stays in
- * its place until the set fills it) so that a unique element stays unique
- * and can be updated in place; counted up otherwise. */
-uint64_t pole_list_take(void *lv, int64_t i) {
-  List *l = lv;
-  uint64_t v = l->data[i];
-  if (RT_LIKELY(rt_unique(l) && rt_unique(rt_list_buf(l)))) {
-    l->data[i] = (uint64_t)(uintptr_t)(rt_hole + 1);
-    return v;
-  }
-  rt_incref((void *)(uintptr_t)v);
-  return v;
-}
-
 /* Element i (borrowed), or dflt when out of range. */
 uint64_t pole_list_get_default(void *lv, int64_t i, uint64_t dflt) {
   List *l = lv;

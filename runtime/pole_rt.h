@@ -91,7 +91,6 @@ void pole_list_init(void *l, int64_t i, uint64_t v);      /* consumes v */
 int64_t pole_list_length(void *l);
 uint64_t pole_list_get(void *l, int64_t i);               /* borrowed result */
 uint64_t pole_list_get_default(void *l, int64_t i, uint64_t dflt);
-uint64_t pole_list_take(void *l, int64_t i);              /* owned result; see pole_rt.c */
 void *pole_list_set(void *l, int64_t i, uint64_t v, const char *loc); /* consumes l, v */
 void *pole_list_push(void *l, uint64_t v);                /* consumes l, v */
 void *pole_list_concat(void *lists, int64_t boxed);       /* consumes lists */

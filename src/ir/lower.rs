@@ -94,7 +94,8 @@ pub const ALLOC_OBJ: &str = "pole_alloc_obj";
 pub const ALLOC_REUSE: &str = "pole_alloc_reuse";
 /// `List_set`; the ownership pass pairs it with the `List_get` before it.
 pub const LIST_SET: &str = "pole_list_set";
-/// Element of a list, moved out when the list is unique (see ownership).
+/// Element of a list, moved out when the list is unique (`ir/take.rs`);
+/// not a runtime function: code generation always inlines it.
 pub const LIST_TAKE: &str = "pole_list_take";
 
 const I64: Repr = Repr::I64;
