@@ -142,27 +142,36 @@ static int rt_frame_ok(uintptr_t fp) {
          fp + 2 * sizeof(uintptr_t) <= rt_stack_hi;
 }
 
+/* Ends a run of calls from one place: how many more frames it had. */
+static void rt_end_run(long runs, long repeats) {
+  if (repeats > 0 && runs <= RT_MAX_CALLERS)
+    fprintf(stderr, "  ... called the same way %ld more time%s\n", repeats, repeats == 1 ? "" : "s");
+}
+
 /* Prints `  called from LOC` for each Pole call on the stack above frame
- * fp (innermost first). */
+ * fp (innermost first); consecutive frames of one call site (recursion)
+ * are one line and a count; after RT_MAX_CALLERS lines, only a count. */
 static void rt_print_callers(uintptr_t fp) {
   if (rt_ncalls() == 0) return;
   rt_sort_frames();
-  long shown = 0, more = 0;
+  const char *run = NULL; /* the call site of the current run */
+  long runs = 0, repeats = 0;
   while (rt_frame_ok(fp)) {
     const uintptr_t *f = (const uintptr_t *)fp;
     const char *loc = rt_call_at(f[1]);
-    if (loc != NULL) {
-      if (shown < RT_MAX_CALLERS) {
-        fprintf(stderr, "  called from %s\n", loc);
-        shown++;
-      } else {
-        more++;
-      }
+    if (loc != NULL && loc == run) {
+      repeats++;
+    } else if (loc != NULL) {
+      rt_end_run(runs, repeats);
+      repeats = 0;
+      run = loc;
+      if (++runs <= RT_MAX_CALLERS) fprintf(stderr, "  called from %s\n", loc);
     }
     if (f[0] <= fp) break;
     fp = f[0];
   }
-  if (more > 0) fprintf(stderr, "  ... and %ld more\n", more);
+  rt_end_run(runs, repeats);
+  if (runs > RT_MAX_CALLERS) fprintf(stderr, "  ... and %ld more\n", runs - RT_MAX_CALLERS);
 }
 
 /* Ends the program (or fails the running test) with runtime error `msg`.
@@ -2547,6 +2556,21 @@ static void rt_report_crash(int sig, void *uctx) {
 #endif
 }
 
+/* Where a stack overflow happened: `  at FILE in FUNCTION` and the
+ * callers (recursion shows as one line and a count). */
+static void rt_report_overflow(void *uctx) {
+  if (rt_nfuncs() == 0 || uctx == NULL) return;
+  rt_sort_frames();
+#if defined(__x86_64__) && defined(REG_RIP)
+  const greg_t *r = ((ucontext_t *)uctx)->uc_mcontext.gregs;
+  const char *in = rt_func_at((uintptr_t)r[REG_RIP]);
+  if (in == NULL) return;
+  fprintf(stderr, "  at %s\n", in);
+  rt_print_callers((uintptr_t)r[REG_RBP]);
+  fflush(stderr);
+#endif
+}
+
 static void rt_fault_handler(int sig, siginfo_t *si, void *uctx) {
   uintptr_t a = (uintptr_t)si->si_addr;
   int overflow = rt_stack_hi == 0 || (a >= rt_stack_lo && a < rt_stack_hi);
@@ -2573,6 +2597,7 @@ static void rt_fault_handler(int sig, siginfo_t *si, void *uctx) {
   fflush(stdout); /* not async-signal-safe, but the program ends here */
   ssize_t w = write(STDERR_FILENO, rt_overflow_msg, sizeof rt_overflow_msg - 1);
   (void)w;
+  rt_report_overflow(uctx);
   _exit(101);
 }
 

@@ -511,10 +511,27 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         self.def(Op::Str(loc), I64)
     }
 
+    /// Where the expression of `span` starts: past the parentheses the
+    /// parser includes in a parenthesised expression's span (a call's only
+    /// argument, `f(g(x))`, is one), so locations point at the expression.
+    fn start_of(&self, span: Span) -> u32 {
+        let src = self.cx.src.as_bytes();
+        let mut at = span.start as usize;
+        while at < span.end as usize
+            && src
+                .get(at)
+                .is_some_and(|&b| b == b'(' || b.is_ascii_whitespace())
+        {
+            at += 1;
+        }
+        at as u32
+    }
+
     /// `FILE:LINE:COL in FUNCTION` of `span`, for runtime errors.
     fn loc(&self, span: Span) -> R<&'m [u8]> {
         let text = if self.cx.opts.lines {
-            let (line, col) = self.cx.lines.line_col(self.cx.src, span.start as usize);
+            let at = self.start_of(span) as usize;
+            let (line, col) = self.cx.lines.line_col(self.cx.src, at);
             format!("{}:{line}:{col} in {}", self.cx.file, self.fname)
         } else {
             format!("{} in {}", self.cx.file, self.fname)
@@ -740,10 +757,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         if !self.cx.opts.lines {
             return Ok(());
         }
-        let here = (self.cur, span.start);
+        let here = (self.cur, self.start_of(span));
         if self.last_loc != Some(here) {
             self.last_loc = Some(here);
-            self.emit(Inst::Loc(span.start))?;
+            self.emit(Inst::Loc(here.1))?;
         }
         Ok(())
     }
