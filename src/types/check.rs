@@ -2,6 +2,7 @@
 //! Hints for its errors are in [`hints`]; warnings that need a checked body
 //! (unreachable arms, `;` after an open `else`, nested matches) in [`lint`].
 
+mod bindings;
 mod hints;
 mod lint;
 
@@ -226,7 +227,8 @@ pub struct Checker<'m, 'n> {
     tests: Vec<'m, TestInfo<'m>>,
     links: Vec<'m, &'m str>,
     main: Option<u32>,
-    scope: Vec<'m, (Sym, u32)>,
+    /// The local names in scope.
+    scope: bindings::Bindings<'m>,
     /// Names bound by the pattern being checked (duplicate detection).
     pat_names: Vec<'m, Sym>,
     diags: std::vec::Vec<Diagnostic>,
@@ -376,7 +378,7 @@ pub fn declare_in<'m, 'n>(
         tests: arena.vec(),
         links: arena.vec(),
         main: None,
-        scope: arena.vec(),
+        scope: bindings::Bindings::new(arena),
         pat_names: arena.vec(),
         diags: std::vec::Vec::new(),
         lint_walk: lint::Walk::default(),
@@ -1122,7 +1124,7 @@ impl<'m> Checker<'m, '_> {
         self.scope.clear();
         for (p, &l) in decl.params.iter().zip(locals) {
             if let Some(n) = p.name {
-                self.scope.push((n, l))?;
+                self.scope.push(n, l)?;
             }
         }
         for c in decl.contracts {
@@ -1130,7 +1132,7 @@ impl<'m> Checker<'m, '_> {
             if c.kind == ContractKind::Ensures
                 && let Some(r) = result_local
             {
-                self.scope.push((self.s.result, r))?;
+                self.scope.push(self.s.result, r)?;
             }
             let t = self.check_expr(c.expr, Some(BOOL))?;
             self.expect(c.expr.span, t, BOOL);
@@ -1330,11 +1332,7 @@ impl<'m> Checker<'m, '_> {
     // ----- expressions -----
 
     fn lookup(&self, name: Sym) -> Option<u32> {
-        self.scope
-            .iter()
-            .rev()
-            .find(|(n, _)| *n == name)
-            .map(|(_, l)| *l)
+        self.scope.lookup(name)
     }
 
     fn record<'b>(&mut self, e: &Expr<'b>, t: TyId) -> TyId {
@@ -1552,7 +1550,7 @@ impl<'m> Checker<'m, '_> {
                     if let Some(n) = l.name {
                         let local = self.new_local(vt)?;
                         self.expr_res[e.id.0 as usize] = Res::Local(local);
-                        self.scope.push((n, local))?;
+                        self.scope.push(n, local)?;
                     }
                     e = l.body;
                 }
@@ -2184,7 +2182,7 @@ impl<'m> Checker<'m, '_> {
         self.pat_names.push(n)?;
         let l = self.new_local(t)?;
         self.pat_res[p.id.0 as usize] = PatRes::Bind(l);
-        self.scope.push((n, l))?;
+        self.scope.push(n, l)?;
         Ok(())
     }
 

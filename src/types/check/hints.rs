@@ -203,7 +203,7 @@ impl<'m, 'n> Checker<'m, 'n> {
             return d.with_note(note);
         }
         let mut names: std::vec::Vec<&str> =
-            self.scope.iter().map(|&(s, _)| self.name(s)).collect();
+            self.scope.names().map(|s| self.name(s)).collect();
         names.sort_unstable();
         names.dedup();
         if let Some(c) = closest(text, names.iter().copied()) {
