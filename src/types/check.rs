@@ -1459,7 +1459,7 @@ impl<'m> Checker<'m, '_> {
                     }
                 }
             }
-            ExprKind::Binary(op, _, l, r) => self.check_binary(*op, l, r)?,
+            ExprKind::Binary(..) => self.check_chain(e)?,
             ExprKind::Seq(..) | ExprKind::Let(_) => unreachable!("checked by check_flat"),
             ExprKind::If(c, a, b) => {
                 let ct = self.check_expr(c, Some(BOOL))?;
@@ -1908,24 +1908,43 @@ impl<'m> Checker<'m, '_> {
         })
     }
 
-    fn check_binary<'b>(&mut self, op: BinOp, l: &'b Expr<'b>, r: &'b Expr<'b>) -> MemResult<TyId> {
+    /// A chain of binary operators ([`left_spine`]), checked in a loop from
+    /// its first operand out; every node of the chain gets its type.
+    fn check_chain<'b>(&mut self, e: &'b Expr<'b>) -> MemResult<TyId> {
+        let (first, spine) = left_spine(e);
+        let logical = |op| matches!(op, BinOp::And | BinOp::Or | BinOp::Implies);
+        let hint = spine.first().and_then(|k| logical(k.op).then_some(BOOL));
+        let mut t = self.check_expr(first, hint)?;
+        for k in &spine {
+            t = self.check_binary(k.op, k.left, t, k.right)?;
+            self.record(k.node, t);
+        }
+        Ok(t)
+    }
+
+    /// The type of `l op r` once `l` is checked (its type `lt`; logical
+    /// operators check it with the hint `Bool`).
+    fn check_binary<'b>(
+        &mut self,
+        op: BinOp,
+        l: &'b Expr<'b>,
+        lt: TyId,
+        r: &'b Expr<'b>,
+    ) -> MemResult<TyId> {
         use BinOp::*;
         match op {
             And | Or | Implies => {
-                let lt = self.check_expr(l, Some(BOOL))?;
                 self.expect(l.span, lt, BOOL);
                 let rt = self.check_expr(r, Some(BOOL))?;
                 self.expect(r.span, rt, BOOL);
                 Ok(BOOL)
             }
             Eq | Ne => {
-                let lt = self.check_expr(l, None)?;
                 let rt = self.check_expr(r, Some(lt))?;
                 self.expect(r.span, rt, lt);
                 Ok(BOOL)
             }
             _ => {
-                let lt = self.check_expr(l, None)?;
                 let s = self.types.shape(lt);
                 let accepted = match op {
                     Add => matches!(s, TyKind::Int | TyKind::Float | TyKind::Str),

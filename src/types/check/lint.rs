@@ -17,7 +17,7 @@ use super::{Checker, PatRes};
 use crate::diag::{Diagnostic, line_col};
 use crate::memory::MemResult;
 use crate::syntax::Span;
-use crate::syntax::ast::{Arm, Expr, ExprKind, PatKind};
+use crate::syntax::ast::{Arm, Expr, ExprKind, PatKind, left_spine};
 use crate::types::ty::TyKind;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -140,9 +140,15 @@ impl Checker<'_, '_> {
                     }
                 }
             }
-            ExprKind::Binary(_, _, l, r) => {
-                self.lint(l, w, fresh);
-                self.lint(r, w, base);
+            ExprKind::Binary(..) => {
+                // A chain's operands in order, by a loop over its spine: only
+                // the last operand is the last part of `e`.
+                let (first, spine) = left_spine(e);
+                self.lint(first, w, fresh);
+                for (i, k) in spine.iter().enumerate() {
+                    let last = i + 1 == spine.len();
+                    self.lint(k.right, w, if last { base } else { fresh });
+                }
             }
             ExprKind::Unary(_, x) => self.lint(x, w, base),
             ExprKind::Call(c) => {
