@@ -371,7 +371,10 @@ fn long_sums_are_not_nesting() {
     let out = pole(&["fmt", file], tmp.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let formatted = std::fs::read_to_string(file).expect("read formatted");
-    assert!(formatted.contains("\n    + x\n"), "not laid out one term a line");
+    assert!(
+        formatted.contains("\n    + x\n"),
+        "not laid out one term a line"
+    );
     let out = pole(&["run", file], tmp.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), want);

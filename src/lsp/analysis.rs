@@ -251,7 +251,9 @@ pub fn find_expr<'v>(e: &'v Expr<'v>, pos: u32) -> Option<Hit<'v>> {
                     Some(b).filter(holds)
                 }
                 ExprKind::Unary(_, a) => Some(a).filter(holds),
-                ExprKind::Binary(_, _, l, r) | ExprKind::Seq(l, r) => [l, r].into_iter().find(holds),
+                ExprKind::Binary(_, _, l, r) | ExprKind::Seq(l, r) => {
+                    [l, r].into_iter().find(holds)
+                }
                 ExprKind::Let(l) => {
                     if contains(l.name_span, pos) {
                         return Some(Hit::LetName(e, l));
@@ -280,7 +282,9 @@ pub fn find_expr<'v>(e: &'v Expr<'v>, pos: u32) -> Option<Hit<'v>> {
                     }
                 }
                 ExprKind::List(items) => items.iter().copied().find(holds),
-                ExprKind::Record(fields) => return find_fields(e, fields, pos).or(Some(Hit::Expr(e))),
+                ExprKind::Record(fields) => {
+                    return find_fields(e, fields, pos).or(Some(Hit::Expr(e)));
+                }
                 ExprKind::Update(b, fields) => {
                     if holds(&b) {
                         Some(b)
