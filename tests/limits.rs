@@ -417,6 +417,56 @@ fn many_live_strings_build_in_linear_time() {
     );
 }
 
+/// A body on one line: the warning walk looked for the start of the line
+/// at every `if`, and line tables and runtime error locations counted the
+/// characters before every position on it (10^5 summed `if`s on one line:
+/// 41 s to check, 27 s to build; the codegen estimate of 50,000 exceeds the
+/// default limit).
+#[test]
+fn one_long_line_is_not_quadratic() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let program = |n: usize| {
+        let mut s = String::from("func f(x: Int) -> Int : 0");
+        for i in 0..n {
+            s.push_str(&format!(
+                " + (if x > {} then {} else 100 / x)",
+                i % 50,
+                i % 7
+            ));
+        }
+        s + "\n\nfunc main() -> Int :\n  println(f(25));\n  0\n"
+    };
+    let mut times = Vec::new();
+    for n in [5_000, 50_000] {
+        let file = write(tmp.path(), &format!("line{n}.pole-ir"), &program(n));
+        let file = file.to_str().expect("path");
+        let start = Instant::now();
+        let out = pole(&["check", file], tmp.path());
+        let check = start.elapsed();
+        assert_eq!(out.status.code(), Some(0), "{n}: {}", stderr(&out));
+        let start = Instant::now();
+        let out = pole(
+            &[
+                "build",
+                file,
+                "--emit",
+                "obj",
+                "-o",
+                "line.o",
+                "--memory-limit",
+                "3G",
+            ],
+            tmp.path(),
+        );
+        times.push((check, start.elapsed()));
+        assert_eq!(out.status.code(), Some(0), "{n}: {}", stderr(&out));
+    }
+    let ((c1, b1), (c2, b2)) = (times[0], times[1]);
+    let slack = Duration::from_millis(500);
+    assert!(c2 < c1 * 30 + slack, "check: 5,000 {c1:?}, 50,000 {c2:?}");
+    assert!(b2 < b1 * 30 + slack, "build: 5,000 {b1:?}, 50,000 {b2:?}");
+}
+
 /// Huge functions under `--release` compile with the cheap settings (the
 /// optimising register allocator is superlinear: 30,000 summed `if`s took
 /// 1.5 GB).

@@ -234,6 +234,9 @@ pub struct Checker<'m, 'n> {
     diags: std::vec::Vec<Diagnostic>,
     /// The warning walk's stacks, reused for every body.
     lint_walk: lint::Walk,
+    /// An offset and the start of its line, the last the warning walk
+    /// asked for (it asks in source order, mostly).
+    line_memo: std::cell::Cell<(usize, usize)>,
     /// Checks that need a type still unknown where they were met (§4.3:
     /// inference runs over the whole body), done once it is settled.
     deferred: std::vec::Vec<Deferred>,
@@ -382,6 +385,7 @@ pub fn declare_in<'m, 'n>(
         pat_names: arena.vec(),
         diags: std::vec::Vec::new(),
         lint_walk: lint::Walk::default(),
+        line_memo: std::cell::Cell::new((0, 0)),
         deferred: std::vec::Vec::new(),
     };
     let progs: std::vec::Vec<&Program<'m>> = std::iter::once(prog)
