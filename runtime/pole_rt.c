@@ -388,6 +388,20 @@ void pole_free(void *p) {
   rt_drain(base);
 }
 
+/* The inline count changes, out of line: huge functions call these rather
+ * than branch at every change (see codegen's RC_INLINE_BUDGET). */
+void pole_dup(void *p) {
+  if (HDR(p)->rc) HDR(p)->rc++;
+}
+
+void pole_drop(void *p) {
+  uint32_t rc = HDR(p)->rc;
+  if (rc > 1)
+    HDR(p)->rc = rc - 1;
+  else if (rc == 1)
+    pole_free(p);
+}
+
 static _Noreturn RT_COLD void rt_too_many_slots(void) { pole_panic("out of memory"); }
 
 /* Bytes after the header of a cell of n slots (wide cells: and their mask). */

@@ -16,7 +16,8 @@
  * Every heap value is immediately preceded by an 8-byte PoleHdr holding its reference
  * count. Count 0 marks static objects (literals, nullary constructors, empty
  * lists): never counted, never freed. Compiled code counts up and down
- * inline and calls pole_free when a count of 1 is dropped. Runtime entry
+ * inline and calls pole_free when a count of 1 is dropped (huge functions
+ * call pole_dup and pole_drop instead). Runtime entry
  * points borrow their arguments unless they say they consume them; every
  * counted result is a new reference.
  */
@@ -61,6 +62,8 @@ struct PoleType;
 _Noreturn void pole_panic_value(const char *msg, uint64_t v, const struct PoleType *t,
                                 const char *loc);
 void pole_free(void *obj);                       /* obj's count is 1 */
+void pole_dup(void *obj);                        /* count up unless static */
+void pole_drop(void *obj);                       /* count down, free at 1 */
 void *pole_alloc_obj(int64_t nslots, uint64_t mask);
 void pole_free_moved(void *cell, uint64_t moved); /* count 1; slots in moved moved out */
 void *pole_reset_moved(void *cell, uint64_t moved); /* the same, keeping the block */

@@ -144,21 +144,30 @@ fn code_of(message: &str) -> &'static str {
 }
 
 /// The byte offsets where the lines of a source start, for many
-/// [`line_col`] lookups (each a binary search instead of a scan).
+/// [`line_col`] lookups (each a binary search instead of a scan), and
+/// which lines are all ASCII (their columns are byte distances, so a
+/// lookup on a line of a megabyte does not count its characters).
 pub struct LineIndex {
     starts: Vec<u32>,
+    ascii: Vec<bool>,
 }
 
 impl LineIndex {
     pub fn new(src: &str) -> LineIndex {
         let mut starts = vec![0];
-        starts.extend(
-            src.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
-        LineIndex { starts }
+        let mut ascii = Vec::new();
+        let mut plain = true;
+        for (i, b) in src.bytes().enumerate() {
+            if b == b'\n' {
+                starts.push(i as u32 + 1);
+                ascii.push(plain);
+                plain = true;
+            } else {
+                plain &= b.is_ascii();
+            }
+        }
+        ascii.push(plain);
+        LineIndex { starts, ascii }
     }
 
     /// As [`line_col`].
@@ -166,10 +175,12 @@ impl LineIndex {
         let pos = pos.min(src.len());
         let line = self.starts.partition_point(|&s| s as usize <= pos);
         let start = self.starts[line - 1] as usize;
-        let col = src
-            .get(start..pos)
-            .map_or(pos - start, |s| s.chars().count())
-            + 1;
+        let col = match self.ascii.get(line - 1) {
+            Some(true) => pos - start,
+            _ => src
+                .get(start..pos)
+                .map_or(pos - start, |s| s.chars().count()),
+        } + 1;
         (line, col)
     }
 }
@@ -364,6 +375,15 @@ mod tests {
         ];
         for (m, c) in cases {
             assert_eq!(code_of(m), c, "{m}");
+        }
+    }
+
+    #[test]
+    fn line_index_agrees_with_line_col() {
+        let src = "ab\nlet s = \"é😀\" in s\n\nx + y\n";
+        let ix = LineIndex::new(src);
+        for pos in (0..=src.len() + 2).filter(|&p| src.is_char_boundary(p.min(src.len()))) {
+            assert_eq!(ix.line_col(src, pos), line_col(src, pos), "at {pos}");
         }
     }
 

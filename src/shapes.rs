@@ -7,9 +7,9 @@
 use std::fmt::Write as _;
 
 /// The shapes, by name.
-pub const SHAPES: [&str; 12] = [
+pub const SHAPES: [&str; 13] = [
     "match", "variant", "ifsum", "sum", "lets", "seq", "tests", "list", "string", "calls", "vars",
-    "params",
+    "strs", "params",
 ];
 
 /// A program of shape `name` and size `n`, or `None` for an unknown name.
@@ -157,6 +157,21 @@ pub fn shape(name: &str, n: usize) -> Option<String> {
             }
             s.push_str("\n\nfunc main() -> Int :\n  println(f(1));\n  0\n");
         }
+        // One body with n live strings, each dropped after its use at the end.
+        "strs" => {
+            s.push_str("func f(x: Int) -> Int :\n");
+            for i in 0..n {
+                let _ = writeln!(s, "  let s{i} = int_to_string(x + {}) in", i % 13);
+            }
+            s.push_str("  0");
+            for i in 0..n {
+                let _ = write!(s, " + String.length(s{i})");
+                if i % 8 == 7 {
+                    s.push_str("\n   ");
+                }
+            }
+            s.push_str("\n\nfunc main() -> Int :\n  println(f(1));\n  0\n");
+        }
         // A function with n parameters, called once.
         "params" => {
             s.push_str("func f(");
@@ -201,6 +216,7 @@ pub fn expected(name: &str, n: usize) -> Option<String> {
         "list" | "string" => n,
         "calls" => 7,
         "vars" => (0..n).map(|i| i % 13 + 1).sum(),
+        "strs" => (0..n).map(|i| (1 + i % 13).to_string().len() as i64).sum(),
         "params" => (n - 1) % 10,
         _ => return None,
     };

@@ -420,6 +420,35 @@ fn running_out_of_memory_is_a_diagnostic() {
     c.shutdown();
 }
 
+/// A body of 20,000 `let`s whose variables are summed at the end: the
+/// analyses descend to the cursor and walk bodies in loops, so a flat body
+/// or a long sum (a chain nested 20,000 deep) is answered like a small one.
+#[test]
+fn long_bodies_and_sums_are_answered() {
+    let mut c = Client::start(&[]);
+    let n = 20_000;
+    let text = pole::shapes::shape("vars", n).expect("shape");
+    assert!(c.open(URI, &text).is_empty());
+    let last = format!("+ v{}\n", n - 1);
+    let (l, ch) = pos(&text, &last, 2);
+    let h = c.at("textDocument/hover", URI, l, ch);
+    assert_eq!(
+        h["contents"]["value"],
+        format!("```pole\nv{}: Int\n```", n - 1)
+    );
+    let d = c.at("textDocument/definition", URI, l, ch);
+    let (dl, _) = pos(&text, &format!("let v{} =", n - 1), 0);
+    assert_eq!(d["range"]["start"]["line"], dl, "{d}");
+    let (l, ch) = pos(&text, "x: Int", 0);
+    let refs = c.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": URI }, "position": { "line": l, "character": ch },
+                "context": { "includeDeclaration": false } }),
+    );
+    assert_eq!(refs.as_array().map(Vec::len), Some(n), "references of x");
+    c.shutdown();
+}
+
 /// A small deterministic generator (xorshift).
 struct Rng(u64);
 

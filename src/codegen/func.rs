@@ -68,6 +68,13 @@ fn float_cc(c: Cmp) -> FloatCC {
     }
 }
 
+/// The C signature of a runtime function taking one pointer.
+fn ptr_sig() -> Signature {
+    let mut sig = Signature::new(CallConv::SystemV);
+    sig.params.push(AbiParam::new(types::I64));
+    sig
+}
+
 /// Where an IR variable's value lives while its function is built.
 #[derive(Clone, Copy)]
 enum Home {
@@ -86,6 +93,13 @@ enum Home {
 /// memory: a 10,000-arm match or if-chain took gigabytes otherwise).
 const SSA_BUDGET: usize = 1 << 22;
 
+/// Inline count changes branch (a few blocks each), and the register
+/// allocator's work is about blocks times the values live across them: a
+/// body of 10,000 live strings, each dropped after its use, took seconds.
+/// In a function with more `Dup`/`Drop`s times variables than this, they
+/// are calls into the runtime (`pole_dup`, `pole_drop`) instead.
+const RC_INLINE_BUDGET: usize = 1 << 24;
+
 struct Em<'g, 'a, 'm, 'f, 'x> {
     g: &'g mut Gen<'a, 'm>,
     b: FunctionBuilder<'f>,
@@ -100,6 +114,8 @@ struct Em<'g, 'a, 'm, 'f, 'x> {
     /// declared once, not at every use).
     frefs: HashMap<FuncId, FuncRef>,
     gvs: HashMap<DataId, GlobalValue>,
+    /// `Dup` and `Drop` call the runtime (see [`RC_INLINE_BUDGET`]).
+    rc_calls: bool,
 }
 
 pub(crate) fn emit(
@@ -119,7 +135,15 @@ pub(crate) fn emit(
         ck,
         frefs: HashMap::new(),
         gvs: HashMap::new(),
+        rc_calls: false,
     };
+    let rc_ops = f
+        .blocks
+        .iter()
+        .flat_map(|b| b.insts)
+        .filter(|i| matches!(i, Inst::Dup(_) | Inst::Drop(_)))
+        .count();
+    em.rc_calls = rc_ops.saturating_mul(f.vars.len()) > RC_INLINE_BUDGET;
     let direct = single_assignment(f);
     let shared = direct.iter().filter(|&&d| !d).count();
     let in_slots = shared.saturating_mul(f.blocks.len()) > SSA_BUDGET;
@@ -166,6 +190,14 @@ pub(crate) fn emit(
                 Inst::Store { value, ptr, offset } => {
                     let (v, p) = (em.use_(value), em.use_(ptr));
                     em.b.ins().store(MemFlagsData::trusted(), v, p, offset);
+                }
+                Inst::Dup(v) if em.rc_calls => {
+                    let p = em.use_(v);
+                    em.call_c("pole_dup", ptr_sig(), &[p])?;
+                }
+                Inst::Drop(v) if em.rc_calls => {
+                    let p = em.use_(v);
+                    em.call_c("pole_drop", ptr_sig(), &[p])?;
                 }
                 Inst::Dup(v) => {
                     let p = em.use_(v);
@@ -691,9 +723,7 @@ impl Em<'_, '_, '_, '_, '_> {
         self.b.switch_to_block(last);
         self.b.ins().brif(rc, free, &[], cont, &[]);
         self.b.switch_to_block(free);
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.params.push(AbiParam::new(types::I64));
-        self.call_c("pole_free", sig, &[p])?;
+        self.call_c("pole_free", ptr_sig(), &[p])?;
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
         Ok(())

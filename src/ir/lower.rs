@@ -810,7 +810,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     ast::UnOp::Not => self.def(Op::Un(UnOp::IsZero, v), Repr::I8),
                 }
             }
-            ExprKind::Binary(op, op_span, l, r) => self.binary(*op, *op_span, l, r),
+            ExprKind::Binary(..) => self.chain(e),
             ExprKind::Seq(..) | ExprKind::Let(_) => {
                 let last = self.flat(e)?;
                 self.expr(last)
@@ -1332,16 +1332,32 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         self.def(Op::Bin(BinOp::ICmp(Cmp::Ne), r, zero), Repr::I8)
     }
 
+    /// A chain of binary operators ([`ast::left_spine`]), lowered in a
+    /// loop from its first operand out (`e` is marked by the caller; the
+    /// inner nodes are marked as their recursive lowering would).
+    fn chain(&mut self, e: &'m Expr<'m>) -> R<Var> {
+        let (first, spine) = ast::left_spine(e);
+        for k in spine.iter().rev().skip(1) {
+            self.mark(k.node.span)?;
+        }
+        let mut v = self.expr(first)?;
+        for k in &spine {
+            v = self.binary(k.op, k.op_span, k.left, v, k.right)?;
+        }
+        Ok(v)
+    }
+
+    /// `l op r` once `l` is lowered to `lv`.
     fn binary(
         &mut self,
         op: ast::BinOp,
         op_span: Span,
         l: &'m Expr<'m>,
+        lv: Var,
         r: &'m Expr<'m>,
     ) -> R<Var> {
         use ast::BinOp::*;
         if matches!(op, And | Or | Implies) {
-            let lv = self.expr(l)?;
             let out = self.new_var(Repr::I8)?;
             let (rhs, short, merge) = (self.new_block()?, self.new_block()?, self.new_block()?);
             match op {
@@ -1360,7 +1376,6 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             return Ok(out);
         }
         let t = self.ty(l);
-        let lv = self.expr(l)?;
         let rv = self.expr(r)?;
         let kind = self.kind(t);
         let float = kind == TyKind::Float;

@@ -315,52 +315,80 @@ fn find_pat<'v>(p: &'v Pat<'v>, pos: u32) -> Option<Hit<'v>> {
     })
 }
 
-/// The innermost thing at `pos` in `e`.
+/// The innermost thing at `pos` in `e`. A descent, in a loop: sibling
+/// expressions never share a position (a token separates them), so at most
+/// one child holds `pos`, and a flat body or a long sum is no nesting here.
 pub fn find_expr<'v>(e: &'v Expr<'v>, pos: u32) -> Option<Hit<'v>> {
+    if !contains(e.span, pos) {
+        return None;
+    }
+    // Records recurse through `find_fields`: real nesting, on a deep stack.
     crate::memory::deep(|| {
-        if !contains(e.span, pos) {
-            return None;
+        let holds = |x: &&'v Expr<'v>| contains(x.span, pos);
+        let mut e = e;
+        loop {
+            let next = match e.kind {
+                ExprKind::Call(c) => {
+                    if contains(c.callee_span, pos) {
+                        return Some(Hit::Callee(e, c));
+                    }
+                    c.args.iter().copied().find(holds)
+                }
+                ExprKind::Field(b, _, fs) => {
+                    if contains(fs, pos) {
+                        return Some(Hit::FieldName(e, b, fs));
+                    }
+                    Some(b).filter(holds)
+                }
+                ExprKind::Unary(_, a) => Some(a).filter(holds),
+                ExprKind::Binary(_, _, l, r) | ExprKind::Seq(l, r) => {
+                    [l, r].into_iter().find(holds)
+                }
+                ExprKind::Let(l) => {
+                    if contains(l.name_span, pos) {
+                        return Some(Hit::LetName(e, l));
+                    }
+                    if let Some(h) = l.ty.and_then(|t| find_type(t, pos)) {
+                        return Some(h);
+                    }
+                    [l.value, l.body].into_iter().find(holds)
+                }
+                ExprKind::If(c, t, f) => [c, t, f].into_iter().find(holds),
+                ExprKind::Match(s, arms) => {
+                    if holds(&s) {
+                        Some(s)
+                    } else {
+                        let mut body = None;
+                        for a in arms {
+                            if let Some(h) = find_pat(a.pat, pos) {
+                                return Some(h);
+                            }
+                            if holds(&a.body) {
+                                body = Some(a.body);
+                                break;
+                            }
+                        }
+                        body
+                    }
+                }
+                ExprKind::List(items) => items.iter().copied().find(holds),
+                ExprKind::Record(fields) => {
+                    return find_fields(e, fields, pos).or(Some(Hit::Expr(e)));
+                }
+                ExprKind::Update(b, fields) => {
+                    if holds(&b) {
+                        Some(b)
+                    } else {
+                        return find_fields(e, fields, pos).or(Some(Hit::Expr(e)));
+                    }
+                }
+                _ => None,
+            };
+            match next {
+                Some(x) => e = x,
+                None => return Some(Hit::Expr(e)),
+            }
         }
-        let inner = match e.kind {
-            ExprKind::Call(c) => {
-                if contains(c.callee_span, pos) {
-                    return Some(Hit::Callee(e, c));
-                }
-                c.args.iter().find_map(|a| find_expr(a, pos))
-            }
-            ExprKind::Field(b, _, fs) => {
-                if contains(fs, pos) {
-                    return Some(Hit::FieldName(e, b, fs));
-                }
-                find_expr(b, pos)
-            }
-            ExprKind::Unary(_, a) => find_expr(a, pos),
-            ExprKind::Binary(_, _, l, r) | ExprKind::Seq(l, r) => {
-                find_expr(l, pos).or_else(|| find_expr(r, pos))
-            }
-            ExprKind::Let(l) => {
-                if contains(l.name_span, pos) {
-                    return Some(Hit::LetName(e, l));
-                }
-                l.ty.and_then(|t| find_type(t, pos))
-                    .or_else(|| find_expr(l.value, pos))
-                    .or_else(|| find_expr(l.body, pos))
-            }
-            ExprKind::If(c, t, f) => find_expr(c, pos)
-                .or_else(|| find_expr(t, pos))
-                .or_else(|| find_expr(f, pos)),
-            ExprKind::Match(s, arms) => find_expr(s, pos).or_else(|| {
-                arms.iter()
-                    .find_map(|a| find_pat(a.pat, pos).or_else(|| find_expr(a.body, pos)))
-            }),
-            ExprKind::List(items) => items.iter().find_map(|a| find_expr(a, pos)),
-            ExprKind::Record(fields) => find_fields(e, fields, pos),
-            ExprKind::Update(b, fields) => {
-                find_expr(b, pos).or_else(|| find_fields(e, fields, pos))
-            }
-            _ => None,
-        };
-        inner.or(Some(Hit::Expr(e)))
     })
 }
 
@@ -850,59 +878,58 @@ pub enum Node<'v> {
     Pat(&'v Pat<'v>),
 }
 
-/// Visits every expression and pattern of `e`, parents first.
+/// Visits every expression and pattern of `e`, parents first, in source
+/// order. The nodes still to visit are an explicit stack, so a flat body or
+/// a long sum is no nesting here.
 pub fn walk<'v>(e: &'v Expr<'v>, f: &mut dyn FnMut(Node<'v>)) {
-    crate::memory::deep(|| {
-        f(Node::Expr(e));
-        match e.kind {
-            ExprKind::Call(c) => c.args.iter().for_each(|a| walk(a, f)),
-            ExprKind::Field(b, _, _) | ExprKind::Unary(_, b) => walk(b, f),
-            ExprKind::Binary(_, _, l, r) | ExprKind::Seq(l, r) => {
-                walk(l, f);
-                walk(r, f);
-            }
-            ExprKind::Let(l) => {
-                walk(l.value, f);
-                walk(l.body, f);
-            }
-            ExprKind::If(c, t, el) => {
-                walk(c, f);
-                walk(t, f);
-                walk(el, f);
-            }
-            ExprKind::Match(s, arms) => {
-                walk(s, f);
-                for a in arms {
-                    walk_pat(a.pat, f);
-                    walk(a.body, f);
-                }
-            }
-            ExprKind::List(items) => items.iter().for_each(|a| walk(a, f)),
-            ExprKind::Record(fields) => fields.iter().for_each(|x| walk(x.value, f)),
-            ExprKind::Update(b, fields) => {
-                walk(b, f);
-                fields.iter().for_each(|x| walk(x.value, f));
-            }
-            _ => {}
-        }
-    })
+    walk_from(Node::Expr(e), f);
 }
 
 fn walk_pat<'v>(p: &'v Pat<'v>, f: &mut dyn FnMut(Node<'v>)) {
-    crate::memory::deep(|| {
-        f(Node::Pat(p));
-        match &p.kind {
-            PatKind::Ctor(_, _, args) | PatKind::List(args) => {
-                args.iter().for_each(|a| walk_pat(a, f))
-            }
-            PatKind::Cons(h, t) => {
-                walk_pat(h, f);
-                walk_pat(t, f);
-            }
-            PatKind::Record(fields) => fields.iter().for_each(|x| walk_pat(x.pat, f)),
-            _ => {}
+    walk_from(Node::Pat(p), f);
+}
+
+fn walk_from<'v>(root: Node<'v>, f: &mut dyn FnMut(Node<'v>)) {
+    let mut todo = vec![root];
+    while let Some(n) = todo.pop() {
+        f(n);
+        // The children in source order, then reversed: the first is next.
+        let at = todo.len();
+        let exprs = |xs: &'v [&'v Expr<'v>]| xs.iter().map(|&x| Node::Expr(x));
+        match n {
+            Node::Expr(e) => match e.kind {
+                ExprKind::Call(c) => todo.extend(exprs(c.args)),
+                ExprKind::Field(b, _, _) | ExprKind::Unary(_, b) => todo.push(Node::Expr(b)),
+                ExprKind::Binary(_, _, l, r) | ExprKind::Seq(l, r) => {
+                    todo.extend([Node::Expr(l), Node::Expr(r)])
+                }
+                ExprKind::Let(l) => todo.extend([Node::Expr(l.value), Node::Expr(l.body)]),
+                ExprKind::If(c, t, el) => todo.extend([c, t, el].map(Node::Expr)),
+                ExprKind::Match(s, arms) => {
+                    todo.push(Node::Expr(s));
+                    for a in arms {
+                        todo.extend([Node::Pat(a.pat), Node::Expr(a.body)]);
+                    }
+                }
+                ExprKind::List(items) => todo.extend(exprs(items)),
+                ExprKind::Record(fields) => todo.extend(fields.iter().map(|x| Node::Expr(x.value))),
+                ExprKind::Update(b, fields) => {
+                    todo.push(Node::Expr(b));
+                    todo.extend(fields.iter().map(|x| Node::Expr(x.value)));
+                }
+                _ => {}
+            },
+            Node::Pat(p) => match &p.kind {
+                PatKind::Ctor(_, _, args) | PatKind::List(args) => {
+                    todo.extend(args.iter().map(|&a| Node::Pat(a)))
+                }
+                PatKind::Cons(h, t) => todo.extend([Node::Pat(h), Node::Pat(t)]),
+                PatKind::Record(fields) => todo.extend(fields.iter().map(|x| Node::Pat(x.pat))),
+                _ => {}
+            },
         }
-    })
+        todo[at..].reverse();
+    }
 }
 
 /// The variables in scope at `pos` in a function: name and binding site,
@@ -926,20 +953,22 @@ pub fn scope_at<'v>(v: &BodyView<'v>, pos: u32) -> Vec<(Sym, Span, Option<crate:
     out
 }
 
+/// Adds to `out` the bindings of `e` in scope at `pos`, outermost first: a
+/// descent to `pos` in a loop (siblings never share a position, as in
+/// [`find_expr`]).
 fn scope_in<'v>(
     v: &BodyView<'v>,
     e: &'v Expr<'v>,
     pos: u32,
     out: &mut Vec<(Sym, Span, Option<crate::types::TyId>)>,
 ) {
-    crate::memory::deep(|| {
-        if !contains(e.span, pos) {
-            return;
-        }
-        let ck = v.ck.as_ref();
-        match e.kind {
+    let ck = v.ck.as_ref();
+    let holds = |x: &&'v Expr<'v>| contains(x.span, pos);
+    let mut e = e;
+    while holds(&e) {
+        let next = match e.kind {
             ExprKind::Let(l) => {
-                if contains(l.body.span, pos) {
+                if holds(&l.body) {
                     if let Some(n) = l.name {
                         let t = ck.and_then(|ck| match ck.expr_res.get(e.id.0 as usize) {
                             Some(Res::Local(x)) => ck.local_ty.get(*x as usize).copied(),
@@ -947,61 +976,56 @@ fn scope_in<'v>(
                         });
                         out.push((n, l.name_span, t));
                     }
-                    scope_in(v, l.body, pos, out);
+                    Some(l.body)
                 } else {
-                    scope_in(v, l.value, pos, out);
+                    Some(l.value)
                 }
             }
-            ExprKind::Match(s, arms) => {
-                scope_in(v, s, pos, out);
-                for a in arms {
-                    if contains(a.body.span, pos) {
-                        walk_pat(a.pat, &mut |n| {
-                            if let Node::Pat(p) = n
-                                && let PatKind::Ident(s) = p.kind
-                            {
-                                let bound = match ck {
-                                    Some(ck) => match ck.pat_res.get(p.id.0 as usize) {
-                                        Some(PatRes::Bind(l)) => {
-                                            Some(ck.local_ty.get(*l as usize).copied())
-                                        }
-                                        _ => None,
-                                    },
-                                    None => v
-                                        .names
-                                        .name(s)
-                                        .starts_with(|c: char| c.is_lowercase() || c == '_')
-                                        .then_some(None),
-                                };
-                                if let Some(t) = bound {
-                                    out.push((s, p.span, t));
-                                }
+            ExprKind::Match(s, _) if holds(&s) => Some(s),
+            ExprKind::Match(_, arms) => {
+                let arm = arms.iter().find(|a| holds(&a.body));
+                if let Some(a) = arm {
+                    walk_pat(a.pat, &mut |n| {
+                        if let Node::Pat(p) = n
+                            && let PatKind::Ident(s) = p.kind
+                        {
+                            let bound = match ck {
+                                Some(ck) => match ck.pat_res.get(p.id.0 as usize) {
+                                    Some(PatRes::Bind(l)) => {
+                                        Some(ck.local_ty.get(*l as usize).copied())
+                                    }
+                                    _ => None,
+                                },
+                                None => v
+                                    .names
+                                    .name(s)
+                                    .starts_with(|c: char| c.is_lowercase() || c == '_')
+                                    .then_some(None),
+                            };
+                            if let Some(t) = bound {
+                                out.push((s, p.span, t));
                             }
-                        });
-                        scope_in(v, a.body, pos, out);
-                    }
+                        }
+                    });
                 }
+                arm.map(|a| a.body)
             }
-            ExprKind::Call(c) => c.args.iter().for_each(|a| scope_in(v, a, pos, out)),
-            ExprKind::Field(b, _, _) | ExprKind::Unary(_, b) => scope_in(v, b, pos, out),
-            ExprKind::Binary(_, _, l, r) | ExprKind::Seq(l, r) => {
-                scope_in(v, l, pos, out);
-                scope_in(v, r, pos, out);
-            }
-            ExprKind::If(c, t, f) => {
-                scope_in(v, c, pos, out);
-                scope_in(v, t, pos, out);
-                scope_in(v, f, pos, out);
-            }
-            ExprKind::List(items) => items.iter().for_each(|a| scope_in(v, a, pos, out)),
-            ExprKind::Record(fields) => fields.iter().for_each(|x| scope_in(v, x.value, pos, out)),
-            ExprKind::Update(b, fields) => {
-                scope_in(v, b, pos, out);
-                fields.iter().for_each(|x| scope_in(v, x.value, pos, out));
-            }
-            _ => {}
+            ExprKind::Call(c) => c.args.iter().copied().find(holds),
+            ExprKind::Field(b, _, _) | ExprKind::Unary(_, b) => Some(b),
+            ExprKind::Binary(_, _, l, r) | ExprKind::Seq(l, r) => [l, r].into_iter().find(holds),
+            ExprKind::If(c, t, f) => [c, t, f].into_iter().find(holds),
+            ExprKind::List(items) => items.iter().copied().find(holds),
+            ExprKind::Record(fields) => fields.iter().map(|x| x.value).find(holds),
+            ExprKind::Update(b, fields) => std::iter::once(b)
+                .chain(fields.iter().map(|x| x.value))
+                .find(holds),
+            _ => None,
+        };
+        match next {
+            Some(x) => e = x,
+            None => return,
         }
-    })
+    }
 }
 
 /// The record fields of the base of the field access whose name is at

@@ -4,16 +4,27 @@
 use lsp_types::{Position, Range, Uri};
 use std::path::{Path, PathBuf};
 
-/// Where the lines of a text start.
+/// Where the lines of a text start, and which are all ASCII (there a
+/// column is a byte distance: positions on a line of a megabyte are not
+/// counted out character by character).
 pub struct LineIndex {
     starts: Vec<usize>,
+    ascii: Vec<bool>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
+        let ascii = starts
+            .iter()
+            .enumerate()
+            .map(|(k, &s)| {
+                let end = starts.get(k + 1).map_or(text.len(), |&e| e);
+                text.as_bytes()[s..end].is_ascii()
+            })
+            .collect();
+        LineIndex { starts, ascii }
     }
 
     /// The position of byte `offset` (clamped to the text).
@@ -23,10 +34,12 @@ impl LineIndex {
             offset -= 1;
         }
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let col: usize = text[self.starts[line]..offset]
-            .chars()
-            .map(char::len_utf16)
-            .sum();
+        let start = self.starts[line];
+        let col: usize = if self.ascii.get(line) == Some(&true) {
+            offset - start
+        } else {
+            text[start..offset].chars().map(char::len_utf16).sum()
+        };
         Position::new(line as u32, col as u32)
     }
 
@@ -120,6 +133,7 @@ mod tests {
         assert_eq!(ix.position(text, x), Position::new(0, 6));
         assert_eq!(ix.offset(text, Position::new(0, 6)), x);
         assert_eq!(ix.offset(text, Position::new(1, 1)), text.len() - 1);
+        assert_eq!(ix.position(text, text.len()), Position::new(1, 2));
         assert_eq!(ix.offset(text, Position::new(7, 0)), text.len());
         assert_eq!(ix.offset(text, Position::new(0, 99)), x + 1);
     }

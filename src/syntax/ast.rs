@@ -193,6 +193,42 @@ pub enum ExprKind<'m> {
     Update(&'m Expr<'m>, &'m [FieldInit<'m>]),
 }
 
+/// One operator of a chain of binary operators nested to the left: the
+/// node `left op right`, whose `left` is the previous link's node.
+#[derive(Clone, Copy)]
+pub struct Link<'m> {
+    pub node: &'m Expr<'m>,
+    pub op: BinOp,
+    pub op_span: Span,
+    pub left: &'m Expr<'m>,
+    pub right: &'m Expr<'m>,
+}
+
+/// The links of a left spine, innermost first; short chains stay inline.
+pub type Spine<'m> = smallvec::SmallVec<[Link<'m>; 8]>;
+
+/// The left spine of `e`: for `((a + b) - c) * d`, the first operand `a`
+/// and the links `a + b`, `_ - c`, `_ * d` (none when `e` is not a binary
+/// operator). Generated code sums thousands of terms, and binary operators
+/// nest to the left: walking such a chain by the left operand would take
+/// stack in proportion to its length, so the walkers loop over its spine.
+pub fn left_spine<'m>(e: &'m Expr<'m>) -> (&'m Expr<'m>, Spine<'m>) {
+    let mut spine = Spine::new();
+    let mut cur = e;
+    while let ExprKind::Binary(op, op_span, left, right) = cur.kind {
+        spine.push(Link {
+            node: cur,
+            op,
+            op_span,
+            left,
+            right,
+        });
+        cur = left;
+    }
+    spine.reverse();
+    (cur, spine)
+}
+
 pub struct Call<'m> {
     pub callee: Sym,
     pub callee_span: Span,

@@ -2,6 +2,7 @@
 //! Hints for its errors are in [`hints`]; warnings that need a checked body
 //! (unreachable arms, `;` after an open `else`, nested matches) in [`lint`].
 
+mod bindings;
 mod hints;
 mod lint;
 
@@ -231,12 +232,16 @@ pub struct Checker<'m, 'n> {
     tests: Vec<'m, TestInfo<'m>>,
     links: Vec<'m, &'m str>,
     main: Option<u32>,
-    scope: Vec<'m, (Sym, u32)>,
+    /// The local names in scope.
+    scope: bindings::Bindings<'m>,
     /// Names bound by the pattern being checked (duplicate detection).
     pat_names: Vec<'m, Sym>,
     diags: std::vec::Vec<Diagnostic>,
     /// The warning walk's stacks, reused for every body.
     lint_walk: lint::Walk,
+    /// An offset and the start of its line, the last the warning walk
+    /// asked for (it asks in source order, mostly).
+    line_memo: std::cell::Cell<(usize, usize)>,
     /// Checks that need a type still unknown where they were met (§4.3:
     /// inference runs over the whole body), done once it is settled.
     deferred: std::vec::Vec<Deferred>,
@@ -380,10 +385,11 @@ pub fn declare_in<'m, 'n>(
         tests: arena.vec(),
         links: arena.vec(),
         main: None,
-        scope: arena.vec(),
+        scope: bindings::Bindings::new(arena),
         pat_names: arena.vec(),
         diags: std::vec::Vec::new(),
         lint_walk: lint::Walk::default(),
+        line_memo: std::cell::Cell::new((0, 0)),
         deferred: std::vec::Vec::new(),
     };
     let progs: std::vec::Vec<&Program<'m>> = std::iter::once(prog)
@@ -1129,7 +1135,7 @@ impl<'m> Checker<'m, '_> {
         self.scope.clear();
         for (p, &l) in decl.params.iter().zip(locals) {
             if let Some(n) = p.name {
-                self.scope.push((n, l))?;
+                self.scope.push(n, l)?;
             }
         }
         for c in decl.contracts {
@@ -1137,7 +1143,7 @@ impl<'m> Checker<'m, '_> {
             if c.kind == ContractKind::Ensures
                 && let Some(r) = result_local
             {
-                self.scope.push((self.s.result, r))?;
+                self.scope.push(self.s.result, r)?;
             }
             let t = self.check_expr(c.expr, Some(BOOL))?;
             self.expect(c.expr.span, t, BOOL);
@@ -1337,11 +1343,7 @@ impl<'m> Checker<'m, '_> {
     // ----- expressions -----
 
     fn lookup(&self, name: Sym) -> Option<u32> {
-        self.scope
-            .iter()
-            .rev()
-            .find(|(n, _)| *n == name)
-            .map(|(_, l)| *l)
+        self.scope.lookup(name)
     }
 
     fn record<'b>(&mut self, e: &Expr<'b>, t: TyId) -> TyId {
@@ -1468,7 +1470,7 @@ impl<'m> Checker<'m, '_> {
                     }
                 }
             }
-            ExprKind::Binary(op, _, l, r) => self.check_binary(*op, l, r)?,
+            ExprKind::Binary(..) => self.check_chain(e)?,
             ExprKind::Seq(..) | ExprKind::Let(_) => unreachable!("checked by check_flat"),
             ExprKind::If(c, a, b) => {
                 let ct = self.check_expr(c, Some(BOOL))?;
@@ -1559,7 +1561,7 @@ impl<'m> Checker<'m, '_> {
                     if let Some(n) = l.name {
                         let local = self.new_local(vt)?;
                         self.expr_res[e.id.0 as usize] = Res::Local(local);
-                        self.scope.push((n, local))?;
+                        self.scope.push(n, local)?;
                     }
                     e = l.body;
                 }
@@ -1917,24 +1919,43 @@ impl<'m> Checker<'m, '_> {
         })
     }
 
-    fn check_binary<'b>(&mut self, op: BinOp, l: &'b Expr<'b>, r: &'b Expr<'b>) -> MemResult<TyId> {
+    /// A chain of binary operators ([`left_spine`]), checked in a loop from
+    /// its first operand out; every node of the chain gets its type.
+    fn check_chain<'b>(&mut self, e: &'b Expr<'b>) -> MemResult<TyId> {
+        let (first, spine) = left_spine(e);
+        let logical = |op| matches!(op, BinOp::And | BinOp::Or | BinOp::Implies);
+        let hint = spine.first().and_then(|k| logical(k.op).then_some(BOOL));
+        let mut t = self.check_expr(first, hint)?;
+        for k in &spine {
+            t = self.check_binary(k.op, k.left, t, k.right)?;
+            self.record(k.node, t);
+        }
+        Ok(t)
+    }
+
+    /// The type of `l op r` once `l` is checked (its type `lt`; logical
+    /// operators check it with the hint `Bool`).
+    fn check_binary<'b>(
+        &mut self,
+        op: BinOp,
+        l: &'b Expr<'b>,
+        lt: TyId,
+        r: &'b Expr<'b>,
+    ) -> MemResult<TyId> {
         use BinOp::*;
         match op {
             And | Or | Implies => {
-                let lt = self.check_expr(l, Some(BOOL))?;
                 self.expect(l.span, lt, BOOL);
                 let rt = self.check_expr(r, Some(BOOL))?;
                 self.expect(r.span, rt, BOOL);
                 Ok(BOOL)
             }
             Eq | Ne => {
-                let lt = self.check_expr(l, None)?;
                 let rt = self.check_expr(r, Some(lt))?;
                 self.expect(r.span, rt, lt);
                 Ok(BOOL)
             }
             _ => {
-                let lt = self.check_expr(l, None)?;
                 let s = self.types.shape(lt);
                 let accepted = match op {
                     Add => matches!(s, TyKind::Int | TyKind::Float | TyKind::Str),
@@ -2188,7 +2209,7 @@ impl<'m> Checker<'m, '_> {
         self.pat_names.push(n)?;
         let l = self.new_local(t)?;
         self.pat_res[p.id.0 as usize] = PatRes::Bind(l);
-        self.scope.push((n, l))?;
+        self.scope.push(n, l)?;
         Ok(())
     }
 

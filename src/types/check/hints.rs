@@ -202,8 +202,7 @@ impl<'m, 'n> Checker<'m, 'n> {
         if let Some(note) = foreign_word(text) {
             return d.with_note(note);
         }
-        let mut names: std::vec::Vec<&str> =
-            self.scope.iter().map(|&(s, _)| self.name(s)).collect();
+        let mut names: std::vec::Vec<&str> = self.scope.names().map(|s| self.name(s)).collect();
         names.sort_unstable();
         names.dedup();
         if let Some(c) = closest(text, names.iter().copied()) {
