@@ -87,9 +87,9 @@ pub enum Command {
         #[arg(short = 'l', value_name = "NAME")]
         libs: Vec<String>,
         /// Compile every file of the program, neither reusing nor storing
-        /// objects. Without it, a single program's objects are kept in the
-        /// cache directory: $POLE_CACHE_DIR (set and empty: no cache), else
-        /// $XDG_CACHE_HOME/pole, else ~/.cache/pole
+        /// objects. Without it, the objects of a program of several files
+        /// are kept in the cache directory: $POLE_CACHE_DIR (set and empty:
+        /// no cache), else $XDG_CACHE_HOME/pole, else ~/.cache/pole
         #[arg(long)]
         no_cache: bool,
         /// Print how many of the program's files were compiled and how many
@@ -934,18 +934,13 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
         Emit::Obj => vec![0],
         Emit::Exe => (0..graph.files.len()).collect(),
     };
-    let mut builds = compile_files(
-        &graph,
-        &base,
-        &which,
-        job.cg,
-        job.mem,
-        job.jobs,
-        job.cache.as_ref(),
-    );
+    // Only programs of several files use the cache: a file alone is
+    // compiled (so its memory limit, statistics and faults are its own).
+    let cache = job.cache.as_ref().filter(|_| graph.files.len() > 1);
+    let mut builds = compile_files(&graph, &base, &which, job.cg, job.mem, job.jobs, cache);
     if job.verbose {
         let reused = builds.iter().filter(|b| b.cached).count();
-        let place = match &job.cache {
+        let place = match cache {
             Some(c) => format!(" (cache: {})", c.dir().display()),
             None => " (no cache)".to_string(),
         };
