@@ -663,6 +663,19 @@ fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Comp
 /// returning at `rets`: each call's return offset and its callee.
 fn direct_calls(bytes: &[u8], relocs: &[ModuleReloc], rets: &[u32]) -> Vec<(u32, FuncId)> {
     const CALL_REL32: u8 = 0xE8;
+    // Call relocations by offset (one pass: huge functions make many calls).
+    let targets: HashMap<u32, FuncId> = relocs
+        .iter()
+        .filter_map(|r| match r.name {
+            cranelift_module::ModuleRelocTarget::User {
+                namespace: 0,
+                index,
+            } if matches!(r.kind, Reloc::X86CallPCRel4 | Reloc::X86CallPLTRel4) => {
+                Some((r.offset, FuncId::from_u32(index)))
+            }
+            _ => None,
+        })
+        .collect();
     let mut out = Vec::new();
     for &ret in rets {
         let Some(at) = ret.checked_sub(5) else {
@@ -671,18 +684,7 @@ fn direct_calls(bytes: &[u8], relocs: &[ModuleReloc], rets: &[u32]) -> Vec<(u32,
         if bytes.get(at as usize) != Some(&CALL_REL32) {
             continue;
         }
-        let callee = relocs.iter().find_map(|r| match r.name {
-            cranelift_module::ModuleRelocTarget::User {
-                namespace: 0,
-                index,
-            } if r.offset == at + 1
-                && matches!(r.kind, Reloc::X86CallPCRel4 | Reloc::X86CallPLTRel4) =>
-            {
-                Some(FuncId::from_u32(index))
-            }
-            _ => None,
-        });
-        if let Some(f) = callee {
+        if let Some(&f) = targets.get(&(at + 1)) {
             out.push((ret, f));
         }
     }
