@@ -107,7 +107,7 @@ impl Writer for RelocWriter {
 }
 
 /// Adds the debug sections describing `funcs` (of source `src`, named
-/// `file`) to the object.
+/// `file`) and the frame tables ([`write_frames`]) to the object.
 pub(crate) fn write(
     product: &mut ObjectProduct,
     funcs: &[FuncDebug],
@@ -248,7 +248,8 @@ pub(crate) fn write(
             .map_err(|e| e.to_string())?;
         }
         Ok(())
-    })
+    })?;
+    write_frames(product, funcs, file_name, src, &lines)
 }
 
 /// Adds the frame tables the runtime reads to name the Pole functions on
@@ -260,14 +261,13 @@ pub(crate) fn write(
 /// `__start_pole_calls` and `__stop_pole_calls` (and likewise for
 /// `pole_funcs`); the runtime walks frame pointers (Cranelift keeps them)
 /// and looks return addresses up. Unsorted; the runtime sorts on first use.
-pub(crate) fn write_frames(
+fn write_frames(
     product: &mut ObjectProduct,
     funcs: &[FuncDebug],
-    file: &str,
+    file_name: &str,
     src: &str,
+    lines: &LineIndex,
 ) -> Result<(), String> {
-    let lines = LineIndex::new(src);
-    let file_name = if file.is_empty() { "<input>" } else { file };
     let mut strings: Vec<u8> = Vec::new();
     let mut add_str = |s: String| {
         let at = strings.len() as i64;

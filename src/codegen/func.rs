@@ -68,11 +68,21 @@ fn float_cc(c: Cmp) -> FloatCC {
     }
 }
 
+/// The C signature of a runtime function taking `params` 64-bit words and
+/// returning one when `ret`.
+fn i64_sig(params: usize, ret: bool) -> Signature {
+    let mut sig = Signature::new(CallConv::SystemV);
+    sig.params
+        .extend(std::iter::repeat_n(AbiParam::new(types::I64), params));
+    if ret {
+        sig.returns.push(AbiParam::new(types::I64));
+    }
+    sig
+}
+
 /// The C signature of a runtime function taking one pointer.
 fn ptr_sig() -> Signature {
-    let mut sig = Signature::new(CallConv::SystemV);
-    sig.params.push(AbiParam::new(types::I64));
-    sig
+    i64_sig(1, false)
 }
 
 /// Where an IR variable's value lives while its function is built.
@@ -421,12 +431,7 @@ impl Em<'_, '_, '_, '_, '_> {
     /// the location (see `pole_panic_at` and friends in pole_rt.c).
     fn panic(&mut self, p: &ir::Panic<'_>, f: &ir::Func<'_>) -> R<()> {
         let loc = self.str_lit(p.loc)?;
-        let sig = |n: usize| {
-            let mut sig = Signature::new(CallConv::SystemV);
-            sig.params
-                .extend(std::iter::repeat_n(AbiParam::new(types::I64), n));
-            sig
-        };
+        let sig = |n: usize| i64_sig(n, false);
         match p.values {
             ir::PanicValues::Index(i, n) => {
                 let (i, n) = (self.use_(i), self.use_(n));
@@ -580,20 +585,11 @@ impl Em<'_, '_, '_, '_, '_> {
             .ins()
             .store(flags, word, tok, -(super::HEADER as i32));
         self.b.ins().jump(cont, &[tok.into()]);
-        let i64s = |k: usize| {
-            let mut sig = Signature::new(CallConv::SystemV);
-            sig.params
-                .extend(std::iter::repeat_n(AbiParam::new(types::I64), k));
-            sig.returns.push(AbiParam::new(types::I64));
-            sig
-        };
         self.b.switch_to_block(slow);
-        let r = self.call_c(lower::ALLOC_REUSE, i64s(3), &[tok, nv, mv])?;
-        let r = r.ok_or_else(|| CodegenError::Backend("allocation without result".into()))?;
+        let r = self.call_rt(lower::ALLOC_REUSE, &[tok, nv, mv])?;
         self.b.ins().jump(cont, &[r.into()]);
         self.b.switch_to_block(fresh);
-        let r = self.call_c(lower::ALLOC_OBJ, i64s(2), &[nv, mv])?;
-        let r = r.ok_or_else(|| CodegenError::Backend("allocation without result".into()))?;
+        let r = self.call_rt(lower::ALLOC_OBJ, &[nv, mv])?;
         self.b.ins().jump(cont, &[r.into()]);
         self.b.switch_to_block(cont);
         Ok(out)
@@ -659,12 +655,7 @@ impl Em<'_, '_, '_, '_, '_> {
         self.drop_ref(old)?;
         self.b.ins().jump(cont, &[l.into()]);
         self.b.switch_to_block(slow);
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.params
-            .extend(std::iter::repeat_n(AbiParam::new(types::I64), 4));
-        sig.returns.push(AbiParam::new(types::I64));
-        let r = self.call_c(lower::LIST_SET, sig, &[l, i, v, loc])?;
-        let r = r.ok_or_else(|| CodegenError::Backend("List_set without result".into()))?;
+        let r = self.call_rt(lower::LIST_SET, &[l, i, v, loc])?;
         self.b.ins().jump(cont, &[r.into()]);
         self.b.switch_to_block(cont);
         Ok(out)
@@ -727,6 +718,12 @@ impl Em<'_, '_, '_, '_, '_> {
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
         Ok(())
+    }
+
+    /// Calls runtime function `name` on 64-bit words, for its one result.
+    fn call_rt(&mut self, name: &str, args: &[Value]) -> R<Value> {
+        let r = self.call_c(name, i64_sig(args.len(), true), args)?;
+        r.ok_or_else(|| CodegenError::Backend(format!("{name} without result")))
     }
 
     /// Calls a C function by symbol with the C convention.

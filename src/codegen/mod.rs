@@ -495,8 +495,6 @@ pub fn compile_object(
     let mut product = g.module.finish();
     if opts.debug_info {
         debug::write(&mut product, &p.debug_funcs, file, src).map_err(CodegenError::Backend)?;
-        debug::write_frames(&mut product, &p.debug_funcs, file, src)
-            .map_err(CodegenError::Backend)?;
     }
     mem.release(Phase::Codegen, p.retained_total);
     Ok(ObjectFile(Object::Product(Box::new(product))))
