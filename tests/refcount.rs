@@ -338,6 +338,131 @@ func main() -> Int :
     run_clean(src, "5 20 21 21 1\n");
 }
 
+/// A small deterministic generator (64-bit LCG).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+/// A program of random updates of lists of records and of grids, some of
+/// the lists still used later (shared), some not (updated in place), and
+/// what it must print (computed here).
+fn list_update_program(seed: u64) -> (String, String) {
+    let mut g = Lcg(seed);
+    let mut src = String::from(
+        "type E = { a: Int, b: Int }\n\
+         func bump(e: E, k: Int) -> E : { e with a = e.a + k }\n\
+         func show(es: List<E>, i: Int, acc: Int) -> Int :\n  if i >= List_length(es) then acc\n  \
+         else\n    let e = List_get(es, i) in\n    show(es, i + 1, (acc * 31 + e.a * 7 + e.b) % 1000003)\n\
+         func gsum(g: List<List<Int>>, i: Int, j: Int, acc: Int) -> Int :\n  \
+         if i >= List_length(g) then acc\n  \
+         else if j >= List_length(List_get(g, i)) then gsum(g, i + 1, 0, acc)\n  \
+         else gsum(g, i, j + 1, (acc * 17 + List_get(List_get(g, i), j)) % 1000003)\n",
+    );
+    let show = |es: &[(i64, i64)]| {
+        es.iter()
+            .fold(0i64, |acc, &(a, b)| (acc * 31 + a * 7 + b) % 1000003)
+    };
+    let gsum = |g: &[Vec<i64>]| {
+        g.iter()
+            .flatten()
+            .fold(0i64, |acc, &x| (acc * 17 + x) % 1000003)
+    };
+    let n = 3 + g.below(4);
+    let mut lists: Vec<Vec<(i64, i64)>> = vec![(0..n as i64).map(|i| (i, 10 * i)).collect()];
+    let mut grids: Vec<Vec<Vec<i64>>> = vec![vec![vec![0; 3]; n]];
+    let mut main = String::from("func main() -> Int :\n");
+    let items: Vec<String> = (0..n)
+        .map(|i| format!("{{ a: {i}, b: {} }}", 10 * i))
+        .collect();
+    main += &format!("  let l0 = [{}] in\n", items.join(", "));
+    let rows: Vec<&str> = (0..n).map(|_| "[0, 0, 0]").collect();
+    main += &format!("  let g0 = [{}] in\n", rows.join(", "));
+    let mut out = String::new();
+    for t in 0..30 {
+        let k = g.below(9) as i64 + 1;
+        if g.below(3) == 0 {
+            // A grid row taken, updated and set back.
+            let j = grids.len() - 1 - g.below(grids.len().min(3));
+            let (r, c) = (g.below(n), g.below(3));
+            src += &format!(
+                "func gstep{t}(g: List<List<Int>>) -> List<List<Int>> :\n  \
+                 let row = List_get(g, {r}) in\n  List_set(g, {r}, List_set(row, {c}, List_get(row, {c}) + {k}))\n"
+            );
+            main += &format!("  let g{} = gstep{t}(g{j}) in\n", grids.len());
+            let mut next = grids[j].clone();
+            next[r][c] += k;
+            grids.push(next);
+        } else {
+            let j = lists.len() - 1 - g.below(lists.len().min(3));
+            let len = lists[j].len();
+            let (i, i2) = (g.below(len), g.below(len));
+            let mut next = lists[j].clone();
+            let body = match g.below(4) {
+                0 => {
+                    next[i].0 += k;
+                    format!("List_set(l, {i}, bump(List_get(l, {i}), {k}))")
+                }
+                1 => {
+                    next[i].1 += k;
+                    format!(
+                        "let e = List_get(l, {i}) in\n  List_set(l, {i}, {{ e with b = e.b + {k} }})"
+                    )
+                }
+                2 => {
+                    let e = next[i];
+                    next[i2] = (e.0 + k, e.1);
+                    format!(
+                        "let e = List_get(l, {i}) in\n  List_set(l, {i2}, {{ e with a = e.a + {k} }})"
+                    )
+                }
+                _ => {
+                    next.push((k, t));
+                    format!("List_push(l, {{ a: {k}, b: {t} }})")
+                }
+            };
+            src += &format!("func step{t}(l: List<E>) -> List<E> :\n  {body}\n");
+            main += &format!("  let l{} = step{t}(l{j}) in\n", lists.len());
+            lists.push(next);
+        }
+        // Now and then an older version is printed (it must be intact).
+        if g.below(4) == 0 {
+            let j = g.below(lists.len());
+            main += &format!("  let _ = println(show(l{j}, 0, 0)) in\n");
+            out += &format!("{}\n", show(&lists[j]));
+        }
+    }
+    let (l, gr) = (lists.len() - 1, grids.len() - 1);
+    main += &format!(
+        "  let _ = println(show(l{l}, 0, 0)) in\n  let _ = println(gsum(g{gr}, 0, 0, 0)) in\n  0\n"
+    );
+    out += &format!("{}\n{}\n", show(&lists[l]), gsum(&grids[gr]));
+    (src + &main, out)
+}
+
+#[test]
+fn random_list_updates_agree_with_a_model() {
+    for seed in 0..12 {
+        let (src, out) = list_update_program(seed);
+        let r = run(&src);
+        assert_eq!(
+            r.code,
+            Some(0),
+            "seed {seed}:\n{src}\nstderr:\n{}",
+            r.stderr
+        );
+        assert_eq!(r.stdout, out, "seed {seed}:\n{src}");
+        assert_eq!(r.stats.live, 0, "seed {seed}: {:?}", r.stats);
+    }
+}
+
 #[test]
 fn appending_to_a_unique_string_is_linear() {
     let src = r#"
