@@ -127,19 +127,24 @@ static inline Chunk *current(const SizeClass *k) {
 
 /* ---- statistics ----------------------------------------------------------- */
 
+/* The byte counts and frees are kept only for POLE_RT_STATS=1 (nothing
+ * else reads them); nalloc always (rt_heap_init: whether blocks exist). */
 static inline void count_alloc(size_t u) {
   heap.nalloc++;
+  if (!heap.stats) return;
   heap.live += u;
   if (heap.live > heap.peak) heap.peak = heap.live;
 }
 
 static inline void count_free(size_t u) {
+  if (!heap.stats) return;
   heap.nfree++;
   heap.live -= u;
 }
 
 /* A block resized in place: only its bytes change. */
 static inline void count_resize(size_t old, size_t u) {
+  if (!heap.stats) return;
   heap.live = heap.live - old + u;
   if (heap.live > heap.peak) heap.peak = heap.live;
 }
