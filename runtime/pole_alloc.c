@@ -48,6 +48,7 @@
 #include "pole_rt.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,16 +102,32 @@ struct SizeClass {
 
 _Static_assert(sizeof(struct SizeClass) == 64, "class record is one line");
 
-static SizeClass classes[NCLASS];
+SizeClass pole_heap_classes[NCLASS]; /* read by compiled code: pole_alloc.h */
 static uint8_t small_class[TABLE_MAX / 16 + 1]; /* (n + 15) / 16 -> class */
 
-static struct {
+struct PoleHeap {
   uint64_t nalloc, nfree; /* blocks */
   uint64_t live, peak;    /* usable bytes */
   unsigned flags;         /* MODE_*, fixed before the first allocation */
   int stats;
   int ready; /* classes and table set up */
-} heap;
+};
+struct PoleHeap pole_heap; /* read and counted by compiled code: pole_alloc.h */
+
+/* The layout compiled code relies on (pole_alloc.h). */
+_Static_assert(sizeof(SizeClass) == POLE_HEAP_CLASS_BYTES, "class size");
+_Static_assert(offsetof(SizeClass, head) == POLE_HEAP_CLASS_HEAD, "class head");
+_Static_assert(offsetof(SizeClass, size) == POLE_HEAP_CLASS_SIZE, "class size field");
+_Static_assert(offsetof(SizeClass, nempty) == POLE_HEAP_CLASS_NEMPTY, "class nempty");
+_Static_assert(CHUNK_SIZE == POLE_HEAP_CHUNK_BYTES, "chunk size");
+_Static_assert(offsetof(Chunk, cls) == POLE_HEAP_CHUNK_CLASS, "chunk class");
+_Static_assert(offsetof(Chunk, live) == POLE_HEAP_CHUNK_LIVE, "chunk live");
+_Static_assert(offsetof(struct PoleHeap, nalloc) == POLE_HEAP_NALLOC, "nalloc");
+_Static_assert(offsetof(struct PoleHeap, nfree) == POLE_HEAP_NFREE, "nfree");
+_Static_assert(offsetof(struct PoleHeap, live) == POLE_HEAP_LIVE, "live");
+_Static_assert(offsetof(struct PoleHeap, peak) == POLE_HEAP_PEAK, "peak");
+_Static_assert(offsetof(struct PoleHeap, flags) == POLE_HEAP_FLAGS, "flags");
+_Static_assert(offsetof(struct PoleHeap, stats) == POLE_HEAP_STATS, "stats");
 
 static _Noreturn COLD void oom(void) { pole_panic("out of memory"); }
 
@@ -130,23 +147,23 @@ static inline Chunk *current(const SizeClass *k) {
 /* The byte counts and frees are kept only for POLE_RT_STATS=1 (nothing
  * else reads them); nalloc always (rt_heap_init: whether blocks exist). */
 static inline void count_alloc(size_t u) {
-  heap.nalloc++;
-  if (!heap.stats) return;
-  heap.live += u;
-  if (heap.live > heap.peak) heap.peak = heap.live;
+  pole_heap.nalloc++;
+  if (!pole_heap.stats) return;
+  pole_heap.live += u;
+  if (pole_heap.live > pole_heap.peak) pole_heap.peak = pole_heap.live;
 }
 
 static inline void count_free(size_t u) {
-  if (!heap.stats) return;
-  heap.nfree++;
-  heap.live -= u;
+  if (!pole_heap.stats) return;
+  pole_heap.nfree++;
+  pole_heap.live -= u;
 }
 
 /* A block resized in place: only its bytes change. */
 static inline void count_resize(size_t old, size_t u) {
-  if (!heap.stats) return;
-  heap.live = heap.live - old + u;
-  if (heap.live > heap.peak) heap.peak = heap.live;
+  if (!pole_heap.stats) return;
+  pole_heap.live = pole_heap.live - old + u;
+  if (pole_heap.live > pole_heap.peak) pole_heap.peak = pole_heap.live;
 }
 
 /* ---- size classes ---------------------------------------------------------- */
@@ -168,7 +185,7 @@ static size_t class_size(unsigned c) {
 
 static void setup(void) {
   for (unsigned c = 0; c < NCLASS; c++) {
-    SizeClass *k = &classes[c];
+    SizeClass *k = &pole_heap_classes[c];
     k->size = class_size(c);
     k->cap = (uint32_t)((CHUNK_SIZE - HDR_SIZE) / k->size);
     k->min_empty = MIN_EMPTY;
@@ -176,7 +193,7 @@ static void setup(void) {
   }
   for (size_t i = 0; i < sizeof small_class; i++)
     small_class[i] = (uint8_t)class_index(i ? i * 16 : 1);
-  heap.ready = 1;
+  pole_heap.ready = 1;
 }
 
 static int env_is_1(const char *name) {
@@ -185,20 +202,20 @@ static int env_is_1(const char *name) {
 }
 
 void rt_heap_init(void) {
-  heap.stats = env_is_1("POLE_RT_STATS");
-  if (heap.nalloc == 0) /* else blocks exist: keep the mode they came from */
-    heap.flags = (env_is_1("POLE_RT_MALLOC") ? MODE_MALLOC : 0) |
+  pole_heap.stats = env_is_1("POLE_RT_STATS");
+  if (pole_heap.nalloc == 0) /* else blocks exist: keep the mode they came from */
+    pole_heap.flags = (env_is_1("POLE_RT_MALLOC") ? MODE_MALLOC : 0) |
                  (env_is_1("POLE_RT_NOFREE") ? MODE_NOFREE : 0);
-  if (!heap.ready) setup();
+  if (!pole_heap.ready) setup();
 }
 
-int rt_heap_stats_enabled(void) { return heap.stats; }
+int rt_heap_stats_enabled(void) { return pole_heap.stats; }
 
 void rt_heap_report(void) {
-  if (!heap.stats) return;
+  if (!pole_heap.stats) return;
   fprintf(stderr, "pole-rt: allocated %" PRIu64 ", freed %" PRIu64 ", live %" PRIu64
           ", peak %" PRIu64 " bytes\n",
-          heap.nalloc, heap.nfree, heap.nalloc - heap.nfree, heap.peak);
+          pole_heap.nalloc, pole_heap.nfree, pole_heap.nalloc - pole_heap.nfree, pole_heap.peak);
 }
 
 /* ---- mappings -------------------------------------------------------------- */
@@ -248,7 +265,7 @@ static void *sys_alloc(size_t n) {
 
 static void *sys_realloc(void *p, size_t n) {
   size_t old = malloc_usable_size(p);
-  if (heap.flags & MODE_NOFREE) { /* the old block must stay valid */
+  if (pole_heap.flags & MODE_NOFREE) { /* the old block must stay valid */
     void *q = sys_alloc(n);
     memcpy(q, p, old < n ? old : n);
     count_free(old);
@@ -302,11 +319,11 @@ static void set_sweep_at(SizeClass *k) {
 /* The class's chunk is used up (or there is none yet, or the heap is not set
  * up, or it is in malloc mode: all of these leave bump == end). */
 static COLD void *new_chunk(SizeClass *k, size_t n) {
-  if (!heap.ready) { /* rt_heap_init was not called: pool mode */
+  if (!pole_heap.ready) { /* rt_heap_init was not called: pool mode */
     setup();
     return rt_heap_alloc(n);
   }
-  if (heap.flags & MODE_MALLOC) return sys_alloc(n);
+  if (pole_heap.flags & MODE_MALLOC) return sys_alloc(n);
   Chunk *c = map_chunk();
   if (c == NULL) oom();
   c->cls = k;
@@ -350,15 +367,15 @@ static COLD void *big_alloc(size_t n) {
 /* Requests above the table: classes by bit operations, big blocks, limits. */
 static void *alloc_large(size_t n) {
   if (UNLIKELY(n > MAX_REQUEST)) oom();
-  if (n > MAX_CLASS) return (heap.flags & MODE_MALLOC) ? sys_alloc(n) : big_alloc(n);
-  return pop(&classes[class_index(n)], n);
+  if (n > MAX_CLASS) return (pole_heap.flags & MODE_MALLOC) ? sys_alloc(n) : big_alloc(n);
+  return pop(&pole_heap_classes[class_index(n)], n);
 }
 
 /* Always inlined where the runtime calls it (pole_rt.c includes this file);
  * the header's plain declaration keeps this an external definition too. */
 __attribute__((always_inline)) inline void *rt_heap_alloc(size_t n) {
   if (UNLIKELY(n > TABLE_MAX)) return alloc_large(n);
-  return pop(&classes[small_class[(n + 15) >> 4]], n);
+  return pop(&pole_heap_classes[small_class[(n + 15) >> 4]], n);
 }
 
 /* ---- freeing --------------------------------------------------------------- */
@@ -441,6 +458,12 @@ static COLD void sweep(SizeClass *k) {
   set_sweep_at(k);
 }
 
+/* Compiled code freed a block inline and its chunk became empty. */
+void pole_heap_emptied(void *cls) {
+  SizeClass *k = cls;
+  if (++k->nempty >= k->sweep_at) sweep(k);
+}
+
 static void big_free(Chunk *c) {
   count_free(c->map_size - HDR_SIZE);
   munmap(c, c->map_size);
@@ -448,16 +471,16 @@ static void big_free(Chunk *c) {
 
 /* Malloc mode or no-free mode. */
 static COLD void free_special(void *p) {
-  if (heap.flags & MODE_MALLOC) {
+  if (pole_heap.flags & MODE_MALLOC) {
     count_free(malloc_usable_size(p));
-    if (!(heap.flags & MODE_NOFREE)) free(p);
+    if (!(pole_heap.flags & MODE_NOFREE)) free(p);
     return;
   }
   count_free(rt_heap_usable(p));
 }
 
 __attribute__((always_inline)) inline void rt_heap_free(void *p) {
-  if (UNLIKELY(heap.flags != 0)) {
+  if (UNLIKELY(pole_heap.flags != 0)) {
     free_special(p);
     return;
   }
@@ -476,7 +499,7 @@ __attribute__((always_inline)) inline void rt_heap_free(void *p) {
 /* ---- sizes and realloc ------------------------------------------------------ */
 
 size_t rt_heap_usable(const void *p) {
-  if (heap.flags & MODE_MALLOC) return malloc_usable_size((void *)p);
+  if (pole_heap.flags & MODE_MALLOC) return malloc_usable_size((void *)p);
   const Chunk *c = chunk_of(p);
   return c->cls ? c->cls->size : c->map_size - HDR_SIZE;
 }
@@ -503,7 +526,7 @@ static void *big_resize(Chunk *c, size_t n) {
     count_resize(old - HDR_SIZE, s - HDR_SIZE);
     return first_block(c);
   }
-  if (!(heap.flags & MODE_NOFREE)) {
+  if (!(pole_heap.flags & MODE_NOFREE)) {
     /* Move the pages, not the bytes, into a fresh aligned range. */
     Chunk *d = map_aligned(s);
     if (d == NULL) oom();
@@ -521,7 +544,7 @@ static void *big_resize(Chunk *c, size_t n) {
 void *rt_heap_realloc(void *p, size_t n) {
   if (UNLIKELY(n > MAX_REQUEST)) oom();
   if (n == 0) n = 1;
-  if (heap.flags & MODE_MALLOC) return sys_realloc(p, n);
+  if (pole_heap.flags & MODE_MALLOC) return sys_realloc(p, n);
   Chunk *c = chunk_of(p);
   if (c->cls == NULL && n > MAX_CLASS) return big_resize(c, n);
   size_t u = rt_heap_usable(p);
@@ -544,9 +567,9 @@ static COLD _Noreturn void check_failed(unsigned cls, const char *what) {
 }
 
 void rt_heap_check(void) {
-  if (!heap.ready || (heap.flags & MODE_MALLOC)) return;
+  if (!pole_heap.ready || (pole_heap.flags & MODE_MALLOC)) return;
   for (unsigned i = 0; i < NCLASS; i++) {
-    SizeClass *k = &classes[i];
+    SizeClass *k = &pole_heap_classes[i];
     Chunk *cur = current(k);
     uint32_t nchunks = 0, nempty = 0;
     for (Chunk *c = k->chunks, *prev = NULL; c != NULL; prev = c, c = c->next) {

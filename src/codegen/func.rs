@@ -510,19 +510,31 @@ impl Em<'_, '_, '_, '_, '_> {
         );
         self.b.ins().brif(unique, own, &[], shared, &[]);
         self.b.switch_to_block(own);
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.params.push(AbiParam::new(types::I64));
-        sig.params.push(AbiParam::new(types::I64));
         let mask = self.b.ins().iconst(types::I64, moved.mask as i64);
         match tok {
             Some(t) => {
-                sig.returns.push(AbiParam::new(types::I64));
-                let r = self.call_c("pole_reset_moved", sig, &[p, mask])?;
-                let r = r.ok_or_else(|| CodegenError::Backend("reset without result".into()))?;
+                let r = self.call_rt("pole_reset_moved", &[p, mask])?;
                 self.b.def_var(t, r);
             }
+            None if !self.rc_calls => {
+                // Nothing left to count down: the block goes back to its
+                // free list inline.
+                let hw = self
+                    .b
+                    .ins()
+                    .load(types::I64, flags, p, -(super::HEADER as i32));
+                let keep = u64::from(super::FLAG_WIDE) << 40 | (!moved.mask & 0xFFFF) << 48;
+                let rest = self.b.ins().band_imm_s(hw, keep as i64);
+                let (inline, call) = (self.b.create_block(), self.b.create_block());
+                self.b.ins().brif(rest, call, &[], inline, &[]);
+                self.b.switch_to_block(inline);
+                let h = self.b.ins().iadd_imm_s(p, -(super::HEADER as i64));
+                self.free_block(h, call, cont)?;
+                self.b.switch_to_block(call);
+                self.call_c("pole_free_moved", i64_sig(2, false), &[p, mask])?;
+            }
             None => {
-                self.call_c("pole_free_moved", sig, &[p, mask])?;
+                self.call_c("pole_free_moved", i64_sig(2, false), &[p, mask])?;
             }
         }
         self.b.ins().jump(cont, &[]);
@@ -589,10 +601,163 @@ impl Em<'_, '_, '_, '_, '_> {
         let r = self.call_rt(lower::ALLOC_REUSE, &[tok, nv, mv])?;
         self.b.ins().jump(cont, &[r.into()]);
         self.b.switch_to_block(fresh);
+        let r = self.alloc_cell(n, mask)?;
+        self.b.ins().jump(cont, &[r.into()]);
+        self.b.switch_to_block(cont);
+        Ok(out)
+    }
+
+    /// The address of runtime data symbol `name` (the heap's state).
+    fn runtime_data(&mut self, name: &str) -> R<Value> {
+        let id = self.g.import_data(name)?;
+        let gv = self.gv(id);
+        Ok(self.b.ins().symbol_value(types::I64, gv))
+    }
+
+    /// A new narrow cell of `n` slots with counted-slot mask `mask`: popped
+    /// inline from its size class's free list when the cell fits the small
+    /// classes and the list is not empty (the runtime's counters kept as
+    /// `rt_heap_alloc` keeps them; layout in runtime/pole_alloc.h), else
+    /// from `pole_alloc_obj`.
+    fn alloc_cell(&mut self, n: i64, mask: i64) -> R<Value> {
+        use super::heap::*;
+        let size = super::HEADER as i64 + 8 * n;
+        if self.rc_calls || !(0..=SMALL_MAX).contains(&size) {
+            let (nv, mv) = (
+                self.b.ins().iconst(types::I64, n),
+                self.b.ins().iconst(types::I64, mask),
+            );
+            return self.call_rt(lower::ALLOC_OBJ, &[nv, mv]);
+        }
+        let flags = MemFlagsData::trusted();
+        let class = (size.max(1) - 1) / 16;
+        let block_bytes = 16 * (class + 1);
+        let (pop, count, chunk_blk, first, hdr, slow, cont) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        let out = self.b.append_block_param(cont, types::I64);
+        let classes = self.runtime_data("pole_heap_classes")?;
+        let k = self.b.ins().iadd_imm_s(classes, class * CLASS_BYTES);
+        let p = self.b.ins().load(types::I64, flags, k, CLASS_HEAD);
+        self.b.ins().brif(p, pop, &[], slow, &[]);
+
+        self.b.switch_to_block(pop);
+        let next = self.b.ins().load(types::I64, flags, p, 0);
+        self.b.ins().store(flags, next, k, CLASS_HEAD);
+        let heap = self.runtime_data("pole_heap")?;
+        let nalloc = self.b.ins().load(types::I64, flags, heap, NALLOC);
+        let nalloc = self.b.ins().iadd_imm_s(nalloc, 1);
+        self.b.ins().store(flags, nalloc, heap, NALLOC);
+        let stats = self.b.ins().load(types::I32, flags, heap, STATS);
+        self.b.ins().brif(stats, count, &[], chunk_blk, &[]);
+
+        self.b.switch_to_block(count);
+        let live = self.b.ins().load(types::I64, flags, heap, LIVE);
+        let live = self.b.ins().iadd_imm_s(live, block_bytes);
+        self.b.ins().store(flags, live, heap, LIVE);
+        let peak = self.b.ins().load(types::I64, flags, heap, PEAK);
+        let peak = self.b.ins().umax(live, peak);
+        self.b.ins().store(flags, peak, heap, PEAK);
+        self.b.ins().jump(chunk_blk, &[]);
+
+        self.b.switch_to_block(chunk_blk);
+        let chunk = self.b.ins().band_imm_s(p, !(CHUNK_BYTES - 1));
+        let was = self.b.ins().load(types::I32, flags, chunk, CHUNK_LIVE);
+        let now = self.b.ins().iadd_imm_s(was, 1);
+        self.b.ins().store(flags, now, chunk, CHUNK_LIVE);
+        self.b.ins().brif(was, hdr, &[], first, &[]);
+
+        self.b.switch_to_block(first);
+        // The chunk had no live block: one empty chunk fewer.
+        let ne = self.b.ins().load(types::I32, flags, k, CLASS_NEMPTY);
+        let ne = self.b.ins().iadd_imm_s(ne, -1);
+        self.b.ins().store(flags, ne, k, CLASS_NEMPTY);
+        self.b.ins().jump(hdr, &[]);
+
+        self.b.switch_to_block(hdr);
+        // Count 1, a cell, its capacity, its mask (see codegen/mod.rs).
+        let word = 1
+            | i64::from(super::KIND_CELL) << 32
+            | (n << super::CAP_SHIFT) << 40
+            | (mask & 0xFFFF) << 48;
+        let word = self.b.ins().iconst(types::I64, word);
+        self.b.ins().store(flags, word, p, 0);
+        let obj = self.b.ins().iadd_imm_s(p, super::HEADER as i64);
+        self.b.ins().jump(cont, &[obj.into()]);
+
+        self.b.switch_to_block(slow);
+        let (nv, mv) = (
+            self.b.ins().iconst(types::I64, n),
+            self.b.ins().iconst(types::I64, mask),
+        );
         let r = self.call_rt(lower::ALLOC_OBJ, &[nv, mv])?;
         self.b.ins().jump(cont, &[r.into()]);
         self.b.switch_to_block(cont);
         Ok(out)
+    }
+
+    /// Frees heap block `h` inline: pushed onto its size class's free list,
+    /// counted as `rt_heap_free` counts (layout in runtime/pole_alloc.h);
+    /// goes on in `done`, or in `call` (which frees through the runtime)
+    /// when the heap is not in pool mode or the block is a big one. The
+    /// runtime sweeps a chunk that became empty (`pole_heap_emptied`).
+    fn free_block(
+        &mut self,
+        h: Value,
+        call: cranelift_codegen::ir::Block,
+        done: cranelift_codegen::ir::Block,
+    ) -> R<()> {
+        use super::heap::*;
+        let flags = MemFlagsData::trusted();
+        let (pool, push, count, link, emptied) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        let heap = self.runtime_data("pole_heap")?;
+        let mode = self.b.ins().load(types::I32, flags, heap, FLAGS);
+        self.b.ins().brif(mode, call, &[], pool, &[]);
+
+        self.b.switch_to_block(pool);
+        let chunk = self.b.ins().band_imm_s(h, !(CHUNK_BYTES - 1));
+        let k = self.b.ins().load(types::I64, flags, chunk, CHUNK_CLASS);
+        self.b.ins().brif(k, push, &[], call, &[]);
+
+        self.b.switch_to_block(push);
+        let stats = self.b.ins().load(types::I32, flags, heap, STATS);
+        self.b.ins().brif(stats, count, &[], link, &[]);
+
+        self.b.switch_to_block(count);
+        let nfree = self.b.ins().load(types::I64, flags, heap, NFREE);
+        let nfree = self.b.ins().iadd_imm_s(nfree, 1);
+        self.b.ins().store(flags, nfree, heap, NFREE);
+        let size = self.b.ins().load(types::I64, flags, k, CLASS_SIZE);
+        let live = self.b.ins().load(types::I64, flags, heap, LIVE);
+        let live = self.b.ins().isub(live, size);
+        self.b.ins().store(flags, live, heap, LIVE);
+        self.b.ins().jump(link, &[]);
+
+        self.b.switch_to_block(link);
+        let head = self.b.ins().load(types::I64, flags, k, CLASS_HEAD);
+        self.b.ins().store(flags, head, h, 0);
+        self.b.ins().store(flags, h, k, CLASS_HEAD);
+        let was = self.b.ins().load(types::I32, flags, chunk, CHUNK_LIVE);
+        let now = self.b.ins().iadd_imm_s(was, -1);
+        self.b.ins().store(flags, now, chunk, CHUNK_LIVE);
+        self.b.ins().brif(now, done, &[], emptied, &[]);
+
+        self.b.switch_to_block(emptied);
+        self.call_c("pole_heap_emptied", ptr_sig(), &[k])?;
+        self.b.ins().jump(done, &[]);
+        Ok(())
     }
 
     /// Whether list `l` (data pointer `data`) and its buffer are both
@@ -845,6 +1010,22 @@ impl Em<'_, '_, '_, '_, '_> {
                 };
                 let tok = self.use_(tok);
                 self.alloc_reuse(tok, n, mask)?
+            }
+            Op::Call(
+                Callee::C {
+                    symbol: lower::ALLOC_OBJ,
+                    ..
+                },
+                &[n, mask],
+            ) if matches!(self.konst[n.0 as usize], Some((_, k)) if (0..=super::NARROW_SLOTS).contains(&k))
+                && self.konst[mask.0 as usize].is_some() =>
+            {
+                let (Some((_, n)), Some((_, mask))) =
+                    (self.konst[n.0 as usize], self.konst[mask.0 as usize])
+                else {
+                    unreachable!("checked by the guard")
+                };
+                self.alloc_cell(n, mask)?
             }
             Op::Call(
                 Callee::C {

@@ -62,6 +62,59 @@ const NARROW_SLOTS: i64 = 16;
 /// A narrow cell's slot capacity is `flags >> CAP_SHIFT`.
 const CAP_SHIFT: u32 = 2;
 
+/// The runtime heap's layout that inline allocation and freeing rely on
+/// (`POLE_HEAP_*` in runtime/pole_alloc.h; a test checks they agree).
+pub(crate) mod heap {
+    /// Blocks of at most this many bytes (classes 0..7: 16, 32, ..., 128)
+    /// are allocated inline.
+    pub const SMALL_MAX: i64 = 128;
+    pub const CLASS_BYTES: i64 = 64;
+    pub const CLASS_HEAD: i32 = 0;
+    pub const CLASS_SIZE: i32 = 8;
+    pub const CLASS_NEMPTY: i32 = 32;
+    pub const CHUNK_BYTES: i64 = 1 << 20;
+    pub const CHUNK_CLASS: i32 = 0;
+    pub const CHUNK_LIVE: i32 = 32;
+    pub const NALLOC: i32 = 0;
+    pub const NFREE: i32 = 8;
+    pub const LIVE: i32 = 16;
+    pub const PEAK: i32 = 24;
+    pub const FLAGS: i32 = 32;
+    pub const STATS: i32 = 36;
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn the_layout_matches_the_runtime_header() {
+            let h = include_str!("../../runtime/pole_alloc.h");
+            let def = |name: &str| -> i64 {
+                let line = h
+                    .lines()
+                    .find(|l| l.starts_with(&format!("#define POLE_HEAP_{name} ")))
+                    .unwrap_or_else(|| panic!("POLE_HEAP_{name} not in pole_alloc.h"));
+                let v = line.split_whitespace().skip(2).collect::<String>();
+                match v.strip_prefix("(1<<").and_then(|r| r.strip_suffix(')')) {
+                    Some(shift) => 1 << shift.parse::<i64>().unwrap(),
+                    None => v.parse().unwrap(),
+                }
+            };
+            assert_eq!(def("CLASS_BYTES"), super::CLASS_BYTES);
+            assert_eq!(def("CLASS_HEAD"), super::CLASS_HEAD as i64);
+            assert_eq!(def("CLASS_SIZE"), super::CLASS_SIZE as i64);
+            assert_eq!(def("CLASS_NEMPTY"), super::CLASS_NEMPTY as i64);
+            assert_eq!(def("CHUNK_BYTES"), super::CHUNK_BYTES);
+            assert_eq!(def("CHUNK_CLASS"), super::CHUNK_CLASS as i64);
+            assert_eq!(def("CHUNK_LIVE"), super::CHUNK_LIVE as i64);
+            assert_eq!(def("NALLOC"), super::NALLOC as i64);
+            assert_eq!(def("NFREE"), super::NFREE as i64);
+            assert_eq!(def("LIVE"), super::LIVE as i64);
+            assert_eq!(def("PEAK"), super::PEAK as i64);
+            assert_eq!(def("FLAGS"), super::FLAGS as i64);
+            assert_eq!(def("STATS"), super::STATS as i64);
+        }
+    }
+}
+
 /// The header of a static (never counted) object.
 fn static_header(kind: u8) -> Vec<u8> {
     let mut h = vec![0u8; HEADER];
@@ -143,11 +196,25 @@ fn codegen_estimate(f: &ir::Func<'_>) -> (usize, usize) {
             match i {
                 ir::Inst::Def(_, op) | ir::Inst::Eval(op) => match op {
                     ir::Op::Str(s) => literals += s.len(),
+                    ir::Op::Call(ir::Callee::C { symbol, .. }, args)
+                        if [
+                            lower::ALLOC_OBJ,
+                            lower::ALLOC_REUSE,
+                            lower::LIST_SET,
+                            lower::LIST_TAKE,
+                        ]
+                        .contains(symbol) =>
+                    {
+                        insts += args.len() + 24
+                    }
+                    ir::Op::Reset(..) => insts += 24,
                     ir::Op::Call(_, args) => insts += args.len(),
                     _ => {}
                 },
-                // Counting is inlined as a few blocks.
-                ir::Inst::Dup(_) | ir::Inst::Drop(_) | ir::Inst::DropCell(..) => insts += 12,
+                // Counting is inlined as a few blocks; so are freeing a
+                // cell, allocating one and reusing one.
+                ir::Inst::Dup(_) | ir::Inst::Drop(_) => insts += 12,
+                ir::Inst::DropCell(..) => insts += 24,
                 _ => {}
             }
         }
@@ -985,6 +1052,13 @@ impl<'a, 'm> Gen<'a, 'm> {
 
     /// Declares a local data object named `pole.PREFIX.N` (N counts up in
     /// program order, so objects are reproducible).
+    /// Data of the runtime, by symbol (the heap's state).
+    pub(crate) fn import_data(&mut self, name: &str) -> Result<DataId, CodegenError> {
+        self.module
+            .declare_data(name, Linkage::Import, true, false)
+            .map_err(backend)
+    }
+
     fn declare_local_data(&mut self, prefix: &str) -> Result<DataId, CodegenError> {
         self.anon += 1;
         let name = format!("pole.{prefix}.{}", self.anon);
