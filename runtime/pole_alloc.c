@@ -222,16 +222,17 @@ void rt_heap_report(void) {
 
 /* size bytes (a multiple of PAGE) aligned to CHUNK_SIZE, or NULL: map a
  * chunk more and trim. */
-static void *map_aligned(size_t size) {
-  char *p = mmap(NULL, size + CHUNK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                 -1, 0);
+static void *map_aligned_to(size_t size, size_t align) {
+  char *p = mmap(NULL, size + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return NULL;
-  char *a = (char *)(((uintptr_t)p + CHUNK_MASK) & ~(uintptr_t)CHUNK_MASK);
-  char *end = p + size + CHUNK_SIZE;
+  char *a = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+  char *end = p + size + align;
   if (a > p) munmap(p, (size_t)(a - p));
   if (end > a + size) munmap(a + size, (size_t)(end - (a + size)));
   return a;
 }
+
+static void *map_aligned(size_t size) { return map_aligned_to(size, CHUNK_SIZE); }
 
 /* Chunks are cut from reservations of RESERVE_SIZE (mapped but untouched, so
  * they cost address space only): one mmap per 32 chunks, and neighbouring
@@ -354,10 +355,18 @@ static void *carve(SizeClass *k, size_t n) {
   return p;
 }
 
+/* Big blocks of at least this many bytes are backed by huge pages where the
+ * kernel allows (fewer page faults: a growing hash table touches each new
+ * table at once). */
+#define HUGE_MIN ((size_t)2 << 20)
+
 static COLD void *big_alloc(size_t n) {
   size_t s = big_map_size(n);
-  Chunk *c = map_aligned(s);
+  Chunk *c = s >= HUGE_MIN ? map_aligned_to(s, HUGE_MIN) : map_aligned(s);
   if (c == NULL) oom();
+#ifdef MADV_HUGEPAGE
+  if (s >= HUGE_MIN) madvise(c, s, MADV_HUGEPAGE);
+#endif
   c->cls = NULL;
   c->map_size = s;
   count_alloc(s - HDR_SIZE);
