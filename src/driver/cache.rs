@@ -209,22 +209,11 @@ impl Hasher {
     }
 }
 
-/// The start of an item's text (a type's: its name; what precedes it up to
-/// the previous item belongs to that one).
-fn item_start(item: &Item<'_>) -> u32 {
-    match item {
-        Item::Func(f) => f.span.start,
-        Item::Annotation(a) => a.span.start,
-        Item::Type(t) => t.name_span.start,
-        Item::Import(i) => i.span.start,
-    }
-}
-
 /// Hashes `text` without its function bodies (each runs from its first
 /// token to the next item), except what importers see of a body: the
 /// literal that is a whole body, which calls are replaced by.
 fn hash_declarations(h: &mut Hasher, text: &[u8], prog: &Program<'_>) {
-    let mut starts: Vec<u32> = prog.items.iter().map(item_start).collect();
+    let mut starts: Vec<u32> = prog.items.iter().map(Item::text_start).collect();
     starts.sort_unstable();
     let mut at = 0usize;
     for item in prog.items {

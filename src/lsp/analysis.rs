@@ -220,7 +220,7 @@ impl<'a, 'm> Ctx<'a, 'm> {
         let mut found = None;
         let mut k = 0;
         for item in self.program.items {
-            let start = item_start(item);
+            let start = item.text_start();
             if start > pos {
                 break;
             }
@@ -249,15 +249,6 @@ fn text_of<'t>(doc: &'t str, imported: &'t [Imported<'_, '_>], file: u32) -> &'t
     match file {
         0 => doc,
         s => imported.get(s as usize - 1).map_or("", |f| f.text.as_str()),
-    }
-}
-
-fn item_start(item: &Item<'_>) -> u32 {
-    match item {
-        Item::Func(f) => f.span.start,
-        Item::Annotation(a) => a.span.start,
-        Item::Type(t) => t.name_span.start,
-        Item::Import(i) => i.span.start,
     }
 }
 
@@ -763,7 +754,7 @@ fn type_decl_text(text: &str, p: &Program<'_>, d: &TypeDecl<'_>) -> String {
     let end = p
         .items
         .iter()
-        .map(item_start)
+        .map(Item::text_start)
         .filter(|&s| s > d.name_span.start)
         .min()
         .map_or(text.len(), |e| e as usize);

@@ -26,6 +26,19 @@ pub enum Item<'m> {
     Import(&'m Import<'m>),
 }
 
+impl Item<'_> {
+    /// Where the item's own text starts (a type's: its name; what precedes
+    /// it up to the previous item belongs to that one).
+    pub fn text_start(&self) -> u32 {
+        match self {
+            Item::Func(f) => f.span.start,
+            Item::Annotation(a) => a.span.start,
+            Item::Type(t) => t.name_span.start,
+            Item::Import(i) => i.span.start,
+        }
+    }
+}
+
 /// `import "PATH"` (§12).
 pub struct Import<'m> {
     /// The path as written (the string literal's bytes).
