@@ -463,7 +463,7 @@ impl Em<'_, '_, '_, '_, '_> {
             .b
             .ins()
             .load(types::I32, flags, p, -(super::HEADER as i32));
-        let (inc, cont) = (self.b.create_block(), self.b.create_block());
+        let [inc, cont] = self.blocks();
         self.b.ins().brif(rc, inc, &[], cont, &[]);
         self.b.switch_to_block(inc);
         let up = self.b.ins().iadd_imm_s(rc, 1);
@@ -491,7 +491,7 @@ impl Em<'_, '_, '_, '_, '_> {
                 0xFFFF_FFFFu64 | u64::from(super::FLAG_WIDE) << 40 | (!moved.mask & 0xFFFF) << 48;
             let bits = self.b.ins().band_imm_s(hw, keep as i64);
             let fast = self.b.ins().icmp_imm_s(IntCC::Equal, bits, 1);
-            let (hit, slow) = (self.b.create_block(), self.b.create_block());
+            let [hit, slow] = self.blocks();
             self.b.ins().brif(fast, hit, &[], slow, &[]);
             self.b.switch_to_block(hit);
             self.b.def_var(t, p);
@@ -503,11 +503,7 @@ impl Em<'_, '_, '_, '_, '_> {
             .ins()
             .load(types::I32, flags, p, -(super::HEADER as i32));
         let unique = self.b.ins().icmp_imm_s(IntCC::Equal, rc, 1);
-        let (own, shared, dec) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
+        let [own, shared, dec] = self.blocks();
         self.b.ins().brif(unique, own, &[], shared, &[]);
         self.b.switch_to_block(own);
         let mask = self.b.ins().iconst(types::I64, moved.mask as i64);
@@ -525,7 +521,7 @@ impl Em<'_, '_, '_, '_, '_> {
                     .load(types::I64, flags, p, -(super::HEADER as i32));
                 let keep = u64::from(super::FLAG_WIDE) << 40 | (!moved.mask & 0xFFFF) << 48;
                 let rest = self.b.ins().band_imm_s(hw, keep as i64);
-                let (inline, call) = (self.b.create_block(), self.b.create_block());
+                let [inline, call] = self.blocks();
                 self.b.ins().brif(rest, call, &[], inline, &[]);
                 self.b.switch_to_block(inline);
                 let h = self.b.ins().iadd_imm_s(p, -(super::HEADER as i64));
@@ -562,13 +558,7 @@ impl Em<'_, '_, '_, '_, '_> {
     /// allocates (`pole_alloc_reuse`, which frees an unfit token).
     fn alloc_reuse(&mut self, tok: Value, n: i64, mask: i64) -> R<Value> {
         let flags = MemFlagsData::trusted();
-        let (has, fits, slow, fresh, cont) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
+        let [has, fits, slow, fresh, cont] = self.blocks();
         let out = self.b.append_block_param(cont, types::I64);
         let nv = self.b.ins().iconst(types::I64, n);
         let mv = self.b.ins().iconst(types::I64, mask);
@@ -632,15 +622,7 @@ impl Em<'_, '_, '_, '_, '_> {
         let flags = MemFlagsData::trusted();
         let class = (size.max(1) - 1) / 16;
         let block_bytes = 16 * (class + 1);
-        let (pop, count, chunk_blk, first, hdr, slow, cont) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
+        let [pop, count, chunk_blk, first, hdr, slow, cont] = self.blocks();
         let out = self.b.append_block_param(cont, types::I64);
         let classes = self.runtime_data("pole_heap_classes")?;
         let k = self.b.ins().iadd_imm_s(classes, class * CLASS_BYTES);
@@ -715,13 +697,7 @@ impl Em<'_, '_, '_, '_, '_> {
     ) -> R<()> {
         use super::heap::*;
         let flags = MemFlagsData::trusted();
-        let (pool, push, count, link, emptied) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
+        let [pool, push, count, link, emptied] = self.blocks();
         let heap = self.runtime_data("pole_heap")?;
         let mode = self.b.ins().load(types::I32, flags, heap, FLAGS);
         self.b.ins().brif(mode, call, &[], pool, &[]);
@@ -760,6 +736,58 @@ impl Em<'_, '_, '_, '_, '_> {
         Ok(())
     }
 
+    /// The runtime calls generated inline (their fast paths, the runtime
+    /// called on the slow ones): cell allocation and reuse with constant
+    /// slot count and mask, `List_set`, and the take (never a real call).
+    /// `None`: an ordinary call.
+    fn inline_call(
+        &mut self,
+        symbol: &str,
+        ret: Option<Repr>,
+        args: &[ir::Var],
+    ) -> R<Option<Value>> {
+        // A narrow cell's constant slot count and mask.
+        let narrow = |em: &Self, n: ir::Var, mask: ir::Var| match (
+            em.konst[n.0 as usize],
+            em.konst[mask.0 as usize],
+        ) {
+            (Some((_, n)), Some((_, mask))) if (0..=super::NARROW_SLOTS).contains(&n) => {
+                Some((n, mask))
+            }
+            _ => None,
+        };
+        Ok(Some(match (symbol, args) {
+            (lower::ALLOC_REUSE, &[tok, n, mask]) => {
+                let Some((n, mask)) = narrow(self, n, mask) else {
+                    return Ok(None);
+                };
+                let tok = self.use_(tok);
+                self.alloc_reuse(tok, n, mask)?
+            }
+            (lower::ALLOC_OBJ, &[n, mask]) => {
+                let Some((n, mask)) = narrow(self, n, mask) else {
+                    return Ok(None);
+                };
+                self.alloc_cell(n, mask)?
+            }
+            (lower::LIST_SET, _) => {
+                let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
+                self.list_set(&args)?
+            }
+            (lower::LIST_TAKE, &[l, i]) => {
+                let r = ret.ok_or_else(|| CodegenError::Backend("take without result".into()))?;
+                let (l, i) = (self.use_(l), self.use_(i));
+                self.list_take(l, i, r)?
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// `N` new blocks.
+    fn blocks<const N: usize>(&mut self) -> [cranelift_codegen::ir::Block; N] {
+        std::array::from_fn(|_| self.b.create_block())
+    }
+
     /// Whether list `l` (data pointer `data`) and its buffer are both
     /// unique, so its slots can be written in place.
     fn list_unique(&mut self, l: Value, data: Value) -> Value {
@@ -791,13 +819,7 @@ impl Em<'_, '_, '_, '_, '_> {
             return Err(CodegenError::Backend("List_set arity".into()));
         };
         let flags = MemFlagsData::trusted();
-        let (check, fast, boxed, slow, cont) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
+        let [check, fast, boxed, slow, cont] = self.blocks();
         let out = self.b.append_block_param(cont, types::I64);
         let len = self.b.ins().uload32(flags, l, LIST_LEN);
         let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
@@ -831,11 +853,7 @@ impl Em<'_, '_, '_, '_, '_> {
     /// slot; counted up when the list is shared.
     fn list_take(&mut self, l: Value, i: Value, r: Repr) -> R<Value> {
         let flags = MemFlagsData::trusted();
-        let (moved, shared, cont) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
+        let [moved, shared, cont] = self.blocks();
         let data = self.b.ins().load(types::I64, flags, l, 0);
         let addr = self.slot_addr(data, i);
         let v = self.b.ins().load(clif_type(r), flags, addr, 0);
@@ -865,12 +883,7 @@ impl Em<'_, '_, '_, '_, '_> {
             .ins()
             .load(types::I32, flags, p, -(super::HEADER as i32));
         let shared = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, rc, 1);
-        let (dec, last, free, cont) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
+        let [dec, last, free, cont] = self.blocks();
         self.b.ins().brif(shared, dec, &[], last, &[]);
         self.b.switch_to_block(dec);
         let down = self.b.ins().iadd_imm_s(rc, -1);
@@ -995,60 +1008,12 @@ impl Em<'_, '_, '_, '_, '_> {
                 self.drop_cell(x, moved, Some(tok))?;
                 self.b.use_var(tok)
             }
-            Op::Call(
-                Callee::C {
-                    symbol: lower::ALLOC_REUSE,
-                    ..
-                },
-                &[tok, n, mask],
-            ) if matches!(self.konst[n.0 as usize], Some((_, k)) if (0..=super::NARROW_SLOTS).contains(&k))
-                && self.konst[mask.0 as usize].is_some() =>
-            {
-                let (n, mask) = (self.konst[n.0 as usize], self.konst[mask.0 as usize]);
-                let (Some((_, n)), Some((_, mask))) = (n, mask) else {
-                    unreachable!("checked by the guard")
-                };
-                let tok = self.use_(tok);
-                self.alloc_reuse(tok, n, mask)?
-            }
-            Op::Call(
-                Callee::C {
-                    symbol: lower::ALLOC_OBJ,
-                    ..
-                },
-                &[n, mask],
-            ) if matches!(self.konst[n.0 as usize], Some((_, k)) if (0..=super::NARROW_SLOTS).contains(&k))
-                && self.konst[mask.0 as usize].is_some() =>
-            {
-                let (Some((_, n)), Some((_, mask))) =
-                    (self.konst[n.0 as usize], self.konst[mask.0 as usize])
-                else {
-                    unreachable!("checked by the guard")
-                };
-                self.alloc_cell(n, mask)?
-            }
-            Op::Call(
-                Callee::C {
-                    symbol: lower::LIST_SET,
-                    ..
-                },
-                args,
-            ) => {
-                let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
-                self.list_set(&args)?
-            }
-            Op::Call(
-                Callee::C {
-                    symbol: lower::LIST_TAKE,
-                    ret: Some(r),
-                    ..
-                },
-                &[l, i],
-            ) => {
-                let (l, i) = (self.use_(l), self.use_(i));
-                self.list_take(l, i, r)?
-            }
             Op::Call(callee, args) => {
+                if let Callee::C { symbol, ret, .. } = callee
+                    && let Some(v) = self.inline_call(symbol, ret, args)?
+                {
+                    return Ok(Some(v));
+                }
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
                 match callee {
                     Callee::Pole(fi) => {
