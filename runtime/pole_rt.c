@@ -1216,18 +1216,26 @@ void *pole_list_tail(void *lv) {
 
 /* ========================================================================== */
 /* Hash maps: open addressing with linear probing, power-of-two tables.      */
-/* Int maps store {key, val, ord}; key 0 marks an empty slot, so key 0 itself */
-/* is kept outside the table. String maps store {key ptr, val, hash, ord}; a  */
-/* NULL key pointer marks an empty slot. Tables grow 2x above 5/8 load;       */
-/* removal shifts the entries after it back (no tombstones).                 */
-/* The map remembers first-insertion order (HashMap_keys): `ord` is an array  */
-/* of the keys in the order they were inserted, removed ones marked dead, and */
-/* each entry holds its key's index there. The array is compacted when it    */
-/* must grow while at least half of it is dead.                              */
+/* Int maps store {key, val} (16 bytes: an entry never straddles a cache    */
+/* line); key 0 marks an empty slot, so key 0 itself is kept outside the     */
+/* table. String maps store {key ptr, val, hash, ord}; a NULL key pointer    */
+/* marks an empty slot. Tables grow 2x above 5/8 load; removal shifts the    */
+/* entries after it back (no tombstones).                                    */
+/* The map remembers first-insertion order (HashMap_keys).                   */
+/* String maps: `ord` is an array of the keys in the order they were         */
+/* inserted, removed ones marked dead, and each entry holds its key's index  */
+/* there; the array is compacted when it must grow while at least half of it */
+/* is dead.                                                                  */
+/* Int maps: `log` lists each key as it was inserted (lookups and puts of    */
+/* present keys never touch it). Removing a key makes its log entry stale    */
+/* (`stale` counts them) and a key put again is logged again; compaction     */
+/* keeps the last entry of each present key. It runs before HashMap_keys     */
+/* when anything is stale, and when the log must grow while at least half of */
+/* it is stale.                                                              */
 /* ========================================================================== */
 
 typedef struct IEnt {
-  uint64_t key, val, ord;
+  uint64_t key, val;
 } IEnt;
 
 typedef struct SEnt {
@@ -1247,9 +1255,10 @@ typedef struct PoleMap {
   int64_t is_str;
   int64_t has_zero; /* int maps: key 0 present */
   uint64_t zero_val;
-  uint64_t zero_ord; /* int maps: the index of key 0 in ord */
-  MapOrd *ord;       /* keys in first-insertion order (NULL while empty) */
-  int64_t ord_len, ord_cap;
+  MapOrd *ord;   /* string maps: keys in first-insertion order (NULL while empty) */
+  uint64_t *log; /* int maps: keys as inserted (NULL while empty) */
+  int64_t ord_len, ord_cap; /* entries used and allocated, of ord or log */
+  int64_t stale; /* int maps: entries of log that are not a present key's last */
 } PoleMap;
 
 static inline uint64_t rt_hash_int(uint64_t k) {
@@ -1316,31 +1325,25 @@ void *pole_map_new(int64_t capacity_hint, int64_t key_is_string, int64_t values_
   m->is_str = key_is_string != 0;
   m->has_zero = 0;
   m->zero_val = 0;
-  m->zero_ord = 0;
   m->ord = NULL;
+  m->log = NULL;
   m->ord_len = m->ord_cap = 0;
+  m->stale = 0;
   m->tab = rt_table_alloc(cap, m->is_str ? sizeof(SEnt) : sizeof(IEnt));
   return m;
 }
 
-/* Drops the dead keys of m's order array, keeping the others' order: each
- * live one's new index is first stored in its `live` word (plus one), the
- * table's entries are renumbered, then the array is compacted. */
+/* Drops the dead keys of a string map's order array, keeping the others'
+ * order: each live one's new index is first stored in its `live` word (plus
+ * one), the table's entries are renumbered, then the array is compacted. */
 static RT_COLD void rt_map_ord_compact(PoleMap *m) {
   int64_t j = 0;
   for (int64_t i = 0; i < m->ord_len; i++)
     if (m->ord[i].live) m->ord[i].live = (uint64_t)++j;
   uint64_t cap = m->mask + 1;
-  if (m->is_str) {
-    SEnt *t = m->tab;
-    for (uint64_t i = 0; i < cap; i++)
-      if (t[i].key != 0) t[i].ord = m->ord[t[i].ord].live - 1;
-  } else {
-    IEnt *t = m->tab;
-    for (uint64_t i = 0; i < cap; i++)
-      if (t[i].key != 0) t[i].ord = m->ord[t[i].ord].live - 1;
-    if (m->has_zero) m->zero_ord = m->ord[m->zero_ord].live - 1;
-  }
+  SEnt *t = m->tab;
+  for (uint64_t i = 0; i < cap; i++)
+    if (t[i].key != 0) t[i].ord = m->ord[t[i].ord].live - 1;
   for (int64_t i = 0; i < m->ord_len; i++) {
     if (!m->ord[i].live) continue;
     uint64_t to = m->ord[i].live - 1;
@@ -1350,11 +1353,10 @@ static RT_COLD void rt_map_ord_compact(PoleMap *m) {
   m->ord_len = j;
 }
 
-/* Appends key k to the insertion order; returns its index. */
+/* Appends key k to a string map's insertion order; returns its index. */
 static inline uint64_t rt_map_ord_add(PoleMap *m, uint64_t k) {
   if (RT_UNLIKELY(m->ord_len == m->ord_cap)) {
-    int64_t live = m->used + m->has_zero;
-    if (m->ord_len > 0 && m->ord_len - live >= m->ord_len / 2) rt_map_ord_compact(m);
+    if (m->ord_len > 0 && m->ord_len - m->used >= m->ord_len / 2) rt_map_ord_compact(m);
     if (m->ord_len == m->ord_cap) {
       int64_t cap = m->ord_cap < 8 ? 8 : m->ord_cap * 2;
       size_t bytes = (size_t)cap * sizeof(MapOrd);
@@ -1412,6 +1414,54 @@ static inline IEnt *rt_ifind(PoleMap *m, uint64_t k) {
   }
 }
 
+/* Keeps, in order, the last log entry of each key now in the int map m (a
+ * key removed and put again was logged twice). Walks the log from its end,
+ * marking each kept key's table slot (slot `cap` stands for key 0), and
+ * packs the kept entries at the end before moving them to the front. */
+static RT_COLD void rt_ilog_compact(PoleMap *m) {
+  uint64_t cap = m->mask + 1;
+  size_t bytes = (size_t)(cap / 64 + 1) * sizeof(uint64_t);
+  uint64_t *seen = rt_heap_alloc(bytes);
+  memset(seen, 0, bytes);
+  IEnt *t = m->tab;
+  uint64_t *log = m->log;
+  int64_t w = m->ord_len;
+  for (int64_t i = m->ord_len - 1; i >= 0; i--) {
+    uint64_t k = log[i], slot;
+    if (k == 0) {
+      if (!m->has_zero) continue;
+      slot = cap;
+    } else {
+      IEnt *e = rt_ifind(m, k);
+      if (e == NULL) continue;
+      slot = (uint64_t)(e - t);
+    }
+    if (seen[slot / 64] >> (slot % 64) & 1) continue;
+    seen[slot / 64] |= (uint64_t)1 << (slot % 64);
+    log[--w] = k; /* w - 1 >= i: every entry still to read stays */
+  }
+  rt_heap_free(seen);
+  int64_t n = m->ord_len - w;
+  memmove(log, log + w, (size_t)n * sizeof(uint64_t));
+  m->ord_len = n;
+  m->stale = 0;
+}
+
+/* Logs the insertion of key k into the int map m; called before k is in the
+ * table, so that a compaction here keeps none of k's earlier entries. */
+static inline void rt_ilog_add(PoleMap *m, uint64_t k) {
+  if (RT_UNLIKELY(m->ord_len == m->ord_cap)) {
+    if (m->stale > 0 && m->stale >= m->ord_len / 2) rt_ilog_compact(m);
+    if (m->ord_len == m->ord_cap) {
+      int64_t cap = m->ord_cap < 8 ? 8 : m->ord_cap * 2;
+      size_t bytes = (size_t)cap * sizeof(uint64_t);
+      m->log = m->log == NULL ? rt_heap_alloc(bytes) : rt_heap_realloc(m->log, bytes);
+      m->ord_cap = cap;
+    }
+  }
+  m->log[m->ord_len++] = k;
+}
+
 static inline int rt_skey_eq(uint64_t stored, const char *k, int64_t klen) {
   const char *s = (const char *)(uintptr_t)stored;
   if (s == k) return 1;
@@ -1452,6 +1502,7 @@ static void rt_destroy_map(void *p) {
   }
   rt_table_free(m->tab);
   if (m->ord != NULL) rt_heap_free(m->ord);
+  if (m->log != NULL) rt_heap_free(m->log);
 }
 
 /* A value replaced in the map is given up. */
@@ -1488,7 +1539,7 @@ void pole_map_put(void *mv, uint64_t k, uint64_t v) {
   if (RT_UNLIKELY(k == 0)) {
     uint64_t old = m->zero_val;
     int had = (int)m->has_zero;
-    if (!had) m->zero_ord = rt_map_ord_add(m, 0);
+    if (!had) rt_ilog_add(m, 0);
     m->has_zero = 1;
     m->zero_val = v;
     if (had) rt_map_drop_val(m, old);
@@ -1515,10 +1566,9 @@ void pole_map_put(void *mv, uint64_t k, uint64_t v) {
     i = rt_hash_int(k) & mask;
     while (t[i].key != 0) i = (i + 1) & mask;
   }
-  uint64_t o = rt_map_ord_add(m, k); /* before the entry exists (compaction) */
+  rt_ilog_add(m, k); /* before the entry exists */
   t[i].key = k;
   t[i].val = v;
-  t[i].ord = o;
   m->used++;
 }
 
@@ -2195,14 +2245,14 @@ void pole_map_remove(void *mv, uint64_t k) {
   if (k == 0) {
     if (!m->has_zero) return;
     m->has_zero = 0;
-    m->ord[m->zero_ord].live = 0;
+    m->stale++;
     rt_map_drop_val(m, m->zero_val);
     return;
   }
   IEnt *e = rt_ifind(m, k);
   if (e == NULL) return;
   uint64_t val = e->val;
-  m->ord[e->ord].live = 0;
+  m->stale++;
   rt_map_unlink(m, (uint64_t)(e - (IEnt *)m->tab));
   rt_map_drop_val(m, val);
 }
@@ -2236,11 +2286,16 @@ void *pole_map_keys(void *mv) {
   int boxed = (int)m->is_str;
   if (n == 0) return rt_empty(boxed);
   List *l = pole_list_alloc(n, boxed);
+  if (!m->is_str) {
+    if (m->stale > 0) rt_ilog_compact(m);
+    memcpy(l->data, m->log, (size_t)n * sizeof(uint64_t));
+    return l;
+  }
   int64_t j = 0;
   for (int64_t i = 0; i < m->ord_len && j < n; i++) {
     if (!m->ord[i].live) continue;
     uint64_t k = m->ord[i].key;
-    if (boxed) rt_incref((void *)(uintptr_t)k);
+    rt_incref((void *)(uintptr_t)k);
     l->data[j++] = k;
   }
   return l;

@@ -442,6 +442,83 @@ static void test_maps(void) {
   CHECK(pole_map_get(s2, S(big), NULL) == 1);
 }
 
+/* HashMap_keys after random puts and removals (keys 0..K-1, so key 0 and
+ * keys put again after removal are frequent, and the order log compacts
+ * many times) against a model: a key's rank is the step of its latest
+ * insertion. Int and string maps. */
+static void test_map_order(void) {
+  enum { K = 64, STEPS = 20000 };
+  for (int is_str = 0; is_str <= 1; is_str++) {
+    void *m = pole_map_new(0, is_str, 0);
+    char names[K][8];
+    int64_t rank[K]; /* -1: absent */
+    for (int k = 0; k < K; k++) {
+      rank[k] = -1;
+      snprintf(names[k], sizeof names[k], "k%d", k);
+    }
+    uint64_t seed = 12345;
+    int bad = 0;
+    for (int64_t step = 0; step < STEPS; step++) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      int k = (int)((seed >> 33) % K);
+      int put = (seed >> 20) % 3 != 0;
+      int checked = (seed >> 40) % 7 == 0;
+      uint64_t key = is_str ? S(names[k]) : (uint64_t)k;
+      if (put) {
+        pole_map_put(m, key, (uint64_t)step);
+        if (rank[k] < 0) rank[k] = step;
+      } else {
+        pole_map_remove(m, key);
+        if (is_str) pole_drop((void *)(uintptr_t)key);
+        rank[k] = -1;
+      }
+      if (!checked && step != STEPS - 1) continue;
+      /* the model's order: keys by rank */
+      int want[K], n = 0;
+      for (int r = 0; r < K; r++)
+        if (rank[r] >= 0) want[n++] = r;
+      for (int a = 1; a < n; a++)
+        for (int b = a; b > 0 && rank[want[b - 1]] > rank[want[b]]; b--) {
+          int x = want[b];
+          want[b] = want[b - 1];
+          want[b - 1] = x;
+        }
+      void *ks = pole_map_keys(m);
+      if (pole_list_length(ks) != n) bad++;
+      for (int i = 0; i < n && i < pole_list_length(ks); i++) {
+        uint64_t got = pole_list_get(ks, i);
+        int same = is_str ? strcmp((const char *)(uintptr_t)got, names[want[i]]) == 0
+                          : got == (uint64_t)want[i];
+        if (!same) bad++;
+      }
+      pole_drop(ks);
+    }
+    CHECK(bad == 0);
+    pole_drop(m);
+    /* Keys 0..7 fill the order's first 8 places; 0..3 go; 1 comes back when
+     * the order must grow with half of it stale (it compacts then). */
+    m = pole_map_new(0, is_str, 0);
+    for (int k = 0; k < 8; k++) pole_map_put(m, is_str ? S(names[k]) : (uint64_t)k, 1);
+    for (int k = 0; k < 4; k++) {
+      uint64_t key = is_str ? S(names[k]) : (uint64_t)k;
+      pole_map_remove(m, key);
+      if (is_str) pole_drop((void *)(uintptr_t)key);
+    }
+    pole_map_put(m, is_str ? S(names[1]) : 1, 2);
+    void *ks = pole_map_keys(m);
+    static const int want[] = {4, 5, 6, 7, 1};
+    int same = pole_list_length(ks) == 5;
+    for (int i = 0; same && i < 5; i++) {
+      uint64_t got = pole_list_get(ks, i);
+      same = is_str ? strcmp((const char *)(uintptr_t)got, names[want[i]]) == 0
+                    : got == (uint64_t)want[i];
+    }
+    CHECK(same);
+    pole_drop(ks);
+    pole_drop(m);
+  }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Hand-built descriptors, as the compiler emits them.                      */
 
@@ -824,6 +901,7 @@ int64_t pole_main(void) {
   test_ffi();
   test_lists();
   test_maps();
+  test_map_order();
   test_stdlib();
   test_eq_show();
   test_runner();
