@@ -15,7 +15,12 @@
 //!   on a subset);
 //! - with a 16 KiB limit (on a subset) `oom` is acceptable, the spans must
 //!   still be in bounds, the reported use within the limit, and without
-//!   `oom` the result must equal the one with the generous limit.
+//!   `oom` the result must equal the one with the generous limit;
+//! - a mutant without errors goes on through the back end
+//!   (`pole::driver::build_object`: lowering, ownership, code generation),
+//!   alternately with and without `--release`: it must not panic, and must
+//!   give an object, diagnostics or `no main`; never an internal or backend
+//!   error (a Cranelift verifier failure) or `oom` under the generous limit.
 //!
 //! Mutant `i` depends only on the seed and `i`, so a failure is reproducible:
 //! the report names both, and the failing inputs are written to
@@ -23,7 +28,8 @@
 //! (default 0x5EED_F00D), `POLE_MUTANTS` (number of mutants, default 5000),
 //! `POLE_MUTANT_ONLY` (check just that mutant index).
 
-use pole::driver::{CheckOutput, check_source};
+use pole::codegen::Options;
+use pole::driver::{BuildError, CheckOutput, build_object, check_source};
 use pole::memory::Memory;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -625,10 +631,15 @@ fn install_quiet_hook() {
 
 /// Runs `check_source`, turning a panic into `Err("MESSAGE at FILE:LINE:COL")`.
 fn guarded(src: &[u8], mem: &mut Memory) -> Result<CheckOutput, String> {
+    caught(|| check_source(src, mem))
+}
+
+/// Runs `f`, turning a panic into `Err("MESSAGE at FILE:LINE:COL")`.
+fn caught<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     install_quiet_hook();
     QUIET.with(|q| q.set(true));
     LAST_PANIC_AT.with(|p| *p.borrow_mut() = None);
-    let r = catch_unwind(AssertUnwindSafe(|| check_source(src, mem)));
+    let r = catch_unwind(AssertUnwindSafe(f));
     QUIET.with(|q| q.set(false));
     r.map_err(|p| {
         let msg = if let Some(s) = p.downcast_ref::<&str>() {
@@ -655,6 +666,9 @@ fn panicked(context: &str, msg: &str) -> Problem {
 #[derive(Default)]
 struct Tally {
     checked: usize,
+    /// Clean mutants given to the back end, and the objects it made.
+    built: usize,
+    objects: usize,
     clean: usize,
     with_errors: usize,
     small_runs: usize,
@@ -698,6 +712,40 @@ fn check_mutant(
             tally.with_errors += 1;
         } else {
             tally.clean += 1;
+        }
+    }
+
+    if let Some(out) = &big
+        && !out.has_errors()
+        && out.oom.is_none()
+    {
+        tally.built += 1;
+        let release = i % 2 == 1;
+        let problem_of = |what: String| {
+            problem(
+                what.lines().next().unwrap_or("").to_string(),
+                format!(
+                    "the back end{}: {what}",
+                    if release { " (--release)" } else { "" }
+                ),
+            )
+        };
+        match caught(|| build_object(m, "mutant.pole-ir", mem, build_options(release))) {
+            Err(msg) => {
+                problems.push(problem_of(format!("panicked: {msg}")));
+                *mem = Memory::new(BIG_LIMIT);
+            }
+            Ok((_, Ok(_))) => tally.objects += 1,
+            Ok((_, Err(BuildError::Rejected | BuildError::NoMain))) => {}
+            Ok((_, Err(BuildError::Internal(msg)))) => {
+                problems.push(problem_of(format!("internal error: {msg}")))
+            }
+            Ok((_, Err(BuildError::Backend(msg)))) => {
+                problems.push(problem_of(format!("backend error: {msg}")))
+            }
+            Ok((_, Err(BuildError::Oom(e)))) => {
+                problems.push(problem_of(format!("oom under 256 MiB: {e:?}")))
+            }
         }
     }
 
@@ -748,6 +796,17 @@ fn check_mutant(
         }
     }
     problems
+}
+
+/// `pole build` without tests, debug information on.
+fn build_options(release: bool) -> Options {
+    Options {
+        release,
+        test_mode: false,
+        debug_info: true,
+        library: false,
+        optional_main: true,
+    }
 }
 
 fn run_mutants() {
@@ -822,12 +881,14 @@ fn run_mutants() {
     let _ = fs::remove_file(&current);
     let _ = fs::remove_file(&current_desc);
     println!(
-        "mutants: {} checked in {:.1} s: {} clean, {} with errors; {} under 16 KiB ({} oom); \
-         {} compared with a fresh Memory",
+        "mutants: {} checked in {:.1} s: {} clean, {} with errors; {} built ({} objects); \
+         {} under 16 KiB ({} oom); {} compared with a fresh Memory",
         tally.checked,
         started.elapsed().as_secs_f64(),
         tally.clean,
         tally.with_errors,
+        tally.built,
+        tally.objects,
         tally.small_runs,
         tally.small_oom,
         tally.fresh_runs
