@@ -11,7 +11,7 @@
 
 use crate::syntax::Span;
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabel};
-use codespan_reporting::files::SimpleFile;
+use codespan_reporting::files::{Files, SimpleFile};
 use codespan_reporting::term::termcolor::{Buffer, WriteColor};
 use codespan_reporting::term::{self, Config, DisplayStyle};
 use std::io::Write;
@@ -266,12 +266,15 @@ impl<'a> Renderer<'a> {
         } else {
             Buffer::no_color()
         };
-        let _ = term::emit_to_write_style(
-            &mut buf,
-            &Config::default(),
-            &self.file,
-            &self.to_codespan(d, false),
-        );
+        let rich = self.to_codespan(d, false);
+        match Excerpt::of_long_lines(&self.file, &rich) {
+            Some((excerpt, rich)) => {
+                let _ = term::emit_to_write_style(&mut buf, &Config::default(), &excerpt, &rich);
+            }
+            None => {
+                let _ = term::emit_to_write_style(&mut buf, &Config::default(), &self.file, &rich);
+            }
+        }
         let bytes = buf.as_slice();
         let rest = bytes
             .iter()
@@ -352,6 +355,204 @@ impl<'a> Renderer<'a> {
     }
 }
 
+/// Source lines longer than this many bytes are shown in part.
+const LONG_LINE: usize = 200;
+/// Bytes shown on either side of a label on a long line.
+const CONTEXT: usize = 40;
+/// Bytes of a label underlined on a long line (it continues past the window).
+const LABEL_PART: usize = 80;
+
+/// One line of an [`Excerpt`]: `text[start..end]` (without its newline)
+/// shows line `number` of the source: after `lead` bytes of `...` (or none
+/// when it is shown from its start), the `len` bytes from source byte
+/// `from`, whose column is `column` (1-based), then `...` if it was cut.
+struct ExcerptLine {
+    start: usize,
+    end: usize,
+    number: usize,
+    from: usize,
+    len: usize,
+    column: usize,
+    lead: usize,
+}
+
+/// The labelled lines of a source, each long one cut to a window around
+/// its labels with `...` at the cuts, for the rich rendering: a label on a
+/// 2 MB line shows some 160 characters of it, not the whole line. Line
+/// and column numbers are the source's.
+struct Excerpt<'a> {
+    name: &'a str,
+    text: String,
+    lines: Vec<ExcerptLine>,
+}
+
+impl<'a> Excerpt<'a> {
+    /// `None` when every labelled line is short (the source is shown as it
+    /// is); otherwise the excerpt and `d` with its labels moved into it.
+    /// Secondary labels outside their line's window (far from the primary
+    /// label or an earlier label on the same long line) become notes.
+    fn of_long_lines(
+        file: &'a SimpleFile<&'a str, &'a str>,
+        d: &CsDiagnostic<()>,
+    ) -> Option<(Excerpt<'a>, CsDiagnostic<()>)> {
+        let src = *file.source();
+        let line_of = |pos: usize| {
+            let i = file.line_index((), pos).unwrap_or(0);
+            let r = file.line_range((), i).unwrap_or(0..src.len());
+            let end = if src[r.clone()].ends_with('\n') {
+                r.end - 1
+            } else {
+                r.end
+            };
+            (i, r.start, end)
+        };
+        if d.labels.iter().all(|l| {
+            let (_, start, end) = line_of(l.range.start);
+            end - start <= LONG_LINE
+        }) {
+            return None;
+        }
+        // Lines in order, each with the window its first label sets (the
+        // primary label, on its line, then by position).
+        let mut shown: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
+        let mut order: Vec<usize> = (0..d.labels.len()).collect();
+        order.sort_by_key(|&k| (k != 0, d.labels[k].range.start, k));
+        for &k in &order {
+            let r = &d.labels[k].range;
+            let (i, start, end) = line_of(r.start);
+            if shown.iter().any(|w| w.0 == i) {
+                continue;
+            }
+            let (from, to) = if end - start <= LONG_LINE {
+                (start, end)
+            } else {
+                let lo = floor_char(src, r.start.saturating_sub(CONTEXT).max(start));
+                let hi = r.end.min(r.start + LABEL_PART).max(r.start) + CONTEXT;
+                (lo, floor_char(src, hi.min(end)))
+            };
+            shown.push((i, start, end, from, to));
+        }
+        shown.sort_unstable();
+        let mut text = String::new();
+        let mut lines = Vec::with_capacity(shown.len());
+        for &(i, start, end, from, to) in &shown {
+            let begin = text.len();
+            let lead = if from > start { 3 } else { 0 };
+            if lead > 0 {
+                text.push_str("...");
+            }
+            text.push_str(&src[from..to]);
+            if to < end {
+                text.push_str("...");
+            }
+            lines.push(ExcerptLine {
+                start: begin,
+                end: text.len(),
+                number: i + 1,
+                from,
+                len: to - from,
+                column: src[start..from].chars().count() + 1,
+                lead,
+            });
+            text.push('\n');
+        }
+        let mut out = d.clone();
+        out.labels.clear();
+        let mut far = Vec::new();
+        for l in &d.labels {
+            let (i, _, _) = line_of(l.range.start);
+            let Some(x) = shown.iter().position(|w| w.0 == i).map(|k| &lines[k]) else {
+                continue;
+            };
+            let window = x.from..x.from + x.len;
+            if !window.contains(&l.range.start) && l.range.start != window.end {
+                let col = src[line_of(l.range.start).1..l.range.start].chars().count() + 1;
+                far.push(format!("{}:{col}: {}", i + 1, l.message));
+                continue;
+            }
+            let map =
+                |p: usize| x.start + x.lead + (p.clamp(window.start, window.end) - window.start);
+            let mut moved = l.clone();
+            moved.range = map(l.range.start)..map(l.range.end);
+            out.labels.push(moved);
+        }
+        out.notes.extend(far);
+        Some((
+            Excerpt {
+                name: file.name(),
+                text,
+                lines,
+            },
+            out,
+        ))
+    }
+}
+
+/// The largest char boundary of `s` at or below `i`.
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl<'a> Files<'a> for Excerpt<'a> {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, (): ()) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(self.name)
+    }
+
+    fn source(&'a self, (): ()) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(&self.text)
+    }
+
+    fn line_index(
+        &'a self,
+        (): (),
+        byte: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(self
+            .lines
+            .partition_point(|l| l.start <= byte)
+            .saturating_sub(1))
+    }
+
+    fn line_number(&'a self, (): (), i: usize) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(self.lines.get(i).map_or(i + 1, |l| l.number))
+    }
+
+    fn column_number(
+        &'a self,
+        (): (),
+        i: usize,
+        byte: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        let Some(l) = self.lines.get(i) else {
+            return Ok(1);
+        };
+        let at = byte.clamp(l.start + l.lead, l.start + l.lead + l.len);
+        Ok(l.column + self.text[l.start + l.lead..at].chars().count())
+    }
+
+    fn line_range(
+        &'a self,
+        (): (),
+        i: usize,
+    ) -> Result<std::ops::Range<usize>, codespan_reporting::files::Error> {
+        let l = self
+            .lines
+            .get(i)
+            .ok_or(codespan_reporting::files::Error::LineTooLarge {
+                given: i,
+                max: self.lines.len().saturating_sub(1),
+            })?;
+        Ok(l.start..(l.end + 1).min(self.text.len()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,6 +586,32 @@ mod tests {
         for pos in (0..=src.len() + 2).filter(|&p| src.is_char_boundary(p.min(src.len()))) {
             assert_eq!(ix.line_col(src, pos), line_col(src, pos), "at {pos}");
         }
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_its_label() {
+        let line = format!(
+            "let x = {}oops{} in x",
+            "1 + ".repeat(5000),
+            " + 1".repeat(5000)
+        );
+        let src = format!("func f() -> Int :\n{line}\n");
+        let at = src.find("oops").unwrap();
+        let d = Diagnostic::error(Span::new(at, at + 4), "unknown variable 'oops'")
+            .with_label(Span::new(18, 21), "far away");
+        let out = Renderer::new("f", &src, false).render_plain(&d);
+        let col = at - 18 + 1;
+        assert_eq!(
+            out.lines().next(),
+            Some(format!("f:2:{col}: error: unknown variable 'oops'").as_str())
+        );
+        assert!(out.contains(&format!("┌─ f:2:{col}")), "{out}");
+        assert!(out.contains("...1 + 1 + "), "{out}");
+        assert!(out.contains("oops + 1 + 1"), "{out}");
+        assert!(out.contains("^^^^"), "{out}");
+        // The far label became a note with its own position.
+        assert!(out.contains("2:1: far away"), "{out}");
+        assert!(out.len() < 1000, "{} bytes:\n{out}", out.len());
     }
 
     #[test]

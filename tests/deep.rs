@@ -48,3 +48,16 @@ fn deep_parentheses_check_or_are_rejected_cleanly() {
     assert!(!ok);
     assert_eq!(too_deep.as_deref(), Some("expression nested too deeply"));
 }
+
+#[test]
+fn a_million_unclosed_braces_are_rejected_cleanly() {
+    // `{{{{...`: each `{` starts a record update whose base is another one;
+    // that nesting must count toward the parser's limit like any other.
+    let src = format!("func main() -> Int : {}\n", "{".repeat(1_000_000));
+    let first = on_small_stack(|| {
+        let mut mem = Memory::new(1 << 30);
+        let out = check_source(src.as_bytes(), &mut mem);
+        out.diagnostics.first().map(|d| d.message.clone())
+    });
+    assert_eq!(first.as_deref(), Some("expression nested too deeply"));
+}

@@ -1153,6 +1153,17 @@ impl<'m> Parser<'m, '_, '_> {
         self.mk(open.to(close), ExprKind::List(items.into_slice()))
     }
 
+    /// The base of `{ base with ... }`: an application, one level deeper
+    /// (`{{{{...` nests without passing through `expr`).
+    fn update_base(&mut self) -> PResult<&'m Expr<'m>> {
+        crate::memory::deep(|| {
+            self.enter()?;
+            let r = self.app();
+            self.leave();
+            r
+        })
+    }
+
     fn brace(&mut self) -> PResult<&'m Expr<'m>> {
         let open = self.bump();
         let saved = std::mem::replace(&mut self.let_depth, 0);
@@ -1163,7 +1174,7 @@ impl<'m> Parser<'m, '_, '_> {
             let close = self.expect_closing(Tok::RBrace, "'}'", open, "this '{' is not closed")?;
             self.mk(open.to(close), ExprKind::Record(fields))
         } else {
-            let base = self.app()?;
+            let base = self.update_base()?;
             self.expect(Tok::With, "'with'")?;
             let fields = self.field_inits()?;
             let close = self.expect_closing(Tok::RBrace, "'}'", open, "this '{' is not closed")?;
