@@ -406,10 +406,10 @@ impl<'a> Excerpt<'a> {
             };
             (i, r.start, end)
         };
-        if d.labels.iter().all(|l| {
-            let (_, start, end) = line_of(l.range.start);
-            end - start <= LONG_LINE
-        }) {
+        // Each label's line: (index, start, end without the newline).
+        let at: Vec<(usize, usize, usize)> =
+            d.labels.iter().map(|l| line_of(l.range.start)).collect();
+        if at.iter().all(|&(_, start, end)| end - start <= LONG_LINE) {
             return None;
         }
         // Lines in order, each with the window its first label sets (the
@@ -419,7 +419,7 @@ impl<'a> Excerpt<'a> {
         order.sort_by_key(|&k| (k != 0, d.labels[k].range.start, k));
         for &k in &order {
             let r = &d.labels[k].range;
-            let (i, start, end) = line_of(r.start);
+            let (i, start, end) = at[k];
             if shown.iter().any(|w| w.0 == i) {
                 continue;
             }
@@ -459,14 +459,13 @@ impl<'a> Excerpt<'a> {
         let mut out = d.clone();
         out.labels.clear();
         let mut far = Vec::new();
-        for l in &d.labels {
-            let (i, _, _) = line_of(l.range.start);
+        for (l, &(i, start, _)) in d.labels.iter().zip(&at) {
             let Some(x) = shown.iter().position(|w| w.0 == i).map(|k| &lines[k]) else {
                 continue;
             };
             let window = x.from..x.from + x.len;
             if !window.contains(&l.range.start) && l.range.start != window.end {
-                let col = src[line_of(l.range.start).1..l.range.start].chars().count() + 1;
+                let col = src[start..l.range.start].chars().count() + 1;
                 far.push(format!("{}:{col}: {}", i + 1, l.message));
                 continue;
             }
