@@ -1353,16 +1353,20 @@ static RT_COLD void rt_map_ord_compact(PoleMap *m) {
   m->ord_len = j;
 }
 
+/* The order array a of m (ord or log, entries of `size` bytes, NULL while
+ * empty) with room for twice as many entries (at least 8); sets ord_cap. */
+static RT_COLD void *rt_map_order_grow(PoleMap *m, void *a, size_t size) {
+  int64_t cap = m->ord_cap < 8 ? 8 : m->ord_cap * 2;
+  size_t bytes = (size_t)cap * size;
+  m->ord_cap = cap;
+  return a == NULL ? rt_heap_alloc(bytes) : rt_heap_realloc(a, bytes);
+}
+
 /* Appends key k to a string map's insertion order; returns its index. */
 static inline uint64_t rt_map_ord_add(PoleMap *m, uint64_t k) {
   if (RT_UNLIKELY(m->ord_len == m->ord_cap)) {
     if (m->ord_len > 0 && m->ord_len - m->used >= m->ord_len / 2) rt_map_ord_compact(m);
-    if (m->ord_len == m->ord_cap) {
-      int64_t cap = m->ord_cap < 8 ? 8 : m->ord_cap * 2;
-      size_t bytes = (size_t)cap * sizeof(MapOrd);
-      m->ord = m->ord == NULL ? rt_heap_alloc(bytes) : rt_heap_realloc(m->ord, bytes);
-      m->ord_cap = cap;
-    }
+    if (m->ord_len == m->ord_cap) m->ord = rt_map_order_grow(m, m->ord, sizeof(MapOrd));
   }
   m->ord[m->ord_len].key = k;
   m->ord[m->ord_len].live = 1;
@@ -1452,12 +1456,7 @@ static RT_COLD void rt_ilog_compact(PoleMap *m) {
 static inline void rt_ilog_add(PoleMap *m, uint64_t k) {
   if (RT_UNLIKELY(m->ord_len == m->ord_cap)) {
     if (m->stale > 0 && m->stale >= m->ord_len / 2) rt_ilog_compact(m);
-    if (m->ord_len == m->ord_cap) {
-      int64_t cap = m->ord_cap < 8 ? 8 : m->ord_cap * 2;
-      size_t bytes = (size_t)cap * sizeof(uint64_t);
-      m->log = m->log == NULL ? rt_heap_alloc(bytes) : rt_heap_realloc(m->log, bytes);
-      m->ord_cap = cap;
-    }
+    if (m->ord_len == m->ord_cap) m->log = rt_map_order_grow(m, m->log, sizeof(uint64_t));
   }
   m->log[m->ord_len++] = k;
 }
