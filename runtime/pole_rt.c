@@ -1699,7 +1699,8 @@ int64_t pole_eq(uint64_t a, uint64_t b, const PoleType *t) {
         if (!pole_eq(x->data[i], y->data[i], et)) return 0;
       return 1;
     }
-    case PT_RECORD: {
+    case PT_RECORD:
+    case PT_TUPLE: {
       const uint64_t *x = (const uint64_t *)(uintptr_t)a, *y = (const uint64_t *)(uintptr_t)b;
       int64_t n = t->count;
       if (n == 0) return 1;
@@ -1845,6 +1846,19 @@ static void rt_show(StrBuf *sb, uint64_t v, const PoleType *t) {
     sb_put(sb, " }", 2);
     return;
   }
+  case PT_TUPLE: {
+    const uint64_t *x = (const uint64_t *)(uintptr_t)v;
+    sb_putc(sb, '(');
+    for (int64_t i = 0; i < t->count; i++) {
+      if (i) sb_put(sb, ", ", 2);
+      rt_show(sb, x[i], t->args[i]);
+    }
+    sb_putc(sb, ')');
+    return;
+  }
+  case PT_FUNC:
+    sb_puts(sb, "<function>");
+    return;
   case PT_VARIANT: {
     const uint64_t *x = (const uint64_t *)(uintptr_t)v;
     int64_t tag = (int64_t)x[0];

@@ -151,7 +151,9 @@ void pole_eprint_newline(void);
 /* ---- type descriptors, equality, display -------------------------------- */
 enum {
   PT_INT, PT_FLOAT, PT_BOOL, PT_UNIT, PT_STRING,
-  PT_LIST, PT_MAP, PT_PTR, PT_RECORD, PT_VARIANT
+  PT_LIST, PT_MAP, PT_PTR, PT_RECORD, PT_VARIANT,
+  PT_TUPLE, /* count components, args their types; shown (a, b) */
+  PT_FUNC   /* a closure; shown <function>, never compared */
 };
 
 typedef struct PoleType {

@@ -126,6 +126,8 @@ struct Em<'g, 'a, 'm, 'f, 'x> {
     gvs: HashMap<DataId, GlobalValue>,
     /// `Dup` and `Drop` call the runtime (see [`RC_INLINE_BUDGET`]).
     rc_calls: bool,
+    /// The lifted functions of the unit (`Op::Code`, `Op::StaticClosure`).
+    lifted: &'x [FuncId],
 }
 
 pub(crate) fn emit(
@@ -135,8 +137,10 @@ pub(crate) fn emit(
     f: &ir::Func<'_>,
     ids: &Ids<'_>,
     ck: &Checked<'_>,
+    lifted: &[FuncId],
 ) -> R<()> {
     let mut em = Em {
+        lifted,
         b: FunctionBuilder::new(func, fctx),
         g,
         vars: Vec::with_capacity(f.vars.len()),
@@ -188,6 +192,12 @@ pub(crate) fn emit(
         for inst in block.insts {
             match *inst {
                 Inst::Def(dst, _) if em.konst[dst.0 as usize].is_some() => {}
+                Inst::Def(dst, Op::CallValue(fv, args)) => {
+                    let (code, sig, vals) = em.value_call(f, fv, args, f.vars[dst.0 as usize]);
+                    let call = em.b.ins().call_indirect(sig, code, &vals);
+                    let v = em.b.inst_results(call)[0];
+                    em.def(dst, v);
+                }
                 Inst::Def(dst, op) => {
                     let v = em
                         .op(op)?
@@ -244,6 +254,10 @@ pub(crate) fn emit(
                 let args: Vec<Value> = args.iter().map(|&a| em.use_(a)).collect();
                 em.b.ins().return_call(fref, &args);
             }
+            Term::TailCallValue(fv, args) => {
+                let (code, sig, vals) = em.value_call(f, fv, args, f.ret);
+                em.b.ins().return_call_indirect(sig, code, &vals);
+            }
             Term::Panic(p) => {
                 em.panic(p, f)?;
                 em.b.ins()
@@ -296,6 +310,10 @@ fn single_assignment(f: &ir::Func<'_>) -> Vec<bool> {
             Term::Branch(c, ..) => check(c, end),
             Term::Return(v) => check(v, end),
             Term::TailCall(_, args) => args.iter().for_each(|&a| check(a, end)),
+            Term::TailCallValue(f, args) => {
+                check(f, end);
+                args.iter().for_each(|&a| check(a, end));
+            }
             Term::Panic(p) => match p.values {
                 ir::PanicValues::Index(i, n) => {
                     check(i, end);
@@ -401,6 +419,41 @@ impl Em<'_, '_, '_, '_, '_> {
                 self.b.ins().stack_store(types::I64, x, slot, 0);
             }
         }
+    }
+
+    /// A call of function value `fv` (§4.7): its code address (slot 0 of
+    /// its cell), the `tail` signature `(env, args) -> ret`, the arguments.
+    fn value_call(
+        &mut self,
+        f: &ir::Func<'_>,
+        fv: ir::Var,
+        args: &[ir::Var],
+        ret: Repr,
+    ) -> (Value, cranelift_codegen::ir::SigRef, Vec<Value>) {
+        let mut sig = Signature::new(CallConv::Tail);
+        sig.params.push(AbiParam::new(types::I64));
+        for &a in args {
+            sig.params
+                .push(AbiParam::new(clif_type(f.vars[a.0 as usize])));
+        }
+        sig.returns.push(AbiParam::new(clif_type(ret)));
+        let sig = self.b.import_signature(sig);
+        let env = self.use_(fv);
+        let code = self
+            .b
+            .ins()
+            .load(types::I64, MemFlagsData::trusted(), env, 0);
+        let mut vals = Vec::with_capacity(args.len() + 1);
+        vals.push(env);
+        vals.extend(args.iter().map(|&a| self.use_(a)));
+        (code, sig, vals)
+    }
+
+    fn lifted_id(&self, k: u32) -> R<FuncId> {
+        self.lifted
+            .get(k as usize)
+            .copied()
+            .ok_or_else(|| CodegenError::Backend("unknown lifted function".into()))
     }
 
     fn pole_id(&self, fi: u32) -> R<FuncId> {
@@ -1007,6 +1060,21 @@ impl Em<'_, '_, '_, '_, '_> {
                 let tok = self.b.declare_var(types::I64);
                 self.drop_cell(x, moved, Some(tok))?;
                 self.b.use_var(tok)
+            }
+            Op::CallValue(..) => {
+                return Err(CodegenError::Backend(
+                    "a function value's call without a result".into(),
+                ));
+            }
+            Op::Code(k) => {
+                let id = self.lifted_id(k)?;
+                let fref = self.fref(id);
+                self.b.ins().func_addr(types::I64, fref)
+            }
+            Op::StaticClosure(k) => {
+                let id = self.lifted_id(k)?;
+                let data = self.g.static_closure(id)?;
+                self.static_object(data, super::HEADER)?
             }
             Op::Call(callee, args) => {
                 if let Callee::C { symbol, ret, .. } = callee

@@ -219,7 +219,7 @@ fn codegen_estimate(f: &ir::Func<'_>) -> (usize, usize) {
             }
         }
         match b.term {
-            ir::Term::TailCall(_, args) => insts += args.len(),
+            ir::Term::TailCall(_, args) | ir::Term::TailCallValue(_, args) => insts += args.len(),
             ir::Term::Panic(p) => literals += p.msg.len() + p.loc.len(),
             _ => {}
         }
@@ -322,6 +322,9 @@ pub(crate) struct Gen<'a, 'm> {
     strings: HashMap<Vec<u8>, DataId>,
     descs: HashMap<TyId, DataId>,
     nullary: HashMap<(u32, u32), DataId>,
+    closures: HashMap<FuncId, DataId>,
+    /// Lifted functions declared so far (their symbols' numbers).
+    lifted: u32,
     va_stubs: HashMap<(String, Signature), FuncId>,
     anon: u32,
 }
@@ -387,6 +390,8 @@ pub fn compile_object(
         strings: HashMap::new(),
         descs: HashMap::new(),
         nullary: HashMap::new(),
+        closures: HashMap::new(),
+        lifted: 0,
         imports: HashMap::new(),
         colocated: std::collections::HashSet::new(),
         va_stubs: HashMap::new(),
@@ -465,31 +470,41 @@ pub fn compile_object(
         lopts,
     };
     let mut p = Pipeline {
-        pending: (0..units.len()).map(|_| None).collect(),
-        estimates: vec![0; units.len()],
+        pending: Vec::with_capacity(units.len()),
+        estimates: Vec::with_capacity(units.len()),
+        ids: Vec::with_capacity(units.len()),
         next: 0,
         retained_total: 0,
-        debug: opts.debug_info.then(|| {
-            units
-                .iter()
-                .map(|&u| unit_debug_name(&ck, names, u))
-                .collect()
-        }),
+        debug: opts.debug_info.then(Vec::new),
         debug_funcs: Vec::new(),
+    };
+    let unit_names: Vec<(String, u32, bool)> = if opts.debug_info {
+        units
+            .iter()
+            .map(|&u| unit_debug_name(&ck, names, u))
+            .collect()
+    } else {
+        Vec::new()
     };
     let result = if workers < 2 {
         let mut ctx = Context::new();
-        build_units(&mut g, source, &plan, &mut |g, i, func, p_est, cheap| {
-            let isa = if cheap { &*cheap_isa } else { &*isa };
-            let r = compile_one(isa, &mut ctx, func, unit_ids[i]);
-            p.estimates[i] = p_est;
-            p.pending[i] = Some(r);
-            p.define_ready(g, &unit_ids, mem)
-        })
+        build_units(
+            &mut g,
+            source,
+            &plan,
+            &unit_names,
+            &mut |g, slot, func, p_est, cheap| {
+                let isa = if cheap { &*cheap_isa } else { &*isa };
+                let i = p.add(slot, p_est);
+                let r = compile_one(isa, &mut ctx, func, p.ids[i]);
+                p.pending[i] = Some(r);
+                p.define_ready(g, mem)
+            },
+        )
     } else {
         // Functions travel in batches: one channel message (and one thread
         // wake-up) per batch rather than per function.
-        type Job = std::vec::Vec<(usize, Function, bool)>;
+        type Job = std::vec::Vec<(usize, Function, bool, FuncId)>;
         type Done = std::vec::Vec<(usize, Result<Compiled, String>)>;
         let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(workers);
         let job_rx = std::sync::Mutex::new(job_rx);
@@ -499,7 +514,6 @@ pub fn compile_object(
             for _ in 0..workers {
                 let (job_rx, res_tx, isa) = (&job_rx, res_tx.clone(), isa.clone());
                 let cheap_isa = cheap_isa.clone();
-                let unit_ids = &unit_ids;
                 let group = mem.group();
                 s.spawn(move || {
                     // This compile's memory: counted in its group.
@@ -513,9 +527,9 @@ pub fn compile_object(
                         let Ok(job) = job else { break };
                         let done: Done = job
                             .into_iter()
-                            .map(|(i, func, cheap)| {
+                            .map(|(i, func, cheap, id)| {
                                 let isa = if cheap { &*cheap_isa } else { &*isa };
-                                (i, compile_one(isa, &mut ctx, func, unit_ids[i]))
+                                (i, compile_one(isa, &mut ctx, func, id))
                             })
                             .collect();
                         if res_tx.send(done).is_err() {
@@ -527,36 +541,43 @@ pub fn compile_object(
             drop(res_tx);
             let mut sent = 0;
             let mut batch: Job = std::vec::Vec::with_capacity(BATCH);
-            let r = build_units(&mut g, source, &plan, &mut |g, i, func, est, cheap| {
-                p.estimates[i] = est;
-                batch.push((i, func, cheap));
-                if batch.len() < BATCH && i + 1 < units.len() {
-                    return Ok(());
-                }
-                // Bound the functions in flight (their estimates are charged).
-                while sent - p.next >= 2 * workers * BATCH {
-                    p.receive(res_rx.recv().map_err(|_| stopped())?);
-                    p.define_ready(g, &unit_ids, mem)?;
-                }
-                sent += batch.len();
-                let full = std::mem::replace(&mut batch, std::vec::Vec::with_capacity(BATCH));
-                job_tx.send(full).map_err(|_| stopped())?;
-                while let Ok(done) = res_rx.try_recv() {
-                    p.receive(done);
-                }
-                p.define_ready(g, &unit_ids, mem)
-            });
+            let r = build_units(
+                &mut g,
+                source,
+                &plan,
+                &unit_names,
+                &mut |g, slot, func, est, cheap| {
+                    let last = slot.last;
+                    let i = p.add(slot, est);
+                    batch.push((i, func, cheap, p.ids[i]));
+                    if batch.len() < BATCH && !last {
+                        return Ok(());
+                    }
+                    // Bound the functions in flight (their estimates are charged).
+                    while sent - p.next >= 2 * workers * BATCH {
+                        p.receive(res_rx.recv().map_err(|_| stopped())?);
+                        p.define_ready(g, mem)?;
+                    }
+                    sent += batch.len();
+                    let full = std::mem::replace(&mut batch, std::vec::Vec::with_capacity(BATCH));
+                    job_tx.send(full).map_err(|_| stopped())?;
+                    while let Ok(done) = res_rx.try_recv() {
+                        p.receive(done);
+                    }
+                    p.define_ready(g, mem)
+                },
+            );
             drop(job_tx);
             r?;
             for done in res_rx {
                 p.receive(done);
-                p.define_ready(&mut g, &unit_ids, mem)?;
+                p.define_ready(&mut g, mem)?;
             }
             Ok(())
         })
     };
     result?;
-    if p.next != units.len() {
+    if p.next != p.pending.len() {
         return Err(CodegenError::Backend("a function was not compiled".into()));
     }
     let mut product = g.module.finish();
@@ -758,9 +779,11 @@ fn direct_calls(bytes: &[u8], relocs: &[ModuleReloc], rets: &[u32]) -> Vec<(u32,
 
 /// Compiled functions waiting to be defined in unit order.
 struct Pipeline {
+    /// By slot: each unit's function, then the functions lifted out of it.
     pending: Vec<Option<Result<Compiled, String>>>,
-    /// The charged Cranelift estimate of each unit, released when defined.
+    /// The charged Cranelift estimate of each slot, released when defined.
     estimates: Vec<usize>,
+    ids: Vec<FuncId>,
     next: usize,
     retained_total: usize,
     /// With debug information: each unit's name and declaration offset,
@@ -769,7 +792,26 @@ struct Pipeline {
     debug_funcs: Vec<debug::FuncDebug>,
 }
 
+/// A function handed to the pipeline: its symbol, its debug name and
+/// declaration offset, and whether it is the last of the program.
+pub(crate) struct Slot {
+    id: FuncId,
+    debug: (String, u32, bool),
+    last: bool,
+}
+
 impl Pipeline {
+    /// Registers a function to be defined; its slot index.
+    fn add(&mut self, slot: Slot, estimate: usize) -> usize {
+        self.pending.push(None);
+        self.estimates.push(estimate);
+        self.ids.push(slot.id);
+        if let Some(d) = &mut self.debug {
+            d.push(slot.debug);
+        }
+        self.pending.len() - 1
+    }
+
     /// Takes compiled functions back from a worker.
     fn receive(&mut self, done: std::vec::Vec<(usize, Result<Compiled, String>)>) {
         for (j, r) in done {
@@ -777,12 +819,7 @@ impl Pipeline {
         }
     }
 
-    fn define_ready(
-        &mut self,
-        g: &mut Gen<'_, '_>,
-        ids: &[FuncId],
-        mem: &Memory,
-    ) -> Result<(), CodegenError> {
+    fn define_ready(&mut self, g: &mut Gen<'_, '_>, mem: &Memory) -> Result<(), CodegenError> {
         while let Some(slot) = self.pending.get_mut(self.next) {
             let Some(r) = slot.take() else { break };
             let c = r.map_err(|m| match m.strip_prefix(PANIC_PREFIX) {
@@ -790,7 +827,7 @@ impl Pipeline {
                 None => CodegenError::Backend(m),
             })?;
             g.module
-                .define_function_bytes(ids[self.next], c.alignment, &c.bytes, &c.relocs)
+                .define_function_bytes(self.ids[self.next], c.alignment, &c.bytes, &c.relocs)
                 .map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
             mem.end_work(Phase::Codegen, self.estimates[self.next]);
             if let Some(names) = &self.debug {
@@ -810,7 +847,7 @@ impl Pipeline {
                     Vec::new()
                 };
                 self.debug_funcs.push(debug::FuncDebug {
-                    id: ids[self.next],
+                    id: self.ids[self.next],
                     name,
                     decl,
                     pole,
@@ -848,7 +885,7 @@ struct Plan<'x> {
 /// charged codegen estimate, and whether to compile it the cheap way (the
 /// debug settings).
 type UnitSink<'s> =
-    dyn FnMut(&mut Gen<'_, '_>, usize, Function, usize, bool) -> Result<(), CodegenError> + 's;
+    dyn FnMut(&mut Gen<'_, '_>, Slot, Function, usize, bool) -> Result<(), CodegenError> + 's;
 
 /// Lowers each unit to the IR in a scratch arena (reset after each), builds
 /// its Cranelift function, charges its estimated codegen memory, and hands
@@ -857,6 +894,7 @@ fn build_units(
     g: &mut Gen<'_, '_>,
     source: &mut dyn Source,
     plan: &Plan<'_>,
+    unit_names: &[(String, u32, bool)],
     sink: &mut UnitSink<'_>,
 ) -> Result<(), CodegenError> {
     let Plan {
@@ -892,75 +930,117 @@ fn build_units(
                     (source.checked().ok_or(CodegenError::Invalid)?, None)
                 }
             };
-            let (func, estimate, cheap) = {
-                let cx = lower::Ctx {
-                    ck: &ck,
-                    names: g.names,
-                    src,
-                    file,
-                    lines,
-                    arena: mem.scratch_arena(&scratch, Phase::Lower, scratch_charged),
-                    opts: lopts,
-                };
-                let f = match lower::lower_unit(&cx, unit, body) {
-                    Ok(f) => f,
-                    Err(lower::LowerError::Oom(e)) => return Err(CodegenError::Oom(e)),
-                    Err(lower::LowerError::Internal(m)) => {
-                        return Err(CodegenError::Backend(m.into()));
-                    }
-                };
-                let held = scratch.allocated_bytes();
-                if held > scratch_charged {
-                    mem.charge(Phase::Lower, held - scratch_charged)?;
-                    scratch_charged = held;
-                }
-                let (base, size) = codegen_estimate(&f);
-                let release = !lopts.contracts;
-                let fits = |bytes: usize| mem.used_now().saturating_add(bytes) <= mem.limit();
-                // Huge functions, and those whose optimised compile would not
-                // fit the budget, are compiled the cheap way.
-                let (estimate, cheap) = if !release {
-                    (base, false)
-                } else if size > CHEAP_ABOVE || !fits(base * RELEASE_FACTOR) {
-                    (base, true)
-                } else {
-                    (base * RELEASE_FACTOR, false)
-                };
-                mem.begin_work(Phase::Codegen, estimate)?;
-                let mut func = Function::with_name_signature(
-                    UserFuncName::user(0, id.as_u32()),
-                    ir_signature(&f),
-                );
-                let before = crate::memory::thread_live();
-                crate::memory::thread_reset_peak();
-                let emitted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    func::emit(g, &mut func, &mut fctx, &f, ids, &ck)
-                }));
-                match emitted {
-                    Ok(r) => r?,
-                    Err(p) => return Err(CodegenError::Panic(panic_message(&*p))),
-                }
-                if debug_estimates() {
-                    let insts: usize = f.blocks.iter().map(|b| b.insts.len()).sum();
-                    eprintln!(
-                        "pole: estimate {}: {} blocks {} insts {} vars: estimate {} emit peak {}",
-                        f.name,
-                        f.blocks.len(),
-                        insts,
-                        f.vars.len(),
-                        estimate,
-                        crate::memory::thread_peak() - before
-                    );
-                }
-                (func, estimate, cheap)
+            let cx = lower::Ctx {
+                ck: &ck,
+                names: g.names,
+                src,
+                file,
+                lines,
+                arena: mem.scratch_arena(&scratch, Phase::Lower, scratch_charged),
+                opts: lopts,
             };
+            let (main, lifted) = match lower::lower_unit(&cx, unit, body) {
+                Ok(f) => f,
+                Err(lower::LowerError::Oom(e)) => return Err(CodegenError::Oom(e)),
+                Err(lower::LowerError::Internal(m)) => {
+                    return Err(CodegenError::Backend(m.into()));
+                }
+            };
+            let held = scratch.allocated_bytes();
+            if held > scratch_charged {
+                mem.charge(Phase::Lower, held - scratch_charged)?;
+                scratch_charged = held;
+            }
+            // Lifted functions are local symbols, numbered in program order.
+            let mut lifted_ids = Vec::with_capacity(lifted.len());
+            for f in &lifted {
+                g.lifted += 1;
+                let name = format!("pole.lambda.{}", g.lifted);
+                let lid = g
+                    .module
+                    .declare_function(&name, Linkage::Local, &ir_signature(f))
+                    .map_err(backend)?;
+                lifted_ids.push(lid);
+            }
+            let (uname, decl, pole) = unit_names.get(i).cloned().unwrap_or_default();
+            let count = 1 + lifted.len();
+            for (k, f) in std::iter::once(&main).chain(lifted.iter()).enumerate() {
+                let fid = if k == 0 { id } else { lifted_ids[k - 1] };
+                let (func, estimate, cheap) =
+                    build_one(g, &mut fctx, f, fid, &ck, ids, &lifted_ids, mem, lopts)?;
+                let debug = if k == 0 {
+                    (uname.clone(), decl, pole)
+                } else {
+                    (f.name.to_string(), decl, pole)
+                };
+                let slot = Slot {
+                    id: fid,
+                    debug,
+                    last: i + 1 == units.len() && k + 1 == count,
+                };
+                sink(g, slot, func, estimate, cheap)?;
+            }
+            drop(lifted);
             scratch.reset();
-            sink(g, i, func, estimate, cheap)?;
         }
         Ok(())
     })();
     mem.release(Phase::Lower, scratch_charged);
     result
+}
+
+/// Builds the Cranelift function of IR function `f` (symbol `id`),
+/// charging its estimated codegen memory: the function, the charge, and
+/// whether to compile it the cheap way.
+#[allow(clippy::too_many_arguments)]
+fn build_one(
+    g: &mut Gen<'_, '_>,
+    fctx: &mut FunctionBuilderContext,
+    f: &ir::Func<'_>,
+    id: FuncId,
+    ck: &Checked<'_>,
+    ids: &func::Ids<'_>,
+    lifted: &[FuncId],
+    mem: &Memory,
+    lopts: lower::Options,
+) -> Result<(Function, usize, bool), CodegenError> {
+    let (base, size) = codegen_estimate(f);
+    let release = !lopts.contracts;
+    let fits = |bytes: usize| mem.used_now().saturating_add(bytes) <= mem.limit();
+    // Huge functions, and those whose optimised compile would not fit the
+    // budget, are compiled the cheap way.
+    let (estimate, cheap) = if !release {
+        (base, false)
+    } else if size > CHEAP_ABOVE || !fits(base * RELEASE_FACTOR) {
+        (base, true)
+    } else {
+        (base * RELEASE_FACTOR, false)
+    };
+    mem.begin_work(Phase::Codegen, estimate)?;
+    let mut func =
+        Function::with_name_signature(UserFuncName::user(0, id.as_u32()), ir_signature(f));
+    let before = crate::memory::thread_live();
+    crate::memory::thread_reset_peak();
+    let emitted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        func::emit(g, &mut func, fctx, f, ids, ck, lifted)
+    }));
+    match emitted {
+        Ok(r) => r?,
+        Err(p) => return Err(CodegenError::Panic(panic_message(&*p))),
+    }
+    if debug_estimates() {
+        let insts: usize = f.blocks.iter().map(|b| b.insts.len()).sum();
+        eprintln!(
+            "pole: estimate {}: {} blocks {} insts {} vars: estimate {} emit peak {}",
+            f.name,
+            f.blocks.len(),
+            insts,
+            f.vars.len(),
+            estimate,
+            crate::memory::thread_peak() - before
+        );
+    }
+    Ok((func, estimate, cheap))
 }
 
 /// The signature of Pole function `fi` (`tail` convention).
@@ -987,7 +1067,7 @@ fn entry_signature() -> Signature {
 /// The Cranelift signature of an IR function.
 fn ir_signature(f: &ir::Func<'_>) -> Signature {
     let conv = match f.kind {
-        ir::Kind::Pole(_) => CallConv::Tail,
+        ir::Kind::Pole(_) | ir::Kind::Lifted => CallConv::Tail,
         ir::Kind::Entry => CallConv::SystemV,
     };
     let mut sig = Signature::new(conv);
@@ -1109,6 +1189,26 @@ impl<'a, 'm> Gen<'a, 'm> {
         Ok(id)
     }
 
+    /// The static closure cell of lifted function `code`: a header with
+    /// count 0 (never counted or freed) and the code address in slot 0
+    /// (not counted: the cell's slot mask is 0).
+    pub fn static_closure(&mut self, code: FuncId) -> Result<DataId, CodegenError> {
+        if let Some(&id) = self.closures.get(&code) {
+            return Ok(id);
+        }
+        let mut cell = static_header(KIND_CELL);
+        cell.extend_from_slice(&[0u8; 8]);
+        let id = self.declare_local_data("c")?;
+        let mut d = DataDescription::new();
+        d.define(cell.into_boxed_slice());
+        d.set_align(8);
+        let fref = self.module.declare_func_in_data(code, &mut d);
+        d.write_function_addr(HEADER as u32, fref);
+        self.module.define_data(id, &d).map_err(backend)?;
+        self.closures.insert(code, id);
+        Ok(id)
+    }
+
     /// The runtime type descriptor of `t` (see `PoleType` in pole_rt.h).
     pub fn descriptor(&mut self, ck: &Checked<'_>, t: TyId) -> Result<DataId, CodegenError> {
         crate::memory::deep(|| self.descriptor_inner(ck, t))
@@ -1130,13 +1230,22 @@ impl<'a, 'm> Gen<'a, 'm> {
         const PT_PTR: i64 = 7;
         const PT_RECORD: i64 = 8;
         const PT_VARIANT: i64 = 9;
+        const PT_TUPLE: i64 = 10;
+        const PT_FUNC: i64 = 11;
         // (kind, name, count, args, names, arities)
         let mut name_str: Option<String> = None;
         let mut args: Vec<TyId> = Vec::new();
         let mut labels: Vec<String> = Vec::new();
         let mut arities: Vec<i64> = Vec::new();
         let kind = match Self::kind(ck, t) {
-            TyKind::Int | TyKind::Int32 | TyKind::Error | TyKind::Var(_) => PT_INT,
+            TyKind::Int | TyKind::Int32 | TyKind::Error | TyKind::Var(_) | TyKind::Param(_) => {
+                PT_INT
+            }
+            TyKind::Func(_) => PT_FUNC,
+            TyKind::Tuple(l) => {
+                args.extend_from_slice(ck.types.items(l));
+                PT_TUPLE
+            }
             TyKind::Float => PT_FLOAT,
             TyKind::Bool => PT_BOOL,
             TyKind::Unit => PT_UNIT,
@@ -1184,6 +1293,7 @@ impl<'a, 'm> Gen<'a, 'm> {
         };
         let count = match kind {
             PT_RECORD | PT_VARIANT => labels.len() as i64,
+            PT_TUPLE => args.len() as i64,
             _ => 0,
         };
         let mut d = DataDescription::new();

@@ -336,11 +336,12 @@ impl<'a> Printer<'a> {
     pub fn type_decl(&mut self, t: &TypeDecl<'_>) -> Doc {
         let name = self.ti(t.name_span.start);
         let kw = self.tok(name.saturating_sub(1));
-        let name_doc = self.tok(name);
-        let eq = self.tok(name + 1);
+        let (tps, after) = self.tparams(name + 1, t.tparams);
+        let name_doc = cat(vec![self.tok(name), tps]);
+        let eq = self.tok(after);
         match &t.def {
             TypeDef::Record(fields) => {
-                let open = name + 2;
+                let open = after + 1;
                 let multiline = fields.first().is_some_and(|f| {
                     self.src[self.toks[open].end as usize..f.span.start as usize].contains('\n')
                 });
@@ -387,7 +388,7 @@ impl<'a> Printer<'a> {
             }
             TypeDef::Variant(ctors) => {
                 let end = ctors.last().map_or(0, |c| self.ctor_end(c));
-                let eq_end = self.toks[name + 1].end;
+                let eq_end = self.toks[after].end;
                 let multiline = self.src[eq_end as usize..end.max(eq_end) as usize].contains('\n');
                 let mut inner = vec![];
                 for (k, c) in ctors.iter().enumerate() {
@@ -452,8 +453,61 @@ impl<'a> Printer<'a> {
         cat(v)
     }
 
+    /// `<A, B>` starting at token `at` when `tps` is not empty: its doc
+    /// and the index of the token after it.
+    fn tparams(&mut self, at: usize, tps: &[TypeParam]) -> (Doc, usize) {
+        if tps.is_empty() {
+            return (Doc::Nil, at);
+        }
+        let mut v = vec![self.tok(at)];
+        for (k, p) in tps.iter().enumerate() {
+            let pi = self.ti(p.span.start);
+            if k > 0 {
+                v.push(self.tok(pi - 1));
+                v.push(sp());
+            }
+            v.push(self.tok(pi));
+        }
+        let last = tps[tps.len() - 1].span.end;
+        let close = self.find(self.ti(last), ">");
+        v.push(self.tok(close));
+        (cat(v), close + 1)
+    }
+
+    /// `(A, B)` or `(A, B) -> R`.
+    fn paren_type(&mut self, t: &TypeExpr<'_>, ret: Option<&TypeExpr<'_>>) -> Doc {
+        let i = self.ti(t.span.start);
+        let mut v = vec![self.tok(i)];
+        for (k, a) in t.args.iter().enumerate() {
+            if k > 0 {
+                let comma = self.find(self.ti(self.type_end(&t.args[k - 1])), ",");
+                v.push(self.tok(comma));
+                v.push(sp());
+            }
+            v.push(self.ty(a));
+        }
+        let close = match t.args.last() {
+            Some(a) => self.find(self.ti(self.type_end(a)), ")"),
+            None => i + 1,
+        };
+        v.push(self.tok(close));
+        if let Some(r) = ret {
+            let arrow = self.find(close, "->");
+            v.push(sp());
+            v.push(self.tok(arrow));
+            v.push(sp());
+            v.push(self.ty(r));
+        }
+        cat(v)
+    }
+
     fn ty(&mut self, t: &TypeExpr<'_>) -> Doc {
         crate::memory::deep(|| {
+            match t.shape {
+                TypeShape::Named => {}
+                TypeShape::Tuple => return self.paren_type(t, None),
+                TypeShape::Func(r) => return self.paren_type(t, Some(r)),
+            }
             let i = self.ti(t.span.start);
             let name = self.tok(i);
             if t.args.is_empty() {
@@ -474,8 +528,17 @@ impl<'a> Printer<'a> {
         })
     }
 
-    /// End of a type expression (its last `>`).
+    /// End of a type expression (its last `>`, `)` or result type).
     fn type_end(&self, t: &TypeExpr<'_>) -> u32 {
+        match t.shape {
+            TypeShape::Named => {}
+            TypeShape::Func(r) => return self.type_end(r),
+            TypeShape::Tuple => {
+                let last = t.args.last().map_or(t.span.start, |a| self.type_end(a));
+                let close = self.find(self.ti(last), ")");
+                return self.toks.get(close).map_or(t.span.end, |s| s.end);
+            }
+        }
         match t.args.last() {
             None => t.span.end,
             Some(a) => {
@@ -493,8 +556,8 @@ impl<'a> Printer<'a> {
             return self.extern_decl(f, kw);
         }
         let kw_doc = self.tok(kw);
-        let name = self.tok(kw + 1);
-        let open = kw + 2;
+        let (tps, open) = self.tparams(kw + 2, f.tparams);
+        let name = cat(vec![self.tok(kw + 1), tps]);
         let params = self.params(f, open);
         let arrow = self.find(self.ti(self.params_end(f, open)), "->");
         let arrow = self.tok(arrow);
@@ -674,6 +737,8 @@ impl<'a> Printer<'a> {
                 e.span.start < l.span.start
             }
             ExprKind::Call(c) => e.span.start < c.callee_span.start,
+            // A tuple's own `(` is the one just before its first component.
+            ExprKind::Tuple(items) => i + 1 < self.ti(items[0].span.start),
             _ => self.is(i, "("),
         }
     }
@@ -773,6 +838,28 @@ impl<'a> Printer<'a> {
                     close,
                 ]))
             }
+            ExprKind::Tuple(items) => {
+                let open = self.ti(items[0].span.start) - 1;
+                let open_doc = self.tok(open);
+                let mut inner = vec![Doc::SoftLine];
+                for (k, it) in items.iter().enumerate() {
+                    if k > 0 {
+                        let comma = self.find(self.ti(items[k - 1].span.end), ",");
+                        inner.push(self.tok(comma));
+                        inner.push(Doc::Line);
+                    }
+                    inner.push(self.expr(it));
+                }
+                let close = self.find(self.ti(items[items.len() - 1].span.end), ")");
+                let close = self.tok(close);
+                Doc::group(cat(vec![
+                    open_doc,
+                    Doc::nest(INDENT, cat(inner)),
+                    Doc::SoftLine,
+                    close,
+                ]))
+            }
+            ExprKind::Lambda(l) => self.lambda(e, l),
             ExprKind::Record(fields) => {
                 let open = self.head(e.span.start);
                 let multiline = fields.first().is_some_and(|f| {
@@ -816,6 +903,44 @@ impl<'a> Printer<'a> {
                 ]))
             }
         }
+    }
+
+    /// `\\x y -> body` or `\\(x: T, y) -> body`: a body that does not fit
+    /// breaks after `->` and is indented.
+    fn lambda(&mut self, e: &Expr<'_>, l: &Lambda<'_>) -> Doc {
+        let bs = self.head(e.span.start);
+        let mut v = vec![self.tok(bs)];
+        let listed = self.is(bs + 1, "(");
+        if listed {
+            v.push(self.tok(bs + 1));
+        }
+        let mut last = self.toks[bs].end;
+        for (k, p) in l.params.iter().enumerate() {
+            let pi = self.ti(p.span.start);
+            if k > 0 {
+                if listed {
+                    v.push(self.tok(pi - 1));
+                }
+                v.push(sp());
+            }
+            v.push(self.tok(pi));
+            last = p.span.end;
+            if let Some(t) = p.ty {
+                v.push(self.tok(pi + 1));
+                v.push(sp());
+                v.push(self.ty(t));
+                last = self.type_end(t);
+            }
+        }
+        let arrow = self.find(self.ti(last), "->");
+        if listed {
+            v.push(self.tok(arrow - 1));
+        }
+        v.push(sp());
+        v.push(self.tok(arrow));
+        let body = self.expr(l.body);
+        v.push(Doc::nest(INDENT, cat(vec![Doc::Line, body])));
+        Doc::group(cat(v))
     }
 
     /// `name: value, ...`, each field after a line break.
@@ -940,7 +1065,18 @@ impl<'a> Printer<'a> {
         let kw = self.head(e.span.start);
         let kw = self.tok(kw);
         let ni = self.ti(l.name_span.start);
-        let name = self.tok(ni);
+        let name = match l.pat {
+            Some(p) => self.pat(p),
+            None => self.tok(ni),
+        };
+        let ni = match l.pat {
+            Some(p) => {
+                self.find(self.ti(p.span.end), ":")
+                    .min(self.find(self.ti(p.span.end), "="))
+                    - 1
+            }
+            None => ni,
+        };
         let mut head = vec![kw, sp(), name];
         let mut after = l.name_span.end;
         if let Some(ty) = l.ty {
@@ -1086,6 +1222,20 @@ impl<'a> Printer<'a> {
                 }
                 let after = args.last().map_or(nspan.end, |a| a.span.end);
                 let close = self.find(self.ti(after), ")");
+                v.push(self.tok(close));
+                cat(v)
+            }
+            PatKind::Tuple(items) => {
+                let mut v = vec![self.tok(i)];
+                for (k, a) in items.iter().enumerate() {
+                    if k > 0 {
+                        let comma = self.find(self.ti(items[k - 1].span.end), ",");
+                        v.push(self.tok(comma));
+                        v.push(sp());
+                    }
+                    v.push(self.pat(a));
+                }
+                let close = self.find(self.ti(items[items.len() - 1].span.end), ")");
                 v.push(self.tok(close));
                 cat(v)
             }

@@ -5,14 +5,20 @@
 //! with a `Return` or, for a call to a Pole function in tail position, a
 //! `TailCall` (§5: tail calls never grow the stack).
 
+mod closure;
+
+pub use closure::Lifted;
+
 use super::*;
 use crate::memory::{Arena, Map, OutOfMemory, Vec};
+use crate::syntax::ast::Lambda;
 use crate::syntax::ast::{self, ContractKind, Expr, ExprKind, Pat, PatKind};
 use crate::syntax::{Interner, Span};
 use crate::types::TyKind;
 use crate::types::builtins::Builtin;
 use crate::types::check::{Checked, CtorRef, PatRes, Res, TestKind};
 use crate::types::ty::{INT, INT32};
+use std::cell::RefCell;
 
 #[derive(Debug)]
 pub enum LowerError {
@@ -66,7 +72,11 @@ pub fn repr_of(ck: &Checked<'_>, t: TyId) -> Repr {
         TyKind::Float => Repr::F64,
         TyKind::Bool | TyKind::Unit => Repr::I8,
         TyKind::Str | TyKind::List(_) | TyKind::Map(..) => Repr::Ref,
-        TyKind::Record(_) | TyKind::Option(_) | TyKind::Result(..) => Repr::Cell,
+        TyKind::Record(_)
+        | TyKind::Option(_)
+        | TyKind::Result(..)
+        | TyKind::Func(_)
+        | TyKind::Tuple(_) => Repr::Cell,
         TyKind::Variant(v)
             if ck.variants[v as usize]
                 .ctors
@@ -139,22 +149,31 @@ pub fn units(ck: &Checked<'_>, opts: Options) -> std::vec::Vec<Unit> {
 }
 
 /// Lowers one unit (see [`units`]; `body` is the body of a
-/// [`Unit::Pole`] function) and inserts its reference counting.
-pub fn lower_unit<'m>(cx: &Ctx<'_, 'm>, unit: Unit, body: Option<&'m Expr<'m>>) -> R<Func<'m>> {
-    let f = lower_unit_uncounted(cx, unit, body)?;
-    super::ownership::run(cx.arena, f)
+/// [`Unit::Pole`] function) and inserts its reference counting: the unit's
+/// function and the functions lifted out of it (lambdas, wrappers of
+/// functions used as values), each counted.
+pub fn lower_unit<'m>(
+    cx: &Ctx<'_, 'm>,
+    unit: Unit,
+    body: Option<&'m Expr<'m>>,
+) -> R<(Func<'m>, std::vec::Vec<Func<'m>>)> {
+    let lifted = RefCell::new(Lifted::default());
+    let f = lower_unit_uncounted(cx, unit, body, &lifted)?;
+    let f = super::ownership::run(cx.arena, f)?;
+    Ok((f, lifted.into_inner().funcs))
 }
 
 fn lower_unit_uncounted<'m>(
     cx: &Ctx<'_, 'm>,
     unit: Unit,
     body: Option<&'m Expr<'m>>,
+    lifted: &RefCell<Lifted<'m>>,
 ) -> R<Func<'m>> {
     let ck = cx.ck;
     match unit {
-        Unit::Pole(fi) => lower_function(cx, fi, body),
+        Unit::Pole(fi) => lower_function(cx, fi, body, lifted),
         Unit::Main => {
-            let mut fl = FnLower::new(cx, None)?;
+            let mut fl = FnLower::new(cx, None, lifted)?;
             let status = match ck.main {
                 Some(mi) => {
                     let v = fl.call_func(mi, &[], None)?;
@@ -172,7 +191,7 @@ fn lower_unit_uncounted<'m>(
         Unit::Thunk(ti, side) => {
             let t = &ck.tests[ti as usize];
             let name = cx.arena.alloc_str(&format!("pole.test.{ti}.{side}"))?;
-            let mut fl = FnLower::new(cx, None)?;
+            let mut fl = FnLower::new(cx, None, lifted)?;
             fl.fname = cx.arena.alloc_str(&format!("test {}", t.name))?;
             let slot = match (&t.kind, side) {
                 (TestKind::Case { func, inputs, .. }, 0) => {
@@ -199,7 +218,7 @@ fn lower_unit_uncounted<'m>(
                 .iter()
                 .filter(|f| f.decl.ext.is_none() && f.file == 0)
                 .count() as u32;
-            let mut fl = FnLower::new(cx, None)?;
+            let mut fl = FnLower::new(cx, None, lifted)?;
             for (ti, t) in ck.tests.iter().enumerate() {
                 let thunk = first_thunk + 2 * ti as u32;
                 let name = fl.def(Op::Str(t.name.as_bytes()), I64)?;
@@ -215,14 +234,19 @@ fn lower_unit_uncounted<'m>(
     }
 }
 
-fn lower_function<'m>(cx: &Ctx<'_, 'm>, fi: u32, body: Option<&'m Expr<'m>>) -> R<Func<'m>> {
+fn lower_function<'m>(
+    cx: &Ctx<'_, 'm>,
+    fi: u32,
+    body: Option<&'m Expr<'m>>,
+    lifted: &RefCell<Lifted<'m>>,
+) -> R<Func<'m>> {
     let f = &cx.ck.funcs[fi as usize];
     let decl = f.decl;
     let has_ensures = decl
         .contracts
         .iter()
         .any(|c| c.kind == ContractKind::Ensures);
-    let mut fl = FnLower::new(cx, Some(fi))?;
+    let mut fl = FnLower::new(cx, Some(fi), lifted)?;
     fl.check_ensures = has_ensures && cx.opts.contracts;
     let mut params = cx.arena.vec_with_capacity(f.params.len())?;
     for (&p, &l) in f.params.iter().zip(f.param_locals) {
@@ -277,10 +301,15 @@ struct FnLower<'a, 'c, 'm> {
     /// The block and source offset of the last `Inst::Loc`.
     last_loc: Option<(usize, u32)>,
     check_ensures: bool,
+    /// The result type of the function being lowered (a Pole function's or
+    /// a lambda's; `None` for entries, which make no tail calls).
+    ret_ty: Option<TyId>,
+    /// The functions lifted out of the unit so far.
+    lifted: &'c RefCell<Lifted<'m>>,
 }
 
 impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
-    fn new(cx: &'c Ctx<'a, 'm>, func: Option<u32>) -> R<Self> {
+    fn new(cx: &'c Ctx<'a, 'm>, func: Option<u32>, lifted: &'c RefCell<Lifted<'m>>) -> R<Self> {
         let mut fl = FnLower {
             cx,
             arena: cx.arena,
@@ -296,6 +325,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             },
             check_ensures: false,
             last_loc: None,
+            ret_ty: func.map(|fi| cx.ck.funcs[fi as usize].ret),
+            lifted,
         };
         let b = fl.new_block()?;
         fl.switch(b);
@@ -640,6 +671,13 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
 
     fn ret(&mut self, v: Var) -> R<()> {
         let Some(fi) = self.func else {
+            // A lambda whose result is Unit may have a body of any type.
+            let v = match self.ret_ty {
+                Some(t) if self.kind(t) == TyKind::Unit && self.vars[v.0 as usize] != Repr::I8 => {
+                    self.unit()?
+                }
+                _ => v,
+            };
             return self.terminate(Term::Return(v));
         };
         let f = &self.cx.ck.funcs[fi as usize];
@@ -662,12 +700,17 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
 
     /// Whether a call to Pole function `callee` may be a tail call.
     fn can_tail_call(&self, callee: u32) -> bool {
-        let Some(fi) = self.func else { return false };
+        self.can_tail_return(self.cx.ck.funcs[callee as usize].ret)
+    }
+
+    /// Whether a call returning `theirs` may be a tail call here.
+    fn can_tail_return(&self, theirs: TyId) -> bool {
+        let Some(ours) = self.ret_ty else {
+            return false;
+        };
         if self.check_ensures {
             return false;
         }
-        let ours = self.cx.ck.funcs[fi as usize].ret;
-        let theirs = self.cx.ck.funcs[callee as usize].ret;
         if self.kind(ours) == TyKind::Unit {
             self.kind(theirs) == TyKind::Unit
         } else {
@@ -706,6 +749,11 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     let args = self.pole_args(fi, call.args)?;
                     self.terminate(Term::TailCall(fi, args))
                 }
+                Res::Local(l) if self.can_tail_return(self.ty(e)) => {
+                    let f = self.local(l)?;
+                    let args = self.value_args(e, call.args)?;
+                    self.terminate(Term::TailCallValue(f, args))
+                }
                 _ => {
                     let v = self.expr(e)?;
                     self.ret(v)
@@ -739,10 +787,13 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         }
     }
 
-    fn bind_let(&mut self, e: &Expr<'m>, l: &ast::Let<'m>) -> R<()> {
+    fn bind_let(&mut self, e: &Expr<'m>, l: &'m ast::Let<'m>) -> R<()> {
         let v = self.expr(l.value)?;
         if let Res::Local(local) = self.res(e) {
             self.bind(local, v)?;
+        } else if let Some(p) = l.pat {
+            let t = self.cx.ck.pat_ty[p.id.0 as usize];
+            self.bind_pat(p, v, t)?;
         }
         Ok(())
     }
@@ -784,6 +835,11 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     .get(&l)
                     .copied()
                     .ok_or(LowerError::Internal("use of an unbound local")),
+                Res::Ctor(_) | Res::Func(_) | Res::Builtin(_)
+                    if matches!(self.kind(self.ty(e)), TyKind::Func(_)) =>
+                {
+                    self.function_value(e)
+                }
                 Res::Ctor(c) => self.def(Op::Nullary(c.owner, c.index), self.repr(self.ty(e))),
                 _ => Err(LowerError::Internal("unresolved name")),
             },
@@ -854,6 +910,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 Ok(l)
             }
             ExprKind::Record(fields) => self.record(e, None, fields),
+            ExprKind::Lambda(l) => self.lambda(e, l),
+            ExprKind::Tuple(items) => self.tuple(e, items),
             ExprKind::Update(base, fields) => {
                 let bv = self.expr(base)?;
                 self.record(e, Some(bv), fields)
@@ -923,10 +981,30 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     }
 
     fn call(&mut self, e: &'m Expr<'m>, call: &'m ast::Call<'m>) -> R<Var> {
-        use crate::types::check::CtorOwner;
         match self.res(e) {
             Res::Ctor(c) => {
-                let t = self.ty(e);
+                let mut vals = self.arena.vec_with_capacity(call.args.len())?;
+                for a in call.args.iter() {
+                    vals.push(self.expr(a)?)?;
+                }
+                self.ctor_vals(c, self.ty(e), &vals)
+            }
+            Res::Func(fi) => self.call_func(fi, call.args, Some(e.span)),
+            Res::Builtin(b) => self.builtin(e, b, call.args),
+            Res::Local(l) => {
+                let f = self.local(l)?;
+                let vals = self.value_args(e, call.args)?;
+                self.mark(e.span)?;
+                self.def(Op::CallValue(f, vals), self.repr(self.ty(e)))
+            }
+            _ => Err(LowerError::Internal("unresolved call")),
+        }
+    }
+
+    /// Constructor `c` of type `t` applied to the values `args`.
+    fn ctor_vals(&mut self, c: CtorRef, t: TyId, args: &[Var]) -> R<Var> {
+        {
+            {
                 // Payload types: declared ones, or Option/Result's argument.
                 let inline;
                 let payload: &[TyId] = match (c.owner, self.kind(t)) {
@@ -944,11 +1022,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 if payload.is_empty() {
                     return self.def(Op::Nullary(c.owner, c.index), self.repr(t));
                 }
-                let mut vals = self.arena.vec_with_capacity(call.args.len())?;
-                let mut slots = self.arena.vec_with_capacity(1 + call.args.len())?;
+                let mut vals = self.arena.vec_with_capacity(args.len())?;
+                let mut slots = self.arena.vec_with_capacity(1 + args.len())?;
                 slots.push(I64)?;
-                for (a, &pt) in call.args.iter().zip(payload) {
-                    let v = self.expr(a)?;
+                for (&v, &pt) in args.iter().zip(payload) {
                     vals.push(self.slot_of(v, pt)?)?;
                     slots.push(self.slot_repr(pt))?;
                 }
@@ -960,9 +1037,6 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 }
                 Ok(p)
             }
-            Res::Func(fi) => self.call_func(fi, call.args, Some(e.span)),
-            Res::Builtin(b) => self.builtin(e, b, call.args),
-            _ => Err(LowerError::Internal("unresolved call")),
         }
     }
 
@@ -1015,6 +1089,18 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     }
 
     fn extern_call(&mut self, fi: u32, args: &'m [&'m Expr<'m>]) -> R<Var> {
+        let mut vals = self.arena.vec_with_capacity(args.len())?;
+        let mut tys = self.arena.vec_with_capacity(args.len())?;
+        for a in args.iter() {
+            vals.push(self.expr(a)?)?;
+            tys.push(self.ty(a))?;
+        }
+        self.extern_call_vals(fi, &vals, &tys)
+    }
+
+    /// A call of extern `fi` with the values `args` (of types `arg_tys`:
+    /// the extra arguments of a variadic call are passed by theirs).
+    fn extern_call_vals(&mut self, fi: u32, args: &[Var], arg_tys: &[TyId]) -> R<Var> {
         let f = &self.cx.ck.funcs[fi as usize];
         let (params, ret, decl) = (f.params, f.ret, f.decl);
         let Some(ext) = decl.ext else {
@@ -1022,12 +1108,11 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         };
         let mut sig = self.arena.vec_with_capacity(args.len())?;
         let mut vals = self.arena.vec_with_capacity(args.len())?;
-        for (i, a) in args.iter().enumerate() {
-            let v = self.expr(a)?;
+        for (i, &v) in args.iter().enumerate() {
             let t = if i < params.len() {
                 params[i]
             } else {
-                self.ty(a)
+                arg_tys[i]
             };
             let v = match self.kind(t) {
                 TyKind::Unit => continue,
@@ -1075,13 +1160,27 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     }
 
     fn builtin(&mut self, e: &'m Expr<'m>, b: Builtin, args: &'m [&'m Expr<'m>]) -> R<Var> {
-        use Builtin::*;
         let mut v = [Var(0); 3];
+        let mut tys = [INT; 3];
         for (i, a) in args.iter().enumerate().take(3) {
             v[i] = self.expr(a)?;
+            tys[i] = self.ty(a);
         }
-        let t = self.ty(e);
-        let arg_ty = |i: usize| self.cx.ck.expr_ty[args[i].id.0 as usize];
+        self.builtin_vals(e.span, self.ty(e), b, v, tys)
+    }
+
+    /// A builtin applied to the values `v` (of types `arg_tys`), its result
+    /// of type `t`; `span` locates its runtime errors.
+    fn builtin_vals(
+        &mut self,
+        span: Span,
+        t: TyId,
+        b: Builtin,
+        v: [Var; 3],
+        arg_tys: [TyId; 3],
+    ) -> R<Var> {
+        use Builtin::*;
+        let arg_ty = |i: usize| arg_tys[i];
         match b {
             Print | Println | Eprint | Eprintln => {
                 let err = matches!(b, Eprint | Eprintln);
@@ -1131,13 +1230,13 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 let len = self.list_len(v[0])?;
                 let ok = self.def(Op::Bin(BinOp::ICmp(Cmp::ULt), v[1], len), Repr::I8)?;
                 let values = PanicValues::Index(v[1], len);
-                self.check(ok, "index out of bounds", e.span, values)?;
+                self.check(ok, "index out of bounds", span, values)?;
                 let s = self.list_elem(v[0], v[1], t)?;
                 self.value_of_slot(s, t)
             }
             ListSet => {
                 let s = self.slot_of(v[2], arg_ty(2))?;
-                let loc = self.loc_arg(e.span)?;
+                let loc = self.loc_arg(span)?;
                 let args = [v[0], v[1], s, loc];
                 self.rt_owning(LIST_SET, &[I64; 4], Some(Repr::Ref), &args, 0b101)
             }
@@ -1191,7 +1290,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             }
             MapGet => {
                 let k = self.slot_of(v[1], arg_ty(1))?;
-                let loc = self.loc_arg(e.span)?;
+                let loc = self.loc_arg(span)?;
                 let ret = Some(self.slot_repr(t));
                 let r = self.rt("pole_map_get", &[I64; 3], ret, &[v[0], k, loc])?;
                 self.value_of_slot(r, t)
@@ -1219,12 +1318,12 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 &v[..1],
             ),
             StrSubstring => {
-                let loc = self.loc_arg(e.span)?;
+                let loc = self.loc_arg(span)?;
                 let args = [v[0], v[1], v[2], loc];
                 self.rt_owning("pole_str_substring", &[I64; 4], Some(Repr::Ref), &args, 0b1)
             }
             StrByteAt => {
-                let loc = self.loc_arg(e.span)?;
+                let loc = self.loc_arg(span)?;
                 self.rt("pole_str_byte_at", &[I64; 3], Some(I64), &[v[0], v[1], loc])
             }
             StrFromByte => self.rt("pole_str_from_byte", &[I64], Some(Repr::Ref), &v[..1]),
@@ -1244,7 +1343,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             }
             StrTrim => self.rt_owning("pole_str_trim", &[I64], Some(Repr::Ref), &v[..1], 0b1),
             StrSplit => {
-                let loc = self.loc_arg(e.span)?;
+                let loc = self.loc_arg(span)?;
                 self.rt(
                     "pole_str_split",
                     &[I64; 3],
@@ -1267,7 +1366,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 self.rt_owning(sym, &[I64], Some(Repr::Ref), &v[..1], 0b1)
             }
             ListSlice => {
-                let loc = self.loc_arg(e.span)?;
+                let loc = self.loc_arg(span)?;
                 let args = [v[0], v[1], v[2], loc];
                 self.rt_owning("pole_list_slice", &[I64; 4], Some(Repr::Ref), &args, 0b1)
             }
@@ -1571,6 +1670,12 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 // use), its header becomes the tail's.
                 let rest = self.rt_owning("pole_list_tail", &[I64], Some(Repr::Ref), &[v], 0b1)?;
                 self.pat(tl, rest, t, fail)?;
+            }
+            PatKind::Tuple(items) => {
+                for (i, it) in items.iter().enumerate() {
+                    let (sub, st) = self.tuple_part(v, t, i)?;
+                    self.pat(it, sub, st, fail)?;
+                }
             }
             PatKind::Record(fields) => {
                 let TyKind::Record(r) = self.kind(t) else {

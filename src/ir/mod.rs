@@ -147,6 +147,16 @@ pub enum Op<'m> {
     /// Calls take ownership of counted arguments as [`Callee`] says and
     /// return an owned result.
     Call(Callee<'m>, &'m [Var]),
+    /// A call of a function value (§4.7): the code address in slot 0 of
+    /// the closure cell `f`, called with `f` itself (its environment) and
+    /// the arguments, all consumed.
+    CallValue(Var, &'m [Var]),
+    /// The code address of lifted function `k` of the unit (a lambda or the
+    /// wrapper of a function used as a value).
+    Code(u32),
+    /// A static closure cell (count 0, no captures) whose code is lifted
+    /// function `k` of the unit.
+    StaticClosure(u32),
     /// Consumes a counted cell: when unique, drops its fields (but the
     /// moved ones) and yields its block as a reuse token for a later
     /// allocation in the same block (`pole_alloc_reuse`); else dups the
@@ -195,6 +205,8 @@ pub enum Term<'m> {
     Return(Var),
     /// A call in tail position to a Pole function: does not grow the stack.
     TailCall(u32, &'m [Var]),
+    /// [`Op::CallValue`] in tail position.
+    TailCallValue(Var, &'m [Var]),
     /// Runtime error (never returns).
     Panic(&'m Panic<'m>),
 }
@@ -205,7 +217,9 @@ impl Term<'_> {
         match *self {
             Term::Jump(b) => [Some(b), None],
             Term::Branch(_, a, b) => [Some(a), Some(b)],
-            Term::Return(_) | Term::TailCall(..) | Term::Panic(_) => [None, None],
+            Term::Return(_) | Term::TailCall(..) | Term::TailCallValue(..) | Term::Panic(_) => {
+                [None, None]
+            }
         }
     }
 }
@@ -244,6 +258,9 @@ pub enum Kind {
     Pole(u32),
     /// `pole_main`, test thunks: C convention, no parameters, one `I64` result.
     Entry,
+    /// A lifted function (lambda or function-value wrapper): `tail`
+    /// convention, its closure cell as first parameter.
+    Lifted,
 }
 
 pub struct Func<'m> {
@@ -274,7 +291,15 @@ pub fn op_uses(op: &Op<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use)) {
         | Op::Str(_)
         | Op::Nullary(..)
         | Op::Desc(_)
-        | Op::FuncAddr(_) => {}
+        | Op::FuncAddr(_)
+        | Op::Code(_)
+        | Op::StaticClosure(_) => {}
+        Op::CallValue(f, args) => {
+            each(f, Use::Consume);
+            for &a in args {
+                each(a, Use::Consume);
+            }
+        }
         Op::Copy(v) => each(v, Use::Consume),
         Op::Reset(v, m) => {
             each(v, Use::Consume);

@@ -200,6 +200,12 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
                     term_uses(a, &mut touched)?;
                 }
             }
+            Term::TailCallValue(f, args) => {
+                term_uses(f, &mut touched)?;
+                for &a in args {
+                    term_uses(a, &mut touched)?;
+                }
+            }
             // A runtime error reads the value it reports; nothing is freed
             // on the way out.
             Term::Panic(Panic {

@@ -50,6 +50,9 @@ pub struct Import<'m> {
 pub struct FuncDecl<'m> {
     pub name: Sym,
     pub name_span: Span,
+    /// Type parameters (§4.8), and the `<` that opens their list.
+    pub tparams: &'m [TypeParam],
+    pub tparams_at: Option<Span>,
     /// The `func` or `extern` keyword.
     pub span: Span,
     pub params: &'m [Param<'m>],
@@ -105,15 +108,38 @@ pub struct Contract<'m> {
     pub expr: &'m Expr<'m>,
 }
 
-pub struct TypeExpr<'m> {
+/// A type parameter of a generic declaration.
+#[derive(Clone, Copy, Debug)]
+pub struct TypeParam {
     pub name: Sym,
     pub span: Span,
+}
+
+pub struct TypeExpr<'m> {
+    /// The type's name (unused for tuple and function types).
+    pub name: Sym,
+    pub span: Span,
+    /// Type arguments; a tuple's components; a function type's parameters.
     pub args: &'m [TypeExpr<'m>],
+    pub shape: TypeShape<'m>,
+}
+
+/// What kind of type a [`TypeExpr`] writes.
+#[derive(Clone, Copy)]
+pub enum TypeShape<'m> {
+    /// `Name` or `Name<Args>`.
+    Named,
+    /// `(A, B, ...)`.
+    Tuple,
+    /// `(A, B) -> R`: the result type.
+    Func(&'m TypeExpr<'m>),
 }
 
 pub struct TypeDecl<'m> {
     pub name: Sym,
     pub name_span: Span,
+    pub tparams: &'m [TypeParam],
+    pub tparams_at: Option<Span>,
     pub def: TypeDef<'m>,
 }
 
@@ -204,6 +230,22 @@ pub enum ExprKind<'m> {
     List(&'m [&'m Expr<'m>]),
     Record(&'m [FieldInit<'m>]),
     Update(&'m Expr<'m>, &'m [FieldInit<'m>]),
+    /// `\x y -> body` (§4.7).
+    Lambda(&'m Lambda<'m>),
+    /// `(a, b, ...)` (§4.9).
+    Tuple(&'m [&'m Expr<'m>]),
+}
+
+pub struct Lambda<'m> {
+    pub params: &'m [LambdaParam<'m>],
+    pub body: &'m Expr<'m>,
+}
+
+pub struct LambdaParam<'m> {
+    /// `None` for `_`.
+    pub name: Option<Sym>,
+    pub span: Span,
+    pub ty: Option<&'m TypeExpr<'m>>,
 }
 
 /// One operator of a chain of binary operators nested to the left: the
@@ -249,8 +291,11 @@ pub struct Call<'m> {
 }
 
 pub struct Let<'m> {
-    /// `None` for `_`.
+    /// `None` for `_` and for a tuple pattern.
     pub name: Option<Sym>,
+    /// A destructuring `let (a, b) = ...` (§4.9): a tuple pattern of
+    /// variables, `_` and tuple patterns.
+    pub pat: Option<&'m Pat<'m>>,
     pub name_span: Span,
     pub ty: Option<&'m TypeExpr<'m>>,
     pub value: &'m Expr<'m>,
@@ -286,6 +331,8 @@ pub enum PatKind<'m> {
     List(&'m [&'m Pat<'m>]),
     Cons(&'m Pat<'m>, &'m Pat<'m>),
     Record(&'m [FieldPat<'m>]),
+    /// `(p1, p2, ...)` (§4.9).
+    Tuple(&'m [&'m Pat<'m>]),
 }
 
 pub struct FieldPat<'m> {

@@ -24,9 +24,6 @@ fn error(start: usize, end: usize, message: String) -> LexError {
 /// What an invalid character usually meant.
 fn invalid_char_hint(d: Diagnostic, ch: char) -> Diagnostic {
     match ch {
-        '\\' => d.with_note(
-            "lambdas are not part of Pole IR: declare a function with 'func' and call it by name",
-        ),
         '\'' => d.with_help("strings are written in double quotes: \"a\""),
         '&' => d.with_help("for 'and', write '&&' or 'and'"),
         '#' => d.with_help("comments start with '//'"),
@@ -290,6 +287,7 @@ impl<'m, 's> Lexer<'m, 's> {
                             b'<' => Tok::Lt,
                             b'>' => Tok::Gt,
                             b'!' => Tok::Bang,
+                            b'\\' => Tok::Backslash,
                             _ => {
                                 let ch = src[i..].chars().next().unwrap_or('?');
                                 let d = Diagnostic::error(

@@ -333,9 +333,7 @@ impl<'m> Parser<'m, '_, '_> {
     /// suggests, when Pole IR does not have it.
     fn feature_hint(&self, d: Diagnostic) -> Diagnostic {
         match self.tok() {
-            Tok::Arrow => d.with_note(
-                "lambdas are not part of Pole IR: declare a function with 'func' and call it by name",
-            ),
+            Tok::Arrow => d.with_help("a lambda is written '\\x -> BODY' (a backslash before its parameters)"),
             Tok::Eq => d
                 .with_note(
                     "assignment is not part of Pole IR: variables never change; bind a new name with 'let NAME = VALUE in ...'",
@@ -513,11 +511,7 @@ impl<'m> Parser<'m, '_, '_> {
         let ext = self.pending_extern.take();
         let variadic = self.pending_variadic.take();
         let (name, name_span) = self.ident()?;
-        if self.tok() == Tok::Lt {
-            return Err(PErr::Syntax(self.expected("'('").with_note(
-                "user generics are not part of Pole IR: write the types out (builtins such as List<T> are generic)",
-            )));
-        }
+        let (tparams, tparams_at) = self.tparams()?;
         let open = self.span();
         self.expect(Tok::LParen, "'('")?;
         let mut params = self.arena.vec();
@@ -583,6 +577,8 @@ impl<'m> Parser<'m, '_, '_> {
         Ok(self.arena.alloc(FuncDecl {
             name,
             name_span,
+            tparams,
+            tparams_at,
             span: kw,
             params: params.into_slice(),
             ret,
@@ -628,6 +624,8 @@ impl<'m> Parser<'m, '_, '_> {
         Ok(self.arena.alloc(FuncDecl {
             name,
             name_span,
+            tparams: &[],
+            tparams_at: None,
             span: kw,
             params: params.into_slice(),
             ret,
@@ -651,14 +649,78 @@ impl<'m> Parser<'m, '_, '_> {
         crate::memory::deep(|| self.ty_value_inner())
     }
 
+    /// `<A, B>` after a declaration's name (§4.8): the parameters and the `<`.
+    fn tparams(&mut self) -> PResult<(&'m [TypeParam], Option<Span>)> {
+        if self.tok() != Tok::Lt {
+            return Ok((&[], None));
+        }
+        let lt = self.bump();
+        let mut v = self.arena.vec();
+        loop {
+            let (name, span) = self.ident()?;
+            v.push(TypeParam { name, span })?;
+            if !self.eat(Tok::Comma) {
+                break;
+            }
+        }
+        self.expect_closing(Tok::Gt, "'>'", lt, "this '<' is not closed")?;
+        Ok((v.into_slice(), Some(lt)))
+    }
+
+    /// `( ... )` in a type: `(A)` (parenthesised), `(A, B)` (a tuple), or
+    /// with `->` after it a function type `(A, B) -> R` (`->` is
+    /// right-associative: the result is a whole type).
+    fn paren_type(&mut self) -> PResult<TypeExpr<'m>> {
+        let open = self.bump();
+        self.enter()?;
+        let mut v = self.arena.vec();
+        if self.tok() != Tok::RParen {
+            loop {
+                v.push(self.ty_value()?)?;
+                if !self.eat(Tok::Comma) {
+                    break;
+                }
+            }
+        }
+        self.leave();
+        let close = self.expect_closing(Tok::RParen, "')'", open, "this '(' is not closed")?;
+        let args = v.into_slice();
+        if self.tok() == Tok::Arrow {
+            self.bump();
+            let ret = self.ty()?;
+            return Ok(TypeExpr {
+                name: Sym(0),
+                span: open.to(ret.span),
+                args,
+                shape: TypeShape::Func(ret),
+            });
+        }
+        match args.len() {
+            0 => Err(PErr::Syntax(self.expected("'->'").with_note(
+                "'()' in a type starts a function type '() -> R'; the unit type is 'Unit'",
+            ))),
+            1 => {
+                let inner = &args[0];
+                Ok(TypeExpr {
+                    name: inner.name,
+                    span: open.to(close),
+                    args: inner.args,
+                    shape: inner.shape,
+                })
+            }
+            _ => Ok(TypeExpr {
+                name: Sym(0),
+                span: open.to(close),
+                args,
+                shape: TypeShape::Tuple,
+            }),
+        }
+    }
+
     fn ty_value_inner(&mut self) -> PResult<TypeExpr<'m>> {
         let (name, span) = match self.tok() {
             Tok::Ident(s) => (s, self.bump()),
-            Tok::LParen => {
-                return Err(PErr::Syntax(self.expected("type").with_note(
-                    "tuple types are not part of Pole IR: declare a record type, e.g. type Pair = { a: Int, b: Int }",
-                )));
-            }
+            Tok::LParen => return self.paren_type(),
             _ => return Err(PErr::Syntax(self.expected("type"))),
         };
         let mut args: &'m [TypeExpr<'m>] = &[];
@@ -676,12 +738,18 @@ impl<'m> Parser<'m, '_, '_> {
             self.expect(Tok::Gt, "'>'")?;
             args = v.into_slice();
         }
-        Ok(TypeExpr { name, span, args })
+        Ok(TypeExpr {
+            name,
+            span,
+            args,
+            shape: TypeShape::Named,
+        })
     }
 
     fn type_decl(&mut self) -> PResult<&'m TypeDecl<'m>> {
         self.bump();
         let (name, name_span) = self.ident()?;
+        let (tparams, tparams_at) = self.tparams()?;
         self.expect(Tok::Eq, "'='")?;
         let def = if self.tok() == Tok::LBrace {
             self.bump();
@@ -733,6 +801,8 @@ impl<'m> Parser<'m, '_, '_> {
         Ok(self.arena.alloc(TypeDecl {
             name,
             name_span,
+            tparams,
+            tparams_at,
             def,
         })?)
     }
@@ -907,12 +977,107 @@ impl<'m> Parser<'m, '_, '_> {
                 self.mk(sp.to(e.span), ExprKind::Unary(op, e))
             }
             Tok::Let => self.let_expr(),
+            Tok::Backslash => self.lambda(),
             Tok::If => self.if_expr(),
             Tok::Match => self.match_expr(),
             _ => self.app(),
         };
         self.leave();
         r
+    }
+
+    /// `\x y -> body`, `\(x: T, y) -> body`, `\() -> body` (§4.7).
+    fn lambda(&mut self) -> PResult<&'m Expr<'m>> {
+        let kw = self.bump();
+        let mut params = self.arena.vec();
+        if self.tok() == Tok::LParen {
+            let open = self.bump();
+            if self.tok() != Tok::RParen {
+                loop {
+                    let (name, span) = self.lambda_name()?;
+                    let ty = if self.eat(Tok::Colon) {
+                        Some(self.ty()?)
+                    } else {
+                        None
+                    };
+                    params.push(LambdaParam { name, span, ty })?;
+                    if !self.eat(Tok::Comma) {
+                        break;
+                    }
+                }
+            }
+            self.expect_closing(Tok::RParen, "')'", open, "this '(' is not closed")?;
+        } else {
+            loop {
+                let (name, span) = self.lambda_name()?;
+                params.push(LambdaParam {
+                    name,
+                    span,
+                    ty: None,
+                })?;
+                if !matches!(self.tok(), Tok::Ident(_) | Tok::Underscore) {
+                    break;
+                }
+            }
+        }
+        if self.tok() != Tok::Arrow {
+            return Err(PErr::Syntax(
+                self.expected("'->'")
+                    .with_label(kw, "this lambda needs '->' before its body")
+                    .with_help("write '\\x -> BODY' or '\\(x: Int, y: Int) -> BODY'"),
+            ));
+        }
+        self.bump();
+        let body = self.expr()?;
+        let l = self.arena.alloc(Lambda {
+            params: params.into_slice(),
+            body,
+        })?;
+        self.mk(kw.to(body.span), ExprKind::Lambda(l))
+    }
+
+    fn lambda_name(&mut self) -> PResult<(Option<Sym>, Span)> {
+        match self.tok() {
+            Tok::Ident(s) => Ok((Some(s), self.bump())),
+            Tok::Underscore => Ok((None, self.bump())),
+            _ => Err(PErr::Syntax(self.expected("identifier"))),
+        }
+    }
+
+    /// A destructuring `let` pattern: `x`, `_` or `(p, q, ...)` of those.
+    fn let_pat(&mut self) -> PResult<&'m Pat<'m>> {
+        crate::memory::deep(|| {
+            let sp = self.span();
+            match self.tok() {
+                Tok::Underscore => {
+                    self.bump();
+                    self.mk_pat(sp, PatKind::Wild)
+                }
+                Tok::Ident(s) => {
+                    self.bump();
+                    self.mk_pat(sp, PatKind::Ident(s))
+                }
+                Tok::LParen => {
+                    self.bump();
+                    self.enter()?;
+                    let mut v = self.arena.vec();
+                    loop {
+                        v.push(self.let_pat()?)?;
+                        if !self.eat(Tok::Comma) {
+                            break;
+                        }
+                    }
+                    self.leave();
+                    let close =
+                        self.expect_closing(Tok::RParen, "')'", sp, "this '(' is not closed")?;
+                    if v.len() == 1 {
+                        return Ok(v[0]);
+                    }
+                    self.mk_pat(sp.to(close), PatKind::Tuple(v.into_slice()))
+                }
+                _ => Err(PErr::Syntax(self.expected("identifier"))),
+            }
+        })
     }
 
     fn let_expr(&mut self) -> PResult<&'m Expr<'m>> {
@@ -927,12 +1092,18 @@ impl<'m> Parser<'m, '_, '_> {
     /// placeholder, set by the caller).
     fn let_head(&mut self) -> PResult<(Span, Let<'m>)> {
         let kw = self.bump();
+        let mut pat = None;
         let (name, name_span) = match self.tok() {
             Tok::Underscore => (None, self.bump()),
             Tok::Ident(s) => (Some(s), self.bump()),
-            Tok::LParen | Tok::LBrace | Tok::LBracket => {
+            Tok::LParen => {
+                let p = self.let_pat()?;
+                pat = Some(p);
+                (None, p.span)
+            }
+            Tok::LBrace | Tok::LBracket => {
                 return Err(PErr::Syntax(self.expected("identifier").with_note(
-                    "'let' binds one name; tuples are not part of Pole IR, and records, lists and variants are taken apart with 'match'",
+                    "'let' binds names and tuples; records, lists and variants are taken apart with 'match'",
                 )));
             }
             _ => return Err(PErr::Syntax(self.expected("identifier"))),
@@ -966,6 +1137,7 @@ impl<'m> Parser<'m, '_, '_> {
             kw,
             Let {
                 name,
+                pat,
                 name_span,
                 ty,
                 value,
@@ -1118,13 +1290,24 @@ impl<'m> Parser<'m, '_, '_> {
                 self.let_depth = saved;
                 let e = e?;
                 if self.tok() == Tok::Comma {
-                    return Err(PErr::Syntax(
-                        self.expected("')'")
-                            .with_label(sp, "this '(' holds a comma")
-                            .with_note(
-                                "tuples are not part of Pole IR: use a record, e.g. { a: 1, b: 2 } of type Pair = { a: Int, b: Int }",
-                            ),
-                    ));
+                    let saved = std::mem::replace(&mut self.let_depth, 0);
+                    let mut items = self.arena.vec();
+                    items.push(e)?;
+                    while self.eat(Tok::Comma) {
+                        let next = self.expr();
+                        let next = match next {
+                            Ok(n) => n,
+                            Err(err) => {
+                                self.let_depth = saved;
+                                return Err(err);
+                            }
+                        };
+                        items.push(next)?;
+                    }
+                    self.let_depth = saved;
+                    let close =
+                        self.expect_closing(Tok::RParen, "')'", sp, "this '(' is not closed")?;
+                    return self.mk(sp.to(close), ExprKind::Tuple(items.into_slice()));
                 }
                 let close =
                     self.expect_closing(Tok::RParen, "')'", sp, "this '(' is not closed")?;
@@ -1274,6 +1457,15 @@ impl<'m> Parser<'m, '_, '_> {
                     return self.mk_pat(sp.to(close), PatKind::Unit);
                 }
                 let p = self.pattern()?;
+                if self.tok() == Tok::Comma {
+                    let mut items = self.arena.vec();
+                    items.push(p)?;
+                    while self.eat(Tok::Comma) {
+                        items.push(self.pattern()?)?;
+                    }
+                    let close = self.expect(Tok::RParen, "')'")?;
+                    return self.mk_pat(sp.to(close), PatKind::Tuple(items.into_slice()));
+                }
                 self.expect(Tok::RParen, "')'")?;
                 return Ok(p);
             }

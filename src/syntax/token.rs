@@ -61,6 +61,8 @@ pub enum Tok<'m> {
     OrOr,
     Bang,
     Eof,
+    /// `\` (a lambda).
+    Backslash,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

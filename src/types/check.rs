@@ -5,6 +5,7 @@
 mod bindings;
 mod hints;
 mod lint;
+mod values;
 
 use super::builtins::{Builtin, Tpl};
 use super::ty::{BOOL, ERROR, FLOAT, INT, INT32, STR, TyId, TyKind, TypeTable, UNIT};
@@ -14,14 +15,14 @@ use crate::syntax::ast::*;
 use crate::syntax::{Interner, Span, Sym};
 
 /// A constructor: of a user variant (by index), or of Option / Result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CtorOwner {
     User(u32),
     Option,
     Result,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CtorRef {
     pub owner: CtorOwner,
     /// Index in declaration order (the runtime tag).
@@ -39,6 +40,9 @@ pub enum Res {
     Builtin(Builtin),
     /// A record field, by index in declaration order.
     Field(u32),
+    /// A lambda: the id of its first parameter's local (its parameters
+    /// are the locals from there, in order).
+    Lambda(u32),
 }
 
 /// What a pattern resolved to.
@@ -595,6 +599,18 @@ impl<'m> Checker<'m, '_> {
         if self.types.unify(expected, found) {
             return true;
         }
+        // A function whose result is discarded (§4.7 Unit results).
+        if let (TyKind::Func(e), TyKind::Func(f)) =
+            (self.types.shape(expected), self.types.shape(found))
+        {
+            let ((ep, er), (fp, _)) = (self.types.func_parts(e), self.types.func_parts(f));
+            if self.types.shape(er) == TyKind::Unit
+                && ep.len() == fp.len()
+                && ep.iter().zip(fp).all(|(&a, &b)| self.types.unify(a, b))
+            {
+                return true;
+            }
+        }
         if let (TyKind::Ptr(p), TyKind::Map(..)) =
             (self.types.shape(expected), self.types.shape(found))
             && self.types.shape(p) == TyKind::Unit
@@ -895,6 +911,24 @@ impl<'m> Checker<'m, '_> {
     }
 
     fn resolve_type_inner<'b>(&mut self, te: &TypeExpr<'b>, in_extern: bool) -> MemResult<TyId> {
+        match te.shape {
+            TypeShape::Named => {}
+            TypeShape::Tuple => {
+                let mut items = smallvec::SmallVec::<[TyId; 8]>::new();
+                for a in te.args {
+                    items.push(self.resolve_type(a, false)?);
+                }
+                return self.types.tuple(&items);
+            }
+            TypeShape::Func(ret) => {
+                let mut params = smallvec::SmallVec::<[TyId; 8]>::new();
+                for a in te.args {
+                    params.push(self.resolve_type(a, in_extern)?);
+                }
+                let r = self.resolve_type(ret, in_extern)?;
+                return self.types.func(&params, r);
+            }
+        }
         let n = self.name(te.name);
         let arity = |c: &mut Self, want: usize| -> bool {
             if te.args.len() != want {
@@ -1506,6 +1540,8 @@ impl<'m> Checker<'m, '_> {
                 self.types.intern(TyKind::List(elem))?
             }
             ExprKind::Record(fields) => self.check_record(e, fields, hint)?,
+            ExprKind::Lambda(l) => self.check_lambda(e, l, hint)?,
+            ExprKind::Tuple(items) => self.check_tuple(items, hint)?,
             ExprKind::Update(base, fields) => {
                 let bt = self.check_expr(base, hint)?;
                 match self.types.shape(bt) {
@@ -1562,6 +1598,9 @@ impl<'m> Checker<'m, '_> {
                         let local = self.new_local(vt)?;
                         self.expr_res[e.id.0 as usize] = Res::Local(local);
                         self.scope.push(n, local)?;
+                    } else if let Some(p) = l.pat {
+                        self.pat_names.clear();
+                        self.bind_let_pat(p, vt)?;
                     }
                     e = l.body;
                 }
@@ -1590,14 +1629,12 @@ impl<'m> Checker<'m, '_> {
         }
         if let Some(&c) = self.ctors.get(&n) {
             let (t, _, arity) = self.ctor_sig(c, hint)?;
-            if arity != 0 {
-                let msg = format!(
-                    "wrong number of arguments: '{}' takes {arity}, given 0",
-                    self.name(n)
-                );
-                self.error(e.span, msg);
+            if arity == 0 {
+                self.expr_res[e.id.0 as usize] = Res::Ctor(c);
+                return Ok(t);
             }
-            self.expr_res[e.id.0 as usize] = Res::Ctor(c);
+        }
+        if let Some(t) = self.function_value(e, n, hint)? {
             return Ok(t);
         }
         if self.ambiguous(e.span, n, false) {
@@ -1638,6 +1675,14 @@ impl<'m> Checker<'m, '_> {
         hint: Option<TyId>,
     ) -> MemResult<TyId> {
         let args = call.args;
+        if let Some(l) = self.lookup(call.callee)
+            && matches!(
+                self.types.shape(self.local_ty[l as usize]),
+                TyKind::Func(_) | TyKind::Var(_)
+            )
+        {
+            return self.call_value(e, call, l);
+        }
         if let Some(&c) = self.ctors.get(&call.callee) {
             self.expr_res[e.id.0 as usize] = Res::Ctor(c);
             let (t, sig, arity) = self.ctor_sig(c, hint)?;
@@ -1951,6 +1996,10 @@ impl<'m> Checker<'m, '_> {
                 Ok(BOOL)
             }
             Eq | Ne => {
+                if !self.require_comparable(l.span, lt) {
+                    self.check_expr(r, None)?;
+                    return Ok(BOOL);
+                }
                 let rt = self.check_expr(r, Some(lt))?;
                 self.expect(r.span, rt, lt);
                 Ok(BOOL)
@@ -1964,7 +2013,9 @@ impl<'m> Checker<'m, '_> {
                     _ => matches!(s, TyKind::Int | TyKind::Float | TyKind::Str | TyKind::Bool),
                 } || matches!(s, TyKind::Var(_) | TyKind::Error);
                 if !accepted {
+                    let mark = self.diags.len();
                     self.mismatch(l.span, INT, lt);
+                    self.function_value_hint(mark, l);
                     self.check_expr(r, None)?;
                     return Ok(if matches!(op, Lt | Le | Gt | Ge) {
                         BOOL
@@ -2301,6 +2352,7 @@ impl<'m> Checker<'m, '_> {
                     self.check_pat(it, elem)?;
                 }
             }
+            PatKind::Tuple(items) => self.check_tuple_pat(p, items, t)?,
             PatKind::Cons(h, tl) => {
                 let elem = self.list_elem(p, t)?;
                 self.check_pat(h, elem)?;

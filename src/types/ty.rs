@@ -29,6 +29,14 @@ pub enum TyKind {
     Variant(u32),
     /// A unification variable.
     Var(u32),
+    /// A function type: the type list of its parameters then its result
+    /// (see [`TypeTable::list`]).
+    Func(u32),
+    /// A tuple type: the type list of its components.
+    Tuple(u32),
+    /// A rigid type parameter (§4.8), by the symbol of its name: it
+    /// unifies only with itself.
+    Param(u32),
 }
 
 /// All types of one program; structural types are shared.
@@ -38,6 +46,9 @@ pub struct TypeTable<'m> {
     dedup: Map<'m, TyKind, TyId>,
     /// Binding of each unification variable.
     vars: Vec<'m, Option<TyId>>,
+    /// Interned type lists (function and tuple types), by index.
+    lists: Vec<'m, &'m [TyId]>,
+    list_dedup: Map<'m, &'m [TyId], u32>,
 }
 
 pub const INT: TyId = TyId(0);
@@ -55,6 +66,8 @@ impl<'m> TypeTable<'m> {
             kinds: arena.vec(),
             dedup: arena.map(),
             vars: arena.vec(),
+            lists: arena.vec(),
+            list_dedup: arena.map(),
         };
         for k in [
             TyKind::Int,
@@ -79,6 +92,48 @@ impl<'m> TypeTable<'m> {
         self.arena.map_room(&mut self.dedup)?;
         self.dedup.insert(k, id);
         Ok(id)
+    }
+
+    /// The index of the type list `items` (equal lists share one index).
+    pub fn list(&mut self, items: &[TyId]) -> MemResult<u32> {
+        if let Some(&i) = self.list_dedup.get(items) {
+            return Ok(i);
+        }
+        let stored: &'m [TyId] = self.arena.alloc_slice_copy(items)?;
+        let i = self.lists.len() as u32;
+        self.lists.push(stored)?;
+        self.arena.map_room(&mut self.list_dedup)?;
+        self.list_dedup.insert(stored, i);
+        Ok(i)
+    }
+
+    /// The types of type list `i`.
+    #[inline]
+    pub fn items(&self, i: u32) -> &'m [TyId] {
+        self.lists[i as usize]
+    }
+
+    /// The function type `(params) -> ret`.
+    pub fn func(&mut self, params: &[TyId], ret: TyId) -> MemResult<TyId> {
+        let mut all = smallvec::SmallVec::<[TyId; 8]>::from_slice(params);
+        all.push(ret);
+        let l = self.list(&all)?;
+        self.intern(TyKind::Func(l))
+    }
+
+    /// The parameters and result of function type list `l`.
+    pub fn func_parts(&self, l: u32) -> (&'m [TyId], TyId) {
+        let all = self.items(l);
+        match all.split_last() {
+            Some((&ret, params)) => (params, ret),
+            None => (&[], ERROR),
+        }
+    }
+
+    /// The tuple type of `items`.
+    pub fn tuple(&mut self, items: &[TyId]) -> MemResult<TyId> {
+        let l = self.list(items)?;
+        self.intern(TyKind::Tuple(l))
     }
 
     pub fn fresh(&mut self) -> MemResult<TyId> {
@@ -114,8 +169,15 @@ impl<'m> TypeTable<'m> {
             TyKind::Var(w) => v == w,
             TyKind::Ptr(a) | TyKind::List(a) | TyKind::Option(a) => self.occurs(v, a),
             TyKind::Map(a, b) | TyKind::Result(a, b) => self.occurs(v, a) || self.occurs(v, b),
+            TyKind::Func(l) | TyKind::Tuple(l) => self.items(l).iter().any(|&x| self.occurs(v, x)),
             _ => false,
         }
+    }
+
+    /// Unifies two type lists of equal length pairwise.
+    fn unify_lists(&mut self, a: u32, b: u32) -> bool {
+        let (xs, ys) = (self.items(a), self.items(b));
+        xs.len() == ys.len() && xs.iter().zip(ys).all(|(&x, &y)| self.unify(x, y))
     }
 
     /// Makes `a` and `b` equal; false when they cannot be.
@@ -156,6 +218,21 @@ impl<'m> TypeTable<'m> {
                 self.unify(x1, x2) && self.unify(y1, y2)
             }
             (TyKind::Int, TyKind::Int32) | (TyKind::Int32, TyKind::Int) => true,
+            (TyKind::Func(x), TyKind::Func(y)) | (TyKind::Tuple(x), TyKind::Tuple(y)) => {
+                self.unify_lists(x, y)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `t` contains a function type (such values cannot be
+    /// compared, §4.5).
+    pub fn has_func(&self, t: TyId) -> bool {
+        match self.shape(t) {
+            TyKind::Func(_) => true,
+            TyKind::List(a) | TyKind::Option(a) => self.has_func(a),
+            TyKind::Result(a, b) => self.has_func(a) || self.has_func(b),
+            TyKind::Tuple(l) => self.items(l).iter().any(|&x| self.has_func(x)),
             _ => false,
         }
     }
@@ -166,6 +243,7 @@ impl<'m> TypeTable<'m> {
             TyKind::Error => true,
             TyKind::Ptr(a) | TyKind::List(a) | TyKind::Option(a) => self.has_error(a),
             TyKind::Map(a, b) | TyKind::Result(a, b) => self.has_error(a) || self.has_error(b),
+            TyKind::Func(l) | TyKind::Tuple(l) => self.items(l).iter().any(|&x| self.has_error(x)),
             _ => false,
         }
     }
@@ -203,6 +281,18 @@ impl<'m> TypeTable<'m> {
                 let a = self.zonk(a)?;
                 let b = self.zonk(b)?;
                 self.intern(TyKind::Result(a, b))?
+            }
+            TyKind::Func(l) | TyKind::Tuple(l) => {
+                let items = self.items(l);
+                let mut out = smallvec::SmallVec::<[TyId; 8]>::with_capacity(items.len());
+                for &x in items {
+                    out.push(self.zonk(x)?);
+                }
+                let nl = self.list(&out)?;
+                self.intern(match self.kind(t) {
+                    TyKind::Func(_) => TyKind::Func(nl),
+                    _ => TyKind::Tuple(nl),
+                })?
             }
             _ => t,
         })
@@ -254,6 +344,29 @@ impl<'m> TypeTable<'m> {
             TyKind::Result(a, b) => gen1(s, "Result", &[a, b]),
             TyKind::Record(_) | TyKind::Variant(_) => {
                 s.push_str(names.name(crate::syntax::Sym(decl_name(k))))
+            }
+            TyKind::Param(n) => s.push_str(names.name(crate::syntax::Sym(n))),
+            TyKind::Tuple(l) => {
+                s.push('(');
+                for (i, &a) in self.items(l).iter().enumerate() {
+                    if i > 0 {
+                        s.push_str(", ");
+                    }
+                    self.write(a, names, decl_name, s);
+                }
+                s.push(')');
+            }
+            TyKind::Func(l) => {
+                let (params, ret) = self.func_parts(l);
+                s.push('(');
+                for (i, &a) in params.iter().enumerate() {
+                    if i > 0 {
+                        s.push_str(", ");
+                    }
+                    self.write(a, names, decl_name, s);
+                }
+                s.push_str(") -> ");
+                self.write(ret, names, decl_name, s);
             }
         }
     }

@@ -3,9 +3,9 @@
 //! it is not what its use needs, and features Pole IR does not have.
 //! Hints go on the lines after the excerpt; the first line never changes.
 
-use super::{Checker, TypeName, is_lower};
+use super::{Checker, Res, TypeName, is_lower};
 use crate::diag::Diagnostic;
-use crate::syntax::ast::FieldInit;
+use crate::syntax::ast::{Expr, ExprKind, FieldInit};
 use crate::syntax::{Span, Sym};
 use crate::types::builtins::Builtin;
 use crate::types::ty::{TyId, TyKind};
@@ -74,7 +74,7 @@ fn foreign_word(word: &str) -> Option<&'static str> {
             "there is no 'return' in Pole IR: a function's value is its body's value; use if/match to choose it"
         }
         "fun" | "fn" | "lambda" | "function" => {
-            "lambdas are not part of Pole IR: declare a function with 'func' and call it by name"
+            "a lambda is written '\\x -> BODY' (a backslash before its parameters)"
         }
         "var" | "mut" | "set" | "ref" => {
             "mutable variables are not part of Pole IR: bind a new name with 'let NAME = VALUE in ...'"
@@ -181,6 +181,20 @@ impl<'m, 'n> Checker<'m, 'n> {
             return format!("{shown}()");
         }
         format!("{shown}({})", params.join(", "))
+    }
+
+    /// A mismatch (the diagnostic at `mark`, if one was reported) whose
+    /// expression `e` is a function named as a value: say how to call it.
+    pub(super) fn function_value_hint<'b>(&mut self, mark: usize, e: &'b Expr<'b>) {
+        let (ExprKind::Name(n), Res::Func(fi)) = (&e.kind, self.expr_res[e.id.0 as usize]) else {
+            return;
+        };
+        let text = self.written(e.span, *n);
+        let form = self.call_form(fi, text);
+        if let Some(d) = self.diags.get_mut(mark) {
+            let taken = std::mem::replace(d, Diagnostic::error(e.span, String::new()));
+            *d = taken.with_help(format!("'{text}' is a function; call it as {form}"));
+        }
     }
 
     /// `unknown variable 'x'`: a function used as a value, a misspelt

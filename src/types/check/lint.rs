@@ -157,11 +157,12 @@ impl Checker<'_, '_> {
                 }
             }
             ExprKind::Field(x, _, _) => self.lint(x, w, fresh),
-            ExprKind::List(items) => {
+            ExprKind::List(items) | ExprKind::Tuple(items) => {
                 for it in items {
                     self.lint(it, w, fresh);
                 }
             }
+            ExprKind::Lambda(l) => self.lint(l.body, w, base),
             ExprKind::Record(fields) => {
                 for f in fields {
                     self.lint(f.value, w, fresh);
