@@ -254,6 +254,12 @@ pub(crate) fn emit(
                 let args: Vec<Value> = args.iter().map(|&a| em.use_(a)).collect();
                 em.b.ins().return_call(fref, &args);
             }
+            Term::TailCallLifted(k, args) => {
+                let id = em.lifted_id(k)?;
+                let fref = em.fref(id);
+                let args: Vec<Value> = args.iter().map(|&a| em.use_(a)).collect();
+                em.b.ins().return_call(fref, &args);
+            }
             Term::TailCallValue(fv, args) => {
                 let (code, sig, vals) = em.value_call(f, fv, args, f.ret);
                 em.b.ins().return_call_indirect(sig, code, &vals);
@@ -309,7 +315,9 @@ fn single_assignment(f: &ir::Func<'_>) -> Vec<bool> {
         match b.term {
             Term::Branch(c, ..) => check(c, end),
             Term::Return(v) => check(v, end),
-            Term::TailCall(_, args) => args.iter().for_each(|&a| check(a, end)),
+            Term::TailCall(_, args) | Term::TailCallLifted(_, args) => {
+                args.iter().for_each(|&a| check(a, end))
+            }
             Term::TailCallValue(f, args) => {
                 check(f, end);
                 args.iter().for_each(|&a| check(a, end));
@@ -1065,6 +1073,13 @@ impl Em<'_, '_, '_, '_, '_> {
                 return Err(CodegenError::Backend(
                     "a function value's call without a result".into(),
                 ));
+            }
+            Op::CallLifted(k, args) => {
+                let id = self.lifted_id(k)?;
+                let fref = self.fref(id);
+                let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
+                let call = self.b.ins().call(fref, &args);
+                return Ok(self.b.inst_results(call).first().copied());
             }
             Op::Code(k) => {
                 let id = self.lifted_id(k)?;

@@ -219,7 +219,9 @@ fn codegen_estimate(f: &ir::Func<'_>) -> (usize, usize) {
             }
         }
         match b.term {
-            ir::Term::TailCall(_, args) | ir::Term::TailCallValue(_, args) => insts += args.len(),
+            ir::Term::TailCall(_, args)
+            | ir::Term::TailCallValue(_, args)
+            | ir::Term::TailCallLifted(_, args) => insts += args.len(),
             ir::Term::Panic(p) => literals += p.msg.len() + p.loc.len(),
             _ => {}
         }

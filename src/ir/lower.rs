@@ -6,6 +6,7 @@
 //! `TailCall` (§5: tail calls never grow the stack).
 
 mod closure;
+mod hof;
 
 pub use closure::Lifted;
 
@@ -1410,6 +1411,11 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             }
             ReadFile => self.rt("pole_read_file", &[I64], Some(Repr::Cell), &v[..1]),
             WriteFile => self.rt("pole_write_file", &[I64; 2], Some(Repr::Cell), &v[..2]),
+            ListMap | ListMapi | ListFilter | ListFold | ListIter | ListIteri | ListAny
+            | ListAll | ListFind | ListFindIndex | ListInit | ListRange | ListZip | OptionMap
+            | OptionAndThen | OptionDefault | OptionIsSome | OptionIsNone | MapIter
+            | MapEntries => self.higher_order(span, t, b, v, arg_tys),
+            ListSortBy => self.sort_by(span, t, v),
         }
     }
 

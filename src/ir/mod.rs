@@ -151,6 +151,9 @@ pub enum Op<'m> {
     /// the closure cell `f`, called with `f` itself (its environment) and
     /// the arguments, all consumed.
     CallValue(Var, &'m [Var]),
+    /// A direct call of lifted function `k` of the unit (the loops of the
+    /// higher-order builtins), consuming its arguments.
+    CallLifted(u32, &'m [Var]),
     /// The code address of lifted function `k` of the unit (a lambda or the
     /// wrapper of a function used as a value).
     Code(u32),
@@ -207,6 +210,8 @@ pub enum Term<'m> {
     TailCall(u32, &'m [Var]),
     /// [`Op::CallValue`] in tail position.
     TailCallValue(Var, &'m [Var]),
+    /// [`Op::CallLifted`] in tail position (a builtin's loop).
+    TailCallLifted(u32, &'m [Var]),
     /// Runtime error (never returns).
     Panic(&'m Panic<'m>),
 }
@@ -217,9 +222,11 @@ impl Term<'_> {
         match *self {
             Term::Jump(b) => [Some(b), None],
             Term::Branch(_, a, b) => [Some(a), Some(b)],
-            Term::Return(_) | Term::TailCall(..) | Term::TailCallValue(..) | Term::Panic(_) => {
-                [None, None]
-            }
+            Term::Return(_)
+            | Term::TailCall(..)
+            | Term::TailCallValue(..)
+            | Term::TailCallLifted(..)
+            | Term::Panic(_) => [None, None],
         }
     }
 }
@@ -296,6 +303,11 @@ pub fn op_uses(op: &Op<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use)) {
         | Op::StaticClosure(_) => {}
         Op::CallValue(f, args) => {
             each(f, Use::Consume);
+            for &a in args {
+                each(a, Use::Consume);
+            }
+        }
+        Op::CallLifted(_, args) => {
             for &a in args {
                 each(a, Use::Consume);
             }

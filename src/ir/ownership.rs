@@ -195,7 +195,7 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
         };
         match block.term {
             Term::Return(v) => term_uses(v, &mut touched)?,
-            Term::TailCall(_, args) => {
+            Term::TailCall(_, args) | Term::TailCallLifted(_, args) => {
                 for &a in args {
                     term_uses(a, &mut touched)?;
                 }

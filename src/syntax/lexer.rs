@@ -130,7 +130,7 @@ impl<'m, 's> Lexer<'m, 's> {
                         Tok::Underscore
                     } else if let Some(k) = Tok::keyword(word) {
                         k
-                    } else if matches!(word, "String" | "List" | "HashMap")
+                    } else if matches!(word, "String" | "List" | "HashMap" | "Option")
                         && bytes.get(i) == Some(&b'.')
                         && bytes
                             .get(i + 1)

@@ -49,6 +49,28 @@ pub enum Builtin {
     WriteFile,
     Eprint,
     Eprintln,
+    // §6.2 functions over lists, options and maps.
+    ListMap,
+    ListMapi,
+    ListFilter,
+    ListFold,
+    ListIter,
+    ListIteri,
+    ListAny,
+    ListAll,
+    ListFind,
+    ListFindIndex,
+    ListInit,
+    ListRange,
+    ListZip,
+    OptionMap,
+    OptionAndThen,
+    OptionDefault,
+    OptionIsSome,
+    OptionIsNone,
+    MapIter,
+    MapEntries,
+    ListSortBy,
 }
 
 /// A signature template: `G(n)` is the n-th type parameter (T, K or V),
@@ -67,6 +89,9 @@ pub enum Tpl {
     Map(&'static Tpl, &'static Tpl),
     Option(&'static Tpl),
     Result(&'static Tpl, &'static Tpl),
+    /// A function type: parameters, result.
+    Func(&'static [Tpl], &'static Tpl),
+    Tuple(&'static [Tpl]),
 }
 
 const T: Tpl = Tpl::G(0);
@@ -83,6 +108,16 @@ const OPT_STR: Tpl = Tpl::Option(&Tpl::Str);
 const OPT_V: Tpl = Tpl::Option(&V);
 const RES_STR: Tpl = Tpl::Result(&Tpl::Str, &Tpl::Str);
 const RES_UNIT: Tpl = Tpl::Result(&Tpl::Unit, &Tpl::Str);
+const A: Tpl = Tpl::G(0);
+const B: Tpl = Tpl::G(1);
+const LIST_A: Tpl = Tpl::List(&A);
+const LIST_B: Tpl = Tpl::List(&B);
+const OPT_A: Tpl = Tpl::Option(&A);
+const OPT_B: Tpl = Tpl::Option(&B);
+const A_TO_B: Tpl = Tpl::Func(&[A], &B);
+const A_TO_BOOL: Tpl = Tpl::Func(&[A], &Tpl::Bool);
+const A_TO_UNIT: Tpl = Tpl::Func(&[A], &Tpl::Unit);
+const PAIR_AB: Tpl = Tpl::Tuple(&[A, B]);
 
 pub struct Sig {
     pub params: &'static [Tpl],
@@ -139,6 +174,27 @@ impl Builtin {
         "write_file",
         "eprint",
         "eprintln",
+        "List_map",
+        "List_mapi",
+        "List_filter",
+        "List_fold",
+        "List_iter",
+        "List_iteri",
+        "List_any",
+        "List_all",
+        "List_find",
+        "List_find_index",
+        "List_init",
+        "List_range",
+        "List_zip",
+        "Option_map",
+        "Option_and_then",
+        "Option_default",
+        "Option_is_some",
+        "Option_is_none",
+        "HashMap_iter",
+        "HashMap_entries",
+        "List_sort_by",
     ];
 
     /// Looks up a builtin by name (dotted names arrive as `X_y`).
@@ -190,6 +246,27 @@ impl Builtin {
             "write_file" => WriteFile,
             "eprint" => Eprint,
             "eprintln" => Eprintln,
+            "List_map" => ListMap,
+            "List_mapi" => ListMapi,
+            "List_filter" => ListFilter,
+            "List_fold" => ListFold,
+            "List_iter" => ListIter,
+            "List_iteri" => ListIteri,
+            "List_any" => ListAny,
+            "List_all" => ListAll,
+            "List_find" => ListFind,
+            "List_find_index" => ListFindIndex,
+            "List_init" => ListInit,
+            "List_range" => ListRange,
+            "List_zip" => ListZip,
+            "Option_map" => OptionMap,
+            "Option_and_then" => OptionAndThen,
+            "Option_default" => OptionDefault,
+            "Option_is_some" => OptionIsSome,
+            "Option_is_none" => OptionIsNone,
+            "HashMap_iter" => MapIter,
+            "HashMap_entries" => MapEntries,
+            "List_sort_by" => ListSortBy,
             _ => return None,
         })
     }
@@ -238,6 +315,25 @@ impl Builtin {
             ReadFile => (&[Tpl::Str], RES_STR),
             WriteFile => (&[Tpl::Str, Tpl::Str], RES_UNIT),
             Eprint | Eprintln => (&[Tpl::Printable], Tpl::Unit),
+            ListMap => (&[LIST_A, A_TO_B], LIST_B),
+            ListMapi => (&[LIST_A, Tpl::Func(&[Tpl::Int, A], &B)], LIST_B),
+            ListFilter => (&[LIST_A, A_TO_BOOL], LIST_A),
+            ListFold => (&[LIST_A, B, Tpl::Func(&[B, A], &B)], B),
+            ListIter => (&[LIST_A, A_TO_UNIT], Tpl::Unit),
+            ListIteri => (&[LIST_A, Tpl::Func(&[Tpl::Int, A], &Tpl::Unit)], Tpl::Unit),
+            ListAny | ListAll => (&[LIST_A, A_TO_BOOL], Tpl::Bool),
+            ListFind => (&[LIST_A, A_TO_BOOL], OPT_A),
+            ListFindIndex => (&[LIST_A, A_TO_BOOL], OPT_INT),
+            ListInit => (&[Tpl::Int, Tpl::Func(&[Tpl::Int], &A)], LIST_A),
+            ListRange => (&[Tpl::Int, Tpl::Int], Tpl::List(&Tpl::Int)),
+            ListZip => (&[LIST_A, LIST_B], Tpl::List(&PAIR_AB)),
+            OptionMap => (&[OPT_A, A_TO_B], OPT_B),
+            OptionAndThen => (&[OPT_A, Tpl::Func(&[A], &OPT_B)], OPT_B),
+            OptionDefault => (&[OPT_A, A], A),
+            OptionIsSome | OptionIsNone => (&[OPT_A], Tpl::Bool),
+            MapIter => (&[MAP_KV, Tpl::Func(&[K, V], &Tpl::Unit)], Tpl::Unit),
+            MapEntries => (&[MAP_KV], Tpl::List(&Tpl::Tuple(&[K, V]))),
+            ListSortBy => (&[LIST_A, Tpl::Func(&[A, A], &Tpl::Int)], LIST_A),
         };
         Sig { params, ret }
     }

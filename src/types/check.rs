@@ -1961,6 +1961,21 @@ impl<'m> Checker<'m, '_> {
                 let b = self.instantiate(*b, g)?;
                 self.types.intern(TyKind::Result(a, b))?
             }
+            Tpl::Func(ps, r) => {
+                let mut params = smallvec::SmallVec::<[TyId; 4]>::new();
+                for p in ps.iter() {
+                    params.push(self.instantiate(*p, g)?);
+                }
+                let r = self.instantiate(*r, g)?;
+                self.types.func(&params, r)?
+            }
+            Tpl::Tuple(items) => {
+                let mut parts = smallvec::SmallVec::<[TyId; 4]>::new();
+                for p in items.iter() {
+                    parts.push(self.instantiate(*p, g)?);
+                }
+                self.types.tuple(&parts)?
+            }
         })
     }
 

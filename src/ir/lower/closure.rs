@@ -58,6 +58,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     }
 
     /// Adds a lowered (and counted) lifted function; its index.
+    pub(super) fn lift_counted(&mut self, f: Func<'m>) -> R<u32> {
+        self.lift(f)
+    }
+
     fn lift(&mut self, f: Func<'m>) -> R<u32> {
         let f = crate::ir::ownership::run(self.arena, f)?;
         let mut l = self.lifted.borrow_mut();

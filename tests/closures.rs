@@ -1,0 +1,136 @@
+//! Functions as values (§4.7) and tuples (§4.9) at run time: closures that
+//! capture every kind of value are freed with their captures (`live 0`
+//! under `POLE_RT_STATS=1`), a continuation-passing loop of 10^7 steps runs
+//! in constant stack, a lambda stored in a record in a list in a map is
+//! called, and debug and release builds print the same.
+
+use std::process::Command;
+
+const POLE: &str = env!("CARGO_BIN_EXE_pole");
+
+/// Builds `src` (`--release` when asked), runs it with statistics on:
+/// its stdout, exit code and statistics line.
+fn run(src: &str, release: bool) -> (String, Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("prog.pole-ir");
+    std::fs::write(&file, src).unwrap();
+    let exe = dir.path().join("prog");
+    let mut build = Command::new(POLE);
+    build.arg("build").arg(&file).arg("-o").arg(&exe);
+    if release {
+        build.arg("--release");
+    }
+    let b = build.output().unwrap();
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let out = Command::new(&exe)
+        .env("POLE_RT_STATS", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let stats = stderr
+        .lines()
+        .find(|l| l.starts_with("pole-rt: "))
+        .unwrap_or("")
+        .to_string();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        out.status.code(),
+        stats,
+    )
+}
+
+const CAPTURES: &str = r##"
+type Player = { name: String, hp: Int }
+
+func apply(f: (Int) -> String, x: Int) -> String : f(x)
+
+func make(p: Player, xs: List<Int>, m: HashMap<String, Int>, k: (Int) -> Int) -> (Int) -> String :
+  let scale = 2.5 in
+  let tag = "#" in
+  \i -> tag + p.name + int_to_string(p.hp + List.length(xs) + HashMap.get(m, "a") + k(i))
+        + " " + float_to_string(scale * int_to_float(i))
+
+func main() -> Int :
+  let m = HashMap.new(4) in
+  HashMap.put(m, "a", 100);
+  let base = 7 in
+  let k = \j -> j * base in
+  let f = make({ name: "ash", hp: 87 }, [1, 2, 3], m, k) in
+  println(apply(f, 2));
+  let g = make({ name: "bo", hp: 1 }, [], m, \j -> 0 - j) in
+  let fs = [f, g, \i -> "plain " + int_to_string(i)] in
+  List.iter(fs, \h -> println(h(4)));
+  let table = HashMap.new(2) in
+  HashMap.put(table, "cell", [{ label: "inc", run: \x -> x + 1 }]);
+  let entry = List.get(HashMap.get(table, "cell"), 0) in
+  let run_it = entry.run in
+  println(entry.label + " " + int_to_string(run_it(41)));
+  let (q, r) = (17 / 5, 17 % 5) in
+  println(int_to_string(q) + "," + int_to_string(r));
+  println(List.zip([1, 2, 3], ["x", "y"]) == [(1, "x"), (2, "y")]);
+  0
+
+type Action = { label: String, run: (Int) -> Int }
+"##;
+
+#[test]
+fn closures_free_their_captures() {
+    let want = "#ash204 5.0\n#ash218 10.0\n#bo97 10.0\nplain 4\ninc 42\n3,2\ntrue\n";
+    for release in [false, true] {
+        let (out, code, stats) = run(CAPTURES, release);
+        assert_eq!(out, want, "release {release}");
+        assert_eq!(code, Some(0));
+        assert!(stats.contains(" live 0,"), "release {release}: {stats}");
+    }
+}
+
+#[test]
+fn continuation_passing_loop_runs_in_constant_stack() {
+    let src = r#"
+func count_down(n: Int, k: (Int) -> Int) -> Int :
+  if n == 0 then k(0) else count_down(n - 1, \m -> k(m + 1))
+
+func even(n: Int, odd_k: (Int, (Int) -> Bool) -> Bool) -> Bool :
+  if n == 0 then true else odd_k(n - 1, \m -> even(m, odd_k))
+
+func odd_step(n: Int, back: (Int) -> Bool) -> Bool :
+  if n == 0 then false else back(n - 1)
+
+func main() -> Int :
+  println(count_down(10000000, \z -> z));
+  println(even(10000001, odd_step));
+  0
+"#;
+    let (out, code, stats) = run(src, true);
+    assert_eq!(out, "10000000\nfalse\n");
+    assert_eq!(code, Some(0));
+    assert!(stats.contains(" live 0,"), "{stats}");
+}
+
+#[test]
+fn higher_order_builtins_call_in_list_order() {
+    let src = r#"
+func main() -> Int :
+  let seen = List.map([3, 1, 2], \x -> (println("visit " + int_to_string(x)); x * 10)) in
+  println(String.join(List.map(seen, int_to_string), ","));
+  let sorted = List.sort_by([5, 3, 9, 3, 1, 8, 2], \a b -> a - b) in
+  println(String.join(List.map(sorted, int_to_string), ","));
+  let stable = List.sort_by(["bb", "a", "cc", "d"], \a b -> String.length(a) - String.length(b)) in
+  println(String.join(stable, ","));
+  println(List.any([1, 2, 3], \x -> (println(x); x == 2)));
+  println(Option.default(List.find_index([4, 9, 16], \x -> x > 5), -1));
+  let m = HashMap.new(4) in
+  HashMap.put(m, "b", 2);
+  HashMap.put(m, "a", 1);
+  HashMap.iter(m, \k v -> println(k + "=" + int_to_string(v)));
+  println(List.length(HashMap.entries(m)));
+  0
+"#;
+    let want = "visit 3\nvisit 1\nvisit 2\n30,10,20\n1,2,3,3,5,8,9\na,d,bb,cc\n1\n2\ntrue\n1\nb=2\na=1\n2\n";
+    for release in [false, true] {
+        let (out, code, stats) = run(src, release);
+        assert_eq!(out, want, "release {release}");
+        assert_eq!(code, Some(0));
+        assert!(stats.contains(" live 0,"), "{stats}");
+    }
+}
