@@ -134,3 +134,48 @@ func main() -> Int :
         assert!(stats.contains(" live 0,"), "{stats}");
     }
 }
+
+#[test]
+fn generic_functions_are_specialised_per_type() {
+    let src = r#"
+func identity<T>(x: T) -> T : x
+
+func swap<A, B>(p: (A, B)) -> (B, A) :
+  let (a, b) = p in
+  (b, a)
+
+func apply_n<T>(f: (T) -> T, n: Int, x: T) -> T :
+  if n == 0 then x else apply_n(f, n - 1, f(x))
+
+func last<T>(xs: List<T>) -> Option<T> :
+  match xs with
+  | [] -> None
+  | [x] -> Some(x)
+  | _ :: rest -> last(rest)
+
+func count_equal<T>(xs: List<T>, v: T) -> Int :
+  List.fold(xs, 0, \n x -> if x == v then n + 1 else n)
+
+func main() -> Int :
+  println(identity(42) + String.length(identity("abc")));
+  let (s, n) = swap((5, "five")) in
+  println(s + "/" + int_to_string(n));
+  println(apply_n(\x -> x * 2, 10, 1));
+  println(apply_n(\s -> s + "!", 3, "hi"));
+  println(Option.default(last([1.5, 2.5]), 0.0));
+  println(Option.default(last(["x"]), "none"));
+  println(Option.default(last([]), -7));
+  println(count_equal([Some(1), None, Some(1)], Some(1)));
+  let f = identity in
+  println(f(7));
+  println(apply_n(\x -> x + 1, 1000000, 0));
+  0
+"#;
+    let want = "45\nfive/5\n1024\nhi!!!\n2.5\nx\n-7\n2\n7\n1000000\n";
+    for release in [false, true] {
+        let (out, code, stats) = run(src, release);
+        assert_eq!(out, want, "release {release}");
+        assert_eq!(code, Some(0));
+        assert!(stats.contains(" live 0,"), "{stats}");
+    }
+}

@@ -465,6 +465,15 @@ impl Em<'_, '_, '_, '_, '_> {
     }
 
     fn pole_id(&self, fi: u32) -> R<FuncId> {
+        let n = self.ids.pole.len();
+        if fi as usize >= n {
+            return self
+                .g
+                .inst_ids
+                .get(fi as usize - n)
+                .copied()
+                .ok_or_else(|| CodegenError::Backend("call to an unknown instance".into()));
+        }
         self.ids
             .pole
             .get(fi as usize)

@@ -327,6 +327,8 @@ pub(crate) struct Gen<'a, 'm> {
     closures: HashMap<FuncId, DataId>,
     /// Lifted functions declared so far (their symbols' numbers).
     lifted: u32,
+    /// The instances of generic functions, by instance index.
+    pub inst_ids: Vec<FuncId>,
     va_stubs: HashMap<(String, Signature), FuncId>,
     anon: u32,
 }
@@ -348,6 +350,13 @@ pub trait Source {
     /// Checks the bodies not yet checked and settles the declarations;
     /// `false` when the program has errors.
     fn finish(&mut self) -> Result<bool, OutOfMemory>;
+    /// Parses and checks the body of instance `k` of a generic function
+    /// (after [`Source::finish`]), like [`Source::function`].
+    #[allow(clippy::type_complexity)]
+    fn instance(
+        &mut self,
+        k: u32,
+    ) -> Result<Option<(Checked<'_>, Option<&'_ Expr<'_>>)>, OutOfMemory>;
 }
 
 /// Compiles a program to an object file's bytes, function by function as
@@ -394,6 +403,7 @@ pub fn compile_object(
         nullary: HashMap::new(),
         closures: HashMap::new(),
         lifted: 0,
+        inst_ids: Vec::new(),
         imports: HashMap::new(),
         colocated: std::collections::HashSet::new(),
         va_stubs: HashMap::new(),
@@ -429,6 +439,7 @@ pub fn compile_object(
                 .module
                 .declare_function("pole_main", Linkage::Export, &entry_signature())
                 .map_err(backend)?,
+            lower::Unit::Inst(_) => return Err(CodegenError::Backend("an instance unit".into())),
         };
         unit_ids.push(id);
     }
@@ -463,6 +474,7 @@ pub fn compile_object(
     let lines = crate::diag::LineIndex::new(src);
     let plan = Plan {
         units: &units,
+        paths,
         unit_ids: &unit_ids,
         ids: &ids,
         src,
@@ -549,10 +561,9 @@ pub fn compile_object(
                 &plan,
                 &unit_names,
                 &mut |g, slot, func, est, cheap| {
-                    let last = slot.last;
                     let i = p.add(slot, est);
                     batch.push((i, func, cheap, p.ids[i]));
-                    if batch.len() < BATCH && !last {
+                    if batch.len() < BATCH {
                         return Ok(());
                     }
                     // Bound the functions in flight (their estimates are charged).
@@ -569,8 +580,13 @@ pub fn compile_object(
                     p.define_ready(g, mem)
                 },
             );
-            drop(job_tx);
             r?;
+            if !batch.is_empty() {
+                job_tx
+                    .send(std::mem::take(&mut batch))
+                    .map_err(|_| stopped())?;
+            }
+            drop(job_tx);
             for done in res_rx {
                 p.receive(done);
                 p.define_ready(&mut g, mem)?;
@@ -669,6 +685,7 @@ fn unit_debug_name(ck: &Checked<'_>, names: &Interner<'_>, u: lower::Unit) -> (S
         }
         lower::Unit::Thunk(t, side) => (format!("pole.test.{t}.{side}"), 0, false),
         lower::Unit::Main | lower::Unit::TestRunner => ("pole_main".to_string(), 0, false),
+        lower::Unit::Inst(k) => (instance_name(ck, names, k), 0, true),
     }
 }
 
@@ -795,11 +812,10 @@ struct Pipeline {
 }
 
 /// A function handed to the pipeline: its symbol, its debug name and
-/// declaration offset, and whether it is the last of the program.
+/// declaration offset.
 pub(crate) struct Slot {
     id: FuncId,
     debug: (String, u32, bool),
-    last: bool,
 }
 
 impl Pipeline {
@@ -874,6 +890,7 @@ impl Pipeline {
 #[derive(Clone, Copy)]
 struct Plan<'x> {
     units: &'x [lower::Unit],
+    paths: &'x [String],
     unit_ids: &'x [FuncId],
     ids: &'x func::Ids<'x>,
     src: &'x str,
@@ -900,6 +917,7 @@ fn build_units(
     sink: &mut UnitSink<'_>,
 ) -> Result<(), CodegenError> {
     let Plan {
+        paths: _,
         units,
         unit_ids,
         ids,
@@ -916,9 +934,27 @@ fn build_units(
     let mut scratch_charged = 0;
     let mut finished = false;
     let result = (|| {
-        for (i, (&unit, &id)) in units.iter().zip(unit_ids).enumerate() {
+        // The file's units, then the instances of generic functions they
+        // call (checking an instance may ask for more).
+        let mut i = 0;
+        loop {
+            let unit = match units.get(i) {
+                Some(&u) => u,
+                None => {
+                    let k = (i - units.len()) as u32;
+                    let known = source.checked().map_or(0, |c| c.instances.len());
+                    if k as usize >= known {
+                        break;
+                    }
+                    lower::Unit::Inst(k)
+                }
+            };
             let (ck, body) = match unit {
                 lower::Unit::Pole(fi) => match source.function(fi)? {
+                    Some(x) => x,
+                    None => return Err(CodegenError::Invalid),
+                },
+                lower::Unit::Inst(k) => match source.instance(k)? {
                     Some(x) => x,
                     None => return Err(CodegenError::Invalid),
                 },
@@ -931,6 +967,11 @@ fn build_units(
                     }
                     (source.checked().ok_or(CodegenError::Invalid)?, None)
                 }
+            };
+            declare_instances(g, &ck, plan.paths)?;
+            let id = match unit {
+                lower::Unit::Inst(k) => g.inst_ids[k as usize],
+                _ => unit_ids[i],
             };
             let cx = lower::Ctx {
                 ck: &ck,
@@ -964,8 +1005,13 @@ fn build_units(
                     .map_err(backend)?;
                 lifted_ids.push(lid);
             }
-            let (uname, decl, pole) = unit_names.get(i).cloned().unwrap_or_default();
-            let count = 1 + lifted.len();
+            let (uname, decl, pole) = match unit {
+                lower::Unit::Inst(k) => {
+                    let f = ck.callee_func(ck.funcs.len() as u32 + k);
+                    (instance_name(&ck, g.names, k), f.decl.span.start, true)
+                }
+                _ => unit_names.get(i).cloned().unwrap_or_default(),
+            };
             for (k, f) in std::iter::once(&main).chain(lifted.iter()).enumerate() {
                 let fid = if k == 0 { id } else { lifted_ids[k - 1] };
                 let (func, estimate, cheap) =
@@ -975,20 +1021,54 @@ fn build_units(
                 } else {
                     (f.name.to_string(), decl, pole)
                 };
-                let slot = Slot {
-                    id: fid,
-                    debug,
-                    last: i + 1 == units.len() && k + 1 == count,
-                };
+                let slot = Slot { id: fid, debug };
                 sink(g, slot, func, estimate, cheap)?;
             }
             drop(lifted);
             scratch.reset();
+            i += 1;
         }
         Ok(())
     })();
     mem.release(Phase::Lower, scratch_charged);
     result
+}
+
+/// `NAME<ARGS>`: instance `k`'s name.
+fn instance_name(ck: &Checked<'_>, names: &Interner<'_>, k: u32) -> String {
+    let inst = &ck.instances[k as usize];
+    let f = &ck.funcs[inst.func as usize];
+    let args: Vec<String> = inst.targs.iter().map(|&t| ck.show(t, names)).collect();
+    format!("{}<{}>", names.name(f.decl.name), args.join(","))
+}
+
+/// Declares the instances of generic functions found since the last call
+/// (local symbols: each object has its own copy).
+fn declare_instances(
+    g: &mut Gen<'_, '_>,
+    ck: &Checked<'_>,
+    paths: &[String],
+) -> Result<(), CodegenError> {
+    while g.inst_ids.len() < ck.instances.len() {
+        let k = g.inst_ids.len() as u32;
+        let fi = ck.funcs.len() as u32 + k;
+        let path = paths.first().map_or("", String::as_str);
+        let name = pole_symbol(path, &instance_name(ck, g.names, k));
+        let (params, ret) = ck.callee_sig(fi);
+        let mut sig = Signature::new(CallConv::Tail);
+        for &p in params {
+            sig.params
+                .push(AbiParam::new(func::clif_type(lower::repr_of(ck, p))));
+        }
+        sig.returns
+            .push(AbiParam::new(func::clif_type(lower::repr_of(ck, ret))));
+        let id = g
+            .module
+            .declare_function(&name, Linkage::Local, &sig)
+            .map_err(backend)?;
+        g.inst_ids.push(id);
+    }
+    Ok(())
 }
 
 /// Builds the Cranelift function of IR function `f` (symbol `id`),

@@ -338,6 +338,49 @@ impl<'a, 'm> Bodies<'a, 'm> {
     }
 }
 
+impl<'a, 'm> Bodies<'a, 'm> {
+    /// Parses the body of declaration `pos` again into `bump` and checks it
+    /// as instance `k` of that (generic) function.
+    fn instance_body<'x>(
+        &mut self,
+        bump: &'x bumpalo::Bump,
+        pos: usize,
+        k: u32,
+    ) -> Result<Option<&'x ast::Expr<'x>>, OutOfMemory>
+    where
+        'a: 'x,
+        'm: 'x,
+    {
+        let (decl, _) = self.funcs[pos];
+        let Some(at) = decl.body_at else {
+            return Ok(None);
+        };
+        let arena = self.mem.scratch_arena(bump, Phase::Parse, self.charged);
+        let parsed = parser::parse_body(
+            self.text,
+            at,
+            arena,
+            self.names,
+            self.first_expr,
+            self.first_pat,
+        );
+        let held = bump.allocated_bytes();
+        if held > self.charged {
+            self.mem.charge(Phase::Parse, held - self.charged)?;
+            self.charged = held;
+        }
+        let body = match parsed {
+            Ok(b) if b.diags.is_empty() => b,
+            Ok(_) | Err(lexer::LexError::Syntax(_)) => return Ok(None),
+            Err(lexer::LexError::Oom(e)) => return Err(e),
+        };
+        if let Some(c) = self.checker.as_mut() {
+            c.check_instance(k, body.expr, body.next_expr, body.next_pat)?;
+        }
+        Ok(body.expr)
+    }
+}
+
 impl Session<'_, '_> {
     fn valid(&self) -> bool {
         self.oom.is_none() && self.st.valid()
@@ -421,6 +464,38 @@ impl codegen::Source for Session<'_, '_> {
             return Err(e);
         }
         Ok(self.valid())
+    }
+
+    fn instance(
+        &mut self,
+        k: u32,
+    ) -> Result<Option<(types::Checked<'_>, Option<&ast::Expr<'_>>)>, OutOfMemory> {
+        if !self.valid() {
+            return Ok(None);
+        }
+        let Some(fi) = self
+            .st
+            .checker
+            .as_ref()
+            .and_then(|c| c.view().instances.get(k as usize).map(|i| i.func))
+        else {
+            return Ok(None);
+        };
+        let Some(pos) = self.st.funcs.iter().position(|&(_, i)| i == Some(fi)) else {
+            return Ok(None);
+        };
+        self.bump.reset();
+        let body = match self.st.instance_body(&self.bump, pos, k) {
+            Ok(b) => b,
+            Err(e) => {
+                self.oom.get_or_insert(e);
+                return Err(e);
+            }
+        };
+        if self.oom.is_some() || !self.st.valid() {
+            return Ok(None);
+        }
+        Ok(self.st.checker.as_ref().map(|c| (c.view(), body)))
     }
 }
 

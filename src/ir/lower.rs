@@ -122,6 +122,8 @@ pub enum Unit {
     Thunk(u32, u8),
     /// `pole_main` running the tests.
     TestRunner,
+    /// Instance `k` of a generic function ([`Checked::instances`]).
+    Inst(u32),
 }
 
 /// The units of a program, in order: Pole functions (externs have none),
@@ -130,7 +132,7 @@ pub enum Unit {
 pub fn units(ck: &Checked<'_>, opts: Options) -> std::vec::Vec<Unit> {
     let mut out = std::vec::Vec::with_capacity(ck.funcs.len() + 2 * ck.tests.len() + 1);
     for (i, f) in ck.funcs.iter().enumerate() {
-        if f.decl.ext.is_none() && f.file == 0 {
+        if f.decl.ext.is_none() && f.file == 0 && f.tparams.is_empty() {
             out.push(Unit::Pole(i as u32));
         }
     }
@@ -172,7 +174,8 @@ fn lower_unit_uncounted<'m>(
 ) -> R<Func<'m>> {
     let ck = cx.ck;
     match unit {
-        Unit::Pole(fi) => lower_function(cx, fi, body, lifted),
+        Unit::Pole(fi) => lower_function(cx, fi, None, body, lifted),
+        Unit::Inst(k) => lower_function(cx, ck.instances[k as usize].func, Some(k), body, lifted),
         Unit::Main => {
             let mut fl = FnLower::new(cx, None, lifted)?;
             let status = match ck.main {
@@ -217,7 +220,7 @@ fn lower_unit_uncounted<'m>(
             let first_thunk = ck
                 .funcs
                 .iter()
-                .filter(|f| f.decl.ext.is_none() && f.file == 0)
+                .filter(|f| f.decl.ext.is_none() && f.file == 0 && f.tparams.is_empty())
                 .count() as u32;
             let mut fl = FnLower::new(cx, None, lifted)?;
             for (ti, t) in ck.tests.iter().enumerate() {
@@ -235,22 +238,29 @@ fn lower_unit_uncounted<'m>(
     }
 }
 
+/// Lowers function `fi`, or its instance `inst` when it is generic.
 fn lower_function<'m>(
     cx: &Ctx<'_, 'm>,
     fi: u32,
+    inst: Option<u32>,
     body: Option<&'m Expr<'m>>,
     lifted: &RefCell<Lifted<'m>>,
 ) -> R<Func<'m>> {
     let f = &cx.ck.funcs[fi as usize];
     let decl = f.decl;
+    let (ptys, ret) = match inst {
+        Some(k) => cx.ck.callee_sig(cx.ck.funcs.len() as u32 + k),
+        None => (f.params, f.ret),
+    };
     let has_ensures = decl
         .contracts
         .iter()
         .any(|c| c.kind == ContractKind::Ensures);
     let mut fl = FnLower::new(cx, Some(fi), lifted)?;
+    fl.ret_ty = Some(ret);
     fl.check_ensures = has_ensures && cx.opts.contracts;
     let mut params = cx.arena.vec_with_capacity(f.params.len())?;
-    for (&p, &l) in f.params.iter().zip(f.param_locals) {
+    for (&p, &l) in ptys.iter().zip(f.param_locals) {
         let v = fl.new_var(repr_of(cx.ck, p))?;
         params.push(v)?;
         fl.bind(l, v)?;
@@ -276,7 +286,7 @@ fn lower_function<'m>(
         Kind::Pole(fi),
         name,
         params.into_slice(),
-        repr_of(cx.ck, f.ret),
+        repr_of(cx.ck, ret),
     )
 }
 
@@ -682,7 +692,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             return self.terminate(Term::Return(v));
         };
         let f = &self.cx.ck.funcs[fi as usize];
-        let (ret_ty, contracts, result_local) = (f.ret, f.decl.contracts, f.result_local);
+        let (contracts, result_local) = (f.decl.contracts, f.result_local);
+        let ret_ty = self.ret_ty.unwrap_or(f.ret);
         let v = if self.kind(ret_ty) == TyKind::Unit {
             self.unit()?
         } else {
@@ -701,7 +712,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
 
     /// Whether a call to Pole function `callee` may be a tail call.
     fn can_tail_call(&self, callee: u32) -> bool {
-        self.can_tail_return(self.cx.ck.funcs[callee as usize].ret)
+        self.can_tail_return(self.cx.ck.callee_sig(callee).1)
     }
 
     /// Whether a call returning `theirs` may be a tail call here.
@@ -743,6 +754,11 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             }
             ExprKind::Match(s, arms) => self.lower_match(e.span, s, arms, None).map(|_| ()),
             ExprKind::Call(call) => match self.res(e) {
+                Res::Inst(k) if self.can_tail_call(self.inst_callee(k)) => {
+                    let fi = self.inst_callee(k);
+                    let args = self.pole_args(fi, call.args)?;
+                    self.terminate(Term::TailCall(fi, args))
+                }
                 Res::Func(fi)
                     if self.cx.ck.funcs[fi as usize].decl.ext.is_none()
                         && self.can_tail_call(fi) =>
@@ -836,7 +852,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     .get(&l)
                     .copied()
                     .ok_or(LowerError::Internal("use of an unbound local")),
-                Res::Ctor(_) | Res::Func(_) | Res::Builtin(_)
+                Res::Ctor(_) | Res::Func(_) | Res::Builtin(_) | Res::Inst(_)
                     if matches!(self.kind(self.ty(e)), TyKind::Func(_)) =>
                 {
                     self.function_value(e)
@@ -991,6 +1007,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 self.ctor_vals(c, self.ty(e), &vals)
             }
             Res::Func(fi) => self.call_func(fi, call.args, Some(e.span)),
+            Res::Inst(k) => self.call_func(self.inst_callee(k), call.args, Some(e.span)),
             Res::Builtin(b) => self.builtin(e, b, call.args),
             Res::Local(l) => {
                 let f = self.local(l)?;
@@ -1044,7 +1061,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     /// Arguments of a call to a Pole function (`f()` passes `()` to a
     /// single Unit parameter).
     fn pole_args(&mut self, fi: u32, args: &'m [&'m Expr<'m>]) -> R<&'m [Var]> {
-        let params = self.cx.ck.funcs[fi as usize].params;
+        let params = self.cx.ck.callee_sig(fi).0;
         if args.is_empty() && params.len() == 1 {
             let u = self.unit()?;
             return self.args(&[u]);
@@ -1059,8 +1076,14 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     /// A call of function `fi`; `at`: the call's span, marked after the
     /// arguments so the call instruction carries the call's position
     /// (`called from` lines).
+    /// The callee index of instance `k` (after the checker's functions).
+    fn inst_callee(&self, k: u32) -> u32 {
+        self.cx.ck.funcs.len() as u32 + k
+    }
+
     fn call_func(&mut self, fi: u32, args: &'m [&'m Expr<'m>], at: Option<Span>) -> R<Var> {
-        let f = &self.cx.ck.funcs[fi as usize];
+        let f = self.cx.ck.callee_func(fi);
+        let ret_ty = self.cx.ck.callee_sig(fi).1;
         // A function whose body is a literal is a named constant: its calls
         // are the literal (unless its contracts are checked).
         if let Some(lit) = f.decl.literal_body
@@ -1079,7 +1102,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             }
         }
         if f.decl.ext.is_none() {
-            let ret = self.repr(f.ret);
+            let ret = self.repr(ret_ty);
             let vals = self.pole_args(fi, args)?;
             if let Some(span) = at {
                 self.mark(span)?;

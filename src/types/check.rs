@@ -3,9 +3,12 @@
 //! (unreachable arms, `;` after an open `else`, nested matches) in [`lint`].
 
 mod bindings;
+mod generic;
 mod hints;
 mod lint;
 mod values;
+
+pub use generic::InstInfo;
 
 use super::builtins::{Builtin, Tpl};
 use super::ty::{BOOL, ERROR, FLOAT, INT, INT32, STR, TyId, TyKind, TypeTable, UNIT};
@@ -43,6 +46,9 @@ pub enum Res {
     /// A lambda: the id of its first parameter's local (its parameters
     /// are the locals from there, in order).
     Lambda(u32),
+    /// A call (or value) of a generic function at known type arguments:
+    /// its instance ([`Checked::instances`]).
+    Inst(u32),
 }
 
 /// What a pattern resolved to.
@@ -87,6 +93,8 @@ pub struct FuncInfo<'m> {
     pub param_locals: &'m [u32],
     /// The local `result` of `ensures` clauses.
     pub result_local: Option<u32>,
+    /// Type parameters (§4.8), as written.
+    pub tparams: &'m [Sym],
 }
 
 pub enum TestKind<'m> {
@@ -126,9 +134,32 @@ pub struct Checked<'m> {
     /// Libraries named by `@link`.
     pub links: &'m [&'m str],
     pub main: Option<u32>,
+    /// The generic functions' instances the checked bodies call.
+    pub instances: &'m [InstInfo<'m>],
 }
 
 impl Checked<'_> {
+    /// The parameter and result types of callee `fi`: a function, or
+    /// (from `funcs.len()` on) an instance of a generic one.
+    pub fn callee_sig(&self, fi: u32) -> (&[TyId], TyId) {
+        let n = self.funcs.len() as u32;
+        if fi >= n {
+            let i = &self.instances[(fi - n) as usize];
+            return (i.params, i.ret);
+        }
+        let f = &self.funcs[fi as usize];
+        (f.params, f.ret)
+    }
+
+    /// The declaration behind callee `fi` (see [`Checked::callee_sig`]).
+    pub fn callee_func(&self, fi: u32) -> &FuncInfo<'_> {
+        let n = self.funcs.len() as u32;
+        if fi >= n {
+            return &self.funcs[self.instances[(fi - n) as usize].func as usize];
+        }
+        &self.funcs[fi as usize]
+    }
+
     /// The name of a record or variant type, for display.
     pub fn decl_name(&self, k: TyKind) -> Sym {
         match k {
@@ -249,6 +280,14 @@ pub struct Checker<'m, 'n> {
     /// Checks that need a type still unknown where they were met (§4.3:
     /// inference runs over the whole body), done once it is settled.
     deferred: std::vec::Vec<Deferred>,
+    /// Type parameters in scope (a declaration's, or a body's).
+    tparam_scope: std::vec::Vec<(Sym, TyId)>,
+    /// Calls of generic functions in the body being checked.
+    generic_calls: std::vec::Vec<generic::GenericCall<'m>>,
+    instances: Vec<'m, InstInfo<'m>>,
+    inst_dedup: Map<'m, (u32, u32), u32>,
+    /// The instance whose body is being checked.
+    instance_of: Option<u32>,
 }
 
 /// The names the checker looks for, interned while the parse arena is
@@ -395,6 +434,11 @@ pub fn declare_in<'m, 'n>(
         lint_walk: lint::Walk::default(),
         line_memo: std::cell::Cell::new((0, 0)),
         deferred: std::vec::Vec::new(),
+        tparam_scope: std::vec::Vec::new(),
+        generic_calls: std::vec::Vec::new(),
+        instances: arena.vec(),
+        inst_dedup: arena.map(),
+        instance_of: None,
     };
     let progs: std::vec::Vec<&Program<'m>> = std::iter::once(prog)
         .chain(others.iter().map(|o| o.prog))
@@ -480,6 +524,7 @@ impl<'m> Checker<'m, '_> {
         self.zonk_range(Table::Pats, p0..pats_end as usize)?;
         self.zonk_range(Table::Pats, cp.0 as usize..cp.1 as usize)?;
         self.zonk_range(Table::Locals, locals..self.local_ty.len())?;
+        self.settle_generic_calls(fi)?;
         match body {
             Some(body) => self.lint_body(body),
             None => Ok(()),
@@ -523,6 +568,7 @@ impl<'m> Checker<'m, '_> {
             tests: &self.tests,
             links: &self.links,
             main: self.main,
+            instances: &self.instances,
         }
     }
 
@@ -929,6 +975,11 @@ impl<'m> Checker<'m, '_> {
                 return self.types.func(&params, r);
             }
         }
+        if te.args.is_empty()
+            && let Some(&(_, t)) = self.tparam_scope.iter().rev().find(|(s, _)| *s == te.name)
+        {
+            return Ok(t);
+        }
         let n = self.name(te.name);
         let arity = |c: &mut Self, want: usize| -> bool {
             if te.args.len() != want {
@@ -1086,6 +1137,17 @@ impl<'m> Checker<'m, '_> {
                 );
                 self.error(fd.params[MAX_PARAMS].span, msg);
             }
+            self.enter_tparams(fd.tparams)?;
+            if let Some(lt) = fd.tparams_at {
+                if is_extern {
+                    self.error(
+                        lt,
+                        "type parameters are not allowed on extern functions".into(),
+                    );
+                } else if fd.name == self.s.main && s == 0 {
+                    self.error(lt, "type parameters are not allowed on main".into());
+                }
+            }
             let mut params = self.arena.vec_with_capacity(fd.params.len())?;
             let mut locals = self.arena.vec_with_capacity(fd.params.len())?;
             // Names seen, for long parameter lists (linear, not quadratic).
@@ -1120,6 +1182,11 @@ impl<'m> Checker<'m, '_> {
             } else {
                 None
             };
+            self.tparam_scope.clear();
+            let mut tps = self.arena.vec_with_capacity(fd.tparams.len())?;
+            for p in fd.tparams {
+                tps.push(p.name)?;
+            }
             let idx = self.funcs.len() as u32;
             self.funcs.push(FuncInfo {
                 decl: fd,
@@ -1128,6 +1195,7 @@ impl<'m> Checker<'m, '_> {
                 ret,
                 param_locals: locals.into_slice(),
                 result_local,
+                tparams: tps.into_slice(),
             })?;
             let funcs = &mut self.scopes[s as usize].funcs;
             self.arena.map_room(funcs)?;
@@ -1165,7 +1233,15 @@ impl<'m> Checker<'m, '_> {
 
     fn check_func<'b>(&mut self, fi: u32, body: Option<&'b Expr<'b>>) -> MemResult<()> {
         let f = &self.funcs[fi as usize];
-        let (decl, ret, locals, result_local) = (f.decl, f.ret, f.param_locals, f.result_local);
+        let (decl, locals, result_local) = (f.decl, f.param_locals, f.result_local);
+        let (params, ret) = self.body_signature(fi);
+        for (&l, &p) in locals.iter().zip(params) {
+            self.local_ty[l as usize] = p;
+        }
+        if let Some(r) = result_local {
+            self.local_ty[r as usize] = ret;
+        }
+        self.body_tparams(fi)?;
         self.scope.clear();
         for (p, &l) in decl.params.iter().zip(locals) {
             if let Some(n) = p.name {
@@ -1191,6 +1267,7 @@ impl<'m> Checker<'m, '_> {
                 self.expect(body.span, t, ret);
             }
         }
+        self.tparam_scope.clear();
         self.settle()
     }
 
@@ -1316,6 +1393,13 @@ impl<'m> Checker<'m, '_> {
         name: &str,
     ) -> MemResult<Option<TestInfo<'m>>> {
         self.scope.clear();
+        if let Some(lt) = f.tparams_at {
+            self.error(
+                lt,
+                "type parameters are not allowed on functions with @test_case".into(),
+            );
+            return Ok(None);
+        }
         let Some(&fi) = self.func_names.get(&f.name) else {
             return Ok(None);
         };
@@ -1701,8 +1785,9 @@ impl<'m> Checker<'m, '_> {
         if let Some(&fi) = self.func_names.get(&call.callee) {
             self.expr_res[e.id.0 as usize] = Res::Func(fi);
             let f = &self.funcs[fi as usize];
-            let (params, ret, is_extern) = (f.params, f.ret, f.decl.ext.is_some());
-            let variadic = is_extern && f.decl.variadic.is_some();
+            let (is_extern, variadic) = (f.decl.ext.is_some(), f.decl.variadic.is_some());
+            let variadic = is_extern && variadic;
+            let (params, ret) = self.signature_at(fi, e, call.callee_span)?;
             let n = params.len();
             if args.len() > MAX_PARAMS {
                 let msg = format!("too many arguments: {} (at most {MAX_PARAMS})", args.len());

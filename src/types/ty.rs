@@ -225,6 +225,67 @@ impl<'m> TypeTable<'m> {
         }
     }
 
+    /// `t` with each type parameter `from[i]` replaced by `to[i]`.
+    pub fn subst(&mut self, t: TyId, from: &[u32], to: &[TyId]) -> MemResult<TyId> {
+        crate::memory::deep(|| self.subst_inner(t, from, to))
+    }
+
+    fn subst_inner(&mut self, t: TyId, from: &[u32], to: &[TyId]) -> MemResult<TyId> {
+        let t = self.resolve(t);
+        Ok(match self.kind(t) {
+            TyKind::Param(p) => match from.iter().position(|&f| f == p) {
+                Some(i) => to[i],
+                None => t,
+            },
+            TyKind::Ptr(a) => {
+                let a = self.subst(a, from, to)?;
+                self.intern(TyKind::Ptr(a))?
+            }
+            TyKind::List(a) => {
+                let a = self.subst(a, from, to)?;
+                self.intern(TyKind::List(a))?
+            }
+            TyKind::Option(a) => {
+                let a = self.subst(a, from, to)?;
+                self.intern(TyKind::Option(a))?
+            }
+            TyKind::Map(a, b) => {
+                let a = self.subst(a, from, to)?;
+                let b = self.subst(b, from, to)?;
+                self.intern(TyKind::Map(a, b))?
+            }
+            TyKind::Result(a, b) => {
+                let a = self.subst(a, from, to)?;
+                let b = self.subst(b, from, to)?;
+                self.intern(TyKind::Result(a, b))?
+            }
+            k @ (TyKind::Func(l) | TyKind::Tuple(l)) => {
+                let items = self.items(l);
+                let mut out = smallvec::SmallVec::<[TyId; 8]>::with_capacity(items.len());
+                for &x in items {
+                    out.push(self.subst(x, from, to)?);
+                }
+                let nl = self.list(&out)?;
+                self.intern(match k {
+                    TyKind::Func(_) => TyKind::Func(nl),
+                    _ => TyKind::Tuple(nl),
+                })?
+            }
+            _ => t,
+        })
+    }
+
+    /// Whether `t` (resolved) mentions a type parameter.
+    pub fn has_param(&self, t: TyId) -> bool {
+        match self.shape(t) {
+            TyKind::Param(_) => true,
+            TyKind::Ptr(a) | TyKind::List(a) | TyKind::Option(a) => self.has_param(a),
+            TyKind::Map(a, b) | TyKind::Result(a, b) => self.has_param(a) || self.has_param(b),
+            TyKind::Func(l) | TyKind::Tuple(l) => self.items(l).iter().any(|&x| self.has_param(x)),
+            _ => false,
+        }
+    }
+
     /// Whether `t` contains a function type (such values cannot be
     /// compared, §4.5).
     pub fn has_func(&self, t: TyId) -> bool {

@@ -143,6 +143,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let (ptys, ret) = ck.types.func_parts(list);
         let what = match self.res(e) {
             Res::Func(fi) => Wrapped::Func(fi),
+            Res::Inst(k) => Wrapped::Func(ck.funcs.len() as u32 + k),
             Res::Builtin(b) => Wrapped::Builtin(b, t),
             Res::Ctor(c) => Wrapped::Ctor(c, t),
             _ => return Err(LowerError::Internal("unresolved function value")),
@@ -158,7 +159,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             return self.def(Op::StaticClosure(k), Repr::Cell);
         }
         let name = match what {
-            Wrapped::Func(fi) => self.cx.names.name(ck.funcs[fi as usize].decl.name),
+            Wrapped::Func(fi) => self.cx.names.name(ck.callee_func(fi).decl.name),
             _ => self.fname,
         };
         let mut c = self.child(name, ret)?;
@@ -172,14 +173,14 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             vals.push(v);
         }
         match what {
-            Wrapped::Func(fi) if ck.funcs[fi as usize].decl.ext.is_none() => {
+            Wrapped::Func(fi) if ck.callee_func(fi).decl.ext.is_none() => {
                 let args = c.args(&vals)?;
                 if c.can_tail_call(fi) {
                     c.terminate(Term::TailCall(fi, args))?;
                 } else {
                     let r = c.def(
                         Op::Call(Callee::Pole(fi), args),
-                        c.repr(ck.funcs[fi as usize].ret),
+                        c.repr(ck.callee_sig(fi).1),
                     )?;
                     c.ret(r)?;
                 }

@@ -87,10 +87,10 @@ impl<'m> Checker<'m, '_> {
             return Ok(Some(self.types.func(&payload, t)?));
         }
         if let Some(&fi) = self.func_names.get(&n) {
-            let f = &self.funcs[fi as usize];
-            let params: Tys = f.params.iter().map(|&p| Self::caller_view(p)).collect();
-            let ret = Self::caller_view(f.ret);
             self.expr_res[e.id.0 as usize] = Res::Func(fi);
+            let (ps, r) = self.signature_at(fi, e, e.span)?;
+            let params: Tys = ps.iter().map(|&p| Self::caller_view(p)).collect();
+            let ret = Self::caller_view(r);
             return Ok(Some(self.types.func(&params, ret)?));
         }
         if self.call_ambig.contains_key(&n) {
