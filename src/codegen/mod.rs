@@ -27,6 +27,7 @@
 
 mod debug;
 mod func;
+mod statics;
 
 use crate::ir::{self, lower};
 use crate::memory::{Memory, OutOfMemory, Phase};
@@ -322,6 +323,8 @@ pub(crate) struct Gen<'a, 'm> {
     strings: HashMap<Vec<u8>, DataId>,
     descs: HashMap<TyId, DataId>,
     nullary: HashMap<(u32, u32), DataId>,
+    /// Static data of constants, by index (`statics.rs`).
+    consts: HashMap<u32, DataId>,
     va_stubs: HashMap<(String, Signature), FuncId>,
     anon: u32,
 }
@@ -387,6 +390,7 @@ pub fn compile_object(
         strings: HashMap::new(),
         descs: HashMap::new(),
         nullary: HashMap::new(),
+        consts: HashMap::new(),
         imports: HashMap::new(),
         colocated: std::collections::HashSet::new(),
         va_stubs: HashMap::new(),

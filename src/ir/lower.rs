@@ -5,6 +5,9 @@
 //! with a `Return` or, for a call to a Pole function in tail position, a
 //! `TailCall` (§5: tail calls never grow the stack).
 
+mod constants;
+mod numbers;
+
 use super::*;
 use crate::memory::{Arena, Map, OutOfMemory, Vec};
 use crate::syntax::ast::{self, ContractKind, Expr, ExprKind, Pat, PatKind};
@@ -393,6 +396,12 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 BinOp::IMul => Some(a.wrapping_mul(b)),
                 BinOp::SDiv if b != 0 => Some(a.wrapping_div(b)),
                 BinOp::SRem if b != 0 => Some(a.wrapping_rem(b)),
+                BinOp::BAnd => Some(a & b),
+                BinOp::BOr => Some(a | b),
+                BinOp::BXor => Some(a ^ b),
+                BinOp::Shl => Some(a.wrapping_shl((b & 63) as u32)),
+                BinOp::SShr => Some(a.wrapping_shr((b & 63) as u32)),
+                BinOp::UShr => Some(((a as u64) >> (b & 63)) as i64),
                 _ => None,
             };
             if let Some(n) = n {
@@ -785,6 +794,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     .copied()
                     .ok_or(LowerError::Internal("use of an unbound local")),
                 Res::Ctor(c) => self.def(Op::Nullary(c.owner, c.index), self.repr(self.ty(e))),
+                Res::Const(ci) => self.constant(ci),
                 _ => Err(LowerError::Internal("unresolved name")),
             },
             ExprKind::Call(call) => self.call(e, call),
@@ -808,6 +818,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                         None => self.def(Op::Un(UnOp::INeg, v), I64),
                     },
                     ast::UnOp::Not => self.def(Op::Un(UnOp::IsZero, v), Repr::I8),
+                    ast::UnOp::BitNot => match self.known(v) {
+                        Some(n) => self.def(Op::Const(I64, !n), I64),
+                        None => self.def(Op::Un(UnOp::BNot, v), I64),
+                    },
                 }
             }
             ExprKind::Binary(..) => self.chain(e),
@@ -1311,6 +1325,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             }
             ReadFile => self.rt("pole_read_file", &[I64], Some(Repr::Cell), &v[..1]),
             WriteFile => self.rt("pole_write_file", &[I64; 2], Some(Repr::Cell), &v[..2]),
+            _ => self.numeric(b, &v),
         }
     }
 
@@ -1437,6 +1452,11 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     self.def(Op::Select(m1, zero, q), I64)
                 }
             }
+            BitOr => self.int_op(BinOp::BOr, lv, rv),
+            BitXor => self.int_op(BinOp::BXor, lv, rv),
+            BitAnd => self.int_op(BinOp::BAnd, lv, rv),
+            Shl => self.int_op(BinOp::Shl, lv, rv),
+            Shr => self.int_op(BinOp::SShr, lv, rv),
             And | Or | Implies => Err(LowerError::Internal("logical operator")),
         }
     }

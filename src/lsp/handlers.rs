@@ -386,6 +386,7 @@ pub fn symbols(s: &mut Server, p: DocumentSymbolParams) -> Result {
             .iter()
             .map(|i| match i {
                 Item::Func(f) => f.span.start,
+                Item::Const(c) => c.span.start,
                 Item::Annotation(a) => a.span.start,
                 Item::Type(t) => text[..t.name_span.start as usize]
                     .rfind("type")
@@ -456,6 +457,14 @@ pub fn symbols(s: &mut Server, p: DocumentSymbolParams) -> Result {
                         Some(children),
                     ));
                 }
+                Item::Const(c) => out.push(symbol(
+                    name(c.name),
+                    None,
+                    SymbolKind::CONSTANT,
+                    r(start, end),
+                    r(c.name_span.start, c.name_span.end),
+                    None,
+                )),
                 Item::Annotation(_) | Item::Import(_) => {}
             }
         }

@@ -61,6 +61,20 @@ pub enum Tok<'m> {
     OrOr,
     Bang,
     Eof,
+    // appended: constants and bit operations (§2, §4.5, §4.10)
+    Const,
+    /// `&&&`
+    BitAnd,
+    /// `|||`
+    BitOr,
+    /// `^^^`
+    BitXor,
+    /// `~~~`
+    BitNot,
+    /// `<<<`
+    Shl,
+    /// `>>>`
+    Shr,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -90,6 +104,7 @@ impl Tok<'_> {
             "or" => Tok::Or,
             "requires" => Tok::Requires,
             "ensures" => Tok::Ensures,
+            "const" => Tok::Const,
             _ => return None,
         })
     }
@@ -115,6 +130,7 @@ impl Tok<'_> {
             Tok::Or => "or",
             Tok::Requires => "requires",
             Tok::Ensures => "ensures",
+            Tok::Const => "const",
             _ => return None,
         })
     }
@@ -123,7 +139,7 @@ impl Tok<'_> {
     pub fn starts_item(&self) -> bool {
         matches!(
             self,
-            Tok::Func | Tok::Type | Tok::Extern | Tok::Import | Tok::At | Tok::Eof
+            Tok::Func | Tok::Type | Tok::Extern | Tok::Import | Tok::Const | Tok::At | Tok::Eof
         )
     }
 
