@@ -278,3 +278,68 @@ fn fmt_prints_constants_and_operators_as_written() {
         Some(((1 & 0xFF) ^ (!2i64 >> 3)) as i32 & 0xFF)
     );
 }
+
+#[test]
+fn an_imported_constant_with_an_error_is_reported_once_in_its_file() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("lib.pole-ir"),
+        "const A: Int = 1 / 0\nconst B: Int = A + 1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        t.path().join("main.pole-ir"),
+        "import \"lib.pole-ir\"\nfunc main() -> Int : B\n",
+    )
+    .unwrap();
+    let o = pole(t.path(), &["build", "main.pole-ir", "-o", "m"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.lines().next(),
+        Some("lib.pole-ir:1:18: error: division by zero in constant")
+    );
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+    assert!(!t.path().join("m").exists());
+}
+
+#[test]
+fn constants_work_in_contracts_and_tests() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("t.pole-ir"),
+        "const LIMIT: Int = 0x10\nconst ZERO: Option<Int> = None\n\n\
+         @test_case(input=(3), expected=LIMIT - 13)\n\
+         func id(x: Int) -> Int\n  requires x < LIMIT\n  : x\n\n\
+         @test(id(LIMIT - 1) == 15 && ZERO == None)\n\n\
+         func main() -> Int : id(LIMIT)\n",
+    )
+    .unwrap();
+    let o = pole(t.path(), &["test", "t.pole-ir"]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "PASS id#1\nPASS test@9\n2 passed, 0 failed\n"
+    );
+    let o = pole(t.path(), &["run", "t.pole-ir"]);
+    assert_eq!(o.status.code(), Some(101));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .starts_with("pole: runtime error: contract violated: requires x < LIMIT\n")
+    );
+}
+
+#[test]
+fn long_and_deep_constants_compile() {
+    let n = 100_000;
+    let sum = vec!["1"; n].join(" + ");
+    let list: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+    let deep = format!("{}1{}", "[".repeat(3000), "]".repeat(3000));
+    let src = format!(
+        "const S: Int = {sum}\nconst L: List<Int> = [{}]\nconst D: Bool = {deep} == {deep}\n\
+         func main() -> Int :\n  println(D);\n  println(List.length(L));\n  S % 256\n",
+        list.join(", ")
+    );
+    let (out, err, code) = run(&src, &[]);
+    assert_eq!(out, "true\n100000\n", "{err}");
+    assert_eq!(code, Some((n % 256) as i32));
+}

@@ -343,7 +343,7 @@ impl<'m> Eval<'_, '_, 'm> {
             ExprKind::Record(fields) => {
                 let r = match shape {
                     Some(TyKind::Record(r)) => Some(r),
-                    _ => self.record_by_fields(fields),
+                    _ => self.record_by_fields(fields, file),
                 }
                 .ok_or(Stop::Failed)?;
                 let decl = self.env.records[r as usize].fields;
@@ -382,17 +382,19 @@ impl<'m> Eval<'_, '_, 'm> {
     }
 
     /// A record literal without an expected record type: the record
-    /// declaring exactly its fields.
-    fn record_by_fields(&self, fields: &[FieldInit<'_>]) -> Option<u32> {
-        self.env
-            .records
+    /// declaring exactly its fields, one of file `file`'s own first.
+    fn record_by_fields(&self, fields: &[FieldInit<'_>], file: u32) -> Option<u32> {
+        let fits = |info: &RecordInfo<'_>| {
+            info.fields.len() == fields.len()
+                && fields
+                    .iter()
+                    .all(|f| info.fields.iter().any(|g| g.0 == f.name))
+        };
+        let records = self.env.records;
+        records
             .iter()
-            .position(|info| {
-                info.fields.len() == fields.len()
-                    && fields
-                        .iter()
-                        .all(|f| info.fields.iter().any(|g| g.0 == f.name))
-            })
+            .position(|info| info.file == file && fits(info))
+            .or_else(|| records.iter().position(fits))
             .map(|i| i as u32)
     }
 
@@ -498,6 +500,10 @@ impl<'m> Eval<'_, '_, 'm> {
 
 /// Structural equality (§5); floats compare as numbers.
 fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
+    crate::memory::deep(|| equal_inner(a, b))
+}
+
+fn equal_inner(a: &Value<'_>, b: &Value<'_>) -> bool {
     match (a, b) {
         (Value::List(x), Value::List(y)) => {
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(p, q))
@@ -525,6 +531,16 @@ pub fn show(
 }
 
 fn write_value(
+    out: &mut String,
+    v: &Value<'_>,
+    names: &Interner<'_>,
+    records: &[RecordInfo<'_>],
+    variants: &[VariantInfo<'_>],
+) {
+    crate::memory::deep(|| write_value_inner(out, v, names, records, variants))
+}
+
+fn write_value_inner(
     out: &mut String,
     v: &Value<'_>,
     names: &Interner<'_>,

@@ -16,10 +16,18 @@ impl<'m> FnLower<'_, '_, 'm> {
             .get(ci as usize)
             .ok_or(LowerError::Internal("unknown constant"))?;
         let ty = c.ty;
-        match c
-            .value
-            .ok_or(LowerError::Internal("constant without a value"))?
-        {
+        let Some(value) = c.value else {
+            // Only a constant of an imported file with an error has no
+            // value here: that file's compilation reports it and the
+            // program is never linked, so any value of the right
+            // representation does.
+            return match self.repr(ty) {
+                Repr::F64 => self.def(Op::FConst(0.0), Repr::F64),
+                Repr::I8 => self.unit(),
+                r => self.def(Op::Const(I64, 0), r),
+            };
+        };
+        match value {
             Value::Int(n) => self.def(Op::Const(I64, n), I64),
             Value::Float(x) => self.def(Op::FConst(x), Repr::F64),
             Value::Bool(b) => self.def(Op::Const(Repr::I8, b as i64), Repr::I8),
