@@ -343,3 +343,19 @@ fn long_and_deep_constants_compile() {
     assert_eq!(out, "true\n100000\n", "{err}");
     assert_eq!(code, Some((n % 256) as i32));
 }
+
+#[test]
+fn variables_hide_constants_and_type_arguments_close_with_shift_tokens() {
+    let src = "const limit: Int = 5\n\
+               const NONE: Option<Int> = None\n\
+               func f(limit: Int) -> Int : limit * 2\n\
+               func main() -> Int :\n\
+               \x20 let o: Option<Int>= Some(limit) in\n\
+               \x20 let l: List<List<Option<Int>>> = [[o, NONE]] in\n\
+               \x20 println(f(1) + limit);\n\
+               \x20 println(List.length(List.get(l, 0)));\n\
+               \x20 0\n";
+    let (out, err, code) = run(src, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "7\n2\n");
+}

@@ -818,5 +818,16 @@ fn constants_are_hovered_with_their_values_and_found() {
     let d = c.at("textDocument/definition", URI, l, ch);
     let (dl, dc) = pos(CONSTS, "NAMES:", 0);
     assert_eq!(d["range"]["start"], json!({ "line": dl, "character": dc }));
+    // Completion offers them with their types.
+    let partial = CONSTS.replace("W + ORIGIN.y", "W + OR");
+    c.change(URI, 2, &partial);
+    let (l, ch) = pos(&partial, "W + OR", 6);
+    let items = c.at("textDocument/completion", URI, l, ch);
+    let origin = items
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["label"] == "ORIGIN"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(origin["detail"], "const: Point", "{items}");
     c.shutdown();
 }

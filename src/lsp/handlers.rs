@@ -552,6 +552,19 @@ pub fn completion(s: &mut Server, p: CompletionParams) -> Result {
                     Some(analysis::signature_text(cx.text_of(f.file), f.decl)),
                 ));
             }
+            // The file's own constants and those of the files it imports.
+            let visible = ck
+                .consts
+                .iter()
+                .filter(|c| c.file == 0 || cx.direct.contains(&c.file));
+            for c in visible {
+                let detail = format!("const: {}", ck.show(c.ty, cx.names));
+                out.push(item(
+                    cx.names.name(c.decl.name),
+                    CompletionItemKind::CONSTANT,
+                    Some(detail),
+                ));
+            }
             for v in ck.variants {
                 for c in v.ctors {
                     let detail = cx.names.name(v.name).to_string();
