@@ -6,8 +6,10 @@ fn main() {
     println!("cargo:rerun-if-changed=runtime/pole_rt.h");
     println!("cargo:rerun-if-changed=runtime/pole_alloc.c");
     println!("cargo:rerun-if-changed=runtime/pole_alloc.h");
+    println!("cargo:rerun-if-changed=runtime/pole_num.c");
     cc::Build::new()
         .file("runtime/pole_rt.c")
+        .file("runtime/pole_num.c")
         .opt_level(2)
         .pic(true)
         .flag_if_supported("-fno-omit-frame-pointer")

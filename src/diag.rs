@@ -134,9 +134,19 @@ const CODES: &[(&str, &str)] = &[
     ("undefined C symbol", "undefined-c-symbol"),
     ("link failed", "link-failed"),
     ("internal error", "internal"),
+    ("not a constant expression", "not-constant"),
+    ("constant '", "constant-cycle"),
+    ("division by zero in constant", "constant-division-by-zero"),
 ];
 
+/// Message suffixes whose code wins over [`CODES`] (their prefix, `type
+/// '...'`, is shared with other kinds).
+const SUFFIX_CODES: &[(&str, &str)] = &[("cannot be a constant", "not-a-constant-type")];
+
 fn code_of(message: &str) -> &'static str {
+    if let Some(&(_, code)) = SUFFIX_CODES.iter().find(|(s, _)| message.ends_with(s)) {
+        return code;
+    }
     CODES
         .iter()
         .find(|(prefix, _)| message.starts_with(prefix))
@@ -570,6 +580,13 @@ mod tests {
                 "int32-outside-extern",
             ),
             ("duplicate function 'f'", "duplicate"),
+            ("not a constant expression", "not-constant"),
+            ("constant 'A' depends on itself", "constant-cycle"),
+            ("division by zero in constant", "constant-division-by-zero"),
+            (
+                "type 'HashMap<Int, Int>' cannot be a constant",
+                "not-a-constant-type",
+            ),
             ("unreachable match arm", "unreachable-arm"),
             ("something new", "other"),
         ];

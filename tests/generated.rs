@@ -56,9 +56,24 @@ struct Gen {
     contracts: bool,
 }
 
+/// The prelude's constants and their values (§4.10), used as leaves.
+const CONSTS: [(&str, i64); 4] = [
+    ("K_MASK", 511),
+    ("K_NEG", -16),
+    ("K_BIG", 1 << 62),
+    ("K_PT", 3),
+];
+
 const PRELUDE: &str = "\
 type Shape = Dot | Line(Int) | Rect(Int, Int)
 type Pt = { x: Int, y: Int }
+
+const K_MASK: Int = 0xFF ||| 0b1 <<< 8
+const K_NEG: Int = ~~~0x0F
+const K_BIG: Int = 1 <<< 62 &&& -1
+const ORIGIN: Pt = { x: K_MASK % 10, y: 0b110 }
+const MOVED: Pt = { ORIGIN with y = ORIGIN.y >>> 1 }
+const K_PT: Int = MOVED.y + ORIGIN.x - 0x1
 
 func sum_to(n: Int, acc: Int) -> Int :
   if n <= 0 then acc else sum_to(n - 1, acc + n)
@@ -110,12 +125,19 @@ impl Gen {
             0 | 1 => {
                 let (a, va) = self.int(d);
                 let (b, vb) = self.int(d);
-                let op = ["+", "-", "*"][self.rng.below(3) as usize];
+                let op =
+                    ["+", "-", "*", "&&&", "|||", "^^^", "<<<", ">>>"][self.rng.below(8) as usize];
                 let v = both(va, vb, |x, y| {
                     Ev::Val(match op {
                         "+" => x.wrapping_add(y),
                         "-" => x.wrapping_sub(y),
-                        _ => x.wrapping_mul(y),
+                        "*" => x.wrapping_mul(y),
+                        "&&&" => x & y,
+                        "|||" => x | y,
+                        "^^^" => x ^ y,
+                        // Shift counts are taken modulo 64 (§4.5).
+                        "<<<" => x.wrapping_shl((y & 63) as u32),
+                        _ => x.wrapping_shr((y & 63) as u32),
                     })
                 });
                 (format!("({a} {op} {b})"), v)
@@ -343,6 +365,10 @@ impl Gen {
     }
 
     fn leaf(&mut self) -> (String, Ev) {
+        if self.rng.chance(10) {
+            let (n, v) = CONSTS[self.rng.below(CONSTS.len() as u64) as usize];
+            return (n.to_string(), Ev::Val(v));
+        }
         if !self.env.is_empty() && self.rng.chance(60) {
             let i = self.rng.below(self.env.len() as u64) as usize;
             let (n, v) = &self.env[i];

@@ -783,3 +783,51 @@ fn open_buffers_of_imported_files_are_used() {
     );
     c.shutdown();
 }
+
+const CONSTS: &str = "\
+type Point = { x: Int, y: Int }
+
+const W: Int = 0x20 <<< 1
+const ORIGIN: Point = { x: W, y: -1 }
+const NAMES: List<String> = [\"a\", \"b\\n\"]
+
+func main() -> Int :
+  println(List.length(NAMES));
+  W + ORIGIN.y
+";
+
+#[test]
+fn constants_are_hovered_with_their_values_and_found() {
+    let mut c = Client::start(&[]);
+    assert!(c.open(URI, CONSTS).is_empty());
+    let (l, ch) = pos(CONSTS, "W + ORIGIN", 0);
+    let h = c.at("textDocument/hover", URI, l, ch);
+    assert_eq!(h["contents"]["value"], "```pole\nconst W: Int = 64\n```");
+    let (l, ch) = pos(CONSTS, "ORIGIN.y", 1);
+    let h = c.at("textDocument/hover", URI, l, ch);
+    assert_eq!(
+        h["contents"]["value"],
+        "```pole\nconst ORIGIN: Point = { x: 64, y: -1 }\n```"
+    );
+    let (l, ch) = pos(CONSTS, "NAMES))", 0);
+    let h = c.at("textDocument/hover", URI, l, ch);
+    assert_eq!(
+        h["contents"]["value"],
+        "```pole\nconst NAMES: List<String> = [\"a\", \"b\\n\"]\n```"
+    );
+    let d = c.at("textDocument/definition", URI, l, ch);
+    let (dl, dc) = pos(CONSTS, "NAMES:", 0);
+    assert_eq!(d["range"]["start"], json!({ "line": dl, "character": dc }));
+    // Completion offers them with their types.
+    let partial = CONSTS.replace("W + ORIGIN.y", "W + OR");
+    c.change(URI, 2, &partial);
+    let (l, ch) = pos(&partial, "W + OR", 6);
+    let items = c.at("textDocument/completion", URI, l, ch);
+    let origin = items
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["label"] == "ORIGIN"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(origin["detail"], "const: Point", "{items}");
+    c.shutdown();
+}

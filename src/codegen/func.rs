@@ -491,6 +491,23 @@ impl Em<'_, '_, '_, '_, '_> {
 
     /// The value of a static object: its address past the `prefix` bytes
     /// of its header (and a string's length).
+    /// C's `round`: to the nearest integer, halves away from zero
+    /// (Cranelift's `nearest` rounds them to even). `x - trunc(x)` is
+    /// exact, so comparing its magnitude with 0.5 decides; NaN and the
+    /// infinities come out of `trunc` unchanged.
+    fn round_half_away(&mut self, x: Value) -> Value {
+        let i = self.b.ins();
+        let t = i.trunc(x);
+        let frac = self.b.ins().fsub(x, t);
+        let mag = self.b.ins().fabs(frac);
+        let half = self.b.ins().f64const(0.5);
+        let up = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, mag, half);
+        let one = self.b.ins().f64const(1.0);
+        let step = self.b.ins().fcopysign(one, x);
+        let away = self.b.ins().fadd(t, step);
+        self.b.ins().select(up, away, t)
+    }
+
     fn static_object(&mut self, id: DataId, prefix: usize) -> R<Value> {
         let gv = self.gv(id);
         let p = self.b.ins().symbol_value(types::I64, gv);
@@ -1029,6 +1046,13 @@ impl Em<'_, '_, '_, '_, '_> {
                     BinOp::FDiv => i.fdiv(a, b),
                     BinOp::ICmp(c) => i.icmp(int_cc(c), a, b),
                     BinOp::FCmp(c) => i.fcmp(float_cc(c), a, b),
+                    BinOp::BAnd => i.band(a, b),
+                    BinOp::BOr => i.bor(a, b),
+                    BinOp::BXor => i.bxor(a, b),
+                    // Cranelift masks shift counts to the width: n % 64.
+                    BinOp::Shl => i.ishl(a, b),
+                    BinOp::SShr => i.sshr(a, b),
+                    BinOp::UShr => i.ushr(a, b),
                 }
             }
             Op::Un(op, a) => {
@@ -1044,7 +1068,17 @@ impl Em<'_, '_, '_, '_, '_> {
                     UnOp::ZeroExtend(r) => i.uextend(clif_type(r), a),
                     UnOp::SignExtend(r) => i.sextend(clif_type(r), a),
                     UnOp::Bitcast(r) => i.bitcast(clif_type(r), MemFlagsData::new(), a),
+                    UnOp::BNot => i.bnot(a),
+                    UnOp::FAbs => i.fabs(a),
+                    UnOp::FSqrt => i.sqrt(a),
+                    UnOp::FFloor => i.floor(a),
+                    UnOp::FCeil => i.ceil(a),
+                    UnOp::FRound => self.round_half_away(a),
                 }
+            }
+            Op::Static(ci) => {
+                let id = self.g.const_data(self.ck, ci)?;
+                self.static_object(id, super::HEADER)?
             }
             Op::Select(c, a, b) => {
                 let (c, a, b) = (self.use_(c), self.use_(a), self.use_(b));

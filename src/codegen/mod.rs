@@ -27,6 +27,7 @@
 
 mod debug;
 mod func;
+mod statics;
 
 use crate::ir::{self, lower};
 use crate::memory::{Memory, OutOfMemory, Phase};
@@ -329,6 +330,8 @@ pub(crate) struct Gen<'a, 'm> {
     lifted: u32,
     /// The instances of generic functions, by instance index.
     pub inst_ids: Vec<FuncId>,
+    /// Static data of constants, by index (`statics.rs`).
+    consts: HashMap<u32, DataId>,
     va_stubs: HashMap<(String, Signature), FuncId>,
     anon: u32,
 }
@@ -404,6 +407,7 @@ pub fn compile_object(
         closures: HashMap::new(),
         lifted: 0,
         inst_ids: Vec::new(),
+        consts: HashMap::new(),
         imports: HashMap::new(),
         colocated: std::collections::HashSet::new(),
         va_stubs: HashMap::new(),

@@ -329,7 +329,8 @@ const BUILTIN_TYPES: [&str; 13] = [
     "Result", "Ptr", "Int32",
 ];
 
-/// Whether `prog`'s declarations name a type it does not declare.
+/// Whether `prog`'s declarations name a type it does not declare (or
+/// declare constants, whose values may use its imports).
 fn names_foreign_type(prog: &Program<'_>, names: &Interner<'_>) -> bool {
     let own: Vec<_> = prog
         .items
@@ -353,6 +354,9 @@ fn names_foreign_type(prog: &Program<'_>, names: &Interner<'_>) -> bool {
         Item::Func(f) => {
             f.params.iter().any(|p| foreign(p.ty, &own, names)) || foreign(f.ret, &own, names)
         }
+        // A constant's value may need the constants of the files it
+        // imports (§4.10): importers evaluate it.
+        Item::Const(_) => true,
         _ => false,
     })
 }

@@ -88,6 +88,7 @@ pub fn layout(text: &str, mem: &mut Memory) -> Result<String, FmtError> {
         };
         let d = match item {
             Item::Import(imp) => p.import(imp),
+            Item::Const(c) => p.const_decl(c),
             Item::Annotation(a) => p.annotation(a),
             Item::Type(t) => p.type_decl(t),
             Item::Func(f) => match f.body_at {

@@ -21,7 +21,9 @@ const ARM_INDENT: usize = 4;
 
 pub struct Printer<'a> {
     src: &'a str,
-    toks: &'a [Span],
+    /// The tokens; a `>>>` or `>=` closing a type's arguments is split
+    /// (as the parser reads it) when that type is printed.
+    toks: Vec<Span>,
     comments: &'a [Span],
     /// The first comment not yet emitted.
     next_comment: usize,
@@ -47,8 +49,12 @@ fn prec(op: BinOp) -> u8 {
         BinOp::Or => 2,
         BinOp::And => 3,
         BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 4,
-        BinOp::Add | BinOp::Sub => 5,
-        BinOp::Mul | BinOp::Div | BinOp::Rem => 6,
+        BinOp::BitOr => 5,
+        BinOp::BitXor => 6,
+        BinOp::BitAnd => 7,
+        BinOp::Shl | BinOp::Shr => 8,
+        BinOp::Add | BinOp::Sub => 9,
+        BinOp::Mul | BinOp::Div | BinOp::Rem => 10,
     }
 }
 
@@ -56,7 +62,7 @@ impl<'a> Printer<'a> {
     pub fn new(s: &'a Source<'a>) -> Printer<'a> {
         Printer {
             src: s.text,
-            toks: &s.toks,
+            toks: s.toks.clone(),
             comments: &s.comments,
             next_comment: 0,
         }
@@ -231,6 +237,7 @@ impl<'a> Printer<'a> {
     pub fn item_start(&self, item: &Item<'_>) -> u32 {
         match item {
             Item::Func(f) => f.span.start,
+            Item::Const(c) => c.span.start,
             Item::Annotation(a) => a.span.start,
             Item::Type(t) => {
                 let i = self.ti(t.name_span.start);
@@ -242,6 +249,29 @@ impl<'a> Printer<'a> {
                 if i > 0 { self.toks[i - 1].start } else { 0 }
             }
         }
+    }
+
+    /// `const NAME: TYPE = EXPR`; a long value goes on the next line.
+    pub fn const_decl(&mut self, c: &ConstDecl<'_>) -> Doc {
+        let kw = self.ti(c.span.start);
+        let kw_doc = self.tok(kw);
+        let name = self.tok(kw + 1);
+        let colon = self.tok(kw + 2);
+        let ty = self.ty(c.ty);
+        let eq = self.find(self.ti(self.type_end(c.ty)), "=");
+        let eq = self.tok(eq);
+        let value = self.expr(c.expr);
+        cat(vec![
+            kw_doc,
+            sp(),
+            name,
+            colon,
+            sp(),
+            ty,
+            sp(),
+            eq,
+            Doc::group(Doc::nest(INDENT, cat(vec![Doc::Line, value]))),
+        ])
     }
 
     /// `import "PATH"`, the path as written.
@@ -522,10 +552,28 @@ impl<'a> Printer<'a> {
                 }
                 v.push(self.ty(a));
             }
-            let close = self.find(self.ti(self.type_end(&t.args[t.args.len() - 1])), ">");
+            let close = self.ti(self.type_end(&t.args[t.args.len() - 1]));
+            self.split_close(close);
+            let close = self.find(close, ">");
             v.push(self.tok(close));
             cat(v)
         })
+    }
+
+    /// Token `i` closes a type's arguments: a `>>>` there is `>` then the
+    /// rest, `>>`, read as two `>`; a `>=` is `>` then `=` (§2).
+    fn split_close(&mut self, i: usize) {
+        let Some(&t) = self.toks.get(i) else { return };
+        let parts = match self.tok_text(i) {
+            ">>>" => 3,
+            ">=" => 2,
+            _ => return,
+        };
+        let pieces = (0..parts).map(|k| Span {
+            start: t.start + k,
+            end: t.start + k + 1,
+        });
+        self.toks.splice(i..i + 1, pieces);
     }
 
     /// End of a type expression (its last `>`, `)` or result type).

@@ -9,6 +9,8 @@ mod closure;
 mod hof;
 
 pub use closure::Lifted;
+mod constants;
+mod numbers;
 
 use super::*;
 use crate::memory::{Arena, Map, OutOfMemory, Vec};
@@ -435,6 +437,12 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 BinOp::IMul => Some(a.wrapping_mul(b)),
                 BinOp::SDiv if b != 0 => Some(a.wrapping_div(b)),
                 BinOp::SRem if b != 0 => Some(a.wrapping_rem(b)),
+                BinOp::BAnd => Some(a & b),
+                BinOp::BOr => Some(a | b),
+                BinOp::BXor => Some(a ^ b),
+                BinOp::Shl => Some(a.wrapping_shl((b & 63) as u32)),
+                BinOp::SShr => Some(a.wrapping_shr((b & 63) as u32)),
+                BinOp::UShr => Some(((a as u64) >> (b & 63)) as i64),
                 _ => None,
             };
             if let Some(n) = n {
@@ -858,6 +866,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     self.function_value(e)
                 }
                 Res::Ctor(c) => self.def(Op::Nullary(c.owner, c.index), self.repr(self.ty(e))),
+                Res::Const(ci) => self.constant(ci),
                 _ => Err(LowerError::Internal("unresolved name")),
             },
             ExprKind::Call(call) => self.call(e, call),
@@ -881,6 +890,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                         None => self.def(Op::Un(UnOp::INeg, v), I64),
                     },
                     ast::UnOp::Not => self.def(Op::Un(UnOp::IsZero, v), Repr::I8),
+                    ast::UnOp::BitNot => match self.known(v) {
+                        Some(n) => self.def(Op::Const(I64, !n), I64),
+                        None => self.def(Op::Un(UnOp::BNot, v), I64),
+                    },
                 }
             }
             ExprKind::Binary(..) => self.chain(e),
@@ -1439,6 +1452,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             | OptionAndThen | OptionDefault | OptionIsSome | OptionIsNone | MapIter
             | MapEntries => self.higher_order(span, t, b, v, arg_tys),
             ListSortBy => self.sort_by(span, t, v),
+            _ => self.numeric(b, &v),
         }
     }
 
@@ -1565,6 +1579,11 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     self.def(Op::Select(m1, zero, q), I64)
                 }
             }
+            BitOr => self.int_op(BinOp::BOr, lv, rv),
+            BitXor => self.int_op(BinOp::BXor, lv, rv),
+            BitAnd => self.int_op(BinOp::BAnd, lv, rv),
+            Shl => self.int_op(BinOp::Shl, lv, rv),
+            Shr => self.int_op(BinOp::SShr, lv, rv),
             And | Or | Implies => Err(LowerError::Internal("logical operator")),
         }
     }

@@ -84,6 +84,15 @@ pub enum BinOp {
     ICmp(Cmp),
     /// Ordered float comparison (`Ne` is unordered-or-not-equal).
     FCmp(Cmp),
+    /// Bitwise operations; shift counts are taken modulo 64 (§4.5).
+    BAnd,
+    BOr,
+    BXor,
+    Shl,
+    /// Arithmetic (sign-copying) shift right.
+    SShr,
+    /// Logical shift right (`Int_lsr`).
+    UShr,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,6 +109,14 @@ pub enum UnOp {
     ZeroExtend(Repr),
     SignExtend(Repr),
     Bitcast(Repr),
+    /// Bitwise not.
+    BNot,
+    /// C's `fabs`, `sqrt`, `floor`, `ceil` and `round` (half away from zero).
+    FAbs,
+    FSqrt,
+    FFloor,
+    FCeil,
+    FRound,
 }
 
 /// Who a call goes to.
@@ -165,6 +182,10 @@ pub enum Op<'m> {
     /// allocation in the same block (`pole_alloc_reuse`); else dups the
     /// moved fields, counts the cell down and yields 0.
     Reset(Var, Moved<'m>),
+    /// Address of the static data of a constant (§4.10) whose value is on
+    /// the heap, by its index in [`crate::types::Checked::consts`]: immortal
+    /// (count 0), like string literals.
+    Static(u32),
 }
 
 /// Fields loaded from a cell just before it is dropped, whose `Dup`s the
@@ -312,6 +333,7 @@ pub fn op_uses(op: &Op<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use)) {
                 each(a, Use::Consume);
             }
         }
+        Op::Static(_) => {}
         Op::Copy(v) => each(v, Use::Consume),
         Op::Reset(v, m) => {
             each(v, Use::Consume);

@@ -129,7 +129,7 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
         for inst in b.insts {
             if let Inst::Def(d, op) = inst {
                 let k = &mut kind[d.0 as usize];
-                let lit = matches!(op, Op::Str(_) | Op::Nullary(..));
+                let lit = matches!(op, Op::Str(_) | Op::Nullary(..) | Op::Static(_));
                 *k = if lit && *k != 2 { 1 } else { 2 };
             }
         }

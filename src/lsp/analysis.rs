@@ -590,6 +590,10 @@ impl<'v> BodyView<'v> {
                     })
                 }
                 Res::Ctor(c) => self.ctor_site(ck, c),
+                Res::Const(ci) => ck.consts.get(ci as usize).map(|c| Site {
+                    file: c.file,
+                    span: c.decl.name_span,
+                }),
                 _ => None,
             },
             Hit::PatCtor(p, _) | Hit::Pat(p) => match ck.pat_res.get(p.id.0 as usize)? {
@@ -670,6 +674,16 @@ impl<'v> BodyView<'v> {
         }
     }
 
+    /// `const NAME: TYPE = VALUE` (§4.10).
+    fn const_text(&self, ck: &Checked<'v>, ci: u32, t: &str) -> Option<String> {
+        let c = ck.consts.get(ci as usize)?;
+        let value = match &c.value {
+            Some(v) => crate::types::consts::show(v, self.names, ck.records, ck.variants),
+            None => "?".into(),
+        };
+        Some(format!("const {}: {t} = {value}", self.name(c.decl.name)))
+    }
+
     /// Hover text for `h`: a type, a signature, a declaration.
     pub fn hover(&self, h: Hit<'_>) -> Option<String> {
         let ck = self.ck.as_ref();
@@ -702,6 +716,9 @@ impl<'v> BodyView<'v> {
             }
             Hit::Expr(e) => {
                 let t = self.show(*ck.expr_ty.get(e.id.0 as usize)?);
+                if let Some(Res::Const(ci)) = ck.expr_res.get(e.id.0 as usize) {
+                    return self.const_text(ck, *ci, &t);
+                }
                 match e.kind {
                     ExprKind::Name(_) => {
                         Some(format!("{}: {t}", self.src(ident_span(self.text, e.span))))

@@ -386,6 +386,7 @@ pub fn symbols(s: &mut Server, p: DocumentSymbolParams) -> Result {
             .iter()
             .map(|i| match i {
                 Item::Func(f) => f.span.start,
+                Item::Const(c) => c.span.start,
                 Item::Annotation(a) => a.span.start,
                 Item::Type(t) => text[..t.name_span.start as usize]
                     .rfind("type")
@@ -456,6 +457,14 @@ pub fn symbols(s: &mut Server, p: DocumentSymbolParams) -> Result {
                         Some(children),
                     ));
                 }
+                Item::Const(c) => out.push(symbol(
+                    name(c.name),
+                    None,
+                    SymbolKind::CONSTANT,
+                    r(start, end),
+                    r(c.name_span.start, c.name_span.end),
+                    None,
+                )),
                 Item::Annotation(_) | Item::Import(_) => {}
             }
         }
@@ -541,6 +550,19 @@ pub fn completion(s: &mut Server, p: CompletionParams) -> Result {
                     name,
                     CompletionItemKind::FUNCTION,
                     Some(analysis::signature_text(cx.text_of(f.file), f.decl)),
+                ));
+            }
+            // The file's own constants and those of the files it imports.
+            let visible = ck
+                .consts
+                .iter()
+                .filter(|c| c.file == 0 || cx.direct.contains(&c.file));
+            for c in visible {
+                let detail = format!("const: {}", ck.show(c.ty, cx.names));
+                out.push(item(
+                    cx.names.name(c.decl.name),
+                    CompletionItemKind::CONSTANT,
+                    Some(detail),
                 ));
             }
             for v in ck.variants {

@@ -24,6 +24,7 @@ pub enum Item<'m> {
     Type(&'m TypeDecl<'m>),
     Annotation(&'m Annotation<'m>),
     Import(&'m Import<'m>),
+    Const(&'m ConstDecl<'m>),
 }
 
 impl Item<'_> {
@@ -35,6 +36,7 @@ impl Item<'_> {
             Item::Annotation(a) => a.span.start,
             Item::Type(t) => t.name_span.start,
             Item::Import(i) => i.span.start,
+            Item::Const(c) => c.span.start,
         }
     }
 }
@@ -45,6 +47,19 @@ pub struct Import<'m> {
     pub path: &'m [u8],
     /// The string literal.
     pub span: Span,
+}
+
+/// `const NAME: TYPE = EXPR` (§4.10). Its expression is part of the
+/// declaration (parsed in the declaration pass, ids in `exprs`), so files
+/// that import it can evaluate it.
+pub struct ConstDecl<'m> {
+    pub name: Sym,
+    pub name_span: Span,
+    /// The `const` keyword.
+    pub span: Span,
+    pub ty: &'m TypeExpr<'m>,
+    pub expr: &'m Expr<'m>,
+    pub exprs: (u32, u32),
 }
 
 pub struct FuncDecl<'m> {
@@ -189,6 +204,8 @@ pub struct Expr<'m> {
 pub enum UnOp {
     Neg,
     Not,
+    /// `~~~`
+    BitNot,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,6 +224,12 @@ pub enum BinOp {
     And,
     Or,
     Implies,
+    /// `|||`, `^^^`, `&&&`, `<<<`, `>>>` (§4.5).
+    BitOr,
+    BitXor,
+    BitAnd,
+    Shl,
+    Shr,
 }
 
 #[derive(Clone, Copy)]

@@ -25,7 +25,11 @@ fn error(start: usize, end: usize, message: String) -> LexError {
 fn invalid_char_hint(d: Diagnostic, ch: char) -> Diagnostic {
     match ch {
         '\'' => d.with_help("strings are written in double quotes: \"a\""),
-        '&' => d.with_help("for 'and', write '&&' or 'and'"),
+        '&' => d
+            .with_help("for 'and', write '&&' or 'and'")
+            .with_help("bitwise and is '&&&'"),
+        '^' => d.with_help("bitwise exclusive or is '^^^'"),
+        '~' => d.with_help("bitwise not is '~~~'"),
         '#' => d.with_help("comments start with '//'"),
         _ => d,
     }
@@ -44,6 +48,31 @@ const TWO_CHAR: [(u8, u8, Tok<'static>); 9] = [
     (b'|', b'|', Tok::OrOr),
 ];
 
+/// Three-character operators (tried before the two-character ones: the
+/// longest match wins).
+const THREE_CHAR: [(u8, Tok<'static>); 6] = [
+    (b'&', Tok::BitAnd),
+    (b'|', Tok::BitOr),
+    (b'^', Tok::BitXor),
+    (b'~', Tok::BitNot),
+    (b'<', Tok::Shl),
+    (b'>', Tok::Shr),
+];
+
+/// A hexadecimal (`0x`, radix 16) or binary (`0b`, radix 2) literal whose
+/// digits start at `i`: the 64-bit pattern read as two's complement, and
+/// where the digits end. `None` when more than 64 significant bits.
+fn radix_literal(bytes: &[u8], mut i: usize, radix: u32) -> (Option<i64>, usize) {
+    let mut v: Option<u64> = Some(0);
+    while let Some(d) = bytes.get(i).and_then(|&b| (b as char).to_digit(radix)) {
+        v = v
+            .and_then(|v| v.checked_mul(radix as u64))
+            .and_then(|v| v.checked_add(d as u64));
+        i += 1;
+    }
+    (v.map(|v| v as i64), i)
+}
+
 /// How the lexer turns identifiers into symbols: interning them (the
 /// declaration pass, which reads the whole file), or looking them up (a
 /// function body parsed later: its names were all interned by then).
@@ -53,6 +82,14 @@ pub enum Names<'n, 'm> {
 }
 
 impl<'m> Names<'_, 'm> {
+    /// The text of an interned name.
+    pub fn text(&self, s: Sym) -> &'m str {
+        match self {
+            Names::Intern(n) => n.name(s),
+            Names::Lookup(n) => n.name(s),
+        }
+    }
+
     pub fn sym(&mut self, name: &str) -> Result<Sym, LexError> {
         match self {
             Names::Intern(n) => Ok(n.intern(name)?),
@@ -83,6 +120,11 @@ impl<'m, 's> Lexer<'m, 's> {
             i: 0,
             scratch: arena.vec(),
         }
+    }
+
+    /// The text being lexed.
+    pub fn src(&self) -> &'s str {
+        self.src
     }
 
     /// Continues lexing at byte offset `at` (a token boundary).
@@ -130,8 +172,10 @@ impl<'m, 's> Lexer<'m, 's> {
                         Tok::Underscore
                     } else if let Some(k) = Tok::keyword(word) {
                         k
-                    } else if matches!(word, "String" | "List" | "HashMap" | "Option")
-                        && bytes.get(i) == Some(&b'.')
+                    } else if matches!(
+                        word,
+                        "String" | "List" | "HashMap" | "Option" | "Int" | "Float" | "Ptr"
+                    ) && bytes.get(i) == Some(&b'.')
                         && bytes
                             .get(i + 1)
                             .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
@@ -156,6 +200,21 @@ impl<'m, 's> Lexer<'m, 's> {
                         Tok::Ident(names.sym(joined)?)
                     } else {
                         Tok::Ident(names.sym(word)?)
+                    }
+                }
+                b'0' if matches!(bytes.get(i + 1), Some(b'x' | b'b')) => {
+                    let radix = if bytes[i + 1] == b'x' { 16 } else { 2 };
+                    let (v, end) = radix_literal(bytes, i + 2, radix);
+                    if end == i + 2 {
+                        let letter = bytes[i + 1] as char;
+                        return Err(error(i + 1, i + 2, format!("invalid character '{letter}'")));
+                    }
+                    i = end;
+                    match v {
+                        Some(v) => Tok::Int(v),
+                        None => {
+                            return Err(error(start, i, "integer literal out of range".into()));
+                        }
                     }
                 }
                 b'0'..=b'9' => {
@@ -257,7 +316,13 @@ impl<'m, 's> Lexer<'m, 's> {
                         .iter()
                         .find(|(a, b, _)| c == *a && next == Some(*b))
                         .map(|&(_, _, t)| t);
-                    let (t, n) = if c == b'.'
+                    let triple = THREE_CHAR
+                        .iter()
+                        .find(|(a, _)| c == *a && next == Some(*a) && bytes.get(i + 2) == Some(a))
+                        .map(|&(_, t)| t);
+                    let (t, n) = if let Some(t) = triple {
+                        (t, 3)
+                    } else if c == b'.'
                         && bytes.get(i + 1) == Some(&b'.')
                         && bytes.get(i + 2) == Some(&b'.')
                     {

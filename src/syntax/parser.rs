@@ -61,11 +61,16 @@ fn binary_op(t: Tok<'_>) -> Option<(BinOp, u8)> {
         Tok::Le => (BinOp::Le, PREC_CMP),
         Tok::Gt => (BinOp::Gt, PREC_CMP),
         Tok::Ge => (BinOp::Ge, PREC_CMP),
-        Tok::Plus => (BinOp::Add, 5),
-        Tok::Minus => (BinOp::Sub, 5),
-        Tok::Star => (BinOp::Mul, 6),
-        Tok::Slash => (BinOp::Div, 6),
-        Tok::Percent => (BinOp::Rem, 6),
+        Tok::BitOr => (BinOp::BitOr, 5),
+        Tok::BitXor => (BinOp::BitXor, 6),
+        Tok::BitAnd => (BinOp::BitAnd, 7),
+        Tok::Shl => (BinOp::Shl, 8),
+        Tok::Shr => (BinOp::Shr, 8),
+        Tok::Plus => (BinOp::Add, 9),
+        Tok::Minus => (BinOp::Sub, 9),
+        Tok::Star => (BinOp::Mul, 10),
+        Tok::Slash => (BinOp::Div, 10),
+        Tok::Percent => (BinOp::Rem, 10),
         _ => return None,
     })
 }
@@ -339,8 +344,18 @@ impl<'m> Parser<'m, '_, '_> {
                     "assignment is not part of Pole IR: variables never change; bind a new name with 'let NAME = VALUE in ...'",
                 )
                 .with_help("to compare two values, write '=='"),
+            Tok::Bar => d.with_help("bitwise or is '|||'"),
+            Tok::Lt if self.doubled('<') => d.with_help("shift left is '<<<'"),
+            Tok::Gt if self.doubled('>') => d.with_help("shift right is '>>>'"),
             _ => d,
         }
+    }
+
+    /// Whether the current token is a second `ch` right after a first one
+    /// (`<<`, `>>`: the old spellings of the shifts).
+    fn doubled(&self, ch: char) -> bool {
+        let at = self.cur.span.start as usize;
+        self.prev.end as usize == at && at > 0 && self.lx.src().as_bytes()[at - 1] == ch as u8
     }
 
     /// Like [`Parser::expect`], with a secondary label at the token that
@@ -388,6 +403,17 @@ impl<'m> Parser<'m, '_, '_> {
             Tok::Func => Ok(Item::Func(self.func()?)),
             Tok::Type => Ok(Item::Type(self.type_decl()?)),
             Tok::Extern => Ok(Item::Func(self.extern_decl()?)),
+            Tok::Const => Ok(Item::Const(self.const_decl()?)),
+            Tok::Let => {
+                let name = match self.peek1() {
+                    Tok::Ident(s) => self.names.text(s).to_string(),
+                    _ => "NAME".to_string(),
+                };
+                Err(PErr::Syntax(
+                    self.expected("declaration")
+                        .with_help(format!("write 'const {name}: TYPE = ...'")),
+                ))
+            }
             Tok::Import => {
                 self.bump();
                 match self.tok() {
@@ -735,7 +761,7 @@ impl<'m> Parser<'m, '_, '_> {
                 }
             }
             self.leave();
-            self.expect(Tok::Gt, "'>'")?;
+            self.close_angle()?;
             args = v.into_slice();
         }
         Ok(TypeExpr {
@@ -744,6 +770,42 @@ impl<'m> Parser<'m, '_, '_> {
             args,
             shape: TypeShape::Named,
         })
+    }
+
+    /// The `>` closing a type's argument list: a `>>>` or `>=` token there
+    /// is read as `>` followed by the rest of it (§2).
+    fn close_angle(&mut self) -> PResult<Span> {
+        if matches!(self.tok(), Tok::Shr | Tok::Ge) {
+            let at = self.cur.span.start as usize;
+            self.cur = Token {
+                tok: Tok::Gt,
+                span: Span::new(at, at + 1),
+            };
+            self.ahead = None;
+            if self.lex_error.is_none() {
+                self.lx.seek(at + 1);
+            }
+        }
+        self.expect(Tok::Gt, "'>'")
+    }
+
+    /// `const NAME: TYPE = EXPR` (§4.10).
+    fn const_decl(&mut self) -> PResult<&'m ConstDecl<'m>> {
+        let kw = self.bump();
+        let e0 = self.next_expr;
+        let (name, name_span) = self.ident()?;
+        self.expect(Tok::Colon, "':'")?;
+        let ty = self.ty()?;
+        self.expect(Tok::Eq, "'='")?;
+        let expr = self.expr()?;
+        Ok(self.arena.alloc(ConstDecl {
+            name,
+            name_span,
+            span: kw,
+            ty,
+            expr,
+            exprs: (e0, self.next_expr),
+        })?)
     }
 
     fn type_decl(&mut self) -> PResult<&'m TypeDecl<'m>> {
@@ -966,11 +1028,11 @@ impl<'m> Parser<'m, '_, '_> {
     fn unary_inner(&mut self) -> PResult<&'m Expr<'m>> {
         self.enter()?;
         let r = match self.tok() {
-            Tok::Minus | Tok::Bang | Tok::Not => {
-                let op = if self.tok() == Tok::Minus {
-                    UnOp::Neg
-                } else {
-                    UnOp::Not
+            Tok::Minus | Tok::Bang | Tok::Not | Tok::BitNot => {
+                let op = match self.tok() {
+                    Tok::Minus => UnOp::Neg,
+                    Tok::BitNot => UnOp::BitNot,
+                    _ => UnOp::Not,
                 };
                 let sp = self.bump();
                 let e = self.unary()?;

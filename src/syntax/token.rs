@@ -63,6 +63,20 @@ pub enum Tok<'m> {
     Eof,
     /// `\` (a lambda).
     Backslash,
+    // appended: constants and bit operations (§2, §4.5, §4.10)
+    Const,
+    /// `&&&`
+    BitAnd,
+    /// `|||`
+    BitOr,
+    /// `^^^`
+    BitXor,
+    /// `~~~`
+    BitNot,
+    /// `<<<`
+    Shl,
+    /// `>>>`
+    Shr,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -92,6 +106,7 @@ impl Tok<'_> {
             "or" => Tok::Or,
             "requires" => Tok::Requires,
             "ensures" => Tok::Ensures,
+            "const" => Tok::Const,
             _ => return None,
         })
     }
@@ -117,6 +132,7 @@ impl Tok<'_> {
             Tok::Or => "or",
             Tok::Requires => "requires",
             Tok::Ensures => "ensures",
+            Tok::Const => "const",
             _ => return None,
         })
     }
@@ -125,7 +141,7 @@ impl Tok<'_> {
     pub fn starts_item(&self) -> bool {
         matches!(
             self,
-            Tok::Func | Tok::Type | Tok::Extern | Tok::Import | Tok::At | Tok::Eof
+            Tok::Func | Tok::Type | Tok::Extern | Tok::Import | Tok::Const | Tok::At | Tok::Eof
         )
     }
 

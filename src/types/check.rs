@@ -3,6 +3,7 @@
 //! (unreachable arms, `;` after an open `else`, nested matches) in [`lint`].
 
 mod bindings;
+mod constants;
 mod generic;
 mod hints;
 mod lint;
@@ -11,6 +12,7 @@ mod values;
 pub use generic::InstInfo;
 
 use super::builtins::{Builtin, Tpl};
+use super::consts::ConstInfo;
 use super::ty::{BOOL, ERROR, FLOAT, INT, INT32, STR, TyId, TyKind, TypeTable, UNIT};
 use crate::diag::Diagnostic;
 use crate::memory::{Arena, Map, MemResult, Vec};
@@ -49,6 +51,8 @@ pub enum Res {
     /// A call (or value) of a generic function at known type arguments:
     /// its instance ([`Checked::instances`]).
     Inst(u32),
+    /// A constant (§4.10), by index in [`Checked::consts`].
+    Const(u32),
 }
 
 /// What a pattern resolved to.
@@ -136,6 +140,8 @@ pub struct Checked<'m> {
     pub main: Option<u32>,
     /// The generic functions' instances the checked bodies call.
     pub instances: &'m [InstInfo<'m>],
+    /// The constants of the checked file and of the files it imports.
+    pub consts: &'m [ConstInfo<'m>],
 }
 
 impl Checked<'_> {
@@ -203,6 +209,7 @@ struct Scope<'m> {
     types: Map<'m, Sym, TypeName>,
     ctors: Map<'m, Sym, CtorRef>,
     funcs: Map<'m, Sym, u32>,
+    consts: Map<'m, Sym, u32>,
     /// The files it imports: (scope, path as written), in source order.
     imports: std::vec::Vec<(u32, &'m str)>,
     /// The checked file itself or one it imports (its records are
@@ -251,6 +258,9 @@ pub struct Checker<'m, 'n> {
     ctor_spans: Map<'m, Sym, Span>,
     funcs: Vec<'m, FuncInfo<'m>>,
     func_names: Map<'m, Sym, u32>,
+    consts: Vec<'m, ConstInfo<'m>>,
+    /// The constants of the call namespace (as `func_names`).
+    const_names: Map<'m, Sym, u32>,
     /// Side tables by expression/pattern id: the declarations' ids first,
     /// then those of the function body being checked (reused per body).
     expr_ty: Vec<'m, TyId>,
@@ -417,6 +427,8 @@ pub fn declare_in<'m, 'n>(
         ctor_spans: arena.map(),
         funcs: arena.vec(),
         func_names: arena.map(),
+        consts: arena.vec(),
+        const_names: arena.map(),
         expr_ty,
         expr_res,
         pat_ty,
@@ -453,6 +465,7 @@ pub fn declare_in<'m, 'n>(
             types: arena.map(),
             ctors: arena.map(),
             funcs: arena.map(),
+            consts: arena.map(),
             imports: imports.to_vec(),
             visible: i == 0,
         });
@@ -483,8 +496,19 @@ pub fn declare_in<'m, 'n>(
         c.declare_funcs(p, i as u32)?;
         c.diags.truncate(mark);
     }
+    // Constants: after every function, so a clash names the later one.
+    // Every loaded file's: a constant may use those of its own imports.
+    for (i, p) in progs.iter().enumerate() {
+        c.enter_type_scope(i as u32)?;
+        let mark = c.diags.len();
+        c.declare_consts(p, i as u32)?;
+        if i > 0 {
+            c.diags.truncate(mark);
+        }
+    }
     c.enter_type_scope(0)?;
     c.enter_call_scope()?;
+    c.check_consts()?;
     let (tests, links) = c.check_annotations(prog, src)?;
     c.tests = tests;
     c.links = links;
@@ -569,6 +593,7 @@ impl<'m> Checker<'m, '_> {
             links: &self.links,
             main: self.main,
             instances: &self.instances,
+            consts: &self.consts,
         }
     }
 
@@ -862,10 +887,16 @@ impl<'m> Checker<'m, '_> {
             self.arena.map_room(&mut funcs)?;
             funcs.insert(k, v);
         }
+        let mut consts = self.arena.map();
+        for (&k, &v) in self.scopes[0].consts.iter() {
+            self.arena.map_room(&mut consts)?;
+            consts.insert(k, v);
+        }
         #[derive(Clone, Copy)]
         enum Callable {
             Ctor(CtorRef),
             Func(u32),
+            Const(u32),
         }
         let mut from: Map<'m, Sym, (&'m str, Callable)> = self.arena.map();
         let mut ambig = self.arena.map();
@@ -878,10 +909,15 @@ impl<'m> Checker<'m, '_> {
                 .filter(|(k, _)| **k != self.s.main)
                 .map(|(&k, &v)| (k, Callable::Func(v)))
                 .chain(scope.ctors.iter().map(|(&k, &v)| (k, Callable::Ctor(v))))
+                .chain(scope.consts.iter().map(|(&k, &v)| (k, Callable::Const(v))))
                 .collect();
             list.sort_by_key(|(k, _)| k.0);
             for (k, v) in list {
-                if self.scopes[0].funcs.contains_key(&k) || self.scopes[0].ctors.contains_key(&k) {
+                let own = &self.scopes[0];
+                if own.funcs.contains_key(&k)
+                    || own.ctors.contains_key(&k)
+                    || own.consts.contains_key(&k)
+                {
                     continue;
                 }
                 if let Some(&(first, prev)) = from.get(&k) {
@@ -894,6 +930,7 @@ impl<'m> Checker<'m, '_> {
                         ambig.insert(k, (first, path));
                         funcs.remove(&k);
                         ctors.remove(&k);
+                        consts.remove(&k);
                     }
                     continue;
                 }
@@ -908,11 +945,16 @@ impl<'m> Checker<'m, '_> {
                         self.arena.map_room(&mut ctors)?;
                         ctors.insert(k, c);
                     }
+                    Callable::Const(i) => {
+                        self.arena.map_room(&mut consts)?;
+                        consts.insert(k, i);
+                    }
                 }
             }
         }
         self.ctors = ctors;
         self.func_names = funcs;
+        self.const_names = consts;
         self.call_ambig = ambig;
         Ok(())
     }
@@ -1306,7 +1348,7 @@ impl<'m> Checker<'m, '_> {
                     }
                     last_func = Some(*f);
                 }
-                Item::Type(_) | Item::Import(_) => {}
+                Item::Type(_) | Item::Import(_) | Item::Const(_) => {}
             }
         }
         for p in pending.drain(..) {
@@ -1586,6 +1628,10 @@ impl<'m> Checker<'m, '_> {
                         self.expect(x.span, t, BOOL);
                         BOOL
                     }
+                    UnOp::BitNot => {
+                        self.expect(x.span, t, INT);
+                        INT
+                    }
                 }
             }
             ExprKind::Binary(..) => self.check_chain(e)?,
@@ -1710,6 +1756,10 @@ impl<'m> Checker<'m, '_> {
         if let Some(l) = self.lookup(n) {
             self.expr_res[e.id.0 as usize] = Res::Local(l);
             return Ok(self.local_ty[l as usize]);
+        }
+        if let Some(&ci) = self.const_names.get(&n) {
+            self.expr_res[e.id.0 as usize] = Res::Const(ci);
+            return Ok(self.consts[ci as usize].ty);
         }
         if let Some(&c) = self.ctors.get(&n) {
             let (t, _, arity) = self.ctor_sig(c, hint)?;
@@ -2109,7 +2159,7 @@ impl<'m> Checker<'m, '_> {
                 let accepted = match op {
                     Add => matches!(s, TyKind::Int | TyKind::Float | TyKind::Str),
                     Sub | Mul | Div => matches!(s, TyKind::Int | TyKind::Float),
-                    Rem => s == TyKind::Int,
+                    Rem | BitOr | BitXor | BitAnd | Shl | Shr => s == TyKind::Int,
                     _ => matches!(s, TyKind::Int | TyKind::Float | TyKind::Str | TyKind::Bool),
                 } || matches!(s, TyKind::Var(_) | TyKind::Error);
                 if !accepted {

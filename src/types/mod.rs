@@ -8,6 +8,7 @@
 
 pub mod builtins;
 pub mod check;
+pub mod consts;
 pub mod ty;
 
 pub use check::{Checked, Checker, declare};
