@@ -1324,9 +1324,12 @@ impl<'a, 'm> Gen<'a, 'm> {
         let mut labels: Vec<String> = Vec::new();
         let mut arities: Vec<i64> = Vec::new();
         let kind = match Self::kind(ck, t) {
-            TyKind::Int | TyKind::Int32 | TyKind::Error | TyKind::Var(_) | TyKind::Param(_) => {
-                PT_INT
-            }
+            TyKind::Int
+            | TyKind::Int32
+            | TyKind::Error
+            | TyKind::Var(_)
+            | TyKind::Param(_)
+            | TyKind::App(_) => PT_INT,
             TyKind::Func(_) => PT_FUNC,
             TyKind::Tuple(l) => {
                 args.extend_from_slice(ck.types.items(l));

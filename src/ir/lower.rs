@@ -1003,7 +1003,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     fn payload_types(&self, c: CtorRef, t: TyId) -> &'m [TyId] {
         use crate::types::check::CtorOwner;
         match (c.owner, self.kind(t)) {
-            (CtorOwner::User(v), _) => {
+            // A generic variant's instance: its own (substituted) payloads.
+            (CtorOwner::User(_), TyKind::Variant(v)) | (CtorOwner::User(v), _) => {
                 self.cx.ck.variants[v as usize].ctors[c.index as usize].payload
             }
             _ => &[],

@@ -5,6 +5,7 @@
 mod bindings;
 mod constants;
 mod generic;
+mod generic_types;
 mod hints;
 mod lint;
 mod values;
@@ -70,6 +71,10 @@ pub struct RecordInfo<'m> {
     /// else an imported one, as for [`FuncInfo::file`]).
     pub decl: &'m TypeDecl<'m>,
     pub file: u32,
+    /// Type parameters of a generic record (its fields mention them).
+    pub tparams: &'m [Sym],
+    /// A concrete instance of a generic record (fields substituted).
+    pub instance: bool,
 }
 
 pub struct CtorInfo<'m> {
@@ -83,6 +88,8 @@ pub struct VariantInfo<'m> {
     /// As for [`RecordInfo::decl`].
     pub decl: &'m TypeDecl<'m>,
     pub file: u32,
+    pub tparams: &'m [Sym],
+    pub instance: bool,
 }
 
 pub struct FuncInfo<'m> {
@@ -298,6 +305,8 @@ pub struct Checker<'m, 'n> {
     inst_dedup: Map<'m, (u32, u32), u32>,
     /// The instance whose body is being checked.
     instance_of: Option<u32>,
+    /// Applications of generic types -> their concrete instance entries.
+    type_instances: Map<'m, TyId, TyId>,
 }
 
 /// The names the checker looks for, interned while the parse arena is
@@ -451,6 +460,7 @@ pub fn declare_in<'m, 'n>(
         instances: arena.vec(),
         inst_dedup: arena.map(),
         instance_of: None,
+        type_instances: arena.map(),
     };
     let progs: std::vec::Vec<&Program<'m>> = std::iter::once(prog)
         .chain(others.iter().map(|o| o.prog))
@@ -484,6 +494,7 @@ pub fn declare_in<'m, 'n>(
         }
     }
     c.resolve_fields(&decls)?;
+    c.concrete_fields()?;
     // Functions: the file's own, then those of the files it imports.
     c.enter_type_scope(0)?;
     c.declare_funcs(prog, 0)?;
@@ -559,20 +570,39 @@ impl<'m> Checker<'m, '_> {
     pub fn finish(&mut self) -> MemResult<()> {
         self.zonk_range(Table::Exprs, 0..self.decl_exprs as usize)?;
         self.zonk_range(Table::Pats, 0..self.decl_pats as usize)?;
-        for t in self.tests.iter_mut() {
-            t.ty = self.types.zonk(t.ty)?;
+        for i in 0..self.tests.len() {
+            let t = self.types.zonk(self.tests[i].ty)?;
+            self.tests[i].ty = self.concrete(t)?;
         }
         Ok(())
     }
 
     fn zonk_range(&mut self, table: Table, range: std::ops::Range<usize>) -> MemResult<()> {
         let slots = match table {
-            Table::Exprs => &mut self.expr_ty[range],
-            Table::Pats => &mut self.pat_ty[range],
-            Table::Locals => &mut self.local_ty[range],
+            Table::Exprs => &mut self.expr_ty[range.clone()],
+            Table::Pats => &mut self.pat_ty[range.clone()],
+            Table::Locals => &mut self.local_ty[range.clone()],
         };
-        for slot in slots {
+        for slot in slots.iter_mut() {
             *slot = self.types.zonk(*slot)?;
+        }
+        let n = match table {
+            Table::Exprs => self.expr_ty.len(),
+            Table::Pats => self.pat_ty.len(),
+            Table::Locals => self.local_ty.len(),
+        };
+        for i in range.start..range.end.min(n) {
+            let t = match table {
+                Table::Exprs => self.expr_ty[i],
+                Table::Pats => self.pat_ty[i],
+                Table::Locals => self.local_ty[i],
+            };
+            let c = self.concrete(t)?;
+            match table {
+                Table::Exprs => self.expr_ty[i] = c,
+                Table::Pats => self.pat_ty[i] = c,
+                Table::Locals => self.local_ty[i] = c,
+            }
         }
         Ok(())
     }
@@ -722,6 +752,8 @@ impl<'m> Checker<'m, '_> {
                         fields: &[],
                         decl: td,
                         file: s,
+                        tparams: self.tparam_syms(td.tparams)?,
+                        instance: false,
                     })?;
                     TypeName::Record(i)
                 }
@@ -732,6 +764,8 @@ impl<'m> Checker<'m, '_> {
                         ctors: &[],
                         decl: td,
                         file: s,
+                        tparams: self.tparam_syms(td.tparams)?,
+                        instance: false,
                     })?;
                     TypeName::Variant(i)
                 }
@@ -822,6 +856,7 @@ impl<'m> Checker<'m, '_> {
                 cur = s;
             }
             let mark = self.diags.len();
+            self.enter_tparams(td.tparams)?;
             match (&td.def, tn) {
                 (TypeDef::Record(fields), TypeName::Record(ri)) => {
                     let mut out = self.arena.vec_with_capacity(fields.len())?;
@@ -851,6 +886,7 @@ impl<'m> Checker<'m, '_> {
                 }
                 _ => {}
             }
+            self.tparam_scope.clear();
             if s != 0 {
                 // Reported when that file itself is checked.
                 self.diags.truncate(mark);
@@ -1096,8 +1132,24 @@ impl<'m> Checker<'m, '_> {
         }
         match self.type_names.get(&te.name).copied() {
             Some(tn) => {
-                if !arity(self, 0) {
+                let (variant, d) = match tn {
+                    TypeName::Record(i) => (false, i),
+                    TypeName::Variant(i) => (true, i),
+                };
+                let want = if variant {
+                    self.variants[d as usize].tparams.len()
+                } else {
+                    self.records[d as usize].tparams.len()
+                };
+                if !arity(self, want) {
                     return Ok(ERROR);
+                }
+                if want > 0 {
+                    let mut args = smallvec::SmallVec::<[TyId; 4]>::new();
+                    for a in te.args {
+                        args.push(self.resolve_type(a, in_extern)?);
+                    }
+                    return self.types.app(variant, d, &args);
                 }
                 self.types.intern(match tn {
                     TypeName::Record(i) => TyKind::Record(i),
@@ -1209,6 +1261,7 @@ impl<'m> Checker<'m, '_> {
                     self.error(p.span, format!("duplicate parameter '{n}'"));
                 }
                 let t = self.resolve_type(p.ty, is_extern)?;
+                let t = self.concrete(t)?;
                 if is_extern {
                     self.require_c_passable(p.ty.span, t, true);
                 }
@@ -1216,6 +1269,7 @@ impl<'m> Checker<'m, '_> {
                 locals.push(self.new_local(t)?)?;
             }
             let ret = self.resolve_type(fd.ret, is_extern)?;
+            let ret = self.concrete(ret)?;
             if is_extern {
                 self.require_c_passable(fd.ret.span, ret, true);
             }
@@ -1513,17 +1567,17 @@ impl<'m> Checker<'m, '_> {
 
     /// The type of a constructor's value and its payload types; the type
     /// arguments of Option/Result come from `hint` when it has that shape.
-    fn ctor_sig(&mut self, c: CtorRef, hint: Option<TyId>) -> MemResult<(TyId, [TyId; 2], usize)> {
+    fn ctor_sig(
+        &mut self,
+        c: CtorRef,
+        hint: Option<TyId>,
+    ) -> MemResult<(TyId, Payload<'m>, usize)> {
+        let raw_hint = hint;
         let hint = hint.map(|h| self.types.shape(h));
         Ok(match c.owner {
             CtorOwner::User(v) => {
-                let t = self.types.intern(TyKind::Variant(v))?;
-                let payload = self.variants[v as usize].ctors[c.index as usize].payload;
-                let mut p = [ERROR; 2];
-                for (i, x) in payload.iter().take(2).enumerate() {
-                    p[i] = *x;
-                }
-                (t, p, payload.len())
+                let (t, payload) = self.user_ctor(v, c.index, raw_hint)?;
+                (t, Payload::Declared(payload), payload.len())
             }
             CtorOwner::Option => {
                 let a = match hint {
@@ -1531,7 +1585,11 @@ impl<'m> Checker<'m, '_> {
                     _ => self.types.fresh()?,
                 };
                 let t = self.types.intern(TyKind::Option(a))?;
-                (t, [a, ERROR], c.index as usize)
+                (
+                    t,
+                    Payload::Inline([a, ERROR], c.index as usize),
+                    c.index as usize,
+                )
             }
             CtorOwner::Result => {
                 let (a, b) = match hint {
@@ -1539,22 +1597,13 @@ impl<'m> Checker<'m, '_> {
                     _ => (self.types.fresh()?, self.types.fresh()?),
                 };
                 let t = self.types.intern(TyKind::Result(a, b))?;
-                (t, [if c.index == 0 { a } else { b }, ERROR], 1)
+                (
+                    t,
+                    Payload::Inline([if c.index == 0 { a } else { b }, ERROR], 1),
+                    1,
+                )
             }
         })
-    }
-
-    /// Payload types of a constructor: declared ones for user variants,
-    /// the instantiated `sig` for Option/Result.
-    /// Payload types of a constructor: declared ones for user variants,
-    /// the instantiated `sig` for Option/Result.
-    fn payload_of(&self, c: CtorRef, sig: [TyId; 2], arity: usize) -> Payload<'m> {
-        match c.owner {
-            CtorOwner::User(v) => {
-                Payload::Declared(self.variants[v as usize].ctors[c.index as usize].payload)
-            }
-            _ => Payload::Inline(sig, arity),
-        }
     }
 
     fn check_expr<'b>(&mut self, e: &'b Expr<'b>, hint: Option<TyId>) -> MemResult<TyId> {
@@ -1581,22 +1630,20 @@ impl<'m> Checker<'m, '_> {
             ExprKind::Call(call) => self.check_call(e, call, hint)?,
             ExprKind::Field(base, f, fspan) => {
                 let bt = self.check_expr(base, None)?;
-                match self.types.shape(bt) {
-                    TyKind::Record(r) => {
-                        let fields = self.records[r as usize].fields;
-                        match fields.iter().position(|(n, _)| n == f) {
-                            Some(i) => {
-                                self.expr_res[e.id.0 as usize] = Res::Field(i as u32);
-                                fields[i].1
-                            }
-                            None => {
-                                self.unknown_field(*fspan, *f, bt);
-                                ERROR
-                            }
+                let view = self.record_view(bt)?;
+                match (view, self.types.shape(bt)) {
+                    (Some((_, fields)), _) => match fields.iter().position(|(n, _)| n == f) {
+                        Some(i) => {
+                            self.expr_res[e.id.0 as usize] = Res::Field(i as u32);
+                            fields[i].1
                         }
-                    }
-                    TyKind::Error => ERROR,
-                    TyKind::Var(_) => {
+                        None => {
+                            self.unknown_field(*fspan, *f, bt);
+                            ERROR
+                        }
+                    },
+                    (None, TyKind::Error) => ERROR,
+                    (None, TyKind::Var(_)) => {
                         let result = self.types.fresh()?;
                         self.deferred.push(Deferred::Field {
                             expr: e.id.0,
@@ -1674,12 +1721,13 @@ impl<'m> Checker<'m, '_> {
             ExprKind::Tuple(items) => self.check_tuple(items, hint)?,
             ExprKind::Update(base, fields) => {
                 let bt = self.check_expr(base, hint)?;
-                match self.types.shape(bt) {
-                    TyKind::Record(r) => {
-                        self.check_fields(r, fields, bt)?;
+                let view = self.record_view(bt)?;
+                match (view, self.types.shape(bt)) {
+                    (Some((_, decl)), _) => {
+                        self.check_fields(decl, fields, bt)?;
                         bt
                     }
-                    TyKind::Error => {
+                    (None, TyKind::Error) => {
                         for f in fields.iter() {
                             self.check_expr(f.value, None)?;
                         }
@@ -1825,7 +1873,7 @@ impl<'m> Checker<'m, '_> {
                 self.check_args_loose(args)?;
                 return Ok(t);
             }
-            let payload = self.payload_of(c, sig, arity);
+            let payload = sig;
             for (a, &p) in args.iter().zip(payload.as_slice()) {
                 let at = self.check_expr(a, Some(p))?;
                 self.expect(a.span, at, p);
@@ -2050,21 +2098,22 @@ impl<'m> Checker<'m, '_> {
         else {
             return;
         };
-        match self.types.shape(base) {
-            TyKind::Record(r) => {
-                let fields = self.records[r as usize].fields;
-                match fields.iter().position(|(n, _)| *n == field) {
-                    Some(i) => {
-                        self.expr_res[expr as usize] = Res::Field(i as u32);
-                        let ft = fields[i].1;
-                        if !self.types.unify(result, ft) {
-                            self.mismatch(span, ft, result);
-                        }
+        let view = match self.record_view(base) {
+            Ok(v) => v,
+            Err(_) => return,
+        };
+        match (view, self.types.shape(base)) {
+            (Some((_, fields)), _) => match fields.iter().position(|(n, _)| *n == field) {
+                Some(i) => {
+                    self.expr_res[expr as usize] = Res::Field(i as u32);
+                    let ft = fields[i].1;
+                    if !self.types.unify(result, ft) {
+                        self.mismatch(span, ft, result);
                     }
-                    None => self.unknown_field(span, field, base),
                 }
-            }
-            TyKind::Error => {}
+                None => self.unknown_field(span, field, base),
+            },
+            (None, TyKind::Error) => {}
             _ => self.unknown_field(span, field, base),
         }
     }
@@ -2184,8 +2233,12 @@ impl<'m> Checker<'m, '_> {
         }
     }
 
-    fn check_fields<'b>(&mut self, r: u32, fields: &'b [FieldInit<'b>], rt: TyId) -> MemResult<()> {
-        let decl = self.records[r as usize].fields;
+    fn check_fields<'b>(
+        &mut self,
+        decl: &'m [(Sym, TyId)],
+        fields: &'b [FieldInit<'b>],
+        rt: TyId,
+    ) -> MemResult<()> {
         for (i, f) in fields.iter().enumerate() {
             if fields[..i].iter().any(|g| g.name == f.name) {
                 let msg = format!("duplicate field '{}'", self.name(f.name));
@@ -2211,9 +2264,13 @@ impl<'m> Checker<'m, '_> {
         fields: &'b [FieldInit<'b>],
         hint: Option<TyId>,
     ) -> MemResult<TyId> {
-        let target = match hint.map(|h| self.types.shape(h)) {
-            Some(TyKind::Record(r)) => Some(r),
-            _ => {
+        let view = match hint {
+            Some(h) => self.record_view(h)?,
+            None => None,
+        };
+        let target = match view {
+            Some((r, decl)) => Some((r, hint.unwrap_or(ERROR), decl)),
+            None => {
                 // Field names as a set: a repeated one is reported by
                 // `check_fields` as `duplicate field`.
                 let distinct = fields
@@ -2231,7 +2288,7 @@ impl<'m> Checker<'m, '_> {
                 let mut count = 0;
                 let scopes = &self.scopes;
                 for (i, info) in self.records.iter().enumerate() {
-                    if scopes[info.file as usize].visible && fits(info) {
+                    if !info.instance && scopes[info.file as usize].visible && fits(info) {
                         found = Some(i as u32);
                         count += 1;
                     }
@@ -2240,7 +2297,9 @@ impl<'m> Checker<'m, '_> {
                     let matching: std::vec::Vec<&str> = self
                         .records
                         .iter()
-                        .filter(|info| scopes[info.file as usize].visible && fits(info))
+                        .filter(|info| {
+                            !info.instance && scopes[info.file as usize].visible && fits(info)
+                        })
                         .map(|info| self.name(info.name))
                         .collect();
                     let d = Diagnostic::error(
@@ -2273,13 +2332,19 @@ impl<'m> Checker<'m, '_> {
                     self.check_args_loose_fields(fields)?;
                     return Ok(ERROR);
                 }
-                found
+                match found {
+                    Some(r) => {
+                        let rt = self.fresh_record(r)?;
+                        self.record_view(rt)?.map(|(r, decl)| (r, rt, decl))
+                    }
+                    None => None,
+                }
             }
         };
-        let Some(r) = target else { return Ok(ERROR) };
-        let rt = self.types.intern(TyKind::Record(r))?;
-        self.check_fields(r, fields, rt)?;
-        let decl = self.records[r as usize].fields;
+        let Some((r, rt, decl)) = target else {
+            return Ok(ERROR);
+        };
+        self.check_fields(decl, fields, rt)?;
         if let Some((missing, _)) = decl
             .iter()
             .find(|(n, _)| !fields.iter().any(|f| f.name == *n))
@@ -2341,9 +2406,9 @@ impl<'m> Checker<'m, '_> {
     ) -> MemResult<()> {
         const OPTION: [&str; 2] = ["None", "Some"];
         const RESULT: [&str; 2] = ["Ok", "Err"];
-        let (variant, n) = match self.types.shape(st) {
-            TyKind::Variant(v) => (Some(v), self.variants[v as usize].ctors.len()),
-            TyKind::Option(_) | TyKind::Result(..) => (None, 2),
+        let (variant, n) = match (self.variant_decl(st), self.types.shape(st)) {
+            (Some(v), _) => (Some(v), self.variants[v as usize].ctors.len()),
+            (None, TyKind::Option(_) | TyKind::Result(..)) => (None, 2),
             _ => return Ok(()),
         };
         let catch_all = arms.iter().any(|a| {
@@ -2491,7 +2556,7 @@ impl<'m> Checker<'m, '_> {
                     }
                     return Ok(());
                 }
-                let payload = self.payload_of(c, sig, arity);
+                let payload = sig;
                 for (a, &pt) in args.iter().zip(payload.as_slice()) {
                     self.check_pat(a, pt)?;
                 }
@@ -2513,9 +2578,8 @@ impl<'m> Checker<'m, '_> {
                 };
                 self.check_pat(tl, lt)?;
             }
-            PatKind::Record(fields) => match self.types.shape(t) {
-                TyKind::Record(r) => {
-                    let decl = self.records[r as usize].fields;
+            PatKind::Record(fields) => match (self.record_view(t)?, self.types.shape(t)) {
+                (Some((_, decl)), _) => {
                     for (i, f) in fields.iter().enumerate() {
                         if fields[..i].iter().any(|g| g.name == f.name) {
                             let msg = format!("duplicate field '{}'", self.name(f.name));
@@ -2530,7 +2594,7 @@ impl<'m> Checker<'m, '_> {
                         }
                     }
                 }
-                TyKind::Error => {
+                (None, TyKind::Error) => {
                     for f in fields.iter() {
                         self.check_pat(f.pat, ERROR)?;
                     }

@@ -88,6 +88,7 @@ pub fn allowed(
             | TyKind::Map(..)
             | TyKind::Func(_)
             | TyKind::Param(_)
+            | TyKind::App(_)
             | TyKind::Tuple(_) => return false,
             TyKind::List(a) | TyKind::Option(a) => todo.push(a),
             TyKind::Result(a, b) => todo.extend([a, b]),

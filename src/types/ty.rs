@@ -37,6 +37,19 @@ pub enum TyKind {
     /// A rigid type parameter (§4.8), by the symbol of its name: it
     /// unifies only with itself.
     Param(u32),
+    /// A generic user type applied to arguments while they are being
+    /// inferred (see [`TypeTable::app`]); settled types name a concrete
+    /// instance entry (`Record`/`Variant`) instead.
+    App(u32),
+}
+
+/// A generic user type applied to arguments: record or variant, the
+/// declaration's index, the argument list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AppInfo {
+    pub variant: bool,
+    pub decl: u32,
+    pub args: u32,
 }
 
 /// All types of one program; structural types are shared.
@@ -49,6 +62,11 @@ pub struct TypeTable<'m> {
     /// Interned type lists (function and tuple types), by index.
     lists: Vec<'m, &'m [TyId]>,
     list_dedup: Map<'m, &'m [TyId], u32>,
+    apps: Vec<'m, AppInfo>,
+    app_dedup: Map<'m, AppInfo, u32>,
+    /// The application each concrete instance entry of a generic type
+    /// stands for (`Record(i)` / `Variant(i)` type -> `App` type).
+    instance_of: Map<'m, TyId, TyId>,
 }
 
 pub const INT: TyId = TyId(0);
@@ -68,6 +86,9 @@ impl<'m> TypeTable<'m> {
             vars: arena.vec(),
             lists: arena.vec(),
             list_dedup: arena.map(),
+            apps: arena.vec(),
+            app_dedup: arena.map(),
+            instance_of: arena.map(),
         };
         for k in [
             TyKind::Int,
@@ -130,6 +151,45 @@ impl<'m> TypeTable<'m> {
         }
     }
 
+    /// Generic user type `decl` (a variant's index when `variant`, else a
+    /// record's) applied to `args`.
+    pub fn app(&mut self, variant: bool, decl: u32, args: &[TyId]) -> MemResult<TyId> {
+        let info = AppInfo {
+            variant,
+            decl,
+            args: self.list(args)?,
+        };
+        let i = match self.app_dedup.get(&info) {
+            Some(&i) => i,
+            None => {
+                let i = self.apps.len() as u32;
+                self.apps.push(info)?;
+                self.arena.map_room(&mut self.app_dedup)?;
+                self.app_dedup.insert(info, i);
+                i
+            }
+        };
+        self.intern(TyKind::App(i))
+    }
+
+    #[inline]
+    pub fn app_info(&self, i: u32) -> AppInfo {
+        self.apps[i as usize]
+    }
+
+    /// Records that `entry` (a concrete instance's `Record`/`Variant`
+    /// type) is the application `app`.
+    pub fn set_instance(&mut self, entry: TyId, app: TyId) -> MemResult<()> {
+        self.arena.map_room(&mut self.instance_of)?;
+        self.instance_of.insert(entry, app);
+        Ok(())
+    }
+
+    /// The application a concrete instance entry stands for.
+    pub fn instance_app(&self, entry: TyId) -> Option<TyId> {
+        self.instance_of.get(&entry).copied()
+    }
+
     /// The tuple type of `items`.
     pub fn tuple(&mut self, items: &[TyId]) -> MemResult<TyId> {
         let l = self.list(items)?;
@@ -170,6 +230,10 @@ impl<'m> TypeTable<'m> {
             TyKind::Ptr(a) | TyKind::List(a) | TyKind::Option(a) => self.occurs(v, a),
             TyKind::Map(a, b) | TyKind::Result(a, b) => self.occurs(v, a) || self.occurs(v, b),
             TyKind::Func(l) | TyKind::Tuple(l) => self.items(l).iter().any(|&x| self.occurs(v, x)),
+            TyKind::App(i) => {
+                let l = self.apps[i as usize].args;
+                self.items(l).iter().any(|&x| self.occurs(v, x))
+            }
             _ => false,
         }
     }
@@ -189,6 +253,13 @@ impl<'m> TypeTable<'m> {
         let (a, b) = (self.resolve(a), self.resolve(b));
         if a == b {
             return true;
+        }
+        // A concrete instance of a generic type unifies as its application.
+        if let Some(x) = self.instance_app(a) {
+            return self.unify(x, b);
+        }
+        if let Some(y) = self.instance_app(b) {
+            return self.unify(a, y);
         }
         match (self.kind(a), self.kind(b)) {
             (TyKind::Error, _) | (_, TyKind::Error) => true,
@@ -220,6 +291,10 @@ impl<'m> TypeTable<'m> {
             (TyKind::Int, TyKind::Int32) | (TyKind::Int32, TyKind::Int) => true,
             (TyKind::Func(x), TyKind::Func(y)) | (TyKind::Tuple(x), TyKind::Tuple(y)) => {
                 self.unify_lists(x, y)
+            }
+            (TyKind::App(x), TyKind::App(y)) => {
+                let (p, q) = (self.apps[x as usize], self.apps[y as usize]);
+                p.variant == q.variant && p.decl == q.decl && self.unify_lists(p.args, q.args)
             }
             _ => false,
         }
@@ -271,7 +346,19 @@ impl<'m> TypeTable<'m> {
                     _ => TyKind::Tuple(nl),
                 })?
             }
-            _ => t,
+            TyKind::App(i) => {
+                let info = self.apps[i as usize];
+                let items = self.items(info.args);
+                let mut out = smallvec::SmallVec::<[TyId; 8]>::with_capacity(items.len());
+                for &x in items {
+                    out.push(self.subst(x, from, to)?);
+                }
+                self.app(info.variant, info.decl, &out)?
+            }
+            _ => match self.instance_app(t) {
+                // A concrete instance mentions no parameter.
+                Some(_) | None => t,
+            },
         })
     }
 
@@ -282,6 +369,10 @@ impl<'m> TypeTable<'m> {
             TyKind::Ptr(a) | TyKind::List(a) | TyKind::Option(a) => self.has_param(a),
             TyKind::Map(a, b) | TyKind::Result(a, b) => self.has_param(a) || self.has_param(b),
             TyKind::Func(l) | TyKind::Tuple(l) => self.items(l).iter().any(|&x| self.has_param(x)),
+            TyKind::App(i) => {
+                let l = self.apps[i as usize].args;
+                self.items(l).iter().any(|&x| self.has_param(x))
+            }
             _ => false,
         }
     }
@@ -294,6 +385,10 @@ impl<'m> TypeTable<'m> {
             TyKind::List(a) | TyKind::Option(a) => self.has_func(a),
             TyKind::Result(a, b) => self.has_func(a) || self.has_func(b),
             TyKind::Tuple(l) => self.items(l).iter().any(|&x| self.has_func(x)),
+            TyKind::App(i) => {
+                let l = self.apps[i as usize].args;
+                self.items(l).iter().any(|&x| self.has_func(x))
+            }
             _ => false,
         }
     }
@@ -305,6 +400,10 @@ impl<'m> TypeTable<'m> {
             TyKind::Ptr(a) | TyKind::List(a) | TyKind::Option(a) => self.has_error(a),
             TyKind::Map(a, b) | TyKind::Result(a, b) => self.has_error(a) || self.has_error(b),
             TyKind::Func(l) | TyKind::Tuple(l) => self.items(l).iter().any(|&x| self.has_error(x)),
+            TyKind::App(i) => {
+                let l = self.apps[i as usize].args;
+                self.items(l).iter().any(|&x| self.has_error(x))
+            }
             _ => false,
         }
     }
@@ -355,6 +454,15 @@ impl<'m> TypeTable<'m> {
                     _ => TyKind::Tuple(nl),
                 })?
             }
+            TyKind::App(i) => {
+                let info = self.apps[i as usize];
+                let items = self.items(info.args);
+                let mut out = smallvec::SmallVec::<[TyId; 8]>::with_capacity(items.len());
+                for &x in items {
+                    out.push(self.zonk(x)?);
+                }
+                self.app(info.variant, info.decl, &out)?
+            }
             _ => t,
         })
     }
@@ -378,6 +486,8 @@ impl<'m> TypeTable<'m> {
         decl_name: &dyn Fn(TyKind) -> u32,
         s: &mut String,
     ) {
+        let t = self.resolve(t);
+        let t = self.instance_app(t).unwrap_or(t);
         let k = self.shape(t);
         let gen1 = |s: &mut String, n: &str, args: &[TyId]| {
             s.push_str(n);
@@ -407,6 +517,16 @@ impl<'m> TypeTable<'m> {
                 s.push_str(names.name(crate::syntax::Sym(decl_name(k))))
             }
             TyKind::Param(n) => s.push_str(names.name(crate::syntax::Sym(n))),
+            TyKind::App(i) => {
+                let info = self.apps[i as usize];
+                let decl = if info.variant {
+                    TyKind::Variant(info.decl)
+                } else {
+                    TyKind::Record(info.decl)
+                };
+                let name = names.name(crate::syntax::Sym(decl_name(decl)));
+                gen1(s, name, self.items(info.args));
+            }
             TyKind::Tuple(l) => {
                 s.push('(');
                 for (i, &a) in self.items(l).iter().enumerate() {

@@ -140,13 +140,20 @@ impl<'m> Checker<'m, '_> {
         let from: SmallVec<[u32; 4]> = tparams.iter().map(|s| s.0).collect();
         let mut ps = self.arena.vec_with_capacity(params.len())?;
         for &p in params {
-            ps.push(self.types.subst(p, &from, targs)?)?;
+            let s = self.types.subst(p, &from, targs)?;
+            ps.push(self.concrete(s)?)?;
         }
         let ret = self.types.subst(ret, &from, targs)?;
+        let ret = self.concrete(ret)?;
+        let mut conc = SmallVec::<[TyId; 4]>::new();
+        for &t in targs {
+            conc.push(self.concrete(t)?);
+        }
+        let targs = self.types.list(&conc)?;
         let k = self.instances.len() as u32;
         self.instances.push(InstInfo {
             func: fi,
-            targs: self.types.items(list),
+            targs: self.types.items(targs),
             params: ps.into_slice(),
             ret,
         })?;
