@@ -4,7 +4,8 @@
 //! when skipped.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 const POLE: &str = env!("CARGO_BIN_EXE_pole");
 
@@ -15,6 +16,34 @@ fn pole(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .output()
         .expect("run pole")
+}
+
+/// Runs `cmd` with a deadline: a hang is a test failure, not a hung suite.
+fn run_within(mut cmd: Command, secs: u64) -> Output {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(Duration::from_secs(secs)) {
+        Ok(out) => out.expect("wait"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &id.to_string()]).status();
+            panic!("hung: still running after {secs} s");
+        }
+    }
+}
+
+fn pole_within(dir: &Path, args: &[&str], secs: u64) -> Output {
+    let mut cmd = Command::new(POLE);
+    cmd.args(args).env("POLE_CACHE_DIR", "").current_dir(dir);
+    run_within(cmd, secs)
 }
 
 fn stderr(o: &Output) -> String {
@@ -58,7 +87,8 @@ impl Tmpfs {
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
+        // Lazily: a process of another test may still hold it a moment.
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
     }
 }
 
@@ -202,4 +232,401 @@ fn mode(p: &Path) -> u32 {
 fn set_mode(p: &Path, m: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).expect("chmod");
+}
+
+// 9. The language server and malformed messages.
+
+/// Frames a JSON-RPC body.
+fn frame(body: &str) -> Vec<u8> {
+    let mut v = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    v.extend_from_slice(body.as_bytes());
+    v
+}
+
+/// The bodies of the framed messages in `out`.
+fn unframe(out: &[u8]) -> Vec<serde_json::Value> {
+    let text = String::from_utf8_lossy(out);
+    let mut rest = text.as_ref();
+    let mut msgs = Vec::new();
+    while let Some(i) = rest.find("Content-Length: ") {
+        let after = &rest[i + "Content-Length: ".len()..];
+        let Some(end) = after.find("\r\n\r\n") else {
+            break;
+        };
+        let n: usize = after[..end].trim().parse().expect("length");
+        let body = &after[end + 4..end + 4 + n];
+        msgs.push(serde_json::from_str(body).expect("json"));
+        rest = &after[end + 4 + n..];
+    }
+    msgs
+}
+
+#[test]
+fn f9_lsp_answers_malformed_messages_and_keeps_running() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut input = Vec::new();
+    input.extend(frame(
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
+    ));
+    input.extend(frame(
+        r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
+    ));
+    input.extend(frame("{not json"));
+    input.extend(frame("[1, 2]"));
+    input.extend(frame(r#"{"jsonrpc":"2.0","id":3}"#));
+    input.extend(frame(r#"{"jsonrpc":"2.0","id":4,"method":17}"#));
+    input.extend(frame(
+        r#"{"jsonrpc":"2.0","id":5,"method":"pole/unknown","params":{}}"#,
+    ));
+    input.extend(frame(r#"{"jsonrpc":"2.0","id":6,"method":"shutdown"}"#));
+    input.extend(frame(r#"{"jsonrpc":"2.0","method":"exit"}"#));
+    let mut child = Command::new(POLE)
+        .arg("lsp")
+        .current_dir(tmp.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pole lsp");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(&input).expect("write");
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = match rx.recv_timeout(Duration::from_secs(20)) {
+        Ok(o) => o.expect("wait"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &id.to_string()]).status();
+            panic!("pole lsp hung");
+        }
+    };
+    drop(stdin);
+    assert_eq!(out.status.code(), Some(0));
+    let msgs = unframe(&out.stdout);
+    // Answers to malformed messages may come before the server's own.
+    let mut answers: Vec<(serde_json::Value, Option<i64>)> = msgs
+        .iter()
+        .map(|m| (m["id"].clone(), m["error"]["code"].as_i64()))
+        .collect();
+    answers.sort_by_key(|(id, code)| (id.as_i64().unwrap_or(0), *code));
+    use serde_json::json;
+    assert_eq!(
+        answers,
+        [
+            (json!(null), Some(-32700)),
+            (json!(null), Some(-32600)),
+            (json!(1), None),
+            (json!(3), Some(-32600)),
+            (json!(4), Some(-32600)),
+            (json!(5), Some(-32601)),
+            (json!(6), None),
+        ]
+    );
+    let log = stderr(&out);
+    assert!(
+        log.contains("pole lsp: malformed message: parse error"),
+        "{log}"
+    );
+}
+
+#[test]
+fn f9_lsp_does_not_block_on_an_import_of_stdin() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("a.pole-ir");
+    std::fs::write(&file, "import \"/dev/stdin\"\nfunc main() -> Int : 0\n").expect("write");
+    let uri = format!("file://{}", file.display());
+    let open = serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+        "textDocument": {"uri": uri, "languageId": "pole-ir", "version": 1,
+                         "text": "import \"/dev/stdin\"\nfunc main() -> Int : 0\n"}}});
+    let mut input = Vec::new();
+    input.extend(frame(
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
+    ));
+    input.extend(frame(
+        r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
+    ));
+    input.extend(frame(&open.to_string()));
+    input.extend(frame(r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#));
+    input.extend(frame(r#"{"jsonrpc":"2.0","method":"exit"}"#));
+    let mut cmd = Command::new(POLE);
+    cmd.arg("lsp").current_dir(tmp.path());
+    // stdin is the message stream: the import must not read it.
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pole lsp");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(&input).expect("write");
+        // Kept open: a server reading /dev/stdin would wait for its end.
+        std::mem::forget(stdin);
+    }
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = match rx.recv_timeout(Duration::from_secs(20)) {
+        Ok(o) => o.expect("wait"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &id.to_string()]).status();
+            panic!("pole lsp blocked on the import");
+        }
+    };
+    let msgs = unframe(&out.stdout);
+    let diag = msgs
+        .iter()
+        .find(|m| m["method"] == "textDocument/publishDiagnostics")
+        .expect("diagnostics published");
+    assert_eq!(
+        diag["params"]["diagnostics"][0]["message"],
+        "cannot read imported file \"/dev/stdin\": not a regular file"
+    );
+}
+
+// 8. Sources read twice, FIFOs and devices, I/O errors on imports.
+
+const HELLO: &str = "func main() -> Int :\n  println(\"hello\");\n  0\n";
+
+#[test]
+fn f8_stdin_is_read_once_and_devices_are_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::write(dir.join("p.pole-ir"), HELLO).expect("write");
+    let piped = |args: &[&str]| {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("cat p.pole-ir | '{POLE}' {}", args.join(" ")))
+            .env("POLE_CACHE_DIR", "")
+            .current_dir(dir);
+        run_within(cmd, 60)
+    };
+    let o = piped(&["build", "-", "-o", "prog"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let run = Command::new(dir.join("prog")).output().expect("run");
+    assert_eq!(stdout(&run), "hello\n");
+    let o = piped(&["run", "-"]);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), "hello\n".into()));
+    let o = piped(&["check", "-"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = piped(&["fmt", "-"]);
+    assert_eq!(stdout(&o), HELLO);
+    // A pipe under another name, /dev/null: refused, not read twice.
+    let o = pole_within(dir, &["check", "/dev/null"], 20);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "pole: error: cannot read '/dev/null': not a regular file (give '-' to read standard input)\n"
+    );
+    let o = pole_within(dir, &["build", "/dev/stdin", "-o", "x"], 20);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    // EIO on an import is a diagnostic at the import.
+    std::fs::write(
+        dir.join("m.pole-ir"),
+        "import \"/proc/self/mem\"\nfunc main() -> Int : 0\n",
+    )
+    .expect("write");
+    let o = pole_within(dir, &["check", "m.pole-ir"], 20);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with(
+            "m.pole-ir:1:8: error: cannot read imported file \"/proc/self/mem\": Input/output error\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+// 7. Hangs: symbolic link cycles, FIFOs.
+
+fn mkfifo(p: &Path) {
+    let ok = Command::new("mkfifo")
+        .arg(p)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "mkfifo {}", p.display());
+}
+
+#[test]
+fn f7_walks_and_fifos_never_hang() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("d/sub")).expect("mkdir");
+    std::fs::write(dir.join("d/p.pole-ir"), HELLO).expect("write");
+    std::os::unix::fs::symlink(".", dir.join("d/a")).expect("link");
+    std::os::unix::fs::symlink(".", dir.join("d/b")).expect("link");
+    std::os::unix::fs::symlink("..", dir.join("d/sub/up")).expect("link");
+    mkfifo(&dir.join("d/f.pole-ir"));
+    let o = pole_within(dir, &["check", "d"], 30);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with(
+            "pole: note: skipped 'd/f.pole-ir': not a regular file\npole: checked d/p.pole-ir\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = pole_within(dir, &["build", "d", "--out-dir", "out", "-q"], 60);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let built: Vec<_> = std::fs::read_dir(dir.join("out"))
+        .expect("out")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(built, ["p"]);
+    let o = pole_within(dir, &["fmt", "--check", "d"], 30);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A FIFO as source, as import.
+    let o = pole_within(dir, &["check", "d/f.pole-ir"], 20);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::write(
+        dir.join("i.pole-ir"),
+        "import \"d/f.pole-ir\"\nfunc main() -> Int : 0\n",
+    )
+    .expect("write");
+    let o = pole_within(dir, &["check", "i.pole-ir"], 20);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with(
+            "i.pole-ir:1:8: error: cannot read imported file \"d/f.pole-ir\": not a regular file\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = pole_within(dir, &["fmt", "d/f.pole-ir"], 20);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+// 10. Out-of-memory messages.
+
+/// `needed N bytes, used U of limit L` with U <= L < U + N.
+fn assert_true_oom(text: &str) {
+    let line = text
+        .lines()
+        .find(|l| l.contains("out of memory in "))
+        .unwrap_or_else(|| panic!("no out-of-memory message in:\n{text}"));
+    let nums: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let [needed, used, limit] = nums[..] else {
+        panic!("{line}");
+    };
+    assert!(used <= limit && used + needed > limit, "{line}");
+}
+
+#[test]
+fn f10_out_of_memory_messages_are_true() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::write(dir.join("p.pole-ir"), HELLO).expect("write");
+    for limit in ["1K", "16K", "200K", "1M"] {
+        for cmd in ["check", "build"] {
+            let o = pole(dir, &[cmd, "p.pole-ir", "--memory-limit", limit]);
+            if o.status.code() == Some(3) {
+                assert_true_oom(&stderr(&o));
+            }
+        }
+    }
+    let o = pole(dir, &["check", "p.pole-ir", "--memory-limit", "1K"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_true_oom(&stderr(&o));
+}
+
+// 6. Reads bounded by --memory-limit.
+
+#[test]
+fn f6_reads_are_bounded_by_the_memory_limit() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    // 8 MB of comments: over a 1 MiB limit before a byte is parsed.
+    let mut big = String::from("func main() -> Int : 0\n");
+    while big.len() < 8 << 20 {
+        big.push_str("// a line of comment to make the file large enough\n");
+    }
+    std::fs::write(dir.join("big.pole-ir"), &big).expect("write");
+    for args in [
+        &["check", "big.pole-ir"][..],
+        &["build", "big.pole-ir", "-o", "big"][..],
+        &["fmt", "--check", "big.pole-ir"][..],
+    ] {
+        let mut a = args.to_vec();
+        a.extend(["--memory-limit", "1M"]);
+        let o = pole_within(dir, &a, 30);
+        assert_eq!(o.status.code(), Some(3), "{args:?}: {}", stderr(&o));
+        assert_eq!(
+            stderr(&o),
+            format!(
+                "pole: error: out of memory in parse: needed {} bytes, used 0 of limit 1048576\n",
+                big.len()
+            ),
+            "{args:?}"
+        );
+    }
+    // An import too large for the limit is an error at the import.
+    std::fs::write(
+        dir.join("i.pole-ir"),
+        "import \"big.pole-ir\"\nfunc main() -> Int : 0\n",
+    )
+    .expect("write");
+    let o = pole_within(dir, &["check", "i.pole-ir", "--memory-limit", "1M"], 30);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).starts_with(
+            "i.pole-ir:1:8: error: cannot read imported file \"big.pole-ir\": file of "
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = pole_within(dir, &["check", "i.pole-ir"], 30);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn f6_a_huge_cache_entry_is_not_read() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::write(dir.join("k.pole-ir"), "func k() -> Int : 1 + 2\n").expect("write");
+    std::fs::write(
+        dir.join("m.pole-ir"),
+        "import \"k.pole-ir\"\nfunc main() -> Int : k() - 3\n",
+    )
+    .expect("write");
+    let cache = dir.join("cache");
+    let build = || {
+        let mut cmd = Command::new(POLE);
+        cmd.args(["build", "m.pole-ir", "-o", "m", "--verbose"])
+            .args(["--memory-limit", "256M"])
+            .env("POLE_CACHE_DIR", &cache)
+            .current_dir(dir);
+        run_within(cmd, 60)
+    };
+    let o = build();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Every entry grown to 4 GiB (sparse): never read, a miss.
+    let entries: Vec<PathBuf> = std::fs::read_dir(cache.join("objects"))
+        .expect("objects")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(entries.len(), 2);
+    for e in &entries {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(e)
+            .expect("open");
+        f.set_len(4 << 30).expect("grow");
+    }
+    let o = build();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("pole: objects: 2 compiled, 0 from the cache"),
+        "{}",
+        stderr(&o)
+    );
 }

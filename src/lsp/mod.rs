@@ -65,7 +65,10 @@ pub struct Server {
 
 /// Runs the server on stdin/stdout until `exit`; returns the exit status.
 pub fn run(limit: usize) -> i32 {
-    let (conn, writer) = transport::stdio(limit);
+    // A message over the limit is not read (a document that large could
+    // not be analysed anyway); small ones always are, so that a document
+    // over a tiny limit still gets its out-of-memory diagnostic.
+    let (conn, writer) = transport::stdio(limit.max(1 << 20));
     let caps = capabilities();
     let caps = match serde_json::to_value(caps) {
         Ok(v) => v,
@@ -320,7 +323,7 @@ impl Server {
             }
         }
         buffers.insert(doc_path(uri)?, Arc::from(text));
-        Some(modules::discover_with(root.to_str()?, buffers))
+        Some(modules::discover_with(root.to_str()?, buffers, self.limit))
     }
 
     /// The document's diagnostics plus one for running out of memory.
