@@ -503,6 +503,106 @@ fn f7_walks_and_fifos_never_hang() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+// 3. `build -o` over a file of the program.
+
+#[test]
+fn f3_build_refuses_to_overwrite_an_imported_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("lib")).expect("mkdir");
+    let lib = "func k() -> Int : 1\n";
+    std::fs::write(dir.join("lib/k.pole-ir"), lib).expect("write");
+    std::fs::write(
+        dir.join("m.pole-ir"),
+        "import \"lib/k.pole-ir\"\nfunc main() -> Int : k()\n",
+    )
+    .expect("write");
+    let o = pole(dir, &["build", "m.pole-ir", "-o", "lib/k.pole-ir"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "pole: error: the output 'lib/k.pole-ir' would overwrite 'lib/k.pole-ir', a file of the program\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("lib/k.pole-ir")).expect("read"),
+        lib
+    );
+    // Another name for the same file.
+    std::os::unix::fs::symlink("lib/k.pole-ir", dir.join("alias")).expect("link");
+    let o = pole(dir, &["build", "m.pole-ir", "-o", "alias"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = pole(dir, &["build", "m.pole-ir", "-o", "m.pole-ir"]);
+    assert_eq!(
+        stderr(&o),
+        "pole: error: the output 'm.pole-ir' would overwrite the source file\n"
+    );
+}
+
+// 5. --dep-info.
+
+#[test]
+fn f5_dep_info_failure_leaves_no_output() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::write(dir.join("p.pole-ir"), HELLO).expect("write");
+    // OUT.d cannot be written: a directory is in the way.
+    std::fs::create_dir(dir.join("p.o.d")).expect("mkdir");
+    let o = pole(
+        dir,
+        &[
+            "build",
+            "p.pole-ir",
+            "--emit",
+            "obj",
+            "-o",
+            "p.o",
+            "--dep-info",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("pole: error: cannot write 'p.o.d'"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.join("p.o").exists(), "the object was written");
+    // And a failing output leaves no dependency file.
+    std::fs::remove_dir(dir.join("p.o.d")).expect("rmdir");
+    std::fs::create_dir(dir.join("p.o")).expect("mkdir");
+    let o = pole(
+        dir,
+        &[
+            "build",
+            "p.pole-ir",
+            "--emit",
+            "obj",
+            "-o",
+            "p.o",
+            "--dep-info",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!dir.join("p.o.d").exists(), "the dependency file was kept");
+    std::fs::remove_dir(dir.join("p.o")).expect("rmdir");
+    let o = pole(
+        dir,
+        &[
+            "build",
+            "p.pole-ir",
+            "--emit",
+            "obj",
+            "-o",
+            "p.o",
+            "--dep-info",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("p.o.d")).expect("read"),
+        "p.o: p.pole-ir\n"
+    );
+}
+
 // 10. Out-of-memory messages.
 
 /// `needed N bytes, used U of limit L` with U <= L < U + N.

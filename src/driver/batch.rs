@@ -5,8 +5,8 @@
 //! the number of files. A failing file is reported and the others go on.
 
 use super::cli::{
-    BatchArgs, Emit, MemOpts, MessageFormat, StatsFormat, color_stderr, error, format_stats,
-    link_diagnostics, render_unlocated, write_dep_info_all,
+    BatchArgs, Emit, MemOpts, MessageFormat, StatsFormat, color_stderr, dep_info_path, error,
+    format_stats, link_diagnostics, render_unlocated, write_dep_info_all,
 };
 use super::modules::{self, FileCtx};
 use super::{BuildError, Built, CheckOutput, build_object_in, check_file_in, compile_with_retry};
@@ -373,18 +373,26 @@ fn process(
                         std::fs::create_dir_all(p).map_err(|e| e.to_string())
                     })
                     .map_err(LinkError::Message)
-                    .and_then(|()| match opts.emit {
-                        Emit::Obj => {
-                            link::write_object(out, &objects[0]).map_err(LinkError::Message)
-                        }
-                        Emit::Exe => link::link_executables(&objects, out, &links),
-                    })
+                    // The dependency file first, the output last; a failure
+                    // leaves neither.
                     .and_then(|()| {
                         if opts.dep_info {
                             write_dep_info_all(out, &deps).map_err(LinkError::Message)
                         } else {
                             Ok(())
                         }
+                    })
+                    .and_then(|()| {
+                        let w = match opts.emit {
+                            Emit::Obj => {
+                                link::write_object(out, &objects[0]).map_err(LinkError::Message)
+                            }
+                            Emit::Exe => link::link_executables(&objects, out, &links),
+                        };
+                        if w.is_err() && opts.dep_info {
+                            let _ = std::fs::remove_file(dep_info_path(out));
+                        }
+                        w
                     }),
             };
             match written {

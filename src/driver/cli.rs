@@ -912,8 +912,7 @@ pub fn write_dep_info(out: &Path, source: &str) -> Result<(), String> {
 /// imports (§12), each also a target of its own so a deleted one does not
 /// stop `make`.
 pub fn write_dep_info_all(out: &Path, sources: &[&str]) -> Result<(), String> {
-    let mut d = out.as_os_str().to_owned();
-    d.push(".d");
+    let d = dep_info_path(out);
     let mut text = escape_make(&out.to_string_lossy());
     text.push(':');
     for s in sources {
@@ -925,6 +924,13 @@ pub fn write_dep_info_all(out: &Path, sources: &[&str]) -> Result<(), String> {
         text.push_str(&format!("{}:\n", escape_make(s)));
     }
     link::write_atomic(Path::new(&d), text.as_bytes(), false)
+}
+
+/// `OUT.d`.
+pub fn dep_info_path(out: &Path) -> PathBuf {
+    let mut d = out.as_os_str().to_owned();
+    d.push(".d");
+    PathBuf::from(d)
 }
 
 fn escape_make(p: &str) -> String {
@@ -955,16 +961,27 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(file), std::fs::canonicalize(out))
-        && a == b
-    {
-        error(&format!(
-            "the output '{}' would overwrite the source file",
-            out.display()
-        ));
-        return 2;
-    }
     let graph = modules::discover_capped(file, cap);
+    // The output must not be any file of the program (by identity: another
+    // path, a link, the same inode).
+    if let Some(out_id) = crate::fsio::identity(out) {
+        let hit = graph
+            .files
+            .iter()
+            .find(|f| f.path != "-" && crate::fsio::identity(Path::new(&f.path)) == Some(out_id));
+        if let Some(f) = hit {
+            let what = if f.path == file {
+                "the source file".to_string()
+            } else {
+                format!("'{}', a file of the program", f.path)
+            };
+            error(&format!(
+                "the output '{}' would overwrite {what}",
+                out.display()
+            ));
+            return 2;
+        }
+    }
     let base = graph.root_dir();
     // The root's object only, for --emit obj; else every file it reaches.
     let which: Vec<usize> = match job.emit {
@@ -1037,18 +1054,29 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
         objects.push(built.object);
     }
     links.extend(job.libs.iter().cloned());
+    // The dependency file first, the output last: a failure leaves neither
+    // (a stale OUT.d beside no output would tell make the output is fresh).
+    let dep_file = if job.dep_info {
+        let deps: Vec<&str> = graph.files.iter().map(|f| f.path.as_str()).collect();
+        match write_dep_info_all(out, &deps) {
+            Ok(()) => Some(dep_info_path(out)),
+            Err(m) => {
+                report_link_error(file, &src, &LinkError::Message(m), &externs, job.json);
+                return 1;
+            }
+        }
+    } else {
+        None
+    };
     let written = match job.emit {
         Emit::Obj => link::write_object(out, &objects[0]).map_err(LinkError::Message),
         Emit::Exe => link::link_executables(&objects, out, &links),
+    };
+    if written.is_err()
+        && let Some(d) = &dep_file
+    {
+        let _ = std::fs::remove_file(d);
     }
-    .and_then(|()| {
-        if job.dep_info {
-            let deps: Vec<&str> = graph.files.iter().map(|f| f.path.as_str()).collect();
-            write_dep_info_all(out, &deps).map_err(LinkError::Message)
-        } else {
-            Ok(())
-        }
-    });
     match written {
         Ok(()) => 0,
         Err(e) => {
