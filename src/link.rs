@@ -15,32 +15,121 @@ pub static RUNTIME_ARCHIVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/li
 
 /// Writes `bytes` to `out` atomically (temporary file + rename).
 pub fn write_atomic(out: &Path, bytes: &[u8], executable: bool) -> Result<(), String> {
-    write_atomic_with(out, executable, &mut |w| w.write_all(bytes))
+    let mode = if executable { 0o755 } else { 0o644 };
+    write_atomic_with(out, mode, false, &mut |w| w.write_all(bytes))
+}
+
+/// Writes `bytes` over `out` atomically with permission bits `mode`, the
+/// data synced to disk before the rename (`pole fmt`: the file replaced
+/// is the user's source).
+pub fn write_atomic_synced(out: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
+    write_atomic_with(out, mode, true, &mut |w| w.write_all(bytes))
 }
 
 /// Writes an object file to `out` atomically, streaming its sections.
 pub fn write_object(out: &Path, object: &ObjectFile) -> Result<(), String> {
-    write_atomic_with(out, false, &mut |w| object.write_to(w))
+    write_atomic_with(out, 0o644, false, &mut |w| object.write_to(w))
 }
 
 type Writer<'a> = dyn FnMut(&mut dyn Write) -> std::io::Result<()> + 'a;
 
-fn write_atomic_with(out: &Path, executable: bool, write: &mut Writer<'_>) -> Result<(), String> {
+/// A write failure to inject into [`write_atomic`] and its siblings, for
+/// tests: what fails, in the calling thread, until cleared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteFault {
+    /// The disk is full after this many bytes of the output (ENOSPC).
+    AfterBytes(u64),
+    /// Syncing the output fails (EIO).
+    Sync,
+    /// The rename over the target fails (EIO).
+    Rename,
+}
+
+thread_local! {
+    static WRITE_FAULT: std::cell::Cell<Option<WriteFault>> = const { std::cell::Cell::new(None) };
+}
+
+/// Sets (or clears) the write failure injected in this thread.
+pub fn set_write_fault(fault: Option<WriteFault>) {
+    WRITE_FAULT.with(|f| f.set(fault));
+}
+
+fn write_fault() -> Option<WriteFault> {
+    WRITE_FAULT.with(std::cell::Cell::get)
+}
+
+fn injected(errno: i32) -> std::io::Error {
+    std::io::Error::from_raw_os_error(errno)
+}
+
+/// The temporary file's writer, failing as [`WriteFault::AfterBytes`] says.
+struct Output<'f> {
+    file: &'f mut std::fs::File,
+    written: u64,
+    limit: Option<u64>,
+}
+
+impl Write for Output<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut buf = buf;
+        if let Some(limit) = self.limit {
+            let room = limit.saturating_sub(self.written);
+            if room == 0 && !buf.is_empty() {
+                return Err(injected(libc::ENOSPC));
+            }
+            buf = &buf[..buf.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
+        }
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+fn write_atomic_with(
+    out: &Path,
+    mode: u32,
+    sync: bool,
+    write: &mut Writer<'_>,
+) -> Result<(), String> {
     let dir = parent_dir(out);
+    let fail = |e: std::io::Error| format!("cannot write '{}': {}", out.display(), io_reason(&e));
     let mut tmp = tempfile::Builder::new()
         .prefix(".pole-out-")
         .tempfile_in(&dir)
-        .map_err(|e| format!("cannot write '{}': {e}", out.display()))?;
+        .map_err(fail)?;
+    let fault = write_fault();
     {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        write(&mut w)
-            .and_then(|()| w.flush())
-            .map_err(|e| format!("cannot write '{}': {e}", out.display()))?;
+        let limit = match fault {
+            Some(WriteFault::AfterBytes(n)) => Some(n),
+            _ => None,
+        };
+        let mut w = std::io::BufWriter::new(Output {
+            file: tmp.as_file_mut(),
+            written: 0,
+            limit,
+        });
+        write(&mut w).and_then(|()| w.flush()).map_err(fail)?;
     }
-    set_mode(tmp.path(), if executable { 0o755 } else { 0o644 })?;
-    tmp.persist(out)
-        .map_err(|e| format!("cannot write '{}': {}", out.display(), e.error))?;
+    set_mode(tmp.path(), mode)?;
+    if sync {
+        if fault == Some(WriteFault::Sync) {
+            return Err(fail(injected(libc::EIO)));
+        }
+        tmp.as_file().sync_all().map_err(fail)?;
+    }
+    if fault == Some(WriteFault::Rename) {
+        return Err(fail(injected(libc::EIO)));
+    }
+    tmp.persist(out).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    crate::fsio::io_reason(e)
 }
 
 fn parent_dir(out: &Path) -> PathBuf {

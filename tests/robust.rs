@@ -538,6 +538,58 @@ fn f3_build_refuses_to_overwrite_an_imported_file() {
     );
 }
 
+// 4. `pole fmt` and links, FIFOs, modes, CRLF.
+
+const UGLY: &str = "func   main() -> Int :\n  0\n";
+const PRETTY: &str = "func main() -> Int : 0\n";
+
+#[test]
+fn f4_fmt_follows_links_keeps_modes_and_refuses_fifos() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::write(dir.join("real.pole-ir"), UGLY).expect("write");
+    set_mode(&dir.join("real.pole-ir"), 0o640);
+    std::os::unix::fs::symlink("real.pole-ir", dir.join("link.pole-ir")).expect("link");
+    let o = pole(dir, &["fmt", "link.pole-ir"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        std::fs::symlink_metadata(dir.join("link.pole-ir"))
+            .expect("lstat")
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("real.pole-ir")).expect("read"),
+        PRETTY
+    );
+    assert_eq!(mode(&dir.join("real.pole-ir")), 0o640);
+    mkfifo(&dir.join("f.pole-ir"));
+    let o = pole_within(dir, &["fmt", "f.pole-ir"], 20);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "pole: error: cannot read 'f.pole-ir': not a regular file\n"
+    );
+    assert!(
+        std::fs::symlink_metadata(dir.join("f.pole-ir"))
+            .expect("lstat")
+            .file_type()
+            .is_fifo()
+    );
+    // CRLF stays CRLF.
+    std::fs::write(dir.join("crlf.pole-ir"), UGLY.replace('\n', "\r\n")).expect("write");
+    let o = pole(dir, &["fmt", "crlf.pole-ir"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("crlf.pole-ir")).expect("read"),
+        PRETTY.replace('\n', "\r\n")
+    );
+    let o = pole(dir, &["fmt", "--check", "crlf.pole-ir"]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+use std::os::unix::fs::FileTypeExt;
+
 // 5. --dep-info.
 
 #[test]
@@ -729,4 +781,91 @@ fn f6_a_huge_cache_entry_is_not_read() {
         "{}",
         stderr(&o)
     );
+}
+
+// Property: `pole fmt` under injected write failures leaves every file
+// either unchanged or fully formatted, with its mode, and nothing else.
+
+/// Sources with their layout disturbed (so formatting changes them).
+fn unformatted_sources() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut paths: Vec<PathBuf> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/conformance"))
+            .expect("conformance")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pole-ir"))
+            .collect();
+    paths.sort();
+    for p in paths.iter().take(12) {
+        let text = std::fs::read_to_string(p).expect("read");
+        out.push(text.replace(" -> ", "  ->   ").replace("(", "( "));
+    }
+    out
+}
+
+#[test]
+fn fmt_leaves_files_unchanged_or_formatted_under_write_failures() {
+    use pole::link::{WriteFault, set_write_fault};
+    use proptest::prelude::*;
+    let sources = unformatted_sources();
+    let formatted: Vec<Option<String>> = sources
+        .iter()
+        .map(|s| {
+            let mut mem = pole::memory::Memory::new(1 << 30);
+            pole::fmt::format_source(s.as_bytes(), &mut mem).ok()
+        })
+        .collect();
+    let changing = formatted
+        .iter()
+        .zip(&sources)
+        .filter(|(f, s)| f.as_deref().is_some_and(|f| f != s.as_str()))
+        .count();
+    assert!(
+        changing >= 6,
+        "only {changing} sources change when formatted"
+    );
+    let n = sources.len();
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 64,
+        ..ProptestConfig::default()
+    });
+    let strategy = (
+        0..n,
+        prop::sample::select(vec![0o600u32, 0o640, 0o644, 0o755, 0o444]),
+        prop_oneof![
+            Just(None),
+            (0u64..40_000).prop_map(|k| Some(WriteFault::AfterBytes(k))),
+            Just(Some(WriteFault::Sync)),
+            Just(Some(WriteFault::Rename)),
+        ],
+    );
+    runner
+        .run(&strategy, |(i, file_mode, fault)| {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            let path = tmp.path().join("f.pole-ir");
+            std::fs::write(&path, &sources[i]).expect("write");
+            set_mode(&path, file_mode);
+            set_write_fault(fault);
+            let status = pole::fmt::cmd::run(&[path.display().to_string()], false, 1 << 30, false);
+            set_write_fault(None);
+            let after = std::fs::read_to_string(&path).expect("read");
+            let done = formatted[i].as_deref();
+            prop_assert!(
+                after == sources[i] || Some(after.as_str()) == done,
+                "file {i} with {fault:?}: neither the old text nor the formatted one"
+            );
+            if Some(after.as_str()) == done && done != Some(sources[i].as_str()) {
+                prop_assert_eq!(status, 0);
+            } else if done.is_some() && done != Some(sources[i].as_str()) {
+                prop_assert_eq!(status, 2, "a failed write must say so");
+            }
+            prop_assert_eq!(mode(&path), file_mode);
+            let names: Vec<String> = std::fs::read_dir(tmp.path())
+                .expect("ls")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            prop_assert_eq!(names, vec!["f.pole-ir".to_string()]);
+            Ok(())
+        })
+        .expect("property");
 }

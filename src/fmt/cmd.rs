@@ -1,5 +1,11 @@
 //! The `pole fmt` command: files and directories in place (atomically),
 //! `--check` for CI, `-` for editors (stdin to stdout).
+//!
+//! A file is replaced by a temporary file written beside it, synced and
+//! renamed over it with the file's own permission bits, so a failure at
+//! any point leaves it as it was. A symbolic link is followed (the file it
+//! names is formatted; the link stays); anything but a regular file is
+//! refused. A file whose lines end in CRLF keeps CRLF line endings.
 
 use super::{FmtError, format_source};
 use crate::diag::Renderer;
@@ -70,8 +76,10 @@ fn report(path: &str, src: &[u8], e: &FmtError, color: bool) -> i32 {
 
 fn file(path: &Path, mem: &mut Memory, check: bool, color: bool) -> i32 {
     let name = path.to_string_lossy();
+    // The file itself, through any symbolic links.
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let limit = mem.limit();
-    let src = match crate::fsio::read_regular(path, limit) {
+    let src = match crate::fsio::read_regular(&target, limit) {
         Ok(s) => s,
         Err(crate::fsio::ReadError::TooLarge { size, .. }) => {
             eprintln!("pole: error: {}", too_large(size, limit));
@@ -83,7 +91,7 @@ fn file(path: &Path, mem: &mut Memory, check: bool, color: bool) -> i32 {
         }
     };
     let out = match format_source(&src, mem) {
-        Ok(o) => o,
+        Ok(o) => crlf_like(&src, o),
         Err(e) => return report(&name, &src, &e, color),
     };
     if out.as_bytes() == src {
@@ -93,10 +101,11 @@ fn file(path: &Path, mem: &mut Memory, check: bool, color: bool) -> i32 {
         println!("{name}");
         return 1;
     }
-    match crate::link::write_atomic(path, out.as_bytes(), false) {
+    let mode = file_mode(&target);
+    match crate::link::write_atomic_synced(&target, out.as_bytes(), mode) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("pole: error: {e}");
+            eprintln!("pole: error: {e}; '{name}' is unchanged");
             2
         }
     }
@@ -112,6 +121,41 @@ fn too_large(size: u64, limit: usize) -> crate::memory::OutOfMemory {
     }
 }
 
+/// The permission bits of `path` (0644 when they cannot be read).
+fn file_mode(path: &Path) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        0o644
+    }
+}
+
+/// `out` with CRLF line endings when `src`'s first line ends in CRLF.
+pub fn crlf_like(src: &[u8], out: String) -> String {
+    let crlf = src
+        .iter()
+        .position(|&b| b == b'\n')
+        .is_some_and(|i| i > 0 && src[i - 1] == b'\r');
+    if !crlf {
+        return out;
+    }
+    let mut s = String::with_capacity(out.len() + out.len() / 16);
+    let mut prev = '\0';
+    for c in out.chars() {
+        if c == '\n' && prev != '\r' {
+            s.push('\r');
+        }
+        s.push(c);
+        prev = c;
+    }
+    s
+}
+
 fn stdin(mem: &mut Memory, check: bool, color: bool) -> i32 {
     let src = match crate::fsio::stdin_text(mem.limit()) {
         Ok(s) => s,
@@ -122,7 +166,7 @@ fn stdin(mem: &mut Memory, check: bool, color: bool) -> i32 {
     };
     let src = &src[..];
     let out = match format_source(src, mem) {
-        Ok(o) => o,
+        Ok(o) => crlf_like(src, o),
         Err(e) => return report("<stdin>", src, &e, color),
     };
     if check {
