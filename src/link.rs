@@ -101,6 +101,7 @@ fn write_atomic_with(
         .prefix(".pole-out-")
         .tempfile_in(&dir)
         .map_err(fail)?;
+    let _tracked = Tracked::new(tmp.path());
     let fault = write_fault();
     {
         let limit = match fault {
@@ -130,6 +131,149 @@ fn write_atomic_with(
 
 fn io_reason(e: &std::io::Error) -> String {
     crate::fsio::io_reason(e)
+}
+
+/// Temporary files and directories to remove, and the child process to
+/// pass the signal on to, when `pole` is interrupted (SIGINT, SIGTERM,
+/// SIGHUP): see [`install_signal_cleanup`].
+static TEMPS: std::sync::Mutex<std::vec::Vec<PathBuf>> =
+    std::sync::Mutex::new(std::vec::Vec::new());
+static CHILD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// A temporary path removed if `pole` is interrupted while this lives.
+pub struct Tracked(PathBuf);
+
+impl Tracked {
+    pub fn new(path: &Path) -> Tracked {
+        if let Ok(mut t) = TEMPS.lock() {
+            t.push(path.to_path_buf());
+        }
+        Tracked(path.to_path_buf())
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        if let Ok(mut t) = TEMPS.lock()
+            && let Some(i) = t.iter().rposition(|p| *p == self.0)
+        {
+            t.swap_remove(i);
+        }
+    }
+}
+
+/// Runs `cmd` to completion (its output captured when `capture`), as the
+/// child an interrupt is passed on to.
+pub fn run_child(cmd: &mut Command, capture: bool) -> std::io::Result<std::process::Output> {
+    use std::process::Stdio;
+    if capture {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+    }
+    let child = cmd.spawn()?;
+    CHILD.store(
+        i32::try_from(child.id()).unwrap_or(0),
+        std::sync::atomic::Ordering::SeqCst,
+    );
+    let r = child.wait_with_output();
+    CHILD.store(0, std::sync::atomic::Ordering::SeqCst);
+    r
+}
+
+/// Makes SIGINT, SIGTERM and SIGHUP end `pole` cleanly: a thread waits for
+/// them (they are blocked in every other thread; children start with them
+/// unblocked), sends the signal on to the running child (`cc`, the program
+/// of `pole run`), removes the temporary files and directories of
+/// [`Tracked`], and then ends the process by that signal. Must be called
+/// before any other thread starts.
+#[cfg(unix)]
+pub fn install_signal_cleanup() {
+    // SAFETY: plain libc calls on a local, initialised signal set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::sigaddset(&mut set, s);
+        }
+        if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
+            return;
+        }
+        let spawned = std::thread::Builder::new()
+            .name("pole-signals".into())
+            .spawn(move || {
+                loop {
+                    let mut sig: libc::c_int = 0;
+                    // SAFETY: `set` is initialised; `sig` is a valid out-pointer.
+                    if libc::sigwait(&set, &mut sig) != 0 {
+                        continue;
+                    }
+                    let child = CHILD.load(std::sync::atomic::Ordering::SeqCst);
+                    if child > 0 {
+                        libc::kill(child, sig);
+                    }
+                    remove_tracked();
+                    libc::signal(sig, libc::SIG_DFL);
+                    let mut one: libc::sigset_t = std::mem::zeroed();
+                    libc::sigemptyset(&mut one);
+                    libc::sigaddset(&mut one, sig);
+                    libc::pthread_sigmask(libc::SIG_UNBLOCK, &one, std::ptr::null_mut());
+                    libc::raise(sig);
+                    std::process::exit(128 + sig);
+                }
+            });
+        if spawned.is_err() {
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        }
+    }
+}
+
+#[cfg(not(unix))]
+pub fn install_signal_cleanup() {}
+
+fn remove_tracked() {
+    let paths = match TEMPS.lock() {
+        Ok(t) => t.clone(),
+        Err(p) => p.into_inner().clone(),
+    };
+    for p in paths {
+        if p.is_dir() {
+            let _ = std::fs::remove_dir_all(&p);
+        } else {
+            let _ = std::fs::remove_file(&p);
+        }
+    }
+}
+
+/// Removes `pole-link-*` and `pole-run-*` directories in the temporary
+/// directory left more than a day ago by a `pole` that was killed (once
+/// per process).
+fn sweep_stale() {
+    static DONE: std::sync::Once = std::sync::Once::new();
+    DONE.call_once(|| {
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+            return;
+        };
+        let day = std::time::Duration::from_secs(24 * 60 * 60);
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if !(name.starts_with("pole-link-") || name.starts_with("pole-run-")) {
+                continue;
+            }
+            let Ok(meta) = e.path().symlink_metadata() else {
+                continue;
+            };
+            let old = meta
+                .modified()
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|age| age > day);
+            if old && meta.is_dir() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    });
 }
 
 fn parent_dir(out: &Path) -> PathBuf {
@@ -376,9 +520,8 @@ fn link_command(inputs: &[&Path], out: &Path, libs: &[String]) -> (String, Comma
 /// Runs the link; on failure returns the linker's output.
 fn run_link(inputs: &[&Path], out: &Path, libs: &[String]) -> Result<Result<(), String>, String> {
     let (cc, mut cmd) = link_command(inputs, out, libs);
-    let output = cmd
-        .output()
-        .map_err(|e| format!("cannot run the C compiler '{cc}': {e}"))?;
+    let output =
+        run_child(&mut cmd, true).map_err(|e| format!("cannot run the C compiler '{cc}': {e}"))?;
     if output.status.success() {
         Ok(Ok(()))
     } else {
@@ -437,6 +580,7 @@ fn link_files(
         .tempfile_in(&dir)
         .map_err(|e| LinkError::Message(format!("cannot write '{}': {e}", out.display())))?;
     let tmp_path = tmp.into_temp_path();
+    let _tracked = Tracked::new(&tmp_path);
     match run_link(inputs, &tmp_path, libs).map_err(LinkError::Message)? {
         Ok(()) => {}
         Err(text) => {
@@ -468,11 +612,15 @@ fn link_files(
     Ok(())
 }
 
-fn work_dir() -> Result<tempfile::TempDir, LinkError> {
-    tempfile::Builder::new()
+/// The link's temporary directory (removed if `pole` is interrupted).
+fn work_dir() -> Result<(tempfile::TempDir, Tracked), LinkError> {
+    sweep_stale();
+    let dir = tempfile::Builder::new()
         .prefix("pole-link-")
         .tempdir()
-        .map_err(|e| LinkError::Message(format!("cannot create a temporary directory: {e}")))
+        .map_err(|e| LinkError::Message(format!("cannot create a temporary directory: {e}")))?;
+    let tracked = Tracked::new(dir.path());
+    Ok((dir, tracked))
 }
 
 /// Writes the runtime archive into `dir`.
@@ -486,7 +634,7 @@ fn write_runtime(dir: &Path) -> Result<PathBuf, LinkError> {
 /// Links `object` into an executable at `out`, with the runtime, libm,
 /// libpthread and `libs`.
 pub fn link_executable(object: &ObjectFile, out: &Path, libs: &[String]) -> Result<(), LinkError> {
-    let work = work_dir()?;
+    let (work, _tracked) = work_dir()?;
     let obj_path = work.path().join("program.o");
     write_object(&obj_path, object).map_err(LinkError::Message)?;
     let rt_path = write_runtime(work.path())?;
@@ -500,7 +648,7 @@ pub fn link_executables(
     out: &Path,
     libs: &[String],
 ) -> Result<(), LinkError> {
-    let work = work_dir()?;
+    let (work, _tracked) = work_dir()?;
     let mut paths = std::vec::Vec::with_capacity(objects.len() + 1);
     for (i, object) in objects.iter().enumerate() {
         let p = if i == 0 {
@@ -528,7 +676,7 @@ pub fn link_objects(objects: &[PathBuf], out: &Path, libs: &[String]) -> Result<
             )));
         }
     }
-    let work = work_dir()?;
+    let (work, _tracked) = work_dir()?;
     let rt_path = write_runtime(work.path())?;
     let mut inputs: std::vec::Vec<&Path> = objects.iter().map(PathBuf::as_path).collect();
     inputs.push(&rt_path);

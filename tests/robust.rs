@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const POLE: &str = env!("CARGO_BIN_EXE_pole");
 
@@ -689,6 +689,74 @@ fn f10_out_of_memory_messages_are_true() {
     let o = pole(dir, &["check", "p.pole-ir", "--memory-limit", "1K"]);
     assert_eq!(o.status.code(), Some(3));
     assert_true_oom(&stderr(&o));
+}
+
+// 11. Interrupted links.
+
+#[test]
+fn f11_an_interrupted_build_cleans_up() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::write(dir.join("p.pole-ir"), HELLO).expect("write");
+    let tmpdir = dir.join("tmp");
+    std::fs::create_dir(&tmpdir).expect("mkdir");
+    // A stale directory of a killed pole, two days old.
+    let stale = tmpdir.join("pole-link-stale1");
+    std::fs::create_dir(&stale).expect("mkdir");
+    std::fs::write(stale.join("program.o"), "x").expect("write");
+    let old = Command::new("touch")
+        .args(["-d", "2 days ago"])
+        .arg(&stale)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(old);
+    // A C compiler that says it started, notes the signal it gets, and waits.
+    let cc = dir.join("slow-cc");
+    std::fs::write(
+        &cc,
+        format!(
+            "#!/bin/sh\ntrap 'echo got-term > {0}/cc-signal; exit 1' TERM\ntouch {0}/cc-started\nwhile :; do sleep 0.05; done\n",
+            dir.display()
+        ),
+    )
+    .expect("write");
+    set_mode(&cc, 0o755);
+    std::fs::create_dir(dir.join("out")).expect("mkdir");
+    let mut child = Command::new(POLE)
+        .args(["build", "p.pole-ir", "-o", "out/p"])
+        .env("CC", &cc)
+        .env("TMPDIR", &tmpdir)
+        .env("POLE_CACHE_DIR", "")
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("pole");
+    let start = Instant::now();
+    while !dir.join("cc-started").exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "cc never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("wait");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    let start = Instant::now();
+    while !dir.join("cc-signal").exists() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(dir.join("cc-signal").exists(), "cc did not get the signal");
+    let left: Vec<String> = std::fs::read_dir(&tmpdir)
+        .expect("tmp")
+        .chain(std::fs::read_dir(dir.join("out")).expect("out"))
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
 
 // 6. Reads bounded by --memory-limit.

@@ -1201,6 +1201,7 @@ fn run_file_with(file: &str, job: &Build<'_>, args: &[String], env: &[(&str, Str
             return 1;
         }
     };
+    let _tracked = link::Tracked::new(dir.path());
     let exe = dir.path().join("program");
     let code = build_file(file, &exe, job);
     if job.json {
@@ -1214,8 +1215,8 @@ fn run_file_with(file: &str, job: &Build<'_>, args: &[String], env: &[(&str, Str
     for (k, v) in env {
         cmd.env(k, v);
     }
-    match cmd.status() {
-        Ok(st) => exit_code(st),
+    match link::run_child(&mut cmd, false) {
+        Ok(out) => exit_code(out.status),
         Err(e) => {
             error(&format!("cannot run the program: {e}"));
             1
