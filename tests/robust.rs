@@ -675,6 +675,24 @@ fn assert_true_oom(text: &str) {
 
 #[test]
 fn f10_out_of_memory_messages_are_true() {
+    // The message: the real heap was measured past the limit.
+    let e = pole::memory::OutOfMemory {
+        phase: pole::memory::Phase::Parse,
+        requested: 6,
+        used: 1641530,
+        limit: 1024,
+    };
+    assert_eq!(
+        e.to_string(),
+        "out of memory in parse: needed 1640512 bytes, used 1024 of limit 1024"
+    );
+    // An injected fault's request that fit: shown as the room plus one.
+    let e = pole::memory::OutOfMemory {
+        requested: 6,
+        used: 100,
+        ..e
+    };
+    assert_true_oom(&e.to_string());
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
     std::fs::write(dir.join("p.pole-ir"), HELLO).expect("write");
@@ -715,7 +733,7 @@ fn f11_an_interrupted_build_cleans_up() {
     std::fs::write(
         &cc,
         format!(
-            "#!/bin/sh\ntrap 'echo got-term > {0}/cc-signal; exit 1' TERM\ntouch {0}/cc-started\nwhile :; do sleep 0.05; done\n",
+            "#!/bin/sh\ntrap 'echo got-term > {0}/cc-signal; exit 1' TERM\ntouch {0}/cc-started\ni=0; while [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done\n",
             dir.display()
         ),
     )
