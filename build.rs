@@ -7,6 +7,7 @@ fn main() {
     println!("cargo:rerun-if-changed=runtime/pole_alloc.c");
     println!("cargo:rerun-if-changed=runtime/pole_alloc.h");
     println!("cargo:rerun-if-changed=runtime/pole_num.c");
+    println!("cargo:rerun-if-changed=runtime/pole_io.c");
     cc::Build::new()
         .file("runtime/pole_rt.c")
         .file("runtime/pole_num.c")

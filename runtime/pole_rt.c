@@ -912,6 +912,8 @@ char *pole_float_to_string(double v) {
   return rt_str_from_bytes(buf, (size_t)n);
 }
 
+#include "pole_io.c"
+
 /* ========================================================================== */
 /* Printing                                                                   */
 /* ========================================================================== */
@@ -919,28 +921,28 @@ char *pole_float_to_string(double v) {
 void pole_print_int(int64_t v) {
   char buf[24];
   int n = rt_fmt_int(buf, v);
-  fwrite(buf, 1, (size_t)n, stdout);
+  rt_out(buf, (size_t)n);
 }
 
 void pole_print_float(double v) {
   char buf[40];
   int n = rt_fmt_float(buf, v);
-  fwrite(buf, 1, (size_t)n, stdout);
+  rt_out(buf, (size_t)n);
 }
 
 void pole_print_bool(int64_t v) {
   if (v)
-    fwrite("true", 1, 4, stdout);
+    rt_out("true", 4);
   else
-    fwrite("false", 1, 5, stdout);
+    rt_out("false", 5);
 }
 
 void pole_print_str(const char *s) {
   int64_t n = slen(s);
-  if (n > 0) fwrite(s, 1, (size_t)n, stdout);
+  rt_out(s, (size_t)n);
 }
 
-void pole_print_newline(void) { putc('\n', stdout); }
+void pole_print_newline(void) { rt_out_newline(); }
 
 /* ========================================================================== */
 /* Lists                                                                      */
@@ -2416,26 +2418,6 @@ void *pole_read_file(const char *path) {
   return rt_cell2(0, rt_sv(s), 1);
 }
 
-/* Replaces the file's contents: Ok(()) or Err(reason). */
-void *pole_write_file(const char *path, const char *text) {
-  const char *cp = rt_path(path);
-  if (cp == NULL) return rt_err_errno(EINVAL);
-  int fd = open(cp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) return rt_err_errno(errno);
-  int64_t n = slen(text), done = 0;
-  while (done < n) {
-    ssize_t w = write(fd, text + done, (size_t)(n - done));
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) {
-      int e = errno;
-      close(fd);
-      return rt_err_errno(e);
-    }
-    done += w;
-  }
-  if (close(fd) != 0) return rt_err_errno(errno);
-  return rt_cell2(0, 0, 0);
-}
 
 void pole_eprint_int(int64_t v) {
   char buf[24];
@@ -2790,7 +2772,7 @@ int pole_rt_start(int64_t (*entry)(void)) {
     rt_stack_lo = rt_stack_hi = 0;
     rt_thread_main(&st);
   }
-  fflush(stdout);
+  rt_out_finish();
   return (int)(st.result & 0xff);
 }
 
@@ -2799,6 +2781,7 @@ int main(int argc, char **argv) {
   pole_rt_set_args(argc, argv);
   rt_heap_init();
   if (rt_heap_stats_enabled()) atexit(rt_heap_report);
+  atexit(rt_out_atexit);
   return pole_rt_start(pole_main);
 }
 #endif

@@ -11,6 +11,7 @@ pub mod corpus;
 pub mod diag;
 pub mod driver;
 pub mod fmt;
+pub mod fsio;
 pub mod ir;
 pub mod link;
 pub mod lsp;

@@ -15,32 +15,265 @@ pub static RUNTIME_ARCHIVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/li
 
 /// Writes `bytes` to `out` atomically (temporary file + rename).
 pub fn write_atomic(out: &Path, bytes: &[u8], executable: bool) -> Result<(), String> {
-    write_atomic_with(out, executable, &mut |w| w.write_all(bytes))
+    let mode = if executable { 0o755 } else { 0o644 };
+    write_atomic_with(out, mode, false, &mut |w| w.write_all(bytes))
+}
+
+/// Writes `bytes` over `out` atomically with permission bits `mode`, the
+/// data synced to disk before the rename (`pole fmt`: the file replaced
+/// is the user's source).
+pub fn write_atomic_synced(out: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
+    write_atomic_with(out, mode, true, &mut |w| w.write_all(bytes))
 }
 
 /// Writes an object file to `out` atomically, streaming its sections.
 pub fn write_object(out: &Path, object: &ObjectFile) -> Result<(), String> {
-    write_atomic_with(out, false, &mut |w| object.write_to(w))
+    write_atomic_with(out, 0o644, false, &mut |w| object.write_to(w))
 }
 
 type Writer<'a> = dyn FnMut(&mut dyn Write) -> std::io::Result<()> + 'a;
 
-fn write_atomic_with(out: &Path, executable: bool, write: &mut Writer<'_>) -> Result<(), String> {
+/// A write failure to inject into [`write_atomic`] and its siblings, for
+/// tests: what fails, in the calling thread, until cleared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteFault {
+    /// The disk is full after this many bytes of the output (ENOSPC).
+    AfterBytes(u64),
+    /// Syncing the output fails (EIO).
+    Sync,
+    /// The rename over the target fails (EIO).
+    Rename,
+}
+
+thread_local! {
+    static WRITE_FAULT: std::cell::Cell<Option<WriteFault>> = const { std::cell::Cell::new(None) };
+}
+
+/// Sets (or clears) the write failure injected in this thread.
+pub fn set_write_fault(fault: Option<WriteFault>) {
+    WRITE_FAULT.with(|f| f.set(fault));
+}
+
+fn write_fault() -> Option<WriteFault> {
+    WRITE_FAULT.with(std::cell::Cell::get)
+}
+
+fn injected(errno: i32) -> std::io::Error {
+    std::io::Error::from_raw_os_error(errno)
+}
+
+/// The temporary file's writer, failing as [`WriteFault::AfterBytes`] says.
+struct Output<'f> {
+    file: &'f mut std::fs::File,
+    written: u64,
+    limit: Option<u64>,
+}
+
+impl Write for Output<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut buf = buf;
+        if let Some(limit) = self.limit {
+            let room = limit.saturating_sub(self.written);
+            if room == 0 && !buf.is_empty() {
+                return Err(injected(libc::ENOSPC));
+            }
+            buf = &buf[..buf.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
+        }
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+fn write_atomic_with(
+    out: &Path,
+    mode: u32,
+    sync: bool,
+    write: &mut Writer<'_>,
+) -> Result<(), String> {
     let dir = parent_dir(out);
+    let fail = |e: std::io::Error| format!("cannot write '{}': {}", out.display(), io_reason(&e));
     let mut tmp = tempfile::Builder::new()
         .prefix(".pole-out-")
         .tempfile_in(&dir)
-        .map_err(|e| format!("cannot write '{}': {e}", out.display()))?;
+        .map_err(fail)?;
+    let _tracked = Tracked::new(tmp.path());
+    let fault = write_fault();
     {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        write(&mut w)
-            .and_then(|()| w.flush())
-            .map_err(|e| format!("cannot write '{}': {e}", out.display()))?;
+        let limit = match fault {
+            Some(WriteFault::AfterBytes(n)) => Some(n),
+            _ => None,
+        };
+        let mut w = std::io::BufWriter::new(Output {
+            file: tmp.as_file_mut(),
+            written: 0,
+            limit,
+        });
+        write(&mut w).and_then(|()| w.flush()).map_err(fail)?;
     }
-    set_mode(tmp.path(), if executable { 0o755 } else { 0o644 })?;
-    tmp.persist(out)
-        .map_err(|e| format!("cannot write '{}': {}", out.display(), e.error))?;
+    set_mode(tmp.path(), mode)?;
+    if sync {
+        if fault == Some(WriteFault::Sync) {
+            return Err(fail(injected(libc::EIO)));
+        }
+        tmp.as_file().sync_all().map_err(fail)?;
+    }
+    if fault == Some(WriteFault::Rename) {
+        return Err(fail(injected(libc::EIO)));
+    }
+    tmp.persist(out).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    crate::fsio::io_reason(e)
+}
+
+/// Temporary files and directories to remove, and the child process to
+/// pass the signal on to, when `pole` is interrupted (SIGINT, SIGTERM,
+/// SIGHUP): see [`install_signal_cleanup`].
+static TEMPS: std::sync::Mutex<std::vec::Vec<PathBuf>> =
+    std::sync::Mutex::new(std::vec::Vec::new());
+static CHILD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// A temporary path removed if `pole` is interrupted while this lives.
+pub struct Tracked(PathBuf);
+
+impl Tracked {
+    pub fn new(path: &Path) -> Tracked {
+        if let Ok(mut t) = TEMPS.lock() {
+            t.push(path.to_path_buf());
+        }
+        Tracked(path.to_path_buf())
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        if let Ok(mut t) = TEMPS.lock()
+            && let Some(i) = t.iter().rposition(|p| *p == self.0)
+        {
+            t.swap_remove(i);
+        }
+    }
+}
+
+/// Runs `cmd` to completion (its output captured when `capture`), as the
+/// child an interrupt is passed on to.
+pub fn run_child(cmd: &mut Command, capture: bool) -> std::io::Result<std::process::Output> {
+    use std::process::Stdio;
+    if capture {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+    }
+    let child = cmd.spawn()?;
+    CHILD.store(
+        i32::try_from(child.id()).unwrap_or(0),
+        std::sync::atomic::Ordering::SeqCst,
+    );
+    let r = child.wait_with_output();
+    CHILD.store(0, std::sync::atomic::Ordering::SeqCst);
+    r
+}
+
+/// Makes SIGINT, SIGTERM and SIGHUP end `pole` cleanly: a thread waits for
+/// them (they are blocked in every other thread; children start with them
+/// unblocked), sends the signal on to the running child (`cc`, the program
+/// of `pole run`), removes the temporary files and directories of
+/// [`Tracked`], and then ends the process by that signal. Must be called
+/// before any other thread starts.
+#[cfg(unix)]
+pub fn install_signal_cleanup() {
+    // SAFETY: plain libc calls on a local, initialised signal set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::sigaddset(&mut set, s);
+        }
+        if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
+            return;
+        }
+        let spawned = std::thread::Builder::new()
+            .name("pole-signals".into())
+            .spawn(move || {
+                loop {
+                    let mut sig: libc::c_int = 0;
+                    // SAFETY: `set` is initialised; `sig` is a valid out-pointer.
+                    if libc::sigwait(&set, &mut sig) != 0 {
+                        continue;
+                    }
+                    let child = CHILD.load(std::sync::atomic::Ordering::SeqCst);
+                    if child > 0 {
+                        libc::kill(child, sig);
+                    }
+                    remove_tracked();
+                    libc::signal(sig, libc::SIG_DFL);
+                    let mut one: libc::sigset_t = std::mem::zeroed();
+                    libc::sigemptyset(&mut one);
+                    libc::sigaddset(&mut one, sig);
+                    libc::pthread_sigmask(libc::SIG_UNBLOCK, &one, std::ptr::null_mut());
+                    libc::raise(sig);
+                    std::process::exit(128 + sig);
+                }
+            });
+        if spawned.is_err() {
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        }
+    }
+}
+
+#[cfg(not(unix))]
+pub fn install_signal_cleanup() {}
+
+fn remove_tracked() {
+    let paths = match TEMPS.lock() {
+        Ok(t) => t.clone(),
+        Err(p) => p.into_inner().clone(),
+    };
+    for p in paths {
+        if p.is_dir() {
+            let _ = std::fs::remove_dir_all(&p);
+        } else {
+            let _ = std::fs::remove_file(&p);
+        }
+    }
+}
+
+/// Removes `pole-link-*` and `pole-run-*` directories in the temporary
+/// directory left more than a day ago by a `pole` that was killed (once
+/// per process).
+fn sweep_stale() {
+    static DONE: std::sync::Once = std::sync::Once::new();
+    DONE.call_once(|| {
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+            return;
+        };
+        let day = std::time::Duration::from_secs(24 * 60 * 60);
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if !(name.starts_with("pole-link-") || name.starts_with("pole-run-")) {
+                continue;
+            }
+            let Ok(meta) = e.path().symlink_metadata() else {
+                continue;
+            };
+            let old = meta
+                .modified()
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|age| age > day);
+            if old && meta.is_dir() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    });
 }
 
 fn parent_dir(out: &Path) -> PathBuf {
@@ -287,9 +520,8 @@ fn link_command(inputs: &[&Path], out: &Path, libs: &[String]) -> (String, Comma
 /// Runs the link; on failure returns the linker's output.
 fn run_link(inputs: &[&Path], out: &Path, libs: &[String]) -> Result<Result<(), String>, String> {
     let (cc, mut cmd) = link_command(inputs, out, libs);
-    let output = cmd
-        .output()
-        .map_err(|e| format!("cannot run the C compiler '{cc}': {e}"))?;
+    let output =
+        run_child(&mut cmd, true).map_err(|e| format!("cannot run the C compiler '{cc}': {e}"))?;
     if output.status.success() {
         Ok(Ok(()))
     } else {
@@ -348,6 +580,7 @@ fn link_files(
         .tempfile_in(&dir)
         .map_err(|e| LinkError::Message(format!("cannot write '{}': {e}", out.display())))?;
     let tmp_path = tmp.into_temp_path();
+    let _tracked = Tracked::new(&tmp_path);
     match run_link(inputs, &tmp_path, libs).map_err(LinkError::Message)? {
         Ok(()) => {}
         Err(text) => {
@@ -379,11 +612,15 @@ fn link_files(
     Ok(())
 }
 
-fn work_dir() -> Result<tempfile::TempDir, LinkError> {
-    tempfile::Builder::new()
+/// The link's temporary directory (removed if `pole` is interrupted).
+fn work_dir() -> Result<(tempfile::TempDir, Tracked), LinkError> {
+    sweep_stale();
+    let dir = tempfile::Builder::new()
         .prefix("pole-link-")
         .tempdir()
-        .map_err(|e| LinkError::Message(format!("cannot create a temporary directory: {e}")))
+        .map_err(|e| LinkError::Message(format!("cannot create a temporary directory: {e}")))?;
+    let tracked = Tracked::new(dir.path());
+    Ok((dir, tracked))
 }
 
 /// Writes the runtime archive into `dir`.
@@ -397,7 +634,7 @@ fn write_runtime(dir: &Path) -> Result<PathBuf, LinkError> {
 /// Links `object` into an executable at `out`, with the runtime, libm,
 /// libpthread and `libs`.
 pub fn link_executable(object: &ObjectFile, out: &Path, libs: &[String]) -> Result<(), LinkError> {
-    let work = work_dir()?;
+    let (work, _tracked) = work_dir()?;
     let obj_path = work.path().join("program.o");
     write_object(&obj_path, object).map_err(LinkError::Message)?;
     let rt_path = write_runtime(work.path())?;
@@ -411,7 +648,7 @@ pub fn link_executables(
     out: &Path,
     libs: &[String],
 ) -> Result<(), LinkError> {
-    let work = work_dir()?;
+    let (work, _tracked) = work_dir()?;
     let mut paths = std::vec::Vec::with_capacity(objects.len() + 1);
     for (i, object) in objects.iter().enumerate() {
         let p = if i == 0 {
@@ -439,7 +676,7 @@ pub fn link_objects(objects: &[PathBuf], out: &Path, libs: &[String]) -> Result<
             )));
         }
     }
-    let work = work_dir()?;
+    let (work, _tracked) = work_dir()?;
     let rt_path = write_runtime(work.path())?;
     let mut inputs: std::vec::Vec<&Path> = objects.iter().map(PathBuf::as_path).collect();
     inputs.push(&rt_path);

@@ -62,7 +62,8 @@ fn pole_rss(args: &[&str], cwd: &Path) -> (Output, Option<u64>) {
     (out, rss)
 }
 
-/// `out of memory in PHASE: needed N bytes, used U of limit L`: N + U > L.
+/// `out of memory in PHASE: needed N bytes, used U of limit L`: N + U > L
+/// and U <= L.
 fn assert_consistent_oom(text: &str) {
     let line = text
         .lines()
@@ -76,7 +77,7 @@ fn assert_consistent_oom(text: &str) {
     assert_eq!(nums.len(), 3, "{line}");
     let (needed, used, limit) = (nums[0], nums[1], nums[2]);
     assert!(
-        needed.saturating_add(used) > limit,
+        needed.saturating_add(used) > limit && used <= limit,
         "contradictory message: {line}"
     );
 }

@@ -5,8 +5,8 @@
 //! the number of files. A failing file is reported and the others go on.
 
 use super::cli::{
-    BatchArgs, Emit, MemOpts, MessageFormat, StatsFormat, color_stderr, error, format_stats,
-    link_diagnostics, render_unlocated, write_dep_info_all,
+    BatchArgs, Emit, MemOpts, MessageFormat, StatsFormat, color_stderr, dep_info_path, error,
+    format_stats, link_diagnostics, render_unlocated, write_dep_info_all,
 };
 use super::modules::{self, FileCtx};
 use super::{BuildError, Built, CheckOutput, build_object_in, check_file_in, compile_with_retry};
@@ -80,9 +80,12 @@ fn collect(inputs: &[String]) -> Result<Vec<Input>, String> {
     for i in inputs {
         let p = Path::new(i);
         if p.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found).map_err(|e| format!("cannot read directory '{i}': {e}"))?;
-            found.sort();
+            let walked = crate::fsio::walk_sources(p)
+                .map_err(|e| format!("cannot read directory '{i}': {e}"))?;
+            for n in &walked.notes {
+                eprintln!("pole: note: {n}");
+            }
+            let found = walked.files;
             let base = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
             for f in found {
                 let rel = f.strip_prefix(p).unwrap_or(&f).to_path_buf();
@@ -104,22 +107,14 @@ fn collect(inputs: &[String]) -> Result<Vec<Input>, String> {
                 base,
             });
         } else {
-            return Err(format!("cannot read '{i}': no such file or directory"));
+            let reason = match crate::fsio::regular_size(p) {
+                Err(e) => e.reason(),
+                Ok(_) => "No such file or directory".to_string(),
+            };
+            return Err(format!("cannot read '{i}': {reason}"));
         }
     }
     Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "pole-ir") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -182,10 +177,20 @@ fn process(
         json: Vec::new(),
         millis: 0,
     };
-    let src = match std::fs::read(&input.path) {
+    let cap = opts.retry_max.map_or(opts.limit, |m| m.max(opts.limit));
+    let src = match crate::fsio::read_regular(Path::new(&input.path), cap) {
         Ok(s) => s,
+        Err(crate::fsio::ReadError::TooLarge { size, .. }) => {
+            result.outcome = Outcome::OutOfMemory;
+            result.rendered = format!("pole: error: {}\n", super::cli::too_large(size, cap));
+            return result;
+        }
         Err(e) => {
-            result.rendered = format!("pole: error: cannot read '{}': {e}\n", input.path);
+            result.rendered = format!(
+                "pole: error: cannot read '{}': {}\n",
+                input.path,
+                e.reason()
+            );
             return result;
         }
     };
@@ -300,7 +305,7 @@ fn process(
                 };
                 for &f in reached.iter().skip(1) {
                     let path = &graph.files[f].path;
-                    let Ok(lsrc) = std::fs::read(path) else {
+                    let Ok(lsrc) = graph.read(f) else {
                         lib_failed = true;
                         continue;
                     };
@@ -368,18 +373,26 @@ fn process(
                         std::fs::create_dir_all(p).map_err(|e| e.to_string())
                     })
                     .map_err(LinkError::Message)
-                    .and_then(|()| match opts.emit {
-                        Emit::Obj => {
-                            link::write_object(out, &objects[0]).map_err(LinkError::Message)
-                        }
-                        Emit::Exe => link::link_executables(&objects, out, &links),
-                    })
+                    // The dependency file first, the output last; a failure
+                    // leaves neither.
                     .and_then(|()| {
                         if opts.dep_info {
                             write_dep_info_all(out, &deps).map_err(LinkError::Message)
                         } else {
                             Ok(())
                         }
+                    })
+                    .and_then(|()| {
+                        let w = match opts.emit {
+                            Emit::Obj => {
+                                link::write_object(out, &objects[0]).map_err(LinkError::Message)
+                            }
+                            Emit::Exe => link::link_executables(&objects, out, &links),
+                        };
+                        if w.is_err() && opts.dep_info {
+                            let _ = std::fs::remove_file(dep_info_path(out));
+                        }
+                        w
                     }),
             };
             match written {
@@ -467,7 +480,8 @@ pub fn run(opts: BatchOpts) -> i32 {
     };
     let next = AtomicUsize::new(0);
     let roots: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let (graph, file_of) = modules::discover_all(&roots);
+    let cap = opts.retry_max.map_or(opts.limit, |m| m.max(opts.limit));
+    let (graph, file_of) = modules::discover_all_capped(&roots, cap);
     let mut imported = vec![false; graph.files.len()];
     for f in &graph.files {
         for e in &f.imports {

@@ -68,9 +68,11 @@ impl Cache {
         self.dir.join("objects").join(hex)
     }
 
-    /// The stored build for `key`, if there is one that verifies.
-    pub fn get(&self, key: &Key) -> Option<Built> {
-        let bytes = std::fs::read(self.entry(key)).ok()?;
+    /// The stored build for `key`, if there is one that verifies. An entry
+    /// larger than `cap` (the memory limit: no object compiled under it is
+    /// larger) is not read, nor is anything but a regular file.
+    pub fn get(&self, key: &Key, cap: usize) -> Option<Built> {
+        let bytes = crate::fsio::read_regular(&self.entry(key), cap).ok()?;
         decode(&bytes)
     }
 

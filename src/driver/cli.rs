@@ -266,6 +266,13 @@ impl MemOpts {
         self.memory_limit.unwrap_or(DEFAULT_LIMIT)
     }
 
+    /// The largest file a command may read: what the limit allows, or
+    /// its retries (`default_on`: whether they are on by default).
+    pub fn read_cap(&self, default_on: bool) -> usize {
+        self.retry_policy(default_on)
+            .map_or(self.limit(), |m| m.max(self.limit()))
+    }
+
     pub fn retry_policy(&self, default_on: bool) -> Option<usize> {
         if self.retry_on_oom.unwrap_or(default_on) {
             Some(self.max_memory.unwrap_or_else(default_max_memory))
@@ -393,11 +400,32 @@ pub fn link_diagnostics(
     (located, unlocated)
 }
 
-pub fn read_source(path: &str) -> Result<Vec<u8>, i32> {
-    std::fs::read(path).map_err(|e| {
-        error(&format!("cannot read '{path}': {e}"));
+/// Reads a source named on the command line (`-`: standard input, read
+/// once): a regular file of at most `limit` bytes (the memory budget; a
+/// larger one is out of memory, exit status 3).
+pub fn read_source(path: &str, limit: usize) -> Result<Vec<u8>, i32> {
+    if path != "-"
+        && let Ok(size) = crate::fsio::regular_size(Path::new(path))
+        && size > limit as u64
+    {
+        error(&too_large(size, limit).to_string());
+        return Err(3);
+    }
+    crate::fsio::read_input(path, limit).map_err(|e| {
+        error(&e);
         2
     })
+}
+
+/// Running out of memory reading a file of `size` bytes (nothing else is
+/// held yet).
+pub fn too_large(size: u64, limit: usize) -> crate::memory::OutOfMemory {
+    crate::memory::OutOfMemory {
+        phase: Phase::Parse,
+        requested: usize::try_from(size).unwrap_or(usize::MAX),
+        used: 0,
+        limit,
+    }
 }
 
 /// Reports a check's diagnostics (to stderr, or as JSON on stdout).
@@ -499,7 +527,7 @@ pub fn main() -> i32 {
     set_color(cli.color);
     match cli.command {
         Command::Check { inputs, mem, batch } => {
-            let single = inputs.len() == 1 && Path::new(&inputs[0]).is_file();
+            let single = inputs.len() == 1 && !Path::new(&inputs[0]).is_dir();
             if single && batch.message_format == MessageFormat::Human {
                 return check_file(&inputs[0], &mem);
             }
@@ -676,21 +704,26 @@ fn note_retry(limit: usize) {
 /// declarations of the files it imports (§12); diagnostics carry each
 /// file's path, the root's first.
 fn check_file(file: &str, opts: &MemOpts) -> i32 {
-    let src = match read_source(file) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let graph = modules::discover(file);
+    let cap = opts.read_cap(false);
+    if let Err(code) = read_source(file, cap) {
+        return code;
+    }
+    let graph = modules::discover_capped(file, cap);
     let base = graph.root_dir();
     let mut mem = Memory::new(opts.limit());
     let mut worst = 0;
     for i in 0..graph.files.len() {
-        let text = if i == 0 {
-            src.clone()
-        } else {
-            match std::fs::read(&graph.files[i].path) {
-                Ok(t) => t,
-                Err(_) => continue, // reported at the import line
+        let text = match graph.read(i) {
+            Ok(t) => t.into_owned(),
+            Err(e) => {
+                // Read when the program was discovered, unreadable now.
+                error(&format!(
+                    "cannot read '{}': {}",
+                    graph.files[i].path,
+                    modules::io_reason(&e)
+                ));
+                worst = worse(worst, 2);
+                continue;
             }
         };
         let cx = FileCtx {
@@ -746,8 +779,8 @@ pub fn compile_files(
     cache: Option<&Cache>,
 ) -> Vec<FileBuild> {
     let one = |i: usize, mem: &mut Memory| -> FileBuild {
-        let src = match std::fs::read(&graph.files[i].path) {
-            Ok(s) => s,
+        let src = match graph.read(i) {
+            Ok(s) => s.into_owned(),
             Err(e) => {
                 return FileBuild {
                     src: Vec::new(),
@@ -777,7 +810,7 @@ pub fn compile_files(
         };
         let key = cache.and_then(|_| cache::key(&src, cx, opts, mem));
         if let (Some(c), Some(k)) = (cache, &key)
-            && let Some(built) = c.get(k)
+            && let Some(built) = c.get(k, mem_opts.limit())
         {
             return FileBuild {
                 src,
@@ -857,6 +890,9 @@ pub fn compile_files(
 
 /// FILE's base name minus `.pole-ir` (plus `.out` without that suffix).
 pub fn default_output(file: &str) -> String {
+    if file == "-" {
+        return "a.out".to_string();
+    }
     let base = Path::new(file)
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
@@ -876,8 +912,7 @@ pub fn write_dep_info(out: &Path, source: &str) -> Result<(), String> {
 /// imports (§12), each also a target of its own so a deleted one does not
 /// stop `make`.
 pub fn write_dep_info_all(out: &Path, sources: &[&str]) -> Result<(), String> {
-    let mut d = out.as_os_str().to_owned();
-    d.push(".d");
+    let d = dep_info_path(out);
     let mut text = escape_make(&out.to_string_lossy());
     text.push(':');
     for s in sources {
@@ -889,6 +924,13 @@ pub fn write_dep_info_all(out: &Path, sources: &[&str]) -> Result<(), String> {
         text.push_str(&format!("{}:\n", escape_make(s)));
     }
     link::write_atomic(Path::new(&d), text.as_bytes(), false)
+}
+
+/// `OUT.d`.
+pub fn dep_info_path(out: &Path) -> PathBuf {
+    let mut d = out.as_os_str().to_owned();
+    d.push(".d");
+    PathBuf::from(d)
 }
 
 fn escape_make(p: &str) -> String {
@@ -914,20 +956,32 @@ pub struct Build<'a> {
 
 /// Compiles `file` and writes an executable or object at `out`.
 fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
-    let src = match read_source(file) {
+    let cap = job.mem.read_cap(false);
+    let src = match read_source(file, cap) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(file), std::fs::canonicalize(out))
-        && a == b
-    {
-        error(&format!(
-            "the output '{}' would overwrite the source file",
-            out.display()
-        ));
-        return 2;
+    let graph = modules::discover_capped(file, cap);
+    // The output must not be any file of the program (by identity: another
+    // path, a link, the same inode).
+    if let Some(out_id) = crate::fsio::identity(out) {
+        let hit = graph
+            .files
+            .iter()
+            .find(|f| f.path != "-" && crate::fsio::identity(Path::new(&f.path)) == Some(out_id));
+        if let Some(f) = hit {
+            let what = if f.path == file {
+                "the source file".to_string()
+            } else {
+                format!("'{}', a file of the program", f.path)
+            };
+            error(&format!(
+                "the output '{}' would overwrite {what}",
+                out.display()
+            ));
+            return 2;
+        }
     }
-    let graph = modules::discover(file);
     let base = graph.root_dir();
     // The root's object only, for --emit obj; else every file it reaches.
     let which: Vec<usize> = match job.emit {
@@ -1000,18 +1054,29 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
         objects.push(built.object);
     }
     links.extend(job.libs.iter().cloned());
+    // The dependency file first, the output last: a failure leaves neither
+    // (a stale OUT.d beside no output would tell make the output is fresh).
+    let dep_file = if job.dep_info {
+        let deps: Vec<&str> = graph.files.iter().map(|f| f.path.as_str()).collect();
+        match write_dep_info_all(out, &deps) {
+            Ok(()) => Some(dep_info_path(out)),
+            Err(m) => {
+                report_link_error(file, &src, &LinkError::Message(m), &externs, job.json);
+                return 1;
+            }
+        }
+    } else {
+        None
+    };
     let written = match job.emit {
         Emit::Obj => link::write_object(out, &objects[0]).map_err(LinkError::Message),
         Emit::Exe => link::link_executables(&objects, out, &links),
+    };
+    if written.is_err()
+        && let Some(d) = &dep_file
+    {
+        let _ = std::fs::remove_file(d);
     }
-    .and_then(|()| {
-        if job.dep_info {
-            let deps: Vec<&str> = graph.files.iter().map(|f| f.path.as_str()).collect();
-            write_dep_info_all(out, &deps).map_err(LinkError::Message)
-        } else {
-            Ok(())
-        }
-    });
     match written {
         Ok(()) => 0,
         Err(e) => {
@@ -1087,10 +1152,16 @@ fn test_files(inputs: &[String], job: &Build<'_>, timeout: f64, filter: Option<&
     for i in inputs {
         let p = Path::new(i);
         if p.is_dir() {
-            let mut found = Vec::new();
-            collect_sources(p, &mut found);
-            found.sort();
-            files.extend(found.into_iter().map(|f| f.to_string_lossy().into_owned()));
+            let walked = crate::fsio::walk_sources(p).unwrap_or_default();
+            for n in &walked.notes {
+                eprintln!("pole: note: {n}");
+            }
+            files.extend(
+                walked
+                    .files
+                    .into_iter()
+                    .map(|f| f.to_string_lossy().into_owned()),
+            );
         } else {
             files.push(i.clone());
         }
@@ -1118,21 +1189,6 @@ fn test_files(inputs: &[String], job: &Build<'_>, timeout: f64, filter: Option<&
     status
 }
 
-/// The `*.pole-ir` files under `dir`, recursively.
-fn collect_sources(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect_sources(&p, out);
-        } else if p.extension().is_some_and(|x| x == "pole-ir") {
-            out.push(p);
-        }
-    }
-}
-
 fn run_file(file: &str, job: &Build<'_>, args: &[String]) -> i32 {
     run_file_with(file, job, args, &[])
 }
@@ -1145,6 +1201,7 @@ fn run_file_with(file: &str, job: &Build<'_>, args: &[String], env: &[(&str, Str
             return 1;
         }
     };
+    let _tracked = link::Tracked::new(dir.path());
     let exe = dir.path().join("program");
     let code = build_file(file, &exe, job);
     if job.json {
@@ -1158,8 +1215,8 @@ fn run_file_with(file: &str, job: &Build<'_>, args: &[String], env: &[(&str, Str
     for (k, v) in env {
         cmd.env(k, v);
     }
-    match cmd.status() {
-        Ok(st) => exit_code(st),
+    match link::run_child(&mut cmd, false) {
+        Ok(out) => exit_code(out.status),
         Err(e) => {
             error(&format!("cannot run the program: {e}"));
             1

@@ -12,6 +12,7 @@
 //! imported signatures resolve). Bodies of other files are never parsed.
 
 use crate::diag::Diagnostic;
+use crate::fsio::{self, ReadError};
 use crate::memory::{Arena, Memory, Phase};
 use crate::syntax::ast::{Item, Program, TypeDef, TypeExpr};
 use crate::syntax::lexer::{LexError, Lexer, Names};
@@ -58,16 +59,31 @@ pub struct Graph {
     pub files: Vec<File>,
     /// Read instead of the file system (see [`Buffers`]).
     pub buffers: Buffers,
+    /// The most bytes a file's read may take (`None`: no bound).
+    pub cap: Option<usize>,
 }
 
 impl Graph {
     /// The text of file `f`: its buffer, else the file's contents.
     pub fn read(&self, f: usize) -> std::io::Result<Cow<'_, [u8]>> {
         let file = &self.files[f];
-        match self.buffers.get(&file.canonical) {
-            Some(t) => Ok(Cow::Borrowed(t.as_bytes())),
-            None => std::fs::read(&file.path).map(Cow::Owned),
+        self.read_path(&file.path, &file.canonical)
+            .map_err(|e| std::io::Error::other(e.reason()))
+    }
+
+    /// The text of the file at `path` (canonically `canonical`): a buffer,
+    /// standard input for `-`, else a regular file within the cap.
+    fn read_path(&self, path: &str, canonical: &Path) -> Result<Cow<'_, [u8]>, ReadError> {
+        if let Some(t) = self.buffers.get(canonical) {
+            return Ok(Cow::Borrowed(t.as_bytes()));
         }
+        let cap = self.cap.unwrap_or(usize::MAX);
+        if path == "-" {
+            return fsio::stdin_text(cap)
+                .map(|t| Cow::Owned(t.to_vec()))
+                .map_err(|e| ReadError::Io(std::io::Error::other(e)));
+        }
+        fsio::read_regular(Path::new(path), cap).map(Cow::Owned)
     }
 
     /// The directory symbols are relative to: the root file's (canonical).
@@ -83,11 +99,7 @@ impl Graph {
 /// An I/O error's text without Rust's ` (os error N)` suffix, as the C
 /// library's `strerror` says it.
 pub fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error ") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
+    fsio::io_reason(e)
 }
 
 /// The file system identity of a file.
@@ -153,21 +165,33 @@ pub fn discover(root: &str) -> Graph {
     discover_all(&[root]).0
 }
 
-/// [`discover`] reading the texts of `buffers` instead of their files.
-pub fn discover_with(root: &str, buffers: Buffers) -> Graph {
-    walk(&[root], buffers).0
+/// [`discover`] reading no file larger than `cap` bytes.
+pub fn discover_capped(root: &str, cap: usize) -> Graph {
+    walk(&[root], Buffers::new(), Some(cap)).0
+}
+
+/// [`discover`] reading the texts of `buffers` instead of their files, and
+/// no file larger than `cap` bytes.
+pub fn discover_with(root: &str, buffers: Buffers, cap: usize) -> Graph {
+    walk(&[root], buffers, Some(cap)).0
 }
 
 /// One graph for several roots (a batch): each file once, whichever root
 /// reaches it; returns the graph and each root's index in it.
 pub fn discover_all(roots: &[&str]) -> (Graph, Vec<usize>) {
-    walk(roots, Buffers::new())
+    walk(roots, Buffers::new(), None)
 }
 
-fn walk(roots: &[&str], buffers: Buffers) -> (Graph, Vec<usize>) {
+/// [`discover_all`] reading no file larger than `cap` bytes.
+pub fn discover_all_capped(roots: &[&str], cap: usize) -> (Graph, Vec<usize>) {
+    walk(roots, Buffers::new(), Some(cap))
+}
+
+fn walk(roots: &[&str], buffers: Buffers, cap: Option<usize>) -> (Graph, Vec<usize>) {
     let mut g = Graph {
         files: Vec::new(),
         buffers,
+        cap,
     };
     let mut ids: Vec<(u64, u64)> = Vec::new();
     let mut at = Vec::with_capacity(roots.len());
@@ -177,7 +201,17 @@ fn walk(roots: &[&str], buffers: Buffers) -> (Graph, Vec<usize>) {
             at.push(i);
             continue;
         }
-        let canonical = std::fs::canonicalize(root).unwrap_or_else(|_| PathBuf::from(root));
+        let canonical = if *root == "-" {
+            // Standard input: symbols and imports relative to the current
+            // directory.
+            std::env::current_dir()
+                .and_then(std::fs::canonicalize)
+                .map(|d| d.join("-"))
+                .unwrap_or_else(|_| PathBuf::from(root))
+        } else {
+            std::fs::canonicalize(root).unwrap_or_else(|_| PathBuf::from(root))
+        };
+        let id = if *root == "-" { None } else { id };
         let i = g.files.len();
         g.files.push(File {
             path: root.to_string(),
@@ -186,35 +220,44 @@ fn walk(roots: &[&str], buffers: Buffers) -> (Graph, Vec<usize>) {
         });
         // An unreadable root gets an identity no file has.
         ids.push(id.unwrap_or((u64::MAX, i as u64)));
-        visit(&mut g, &mut ids, i);
+        let text = g.read(i).map(Cow::into_owned).unwrap_or_default();
+        visit(&mut g, &mut ids, i, &text);
         at.push(i);
     }
     (g, at)
 }
 
-fn visit(g: &mut Graph, ids: &mut Vec<(u64, u64)>, at: usize) {
+fn visit(g: &mut Graph, ids: &mut Vec<(u64, u64)>, at: usize, text: &[u8]) {
     let path = g.files[at].path.clone();
-    let imports = match g.read(at) {
-        Ok(text) => scan_imports(&String::from_utf8_lossy(&text)),
-        Err(_) => Vec::new(),
-    };
+    let imports = scan_imports(&String::from_utf8_lossy(text));
     for (written, span) in imports {
         let p = joined(&path, &written);
         let target = match std::fs::metadata(&p) {
             Err(e) => Err(io_reason(&e)),
             Ok(m) if m.is_dir() => Err("Is a directory".to_string()),
-            Ok(m) => match std::fs::File::open(&p) {
-                Err(e) => Err(io_reason(&e)),
-                Ok(_) => Ok(identity(&m)),
-            },
+            Ok(m) => Ok(identity(&m)),
         };
         let target = match target {
             Err(e) => Err(e),
             Ok(id) => match ids.iter().position(|&x| x == id) {
                 Some(i) => Ok(i),
                 None => {
-                    let i = g.files.len();
+                    // Read now: a file that cannot be read (not a regular
+                    // file, an I/O error, too large) is an error at this
+                    // `import`, and never part of the program.
                     let canonical = std::fs::canonicalize(&p).unwrap_or_else(|_| PathBuf::from(&p));
+                    let text = match g.read_path(&p, &canonical) {
+                        Ok(t) => t.into_owned(),
+                        Err(e) => {
+                            g.files[at].imports.push(Edge {
+                                written,
+                                span,
+                                target: Err(e.reason()),
+                            });
+                            continue;
+                        }
+                    };
+                    let i = g.files.len();
                     g.files.push(File {
                         path: p,
                         canonical,
@@ -228,7 +271,7 @@ fn visit(g: &mut Graph, ids: &mut Vec<(u64, u64)>, at: usize) {
                         span,
                         target: Ok(i),
                     });
-                    visit(g, ids, i);
+                    visit(g, ids, i, &text);
                     continue;
                 }
             },

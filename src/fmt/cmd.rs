@@ -1,11 +1,17 @@
 //! The `pole fmt` command: files and directories in place (atomically),
 //! `--check` for CI, `-` for editors (stdin to stdout).
+//!
+//! A file is replaced by a temporary file written beside it, synced and
+//! renamed over it with the file's own permission bits, so a failure at
+//! any point leaves it as it was. A symbolic link is followed (the file it
+//! names is formatted; the link stays); anything but a regular file is
+//! refused. A file whose lines end in CRLF keeps CRLF line endings.
 
 use super::{FmtError, format_source};
 use crate::diag::Renderer;
 use crate::memory::Memory;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 /// Runs `pole fmt`; returns the exit status: 0 done (or, with `check`,
 /// nothing to change), 1 a file would change (`check`) or has syntax
@@ -20,10 +26,22 @@ pub fn run(inputs: &[String], check: bool, limit: usize, color: bool) -> i32 {
         }
         let path = Path::new(input);
         let files = if path.is_dir() {
-            let mut v = Vec::new();
-            collect(path, &mut v);
-            v.sort();
-            v
+            match crate::fsio::walk_sources(path) {
+                Ok(w) => {
+                    for n in &w.notes {
+                        eprintln!("pole: note: {n}");
+                    }
+                    w.files
+                }
+                Err(e) => {
+                    eprintln!(
+                        "pole: error: cannot read directory '{input}': {}",
+                        crate::fsio::io_reason(&e)
+                    );
+                    status = status.max(2);
+                    continue;
+                }
+            }
         } else {
             vec![path.to_path_buf()]
         };
@@ -32,21 +50,6 @@ pub fn run(inputs: &[String], check: bool, limit: usize, color: bool) -> i32 {
         }
     }
     status
-}
-
-/// The `.pole-ir` files under `dir`, recursively.
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "pole-ir") {
-            out.push(p);
-        }
-    }
 }
 
 fn report(path: &str, src: &[u8], e: &FmtError, color: bool) -> i32 {
@@ -73,15 +76,22 @@ fn report(path: &str, src: &[u8], e: &FmtError, color: bool) -> i32 {
 
 fn file(path: &Path, mem: &mut Memory, check: bool, color: bool) -> i32 {
     let name = path.to_string_lossy();
-    let src = match std::fs::read(path) {
+    // The file itself, through any symbolic links.
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let limit = mem.limit();
+    let src = match crate::fsio::read_regular(&target, limit) {
         Ok(s) => s,
+        Err(crate::fsio::ReadError::TooLarge { size, .. }) => {
+            eprintln!("pole: error: {}", too_large(size, limit));
+            return 3;
+        }
         Err(e) => {
-            eprintln!("pole: error: cannot read '{name}': {e}");
+            eprintln!("pole: error: cannot read '{name}': {}", e.reason());
             return 2;
         }
     };
     let out = match format_source(&src, mem) {
-        Ok(o) => o,
+        Ok(o) => crlf_like(&src, o),
         Err(e) => return report(&name, &src, &e, color),
     };
     if out.as_bytes() == src {
@@ -91,24 +101,73 @@ fn file(path: &Path, mem: &mut Memory, check: bool, color: bool) -> i32 {
         println!("{name}");
         return 1;
     }
-    match crate::link::write_atomic(path, out.as_bytes(), false) {
+    let mode = file_mode(&target);
+    match crate::link::write_atomic_synced(&target, out.as_bytes(), mode) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("pole: error: {e}");
+            eprintln!("pole: error: {e}; '{name}' is unchanged");
             2
         }
     }
 }
 
-fn stdin(mem: &mut Memory, check: bool, color: bool) -> i32 {
-    let mut src = Vec::new();
-    if let Err(e) = std::io::stdin().read_to_end(&mut src) {
-        eprintln!("pole: error: cannot read standard input: {e}");
-        return 2;
+/// Reading a file of `size` bytes would exceed the limit.
+fn too_large(size: u64, limit: usize) -> crate::memory::OutOfMemory {
+    crate::memory::OutOfMemory {
+        phase: crate::memory::Phase::Parse,
+        requested: usize::try_from(size).unwrap_or(usize::MAX),
+        used: 0,
+        limit,
     }
-    let out = match format_source(&src, mem) {
-        Ok(o) => o,
-        Err(e) => return report("<stdin>", &src, &e, color),
+}
+
+/// The permission bits of `path` (0644 when they cannot be read).
+fn file_mode(path: &Path) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        0o644
+    }
+}
+
+/// `out` with CRLF line endings when `src`'s first line ends in CRLF.
+pub fn crlf_like(src: &[u8], out: String) -> String {
+    let crlf = src
+        .iter()
+        .position(|&b| b == b'\n')
+        .is_some_and(|i| i > 0 && src[i - 1] == b'\r');
+    if !crlf {
+        return out;
+    }
+    let mut s = String::with_capacity(out.len() + out.len() / 16);
+    let mut prev = '\0';
+    for c in out.chars() {
+        if c == '\n' && prev != '\r' {
+            s.push('\r');
+        }
+        s.push(c);
+        prev = c;
+    }
+    s
+}
+
+fn stdin(mem: &mut Memory, check: bool, color: bool) -> i32 {
+    let src = match crate::fsio::stdin_text(mem.limit()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("pole: error: {e}");
+            return 2;
+        }
+    };
+    let src = &src[..];
+    let out = match format_source(src, mem) {
+        Ok(o) => crlf_like(src, o),
+        Err(e) => return report("<stdin>", src, &e, color),
     };
     if check {
         if out.as_bytes() != src {
@@ -118,7 +177,14 @@ fn stdin(mem: &mut Memory, check: bool, color: bool) -> i32 {
         return 0;
     }
     let mut so = std::io::stdout().lock();
-    let _ = so.write_all(out.as_bytes());
-    let _ = so.flush();
-    0
+    match so.write_all(out.as_bytes()).and_then(|()| so.flush()) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!(
+                "pole: error: cannot write to stdout: {}",
+                crate::fsio::io_reason(&e)
+            );
+            1
+        }
+    }
 }

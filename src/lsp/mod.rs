@@ -17,6 +17,7 @@
 pub mod analysis;
 pub mod handlers;
 pub mod text;
+pub mod transport;
 
 use crate::driver::modules::{self, Buffers, Graph};
 use crate::memory::Memory;
@@ -64,7 +65,10 @@ pub struct Server {
 
 /// Runs the server on stdin/stdout until `exit`; returns the exit status.
 pub fn run(limit: usize) -> i32 {
-    let (conn, io) = Connection::stdio();
+    // A message over the limit is not read (a document that large could
+    // not be analysed anyway); small ones always are, so that a document
+    // over a tiny limit still gets its out-of-memory diagnostic.
+    let (conn, writer) = transport::stdio(limit.max(1 << 20));
     let caps = capabilities();
     let caps = match serde_json::to_value(caps) {
         Ok(v) => v,
@@ -76,7 +80,7 @@ pub fn run(limit: usize) -> i32 {
     let mut server = Server::new(limit);
     let status = server.run(&conn);
     drop(conn);
-    let _ = io.join();
+    let _ = writer.join();
     status
 }
 
@@ -104,6 +108,17 @@ pub fn capabilities() -> ServerCapabilities {
         ..Default::default()
     }
 }
+
+/// The requests the server handles (besides `initialize` and `shutdown`).
+const METHODS: &[&str] = &[
+    HoverRequest::METHOD,
+    GotoDefinition::METHOD,
+    References::METHOD,
+    Rename::METHOD,
+    DocumentSymbolRequest::METHOD,
+    Completion::METHOD,
+    Formatting::METHOD,
+];
 
 impl Server {
     pub fn new(limit: usize) -> Server {
@@ -147,6 +162,14 @@ impl Server {
     pub fn request(&mut self, req: Request) -> (Response, Vec<Notification>) {
         let id = req.id.clone();
         let method = req.method.clone();
+        if !METHODS.contains(&method.as_str()) {
+            let msg = format!("unsupported request {method}");
+            transport::log(&msg);
+            return (
+                Response::new_err(id, ErrorCode::MethodNotFound as i32, msg),
+                Vec::new(),
+            );
+        }
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.dispatch(req)));
         match r {
             Ok(Ok((value, oom))) => {
@@ -175,6 +198,7 @@ impl Server {
         }
     }
 
+    /// Requests [`Server::dispatch`] answers; others get MethodNotFound.
     fn dispatch(&mut self, req: Request) -> handlers::Result {
         fn params<P: serde::de::DeserializeOwned>(req: Request) -> Result<P, String> {
             serde_json::from_value(req.params).map_err(|e| format!("invalid params: {e}"))
@@ -187,7 +211,7 @@ impl Server {
             DocumentSymbolRequest::METHOD => handlers::symbols(self, params(req)?),
             Completion::METHOD => handlers::completion(self, params(req)?),
             Formatting::METHOD => handlers::formatting(self, params(req)?),
-            m => Err(format!("unsupported request {m}")),
+            m => Err(format!("unsupported request {m}")), // see METHODS
         }
     }
 
@@ -299,7 +323,7 @@ impl Server {
             }
         }
         buffers.insert(doc_path(uri)?, Arc::from(text));
-        Some(modules::discover_with(root.to_str()?, buffers))
+        Some(modules::discover_with(root.to_str()?, buffers, self.limit))
     }
 
     /// The document's diagnostics plus one for running out of memory.

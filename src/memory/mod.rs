@@ -64,14 +64,32 @@ pub struct OutOfMemory {
     pub limit: usize,
 }
 
+impl OutOfMemory {
+    /// The (needed, used) figures a message shows, always consistent:
+    /// used <= limit < used + needed. When the real heap had already
+    /// outgrown the limit (it is measured after work whose size is not
+    /// known in advance), the excess is part of what was needed; a request
+    /// that did fit (an injected fault) is shown as the room plus one byte.
+    pub fn shown(&self) -> (usize, usize) {
+        let used = self.used.min(self.limit);
+        let excess = self.used - used;
+        let needed = self
+            .requested
+            .saturating_add(excess)
+            .max((self.limit - used).saturating_add(1));
+        (needed, used)
+    }
+}
+
 impl fmt::Display for OutOfMemory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (needed, used) = self.shown();
         write!(
             f,
             "out of memory in {}: needed {} bytes, used {} of limit {}",
             self.phase.name(),
-            self.requested,
-            self.used,
+            needed,
+            used,
             self.limit
         )
     }
