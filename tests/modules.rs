@@ -539,3 +539,50 @@ fn the_object_cache_reuses_unchanged_files_and_never_a_stale_one() {
     );
     assert_eq!(cached_build(t.path(), Path::new(""), &[]), (off, Some(15)));
 }
+
+#[test]
+fn editing_an_imported_generic_body_recompiles_its_users() {
+    let t = tempfile::tempdir().unwrap();
+    let cache = t.path().join("cache");
+    write(
+        t.path(),
+        &[
+            (
+                "main.pole-ir",
+                "import \"lib/g.pole-ir\"\nimport \"lib/other.pole-ir\"\n\nfunc main() -> Int : twice(pick(3, 4)) + one()\n",
+            ),
+            (
+                "lib/g.pole-ir",
+                "func pick<T>(a: T, b: T) -> T : a\nfunc twice(n: Int) -> Int : n * 2\n",
+            ),
+            ("lib/other.pole-ir", "func one() -> Int : 0 + 1\n"),
+        ],
+    );
+    let said = |n: usize, m: usize| {
+        format!(
+            "pole: objects: {n} compiled, {m} from the cache (cache: {})",
+            cache.display()
+        )
+    };
+    assert_eq!(cached_build(t.path(), &cache, &[]), (said(3, 0), Some(7)));
+    assert_eq!(cached_build(t.path(), &cache, &[]), (said(0, 3), Some(7)));
+    // The generic body changes: its file and main (which instantiates it)
+    // are compiled again, the unrelated file is reused.
+    write(
+        t.path(),
+        &[(
+            "lib/g.pole-ir",
+            "func pick<T>(a: T, b: T) -> T : b\nfunc twice(n: Int) -> Int : n * 2\n",
+        )],
+    );
+    assert_eq!(cached_build(t.path(), &cache, &[]), (said(2, 1), Some(9)));
+    // A non-generic body of the same file changes: only that file.
+    write(
+        t.path(),
+        &[(
+            "lib/g.pole-ir",
+            "func pick<T>(a: T, b: T) -> T : b\nfunc twice(n: Int) -> Int : n * 3\n",
+        )],
+    );
+    assert_eq!(cached_build(t.path(), &cache, &[]), (said(1, 2), Some(13)));
+}

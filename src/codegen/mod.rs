@@ -354,12 +354,20 @@ pub trait Source {
     /// `false` when the program has errors.
     fn finish(&mut self) -> Result<bool, OutOfMemory>;
     /// Parses and checks the body of instance `k` of a generic function
-    /// (after [`Source::finish`]), like [`Source::function`].
+    /// (after [`Source::finish`]), like [`Source::function`]; for a
+    /// function of an imported file, also that file's text and path.
     #[allow(clippy::type_complexity)]
     fn instance(
         &mut self,
         k: u32,
-    ) -> Result<Option<(Checked<'_>, Option<&'_ Expr<'_>>)>, OutOfMemory>;
+    ) -> Result<
+        Option<(
+            Checked<'_>,
+            Option<&'_ Expr<'_>>,
+            Option<(&'_ str, &'_ str)>,
+        )>,
+        OutOfMemory,
+    >;
 }
 
 /// Compiles a program to an object file's bytes, function by function as
@@ -953,9 +961,9 @@ fn build_units(
                     lower::Unit::Inst(k)
                 }
             };
-            let (ck, body) = match unit {
+            let (ck, body, other) = match unit {
                 lower::Unit::Pole(fi) => match source.function(fi)? {
-                    Some(x) => x,
+                    Some((ck, body)) => (ck, body, None),
                     None => return Err(CodegenError::Invalid),
                 },
                 lower::Unit::Inst(k) => match source.instance(k)? {
@@ -969,10 +977,14 @@ fn build_units(
                             return Err(CodegenError::Invalid);
                         }
                     }
-                    (source.checked().ok_or(CodegenError::Invalid)?, None)
+                    (source.checked().ok_or(CodegenError::Invalid)?, None, None)
                 }
             };
             declare_instances(g, &ck, plan.paths)?;
+            // An instance of an imported generic function is lowered from
+            // that file's text (runtime error locations name it; no line
+            // rows: the debug information describes this file only).
+            let other_lines = other.map(|(t, _)| crate::diag::LineIndex::new(t));
             let id = match unit {
                 lower::Unit::Inst(k) => g.inst_ids[k as usize],
                 _ => unit_ids[i],
@@ -980,11 +992,14 @@ fn build_units(
             let cx = lower::Ctx {
                 ck: &ck,
                 names: g.names,
-                src,
-                file,
-                lines,
+                src: other.map_or(src, |o| o.0),
+                file: other.map_or(file, |o| o.1),
+                lines: other_lines.as_ref().unwrap_or(lines),
                 arena: mem.scratch_arena(&scratch, Phase::Lower, scratch_charged),
-                opts: lopts,
+                opts: lower::Options {
+                    lines: lopts.lines && other.is_none(),
+                    ..lopts
+                },
             };
             let (main, lifted) = match lower::lower_unit(&cx, unit, body) {
                 Ok(f) => f,

@@ -213,7 +213,8 @@ impl Hasher {
 
 /// Hashes `text` without its function bodies (each runs from its first
 /// token to the next item), except what importers see of a body: the
-/// literal that is a whole body, which calls are replaced by.
+/// literal that is a whole body, which calls are replaced by, and the
+/// whole body of a generic function, which they instantiate.
 fn hash_declarations(h: &mut Hasher, text: &[u8], prog: &Program<'_>) {
     let mut starts: Vec<u32> = prog.items.iter().map(Item::text_start).collect();
     starts.sort_unstable();
@@ -221,6 +222,10 @@ fn hash_declarations(h: &mut Hasher, text: &[u8], prog: &Program<'_>) {
     for item in prog.items {
         let Item::Func(f) = item else { continue };
         h.field(format!("{:?}", f.literal_body).as_bytes());
+        // A generic function's body is compiled by its importers (§4.8).
+        if !f.tparams.is_empty() {
+            continue;
+        }
         let Some(body) = f.body_at else { continue };
         let body = (body as usize).clamp(at, text.len());
         let end = starts

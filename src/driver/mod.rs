@@ -113,6 +113,34 @@ pub fn front_end<R>(
         _ => Vec::new(),
     };
     out.blocked = broken;
+    // The texts of imported files that declare generic functions: their
+    // bodies are compiled here, instantiated at this file's types (§4.8).
+    let mut generic_texts: Vec<(u32, String, &str)> = Vec::new();
+    if let (Some(l), Some(cx)) = (&loaded, cx) {
+        for (i, (f, prog, _)) in l.files.iter().enumerate() {
+            let generic = prog
+                .items
+                .iter()
+                .any(|it| matches!(it, ast::Item::Func(d) if !d.tparams.is_empty()));
+            if !generic {
+                continue;
+            }
+            let Ok(bytes) = cx.graph.read(*f) else {
+                continue;
+            };
+            let Ok(t) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            let t = match arena.alloc_str(t) {
+                Ok(t) => t,
+                Err(e) => {
+                    out.oom = Some(e);
+                    return (out, None);
+                }
+            };
+            generic_texts.push((i as u32 + 1, cx.graph.files[*f].path.clone(), t));
+        }
+    }
     let pre = if diags.is_empty() && !broken {
         match types::check::intern_names(&mut names) {
             Ok(p) => Some(p),
@@ -143,6 +171,7 @@ pub fn front_end<R>(
             first_expr: program.expr_count,
             first_pat: program.pat_count,
             syntax: diags,
+            generic_texts,
         },
         // One chunk big enough for most bodies, reused for all of them.
         bump: bumpalo::Bump::with_capacity(BODY_ARENA),
@@ -271,6 +300,9 @@ struct Bodies<'a, 'm> {
     first_pat: u32,
     /// Syntax errors so far (they replace any type error).
     syntax: Vec<Diagnostic>,
+    /// Imported files with generic functions: checker scope, path, text
+    /// (in the parse arena).
+    generic_texts: Vec<(u32, String, &'m str)>,
 }
 
 impl<'a, 'm> Bodies<'a, 'm> {
@@ -339,31 +371,30 @@ impl<'a, 'm> Bodies<'a, 'm> {
 }
 
 impl<'a, 'm> Bodies<'a, 'm> {
-    /// Parses the body of declaration `pos` again into `bump` and checks it
-    /// as instance `k` of that (generic) function.
+    /// Parses the body of generic function `decl` again into `bump` (from
+    /// this file's text, or imported text `other`) and checks it as
+    /// instance `k` of that function.
     fn instance_body<'x>(
         &mut self,
         bump: &'x bumpalo::Bump,
-        pos: usize,
+        decl: &'m ast::FuncDecl<'m>,
+        other: Option<usize>,
         k: u32,
     ) -> Result<Option<&'x ast::Expr<'x>>, OutOfMemory>
     where
         'a: 'x,
         'm: 'x,
     {
-        let (decl, _) = self.funcs[pos];
         let Some(at) = decl.body_at else {
             return Ok(None);
         };
+        let text: &str = match other {
+            Some(i) => self.generic_texts[i].2,
+            None => self.text,
+        };
         let arena = self.mem.scratch_arena(bump, Phase::Parse, self.charged);
-        let parsed = parser::parse_body(
-            self.text,
-            at,
-            arena,
-            self.names,
-            self.first_expr,
-            self.first_pat,
-        );
+        let parsed =
+            parser::parse_body(text, at, arena, self.names, self.first_expr, self.first_pat);
         let held = bump.allocated_bytes();
         if held > self.charged {
             self.mem.charge(Phase::Parse, held - self.charged)?;
@@ -466,26 +497,35 @@ impl codegen::Source for Session<'_, '_> {
         Ok(self.valid())
     }
 
+    #[allow(clippy::type_complexity)]
     fn instance(
         &mut self,
         k: u32,
-    ) -> Result<Option<(types::Checked<'_>, Option<&ast::Expr<'_>>)>, OutOfMemory> {
+    ) -> Result<
+        Option<(
+            types::Checked<'_>,
+            Option<&ast::Expr<'_>>,
+            Option<(&str, &str)>,
+        )>,
+        OutOfMemory,
+    > {
         if !self.valid() {
             return Ok(None);
         }
-        let Some(fi) = self
-            .st
-            .checker
-            .as_ref()
-            .and_then(|c| c.view().instances.get(k as usize).map(|i| i.func))
-        else {
+        let Some((decl, file)) = self.st.checker.as_ref().and_then(|c| c.instance_decl(k)) else {
             return Ok(None);
         };
-        let Some(pos) = self.st.funcs.iter().position(|&(_, i)| i == Some(fi)) else {
-            return Ok(None);
+        // The text the body is in: this file's, or an imported one's.
+        let other = if file == 0 {
+            None
+        } else {
+            match self.st.generic_texts.iter().position(|g| g.0 == file) {
+                Some(i) => Some(i),
+                None => return Ok(None),
+            }
         };
         self.bump.reset();
-        let body = match self.st.instance_body(&self.bump, pos, k) {
+        let body = match self.st.instance_body(&self.bump, decl, other, k) {
             Ok(b) => b,
             Err(e) => {
                 self.oom.get_or_insert(e);
@@ -495,7 +535,11 @@ impl codegen::Source for Session<'_, '_> {
         if self.oom.is_some() || !self.st.valid() {
             return Ok(None);
         }
-        Ok(self.st.checker.as_ref().map(|c| (c.view(), body)))
+        let text = other.map(|i| {
+            let g = &self.st.generic_texts[i];
+            (g.2, g.1.as_str())
+        });
+        Ok(self.st.checker.as_ref().map(|c| (c.view(), body, text)))
     }
 }
 

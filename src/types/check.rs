@@ -553,7 +553,11 @@ impl<'m> Checker<'m, '_> {
         let locals = self.local_ty.len();
         self.check_func(fi, body)?;
         let decl = self.funcs[fi as usize].decl;
-        let (ce, cp) = (decl.exprs, decl.pats);
+        let (ce, cp) = if self.funcs[fi as usize].file == 0 {
+            (decl.exprs, decl.pats)
+        } else {
+            ((0, 0), (0, 0))
+        };
         self.zonk_range(Table::Exprs, e0..exprs_end as usize)?;
         self.zonk_range(Table::Exprs, ce.0 as usize..ce.1 as usize)?;
         self.zonk_range(Table::Pats, p0..pats_end as usize)?;
@@ -901,9 +905,15 @@ impl<'m> Checker<'m, '_> {
     /// hides and no other import also provides (`call_ambig`; two externs
     /// binding one C symbol with one signature are one declaration).
     fn enter_call_scope(&mut self) -> MemResult<()> {
+        self.enter_call_scope_of(0)
+    }
+
+    /// The call namespace of scope `s` (see [`Checker::enter_call_scope`]).
+    fn enter_call_scope_of(&mut self, s: u32) -> MemResult<()> {
+        let s = s as usize;
         let mut ctors = self.arena.map();
         let mut funcs = self.arena.map();
-        for (&k, &v) in self.scopes[0].ctors.iter() {
+        for (&k, &v) in self.scopes[s].ctors.iter() {
             self.arena.map_room(&mut ctors)?;
             ctors.insert(k, v);
         }
@@ -919,12 +929,12 @@ impl<'m> Checker<'m, '_> {
                 ctors.insert(s, CtorRef { owner, index });
             }
         }
-        for (&k, &v) in self.scopes[0].funcs.iter() {
+        for (&k, &v) in self.scopes[s].funcs.iter() {
             self.arena.map_room(&mut funcs)?;
             funcs.insert(k, v);
         }
         let mut consts = self.arena.map();
-        for (&k, &v) in self.scopes[0].consts.iter() {
+        for (&k, &v) in self.scopes[s].consts.iter() {
             self.arena.map_room(&mut consts)?;
             consts.insert(k, v);
         }
@@ -936,8 +946,8 @@ impl<'m> Checker<'m, '_> {
         }
         let mut from: Map<'m, Sym, (&'m str, Callable)> = self.arena.map();
         let mut ambig = self.arena.map();
-        for ii in 0..self.scopes[0].imports.len() {
-            let (t, path) = self.scopes[0].imports[ii];
+        for ii in 0..self.scopes[s].imports.len() {
+            let (t, path) = self.scopes[s].imports[ii];
             let scope = &self.scopes[t as usize];
             let mut list: std::vec::Vec<(Sym, Callable)> = scope
                 .funcs
@@ -949,7 +959,7 @@ impl<'m> Checker<'m, '_> {
                 .collect();
             list.sort_by_key(|(k, _)| k.0);
             for (k, v) in list {
-                let own = &self.scopes[0];
+                let own = &self.scopes[s];
                 if own.funcs.contains_key(&k)
                     || own.ctors.contains_key(&k)
                     || own.consts.contains_key(&k)
@@ -1344,7 +1354,13 @@ impl<'m> Checker<'m, '_> {
                 self.scope.push(n, l)?;
             }
         }
-        for c in decl.contracts {
+        // An imported generic function's contracts are checked by its file.
+        let contracts = if self.funcs[fi as usize].file == 0 {
+            decl.contracts
+        } else {
+            &[]
+        };
+        for c in contracts {
             let mark = self.scope.len();
             if c.kind == ContractKind::Ensures
                 && let Some(r) = result_local

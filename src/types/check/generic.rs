@@ -187,10 +187,27 @@ impl<'m> Checker<'m, '_> {
         pats_end: u32,
     ) -> MemResult<()> {
         let fi = self.instances[k as usize].func;
+        let file = self.funcs[fi as usize].file;
+        // An imported generic function's names are its own file's.
+        if file != 0 {
+            self.enter_type_scope(file)?;
+            self.enter_call_scope_of(file)?;
+        }
         self.instance_of = Some(k);
         let r = self.check_function(fi, body, exprs_end, pats_end);
         self.instance_of = None;
+        if file != 0 {
+            self.enter_type_scope(0)?;
+            self.enter_call_scope_of(0)?;
+        }
         r
+    }
+
+    /// The declaration of instance `k`'s generic function and its file.
+    pub fn instance_decl(&self, k: u32) -> Option<(&'m FuncDecl<'m>, u32)> {
+        let fi = self.instances.get(k as usize)?.func;
+        let f = self.funcs.get(fi as usize)?;
+        Some((f.decl, f.file))
     }
 
     /// The parameter and result types of the body being checked.
