@@ -60,3 +60,7 @@ void pole_sleep_ms(int64_t ms) {
   struct timespec rem;
   while (nanosleep(&req, &rem) != 0 && errno == EINTR) req = rem;
 }
+
+/* A Float64 stored into a C `float` (a @repr(C) field of type Float32,
+   reference section 7.7): rounded to float, read back as double. */
+double pole_round_f32(double x) { return (double)(float)x; }

@@ -1350,7 +1350,8 @@ impl<'a, 'm> Gen<'a, 'm> {
                 args.extend_from_slice(ck.types.items(l));
                 PT_TUPLE
             }
-            TyKind::Float => PT_FLOAT,
+            TyKind::Float | TyKind::CNum(crate::types::ty::CNum::F32) => PT_FLOAT,
+            TyKind::CNum(_) => PT_INT,
             TyKind::Bool => PT_BOOL,
             TyKind::Unit => PT_UNIT,
             TyKind::Str => PT_STRING,

@@ -20,7 +20,7 @@ use crate::syntax::{Interner, Span};
 use crate::types::TyKind;
 use crate::types::builtins::Builtin;
 use crate::types::check::{Checked, CtorRef, PatRes, Res, TestKind};
-use crate::types::ty::{INT, INT32};
+use crate::types::ty::{CNum, INT, INT32};
 use std::cell::RefCell;
 
 #[derive(Debug)]
@@ -72,7 +72,7 @@ pub struct Ctx<'a, 'm> {
 /// are all nullary only ever points at static blocks, so it is not counted).
 pub fn repr_of(ck: &Checked<'_>, t: TyId) -> Repr {
     match ck.types.shape(t) {
-        TyKind::Float => Repr::F64,
+        TyKind::Float | TyKind::CNum(crate::types::ty::CNum::F32) => Repr::F64,
         TyKind::Bool | TyKind::Unit => Repr::I8,
         TyKind::Str | TyKind::List(_) | TyKind::Map(..) => Repr::Ref,
         TyKind::Record(_)
@@ -611,15 +611,39 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
 
     fn slot_of(&mut self, v: Var, t: TyId) -> R<Var> {
         match self.kind(t) {
-            TyKind::Float => self.def(Op::Un(UnOp::Bitcast(I64), v), I64),
+            TyKind::Float | TyKind::CNum(CNum::F32) => self.def(Op::Un(UnOp::Bitcast(I64), v), I64),
             TyKind::Bool | TyKind::Unit => self.def(Op::Un(UnOp::ZeroExtend(I64), v), I64),
             _ => Ok(v),
         }
     }
 
+    /// `v` stored into a field of C type `t` (§7.7): an integer keeps its
+    /// low bits (sign- or zero-extended back), a `Float32` is rounded to
+    /// `float`; other types are unchanged.
+    fn narrow(&mut self, v: Var, t: TyId) -> R<Var> {
+        let (bits, signed) = match self.kind(t) {
+            TyKind::Int32 => (32, true),
+            TyKind::CNum(CNum::I8) => (8, true),
+            TyKind::CNum(CNum::I16) => (16, true),
+            TyKind::CNum(CNum::U8) => (8, false),
+            TyKind::CNum(CNum::U16) => (16, false),
+            TyKind::CNum(CNum::U32) => (32, false),
+            TyKind::CNum(CNum::F32) => {
+                return self.rt("pole_round_f32", &[Repr::F64], Some(Repr::F64), &[v]);
+            }
+            _ => return Ok(v),
+        };
+        let k = self.def(Op::Const(I64, 64 - bits), I64)?;
+        let up = self.def(Op::Bin(BinOp::Shl, v, k), I64)?;
+        let op = if signed { BinOp::SShr } else { BinOp::UShr };
+        self.def(Op::Bin(op, up, k), I64)
+    }
+
     fn value_of_slot(&mut self, v: Var, t: TyId) -> R<Var> {
         match self.kind(t) {
-            TyKind::Float => self.def(Op::Un(UnOp::Bitcast(Repr::F64), v), Repr::F64),
+            TyKind::Float | TyKind::CNum(CNum::F32) => {
+                self.def(Op::Un(UnOp::Bitcast(Repr::F64), v), Repr::F64)
+            }
             TyKind::Bool | TyKind::Unit => self.def(Op::Un(UnOp::Reduce(Repr::I8), v), Repr::I8),
             _ => Ok(v),
         }
@@ -969,6 +993,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         for f in fields.iter() {
             let v = self.expr(f.value)?;
             let idx = decl.iter().position(|(n, _)| *n == f.name).unwrap_or(0);
+            let v = self.narrow(v, decl[idx].1)?;
             vals.push((idx, self.slot_of(v, decl[idx].1)?))?;
         }
         // An update reads the fields it keeps before allocating, so the base

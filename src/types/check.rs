@@ -8,6 +8,7 @@ mod generic;
 mod generic_types;
 mod hints;
 mod lint;
+mod repr_c;
 mod values;
 
 pub use generic::InstInfo;
@@ -75,6 +76,8 @@ pub struct RecordInfo<'m> {
     pub tparams: &'m [Sym],
     /// A concrete instance of a generic record (fields substituted).
     pub instance: bool,
+    /// Declared `@repr(C)` (§7.7): laid out as a C struct at the FFI.
+    pub repr_c: bool,
 }
 
 pub struct CtorInfo<'m> {
@@ -238,7 +241,8 @@ struct Syms {
     link: Sym,
     input: Sym,
     expected: Sym,
-    known_annotations: [Sym; 12],
+    known_annotations: [Sym; 13],
+    repr: Sym,
 }
 
 pub struct Checker<'m, 'n> {
@@ -307,6 +311,9 @@ pub struct Checker<'m, 'n> {
     instance_of: Option<u32>,
     /// Applications of generic types -> their concrete instance entries.
     type_instances: Map<'m, TyId, TyId>,
+    /// Resolving a `Ptr` argument or a `@repr(C)` field: the fixed-width
+    /// C types are allowed.
+    c_context: bool,
 }
 
 /// The names the checker looks for, interned while the parse arena is
@@ -318,8 +325,9 @@ pub struct CheckNames {
 /// Interns what [`check_program`] needs; call before handing out the check
 /// arena, so the parse arena does not grow while checking.
 pub fn intern_names(names: &mut Interner<'_>) -> MemResult<CheckNames> {
-    let mut known = [Sym(0); 12];
+    let mut known = [Sym(0); 13];
     for (i, n) in [
+        "repr",
         "extern",
         "variadic",
         "link",
@@ -347,6 +355,7 @@ pub fn intern_names(names: &mut Interner<'_>) -> MemResult<CheckNames> {
         input: names.intern("input")?,
         expected: names.intern("expected")?,
         known_annotations: known,
+        repr: names.intern("repr")?,
     };
     for n in ["Some", "None", "Ok", "Err"] {
         names.intern(n)?;
@@ -461,6 +470,7 @@ pub fn declare_in<'m, 'n>(
         inst_dedup: arena.map(),
         instance_of: None,
         type_instances: arena.map(),
+        c_context: false,
     };
     let progs: std::vec::Vec<&Program<'m>> = std::iter::once(prog)
         .chain(others.iter().map(|o| o.prog))
@@ -493,6 +503,7 @@ pub fn declare_in<'m, 'n>(
             c.diags.truncate(mark);
         }
     }
+    c.mark_repr_c(&progs, &decls)?;
     c.resolve_fields(&decls)?;
     c.concrete_fields()?;
     // Functions: the file's own, then those of the files it imports.
@@ -758,6 +769,7 @@ impl<'m> Checker<'m, '_> {
                         file: s,
                         tparams: self.tparam_syms(td.tparams)?,
                         instance: false,
+                        repr_c: false,
                     })?;
                     TypeName::Record(i)
                 }
@@ -861,6 +873,8 @@ impl<'m> Checker<'m, '_> {
             }
             let mark = self.diags.len();
             self.enter_tparams(td.tparams)?;
+            let repr_c = matches!(tn, TypeName::Record(ri) if self.records[ri as usize].repr_c);
+            self.c_context = repr_c;
             match (&td.def, tn) {
                 (TypeDef::Record(fields), TypeName::Record(ri)) => {
                     let mut out = self.arena.vec_with_capacity(fields.len())?;
@@ -891,6 +905,10 @@ impl<'m> Checker<'m, '_> {
                 _ => {}
             }
             self.tparam_scope.clear();
+            self.c_context = false;
+            if repr_c && let TypeName::Record(ri) = tn {
+                self.check_repr_c_fields(ri)?;
+            }
             if s != 0 {
                 // Reported when that file itself is checked.
                 self.diags.truncate(mark);
@@ -1090,16 +1108,20 @@ impl<'m> Checker<'m, '_> {
             "Unit" => Some(UNIT),
             "String" => Some(STR),
             "Int32" => Some(INT32),
-            _ => None,
+            _ => match super::ty::CNum::from_name(n) {
+                Some(c) => Some(self.types.intern(TyKind::CNum(c))?),
+                None => None,
+            },
         };
         if let Some(t) = simple {
             if !arity(self, 0) {
                 return Ok(ERROR);
             }
-            if t == INT32 && !in_extern {
+            let narrow = matches!(self.types.kind(t), TyKind::Int32 | TyKind::CNum(_));
+            if narrow && !in_extern && !self.c_context {
                 self.error(
                     te.span,
-                    "type 'Int32' is only allowed in extern declarations".into(),
+                    format!("type '{n}' is only allowed in extern declarations"),
                 );
                 return Ok(ERROR);
             }
@@ -1114,7 +1136,12 @@ impl<'m> Checker<'m, '_> {
             if !arity(self, k) {
                 return Ok(ERROR);
             }
-            let a = self.resolve_type(&te.args[0], in_extern)?;
+            // The `T` of `Ptr<T>` may be a C type (§7.7).
+            let saved = self.c_context;
+            self.c_context = saved || n == "Ptr";
+            let a = self.resolve_type(&te.args[0], in_extern);
+            self.c_context = saved;
+            let a = a?;
             let kind = match n {
                 "List" => TyKind::List(a),
                 "Option" => TyKind::Option(a),
@@ -1186,7 +1213,7 @@ impl<'m> Checker<'m, '_> {
             | TyKind::Str
             | TyKind::Ptr(_)
             | TyKind::Error => true,
-            TyKind::Int32 | TyKind::Unit => in_signature,
+            TyKind::Int32 | TyKind::CNum(_) | TyKind::Unit => in_signature,
             _ => false,
         }
     }
@@ -1332,9 +1359,15 @@ impl<'m> Checker<'m, '_> {
         Ok(Some(i))
     }
 
-    /// The type callers see: `Int32` reads as `Int`.
-    fn caller_view(t: TyId) -> TyId {
-        if t == INT32 { INT } else { t }
+    /// The type Pole code sees for a value of type `t`: the fixed-width C
+    /// types read as `Int` or `Float64` (§7.2, §7.7).
+    fn pole_view(&self, t: TyId) -> TyId {
+        match self.types.shape(t) {
+            TyKind::Int32 => INT,
+            TyKind::CNum(super::ty::CNum::F32) => FLOAT,
+            TyKind::CNum(_) => INT,
+            _ => t,
+        }
     }
 
     fn check_func<'b>(&mut self, fi: u32, body: Option<&'b Expr<'b>>) -> MemResult<()> {
@@ -1516,7 +1549,7 @@ impl<'m> Checker<'m, '_> {
             return Ok(None);
         };
         let info = &self.funcs[fi as usize];
-        let (params, ret) = (info.params, Self::caller_view(info.ret));
+        let (params, ret) = (info.params, self.pole_view(info.ret));
         let input = a
             .args
             .iter()
@@ -1544,7 +1577,7 @@ impl<'m> Checker<'m, '_> {
             );
         } else {
             for (e, &p) in inputs.iter().zip(params) {
-                let p = Self::caller_view(p);
+                let p = self.pole_view(p);
                 let t = self.check_expr(e, Some(p))?;
                 self.expect(e.span, t, p);
             }
@@ -1651,7 +1684,7 @@ impl<'m> Checker<'m, '_> {
                     (Some((_, fields)), _) => match fields.iter().position(|(n, _)| n == f) {
                         Some(i) => {
                             self.expr_res[e.id.0 as usize] = Res::Field(i as u32);
-                            fields[i].1
+                            self.pole_view(fields[i].1)
                         }
                         None => {
                             self.unknown_field(*fspan, *f, bt);
@@ -1912,11 +1945,11 @@ impl<'m> Checker<'m, '_> {
             if !ok {
                 self.arity_error(call.callee_span, call.callee, n, args.len(), variadic);
                 self.check_args_loose(args)?;
-                return Ok(Self::caller_view(ret));
+                return Ok(self.pole_view(ret));
             }
             for (i, a) in args.iter().enumerate() {
                 if i < n {
-                    let p = Self::caller_view(params[i]);
+                    let p = self.pole_view(params[i]);
                     let at = self.check_expr(a, Some(p))?;
                     let string_for_ptr = is_extern
                         && matches!(self.types.shape(p), TyKind::Ptr(_))
@@ -1936,7 +1969,7 @@ impl<'m> Checker<'m, '_> {
                     }
                 }
             }
-            return Ok(Self::caller_view(ret));
+            return Ok(self.pole_view(ret));
         }
         if self.ambiguous(call.callee_span, call.callee, false) {
             self.check_args_loose(args)?;
@@ -2122,7 +2155,7 @@ impl<'m> Checker<'m, '_> {
             (Some((_, fields)), _) => match fields.iter().position(|(n, _)| *n == field) {
                 Some(i) => {
                     self.expr_res[expr as usize] = Res::Field(i as u32);
-                    let ft = fields[i].1;
+                    let ft = self.pole_view(fields[i].1);
                     if !self.types.unify(result, ft) {
                         self.mismatch(span, ft, result);
                     }
@@ -2262,6 +2295,7 @@ impl<'m> Checker<'m, '_> {
             }
             match decl.iter().find(|(n, _)| *n == f.name) {
                 Some(&(_, ft)) => {
+                    let ft = self.pole_view(ft);
                     let t = self.check_expr(f.value, Some(ft))?;
                     self.expect(f.value.span, t, ft);
                 }
@@ -2602,7 +2636,10 @@ impl<'m> Checker<'m, '_> {
                             self.error(f.span, msg);
                         }
                         match decl.iter().find(|(n, _)| *n == f.name) {
-                            Some(&(_, ft)) => self.check_pat(f.pat, ft)?,
+                            Some(&(_, ft)) => {
+                                let ft = self.pole_view(ft);
+                                self.check_pat(f.pat, ft)?
+                            }
                             None => {
                                 self.unknown_field(f.span, f.name, t);
                                 self.check_pat(f.pat, ERROR)?;

@@ -89,6 +89,7 @@ pub fn allowed(
             | TyKind::Func(_)
             | TyKind::Param(_)
             | TyKind::App(_)
+            | TyKind::CNum(_)
             | TyKind::Tuple(_) => return false,
             TyKind::List(a) | TyKind::Option(a) => todo.push(a),
             TyKind::Result(a, b) => todo.extend([a, b]),

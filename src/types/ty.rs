@@ -37,10 +37,50 @@ pub enum TyKind {
     /// A rigid type parameter (§4.8), by the symbol of its name: it
     /// unifies only with itself.
     Param(u32),
+    /// A fixed-width C type other than `Int32` (§4.1, §7.2): in extern
+    /// signatures, as the `T` of `Ptr<T>` and as `@repr(C)` fields; Pole
+    /// code reads it as `Int` (or `Float64`).
+    CNum(CNum),
     /// A generic user type applied to arguments while they are being
     /// inferred (see [`TypeTable::app`]); settled types name a concrete
     /// instance entry (`Record`/`Variant`) instead.
     App(u32),
+}
+
+/// The fixed-width C types besides `Int32`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CNum {
+    I8,
+    I16,
+    U8,
+    U16,
+    U32,
+    F32,
+}
+
+impl CNum {
+    pub fn name(self) -> &'static str {
+        match self {
+            CNum::I8 => "Int8",
+            CNum::I16 => "Int16",
+            CNum::U8 => "UInt8",
+            CNum::U16 => "UInt16",
+            CNum::U32 => "UInt32",
+            CNum::F32 => "Float32",
+        }
+    }
+
+    pub fn from_name(n: &str) -> Option<CNum> {
+        Some(match n {
+            "Int8" => CNum::I8,
+            "Int16" => CNum::I16,
+            "UInt8" => CNum::U8,
+            "UInt16" => CNum::U16,
+            "UInt32" => CNum::U32,
+            "Float32" => CNum::F32,
+            _ => return None,
+        })
+    }
 }
 
 /// A generic user type applied to arguments: record or variant, the
@@ -289,6 +329,10 @@ impl<'m> TypeTable<'m> {
                 self.unify(x1, x2) && self.unify(y1, y2)
             }
             (TyKind::Int, TyKind::Int32) | (TyKind::Int32, TyKind::Int) => true,
+            (TyKind::Float, TyKind::CNum(CNum::F32)) | (TyKind::CNum(CNum::F32), TyKind::Float) => {
+                true
+            }
+            (TyKind::Int, TyKind::CNum(c)) | (TyKind::CNum(c), TyKind::Int) => c != CNum::F32,
             (TyKind::Func(x), TyKind::Func(y)) | (TyKind::Tuple(x), TyKind::Tuple(y)) => {
                 self.unify_lists(x, y)
             }
@@ -507,6 +551,7 @@ impl<'m> TypeTable<'m> {
             TyKind::Unit => s.push_str("Unit"),
             TyKind::Str => s.push_str("String"),
             TyKind::Int32 => s.push_str("Int32"),
+            TyKind::CNum(c) => s.push_str(c.name()),
             TyKind::Error | TyKind::Var(_) => s.push('_'),
             TyKind::Ptr(a) => gen1(s, "Ptr", &[a]),
             TyKind::List(a) => gen1(s, "List", &[a]),

@@ -144,6 +144,7 @@ impl<'m> Checker<'m, '_> {
                 file,
                 tparams: &[],
                 instance: true,
+                repr_c: false,
             })?;
             self.types.intern(TyKind::Record(idx))?
         };

@@ -90,8 +90,8 @@ impl<'m> Checker<'m, '_> {
         if let Some(&fi) = self.func_names.get(&n) {
             self.expr_res[e.id.0 as usize] = Res::Func(fi);
             let (ps, r) = self.signature_at(fi, e, e.span)?;
-            let params: Tys = ps.iter().map(|&p| Self::caller_view(p)).collect();
-            let ret = Self::caller_view(r);
+            let params: Tys = ps.iter().map(|&p| self.pole_view(p)).collect();
+            let ret = self.pole_view(r);
             return Ok(Some(self.types.func(&params, ret)?));
         }
         if self.call_ambig.contains_key(&n) {
