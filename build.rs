@@ -7,10 +7,12 @@ fn main() {
     println!("cargo:rerun-if-changed=runtime/pole_alloc.c");
     println!("cargo:rerun-if-changed=runtime/pole_alloc.h");
     println!("cargo:rerun-if-changed=runtime/pole_num.c");
+    println!("cargo:rerun-if-changed=runtime/pole_c.c");
     println!("cargo:rerun-if-changed=runtime/pole_io.c");
     cc::Build::new()
         .file("runtime/pole_rt.c")
         .file("runtime/pole_num.c")
+        .file("runtime/pole_c.c")
         .opt_level(2)
         .pic(true)
         .flag_if_supported("-fno-omit-frame-pointer")

@@ -79,3 +79,101 @@ fn what_is_not_a_c_struct_is_reported() {
         assert_eq!(err.lines().next(), Some(want), "{src}");
     }
 }
+
+#[test]
+fn c_memory_and_pointers_to_records_with_libc() {
+    let t = tempfile::tempdir().unwrap();
+    let src = r#"@repr(C) type Tm = { sec: Int32, min: Int32, hour: Int32, mday: Int32, mon: Int32, year: Int32,
+                     wday: Int32, yday: Int32, isdst: Int32, gmtoff: Int, zone: Ptr<UInt8> }
+@repr(C) type Vec2 = { x: Float32, y: Float32 }
+@repr(C) type Segment = { a: Vec2, b: Vec2, tag: UInt8 }
+
+@extern("timegm") func timegm(t: Ptr<Tm>) -> Int
+@extern("gmtime_r") func gmtime_r(t: Ptr<Int>, out: Ptr<Tm>) -> Ptr<Tm>
+@extern("frexp") func frexp(x: Float64, e: Ptr<Int32>) -> Float64
+@extern("sqrtf") func sqrtf(x: Float32) -> Float32
+
+func sum_array(p: Ptr<Int>, i: Int, n: Int, acc: String) -> String :
+  if i == n then acc else sum_array(p, i + 1, n, acc + " " + int_to_string(Ptr.read_at(p, i)))
+
+func main() -> Int :
+  let when = { sec: 40, min: 30, hour: 12, mday: 1, mon: 0, year: 100, wday: 0, yday: 0,
+               isdst: 0, gmtoff: 0, zone: 0 } in
+  let secs = timegm(when) in
+  println(secs);
+  let clock: Ptr<Int> = Ptr.new() in
+  Ptr.write(clock, secs + 86400 * 45);
+  let out: Ptr<Tm> = Ptr.new() in
+  let _ = gmtime_r(clock, out) in
+  let tm = Ptr.read(out) in
+  println(int_to_string(tm.year + 1900) + "-" + int_to_string(tm.mon + 1) + "-" + int_to_string(tm.mday)
+          + " wday " + int_to_string(tm.wday) + " yday " + int_to_string(tm.yday));
+  Ptr.free(out);
+  Ptr.free(clock);
+  let e: Ptr<Int32> = Ptr.new() in
+  let m = frexp(48.0, e) in
+  println(float_to_string(m) + " * 2^" + int_to_string(Ptr.read(e)));
+  Ptr.free(e);
+  println(sqrtf(2.0));
+  let sizes: List<Int> = [Ptr.sizeof(out), Ptr.sizeof(e), Ptr.sizeof(clock)] in
+  println(String.join(List.map(sizes, int_to_string), " "));
+  let segs: Ptr<Segment> = Ptr.new_array(2) in
+  println(Ptr.sizeof(segs));
+  Ptr.write_at(segs, 1, { a: { x: 0.1, y: 2.5 }, b: { x: -1.0, y: 1.0e30 }, tag: 300 });
+  let s1 = Ptr.read_at(segs, 1) in
+  let s0 = Ptr.read_at(segs, 0) in
+  println(s1.a.x);
+  println(s1.a.y + s1.b.x);
+  println(s1.tag);
+  println(s0.tag == 0 && s0.a.x == 0.0);
+  println(s1 == { a: { x: 0.1, y: 2.5 }, b: { x: -1.0, y: 1.0e30 }, tag: 44 });
+  let t = { s1 with tag = -1 } in
+  println(t.tag);
+  Ptr.free(segs);
+  let arr: Ptr<Int> = Ptr.new_array(5) in
+  List.iteri([3, 1, 4, 1, 5], \i v -> Ptr.write_at(arr, i, v));
+  println(sum_array(arr, 0, 5, "got:"));
+  Ptr.free(arr);
+  0
+"#;
+    std::fs::write(t.path().join("p.pole-ir"), src).unwrap();
+    let o = pole(t.path(), &["build", "p.pole-ir", "-o", "p"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let run = Command::new(t.path().join("p"))
+        .env("POLE_RT_STATS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout),
+        "946729840\n2000-2-15 wday 2 yday 45\n0.75 * 2^6\n1.4142135381698608\n56 4 8\n20\n\
+         0.10000000149011612\n1.5\n44\ntrue\ntrue\n255\ngot: 3 1 4 1 5\n"
+    );
+    assert!(String::from_utf8_lossy(&run.stderr).contains(" live 0,"));
+}
+
+#[test]
+fn what_cannot_live_in_c_memory_is_reported() {
+    let t = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "func main() -> Int :\n  let p: Ptr<String> = Ptr.new() in\n  0\n",
+            "p.pole-ir:2:24: error: type 'String' cannot be read from C memory",
+        ),
+        (
+            "func main() -> Int :\n  let p = Ptr.new() in\n  0\n",
+            "p.pole-ir:2:11: error: type '_' cannot be read from C memory",
+        ),
+    ];
+    for (src, want) in cases {
+        std::fs::write(t.path().join("p.pole-ir"), src).unwrap();
+        let o = pole(t.path(), &["check", "p.pole-ir"]);
+        assert_eq!(o.status.code(), Some(1), "{src}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.lines().next(), Some(want), "{src}");
+    }
+}

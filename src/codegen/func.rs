@@ -31,6 +31,7 @@ pub(crate) fn clif_type(r: Repr) -> Type {
         Repr::I32 => types::I32,
         Repr::I64 | Repr::Ref | Repr::Cell => types::I64,
         Repr::F64 => types::F64,
+        Repr::F32 => types::F32,
     }
 }
 
@@ -1016,6 +1017,11 @@ impl Em<'_, '_, '_, '_, '_> {
                 let id = self.g.nullary_data(owner, index)?;
                 self.static_object(id, super::HEADER)?
             }
+            Op::CLayout(t) => {
+                let id = self.g.c_layout(self.ck, t)?;
+                let gv = self.gv(id);
+                self.b.ins().symbol_value(types::I64, gv)
+            }
             Op::Desc(t) => {
                 let id = self.g.descriptor(self.ck, t)?;
                 let gv = self.gv(id);
@@ -1074,6 +1080,8 @@ impl Em<'_, '_, '_, '_, '_> {
                     UnOp::FFloor => i.floor(a),
                     UnOp::FCeil => i.ceil(a),
                     UnOp::FRound => self.round_half_away(a),
+                    UnOp::FDemote => i.fdemote(types::F32, a),
+                    UnOp::FPromote => i.fpromote(types::F64, a),
                 }
             }
             Op::Static(ci) => {

@@ -326,6 +326,7 @@ pub(crate) struct Gen<'a, 'm> {
     descs: HashMap<TyId, DataId>,
     nullary: HashMap<(u32, u32), DataId>,
     closures: HashMap<FuncId, DataId>,
+    c_layouts: HashMap<TyId, DataId>,
     /// Lifted functions declared so far (their symbols' numbers).
     lifted: u32,
     /// The instances of generic functions, by instance index.
@@ -413,6 +414,7 @@ pub fn compile_object(
         descs: HashMap::new(),
         nullary: HashMap::new(),
         closures: HashMap::new(),
+        c_layouts: HashMap::new(),
         lifted: 0,
         inst_ids: Vec::new(),
         consts: HashMap::new(),
@@ -1307,6 +1309,56 @@ impl<'a, 'm> Gen<'a, 'm> {
         d.write_function_addr(HEADER as u32, fref);
         self.module.define_data(id, &d).map_err(backend)?;
         self.closures.insert(code, id);
+        Ok(id)
+    }
+
+    /// The C layout descriptor of `t` (`PoleCLayout` in runtime/pole_c.c).
+    pub fn c_layout(&mut self, ck: &Checked<'_>, t: TyId) -> Result<DataId, CodegenError> {
+        let l = crate::types::layout::layout(ck, t)
+            .ok_or_else(|| CodegenError::Backend("C layout of a type that has none".into()))?;
+        self.c_layout_of(ck, t, &l)
+    }
+
+    fn c_layout_of(
+        &mut self,
+        ck: &Checked<'_>,
+        t: TyId,
+        l: &crate::types::layout::Layout,
+    ) -> Result<DataId, CodegenError> {
+        use crate::types::layout::LayoutKind;
+        if let Some(&id) = self.c_layouts.get(&t) {
+            return Ok(id);
+        }
+        const PCK_STRUCT: i64 = 11;
+        let (kind, fields) = match &l.kind {
+            LayoutKind::Scalar(s) => (s.code(), &[][..]),
+            LayoutKind::Struct(f) => (PCK_STRUCT, &f[..]),
+        };
+        let mut bytes = vec![0u8; 40];
+        bytes[0..8].copy_from_slice(&kind.to_le_bytes());
+        bytes[8..16].copy_from_slice(&(l.size as i64).to_le_bytes());
+        bytes[16..24].copy_from_slice(&(fields.len() as i64).to_le_bytes());
+        let mut d = DataDescription::new();
+        d.define(bytes.into_boxed_slice());
+        d.set_align(8);
+        if !fields.is_empty() {
+            let offsets: Vec<u8> = fields
+                .iter()
+                .flat_map(|(o, _, _)| (*o as i64).to_le_bytes())
+                .collect();
+            let oid = self.data(offsets, 8)?;
+            let gv = self.module.declare_data_in_data(oid, &mut d);
+            d.write_data_addr(24, gv, 0);
+            let mut targets = Vec::with_capacity(fields.len());
+            for (_, ft, fl) in fields {
+                targets.push(self.c_layout_of(ck, *ft, fl)?);
+            }
+            let aid = self.pointer_array(&targets, 0)?;
+            let gv = self.module.declare_data_in_data(aid, &mut d);
+            d.write_data_addr(32, gv, 0);
+        }
+        let id = self.define_anon(&d)?;
+        self.c_layouts.insert(t, id);
         Ok(id)
     }
 

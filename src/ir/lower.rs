@@ -5,6 +5,7 @@
 //! with a `Return` or, for a call to a Pole function in tail position, a
 //! `TailCall` (§5: tail calls never grow the stack).
 
+mod c_memory;
 mod closure;
 mod hof;
 
@@ -1175,6 +1176,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         };
         let mut sig = self.arena.vec_with_capacity(args.len())?;
         let mut vals = self.arena.vec_with_capacity(args.len())?;
+        // C copies of records passed where a pointer is taken (§7.7).
+        let mut copies = smallvec::SmallVec::<[Var; 2]>::new();
         for (i, &v) in args.iter().enumerate() {
             let t = if i < params.len() {
                 params[i]
@@ -1185,6 +1188,19 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 TyKind::Unit => continue,
                 TyKind::Int32 => self.def(Op::Un(UnOp::Reduce(Repr::I32), v), Repr::I32)?,
                 TyKind::Bool => self.def(Op::Un(UnOp::ZeroExtend(Repr::I32), v), Repr::I32)?,
+                TyKind::CNum(CNum::F32) => self.def(Op::Un(UnOp::FDemote, v), Repr::F32)?,
+                TyKind::CNum(_) => {
+                    let n = self.narrow(v, t)?;
+                    self.def(Op::Un(UnOp::Reduce(Repr::I32), n), Repr::I32)?
+                }
+                TyKind::Ptr(_)
+                    if matches!(self.kind(arg_tys[i]), TyKind::Record(r)
+                        if self.cx.ck.records[r as usize].repr_c) =>
+                {
+                    let p = self.c_copy(v, arg_tys[i])?;
+                    copies.push(p);
+                    p
+                }
                 _ => v,
             };
             sig.push(self.vars[v.0 as usize])?;
@@ -1193,7 +1209,11 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let c_ret = match self.kind(ret) {
             TyKind::Unit => None,
             TyKind::Bool => Some(Repr::I8),
-            TyKind::Int32 => Some(Repr::I32),
+            TyKind::Int32
+            | TyKind::CNum(CNum::I8 | CNum::I16 | CNum::U8 | CNum::U16 | CNum::U32) => {
+                Some(Repr::I32)
+            }
+            TyKind::CNum(CNum::F32) => Some(Repr::F32),
             // A C string, copied into a Pole string below.
             TyKind::Str => Some(I64),
             _ => Some(self.repr(ret)),
@@ -1211,11 +1231,22 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let r = match c_ret {
             None => {
                 self.emit(Inst::Eval(op))?;
-                return self.unit();
+                None
             }
-            Some(r) => self.def(op, r)?,
+            Some(r) => Some(self.def(op, r)?),
+        };
+        for p in copies {
+            self.rt("pole_ptr_free", &[I64], None, &[p])?;
+        }
+        let Some(r) = r else {
+            return self.unit();
         };
         match self.kind(ret) {
+            TyKind::CNum(CNum::F32) => self.def(Op::Un(UnOp::FPromote, r), Repr::F64),
+            TyKind::CNum(_) => {
+                let w = self.def(Op::Un(UnOp::SignExtend(I64), r), I64)?;
+                self.narrow(w, ret)
+            }
             TyKind::Bool => {
                 let z = self.def(Op::Un(UnOp::IsZero, r), Repr::I8)?;
                 self.def(Op::Un(UnOp::IsZero, z), Repr::I8)
@@ -1482,6 +1513,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             | OptionAndThen | OptionDefault | OptionIsSome | OptionIsNone | MapIter
             | MapEntries => self.higher_order(span, t, b, v, arg_tys),
             ListSortBy => self.sort_by(span, t, v),
+            PtrNew | PtrNewArray | PtrFree | PtrRead | PtrWrite | PtrReadAt | PtrWriteAt
+            | PtrSizeof => self.c_memory(t, b, v, arg_tys),
             _ => self.numeric(b, &v),
         }
     }

@@ -39,6 +39,8 @@ pub enum Repr {
     I32,
     I64,
     F64,
+    /// A C `float` (extern arguments and results only, §7.2).
+    F32,
     /// A counted pointer to a string, list or map (an `I64` in registers).
     Ref,
     /// A counted pointer to a record or variant cell (an `I64` in
@@ -117,6 +119,9 @@ pub enum UnOp {
     FFloor,
     FCeil,
     FRound,
+    /// `double` to `float` (rounded) and back (§7.2 `Float32`).
+    FDemote,
+    FPromote,
 }
 
 /// Who a call goes to.
@@ -147,6 +152,9 @@ pub enum Op<'m> {
     Nullary(CtorOwner, u32),
     /// Address of the runtime type descriptor of a type.
     Desc(TyId),
+    /// Address of the C layout descriptor of a C type (§7.7,
+    /// `PoleCLayout` in runtime/pole_c.c).
+    CLayout(TyId),
     /// Address of another unit's function (test thunks), by its index in
     /// [`lower::units`].
     FuncAddr(u32),
@@ -319,6 +327,7 @@ pub fn op_uses(op: &Op<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use)) {
         | Op::Str(_)
         | Op::Nullary(..)
         | Op::Desc(_)
+        | Op::CLayout(_)
         | Op::FuncAddr(_)
         | Op::Code(_)
         | Op::StaticClosure(_) => {}

@@ -71,6 +71,15 @@ pub enum Builtin {
     MapIter,
     MapEntries,
     ListSortBy,
+    // §7.7 C memory.
+    PtrNew,
+    PtrNewArray,
+    PtrFree,
+    PtrRead,
+    PtrWrite,
+    PtrReadAt,
+    PtrWriteAt,
+    PtrSizeof,
     // §6.2 numbers, randomness, time.
     IntMin,
     IntMax,
@@ -115,6 +124,7 @@ pub enum Tpl {
     Map(&'static Tpl, &'static Tpl),
     Option(&'static Tpl),
     Result(&'static Tpl, &'static Tpl),
+    Ptr(&'static Tpl),
     /// A function type: parameters, result.
     Func(&'static [Tpl], &'static Tpl),
     Tuple(&'static [Tpl]),
@@ -144,6 +154,7 @@ const A_TO_B: Tpl = Tpl::Func(&[A], &B);
 const A_TO_BOOL: Tpl = Tpl::Func(&[A], &Tpl::Bool);
 const A_TO_UNIT: Tpl = Tpl::Func(&[A], &Tpl::Unit);
 const PAIR_AB: Tpl = Tpl::Tuple(&[A, B]);
+const PTR_T: Tpl = Tpl::Ptr(&T);
 
 pub struct Sig {
     pub params: &'static [Tpl],
@@ -221,6 +232,14 @@ impl Builtin {
         "HashMap_iter",
         "HashMap_entries",
         "List_sort_by",
+        "Ptr_new",
+        "Ptr_new_array",
+        "Ptr_free",
+        "Ptr_read",
+        "Ptr_write",
+        "Ptr_read_at",
+        "Ptr_write_at",
+        "Ptr_sizeof",
         "Int_min",
         "Int_max",
         "Int_abs",
@@ -318,6 +337,14 @@ impl Builtin {
             "HashMap_iter" => MapIter,
             "HashMap_entries" => MapEntries,
             "List_sort_by" => ListSortBy,
+            "Ptr_new" => PtrNew,
+            "Ptr_new_array" => PtrNewArray,
+            "Ptr_free" => PtrFree,
+            "Ptr_read" => PtrRead,
+            "Ptr_write" => PtrWrite,
+            "Ptr_read_at" => PtrReadAt,
+            "Ptr_write_at" => PtrWriteAt,
+            "Ptr_sizeof" => PtrSizeof,
             "Int_min" => IntMin,
             "Int_max" => IntMax,
             "Int_abs" => IntAbs,
@@ -410,6 +437,14 @@ impl Builtin {
             MapIter => (&[MAP_KV, Tpl::Func(&[K, V], &Tpl::Unit)], Tpl::Unit),
             MapEntries => (&[MAP_KV], Tpl::List(&Tpl::Tuple(&[K, V]))),
             ListSortBy => (&[LIST_A, Tpl::Func(&[A, A], &Tpl::Int)], LIST_A),
+            PtrNew => (&[], PTR_T),
+            PtrNewArray => (&[Tpl::Int], PTR_T),
+            PtrFree => (&[PTR_T], Tpl::Unit),
+            PtrRead => (&[PTR_T], T),
+            PtrWrite => (&[PTR_T, T], Tpl::Unit),
+            PtrReadAt => (&[PTR_T, Tpl::Int], T),
+            PtrWriteAt => (&[PTR_T, Tpl::Int, T], Tpl::Unit),
+            PtrSizeof => (&[PTR_T], Tpl::Int),
             FloatAbs | FloatSqrt | FloatFloor | FloatCeil | FloatRound | FloatSin | FloatCos
             | FloatTan | FloatExp | FloatLog => (&[Tpl::Float], Tpl::Float),
             IntMin | IntMax | IntLsr => (&[Tpl::Int, Tpl::Int], Tpl::Int),
@@ -420,6 +455,21 @@ impl Builtin {
             RandomBits | TimeMs => (&[], Tpl::Int),
         };
         Sig { params, ret }
+    }
+
+    /// The C memory builtins of §7.7 (their `T` must be a C type).
+    pub fn c_memory(self) -> bool {
+        matches!(
+            self,
+            Builtin::PtrNew
+                | Builtin::PtrNewArray
+                | Builtin::PtrFree
+                | Builtin::PtrRead
+                | Builtin::PtrWrite
+                | Builtin::PtrReadAt
+                | Builtin::PtrWriteAt
+                | Builtin::PtrSizeof
+        )
     }
 
     /// Whether the first argument is a map (it may then be a `Ptr<Unit>`).

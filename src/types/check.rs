@@ -372,6 +372,8 @@ enum Deferred {
     Printable { span: Span, ty: TyId },
     /// A map key must be Int or String.
     MapKey { span: Span, ty: TyId },
+    /// The `T` of a C memory builtin must be a C type, known by the end.
+    CMemory { span: Span, ty: TyId },
     /// `base.field` on a base of unknown type: `result` stands for the
     /// field's type until the base is known.
     Field {
@@ -1950,11 +1952,24 @@ impl<'m> Checker<'m, '_> {
             for (i, a) in args.iter().enumerate() {
                 if i < n {
                     let p = self.pole_view(params[i]);
-                    let at = self.check_expr(a, Some(p))?;
+                    // A `Ptr<R>` parameter of an extern, R a C struct, also
+                    // takes an R value (a copy is passed, §7.7).
+                    let by_copy = match self.types.shape(p) {
+                        TyKind::Ptr(r) if is_extern => match self.types.shape(r) {
+                            TyKind::Record(ri) if self.records[ri as usize].repr_c => Some(r),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    let at = self.check_expr(a, Some(by_copy.unwrap_or(p)))?;
                     let string_for_ptr = is_extern
                         && matches!(self.types.shape(p), TyKind::Ptr(_))
                         && self.types.shape(at) == TyKind::Str;
-                    if !string_for_ptr {
+                    let copied = by_copy.is_some_and(|r| {
+                        matches!(self.types.shape(at), TyKind::Record(_) | TyKind::Var(_))
+                            && self.types.unify(at, r)
+                    });
+                    if !string_for_ptr && !copied {
                         self.expect(a.span, at, p);
                     }
                 } else {
@@ -2017,6 +2032,20 @@ impl<'m> Checker<'m, '_> {
             }
             self.expect(a.span, at, p);
         }
+        if b.c_memory() {
+            let t = generics[0];
+            if matches!(self.types.shape(t), TyKind::Var(_)) {
+                self.deferred.push(Deferred::CMemory {
+                    span: e.span,
+                    ty: t,
+                });
+            } else {
+                self.require_c_memory(e.span, t);
+            }
+            if matches!(b, Builtin::PtrRead | Builtin::PtrReadAt) {
+                return Ok(self.pole_view(t));
+            }
+        }
         if b == Builtin::ListSort {
             // §6.1: only Int, Float64 and String elements are ordered.
             let elem = self.types.shape(generics[0]);
@@ -2061,6 +2090,15 @@ impl<'m> Checker<'m, '_> {
                 "type mismatch: expected Int, Float64, Bool or String, found {}",
                 self.show(t)
             );
+            self.error(span, msg);
+        }
+    }
+
+    /// `type 'T' cannot be read from C memory` unless `t` is a C type.
+    fn require_c_memory(&mut self, span: Span, t: TyId) {
+        let unknown = matches!(self.types.shape(t), TyKind::Var(_));
+        if unknown || !self.c_field_type(t) {
+            let msg = format!("type '{}' cannot be read from C memory", self.show(t));
             self.error(span, msg);
         }
     }
@@ -2110,6 +2148,7 @@ impl<'m> Checker<'m, '_> {
             Deferred::Passable { span, .. }
             | Deferred::Printable { span, .. }
             | Deferred::MapKey { span, .. }
+            | Deferred::CMemory { span, .. }
             | Deferred::Field { span, .. } => span.start,
         });
         for d in pending {
@@ -2126,6 +2165,7 @@ impl<'m> Checker<'m, '_> {
                     let ty = self.types.zonk(ty)?;
                     self.require_map_key(span, ty);
                 }
+                Deferred::CMemory { span, ty } => self.require_c_memory(span, ty),
                 Deferred::Field { base, .. } => {
                     self.types.zonk(base)?;
                     self.field_known(d);
@@ -2193,6 +2233,10 @@ impl<'m> Checker<'m, '_> {
                 let a = self.instantiate(*a, g)?;
                 let b = self.instantiate(*b, g)?;
                 self.types.intern(TyKind::Result(a, b))?
+            }
+            Tpl::Ptr(a) => {
+                let a = self.instantiate(*a, g)?;
+                self.types.intern(TyKind::Ptr(a))?
             }
             Tpl::Func(ps, r) => {
                 let mut params = smallvec::SmallVec::<[TyId; 4]>::new();

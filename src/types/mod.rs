@@ -9,6 +9,7 @@
 pub mod builtins;
 pub mod check;
 pub mod consts;
+pub mod layout;
 pub mod ty;
 
 pub use check::{Checked, Checker, declare};

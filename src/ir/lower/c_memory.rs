@@ -1,0 +1,79 @@
+//! C memory (§7.7): `Ptr_new`, `Ptr_read`, `Ptr_write`, ... call the
+//! runtime (runtime/pole_c.c) with the element type's C layout
+//! (`Op::CLayout`); `Ptr_sizeof` is the layout's size.
+
+use super::*;
+
+impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
+    /// The `T` of a `Ptr<T>` type.
+    fn pointee(&self, t: TyId) -> TyId {
+        match self.kind(t) {
+            TyKind::Ptr(a) => a,
+            _ => INT,
+        }
+    }
+
+    /// The C memory builtins applied to `v` (of types `tys`), result `t`.
+    pub(super) fn c_memory(&mut self, t: TyId, b: Builtin, v: [Var; 3], tys: [TyId; 3]) -> R<Var> {
+        use Builtin::*;
+        let elem = match b {
+            PtrNew | PtrNewArray => self.pointee(t),
+            _ => self.pointee(tys[0]),
+        };
+        let layout = || crate::types::layout::layout(self.cx.ck, elem);
+        if b == PtrSizeof {
+            let size = layout().map_or(0, |l| l.size);
+            return self.def(Op::Const(I64, size as i64), I64);
+        }
+        if layout().is_none() {
+            return Err(LowerError::Internal(
+                "C memory of a type without a C layout",
+            ));
+        }
+        let l = self.def(Op::CLayout(elem), I64)?;
+        match b {
+            PtrNew | PtrNewArray => {
+                let n = match b {
+                    PtrNew => self.def(Op::Const(I64, 1), I64)?,
+                    _ => v[0],
+                };
+                self.rt("pole_ptr_new", &[I64; 2], Some(I64), &[l, n])
+            }
+            PtrFree => {
+                self.rt("pole_ptr_free", &[I64], None, &[v[0]])?;
+                self.unit()
+            }
+            PtrRead | PtrReadAt => {
+                let i = match b {
+                    PtrRead => self.def(Op::Const(I64, 0), I64)?,
+                    _ => v[1],
+                };
+                let ret = Some(self.slot_repr(elem));
+                let s = self.rt("pole_ptr_read", &[I64; 3], ret, &[v[0], i, l])?;
+                self.value_of_slot(s, elem)
+            }
+            PtrWrite | PtrWriteAt => {
+                let (i, x, xt) = match b {
+                    PtrWrite => (self.def(Op::Const(I64, 0), I64)?, v[1], tys[1]),
+                    _ => (v[1], v[2], tys[2]),
+                };
+                let s = self.slot_of(x, xt)?;
+                self.rt("pole_ptr_write", &[I64; 4], None, &[v[0], i, l, s])?;
+                self.unit()
+            }
+            _ => Err(LowerError::Internal("not a C memory builtin")),
+        }
+    }
+
+    /// A value of `@repr(C)` record type passed where an extern takes a
+    /// pointer to it (§7.7): a C copy, valid during the call; the caller
+    /// frees it after the call ([`FnLower::free_c_copies`]).
+    pub(super) fn c_copy(&mut self, v: Var, t: TyId) -> R<Var> {
+        let l = self.def(Op::CLayout(t), I64)?;
+        let one = self.def(Op::Const(I64, 1), I64)?;
+        let p = self.rt("pole_ptr_new", &[I64; 2], Some(I64), &[l, one])?;
+        let zero = self.def(Op::Const(I64, 0), I64)?;
+        self.rt("pole_ptr_write", &[I64; 4], None, &[p, zero, l, v])?;
+        Ok(p)
+    }
+}
