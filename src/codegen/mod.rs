@@ -1316,12 +1316,11 @@ impl<'a, 'm> Gen<'a, 'm> {
     pub fn c_layout(&mut self, ck: &Checked<'_>, t: TyId) -> Result<DataId, CodegenError> {
         let l = crate::types::layout::layout(ck, t)
             .ok_or_else(|| CodegenError::Backend("C layout of a type that has none".into()))?;
-        self.c_layout_of(ck, t, &l)
+        self.c_layout_of(t, &l)
     }
 
     fn c_layout_of(
         &mut self,
-        ck: &Checked<'_>,
         t: TyId,
         l: &crate::types::layout::Layout,
     ) -> Result<DataId, CodegenError> {
@@ -1351,7 +1350,7 @@ impl<'a, 'm> Gen<'a, 'm> {
             d.write_data_addr(24, gv, 0);
             let mut targets = Vec::with_capacity(fields.len());
             for (_, ft, fl) in fields {
-                targets.push(self.c_layout_of(ck, *ft, fl)?);
+                targets.push(self.c_layout_of(*ft, fl)?);
             }
             let aid = self.pointer_array(&targets, 0)?;
             let gv = self.module.declare_data_in_data(aid, &mut d);
