@@ -106,3 +106,16 @@ uint64_t pole_ptr_read(const void *p, int64_t i, const PoleCLayout *l) {
 void pole_ptr_write(void *p, int64_t i, const PoleCLayout *l, uint64_t v) {
   c_write((unsigned char *)p + i * l->size, l, v);
 }
+
+/* A C copy of a struct value (slot v, borrowed) in a zeroed buffer of at
+ * least 16 bytes, so that it can be read by whole eightbytes for passing
+ * in registers (v == 0: just the buffer, for a struct result); freed by
+ * the caller with pole_ptr_free. */
+void *pole_c_pack(const PoleCLayout *l, uint64_t v) {
+  size_t size = l->size > 16 ? (size_t)l->size : 16;
+  size = (size + 7) / 8 * 8;
+  unsigned char *p = calloc(1, size);
+  if (p == NULL) pole_panic("out of memory");
+  if (v != 0) c_write(p, l, v);
+  return p;
+}

@@ -994,6 +994,11 @@ impl Em<'_, '_, '_, '_, '_> {
 
     /// Calls a C function by symbol with the C convention.
     fn call_c(&mut self, name: &str, sig: Signature, args: &[Value]) -> R<Option<Value>> {
+        Ok(self.call_c_results(name, sig, args)?.first().copied())
+    }
+
+    /// A call of C function `name` with `sig`: all its results.
+    fn call_c_results(&mut self, name: &str, sig: Signature, args: &[Value]) -> R<Vec<Value>> {
         let id = self.g.import(name, &sig)?;
         let fref = self.fref(id);
         let call = if *self.g.declared_sig(id) == sig {
@@ -1005,7 +1010,7 @@ impl Em<'_, '_, '_, '_, '_> {
             let sref = self.b.import_signature(sig);
             self.b.ins().call_indirect(sref, addr, args)
         };
-        Ok(self.b.inst_results(call).first().copied())
+        Ok(self.b.inst_results(call).to_vec())
     }
 
     fn op(&mut self, op: Op<'_>) -> R<Option<Value>> {
@@ -1016,6 +1021,12 @@ impl Em<'_, '_, '_, '_, '_> {
             Op::Nullary(owner, index) => {
                 let id = self.g.nullary_data(owner, index)?;
                 self.static_object(id, super::HEADER)?
+            }
+            Op::Callback(fi, pole_ty, c_ty) => {
+                let pole = self.pole_id(fi)?;
+                let id = self.g.callback(self.ck, pole, pole_ty, c_ty)?;
+                let fref = self.fref(id);
+                self.b.ins().func_addr(types::I64, fref)
             }
             Op::CLayout(t) => {
                 let id = self.g.c_layout(self.ck, t)?;
@@ -1123,6 +1134,27 @@ impl Em<'_, '_, '_, '_, '_> {
             Op::CallValue(..) => {
                 return Err(CodegenError::Backend(
                     "a function value's call without a result".into(),
+                ));
+            }
+            Op::CallRegs(Callee::C { symbol, params, .. }, args, rets, out) => {
+                let mut sig = Signature::new(CallConv::SystemV);
+                sig.params
+                    .extend(params.iter().map(|&r| AbiParam::new(clif_type(r))));
+                sig.returns
+                    .extend(rets.iter().map(|&r| AbiParam::new(clif_type(r))));
+                let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
+                let results = self.call_c_results(symbol, sig, &args)?;
+                let out = self.use_(out);
+                for (k, r) in results.into_iter().enumerate() {
+                    self.b
+                        .ins()
+                        .store(MemFlagsData::trusted(), r, out, (8 * k) as i32);
+                }
+                return Ok(None);
+            }
+            Op::CallRegs(..) => {
+                return Err(CodegenError::Backend(
+                    "a struct return from a Pole call".into(),
                 ));
             }
             Op::CallLifted(k, args) => {

@@ -25,6 +25,7 @@
 //! calling convention so calls in tail position never grow the stack;
 //! `pole_main`, test thunks and externs use the platform C convention.
 
+mod callback;
 mod debug;
 mod func;
 mod statics;
@@ -327,6 +328,8 @@ pub(crate) struct Gen<'a, 'm> {
     nullary: HashMap<(u32, u32), DataId>,
     closures: HashMap<FuncId, DataId>,
     c_layouts: HashMap<TyId, DataId>,
+    /// C-ABI entries of Pole functions passed to C, by function and C type.
+    callbacks: HashMap<(FuncId, TyId), FuncId>,
     /// Lifted functions declared so far (their symbols' numbers).
     lifted: u32,
     /// The instances of generic functions, by instance index.
@@ -415,6 +418,7 @@ pub fn compile_object(
         nullary: HashMap::new(),
         closures: HashMap::new(),
         c_layouts: HashMap::new(),
+        callbacks: HashMap::new(),
         lifted: 0,
         inst_ids: Vec::new(),
         consts: HashMap::new(),

@@ -1157,10 +1157,19 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     }
 
     fn extern_call(&mut self, fi: u32, args: &'m [&'m Expr<'m>]) -> R<Var> {
+        let params = self.cx.ck.funcs[fi as usize].params;
         let mut vals = self.arena.vec_with_capacity(args.len())?;
         let mut tys = self.arena.vec_with_capacity(args.len())?;
-        for a in args.iter() {
-            vals.push(self.expr(a)?)?;
+        for (i, a) in args.iter().enumerate() {
+            // A Pole function passed as a C function pointer (§7.8).
+            let callback = params
+                .get(i)
+                .filter(|&&p| matches!(self.kind(p), TyKind::Func(_)));
+            let v = match (callback, self.res(a)) {
+                (Some(&p), Res::Func(g)) => self.def(Op::Callback(g, self.ty(a), p), I64)?,
+                _ => self.expr(a)?,
+            };
+            vals.push(v)?;
             tys.push(self.ty(a))?;
         }
         self.extern_call_vals(fi, &vals, &tys)
@@ -1201,6 +1210,15 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     copies.push(p);
                     p
                 }
+                TyKind::Record(_) => {
+                    let (buf, regs) = self.struct_regs(v, t)?;
+                    copies.push(buf);
+                    for &r in &regs {
+                        sig.push(self.vars[r.0 as usize])?;
+                        vals.push(r)?;
+                    }
+                    continue;
+                }
                 _ => v,
             };
             sig.push(self.vars[v.0 as usize])?;
@@ -1218,16 +1236,31 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             TyKind::Str => Some(I64),
             _ => Some(self.repr(ret)),
         };
-        let op = Op::Call(
-            Callee::C {
-                symbol: self.cx.names.name(ext.c_name),
-                params: sig.into_slice(),
-                ret: c_ret,
-                variadic: decl.variadic.is_some(),
+        let symbol = self.cx.names.name(ext.c_name);
+        let params = sig.into_slice();
+        let variadic = decl.variadic.is_some();
+        if let TyKind::Record(_) = self.kind(ret) {
+            let callee = Callee::C {
+                symbol,
+                params,
+                ret: None,
+                variadic,
                 owned: 0,
-            },
-            vals.into_slice(),
-        );
+            };
+            let v = self.struct_call(callee, vals.into_slice(), ret)?;
+            for p in copies {
+                self.rt("pole_ptr_free", &[I64], None, &[p])?;
+            }
+            return Ok(v);
+        }
+        let callee = Callee::C {
+            symbol,
+            params,
+            ret: c_ret,
+            variadic,
+            owned: 0,
+        };
+        let op = Op::Call(callee, vals.into_slice());
         let r = match c_ret {
             None => {
                 self.emit(Inst::Eval(op))?;

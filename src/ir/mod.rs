@@ -152,6 +152,9 @@ pub enum Op<'m> {
     Nullary(CtorOwner, u32),
     /// Address of the runtime type descriptor of a type.
     Desc(TyId),
+    /// Address of the C-ABI entry of Pole function `.0` (of function type
+    /// `.1`) as a C function pointer of type `.2` (§7.8).
+    Callback(u32, TyId, TyId),
     /// Address of the C layout descriptor of a C type (§7.7,
     /// `PoleCLayout` in runtime/pole_c.c).
     CLayout(TyId),
@@ -172,6 +175,10 @@ pub enum Op<'m> {
     /// Calls take ownership of counted arguments as [`Callee`] says and
     /// return an owned result.
     Call(Callee<'m>, &'m [Var]),
+    /// A C call returning a struct in registers (§7.7): the call (its
+    /// `ret` is `None`), the register of each returned eightbyte, and the
+    /// buffer (an `I64` address) each is stored to, 8 bytes apart.
+    CallRegs(Callee<'m>, &'m [Var], &'m [Repr], Var),
     /// A call of a function value (§4.7): the code address in slot 0 of
     /// the closure cell `f`, called with `f` itself (its environment) and
     /// the arguments, all consumed.
@@ -328,6 +335,7 @@ pub fn op_uses(op: &Op<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use)) {
         | Op::Nullary(..)
         | Op::Desc(_)
         | Op::CLayout(_)
+        | Op::Callback(..)
         | Op::FuncAddr(_)
         | Op::Code(_)
         | Op::StaticClosure(_) => {}
@@ -368,6 +376,12 @@ pub fn op_uses(op: &Op<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use)) {
             for &a in args {
                 each(a, Use::Consume);
             }
+        }
+        Op::CallRegs(_, args, _, out) => {
+            for &a in args {
+                each(a, Use::Borrow);
+            }
+            each(out, Use::Borrow);
         }
         Op::Call(Callee::C { owned, .. }, args) => {
             for (i, &a) in args.iter().enumerate() {

@@ -221,12 +221,22 @@ impl<'m, 's> Lexer<'m, 's> {
                     while i < bytes.len() && bytes[i].is_ascii_digit() {
                         i += 1;
                     }
-                    let is_float = bytes.get(i) == Some(&b'.')
+                    let fraction = bytes.get(i) == Some(&b'.')
                         && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
-                    if is_float {
-                        i += 1;
-                        while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    // `1e30`: digits and an exponent, as conformance 64 writes
+                    // one (see docs/reference-notes.md).
+                    let exponent_only = matches!(bytes.get(i), Some(b'e' | b'E'))
+                        && match bytes.get(i + 1) {
+                            Some(b'+' | b'-') => bytes.get(i + 2).is_some_and(u8::is_ascii_digit),
+                            Some(c) => c.is_ascii_digit(),
+                            None => false,
+                        };
+                    if fraction || exponent_only {
+                        if fraction {
                             i += 1;
+                            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                                i += 1;
+                            }
                         }
                         if matches!(bytes.get(i), Some(b'e' | b'E')) {
                             let mut j = i + 1;

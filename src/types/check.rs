@@ -1216,6 +1216,26 @@ impl<'m> Checker<'m, '_> {
             | TyKind::Ptr(_)
             | TyKind::Error => true,
             TyKind::Int32 | TyKind::CNum(_) | TyKind::Unit => in_signature,
+            // A C function pointer (§7.8): C scalars in and out.
+            TyKind::Func(l) if in_signature => {
+                let (ps, r) = self.types.func_parts(l);
+                let scalar = |c: &Self, t: TyId, ret: bool| match c.types.shape(t) {
+                    TyKind::Int
+                    | TyKind::Int32
+                    | TyKind::CNum(_)
+                    | TyKind::Float
+                    | TyKind::Bool
+                    | TyKind::Ptr(_)
+                    | TyKind::Error => true,
+                    TyKind::Unit => ret,
+                    _ => false,
+                };
+                ps.iter().all(|&p| scalar(self, p, false)) && scalar(self, r, true)
+            }
+            // A C struct by value (§7.7): in registers, at most 16 bytes here.
+            TyKind::Record(r) => {
+                in_signature && self.records[r as usize].repr_c && self.c_struct_in_regs(t)
+            }
             _ => false,
         }
     }
@@ -1969,7 +1989,14 @@ impl<'m> Checker<'m, '_> {
                         matches!(self.types.shape(at), TyKind::Record(_) | TyKind::Var(_))
                             && self.types.unify(at, r)
                     });
-                    if !string_for_ptr && !copied {
+                    let callback = is_extern && matches!(self.types.shape(p), TyKind::Func(_));
+                    if callback && !self.named_function(a) {
+                        self.error(
+                            a.span,
+                            "only a named top-level function can be passed to C as a callback"
+                                .into(),
+                        );
+                    } else if !string_for_ptr && !copied {
                         self.expect(a.span, at, p);
                     }
                 } else {

@@ -6,6 +6,7 @@
 //! the check arena. Type variables are solved by unification per function
 //! body and defaulted to `Int` when still unknown, as the reference says.
 
+pub mod abi;
 pub mod builtins;
 pub mod check;
 pub mod consts;

@@ -65,6 +65,71 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         }
     }
 
+    /// The registers that pass a `@repr(C)` record of type `t` by value
+    /// (§7.7, System V): the record's C copy (freed by the caller after the
+    /// call) and one `I64` or `F64` per eightbyte, loaded from it.
+    pub(super) fn struct_regs(
+        &mut self,
+        v: Var,
+        t: TyId,
+    ) -> R<(Var, smallvec::SmallVec<[Var; 2]>)> {
+        let classes = self.classes(t)?;
+        let l = self.def(Op::CLayout(t), I64)?;
+        let buf = self.rt("pole_c_pack", &[I64; 2], Some(I64), &[l, v])?;
+        let mut regs = smallvec::SmallVec::new();
+        for (k, c) in classes.iter().enumerate() {
+            let r = match c {
+                crate::types::abi::Class::Int => I64,
+                crate::types::abi::Class::Sse => Repr::F64,
+            };
+            regs.push(self.def(Op::Load(r, buf, (8 * k) as i32), r)?);
+        }
+        Ok((buf, regs))
+    }
+
+    /// The eightbyte classes of `@repr(C)` record type `t`, passed in
+    /// registers.
+    pub(super) fn classes(&self, t: TyId) -> R<std::vec::Vec<crate::types::abi::Class>> {
+        let l = crate::types::layout::layout(self.cx.ck, t)
+            .ok_or(LowerError::Internal("a C struct without a layout"))?;
+        match crate::types::abi::classify(&l) {
+            crate::types::abi::PassMode::Regs(c) => Ok(c),
+            crate::types::abi::PassMode::Memory => Err(LowerError::Internal(
+                "a C struct of more than 16 bytes passed by value",
+            )),
+        }
+    }
+
+    /// A C call returning `@repr(C)` record type `t` by value: the result
+    /// registers are stored to a buffer and read back as a Pole record.
+    pub(super) fn struct_call(&mut self, callee: Callee<'m>, args: &'m [Var], t: TyId) -> R<Var> {
+        let classes = self.classes(t)?;
+        let mut rets = self.arena.vec_with_capacity(classes.len())?;
+        for c in &classes {
+            rets.push(match c {
+                crate::types::abi::Class::Int => I64,
+                crate::types::abi::Class::Sse => Repr::F64,
+            })?;
+        }
+        let l = self.def(Op::CLayout(t), I64)?;
+        let zero = self.def(Op::Const(I64, 0), I64)?;
+        let buf = self.rt("pole_c_pack", &[I64; 2], Some(I64), &[l, zero])?;
+        self.emit(Inst::Eval(Op::CallRegs(
+            callee,
+            args,
+            rets.into_slice(),
+            buf,
+        )))?;
+        let v = self.rt(
+            "pole_ptr_read",
+            &[I64; 3],
+            Some(Repr::Cell),
+            &[buf, zero, l],
+        )?;
+        self.rt("pole_ptr_free", &[I64], None, &[buf])?;
+        Ok(v)
+    }
+
     /// A value of `@repr(C)` record type passed where an extern takes a
     /// pointer to it (§7.7): a C copy, valid during the call; the caller
     /// frees it after the call ([`FnLower::free_c_copies`]).
