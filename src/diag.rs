@@ -125,6 +125,22 @@ const CODES: &[(&str, &str)] = &[
     ("extern function", "extern-with-body"),
     ("@variadic requires @extern", "variadic-without-extern"),
     ("type 'Int32' is only allowed", "int32-outside-extern"),
+    ("type 'Int8' is only allowed", "c-type-outside-extern"),
+    ("type 'Int16' is only allowed", "c-type-outside-extern"),
+    ("type 'UInt8' is only allowed", "c-type-outside-extern"),
+    ("type 'UInt16' is only allowed", "c-type-outside-extern"),
+    ("type 'UInt32' is only allowed", "c-type-outside-extern"),
+    ("type 'Float32' is only allowed", "c-type-outside-extern"),
+    ("polymorphic recursion", "polymorphic-recursion"),
+    (
+        "type parameters are not allowed",
+        "type-parameters-not-allowed",
+    ),
+    ("@repr(C) applies only", "repr-c-not-a-record"),
+    (
+        "only a named top-level function can be passed to C",
+        "callback-not-named",
+    ),
     ("type '", "not-passable-to-c"),
     ("match is not exhaustive", "non-exhaustive-match"),
     ("@test_case has no function", "test-case-without-function"),
@@ -141,7 +157,12 @@ const CODES: &[(&str, &str)] = &[
 
 /// Message suffixes whose code wins over [`CODES`] (their prefix, `type
 /// '...'`, is shared with other kinds).
-const SUFFIX_CODES: &[(&str, &str)] = &[("cannot be a constant", "not-a-constant-type")];
+const SUFFIX_CODES: &[(&str, &str)] = &[
+    ("cannot be a constant", "not-a-constant-type"),
+    ("cannot be compared", "not-comparable"),
+    ("cannot be a field of a @repr(C) record", "not-a-c-field"),
+    ("cannot be read from C memory", "not-c-memory"),
+];
 
 fn code_of(message: &str) -> &'static str {
     if let Some(&(_, code)) = SUFFIX_CODES.iter().find(|(s, _)| message.ends_with(s)) {
@@ -580,6 +601,24 @@ mod tests {
                 "int32-outside-extern",
             ),
             ("duplicate function 'f'", "duplicate"),
+            ("type '(Int) -> Int' cannot be compared", "not-comparable"),
+            (
+                "polymorphic recursion: 'f' is called with T = Option<T> inside its own definition",
+                "polymorphic-recursion",
+            ),
+            (
+                "type 'Float32' is only allowed in extern declarations",
+                "c-type-outside-extern",
+            ),
+            (
+                "type 'String' cannot be a field of a @repr(C) record",
+                "not-a-c-field",
+            ),
+            ("type '_' cannot be read from C memory", "not-c-memory"),
+            (
+                "only a named top-level function can be passed to C as a callback",
+                "callback-not-named",
+            ),
             ("not a constant expression", "not-constant"),
             ("constant 'A' depends on itself", "constant-cycle"),
             ("division by zero in constant", "constant-division-by-zero"),

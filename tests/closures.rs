@@ -179,3 +179,22 @@ func main() -> Int :
         assert!(stats.contains(" live 0,"), "{stats}");
     }
 }
+
+#[test]
+fn a_runtime_error_inside_a_lambda_names_it_and_its_callers() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = "func bad(x: Int) -> Int : 10 / x\nfunc main() -> Int :\n  let ys = List.map([1, 2, 0], \\x -> bad(x) + 1) in\n  List.length(ys)\n";
+    std::fs::write(dir.path().join("err.pole-ir"), src).unwrap();
+    let o = Command::new(POLE)
+        .args(["run", "err.pole-ir"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(101));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "pole: runtime error: division by zero\n  at err.pole-ir:1:30 in bad\n  \
+         called from err.pole-ir:3:38 in main (lambda at 3:32)\n  \
+         called from err.pole-ir:3:12 in main\n"
+    );
+}

@@ -98,6 +98,11 @@ enum Home {
     Slot(StackSlot, Type),
 }
 
+/// A flag on the source location of a call of a function value's code, so
+/// that the frame tables can tell it from calls of C functions through
+/// their address (source offsets stay below it).
+pub(crate) const VALUE_CALL: u32 = 1 << 31;
+
 /// Cranelift's SSA builder keeps, per variable, a table indexed by block:
 /// variables times blocks entries. Above this many, the variables that are
 /// assigned more than once live in stack slots instead (slower code, linear
@@ -195,7 +200,16 @@ pub(crate) fn emit(
                 Inst::Def(dst, _) if em.konst[dst.0 as usize].is_some() => {}
                 Inst::Def(dst, Op::CallValue(fv, args)) => {
                     let (code, sig, vals) = em.value_call(f, fv, args, f.vars[dst.0 as usize]);
+                    // Flag the call's location: the frame tables record it
+                    // as a call of Pole code (`called from` lines).
+                    let here = em.b.srcloc();
+                    if !here.is_default() {
+                        em.b.set_srcloc(cranelift_codegen::ir::SourceLoc::new(
+                            here.bits() | VALUE_CALL,
+                        ));
+                    }
                     let call = em.b.ins().call_indirect(sig, code, &vals);
+                    em.b.set_srcloc(here);
                     let v = em.b.inst_results(call)[0];
                     em.def(dst, v);
                 }

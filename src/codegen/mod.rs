@@ -690,7 +690,7 @@ struct Compiled {
     /// Machine-code ranges and the source offsets they come from.
     lines: Vec<(u32, u32, u32)>,
     /// Direct calls: return offset, callee.
-    calls: Vec<(u32, FuncId)>,
+    calls: Vec<(u32, Option<FuncId>)>,
 }
 
 /// A unit's name in debug information, the source offset of its
@@ -747,18 +747,24 @@ fn compile_one(
 const PANIC_PREFIX: &str = "panic: ";
 
 fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Compiled, String> {
-    let (alignment, bytes, relocs, lines, rets) = {
+    let (alignment, bytes, relocs, lines, rets, value_calls) = {
         let code = ctx
             .compile(isa, &mut ControlPlane::default())
             .map_err(|e| format!("{:?}", e.inner))?;
         let relocs: Vec<_> = code.buffer.relocs().to_vec();
         let rets: Vec<u32> = code.buffer.call_sites().map(|c| c.ret_addr).collect();
-        let lines = code
-            .buffer
-            .get_srclocs_sorted()
+        let located = code.buffer.get_srclocs_sorted();
+        // Calls of function values carry their location with a flag (see
+        // `func::VALUE_CALL`): the code ranges of those calls.
+        let value_calls: Vec<(u32, u32)> = located
+            .iter()
+            .filter(|l| !l.loc.is_default() && l.loc.bits() & func::VALUE_CALL != 0)
+            .map(|l| (l.start, l.end))
+            .collect();
+        let lines = located
             .iter()
             .filter(|l| !l.loc.is_default())
-            .map(|l| (l.start, l.end, l.loc.bits()))
+            .map(|l| (l.start, l.end, l.loc.bits() & !func::VALUE_CALL))
             .collect();
         (
             code.buffer.alignment as u64,
@@ -766,13 +772,14 @@ fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Comp
             relocs,
             lines,
             rets,
+            value_calls,
         )
     };
     let relocs: Vec<ModuleReloc> = relocs
         .iter()
         .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
         .collect();
-    let calls = direct_calls(&bytes, &relocs, &rets);
+    let calls = direct_calls(&bytes, &relocs, &rets, &value_calls);
     Ok(Compiled {
         alignment,
         bytes,
@@ -784,7 +791,12 @@ fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Comp
 
 /// The direct calls (`call rel32`, not tail jumps) among the call sites
 /// returning at `rets`: each call's return offset and its callee.
-fn direct_calls(bytes: &[u8], relocs: &[ModuleReloc], rets: &[u32]) -> Vec<(u32, FuncId)> {
+fn direct_calls(
+    bytes: &[u8],
+    relocs: &[ModuleReloc],
+    rets: &[u32],
+    value_calls: &[(u32, u32)],
+) -> Vec<(u32, Option<FuncId>)> {
     const CALL_REL32: u8 = 0xE8;
     // Call relocations by offset (one pass: huge functions make many calls).
     let targets: HashMap<u32, FuncId> = relocs
@@ -805,10 +817,14 @@ fn direct_calls(bytes: &[u8], relocs: &[ModuleReloc], rets: &[u32]) -> Vec<(u32,
             continue;
         };
         if bytes.get(at as usize) != Some(&CALL_REL32) {
+            // A call of a function value's code (its location is flagged).
+            if value_calls.iter().any(|&(s, e)| s < ret && ret <= e) {
+                out.push((ret, None));
+            }
             continue;
         }
         if let Some(&f) = targets.get(&(at + 1)) {
-            out.push((ret, f));
+            out.push((ret, Some(f)));
         }
     }
     out
@@ -872,7 +888,7 @@ impl Pipeline {
                 let calls = if pole {
                     c.calls
                         .iter()
-                        .filter(|&&(_, f)| is_pole_symbol(g, f))
+                        .filter(|&&(_, f)| f.is_none_or(|f| is_pole_symbol(g, f)))
                         .filter_map(|&(ret, _)| {
                             let i = c.lines.partition_point(|l| l.1 < ret);
                             let l = c.lines.get(i).filter(|l| l.0 < ret)?;
@@ -1023,7 +1039,7 @@ fn build_units(
             let mut lifted_ids = Vec::with_capacity(lifted.len());
             for f in &lifted {
                 g.lifted += 1;
-                let name = format!("pole.lambda.{}", g.lifted);
+                let name = format!("pole::lambda.{}", g.lifted);
                 let lid = g
                     .module
                     .declare_function(&name, Linkage::Local, &ir_signature(f))
