@@ -98,6 +98,19 @@ enum Home {
     Slot(StackSlot, Type),
 }
 
+/// Marks the parameters of `sig` that pass a C struct's address as a
+/// struct copied to the stack (`byval`: index, size).
+fn struct_arguments(sig: &mut Signature, byval: &[(u32, u32)]) {
+    for &(i, size) in byval {
+        if let Some(p) = sig.params.get_mut(i as usize) {
+            *p = AbiParam::special(
+                types::I64,
+                cranelift_codegen::ir::ArgumentPurpose::StructArgument(size),
+            );
+        }
+    }
+}
+
 /// A flag on the source location of a call of a function value's code, so
 /// that the frame tables can tell it from calls of C functions through
 /// their address (source offsets stay below it).
@@ -1150,10 +1163,21 @@ impl Em<'_, '_, '_, '_, '_> {
                     "a function value's call without a result".into(),
                 ));
             }
-            Op::CallRegs(Callee::C { symbol, params, .. }, args, rets, out) => {
+            Op::CallRegs(
+                Callee::C {
+                    symbol,
+                    params,
+                    byval,
+                    ..
+                },
+                args,
+                rets,
+                out,
+            ) => {
                 let mut sig = Signature::new(CallConv::SystemV);
                 sig.params
                     .extend(params.iter().map(|&r| AbiParam::new(clif_type(r))));
+                struct_arguments(&mut sig, byval);
                 sig.returns
                     .extend(rets.iter().map(|&r| AbiParam::new(clif_type(r))));
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
@@ -1207,11 +1231,13 @@ impl Em<'_, '_, '_, '_, '_> {
                         params,
                         ret,
                         variadic,
+                        byval,
                         ..
                     } => {
                         let mut sig = Signature::new(CallConv::SystemV);
                         sig.params
                             .extend(params.iter().map(|&r| AbiParam::new(clif_type(r))));
+                        struct_arguments(&mut sig, byval);
                         sig.returns.extend(ret.map(|r| AbiParam::new(clif_type(r))));
                         if variadic {
                             let stub = self.g.variadic_stub(symbol, &sig)?;

@@ -6,6 +6,7 @@
 //! `TailCall` (§5: tail calls never grow the stack).
 
 mod c_memory;
+use c_memory::StructArg;
 mod closure;
 mod hof;
 
@@ -512,6 +513,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 ret,
                 variadic: false,
                 owned,
+                byval: &[],
             },
             args,
         );
@@ -1187,6 +1189,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let mut vals = self.arena.vec_with_capacity(args.len())?;
         // C copies of records passed where a pointer is taken (§7.7).
         let mut copies = smallvec::SmallVec::<[Var; 2]>::new();
+        // System V: integer and SSE argument registers used so far, and the
+        // structs passed through the stack instead.
+        let (mut ints, mut sses) = (0usize, 0usize);
+        let mut byval = self.arena.vec();
         for (i, &v) in args.iter().enumerate() {
             let t = if i < params.len() {
                 params[i]
@@ -1211,16 +1217,35 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     p
                 }
                 TyKind::Record(_) => {
-                    let (buf, regs) = self.struct_regs(v, t)?;
-                    copies.push(buf);
-                    for &r in &regs {
-                        sig.push(self.vars[r.0 as usize])?;
-                        vals.push(r)?;
+                    match self.struct_arg(v, t, ints, sses)? {
+                        StructArg::Regs(buf, regs) => {
+                            copies.push(buf);
+                            for &r in &regs {
+                                if self.vars[r.0 as usize] == Repr::F64 {
+                                    sses += 1;
+                                } else {
+                                    ints += 1;
+                                }
+                                sig.push(self.vars[r.0 as usize])?;
+                                vals.push(r)?;
+                            }
+                        }
+                        StructArg::Stack(buf, size) => {
+                            copies.push(buf);
+                            byval.push((sig.len() as u32, size))?;
+                            sig.push(I64)?;
+                            vals.push(buf)?;
+                        }
                     }
                     continue;
                 }
                 _ => v,
             };
+            if matches!(self.vars[v.0 as usize], Repr::F64 | Repr::F32) {
+                sses += 1;
+            } else {
+                ints += 1;
+            }
             sig.push(self.vars[v.0 as usize])?;
             vals.push(v)?;
         }
@@ -1238,6 +1263,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         };
         let symbol = self.cx.names.name(ext.c_name);
         let params = sig.into_slice();
+        let byval = byval.into_slice();
         let variadic = decl.variadic.is_some();
         if let TyKind::Record(_) = self.kind(ret) {
             let callee = Callee::C {
@@ -1246,6 +1272,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 ret: None,
                 variadic,
                 owned: 0,
+                byval,
             };
             let v = self.struct_call(callee, vals.into_slice(), ret)?;
             for p in copies {
@@ -1259,6 +1286,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             ret: c_ret,
             variadic,
             owned: 0,
+            byval,
         };
         let op = Op::Call(callee, vals.into_slice());
         let r = match c_ret {

@@ -139,6 +139,9 @@ pub enum Callee<'m> {
         /// Bit `i` set: the callee takes ownership of counted argument `i`;
         /// other counted arguments are borrowed for the call.
         owned: u32,
+        /// Arguments that are the address of a C struct passed by value
+        /// through the stack (System V memory class, §7.7): index, size.
+        byval: &'m [(u32, u32)],
     },
 }
 

@@ -523,6 +523,7 @@ fn pair_reuse<'m>(
                             ret: Some(Repr::Cell),
                             variadic: false,
                             owned: 0,
+                            byval: &[],
                         },
                         args,
                     ),

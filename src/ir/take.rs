@@ -168,6 +168,7 @@ impl<'m> Takes<'m> {
             ret: Some(r),
             variadic: false,
             owned: 0,
+            byval: &[],
         };
         Ok(Inst::Def(
             x,

@@ -1232,10 +1232,8 @@ impl<'m> Checker<'m, '_> {
                 };
                 ps.iter().all(|&p| scalar(self, p, false)) && scalar(self, r, true)
             }
-            // A C struct by value (§7.7): in registers, at most 16 bytes here.
-            TyKind::Record(r) => {
-                in_signature && self.records[r as usize].repr_c && self.c_struct_in_regs(t)
-            }
+            // A C struct by value (§7.7).
+            TyKind::Record(r) => in_signature && self.records[r as usize].repr_c,
             _ => false,
         }
     }
@@ -1331,6 +1329,14 @@ impl<'m> Checker<'m, '_> {
             let ret = self.concrete(ret)?;
             if is_extern {
                 self.require_c_passable(fd.ret.span, ret, true);
+                if matches!(self.types.shape(ret), TyKind::Record(_)) && !self.c_struct_in_regs(ret)
+                {
+                    let msg = format!("type '{}' cannot be passed to C", self.show(ret));
+                    self.diags
+                        .push(Diagnostic::error(fd.ret.span, msg).with_note(
+                        "returning a C struct of more than 16 bytes by value is not supported yet",
+                    ));
+                }
             }
             let result_local = if fd.contracts.iter().any(|c| c.kind == ContractKind::Ensures) {
                 Some(self.new_local(ret)?)

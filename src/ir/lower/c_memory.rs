@@ -4,6 +4,14 @@
 
 use super::*;
 
+/// How a C struct argument is passed (see [`FnLower::struct_arg`]).
+pub(super) enum StructArg {
+    /// Its C copy and the registers loaded from it.
+    Regs(Var, smallvec::SmallVec<[Var; 2]>),
+    /// Its C copy, copied to the stack by the call; its size.
+    Stack(Var, u32),
+}
+
 impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     /// The `T` of a `Ptr<T>` type.
     fn pointee(&self, t: TyId) -> TyId {
@@ -63,6 +71,26 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             }
             _ => Err(LowerError::Internal("not a C memory builtin")),
         }
+    }
+
+    /// How a `@repr(C)` record argument `v` of type `t` is passed when
+    /// `ints` integer and `sses` SSE argument registers are taken (System
+    /// V: in registers only if all its eightbytes fit, else on the stack).
+    pub(super) fn struct_arg(&mut self, v: Var, t: TyId, ints: usize, sses: usize) -> R<StructArg> {
+        use crate::types::abi::{Class, PassMode, classify};
+        let l = crate::types::layout::layout(self.cx.ck, t)
+            .ok_or(LowerError::Internal("a C struct without a layout"))?;
+        if let PassMode::Regs(classes) = classify(&l) {
+            let ni = classes.iter().filter(|&&c| c == Class::Int).count();
+            let ns = classes.len() - ni;
+            if ints + ni <= 6 && sses + ns <= 8 {
+                let (buf, regs) = self.struct_regs(v, t)?;
+                return Ok(StructArg::Regs(buf, regs));
+            }
+        }
+        let cl = self.def(Op::CLayout(t), I64)?;
+        let buf = self.rt("pole_c_pack", &[I64; 2], Some(I64), &[cl, v])?;
+        Ok(StructArg::Stack(buf, l.size.next_multiple_of(8) as u32))
     }
 
     /// The registers that pass a `@repr(C)` record of type `t` by value
