@@ -234,9 +234,9 @@ fn records_by_value_agree_with_the_c_compiler() {
                     let (cv, pv) = Scalar::I64.value(&mut rng);
                     cparams.push(format!("int64_t a{a}"));
                     pparams.push(format!("a{a}: Int"));
-                    write!(
+                    writeln!(
                         checks,
-                        "  if (a{a} != {cv}) {{ fprintf(stderr, \"f{k}: a{a}\\n\"); ok = 0; }}\n"
+                        "  if (a{a} != {cv}) {{ fprintf(stderr, \"f{k}: a{a}\\n\"); ok = 0; }}"
                     )
                     .unwrap();
                     args.push(pv);
@@ -245,9 +245,9 @@ fn records_by_value_agree_with_the_c_compiler() {
                     let (cv, pv) = Scalar::F64.value(&mut rng);
                     cparams.push(format!("double a{a}"));
                     pparams.push(format!("a{a}: Float64"));
-                    write!(
+                    writeln!(
                         checks,
-                        "  if (a{a} != {cv}) {{ fprintf(stderr, \"f{k}: a{a}\\n\"); ok = 0; }}\n"
+                        "  if (a{a} != {cv}) {{ fprintf(stderr, \"f{k}: a{a}\\n\"); ok = 0; }}"
                     )
                     .unwrap();
                     args.push(pv);
@@ -261,7 +261,7 @@ fn records_by_value_agree_with_the_c_compiler() {
                     let mut pvals = Vec::new();
                     for (path, sc) in &ls {
                         let (cv, pv) = sc.value(&mut rng);
-                        write!(checks, "  if (a{a}.{path} != ({}){cv}) {{ fprintf(stderr, \"f{k}: a{a}.{path}\\n\"); ok = 0; }}\n", sc.c()).unwrap();
+                        writeln!(checks, "  if (a{a}.{path} != ({}){cv}) {{ fprintf(stderr, \"f{k}: a{a}.{path}\\n\"); ok = 0; }}", sc.c()).unwrap();
                         pvals.push(pv);
                     }
                     args.push(pole_literal(s, &structs, &mut pvals.into_iter()));
