@@ -198,3 +198,24 @@ fn a_runtime_error_inside_a_lambda_names_it_and_its_callers() {
          called from err.pole-ir:3:12 in main\n"
     );
 }
+
+#[test]
+fn polymorphic_recursion_through_two_functions_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = "func a<T>(x: T, n: Int) -> Int : if n == 0 then 0 else b(Some(x), n - 1)\n\
+               func b<T>(x: T, n: Int) -> Int : if n == 0 then 0 else a(Some(x), n - 1)\n\
+               func main() -> Int : a(1, 3)\n";
+    std::fs::write(dir.path().join("p.pole-ir"), src).unwrap();
+    let o = Command::new(POLE)
+        .args(["check", "p.pole-ir"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr).lines().next(),
+        Some(
+            "p.pole-ir:2:56: error: polymorphic recursion: 'a' is called with T = Option<Option<T>> inside its own definition"
+        )
+    );
+}

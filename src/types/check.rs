@@ -305,6 +305,8 @@ pub struct Checker<'m, 'n> {
     tparam_scope: std::vec::Vec<(Sym, TyId)>,
     /// Calls of generic functions in the body being checked.
     generic_calls: std::vec::Vec<generic::GenericCall<'m>>,
+    /// Calls between generic functions (polymorphic recursion).
+    generic_edges: std::vec::Vec<generic::GenericEdge<'m>>,
     instances: Vec<'m, InstInfo<'m>>,
     inst_dedup: Map<'m, (u32, u32), u32>,
     /// The instance whose body is being checked.
@@ -468,6 +470,7 @@ pub fn declare_in<'m, 'n>(
         deferred: std::vec::Vec::new(),
         tparam_scope: std::vec::Vec::new(),
         generic_calls: std::vec::Vec::new(),
+        generic_edges: std::vec::Vec::new(),
         instances: arena.vec(),
         inst_dedup: arena.map(),
         instance_of: None,
@@ -585,6 +588,7 @@ impl<'m> Checker<'m, '_> {
 
     /// After the last function body: settles the declarations' types.
     pub fn finish(&mut self) -> MemResult<()> {
+        self.polymorphic_cycles()?;
         self.zonk_range(Table::Exprs, 0..self.decl_exprs as usize)?;
         self.zonk_range(Table::Pats, 0..self.decl_pats as usize)?;
         for i in 0..self.tests.len() {

@@ -25,6 +25,16 @@ pub struct InstInfo<'m> {
     pub ret: TyId,
 }
 
+/// A call of generic function `to` in the body of generic function `from`,
+/// its type arguments in terms of `from`'s parameters.
+#[derive(Clone, Copy)]
+pub(super) struct GenericEdge<'m> {
+    pub from: u32,
+    pub to: u32,
+    pub targs: &'m [TyId],
+    pub span: Span,
+}
+
 /// A call of a generic function in the body being checked: the call, the
 /// function, the variables standing for its type arguments.
 #[derive(Clone, Copy)]
@@ -97,6 +107,20 @@ impl<'m> Checker<'m, '_> {
             }
             if c.func == current && self.instance_of.is_none() {
                 self.polymorphic_recursion(&c, &targs);
+            } else if self.instance_of.is_none()
+                && !self.funcs[current as usize].tparams.is_empty()
+                && !self.funcs[c.func as usize].tparams.is_empty()
+            {
+                // A generic function calling another: an edge of the graph
+                // in which polymorphic recursion through several functions
+                // is looked for once every body is checked.
+                let targs = self.arena.alloc_slice_copy(&targs)?;
+                self.generic_edges.push(GenericEdge {
+                    from: current,
+                    to: c.func,
+                    targs,
+                    span: c.span,
+                });
             }
             if targs
                 .iter()
@@ -106,6 +130,62 @@ impl<'m> Checker<'m, '_> {
             }
             let k = self.instance(c.func, &targs)?;
             self.expr_res[c.expr as usize] = Res::Inst(k);
+        }
+        Ok(())
+    }
+
+    /// After every body is checked: a cycle of calls between generic
+    /// functions that comes back to a function at other arguments than its
+    /// own parameters is polymorphic recursion (§4.8), reported at the call
+    /// that closes the cycle. (Direct recursion is reported as it is met.)
+    pub(super) fn polymorphic_cycles(&mut self) -> MemResult<()> {
+        let edges = std::mem::take(&mut self.generic_edges);
+        if edges.is_empty() {
+            return Ok(());
+        }
+        // Paths explored from each start, bounded (the graph of a real
+        // program is small; a pathological one is cut short).
+        let mut budget = 100_000usize;
+        let mut starts: std::vec::Vec<u32> = edges.iter().map(|e| e.from).collect();
+        starts.sort_unstable();
+        starts.dedup();
+        for &g in &starts {
+            let tparams = self.funcs[g as usize].tparams;
+            let mut own = SmallVec::<[TyId; 4]>::new();
+            for p in tparams {
+                own.push(self.types.intern(TyKind::Param(p.0))?);
+            }
+            // (function, its arguments over g's parameters, depth)
+            let mut stack: std::vec::Vec<(u32, SmallVec<[TyId; 4]>, usize)> =
+                vec![(g, own.clone(), 0)];
+            while let Some((f, args, depth)) = stack.pop() {
+                if budget == 0 || depth > starts.len() {
+                    continue;
+                }
+                budget -= 1;
+                for e in edges.iter().filter(|e| e.from == f) {
+                    let from: SmallVec<[u32; 4]> =
+                        self.funcs[f as usize].tparams.iter().map(|s| s.0).collect();
+                    let mut next = SmallVec::<[TyId; 4]>::new();
+                    for &t in e.targs {
+                        next.push(self.types.subst(t, &from, &args)?);
+                    }
+                    if e.to == g {
+                        if next[..] != own[..] {
+                            let c = GenericCall {
+                                expr: 0,
+                                span: e.span,
+                                func: g,
+                                targs: &[],
+                            };
+                            self.polymorphic_recursion(&c, &next);
+                            return Ok(());
+                        }
+                        continue;
+                    }
+                    stack.push((e.to, next, depth + 1));
+                }
+            }
         }
         Ok(())
     }
