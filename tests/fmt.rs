@@ -367,3 +367,14 @@ fn import_lines_are_kept_in_place_and_idempotent() {
     assert_eq!(fmt(&once), once);
     assert_eq!(comments(&once), comments(messy));
 }
+
+layout!(
+    lambdas_generics_tuples_and_c_structs,
+    "@repr(C) type Rect = { x: Int32, y: Int32 }\ntype Tree<T> = Leaf | Node(Tree<T>, T, Tree<T>)\n\
+     const LIMIT: Int = 0x10 ||| 0b1\n\
+     func swap<A, B>(p: (A, B)) -> (B, A) : let (a, b) = p in (b, a)\n\
+     func apply(f: (Int) -> (Int) -> Int, x: Int) -> Int : let g = f(x) in g(x)\n\
+     func main() -> Int :\n  let xs = List.map([1, 2, 3], \\x -> x * 2) in\n\
+     let total = List.fold(xs, 0, \\(acc: Int, x: Int) -> if acc > 100000000 then acc - 100000000 else acc + x * x + LIMIT + 12345678) in\n\
+     match (total, 1) with | (0, _) -> 0 | (n, _) -> n"
+);
