@@ -219,3 +219,27 @@ fn polymorphic_recursion_through_two_functions_is_reported() {
         )
     );
 }
+
+#[test]
+fn matches_on_tuples_warn_about_missing_combinations() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = "func f(a: Option<Int>, b: Option<Int>) -> Int :\n  match (a, b) with\n  | (Some(x), Some(y)) -> x + y\n  | (None, _) -> 0\n\
+               func h(p: (Int, Option<Int>)) -> Int :\n  match p with\n  | (0, x) -> 1\n  | (n, None) -> n\n  | (n, Some(k)) -> k\n\
+               func main() -> Int : f(Some(1), None) + h((1, None))\n";
+    std::fs::write(dir.path().join("p.pole-ir"), src).unwrap();
+    let o = Command::new(POLE)
+        .args(["check", "p.pole-ir"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let warnings: Vec<String> = String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .filter(|l| l.contains("warning:"))
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        warnings,
+        ["p.pole-ir:2:3: warning: match is not exhaustive: missing '(Some(_), None)'"]
+    );
+}

@@ -9,6 +9,7 @@ mod generic_types;
 mod hints;
 mod lint;
 mod repr_c;
+mod tuple_match;
 mod values;
 
 pub use generic::InstInfo;
@@ -2540,6 +2541,11 @@ impl<'m> Checker<'m, '_> {
         let (variant, n) = match (self.variant_decl(st), self.types.shape(st)) {
             (Some(v), _) => (Some(v), self.variants[v as usize].ctors.len()),
             (None, TyKind::Option(_) | TyKind::Result(..)) => (None, 2),
+            (None, TyKind::Tuple(l)) => {
+                let parts = self.types.items(l);
+                self.check_tuple_exhaustive(e, parts, arms);
+                return Ok(());
+            }
             _ => return Ok(()),
         };
         let catch_all = arms.iter().any(|a| {
