@@ -1163,37 +1163,22 @@ impl Em<'_, '_, '_, '_, '_> {
                     "a function value's call without a result".into(),
                 ));
             }
-            Op::CallRegs(
-                Callee::C {
-                    symbol,
-                    params,
-                    byval,
-                    ..
-                },
-                args,
-                rets,
-                out,
-            ) => {
+            Op::CallRegs(c) => {
                 let mut sig = Signature::new(CallConv::SystemV);
                 sig.params
-                    .extend(params.iter().map(|&r| AbiParam::new(clif_type(r))));
-                struct_arguments(&mut sig, byval);
+                    .extend(c.callee.params.iter().map(|&r| AbiParam::new(clif_type(r))));
+                struct_arguments(&mut sig, c.callee.byval);
                 sig.returns
-                    .extend(rets.iter().map(|&r| AbiParam::new(clif_type(r))));
-                let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
-                let results = self.call_c_results(symbol, sig, &args)?;
-                let out = self.use_(out);
+                    .extend(c.rets.iter().map(|&r| AbiParam::new(clif_type(r))));
+                let args: Vec<Value> = c.args.iter().map(|&a| self.use_(a)).collect();
+                let results = self.call_c_results(c.callee.symbol, sig, &args)?;
+                let out = self.use_(c.out);
                 for (k, r) in results.into_iter().enumerate() {
                     self.b
                         .ins()
                         .store(MemFlagsData::trusted(), r, out, (8 * k) as i32);
                 }
                 return Ok(None);
-            }
-            Op::CallRegs(..) => {
-                return Err(CodegenError::Backend(
-                    "a struct return from a Pole call".into(),
-                ));
             }
             Op::CallLifted(k, args) => {
                 let id = self.lifted_id(k)?;
@@ -1213,7 +1198,7 @@ impl Em<'_, '_, '_, '_, '_> {
                 self.static_object(data, super::HEADER)?
             }
             Op::Call(callee, args) => {
-                if let Callee::C { symbol, ret, .. } = callee
+                if let Callee::C(&ir::CCall { symbol, ret, .. }) = callee
                     && let Some(v) = self.inline_call(symbol, ret, args)?
                 {
                     return Ok(Some(v));
@@ -1226,14 +1211,14 @@ impl Em<'_, '_, '_, '_, '_> {
                         let call = self.b.ins().call(fref, &args);
                         return Ok(self.b.inst_results(call).first().copied());
                     }
-                    Callee::C {
+                    Callee::C(&ir::CCall {
                         symbol,
                         params,
                         ret,
                         variadic,
                         byval,
                         ..
-                    } => {
+                    }) => {
                         let mut sig = Signature::new(CallConv::SystemV);
                         sig.params
                             .extend(params.iter().map(|&r| AbiParam::new(clif_type(r))));

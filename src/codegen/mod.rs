@@ -198,7 +198,7 @@ fn codegen_estimate(f: &ir::Func<'_>) -> (usize, usize) {
             match i {
                 ir::Inst::Def(_, op) | ir::Inst::Eval(op) => match op {
                     ir::Op::Str(s) => literals += s.len(),
-                    ir::Op::Call(ir::Callee::C { symbol, .. }, args)
+                    ir::Op::Call(ir::Callee::C(ir::CCall { symbol, .. }), args)
                         if [
                             lower::ALLOC_OBJ,
                             lower::ALLOC_REUSE,

@@ -507,14 +507,14 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     ) -> R<Var> {
         let args = self.args(args)?;
         let op = Op::Call(
-            Callee::C {
+            Callee::C(self.arena.alloc(CCall {
                 symbol,
                 params,
                 ret,
                 variadic: false,
                 owned,
                 byval: &[],
-            },
+            })?),
             args,
         );
         match ret {
@@ -1266,28 +1266,28 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let byval = byval.into_slice();
         let variadic = decl.variadic.is_some();
         if let TyKind::Record(_) = self.kind(ret) {
-            let callee = Callee::C {
+            let callee = self.arena.alloc(CCall {
                 symbol,
                 params,
                 ret: None,
                 variadic,
                 owned: 0,
                 byval,
-            };
+            })?;
             let v = self.struct_call(callee, vals.into_slice(), ret)?;
             for p in copies {
                 self.rt("pole_ptr_free", &[I64], None, &[p])?;
             }
             return Ok(v);
         }
-        let callee = Callee::C {
+        let callee = Callee::C(self.arena.alloc(CCall {
             symbol,
             params,
             ret: c_ret,
             variadic,
             owned: 0,
             byval,
-        };
+        })?);
         let op = Op::Call(callee, vals.into_slice());
         let r = match c_ret {
             None => {

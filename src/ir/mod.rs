@@ -129,20 +129,36 @@ pub enum UnOp {
 pub enum Callee<'m> {
     /// A Pole function (checker index), `tail` calling convention.
     Pole(u32),
-    /// A C symbol (runtime, libc or `@extern`), C calling convention.
-    C {
-        symbol: &'m str,
-        params: &'m [Repr],
-        ret: Option<Repr>,
-        /// Through the `%al`-setting stub for variadic functions.
-        variadic: bool,
-        /// Bit `i` set: the callee takes ownership of counted argument `i`;
-        /// other counted arguments are borrowed for the call.
-        owned: u32,
-        /// Arguments that are the address of a C struct passed by value
-        /// through the stack (System V memory class, §7.7): index, size.
-        byval: &'m [(u32, u32)],
-    },
+    /// A C symbol (runtime, libc or `@extern`), C calling convention (in
+    /// the arena, so that an instruction stays small).
+    C(&'m CCall<'m>),
+}
+
+/// A call of a C function.
+#[derive(Clone, Copy, Debug)]
+pub struct CCall<'m> {
+    pub symbol: &'m str,
+    pub params: &'m [Repr],
+    pub ret: Option<Repr>,
+    /// Through the `%al`-setting stub for variadic functions.
+    pub variadic: bool,
+    /// Bit `i` set: the callee takes ownership of counted argument `i`;
+    /// other counted arguments are borrowed for the call.
+    pub owned: u32,
+    /// Arguments that are the address of a C struct passed by value
+    /// through the stack (System V memory class, §7.7): index, size.
+    pub byval: &'m [(u32, u32)],
+}
+
+/// A C call returning a struct in registers (see [`Op::CallRegs`]).
+#[derive(Clone, Copy, Debug)]
+pub struct CallRegs<'m> {
+    pub callee: &'m CCall<'m>,
+    pub args: &'m [Var],
+    /// The register of each returned eightbyte.
+    pub rets: &'m [Repr],
+    /// The buffer (an `I64` address) each is stored to, 8 bytes apart.
+    pub out: Var,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -178,10 +194,8 @@ pub enum Op<'m> {
     /// Calls take ownership of counted arguments as [`Callee`] says and
     /// return an owned result.
     Call(Callee<'m>, &'m [Var]),
-    /// A C call returning a struct in registers (§7.7): the call (its
-    /// `ret` is `None`), the register of each returned eightbyte, and the
-    /// buffer (an `I64` address) each is stored to, 8 bytes apart.
-    CallRegs(Callee<'m>, &'m [Var], &'m [Repr], Var),
+    /// A C call returning a struct in registers (§7.7).
+    CallRegs(&'m CallRegs<'m>),
     /// A call of a function value (§4.7): the code address in slot 0 of
     /// the closure cell `f`, called with `f` itself (its environment) and
     /// the arguments, all consumed.
@@ -380,13 +394,13 @@ pub fn op_uses(op: &Op<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use)) {
                 each(a, Use::Consume);
             }
         }
-        Op::CallRegs(_, args, _, out) => {
-            for &a in args {
+        Op::CallRegs(c) => {
+            for &a in c.args {
                 each(a, Use::Borrow);
             }
-            each(out, Use::Borrow);
+            each(c.out, Use::Borrow);
         }
-        Op::Call(Callee::C { owned, .. }, args) => {
+        Op::Call(Callee::C(&CCall { owned, .. }), args) => {
             for (i, &a) in args.iter().enumerate() {
                 let takes = i < 32 && owned & (1 << i) != 0 && vars[a.0 as usize].counted();
                 each(a, if takes { Use::Consume } else { Use::Borrow });
@@ -411,5 +425,16 @@ pub fn inst_uses(inst: &Inst<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use))
             }
         }
         Inst::Loc(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lowering keeps one function's IR in memory: its instructions stay
+    /// small (a C call's details live in the arena).
+    #[test]
+    fn instructions_stay_small() {
+        assert!(std::mem::size_of::<super::Op<'_>>() <= 48);
+        assert!(std::mem::size_of::<super::Inst<'_>>() <= 56);
     }
 }

@@ -488,9 +488,9 @@ fn pair_reuse<'m>(
             Inst::Def(
                 p,
                 Op::Call(
-                    Callee::C {
+                    Callee::C(&CCall {
                         symbol: ALLOC_OBJ, ..
-                    },
+                    }),
                     &[n_slots, mask],
                 ),
             ) => {
@@ -517,14 +517,14 @@ fn pair_reuse<'m>(
                 out[i] = Inst::Def(
                     p,
                     Op::Call(
-                        Callee::C {
+                        Callee::C(arena.alloc(CCall {
                             symbol: ALLOC_REUSE,
                             params: &[Repr::I64; 3],
                             ret: Some(Repr::Cell),
                             variadic: false,
                             owned: 0,
                             byval: &[],
-                        },
+                        })?),
                         args,
                     ),
                 );

@@ -162,14 +162,14 @@ impl<'m> Takes<'m> {
             return Ok(inst);
         }
         const PARAMS: &[Repr] = &[Repr::I64, Repr::I64];
-        let callee = Callee::C {
+        let callee = Callee::C(arena.alloc(CCall {
             symbol: LIST_TAKE,
             params: PARAMS,
             ret: Some(r),
             variadic: false,
             owned: 0,
             byval: &[],
-        };
+        })?);
         Ok(Inst::Def(
             x,
             Op::Call(callee, arena.alloc_slice_copy(&[l, i])?),
@@ -257,8 +257,8 @@ impl<'m> Window<'m> {
 
 /// The list and index of a `List_set` call consuming a counted list.
 fn list_set(inst: &Inst<'_>, counted: &[bool]) -> Option<(Var, Var)> {
-    let (Inst::Def(_, Op::Call(Callee::C { symbol, .. }, args))
-    | Inst::Eval(Op::Call(Callee::C { symbol, .. }, args))) = inst
+    let (Inst::Def(_, Op::Call(Callee::C(CCall { symbol, .. }), args))
+    | Inst::Eval(Op::Call(Callee::C(CCall { symbol, .. }), args))) = inst
     else {
         return None;
     };

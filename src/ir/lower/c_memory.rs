@@ -130,7 +130,12 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
 
     /// A C call returning `@repr(C)` record type `t` by value: the result
     /// registers are stored to a buffer and read back as a Pole record.
-    pub(super) fn struct_call(&mut self, callee: Callee<'m>, args: &'m [Var], t: TyId) -> R<Var> {
+    pub(super) fn struct_call(
+        &mut self,
+        callee: &'m CCall<'m>,
+        args: &'m [Var],
+        t: TyId,
+    ) -> R<Var> {
         let classes = self.classes(t)?;
         let mut rets = self.arena.vec_with_capacity(classes.len())?;
         for c in &classes {
@@ -142,12 +147,13 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let l = self.def(Op::CLayout(t), I64)?;
         let zero = self.def(Op::Const(I64, 0), I64)?;
         let buf = self.rt("pole_c_pack", &[I64; 2], Some(I64), &[l, zero])?;
-        self.emit(Inst::Eval(Op::CallRegs(
+        let regs = self.arena.alloc(CallRegs {
             callee,
             args,
-            rets.into_slice(),
-            buf,
-        )))?;
+            rets: rets.into_slice(),
+            out: buf,
+        })?;
+        self.emit(Inst::Eval(Op::CallRegs(regs)))?;
         let v = self.rt(
             "pole_ptr_read",
             &[I64; 3],
