@@ -2,6 +2,7 @@
 
 use super::batch::{self, BatchOpts};
 use super::cache::{self, Cache};
+use super::link_report::{FileExterns, link_diagnostics};
 use super::modules::{self, FileCtx, Graph};
 use super::{
     BuildError, Built, CheckOutput, ExternDecl, build_object_in, check_file_in, compile_with_retry,
@@ -357,47 +358,6 @@ pub fn emit_diagnostics(path: &str, src: &[u8], diags: &[Diagnostic], json: bool
             r.emit(d);
         }
     }
-}
-
-/// Diagnostics for C symbols the linker did not find: at the `@extern`
-/// declarations that name them when there are any (`with_source`), else
-/// location-less (the second list).
-pub fn link_diagnostics(
-    undefined: &[link::Undefined],
-    externs: &[ExternDecl],
-    with_source: bool,
-) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
-    let (mut located, mut unlocated) = (Vec::new(), Vec::new());
-    for u in undefined {
-        let decls: Vec<&ExternDecl> = externs.iter().filter(|e| e.symbol == u.symbol).collect();
-        let message = format!("undefined C symbol '{}'", u.symbol);
-        let names: Vec<String> = u.users.iter().map(|n| format!("'{n}'")).collect();
-        let users = if names.is_empty() {
-            String::new()
-        } else {
-            format!(", called from {}", names.join(", "))
-        };
-        match decls.split_first() {
-            Some((first, rest)) => {
-                let mut d = Diagnostic::error(first.span, message).with_note(format!(
-                    "'{}' is bound to it by @extern{users}, and no library linked defines it",
-                    first.name
-                ));
-                for r in rest {
-                    d = d.with_label(r.span, format!("'{}' is bound to it too", r.name));
-                }
-                located.push(d.with_help(u.help(with_source)));
-            }
-            None => {
-                let mut d = Diagnostic::error(crate::syntax::Span::default(), message);
-                if !names.is_empty() {
-                    d = d.with_note(format!("used by {}", names.join(", ")));
-                }
-                unlocated.push(d.with_help(u.help(with_source)));
-            }
-        }
-    }
-    (located, unlocated)
 }
 
 /// Reads a source named on the command line (`-`: standard input, read
@@ -957,10 +917,9 @@ pub struct Build<'a> {
 /// Compiles `file` and writes an executable or object at `out`.
 fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
     let cap = job.mem.read_cap(false);
-    let src = match read_source(file, cap) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    if let Err(code) = read_source(file, cap) {
+        return code;
+    }
     let graph = modules::discover_capped(file, cap);
     // The output must not be any file of the program (by identity: another
     // path, a link, the same inode).
@@ -1038,7 +997,8 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
     }
     let mut objects = Vec::with_capacity(builds.len());
     let mut links: Vec<String> = Vec::new();
-    let mut externs = Vec::new();
+    // Each file's externs, to report undefined symbols where declared.
+    let mut externs: Vec<ExternsOf> = Vec::with_capacity(builds.len());
     for (k, b) in builds.iter_mut().enumerate() {
         let Ok(built) = std::mem::replace(&mut b.result, Err(BuildError::Rejected)) else {
             continue;
@@ -1048,9 +1008,11 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
                 links.push(l);
             }
         }
-        if k == 0 {
-            externs = built.externs;
-        }
+        externs.push(ExternsOf {
+            path: graph.files[which[k]].path.clone(),
+            src: std::mem::take(&mut b.src),
+            externs: built.externs,
+        });
         objects.push(built.object);
     }
     links.extend(job.libs.iter().cloned());
@@ -1061,7 +1023,7 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
         match write_dep_info_all(out, &deps) {
             Ok(()) => Some(dep_info_path(out)),
             Err(m) => {
-                report_link_error(file, &src, &LinkError::Message(m), &externs, job.json);
+                report_link_error(file, &LinkError::Message(m), &externs, job.json);
                 return 1;
             }
         }
@@ -1080,24 +1042,36 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
     match written {
         Ok(()) => 0,
         Err(e) => {
-            report_link_error(file, &src, &e, &externs, job.json);
+            report_link_error(file, &e, &externs, job.json);
             1
         }
     }
 }
 
-/// Reports a failed link of `file`'s program.
-pub fn report_link_error(
-    file: &str,
-    src: &[u8],
-    e: &LinkError,
-    externs: &[ExternDecl],
-    json: bool,
-) {
+/// A file of a program that was linked: its path as reached, its text and
+/// its `@extern` declarations.
+pub struct ExternsOf {
+    pub path: String,
+    pub src: Vec<u8>,
+    pub externs: Vec<ExternDecl>,
+}
+
+/// Reports a failed link of `file`'s program, whose files are `files`.
+pub fn report_link_error(file: &str, e: &LinkError, files: &[ExternsOf], json: bool) {
     match e {
         LinkError::Undefined(list) => {
-            let (located, unlocated) = link_diagnostics(list, externs, true);
-            emit_diagnostics(file, src, &located, json);
+            let of: Vec<FileExterns<'_>> = files
+                .iter()
+                .map(|f| FileExterns {
+                    path: &f.path,
+                    externs: &f.externs,
+                })
+                .collect();
+            let (located, unlocated) = link_diagnostics(list, &of, true);
+            for (i, d) in &located {
+                let f = &files[*i];
+                emit_diagnostics(&f.path, &f.src, std::slice::from_ref(d), json);
+            }
             for d in &unlocated {
                 emit_unlocated(d, json);
             }

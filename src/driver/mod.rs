@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod cache;
 pub mod cli;
+pub mod link_report;
 pub mod modules;
 
 use crate::codegen;
@@ -618,6 +619,8 @@ pub fn build_object_in(
         let externs: Vec<ExternDecl> = ck
             .funcs
             .iter()
+            // This file's own: an imported file's are reported in its file.
+            .filter(|fi| fi.file == 0)
             .filter_map(|fi| {
                 let ext = fi.decl.ext?;
                 Some(ExternDecl {
