@@ -390,7 +390,9 @@ pub fn too_large(size: u64, limit: usize) -> crate::memory::OutOfMemory {
 
 /// Reports a check's diagnostics (to stderr, or as JSON on stdout).
 pub fn report(path: &str, src: &[u8], out: &CheckOutput, json: bool) {
-    emit_diagnostics(path, src, &out.diagnostics, json);
+    let mut diags = out.diagnostics.clone();
+    super::import_hint::add_import_hints(path, &mut diags);
+    emit_diagnostics(path, src, &diags, json);
     if let Some(oom) = &out.oom {
         error(&oom.to_string());
     }

@@ -32,7 +32,7 @@ pub(super) fn and_list(items: &[&str]) -> String {
 fn foreign_word(word: &str) -> Option<&'static str> {
     Some(match word {
         "while" | "for" | "loop" | "do" | "until" | "foreach" => {
-            "loops are not part of Pole IR: write a recursive function (calls in tail position do not grow the stack)"
+            "loops are not part of Pole IR: write a recursive function (calls in tail position do not grow the stack), or use List.iter / List.fold over a list (List.range(0, n) for a count)"
         }
         "return" => {
             "there is no 'return' in Pole IR: a function's value is its body's value; use if/match to choose it"
