@@ -515,7 +515,8 @@ pub fn main() -> i32 {
                 test_mode: false,
                 debug_info,
                 library: false,
-                optional_main: false,
+                // An object of a file without `main` is a library's.
+                optional_main: emit == Emit::Obj,
             };
             let single = inputs.len() == 1 && out_dir.is_none() && !Path::new(&inputs[0]).is_dir();
             if single {
@@ -1153,7 +1154,14 @@ fn test_files(inputs: &[String], job: &Build<'_>, timeout: f64, filter: Option<&
             println!("== {f}");
             let _ = std::io::stdout().flush();
         }
-        let code = run_file_with(f, job, &[], &env);
+        let (code, ran) = run_file_ran(f, job, &[], &env);
+        // A file given alone runs its own tests: say where the others are.
+        if ran
+            && inputs.iter().any(|i| i == f)
+            && let Some(note) = super::test_note::imported_tests_note(f, job.mem.read_cap(false))
+        {
+            eprintln!("pole: note: {note}");
+        }
         // Usage (2) and out-of-memory (3) errors keep their status.
         let code = if code == 0 || code == 2 || code == 3 {
             code
@@ -1170,11 +1178,21 @@ fn run_file(file: &str, job: &Build<'_>, args: &[String]) -> i32 {
 }
 
 fn run_file_with(file: &str, job: &Build<'_>, args: &[String], env: &[(&str, String)]) -> i32 {
+    run_file_ran(file, job, args, env).0
+}
+
+/// [`run_file_with`], also saying whether the program ran (it was built).
+fn run_file_ran(
+    file: &str,
+    job: &Build<'_>,
+    args: &[String],
+    env: &[(&str, String)],
+) -> (i32, bool) {
     let dir = match tempfile::Builder::new().prefix("pole-run-").tempdir() {
         Ok(d) => d,
         Err(e) => {
             error(&format!("cannot create a temporary directory: {e}"));
-            return 1;
+            return (1, false);
         }
     };
     let _tracked = link::Tracked::new(dir.path());
@@ -1184,7 +1202,7 @@ fn run_file_with(file: &str, job: &Build<'_>, args: &[String], env: &[(&str, Str
         json_file(file, None, code);
     }
     if code != 0 {
-        return code;
+        return (code, false);
     }
     let mut cmd = std::process::Command::new(&exe);
     cmd.args(args);
@@ -1192,10 +1210,10 @@ fn run_file_with(file: &str, job: &Build<'_>, args: &[String], env: &[(&str, Str
         cmd.env(k, v);
     }
     match link::run_child(&mut cmd, false) {
-        Ok(out) => exit_code(out.status),
+        Ok(out) => (exit_code(out.status), true),
         Err(e) => {
             error(&format!("cannot run the program: {e}"));
-            1
+            (1, false)
         }
     }
 }
