@@ -72,3 +72,26 @@ fn reference_notes_do_not_deny_the_runtime_error_values_printed() {
         "{err}"
     );
 }
+
+#[test]
+fn the_neovim_setup_works_on_0_7() {
+    let readme = read("README.md");
+    let at = readme
+        .find("- **Neovim** (0.7")
+        .expect("a Neovim section for 0.7");
+    let section = &readme[at..];
+    let section = &section[..section.find("- **Helix**").unwrap_or(section.len())];
+    for needed in [
+        "vim.g.do_filetype_lua = 1",
+        "vim.lsp.start_client(",
+        "vim.lsp.buf_attach_client(",
+        "vim.lsp.buf.formatting_sync()",
+    ] {
+        assert!(section.contains(needed), "{needed}");
+    }
+    // Functions 0.7 does not have are only called behind a check.
+    assert!(!section.contains("vim.lsp.start("));
+    assert!(section.contains("if vim.lsp.buf.format then"));
+    assert!(readme.contains("- **Vim** (8+)"));
+    assert!(readme.contains("- **VS Code**"));
+}
