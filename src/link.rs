@@ -334,9 +334,18 @@ pub struct Undefined {
     /// Otherwise, the library that usually defines it, when the linker
     /// cannot find that library.
     pub missing: Option<String>,
+    /// With `provider` found by a probe link: the symbols that link still
+    /// left undefined (the others are defined by the provider too).
+    pub left: Vec<String>,
 }
 
 impl Undefined {
+    /// Whether the probe link that found this symbol's provider also
+    /// defined `symbol`.
+    fn resolves(&self, symbol: &str) -> bool {
+        self.provider.is_some() && !self.left.iter().any(|s| s == symbol)
+    }
+
     /// What to do about it, for a `help:` line. `has_source`: the program
     /// is a source file, so `@link` can be added to it.
     pub fn help(&self, has_source: bool) -> String {
@@ -532,14 +541,15 @@ fn run_link(inputs: &[&Path], out: &Path, libs: &[String]) -> Result<Result<(), 
 }
 
 /// A library that defines `symbol`: the first of the known candidates
-/// whose addition to the link makes `symbol` defined (`Ok`), or else the
-/// first candidate the linker cannot find (`Err`).
+/// whose addition to the link makes `symbol` defined (`Ok`, with the
+/// symbols still undefined with it), or else the first candidate the
+/// linker cannot find (`Err`).
 fn find_provider(
     symbol: &str,
     inputs: &[&Path],
     libs: &[String],
     work: &Path,
-) -> Result<String, Option<String>> {
+) -> Result<(String, std::vec::Vec<String>), Option<String>> {
     let mut tried: std::vec::Vec<&str> = std::vec::Vec::new();
     let mut missing = None;
     for &(prefix, lib) in KNOWN_LIBRARIES {
@@ -551,12 +561,16 @@ fn find_provider(
         with.push(lib.to_string());
         let probe = work.join("probe");
         match run_link(inputs, &probe, &with) {
-            Ok(Ok(())) => return Ok(lib.to_string()),
+            Ok(Ok(())) => return Ok((lib.to_string(), std::vec::Vec::new())),
             Ok(Err(text)) => {
                 if text.contains(&format!("-l{lib}")) {
                     missing.get_or_insert_with(|| lib.to_string());
-                } else if !parse_undefined(&text).iter().any(|(s, _)| s == symbol) {
-                    return Ok(lib.to_string());
+                    continue;
+                }
+                let left: std::vec::Vec<String> =
+                    parse_undefined(&text).into_iter().map(|(s, _)| s).collect();
+                if !left.iter().any(|s| s == symbol) {
+                    return Ok((lib.to_string(), left));
                 }
             }
             Err(_) => break,
@@ -588,21 +602,33 @@ fn link_files(
             if undefined.is_empty() {
                 return Err(LinkError::Other(sanitize(&text, work, shown_as)));
             }
-            let list = undefined
-                .into_iter()
-                .map(|(symbol, users)| {
-                    let (provider, missing) = match find_provider(&symbol, inputs, libs, work) {
-                        Ok(lib) => (Some(lib), None),
-                        Err(missing) => (None, missing),
-                    };
-                    Undefined {
+            let mut list: std::vec::Vec<Undefined> = std::vec::Vec::new();
+            for (symbol, users) in undefined {
+                // A library found for an earlier symbol that also defined
+                // this one (one probe link per library, not per symbol).
+                if let Some(u) = list.iter().find(|u| u.resolves(&symbol)) {
+                    let (provider, left) = (u.provider.clone(), u.left.clone());
+                    list.push(Undefined {
                         symbol,
                         users,
                         provider,
-                        missing,
-                    }
-                })
-                .collect();
+                        missing: None,
+                        left,
+                    });
+                    continue;
+                }
+                let (provider, missing, left) = match find_provider(&symbol, inputs, libs, work) {
+                    Ok((lib, left)) => (Some(lib), None, left),
+                    Err(missing) => (None, missing, std::vec::Vec::new()),
+                };
+                list.push(Undefined {
+                    symbol,
+                    users,
+                    provider,
+                    missing,
+                    left,
+                });
+            }
             return Err(LinkError::Undefined(list));
         }
     }

@@ -378,3 +378,22 @@ layout!(
      let total = List.fold(xs, 0, \\(acc: Int, x: Int) -> if acc > 100000000 then acc - 100000000 else acc + x * x + LIMIT + 12345678) in\n\
      match (total, 1) with | (0, _) -> 0 | (n, _) -> n"
 );
+
+// Issue 27, finding 5: aligned trailing comments stay aligned; a short
+// list or record that does not fit after `let x =` goes on the next line
+// whole instead of one element per line.
+
+layout!(
+    aligned_trailing_comments_stay_aligned,
+    "const CELL: Int = 32          // pixels\nconst COLS: Int = 20          // cells\nconst ROWS: Int   =   15      // cells\n\nconst ALONE: Int = 1          // not a run: collapsed\n\nfunc main() -> Int :\n  let a = 1 in   // one\n  let bb = 22 in // two\n  let c = 3 in // not aligned with the two above\n  a + bb + c\n"
+);
+
+layout!(
+    a_run_longer_than_its_column_moves_to_the_longest_line,
+    "const A:Int=100000 // a\nconst B:Int=2      // b\n"
+);
+
+layout!(
+    a_short_list_or_record_after_let_stays_on_one_line,
+    "func main() -> Int :\n  let colors_of_the_snake_and_of_the_food_and_of_the_walls = [0xFF0000, 0x00FF00, 0x0000FF, 0xFFFF00] in\n  let the_starting_position_of_the_snake_on_the_board_in_cells = { x: 10, y: 7, dir: 1 } in\n  let too_long_for_one_line = [100000000, 200000000, 300000000, 400000000, 500000000, 600000000, 700000000, 800000000, 900000000] in\n  List.length(colors_of_the_snake_and_of_the_food_and_of_the_walls)\n"
+);

@@ -831,3 +831,39 @@ fn constants_are_hovered_with_their_values_and_found() {
     assert_eq!(origin["detail"], "const: Point", "{items}");
     c.shutdown();
 }
+
+const TYPES: &str = "type Point = { x: Int, y: Int }
+
+type Snake = { body: List<Point>, dir: Point }
+
+func head(s: Snake) -> Point : s.dir
+
+func main() -> Int : head({ body: [], dir: { x: 1, y: 2 } }).x
+";
+
+#[test]
+fn hover_on_a_type_shows_its_declaration_only() {
+    let mut c = Client::start(&[]);
+    c.open(URI, TYPES);
+    // In a signature: the declaration, without the next one's `type`.
+    let (l, ch) = pos(TYPES, "Snake) ->", 0);
+    let h = c.at("textDocument/hover", URI, l, ch);
+    assert_eq!(
+        h["contents"]["value"],
+        "```pole\ntype Snake = { body: List<Point>, dir: Point }\n```"
+    );
+    let (l, ch) = pos(TYPES, "Point : s.dir", 0);
+    let h = c.at("textDocument/hover", URI, l, ch);
+    assert_eq!(
+        h["contents"]["value"],
+        "```pole\ntype Point = { x: Int, y: Int }\n```"
+    );
+    // Inside a record declaration.
+    let (l, ch) = pos(TYPES, "Point>, dir", 0);
+    let h = c.at("textDocument/hover", URI, l, ch);
+    assert_eq!(
+        h["contents"]["value"],
+        "```pole\ntype Point = { x: Int, y: Int }\n```"
+    );
+    c.shutdown();
+}

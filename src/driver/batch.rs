@@ -5,9 +5,10 @@
 //! the number of files. A failing file is reported and the others go on.
 
 use super::cli::{
-    BatchArgs, Emit, MemOpts, MessageFormat, StatsFormat, color_stderr, dep_info_path, error,
-    format_stats, link_diagnostics, render_unlocated, write_dep_info_all,
+    BatchArgs, Emit, ExternsOf, MemOpts, MessageFormat, StatsFormat, color_stderr, dep_info_path,
+    error, format_stats, render_unlocated, write_dep_info_all,
 };
+use super::link_report::{FileExterns, link_diagnostics};
 use super::modules::{self, FileCtx};
 use super::{BuildError, Built, CheckOutput, build_object_in, check_file_in, compile_with_retry};
 use crate::codegen;
@@ -296,6 +297,8 @@ fn process(
         })) => {
             // The files it reaches, for an executable (libraries of it).
             let mut objects = vec![object];
+            // The other files' externs, where undefined symbols are reported.
+            let mut lib_externs: Vec<ExternsOf> = Vec::new();
             let mut lib_failed = false;
             if opts.emit == Emit::Exe {
                 let lib_cg = codegen::Options {
@@ -330,6 +333,11 @@ fn process(
                                     links.push(l);
                                 }
                             }
+                            lib_externs.push(ExternsOf {
+                                path: path.clone(),
+                                src: lsrc.to_vec(),
+                                externs: b.externs,
+                            });
                             objects.push(b.object);
                         }
                         Err(_) => {
@@ -401,12 +409,29 @@ fn process(
                     Outcome::Ok
                 }
                 Err(LinkError::Undefined(list)) => {
-                    let (located, unlocated) = link_diagnostics(&list, &externs, true);
-                    let plain = Renderer::new(&input.path, &text, false);
-                    for d in &located {
-                        result.rendered.push_str(&renderer.render_string(d));
+                    let files: Vec<FileExterns<'_>> = std::iter::once(FileExterns {
+                        path: &input.path,
+                        externs: &externs,
+                    })
+                    .chain(lib_externs.iter().map(|f| FileExterns {
+                        path: &f.path,
+                        externs: &f.externs,
+                    }))
+                    .collect();
+                    let (located, unlocated) = link_diagnostics(&list, &files, true);
+                    for (i, d) in &located {
+                        let (path, text) = match i.checked_sub(1) {
+                            None => (input.path.as_str(), text.clone()),
+                            Some(l) => (
+                                lib_externs[l].path.as_str(),
+                                String::from_utf8_lossy(&lib_externs[l].src),
+                            ),
+                        };
+                        result
+                            .rendered
+                            .push_str(&Renderer::new(path, &text, color).render_string(d));
                         if opts.json {
-                            result.json.push(plain.json(d));
+                            result.json.push(Renderer::new(path, &text, false).json(d));
                         }
                     }
                     for d in &unlocated {

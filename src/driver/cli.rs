@@ -2,6 +2,7 @@
 
 use super::batch::{self, BatchOpts};
 use super::cache::{self, Cache};
+use super::link_report::{FileExterns, link_diagnostics};
 use super::modules::{self, FileCtx, Graph};
 use super::{
     BuildError, Built, CheckOutput, ExternDecl, build_object_in, check_file_in, compile_with_retry,
@@ -359,47 +360,6 @@ pub fn emit_diagnostics(path: &str, src: &[u8], diags: &[Diagnostic], json: bool
     }
 }
 
-/// Diagnostics for C symbols the linker did not find: at the `@extern`
-/// declarations that name them when there are any (`with_source`), else
-/// location-less (the second list).
-pub fn link_diagnostics(
-    undefined: &[link::Undefined],
-    externs: &[ExternDecl],
-    with_source: bool,
-) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
-    let (mut located, mut unlocated) = (Vec::new(), Vec::new());
-    for u in undefined {
-        let decls: Vec<&ExternDecl> = externs.iter().filter(|e| e.symbol == u.symbol).collect();
-        let message = format!("undefined C symbol '{}'", u.symbol);
-        let names: Vec<String> = u.users.iter().map(|n| format!("'{n}'")).collect();
-        let users = if names.is_empty() {
-            String::new()
-        } else {
-            format!(", called from {}", names.join(", "))
-        };
-        match decls.split_first() {
-            Some((first, rest)) => {
-                let mut d = Diagnostic::error(first.span, message).with_note(format!(
-                    "'{}' is bound to it by @extern{users}, and no library linked defines it",
-                    first.name
-                ));
-                for r in rest {
-                    d = d.with_label(r.span, format!("'{}' is bound to it too", r.name));
-                }
-                located.push(d.with_help(u.help(with_source)));
-            }
-            None => {
-                let mut d = Diagnostic::error(crate::syntax::Span::default(), message);
-                if !names.is_empty() {
-                    d = d.with_note(format!("used by {}", names.join(", ")));
-                }
-                unlocated.push(d.with_help(u.help(with_source)));
-            }
-        }
-    }
-    (located, unlocated)
-}
-
 /// Reads a source named on the command line (`-`: standard input, read
 /// once): a regular file of at most `limit` bytes (the memory budget; a
 /// larger one is out of memory, exit status 3).
@@ -430,7 +390,9 @@ pub fn too_large(size: u64, limit: usize) -> crate::memory::OutOfMemory {
 
 /// Reports a check's diagnostics (to stderr, or as JSON on stdout).
 pub fn report(path: &str, src: &[u8], out: &CheckOutput, json: bool) {
-    emit_diagnostics(path, src, &out.diagnostics, json);
+    let mut diags = out.diagnostics.clone();
+    super::import_hint::add_import_hints(path, &mut diags);
+    emit_diagnostics(path, src, &diags, json);
     if let Some(oom) = &out.oom {
         error(&oom.to_string());
     }
@@ -553,7 +515,8 @@ pub fn main() -> i32 {
                 test_mode: false,
                 debug_info,
                 library: false,
-                optional_main: false,
+                // An object of a file without `main` is a library's.
+                optional_main: emit == Emit::Obj,
             };
             let single = inputs.len() == 1 && out_dir.is_none() && !Path::new(&inputs[0]).is_dir();
             if single {
@@ -957,10 +920,9 @@ pub struct Build<'a> {
 /// Compiles `file` and writes an executable or object at `out`.
 fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
     let cap = job.mem.read_cap(false);
-    let src = match read_source(file, cap) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    if let Err(code) = read_source(file, cap) {
+        return code;
+    }
     let graph = modules::discover_capped(file, cap);
     // The output must not be any file of the program (by identity: another
     // path, a link, the same inode).
@@ -1038,7 +1000,8 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
     }
     let mut objects = Vec::with_capacity(builds.len());
     let mut links: Vec<String> = Vec::new();
-    let mut externs = Vec::new();
+    // Each file's externs, to report undefined symbols where declared.
+    let mut externs: Vec<ExternsOf> = Vec::with_capacity(builds.len());
     for (k, b) in builds.iter_mut().enumerate() {
         let Ok(built) = std::mem::replace(&mut b.result, Err(BuildError::Rejected)) else {
             continue;
@@ -1048,9 +1011,11 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
                 links.push(l);
             }
         }
-        if k == 0 {
-            externs = built.externs;
-        }
+        externs.push(ExternsOf {
+            path: graph.files[which[k]].path.clone(),
+            src: std::mem::take(&mut b.src),
+            externs: built.externs,
+        });
         objects.push(built.object);
     }
     links.extend(job.libs.iter().cloned());
@@ -1061,7 +1026,7 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
         match write_dep_info_all(out, &deps) {
             Ok(()) => Some(dep_info_path(out)),
             Err(m) => {
-                report_link_error(file, &src, &LinkError::Message(m), &externs, job.json);
+                report_link_error(file, &LinkError::Message(m), &externs, job.json);
                 return 1;
             }
         }
@@ -1080,24 +1045,36 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
     match written {
         Ok(()) => 0,
         Err(e) => {
-            report_link_error(file, &src, &e, &externs, job.json);
+            report_link_error(file, &e, &externs, job.json);
             1
         }
     }
 }
 
-/// Reports a failed link of `file`'s program.
-pub fn report_link_error(
-    file: &str,
-    src: &[u8],
-    e: &LinkError,
-    externs: &[ExternDecl],
-    json: bool,
-) {
+/// A file of a program that was linked: its path as reached, its text and
+/// its `@extern` declarations.
+pub struct ExternsOf {
+    pub path: String,
+    pub src: Vec<u8>,
+    pub externs: Vec<ExternDecl>,
+}
+
+/// Reports a failed link of `file`'s program, whose files are `files`.
+pub fn report_link_error(file: &str, e: &LinkError, files: &[ExternsOf], json: bool) {
     match e {
         LinkError::Undefined(list) => {
-            let (located, unlocated) = link_diagnostics(list, externs, true);
-            emit_diagnostics(file, src, &located, json);
+            let of: Vec<FileExterns<'_>> = files
+                .iter()
+                .map(|f| FileExterns {
+                    path: &f.path,
+                    externs: &f.externs,
+                })
+                .collect();
+            let (located, unlocated) = link_diagnostics(list, &of, true);
+            for (i, d) in &located {
+                let f = &files[*i];
+                emit_diagnostics(&f.path, &f.src, std::slice::from_ref(d), json);
+            }
             for d in &unlocated {
                 emit_unlocated(d, json);
             }
@@ -1177,7 +1154,14 @@ fn test_files(inputs: &[String], job: &Build<'_>, timeout: f64, filter: Option<&
             println!("== {f}");
             let _ = std::io::stdout().flush();
         }
-        let code = run_file_with(f, job, &[], &env);
+        let (code, ran) = run_file_ran(f, job, &[], &env);
+        // A file given alone runs its own tests: say where the others are.
+        if ran
+            && inputs.iter().any(|i| i == f)
+            && let Some(note) = super::test_note::imported_tests_note(f, job.mem.read_cap(false))
+        {
+            eprintln!("pole: note: {note}");
+        }
         // Usage (2) and out-of-memory (3) errors keep their status.
         let code = if code == 0 || code == 2 || code == 3 {
             code
@@ -1194,11 +1178,21 @@ fn run_file(file: &str, job: &Build<'_>, args: &[String]) -> i32 {
 }
 
 fn run_file_with(file: &str, job: &Build<'_>, args: &[String], env: &[(&str, String)]) -> i32 {
+    run_file_ran(file, job, args, env).0
+}
+
+/// [`run_file_with`], also saying whether the program ran (it was built).
+fn run_file_ran(
+    file: &str,
+    job: &Build<'_>,
+    args: &[String],
+    env: &[(&str, String)],
+) -> (i32, bool) {
     let dir = match tempfile::Builder::new().prefix("pole-run-").tempdir() {
         Ok(d) => d,
         Err(e) => {
             error(&format!("cannot create a temporary directory: {e}"));
-            return 1;
+            return (1, false);
         }
     };
     let _tracked = link::Tracked::new(dir.path());
@@ -1208,7 +1202,7 @@ fn run_file_with(file: &str, job: &Build<'_>, args: &[String], env: &[(&str, Str
         json_file(file, None, code);
     }
     if code != 0 {
-        return code;
+        return (code, false);
     }
     let mut cmd = std::process::Command::new(&exe);
     cmd.args(args);
@@ -1216,10 +1210,10 @@ fn run_file_with(file: &str, job: &Build<'_>, args: &[String], env: &[(&str, Str
         cmd.env(k, v);
     }
     match link::run_child(&mut cmd, false) {
-        Ok(out) => exit_code(out.status),
+        Ok(out) => (exit_code(out.status), true),
         Err(e) => {
             error(&format!("cannot run the program: {e}"));
-            1
+            (1, false)
         }
     }
 }

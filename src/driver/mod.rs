@@ -3,7 +3,10 @@
 pub mod batch;
 pub mod cache;
 pub mod cli;
+pub mod import_hint;
+pub mod link_report;
 pub mod modules;
+pub mod test_note;
 
 use crate::codegen;
 use crate::diag::Diagnostic;
@@ -618,6 +621,8 @@ pub fn build_object_in(
         let externs: Vec<ExternDecl> = ck
             .funcs
             .iter()
+            // This file's own: an imported file's are reported in its file.
+            .filter(|fi| fi.file == 0)
             .filter_map(|fi| {
                 let ext = fi.decl.ext?;
                 Some(ExternDecl {

@@ -48,7 +48,19 @@ pub enum Doc {
     Blank,
     /// Breaks the enclosing groups.
     BreakParent,
+    /// A bracketed value after `=` (a list, a record): flat, or in a
+    /// broken group, ` VALUE ` with the value opening on this line, except
+    /// that a value that fits flat on a line of its own, `indent` columns
+    /// in, goes there whole (with a line break after it).
+    Hug {
+        value: Box<Doc>,
+        indent: usize,
+    },
 }
+
+/// What [`Doc::Hug`] renders around its value.
+static SPACE: Doc = Doc::SuffixBreak;
+static NEWLINE: Doc = Doc::HardLine;
 
 impl Doc {
     pub fn text(s: impl Into<String>) -> Doc {
@@ -81,7 +93,7 @@ impl Doc {
             Doc::HardLine | Doc::Comment { .. } | Doc::BreakParent | Doc::Blank => true,
             Doc::Group { hard, .. } => *hard,
             Doc::Concat(v) => v.iter().any(Doc::has_hard),
-            Doc::Nest(_, d) | Doc::Align(d) => d.has_hard(),
+            Doc::Nest(_, d) | Doc::Align(d) | Doc::Hug { value: d, .. } => d.has_hard(),
             Doc::IfBreak(b, f) => b.has_hard() || f.has_hard(),
             Doc::Nil
             | Doc::Text(_)
@@ -107,7 +119,7 @@ impl Drop for Doc {
 fn take_children(d: &mut Doc, out: &mut Vec<Doc>) {
     match d {
         Doc::Concat(v) => out.append(v),
-        Doc::Nest(_, b) | Doc::Align(b) | Doc::Group { doc: b, .. } => {
+        Doc::Nest(_, b) | Doc::Align(b) | Doc::Group { doc: b, .. } | Doc::Hug { value: b, .. } => {
             out.push(std::mem::replace(&mut **b, Doc::Nil))
         }
         Doc::IfBreak(a, b) => {
@@ -196,6 +208,22 @@ impl Renderer {
                     stack.push((ind, f, c));
                 }
                 Doc::IfBreak(b, f) => stack.push((ind, flat, if flat { f } else { b })),
+                Doc::Hug { value, indent } => {
+                    let room = max.saturating_sub(ind + indent);
+                    if !flat
+                        && w.suffixes.is_empty()
+                        && !value.has_hard()
+                        && fits(value, &[], room, false)
+                    {
+                        w.newline(ind + indent);
+                        stack.push((ind, false, &NEWLINE));
+                        stack.push((ind + indent, true, value));
+                    } else {
+                        stack.push((ind, flat, &SPACE));
+                        stack.push((ind, flat, value));
+                        stack.push((ind, flat, &SPACE));
+                    }
+                }
                 Doc::LineSuffix(s) => {
                     // Two comments never share a line (they would become one).
                     if !w.suffixes.is_empty() {
@@ -278,6 +306,11 @@ fn fits(doc: &Doc, rest: &[(usize, bool, &Doc)], room: usize, mut suffix: bool) 
             Doc::Nest(_, c) | Doc::Align(c) => todo.push((flat, c)),
             Doc::Group { doc: c, hard } => todo.push((flat && !hard, c)),
             Doc::IfBreak(b, f) => todo.push((flat, if flat { f } else { b })),
+            Doc::Hug { value, .. } => {
+                todo.push((flat, &SPACE));
+                todo.push((flat, value));
+                todo.push((flat, &SPACE));
+            }
         }
         if room < 0 {
             return false;

@@ -8,6 +8,7 @@
 //! result parses to the same program (tests compare the object files) and
 //! keeps every comment; a file with syntax errors is refused.
 
+pub mod align;
 pub mod cmd;
 pub mod doc;
 pub mod print;
@@ -126,5 +127,16 @@ pub fn layout(text: &str, mem: &mut Memory) -> Result<String, FmtError> {
         crate::driver::sort_diagnostics(&mut diags);
         return Err(FmtError::Syntax(diags));
     }
-    Ok(out.finish())
+    let out = out.finish();
+    // Aligned trailing comments stay aligned (only when there are some).
+    if source.comments.len() < 2 {
+        return Ok(out);
+    }
+    let out_comments = source::comment_spans(&out);
+    Ok(align::align_runs(
+        text,
+        &source.comments,
+        out,
+        &out_comments,
+    ))
 }

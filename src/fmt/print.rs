@@ -1149,7 +1149,15 @@ impl<'a> Printer<'a> {
             };
         let value = self.expr(l.value);
         let in_tok = self.find(self.ti(l.value.span.end), "in");
-        if hug {
+        let whole = matches!(l.value.kind, ExprKind::List(_) | ExprKind::Record(_));
+        if hug && whole {
+            // A short list or record goes on the next line whole rather
+            // than one element per line.
+            head.push(Doc::Hug {
+                value: Box::new(value),
+                indent: INDENT,
+            });
+        } else if hug {
             head.push(sp());
             head.push(value);
             head.push(sp());

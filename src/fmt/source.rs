@@ -67,6 +67,18 @@ fn comments_between(text: &str, from: usize, to: usize, out: &mut Vec<Span>) {
     }
 }
 
+/// The span of every comment of `text` (which must parse), in order.
+pub fn comment_spans(text: &str) -> Vec<Span> {
+    let mut mem = crate::memory::Memory::new(usize::MAX / 4);
+    let mem = &mut mem;
+    let arena = mem.arena(crate::memory::Phase::Parse);
+    let mut names = Interner::new(arena);
+    if crate::syntax::parser::parse(text, arena, &mut names).is_err() {
+        return Vec::new();
+    }
+    Source::scan(text, arena, &names).map_or(Vec::new(), |s| s.comments)
+}
+
 /// The text of every comment of `text` (which must lex), in order: what
 /// `pole fmt` keeps.
 pub fn comments(text: &str) -> Vec<String> {

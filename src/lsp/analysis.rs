@@ -765,18 +765,7 @@ pub fn type_decl<'v>(p: &Program<'v>, n: Sym) -> Option<&'v TypeDecl<'v>> {
 
 /// A type declaration's text, from `type` to the next item.
 fn type_decl_text(text: &str, p: &Program<'_>, d: &TypeDecl<'_>) -> String {
-    let start = text[..d.name_span.start as usize]
-        .rfind("type")
-        .unwrap_or(d.name_span.start as usize);
-    let end = p
-        .items
-        .iter()
-        .map(Item::text_start)
-        .filter(|&s| s > d.name_span.start)
-        .min()
-        .map_or(text.len(), |e| e as usize);
-    let body = text.get(start..end).unwrap_or("");
-    without_trailing_comments(body)
+    super::type_hover::decl_text(text, p, d)
 }
 
 /// A declaration's text up to its body: `func name(...) -> R`, then its
@@ -821,15 +810,6 @@ fn squash_ws(s: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn without_trailing_comments(s: &str) -> String {
-    let lines: Vec<&str> = s.trim_end().lines().collect();
-    let mut n = lines.len();
-    while n > 1 && lines[n - 1].trim_start().starts_with("//") {
-        n -= 1;
-    }
-    lines[..n].join("\n").trim_end().to_string()
 }
 
 /// A builtin's signature, with `T`, `K`, `V` for its type parameters.

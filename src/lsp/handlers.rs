@@ -167,7 +167,15 @@ fn at<R>(
 
 pub fn hover(s: &mut Server, p: HoverParams) -> Result {
     let tp = p.text_document_position_params;
-    let (r, oom) = at(s, &tp.text_document.uri, tp.position, |v, h, _| v.hover(h))?;
+    let (mut r, mut oom) = at(s, &tp.text_document.uri, tp.position, |v, h, _| v.hover(h))?;
+    if r.is_none() {
+        // Outside function bodies: a type named in a type declaration.
+        let (t, o) = with_doc(s, &tp.text_document.uri, |cx, doc| {
+            let off = doc.index.offset(&doc.text, tp.position) as u32;
+            Ok(super::type_hover::hover(cx.text, cx.names, cx.program, off))
+        })?;
+        (r, oom) = (t.flatten(), oom.or(o));
+    }
     let v = r.map(|text| Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,

@@ -18,6 +18,7 @@ pub mod analysis;
 pub mod handlers;
 pub mod text;
 pub mod transport;
+pub mod type_hover;
 
 use crate::driver::modules::{self, Buffers, Graph};
 use crate::memory::Memory;

@@ -6,6 +6,7 @@
 //! Names are interned into [`Sym`]s so later phases compare integers.
 
 pub mod ast;
+pub mod hints;
 pub mod intern;
 pub mod lexer;
 pub mod parser;

@@ -347,7 +347,10 @@ impl<'m> Parser<'m, '_, '_> {
             Tok::Bar => d.with_help("bitwise or is '|||'"),
             Tok::Lt if self.doubled('<') => d.with_help("shift left is '<<<'"),
             Tok::Gt if self.doubled('>') => d.with_help("shift right is '>>>'"),
-            _ => d,
+            _ => match super::hints::syntax_help(self.lx.src(), self.cur.span, self.prev.end) {
+                Some(h) => d.with_help(h),
+                None => d,
+            },
         }
     }
 

@@ -10,6 +10,9 @@ use crate::syntax::{Span, Sym};
 use crate::types::builtins::Builtin;
 use crate::types::ty::{TyId, TyKind};
 
+mod suggest;
+pub(super) use suggest::closest;
+
 /// Builtin type names (for "did you mean" on types).
 const BUILTIN_TYPES: [&str; 13] = [
     "Int", "Nat", "Float64", "Float", "Bool", "Unit", "String", "List", "HashMap", "Option",
@@ -25,50 +28,11 @@ pub(super) fn and_list(items: &[&str]) -> String {
     }
 }
 
-/// The candidate nearest to `target` by edit distance, when it is near
-/// enough to be a likely misspelling (a case-only difference always is).
-pub(super) fn closest<'x>(
-    target: &str,
-    candidates: impl IntoIterator<Item = &'x str>,
-) -> Option<&'x str> {
-    let limit = match target.chars().count() {
-        0..=2 => 0,
-        3..=4 => 1,
-        5..=7 => 2,
-        _ => 3,
-    };
-    let lower = target.to_ascii_lowercase();
-    let mut best: Option<(usize, &'x str)> = None;
-    for c in candidates {
-        if c == target || c.is_empty() {
-            continue;
-        }
-        let d = if c.to_ascii_lowercase() == lower {
-            0
-        } else {
-            strsim::damerau_levenshtein(target, c)
-        };
-        if d > limit || (d > 0 && d >= c.chars().count()) {
-            continue;
-        }
-        // Ties go to the alphabetically first name, so the hint never
-        // depends on hash-map order.
-        let better = match best {
-            None => true,
-            Some((bd, bc)) => d < bd || (d == bd && c < bc),
-        };
-        if better {
-            best = Some((d, c));
-        }
-    }
-    best.map(|(_, c)| c)
-}
-
 /// Words of other languages that name something Pole IR does not have.
 fn foreign_word(word: &str) -> Option<&'static str> {
     Some(match word {
         "while" | "for" | "loop" | "do" | "until" | "foreach" => {
-            "loops are not part of Pole IR: write a recursive function (calls in tail position do not grow the stack)"
+            "loops are not part of Pole IR: write a recursive function (calls in tail position do not grow the stack), or use List.iter / List.fold over a list (List.range(0, n) for a count)"
         }
         "return" => {
             "there is no 'return' in Pole IR: a function's value is its body's value; use if/match to choose it"
@@ -118,7 +82,7 @@ const C_FUNCTIONS: &[(&str, &str)] = &[
 
 /// `String_split` as `String.split` (the dotted spelling of a builtin).
 fn dotted(name: &str) -> String {
-    for prefix in ["String_", "List_", "HashMap_"] {
+    for prefix in ["String_", "List_", "HashMap_", "Int_", "Float_", "Option_"] {
         if let Some(rest) = name.strip_prefix(prefix)
             && !rest.is_empty()
         {
@@ -290,7 +254,9 @@ impl<'m, 'n> Checker<'m, 'n> {
         if let Some(note) = foreign_word(text) {
             return d.with_note(note);
         }
-        let dotted_style = text.contains('.');
+        // Builtins spelt as the name is: `String.length` for `String.len`
+        // and for a name without a namespace (`min`: `Int.min`).
+        let dotted_style = text.contains('.') || !text.contains('_');
         let names = self.callable_names(dotted_style);
         let c_decl = C_FUNCTIONS
             .iter()

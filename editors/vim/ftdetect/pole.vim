@@ -1,0 +1,2 @@
+" Pole IR files: *.pole-ir
+autocmd BufRead,BufNewFile *.pole-ir setfiletype pole
