@@ -1107,8 +1107,14 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     /// Arguments of a call to a Pole function (`f()` passes `()` to a
     /// single Unit parameter).
     fn pole_args(&mut self, fi: u32, args: &'m [&'m Expr<'m>]) -> R<&'m [Var]> {
-        let params = self.cx.ck.callee_sig(fi).0;
-        if args.is_empty() && params.len() == 1 {
+        let n = self.cx.ck.callee_sig(fi).0.len();
+        self.call_args(n, args)
+    }
+
+    /// The arguments of a call of a function of `nparams` parameters (`f()`
+    /// passes `()` to a single Unit parameter).
+    fn call_args(&mut self, nparams: usize, args: &'m [&'m Expr<'m>]) -> R<&'m [Var]> {
+        if args.is_empty() && nparams == 1 {
             let u = self.unit()?;
             return self.args(&[u]);
         }

@@ -1225,15 +1225,9 @@ impl<'m> Checker<'m, '_> {
             TyKind::Func(l) if in_signature => {
                 let (ps, r) = self.types.func_parts(l);
                 let scalar = |c: &Self, t: TyId, ret: bool| match c.types.shape(t) {
-                    TyKind::Int
-                    | TyKind::Int32
-                    | TyKind::CNum(_)
-                    | TyKind::Float
-                    | TyKind::Bool
-                    | TyKind::Ptr(_)
-                    | TyKind::Error => true,
                     TyKind::Unit => ret,
-                    _ => false,
+                    TyKind::Record(_) => false,
+                    _ => c.c_field_type(t),
                 };
                 ps.iter().all(|&p| scalar(self, p, false)) && scalar(self, r, true)
             }

@@ -265,17 +265,7 @@ impl<'m> TypeTable<'m> {
     }
 
     fn occurs(&self, v: u32, t: TyId) -> bool {
-        match self.shape(t) {
-            TyKind::Var(w) => v == w,
-            TyKind::Ptr(a) | TyKind::List(a) | TyKind::Option(a) => self.occurs(v, a),
-            TyKind::Map(a, b) | TyKind::Result(a, b) => self.occurs(v, a) || self.occurs(v, b),
-            TyKind::Func(l) | TyKind::Tuple(l) => self.items(l).iter().any(|&x| self.occurs(v, x)),
-            TyKind::App(i) => {
-                let l = self.apps[i as usize].args;
-                self.items(l).iter().any(|&x| self.occurs(v, x))
-            }
-            _ => false,
-        }
+        self.any_part(t, &|k| k == TyKind::Var(v))
     }
 
     /// Unifies two type lists of equal length pairwise.
@@ -406,19 +396,28 @@ impl<'m> TypeTable<'m> {
         })
     }
 
+    /// Whether `t` or a type inside it (each resolved) is of a kind `hit`
+    /// accepts.
+    pub fn any_part(&self, t: TyId, hit: &dyn Fn(TyKind) -> bool) -> bool {
+        let k = self.shape(t);
+        if hit(k) {
+            return true;
+        }
+        let list = match k {
+            TyKind::Ptr(a) | TyKind::List(a) | TyKind::Option(a) => return self.any_part(a, hit),
+            TyKind::Map(a, b) | TyKind::Result(a, b) => {
+                return self.any_part(a, hit) || self.any_part(b, hit);
+            }
+            TyKind::Func(l) | TyKind::Tuple(l) => l,
+            TyKind::App(i) => self.apps[i as usize].args,
+            _ => return false,
+        };
+        self.items(list).iter().any(|&x| self.any_part(x, hit))
+    }
+
     /// Whether `t` (resolved) mentions a type parameter.
     pub fn has_param(&self, t: TyId) -> bool {
-        match self.shape(t) {
-            TyKind::Param(_) => true,
-            TyKind::Ptr(a) | TyKind::List(a) | TyKind::Option(a) => self.has_param(a),
-            TyKind::Map(a, b) | TyKind::Result(a, b) => self.has_param(a) || self.has_param(b),
-            TyKind::Func(l) | TyKind::Tuple(l) => self.items(l).iter().any(|&x| self.has_param(x)),
-            TyKind::App(i) => {
-                let l = self.apps[i as usize].args;
-                self.items(l).iter().any(|&x| self.has_param(x))
-            }
-            _ => false,
-        }
+        self.any_part(t, &|k| matches!(k, TyKind::Param(_)))
     }
 
     /// Whether `t` contains a function type (such values cannot be
@@ -439,17 +438,7 @@ impl<'m> TypeTable<'m> {
 
     /// Whether `t` (resolved) mentions an error.
     pub fn has_error(&self, t: TyId) -> bool {
-        match self.shape(t) {
-            TyKind::Error => true,
-            TyKind::Ptr(a) | TyKind::List(a) | TyKind::Option(a) => self.has_error(a),
-            TyKind::Map(a, b) | TyKind::Result(a, b) => self.has_error(a) || self.has_error(b),
-            TyKind::Func(l) | TyKind::Tuple(l) => self.items(l).iter().any(|&x| self.has_error(x)),
-            TyKind::App(i) => {
-                let l = self.apps[i as usize].args;
-                self.items(l).iter().any(|&x| self.has_error(x))
-            }
-            _ => false,
-        }
+        self.any_part(t, &|k| k == TyKind::Error)
     }
 
     /// Replaces every variable by its solution, unknown ones by `Int`.

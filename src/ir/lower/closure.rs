@@ -46,15 +46,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             TyKind::Func(list) => self.cx.ck.types.func_parts(list).0,
             _ => &[],
         };
-        if args.is_empty() && params.len() == 1 {
-            let u = self.unit()?;
-            return self.args(&[u]);
-        }
-        let mut out = self.arena.vec_with_capacity(args.len())?;
-        for a in args {
-            out.push(self.expr(a)?)?;
-        }
-        Ok(out.into_slice())
+        self.call_args(params.len(), args)
     }
 
     /// Adds a lowered (and counted) lifted function; its index.

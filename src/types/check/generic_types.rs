@@ -95,19 +95,7 @@ impl<'m> Checker<'m, '_> {
 
     /// Whether `t` still holds an unsolved variable.
     fn has_var(&self, t: TyId) -> bool {
-        match self.types.shape(t) {
-            TyKind::Var(_) => true,
-            TyKind::Ptr(a) | TyKind::List(a) | TyKind::Option(a) => self.has_var(a),
-            TyKind::Map(a, b) | TyKind::Result(a, b) => self.has_var(a) || self.has_var(b),
-            TyKind::Func(l) | TyKind::Tuple(l) => {
-                self.types.items(l).iter().any(|&x| self.has_var(x))
-            }
-            TyKind::App(i) => {
-                let l = self.types.app_info(i).args;
-                self.types.items(l).iter().any(|&x| self.has_var(x))
-            }
-            _ => false,
-        }
+        self.types.any_part(t, &|k| matches!(k, TyKind::Var(_)))
     }
 
     /// The concrete instance entry of application `app` (arguments known),
