@@ -243,3 +243,25 @@ fn matches_on_tuples_warn_about_missing_combinations() {
         ["p.pole-ir:2:3: warning: match is not exhaustive: missing '(Some(_), None)'"]
     );
 }
+
+#[test]
+fn tuple_constants_are_static_data() {
+    let src = r#"
+const ORIGIN: (Int, Int) = (3, -1)
+const PAIRS: List<(Int, String)> = [(1, "one"), (2, "two")]
+const NESTED: ((Int, Bool), Option<(Float64, String)>) = ((7, true), Some((2.5, "x")))
+func main() -> Int :
+  let (x, y) = ORIGIN in
+  println(x + y);
+  println(List.fold(PAIRS, 0, \acc p -> let (n, s) = p in acc + n + String.length(s)));
+  match NESTED with
+  | ((n, true), Some((f, s))) -> n + float_to_int(f) + String.length(s)
+  | _ -> 0
+"#;
+    for release in [false, true] {
+        let (out, code, stats) = run(src, release);
+        assert_eq!(out, "2\n9\n", "release {release}");
+        assert_eq!(code, Some(10));
+        assert!(stats.contains("allocated 0,"), "{stats}");
+    }
+}

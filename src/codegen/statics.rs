@@ -88,6 +88,19 @@ impl Gen<'_, '_> {
                 }
                 Slot::Addr(self.cell(&slots, &counted)?, HEADER as i64)
             }
+            Value::Tuple(items) => {
+                let parts = match ck.types.shape(t) {
+                    TyKind::Tuple(l) => ck.types.items(l),
+                    _ => &[],
+                };
+                let mut slots = Vec::with_capacity(items.len());
+                let mut counted = Vec::with_capacity(items.len());
+                for (k, x) in items.iter().enumerate() {
+                    counted.push(x.is_heap());
+                    slots.push(self.slot(ck, x, parts.get(k).copied().unwrap_or(t))?);
+                }
+                Slot::Addr(self.cell(&slots, &counted)?, HEADER as i64)
+            }
             Value::List(items) => {
                 let elem = match ck.types.shape(t) {
                     TyKind::List(a) => a,

@@ -28,13 +28,15 @@ pub enum Value<'m> {
     Record(u32, &'m [Value<'m>]),
     /// A constructor and its payload.
     Ctor(CtorRef, &'m [Value<'m>]),
+    /// A tuple's components (§4.9).
+    Tuple(&'m [Value<'m>]),
 }
 
 impl Value<'_> {
     /// Whether the value lives on the heap (as static data).
     pub fn is_heap(&self) -> bool {
         match self {
-            Value::Str(_) | Value::List(_) | Value::Record(..) => true,
+            Value::Str(_) | Value::List(_) | Value::Record(..) | Value::Tuple(_) => true,
             Value::Ctor(..) => true,
             Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Unit => false,
         }
@@ -89,8 +91,8 @@ pub fn allowed(
             | TyKind::Func(_)
             | TyKind::Param(_)
             | TyKind::App(_)
-            | TyKind::CNum(_)
-            | TyKind::Tuple(_) => return false,
+            | TyKind::CNum(_) => return false,
+            TyKind::Tuple(l) => todo.extend_from_slice(types.items(l)),
             TyKind::List(a) | TyKind::Option(a) => todo.push(a),
             TyKind::Result(a, b) => todo.extend([a, b]),
             TyKind::Record(r) => {
@@ -129,8 +131,8 @@ pub fn first_non_constant(e: &Expr<'_>, is_ctor: &dyn Fn(Sym) -> bool) -> Option
         | ExprKind::Seq(..)
         | ExprKind::Let(_)
         | ExprKind::Match(..)
-        | ExprKind::Lambda(_)
-        | ExprKind::Tuple(_) => Some(e.span),
+        | ExprKind::Lambda(_) => Some(e.span),
+        ExprKind::Tuple(items) => items.iter().find_map(|a| first_non_constant(a, is_ctor)),
         ExprKind::Field(b, _, _) | ExprKind::Unary(_, b) => first_non_constant(b, is_ctor),
         ExprKind::Binary(_, _, a, b) => {
             first_non_constant(a, is_ctor).or_else(|| first_non_constant(b, is_ctor))
@@ -339,6 +341,18 @@ impl<'m> Eval<'_, '_, 'm> {
                 Value::Bool(false) => self.eval(b, hint, file)?,
                 _ => return Err(Stop::Failed),
             },
+            ExprKind::Tuple(items) => {
+                let parts = match shape {
+                    Some(TyKind::Tuple(l)) => Some(self.env.types.items(l)),
+                    _ => None,
+                };
+                let mut vals = std::vec::Vec::with_capacity(items.len());
+                for (k, it) in items.iter().enumerate() {
+                    let h = parts.and_then(|p| p.get(k).copied());
+                    vals.push(self.eval(it, h, file)?);
+                }
+                Value::Tuple(self.slice(&vals)?)
+            }
             ExprKind::List(items) => {
                 let elem = match shape {
                     Some(TyKind::List(a)) => Some(a),
@@ -376,11 +390,7 @@ impl<'m> Eval<'_, '_, 'm> {
                 }
                 _ => return Err(Stop::Failed),
             },
-            ExprKind::Seq(..)
-            | ExprKind::Let(_)
-            | ExprKind::Match(..)
-            | ExprKind::Lambda(_)
-            | ExprKind::Tuple(_) => {
+            ExprKind::Seq(..) | ExprKind::Let(_) | ExprKind::Match(..) | ExprKind::Lambda(_) => {
                 return Err(Stop::Failed);
             }
         })
@@ -519,7 +529,7 @@ fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
 
 fn equal_inner(a: &Value<'_>, b: &Value<'_>) -> bool {
     match (a, b) {
-        (Value::List(x), Value::List(y)) => {
+        (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => {
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(p, q))
         }
         (Value::Record(r, x), Value::Record(s, y)) => {
@@ -592,6 +602,11 @@ fn write_value_inner(
             out.push('[');
             list(out, items);
             out.push(']');
+        }
+        Value::Tuple(items) => {
+            out.push('(');
+            list(out, items);
+            out.push(')');
         }
         Value::Record(r, vals) => {
             out.push_str("{ ");
