@@ -15,6 +15,19 @@ fn pole(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .expect("run pole")
 }
 
+/// `pole check` of each source (as `p.pole-ir`) fails with the given
+/// first line.
+fn first_errors(cases: &[(&str, &str)]) {
+    let t = tempfile::tempdir().unwrap();
+    for &(src, want) in cases {
+        std::fs::write(t.path().join("p.pole-ir"), src).unwrap();
+        let o = pole(t.path(), &["check", "p.pole-ir"]);
+        assert_eq!(o.status.code(), Some(1), "{src}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.lines().next(), Some(want), "{src}");
+    }
+}
+
 #[test]
 fn narrow_fields_wrap_and_round_on_store() {
     let t = tempfile::tempdir().unwrap();
@@ -48,7 +61,6 @@ func main() -> Int :
 
 #[test]
 fn what_is_not_a_c_struct_is_reported() {
-    let t = tempfile::tempdir().unwrap();
     let cases = [
         (
             "@repr(C) type V = A | B\nfunc main() -> Int : 0\n",
@@ -71,13 +83,7 @@ fn what_is_not_a_c_struct_is_reported() {
             "p.pole-ir:1:15: error: type 'Float32' is only allowed in extern declarations",
         ),
     ];
-    for (src, want) in cases {
-        std::fs::write(t.path().join("p.pole-ir"), src).unwrap();
-        let o = pole(t.path(), &["check", "p.pole-ir"]);
-        assert_eq!(o.status.code(), Some(1), "{src}");
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(err.lines().next(), Some(want), "{src}");
-    }
+    first_errors(&cases);
 }
 
 #[test]
@@ -158,7 +164,6 @@ func main() -> Int :
 
 #[test]
 fn what_cannot_live_in_c_memory_is_reported() {
-    let t = tempfile::tempdir().unwrap();
     let cases = [
         (
             "func main() -> Int :\n  let p: Ptr<String> = Ptr.new() in\n  0\n",
@@ -169,11 +174,5 @@ fn what_cannot_live_in_c_memory_is_reported() {
             "p.pole-ir:2:11: error: type '_' cannot be read from C memory",
         ),
     ];
-    for (src, want) in cases {
-        std::fs::write(t.path().join("p.pole-ir"), src).unwrap();
-        let o = pole(t.path(), &["check", "p.pole-ir"]);
-        assert_eq!(o.status.code(), Some(1), "{src}");
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(err.lines().next(), Some(want), "{src}");
-    }
+    first_errors(&cases);
 }

@@ -39,6 +39,17 @@ fn run(src: &str, release: bool) -> (String, Option<i32>, String) {
     )
 }
 
+/// `pole COMMAND FILE` on `src` written as `FILE` in a new directory.
+fn pole_on(command: &str, file: &str, src: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(file), src).unwrap();
+    Command::new(POLE)
+        .args([command, file])
+        .current_dir(dir.path())
+        .output()
+        .unwrap()
+}
+
 const CAPTURES: &str = r##"
 type Player = { name: String, hp: Int }
 
@@ -182,14 +193,8 @@ func main() -> Int :
 
 #[test]
 fn a_runtime_error_inside_a_lambda_names_it_and_its_callers() {
-    let dir = tempfile::tempdir().unwrap();
     let src = "func bad(x: Int) -> Int : 10 / x\nfunc main() -> Int :\n  let ys = List.map([1, 2, 0], \\x -> bad(x) + 1) in\n  List.length(ys)\n";
-    std::fs::write(dir.path().join("err.pole-ir"), src).unwrap();
-    let o = Command::new(POLE)
-        .args(["run", "err.pole-ir"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let o = pole_on("run", "err.pole-ir", src);
     assert_eq!(o.status.code(), Some(101));
     assert_eq!(
         String::from_utf8_lossy(&o.stderr),
@@ -201,16 +206,10 @@ fn a_runtime_error_inside_a_lambda_names_it_and_its_callers() {
 
 #[test]
 fn polymorphic_recursion_through_two_functions_is_reported() {
-    let dir = tempfile::tempdir().unwrap();
     let src = "func a<T>(x: T, n: Int) -> Int : if n == 0 then 0 else b(Some(x), n - 1)\n\
                func b<T>(x: T, n: Int) -> Int : if n == 0 then 0 else a(Some(x), n - 1)\n\
                func main() -> Int : a(1, 3)\n";
-    std::fs::write(dir.path().join("p.pole-ir"), src).unwrap();
-    let o = Command::new(POLE)
-        .args(["check", "p.pole-ir"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let o = pole_on("check", "p.pole-ir", src);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&o.stderr).lines().next(),
@@ -222,16 +221,10 @@ fn polymorphic_recursion_through_two_functions_is_reported() {
 
 #[test]
 fn matches_on_tuples_warn_about_missing_combinations() {
-    let dir = tempfile::tempdir().unwrap();
     let src = "func f(a: Option<Int>, b: Option<Int>) -> Int :\n  match (a, b) with\n  | (Some(x), Some(y)) -> x + y\n  | (None, _) -> 0\n\
                func h(p: (Int, Option<Int>)) -> Int :\n  match p with\n  | (0, x) -> 1\n  | (n, None) -> n\n  | (n, Some(k)) -> k\n\
                func main() -> Int : f(Some(1), None) + h((1, None))\n";
-    std::fs::write(dir.path().join("p.pole-ir"), src).unwrap();
-    let o = Command::new(POLE)
-        .args(["check", "p.pole-ir"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let o = pole_on("check", "p.pole-ir", src);
     assert_eq!(o.status.code(), Some(0));
     let warnings: Vec<String> = String::from_utf8_lossy(&o.stderr)
         .lines()

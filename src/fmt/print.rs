@@ -863,50 +863,10 @@ impl<'a> Printer<'a> {
             ExprKind::Match(scrut, arms) => self.match_expr(e, scrut, arms),
             ExprKind::List(items) => {
                 let open = self.head(e.span.start);
-                let open_doc = self.tok(open);
-                let mut inner = vec![Doc::SoftLine];
-                for (k, it) in items.iter().enumerate() {
-                    if k > 0 {
-                        let comma = self.find(self.ti(items[k - 1].span.end), ",");
-                        inner.push(self.tok(comma));
-                        inner.push(Doc::Line);
-                    }
-                    inner.push(self.expr(it));
-                }
-                let after = items.last().map_or(self.toks[open].end, |l| l.span.end);
-                let close = self.find(self.ti(after), "]");
-                let close = self.tok(close);
-                if items.is_empty() {
-                    return cat(vec![open_doc, close]);
-                }
-                Doc::group(cat(vec![
-                    open_doc,
-                    Doc::nest(INDENT, cat(inner)),
-                    Doc::SoftLine,
-                    close,
-                ]))
+                self.bracketed(open, items, "]")
             }
-            ExprKind::Tuple(items) => {
-                let open = self.ti(items[0].span.start) - 1;
-                let open_doc = self.tok(open);
-                let mut inner = vec![Doc::SoftLine];
-                for (k, it) in items.iter().enumerate() {
-                    if k > 0 {
-                        let comma = self.find(self.ti(items[k - 1].span.end), ",");
-                        inner.push(self.tok(comma));
-                        inner.push(Doc::Line);
-                    }
-                    inner.push(self.expr(it));
-                }
-                let close = self.find(self.ti(items[items.len() - 1].span.end), ")");
-                let close = self.tok(close);
-                Doc::group(cat(vec![
-                    open_doc,
-                    Doc::nest(INDENT, cat(inner)),
-                    Doc::SoftLine,
-                    close,
-                ]))
-            }
+            // A tuple's own `(` is the one just before its first component.
+            ExprKind::Tuple(items) => self.bracketed(self.ti(items[0].span.start) - 1, items, ")"),
             ExprKind::Lambda(l) => self.lambda(e, l),
             ExprKind::Record(fields) => {
                 let open = self.head(e.span.start);
@@ -951,6 +911,33 @@ impl<'a> Printer<'a> {
                 ]))
             }
         }
+    }
+
+    /// `items` between the token `open` and the next `close` after them,
+    /// comma-separated; broken one item per line when they do not fit.
+    fn bracketed(&mut self, open: usize, items: &[&Expr<'_>], close: &str) -> Doc {
+        let open_doc = self.tok(open);
+        let mut inner = vec![Doc::SoftLine];
+        for (k, it) in items.iter().enumerate() {
+            if k > 0 {
+                let comma = self.find(self.ti(items[k - 1].span.end), ",");
+                inner.push(self.tok(comma));
+                inner.push(Doc::Line);
+            }
+            inner.push(self.expr(it));
+        }
+        let after = items.last().map_or(self.toks[open].end, |l| l.span.end);
+        let close = self.find(self.ti(after), close);
+        let close = self.tok(close);
+        if items.is_empty() {
+            return cat(vec![open_doc, close]);
+        }
+        Doc::group(cat(vec![
+            open_doc,
+            Doc::nest(INDENT, cat(inner)),
+            Doc::SoftLine,
+            close,
+        ]))
     }
 
     /// `\\x y -> body` or `\\(x: T, y) -> body`: a body that does not fit

@@ -66,6 +66,24 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         Ok((done, next))
     }
 
+    /// The end of a loop body: on to the next element (a tail call of loop
+    /// `k` with `args`), and from block `done`, the loop's `result`.
+    fn again_or_return(&mut self, k: u32, args: &[Var], done: BlockId, result: Var) -> R<()> {
+        let a = self.args(args)?;
+        self.terminate(Term::TailCallLifted(k, a))?;
+        self.switch(done);
+        self.terminate(Term::Return(result))
+    }
+
+    /// A pair (a two-component tuple cell) of slots `x` of type `xt` and
+    /// `y` of type `yt`.
+    fn pair(&mut self, x: Var, xt: TyId, y: Var, yt: TyId) -> R<Var> {
+        let cell = self.alloc(&[self.slot_repr(xt), self.slot_repr(yt)])?;
+        self.store(x, cell, 0)?;
+        self.store(y, cell, 1)?;
+        Ok(cell)
+    }
+
     /// Element `i` of list `l` of element type `t`, as a value.
     fn elem_value(&mut self, l: Var, i: Var, t: TyId) -> R<Var> {
         let s = self.list_elem(l, i, t)?;
@@ -157,10 +175,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                             c.push(out, x, ty.elem)?
                         }
                     };
-                    let a = c.args(&[l, f, out2, next, n])?;
-                    c.terminate(Term::TailCallLifted(k, a))?;
-                    c.switch(done);
-                    c.terminate(Term::Return(out))
+                    c.again_or_return(k, &[l, f, out2, next, n], done, out)
                 })?;
                 let a = self.args(&[v[0], v[1], out, zero, n])?;
                 self.def(Op::CallLifted(k, a), ref_)
@@ -173,10 +188,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     let (done, next) = c.loop_head(i, n)?;
                     let x = c.elem_value(l, i, ty.elem)?;
                     let acc2 = c.call_fn(f, &[acc, x], ty.fret)?;
-                    let a = c.args(&[l, f, acc2, next, n])?;
-                    c.terminate(Term::TailCallLifted(k, a))?;
-                    c.switch(done);
-                    c.terminate(Term::Return(acc))
+                    c.again_or_return(k, &[l, f, acc2, next, n], done, acc)
                 })?;
                 let a = self.args(&[v[0], v[2], v[1], zero, n])?;
                 self.def(Op::CallLifted(k, a), acc_r)
@@ -235,10 +247,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                         _ => i,
                     };
                     let out2 = c.push(out, y, c.elem_of(ty.out))?;
-                    let a = c.args(&[f, out2, next, n])?;
-                    c.terminate(Term::TailCallLifted(k, a))?;
-                    c.switch(done);
-                    c.terminate(Term::Return(out))
+                    c.again_or_return(k, &[f, out2, next, n], done, out)
                 })?;
                 let a = self.args(&[f, out, start, stop])?;
                 self.def(Op::CallLifted(k, a), ref_)
@@ -255,15 +264,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     let (done, next) = c.loop_head(i, n)?;
                     let x = c.list_elem(la, i, ty.elem)?;
                     let y = c.list_elem(lb, i, other)?;
-                    let slots = [c.slot_repr(ty.elem), c.slot_repr(other)];
-                    let cell = c.alloc(&slots)?;
-                    c.store(x, cell, 0)?;
-                    c.store(y, cell, 1)?;
+                    let cell = c.pair(x, ty.elem, y, other)?;
                     let out2 = c.push(out, cell, pair)?;
-                    let a = c.args(&[la, lb, out2, next, n])?;
-                    c.terminate(Term::TailCallLifted(k, a))?;
-                    c.switch(done);
-                    c.terminate(Term::Return(out))
+                    c.again_or_return(k, &[la, lb, out2, next, n], done, out)
                 })?;
                 let a = self.args(&[v[0], v[1], out, zero, n])?;
                 self.def(Op::CallLifted(k, a), ref_)
@@ -294,17 +297,11 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                         c.call_fn(f, &[kv, vv], ty.fret)?;
                         out
                     } else {
-                        let slots = [c.slot_repr(kt), c.slot_repr(vt)];
-                        let cell = c.alloc(&slots)?;
-                        c.store(ks, cell, 0)?;
-                        c.store(vs, cell, 1)?;
+                        let cell = c.pair(ks, kt, vs, vt)?;
                         let pair = c.elem_of(ty.out);
                         c.push(out, cell, pair)?
                     };
-                    let a = c.args(&[m, keys, f, out2, loc, next, n])?;
-                    c.terminate(Term::TailCallLifted(k, a))?;
-                    c.switch(done);
-                    c.terminate(Term::Return(out))
+                    c.again_or_return(k, &[m, keys, f, out2, loc, next, n], done, out)
                 })?;
                 let a = self.args(&[v[0], keys, f, out, loc, zero, n])?;
                 self.def(Op::CallLifted(k, a), ret)
