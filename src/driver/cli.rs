@@ -676,14 +676,22 @@ fn check_file(file: &str, opts: &MemOpts) -> i32 {
     let mut mem = Memory::new(opts.limit());
     let mut worst = 0;
     for i in 0..graph.files.len() {
-        let text = match graph.read(i) {
+        let text = match graph.read_within(i, usize::MAX) {
             Ok(t) => t.into_owned(),
+            Err(crate::fsio::ReadError::TooLarge { size, cap }) => {
+                // Its importer's check has said so already.
+                if worst != 3 {
+                    error(&too_large(size, cap).to_string());
+                }
+                worst = 3;
+                continue;
+            }
             Err(e) => {
                 // Read when the program was discovered, unreadable now.
                 error(&format!(
                     "cannot read '{}': {}",
                     graph.files[i].path,
-                    modules::io_reason(&e)
+                    e.reason()
                 ));
                 worst = worse(worst, 2);
                 continue;
@@ -742,17 +750,23 @@ pub fn compile_files(
     cache: Option<&Cache>,
 ) -> Vec<FileBuild> {
     let one = |i: usize, mem: &mut Memory| -> FileBuild {
-        let src = match graph.read(i) {
+        let src = match graph.read_within(i, usize::MAX) {
             Ok(s) => s.into_owned(),
             Err(e) => {
+                let error = match e {
+                    crate::fsio::ReadError::TooLarge { size, cap } => {
+                        BuildError::Oom(too_large(size, cap))
+                    }
+                    e => BuildError::Backend(format!(
+                        "cannot read '{}': {}",
+                        graph.files[i].path,
+                        e.reason()
+                    )),
+                };
                 return FileBuild {
                     src: Vec::new(),
                     check: CheckOutput::default(),
-                    result: Err(BuildError::Backend(format!(
-                        "cannot read '{}': {}",
-                        graph.files[i].path,
-                        modules::io_reason(&e)
-                    ))),
+                    result: Err(error),
                     cached: false,
                 };
             }

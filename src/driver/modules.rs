@@ -71,13 +71,28 @@ impl Graph {
             .map_err(|e| std::io::Error::other(e.reason()))
     }
 
+    /// The text of file `f` if it fits in `cap` bytes (and the graph's cap).
+    pub fn read_within(&self, f: usize, cap: usize) -> Result<Cow<'_, [u8]>, ReadError> {
+        let file = &self.files[f];
+        self.read_capped(&file.path, &file.canonical, cap)
+    }
+
     /// The text of the file at `path` (canonically `canonical`): a buffer,
     /// standard input for `-`, else a regular file within the cap.
     fn read_path(&self, path: &str, canonical: &Path) -> Result<Cow<'_, [u8]>, ReadError> {
+        self.read_capped(path, canonical, usize::MAX)
+    }
+
+    fn read_capped(
+        &self,
+        path: &str,
+        canonical: &Path,
+        cap: usize,
+    ) -> Result<Cow<'_, [u8]>, ReadError> {
         if let Some(t) = self.buffers.get(canonical) {
             return Ok(Cow::Borrowed(t.as_bytes()));
         }
-        let cap = self.cap.unwrap_or(usize::MAX);
+        let cap = self.cap.unwrap_or(usize::MAX).min(cap);
         if path == "-" {
             return fsio::stdin_text(cap)
                 .map(|t| Cow::Owned(t.to_vec()))
@@ -248,6 +263,10 @@ fn visit(g: &mut Graph, ids: &mut Vec<(u64, u64)>, at: usize, text: &[u8]) {
                     let canonical = std::fs::canonicalize(&p).unwrap_or_else(|_| PathBuf::from(&p));
                     let text = match g.read_path(&p, &canonical) {
                         Ok(t) => t.into_owned(),
+                        // Too large for the memory limit: part of the
+                        // program, whose compile then runs out of memory
+                        // reading it (exit 3), like a root that large.
+                        Err(ReadError::TooLarge { .. }) => Vec::new(),
                         Err(e) => {
                             g.files[at].imports.push(Edge {
                                 written,
@@ -430,7 +449,15 @@ pub fn load_imports<'m>(
         }
         let s = out.files.len() as u32 + 1;
         scope_of[f] = Some(s);
-        let text = g.read(f).ok();
+        // Read within what the budget has left (the files already parsed
+        // and the root's text are part of it).
+        let text = match g.read_within(f, arena.left()) {
+            Ok(t) => Some(t),
+            Err(ReadError::TooLarge { size, .. }) => {
+                return Err(arena.fail(usize::try_from(size).unwrap_or(usize::MAX)));
+            }
+            Err(_) => None,
+        };
         let text = text.as_deref().and_then(|t| std::str::from_utf8(t).ok());
         let empty = Program {
             items: &[],

@@ -512,6 +512,11 @@ impl<'m> Arena<'m> {
         used.set(used.get() + bytes);
     }
 
+    /// Bytes the budget has left now (for a read sized before it is made).
+    pub fn left(&self) -> usize {
+        self.mem.limit().saturating_sub(self.mem.used_now())
+    }
+
     #[cold]
     pub fn fail(&self, bytes: usize) -> OutOfMemory {
         self.mem.oom(self.phase, bytes)
