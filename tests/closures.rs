@@ -258,3 +258,49 @@ func main() -> Int :
         assert!(stats.contains("allocated 0,"), "{stats}");
     }
 }
+
+/// §4.7 Unit results: a function value returning a list, an Option or a
+/// closure, used at a type returning Unit (a parameter, a record field, an
+/// annotated `let`), is called and its result freed.
+const DISCARDED: &str = r##"
+func mk(x: Int) -> List<Int> :
+  [x, x, x]
+
+func maker(n: Int) -> (Int) -> List<Int> :
+  \x -> [x, n]
+
+func twice(f: (Int) -> Unit, x: Int) -> Unit :
+  let u = f(x) in
+  f(x + 1)
+
+type Box = { f: (Int) -> Unit, g: (String) -> Unit }
+
+func main() -> Int :
+  let s = "cap" in
+  let k = \x -> [x, String.length(s)] in
+  twice(k, 1);
+  twice(maker(3), 2);
+  twice(mk, 3);
+  twice(Some, 5);
+  let bx = { f: mk, g: println } in
+  let h = bx.f in
+  h(2);
+  let pr = bx.g in
+  pr("hi");
+  let g: (Int) -> Unit = \x -> mk(x) in
+  g(4);
+  let g2: (Int) -> Unit = k in
+  g2(4);
+  List.iter(["a"], println);
+  0
+"##;
+
+#[test]
+fn results_discarded_at_unit_types_are_freed() {
+    for release in [false, true] {
+        let (out, code, stats) = run(DISCARDED, release);
+        assert_eq!(out, "hi\na\n", "release {release}");
+        assert_eq!(code, Some(0));
+        assert!(stats.contains(" live 0,"), "release {release}: {stats}");
+    }
+}

@@ -374,8 +374,23 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         })
     }
 
+    /// The type of `e` where it is used: a function value whose result is
+    /// discarded there has the type it is used at (§4.7 Unit results).
     fn ty(&self, e: &Expr<'_>) -> TyId {
-        self.cx.ck.expr_ty[e.id.0 as usize]
+        match self.discarded(e) {
+            Some(t) => t,
+            None => self.cx.ck.expr_ty[e.id.0 as usize],
+        }
+    }
+
+    /// The type `e` is used at when its function value's result is
+    /// discarded there ([`Checked::discards`]).
+    fn discarded(&self, e: &Expr<'_>) -> Option<TyId> {
+        let d = self.cx.ck.discards;
+        if d.is_empty() {
+            return None;
+        }
+        d.iter().find(|x| x.0 == e.id.0).map(|x| x.1)
     }
 
     fn res(&self, e: &Expr<'_>) -> Res {
@@ -855,7 +870,22 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     }
 
     fn expr(&mut self, e: &'m Expr<'m>) -> R<Var> {
-        crate::memory::deep(|| self.expr_inner(e))
+        let v = crate::memory::deep(|| self.expr_inner(e))?;
+        match self.discarded(e) {
+            // Functions, builtins and constructors named here get a
+            // wrapper of the type used (see `function_value`).
+            Some(t)
+                if !(matches!(e.kind, ExprKind::Name(_))
+                    && matches!(
+                        self.res(e),
+                        Res::Func(_) | Res::Inst(_) | Res::Builtin(_) | Res::Ctor(_)
+                    )) =>
+            {
+                let real = self.cx.ck.expr_ty[e.id.0 as usize];
+                self.discarding(v, real, t)
+            }
+            _ => Ok(v),
+        }
     }
 
     /// Marks the source position of what is emitted next (once per

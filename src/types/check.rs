@@ -153,6 +153,10 @@ pub struct Checked<'m> {
     pub instances: &'m [InstInfo<'m>],
     /// The constants of the checked file and of the files it imports.
     pub consts: &'m [ConstInfo<'m>],
+    /// Expressions of the body whose function value is used at a type
+    /// returning `Unit` where it returns another type (§4.7 Unit results),
+    /// with that type: lowering adapts the value, discarding the result.
+    pub discards: &'m [(u32, TyId)],
 }
 
 impl Checked<'_> {
@@ -294,6 +298,11 @@ pub struct Checker<'m, 'n> {
     /// Names bound by the pattern being checked (duplicate detection).
     pat_names: Vec<'m, Sym>,
     diags: std::vec::Vec<Diagnostic>,
+    /// See [`Checked::discards`] (for the body being checked).
+    discards: std::vec::Vec<(u32, TyId)>,
+    /// Set by [`Checker::expect`] when it accepted a function value by the
+    /// Unit-results rule: the expected type.
+    last_discard: Option<TyId>,
     /// The warning walk's stacks, reused for every body.
     lint_walk: lint::Walk,
     /// An offset and the start of its line, the last the warning walk
@@ -466,6 +475,8 @@ pub fn declare_in<'m, 'n>(
         scope: bindings::Bindings::new(arena),
         pat_names: arena.vec(),
         diags: std::vec::Vec::new(),
+        discards: std::vec::Vec::new(),
+        last_discard: None,
         lint_walk: lint::Walk::default(),
         line_memo: std::cell::Cell::new((0, 0)),
         deferred: std::vec::Vec::new(),
@@ -567,6 +578,7 @@ impl<'m> Checker<'m, '_> {
         self.pat_res.truncate(p0);
         self.pat_res.resize(pats_end as usize, PatRes::None)?;
         self.local_ty.truncate(self.decl_locals as usize);
+        self.discards.clear();
         let locals = self.local_ty.len();
         self.check_func(fi, body)?;
         let decl = self.funcs[fi as usize].decl;
@@ -580,6 +592,10 @@ impl<'m> Checker<'m, '_> {
         self.zonk_range(Table::Pats, p0..pats_end as usize)?;
         self.zonk_range(Table::Pats, cp.0 as usize..cp.1 as usize)?;
         self.zonk_range(Table::Locals, locals..self.local_ty.len())?;
+        for i in 0..self.discards.len() {
+            let t = self.types.zonk(self.discards[i].1)?;
+            self.discards[i].1 = self.concrete(t)?;
+        }
         self.settle_generic_calls(fi)?;
         match body {
             Some(body) => self.lint_body(body),
@@ -646,6 +662,7 @@ impl<'m> Checker<'m, '_> {
             main: self.main,
             instances: &self.instances,
             consts: &self.consts,
+            discards: &self.discards,
         }
     }
 
@@ -731,6 +748,7 @@ impl<'m> Checker<'m, '_> {
                 && ep.len() == fp.len()
                 && ep.iter().zip(fp).all(|(&a, &b)| self.types.unify(a, b))
             {
+                self.last_discard = Some(expected);
                 return true;
             }
         }
@@ -742,6 +760,17 @@ impl<'m> Checker<'m, '_> {
         }
         self.mismatch(span, expected, found);
         false
+    }
+
+    /// [`Checker::expect`] for expression `e`'s type `found`, noting where
+    /// a function value's result is discarded ([`Checked::discards`]).
+    fn expect_expr(&mut self, e: &Expr<'_>, found: TyId, expected: TyId) -> bool {
+        self.last_discard = None;
+        let ok = self.expect(e.span, found, expected);
+        if let Some(t) = self.last_discard.take() {
+            self.discards.push((e.id.0, t));
+        }
+        ok
     }
 
     // ----- declarations -----
@@ -1428,7 +1457,7 @@ impl<'m> Checker<'m, '_> {
                 self.scope.push(self.s.result, r)?;
             }
             let t = self.check_expr(c.expr, Some(BOOL))?;
-            self.expect(c.expr.span, t, BOOL);
+            self.expect_expr(c.expr, t, BOOL);
             self.scope.truncate(mark);
         }
         if let Some(body) = body {
@@ -1436,7 +1465,7 @@ impl<'m> Checker<'m, '_> {
                 self.check_expr(body, None)?;
             } else {
                 let t = self.check_expr(body, Some(ret))?;
-                self.expect(body.span, t, ret);
+                self.expect_expr(body, t, ret);
             }
         }
         self.tparam_scope.clear();
@@ -1526,7 +1555,7 @@ impl<'m> Checker<'m, '_> {
                     continue;
                 };
                 let t = self.check_expr(e, Some(BOOL))?;
-                self.expect(e.span, t, BOOL);
+                self.expect_expr(e, t, BOOL);
                 self.settle()?;
                 let name = self.arena.alloc_str(&format!("test@{line}"))?;
                 tests.push(TestInfo {
@@ -1606,7 +1635,7 @@ impl<'m> Checker<'m, '_> {
             for (e, &p) in inputs.iter().zip(params) {
                 let p = self.pole_view(p);
                 let t = self.check_expr(e, Some(p))?;
-                self.expect(e.span, t, p);
+                self.expect_expr(e, t, p);
             }
         }
         let Some(exp) = expected.and_then(|x| x.values.first()) else {
@@ -1614,7 +1643,7 @@ impl<'m> Checker<'m, '_> {
             return Ok(None);
         };
         let t = self.check_expr(exp, Some(ret))?;
-        self.expect(exp.span, t, ret);
+        self.expect_expr(exp, t, ret);
         if !arity_ok {
             return Ok(None);
         }
@@ -1748,11 +1777,11 @@ impl<'m> Checker<'m, '_> {
                         }
                     },
                     UnOp::Not => {
-                        self.expect(x.span, t, BOOL);
+                        self.expect_expr(x, t, BOOL);
                         BOOL
                     }
                     UnOp::BitNot => {
-                        self.expect(x.span, t, INT);
+                        self.expect_expr(x, t, INT);
                         INT
                     }
                 }
@@ -1761,10 +1790,10 @@ impl<'m> Checker<'m, '_> {
             ExprKind::Seq(..) | ExprKind::Let(_) => unreachable!("checked by check_flat"),
             ExprKind::If(c, a, b) => {
                 let ct = self.check_expr(c, Some(BOOL))?;
-                self.expect(c.span, ct, BOOL);
+                self.expect_expr(c, ct, BOOL);
                 let at = self.check_expr(a, hint)?;
                 let bt = self.check_expr(b, Some(at))?;
-                if self.expect(b.span, bt, at) && self.types.shape(at) == TyKind::Error {
+                if self.expect_expr(b, bt, at) && self.types.shape(at) == TyKind::Error {
                     bt
                 } else {
                     at
@@ -1785,7 +1814,7 @@ impl<'m> Checker<'m, '_> {
                         let t = self.check_expr(first, elem_hint)?;
                         for it in &items[1..] {
                             let u = self.check_expr(it, Some(t))?;
-                            self.expect(it.span, u, t);
+                            self.expect_expr(it, u, t);
                         }
                         t
                     }
@@ -1843,7 +1872,7 @@ impl<'m> Checker<'m, '_> {
                         Some(te) => {
                             let want = self.resolve_type(te, false)?;
                             let t = self.check_expr(l.value, Some(want))?;
-                            self.expect(l.value.span, t, want);
+                            self.expect_expr(l.value, t, want);
                             want
                         }
                         None => self.check_expr(l.value, None)?,
@@ -1941,6 +1970,13 @@ impl<'m> Checker<'m, '_> {
         {
             return self.call_value(e, call, l);
         }
+        // A variable whose type is already an error: said where it began.
+        if let Some(l) = self.lookup(call.callee)
+            && self.types.shape(self.local_ty[l as usize]) == TyKind::Error
+        {
+            self.check_args_loose(args)?;
+            return Ok(ERROR);
+        }
         if let Some(&c) = self.ctors.get(&call.callee) {
             self.expr_res[e.id.0 as usize] = Res::Ctor(c);
             let (t, sig, arity) = self.ctor_sig(c, hint)?;
@@ -1952,7 +1988,7 @@ impl<'m> Checker<'m, '_> {
             let payload = sig;
             for (a, &p) in args.iter().zip(payload.as_slice()) {
                 let at = self.check_expr(a, Some(p))?;
-                self.expect(a.span, at, p);
+                self.expect_expr(a, at, p);
             }
             return Ok(t);
         }
@@ -2002,7 +2038,7 @@ impl<'m> Checker<'m, '_> {
                                 .into(),
                         );
                     } else if !string_for_ptr && !copied {
-                        self.expect(a.span, at, p);
+                        self.expect_expr(a, at, p);
                     }
                 } else {
                     let at = self.check_expr(a, None)?;
@@ -2062,7 +2098,7 @@ impl<'m> Checker<'m, '_> {
             if i == 0 && b.takes_map() && matches!(self.types.shape(at), TyKind::Ptr(_)) {
                 continue;
             }
-            self.expect(a.span, at, p);
+            self.expect_expr(a, at, p);
         }
         if b.c_memory() {
             let t = generics[0];
@@ -2314,9 +2350,9 @@ impl<'m> Checker<'m, '_> {
         use BinOp::*;
         match op {
             And | Or | Implies => {
-                self.expect(l.span, lt, BOOL);
+                self.expect_expr(l, lt, BOOL);
                 let rt = self.check_expr(r, Some(BOOL))?;
-                self.expect(r.span, rt, BOOL);
+                self.expect_expr(r, rt, BOOL);
                 Ok(BOOL)
             }
             Eq | Ne => {
@@ -2325,7 +2361,7 @@ impl<'m> Checker<'m, '_> {
                     return Ok(BOOL);
                 }
                 let rt = self.check_expr(r, Some(lt))?;
-                self.expect(r.span, rt, lt);
+                self.expect_expr(r, rt, lt);
                 Ok(BOOL)
             }
             _ => {
@@ -2348,7 +2384,7 @@ impl<'m> Checker<'m, '_> {
                     });
                 }
                 let rt = self.check_expr(r, Some(lt))?;
-                self.expect(r.span, rt, lt);
+                self.expect_expr(r, rt, lt);
                 Ok(if matches!(op, Lt | Le | Gt | Ge) {
                     BOOL
                 } else {
@@ -2373,7 +2409,7 @@ impl<'m> Checker<'m, '_> {
                 Some(&(_, ft)) => {
                     let ft = self.pole_view(ft);
                     let t = self.check_expr(f.value, Some(ft))?;
-                    self.expect(f.value.span, t, ft);
+                    self.expect_expr(f.value, t, ft);
                 }
                 None => {
                     self.unknown_field(f.span, f.name, rt);
@@ -2513,7 +2549,7 @@ impl<'m> Checker<'m, '_> {
                 }
                 Some(first) => {
                     let t = self.check_expr(arm.body, Some(first))?;
-                    self.expect(arm.body.span, t, first);
+                    self.expect_expr(arm.body, t, first);
                     first
                 }
             };

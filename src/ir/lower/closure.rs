@@ -23,7 +23,8 @@ pub(super) enum Wrapped {
 #[derive(Default)]
 pub struct Lifted<'m> {
     pub funcs: std::vec::Vec<Func<'m>>,
-    pub(super) wrappers: std::vec::Vec<(Wrapped, u32)>,
+    /// Each wrapper, whether it discards its callee's result, its index.
+    pub(super) wrappers: std::vec::Vec<(Wrapped, bool, u32)>,
 }
 
 impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
@@ -133,6 +134,13 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             ));
         };
         let (ptys, ret) = ck.types.func_parts(list);
+        // The callee's own result, which a wrapper used at a type
+        // returning Unit discards (§4.7).
+        let own = match self.kind(ck.expr_ty[e.id.0 as usize]) {
+            TyKind::Func(l) => ck.types.func_parts(l).1,
+            _ => ret,
+        };
+        let discards = own != ret;
         let what = match self.res(e) {
             Res::Func(fi) => Wrapped::Func(fi),
             Res::Inst(k) => Wrapped::Func(ck.funcs.len() as u32 + k),
@@ -145,8 +153,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             .borrow()
             .wrappers
             .iter()
-            .find(|(w, _)| *w == what)
-            .map(|&(_, k)| k);
+            .find(|&&(w, d, _)| w == what && d == discards)
+            .map(|&(_, _, k)| k);
         if let Some(k) = known {
             return self.def(Op::StaticClosure(k), Repr::Cell);
         }
@@ -188,18 +196,56 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     v[i] = vals[i];
                     tys[i] = ptys[i];
                 }
-                let r = c.builtin_vals(e.span, ret, b, v, tys)?;
+                let r = c.builtin_vals(e.span, own, b, v, tys)?;
                 c.ret(r)?;
             }
             Wrapped::Ctor(k, _) => {
-                let r = c.ctor_vals(k, ret, &vals)?;
+                let r = c.ctor_vals(k, own, &vals)?;
                 c.ret(r)?;
             }
         }
         let f = c.finish(Kind::Lifted, name, params.into_slice(), self.repr(ret))?;
         let k = self.lift(f)?;
-        self.lifted.borrow_mut().wrappers.push((what, k));
+        self.lifted.borrow_mut().wrappers.push((what, discards, k));
         self.def(Op::StaticClosure(k), Repr::Cell)
+    }
+
+    /// Function value `f` of type `real`, used at type `used`, which
+    /// returns Unit where `real` returns another type (§4.7 Unit
+    /// results): a closure that calls `f` and discards its result.
+    pub(super) fn discarding(&mut self, f: Var, real: TyId, used: TyId) -> R<Var> {
+        let ck = self.cx.ck;
+        let (TyKind::Func(rl), TyKind::Func(ul)) = (self.kind(real), self.kind(used)) else {
+            return Ok(f);
+        };
+        let ((ptys, own), (_, ret)) = (ck.types.func_parts(rl), ck.types.func_parts(ul));
+        let mut c = self.child(self.fname, ret)?;
+        let env = c.new_var(Repr::Cell)?;
+        let mut params = self.arena.vec_with_capacity(ptys.len() + 1)?;
+        params.push(env)?;
+        let mut vals = self.arena.vec_with_capacity(ptys.len())?;
+        for &pt in ptys {
+            let v = c.new_var(c.repr(pt))?;
+            params.push(v)?;
+            vals.push(v)?;
+        }
+        let s = c.load_slot(env, 1, c.slot_repr(real))?;
+        let inner = c.value_of_slot(s, real)?;
+        let r = c.def(Op::CallValue(inner, vals.into_slice()), c.repr(own))?;
+        c.ret(r)?;
+        let lf = c.finish(
+            Kind::Lifted,
+            self.fname,
+            params.into_slice(),
+            self.repr(ret),
+        )?;
+        let k = self.lift(lf)?;
+        let cell = self.alloc(&[I64, self.slot_repr(real)])?;
+        let code = self.def(Op::Code(k), I64)?;
+        self.store(code, cell, 0)?;
+        let s = self.slot_of(f, real)?;
+        self.store(s, cell, 1)?;
+        Ok(cell)
     }
 
     /// `(a, b, ...)`: a cell with one slot per component.

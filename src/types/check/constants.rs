@@ -79,7 +79,7 @@ impl<'m> Checker<'m, '_> {
             let mark = self.diags.len();
             self.scope.clear();
             let t = self.check_expr(decl.expr, Some(ty))?;
-            self.expect(decl.expr.span, t, ty);
+            self.expect_expr(decl.expr, t, ty);
             self.settle()?;
             let errors = self.diags[mark..].iter().any(|d| d.is_error());
             ready.push(!errors && !self.types.has_error(ty));

@@ -166,16 +166,12 @@ impl<'m, 'n> Checker<'m, 'n> {
     pub(super) fn unknown_variable_hint(&self, d: Diagnostic, n: Sym, text: &str) -> Diagnostic {
         if let Some(&fi) = self.func_names.get(&n) {
             let form = self.call_form(fi, text);
-            return d
-                .with_help(format!("'{text}' is a function; call it as {form}"))
-                .with_note("functions are not values in Pole IR: they can only be called");
+            return d.with_help(format!("'{text}' is a function; call it as {form}"));
         }
         if Builtin::from_name(self.name(n)).is_some() {
-            return d
-                .with_help(format!(
-                    "'{text}' is a builtin function; call it as {text}(...)"
-                ))
-                .with_note("functions are not values in Pole IR: they can only be called");
+            return d.with_help(format!(
+                "'{text}' is a builtin function; call it as {text}(...)"
+            ));
         }
         if let Some(note) = foreign_word(text) {
             return d.with_note(note);
@@ -243,9 +239,10 @@ impl<'m, 'n> Checker<'m, 'n> {
 
     /// `unknown function 'f'`.
     pub(super) fn unknown_function_hint(&self, d: Diagnostic, n: Sym, text: &str) -> Diagnostic {
-        if self.lookup(n).is_some() {
+        if let Some(l) = self.lookup(n) {
+            let t = self.show(self.local_ty[l as usize]);
             return d.with_note(format!(
-                "'{text}' is a variable, and only functions can be called (functions are not values in Pole IR)"
+                "'{text}' is a variable of type {t}; only functions and values of function type can be called"
             ));
         }
         if let Some(tn) = self.type_names.get(&n) {

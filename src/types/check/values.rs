@@ -170,7 +170,7 @@ impl<'m> Checker<'m, '_> {
         }
         for (a, &p) in args.iter().zip(params) {
             let at = self.check_expr(a, Some(p))?;
-            self.expect(a.span, at, p);
+            self.expect_expr(a, at, p);
         }
         Ok(ret)
     }
