@@ -5,11 +5,15 @@
 # drifts affects all alike. Measures wall time and peak RSS with GNU time,
 # checks that the twins print the same lines, and prints Markdown tables of
 # medians over the rounds, with the ratios pole/OCaml and pole/C, and peak
-# RSS of game_loop against the number of frames.
+# RSS of game_loop against the number of frames. Workloads with a second Pole
+# program (a variant: the same work written another way, e.g. by hand instead
+# of with List.map) run it too, after pole in each round, and get a table of
+# pole against the variant.
 #
 # Usage: bench/runtime/compare.sh [WORKLOAD...]
 #   WORKLOAD: binary_trees game_loop string_build list_sort hashmap_int
-#   hashmap_string, or hashmap for both maps (default: all).
+#   hashmap_string pipeline sort_by map_entities avl_map, or hashmap for both
+#   maps, hof for pipeline sort_by map_entities (default: all).
 # Environment:
 #   POLE=PATH         the pole compiler measured (default: cargo build --release
 #                     in this repository, then target/release/pole)
@@ -63,7 +67,7 @@ if [ -n "${POLE_BEFORE:-}" ]; then
   [ -x "$POLE_BEFORE" ] || { echo "compare: POLE_BEFORE=$POLE_BEFORE is not an executable" >&2; exit 1; }
   impls=(pole_before pole)
 fi
-impls+=(ocaml c)
+impls+=(pole_variant ocaml c) # pole_variant: only the workloads that have one
 
 mem_cap=${POLE_MEM_CAP:-8G}
 cap_kib=0
@@ -81,17 +85,25 @@ fi
 # ---- the workloads ------------------------------------------------------
 # Each entry: NAME SOURCE-BASE [ARGS for the OCaml and C twins].
 workloads=()
+# NAME -> the base of its variant's .pole-ir: hand-written recursion instead
+# of the higher-order builtins (issue 20), a map for Int only instead of the
+# generic one at Int (issue 21).
+declare -A variant_of=([pipeline]=pipeline_hand [sort_by]=sort_by_hand
+  [map_entities]=map_entities_hand [avl_map]=avl_map_int)
 add_game_loop() {
   local n f
   for n in "${game_entities[@]}"; do
     for f in "${game_frames[@]}"; do workloads+=("game_loop_n${n}_f${f} game_loop $n $f"); done
   done
 }
-[ $# -gt 0 ] || set -- binary_trees game_loop string_build list_sort hashmap_int hashmap_string
+[ $# -gt 0 ] || set -- binary_trees game_loop string_build list_sort hashmap_int hashmap_string \
+  pipeline sort_by map_entities avl_map
 for w in "$@"; do
   case $w in
-    binary_trees | string_build | list_sort | hashmap_int | hashmap_string) workloads+=("$w $w") ;;
+    binary_trees | string_build | list_sort | hashmap_int | hashmap_string | pipeline | sort_by | \
+      map_entities | avl_map) workloads+=("$w $w") ;;
     hashmap) workloads+=("hashmap_int hashmap_int" "hashmap_string hashmap_string") ;;
+    hof) workloads+=("pipeline pipeline" "sort_by sort_by" "map_entities map_entities") ;;
     game_loop) add_game_loop ;;
     *) echo "compare: unknown workload '$w'" >&2; exit 2 ;;
   esac
@@ -114,6 +126,10 @@ for entry in "${workloads[@]}"; do
   echo "compare: building $name" >&2
   "$POLE" build "$src" -o "$build/pole/$name" --release
   [ -z "${POLE_BEFORE:-}" ] || "$POLE_BEFORE" build "$src" -o "$build/pole_before/$name" --release
+  if [ -n "${variant_of[$name]:-}" ]; then
+    echo "compare: building $name's variant ${variant_of[$name]}" >&2
+    "$POLE" build "$here/${variant_of[$name]}.pole-ir" -o "$build/pole_variant/$name" --release
+  fi
   case $built_bases in *" $base "*) continue ;; esac
   built_bases+="$base "
   # ocamlopt writes its .cmi/.cmx/.o beside the source: compile a copy.
@@ -132,12 +148,13 @@ for round in $(seq "$rounds"); do
   for entry in "${workloads[@]}"; do
     read -r name base args <<<"$entry"
     for impl in "${impls[@]}"; do
+      [ "$impl" != pole_variant ] || [ -n "${variant_of[$name]:-}" ] || continue
       if [ -n "${skip[$impl/$name]:-}" ]; then
         echo "$name $impl $round oom - -" >>"$results"
         continue
       fi
       case $impl in
-        pole | pole_before) cmd=("$build/$impl/$name") ;;
+        pole | pole_before | pole_variant) cmd=("$build/$impl/$name") ;;
         ocaml) cmd=("$build/ml/$base") ;;
         c) cmd=("$build/c/$base") ;;
       esac
@@ -201,11 +218,18 @@ done <"$results"
 mv "$checked" "$results"
 
 # ---- report -------------------------------------------------------------
+variants=$build/variants.txt # lines: NAME VARIANT-BASE
+: >"$variants"
+for entry in "${workloads[@]}"; do
+  read -r name _ <<<"$entry"
+  [ -z "${variant_of[$name]:-}" ] || echo "$name ${variant_of[$name]}" >>"$variants"
+done
 cap_desc=$([ "$cap_kib" -gt 0 ] && echo "$mem_cap" || echo none)
-python3 - "$results" "$rounds" "$cap_desc" "\`$POLE\`${pole_from:-}" "${POLE_BEFORE:+\`$POLE_BEFORE\`}" "$ocaml_desc" "$cc" \
+python3 - "$results" "$variants" "$rounds" "$cap_desc" "\`$POLE\`${pole_from:-}" "${POLE_BEFORE:+\`$POLE_BEFORE\`}" "$ocaml_desc" "$cc" \
   "${game_entities[*]}" "${game_frames[*]}" <<'PY'
 import datetime, os, statistics, sys
-results, rounds, cap, pole, before, ocaml, cc, entities, frames = sys.argv[1:]
+results, variants, rounds, cap, pole, before, ocaml, cc, entities, frames = sys.argv[1:]
+variant_of = dict(line.split() for line in open(variants))
 entities, frames = entities.split(), frames.split()
 runs = {}  # (name, impl) -> list of (status, secs, kib)
 order = []
@@ -268,6 +292,26 @@ if before:
     for name in order:
         b, a = median(name, "pole_before"), median(name, "pole")
         print("| " + " | ".join([label(name)] + cells(b) + cells(a) + [ratio(a, b, 0), ratio(a, b, 1)]) + " |")
+
+if any(n in variant_of for n in order):
+    print()
+    print("### pole against the variant (same rounds)")
+    print()
+    print("The variant is the same work written another way: `NAME_hand.pole-ir` by hand-written "
+          "recursion instead of the higher-order builtins, `avl_map_int.pole-ir` the map for Int only "
+          "instead of the generic one at Int.")
+    print()
+    print("| workload | variant | variant s | variant MiB | pole s | pole MiB | OCaml s | OCaml MiB "
+          "| C s | C MiB | pole/variant time | pole/variant RSS |")
+    print("|---|---|" + "---:|" * 10)
+    for name in order:
+        if name not in variant_of:
+            continue
+        v, p = median(name, "pole_variant"), median(name, "pole")
+        o, c = median(name, "ocaml"), median(name, "c")
+        row = [label(name), variant_of[name]] + cells(v) + cells(p) + cells(o) + cells(c) + \
+            [ratio(p, v, 0), ratio(p, v, 1)]
+        print("| " + " | ".join(row) + " |")
 
 if any(n.startswith("game_loop_n") for n in order):
     print()
