@@ -3,12 +3,17 @@
 # compiler:
 #   - the SDL2 development files and pkg-config, for the sdl/ conformance
 #     programs and examples;
+#   - SDL2_ttf (libsdl2-ttf-dev) and the DejaVu fonts (fonts-dejavu-core), for
+#     the score text of examples/sdl_snake.pole-ir;
+#   - Xvfb (xvfb) and ImageMagick's `import` (imagemagick), for the test that
+#     runs the snake game on a virtual screen and checks a screenshot;
 #   - ocaml-nox (ocamlopt), valgrind and GNU time (/usr/bin/time), for the
 #     runtime benchmarks in bench/runtime/ and the valgrind test;
 #   - gdb, for the debug-information test (addr2line, nm and readelf come
 #     with binutils, beside the C compiler).
 # Idempotent: each package is installed only when what it provides is missing
-# (`pkg-config --exists sdl2`, `ocamlopt`, `valgrind`, `gdb`, `/usr/bin/time`); when
+# (`pkg-config --exists sdl2`, `pkg-config --exists SDL2_ttf`, the font file,
+# `Xvfb`, `import`, `ocamlopt`, `valgrind`, `gdb`, `/usr/bin/time`); when
 # everything is present it changes nothing. Uses apt-get, as root, or through
 # sudo when not root.
 set -euo pipefail
@@ -20,6 +25,31 @@ if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists sdl2; then
 else
     missing+=(libsdl2-dev pkg-config)
     what+=(SDL2)
+fi
+if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists SDL2_ttf; then
+    echo "install-deps: SDL2_ttf $(pkg-config --modversion SDL2_ttf) already present"
+else
+    missing+=(libsdl2-ttf-dev)
+    what+=(SDL2_ttf)
+fi
+font=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+if [ -f "$font" ]; then
+    echo "install-deps: font $font already present"
+else
+    missing+=(fonts-dejavu-core)
+    what+=("the DejaVu fonts")
+fi
+if command -v Xvfb >/dev/null 2>&1; then
+    echo "install-deps: Xvfb already present"
+else
+    missing+=(xvfb)
+    what+=(Xvfb)
+fi
+if command -v import >/dev/null 2>&1; then
+    echo "install-deps: ImageMagick's import already present"
+else
+    missing+=(imagemagick)
+    what+=("ImageMagick's import")
 fi
 if command -v ocamlopt >/dev/null 2>&1; then
     echo "install-deps: ocamlopt $(ocamlopt -version) already present"
@@ -81,6 +111,26 @@ if [[ " ${missing[*]} " == *" libsdl2-dev "* ]]; then
         echo "install-deps: installed, but \`pkg-config --exists sdl2\` still fails" >&2
         status=1
     fi
+fi
+if [[ " ${missing[*]} " == *" libsdl2-ttf-dev "* ]]; then
+    if pkg-config --exists SDL2_ttf; then
+        echo "install-deps: installed SDL2_ttf $(pkg-config --modversion SDL2_ttf)"
+    else
+        echo "install-deps: installed, but \`pkg-config --exists SDL2_ttf\` still fails" >&2
+        status=1
+    fi
+fi
+if [[ " ${missing[*]} " == *" fonts-dejavu-core "* ]] && ! [ -f "$font" ]; then
+    echo "install-deps: installed fonts-dejavu-core, but $font is still missing" >&2
+    status=1
+fi
+if [[ " ${missing[*]} " == *" xvfb "* ]] && ! command -v Xvfb >/dev/null 2>&1; then
+    echo "install-deps: installed xvfb, but Xvfb is still not on PATH" >&2
+    status=1
+fi
+if [[ " ${missing[*]} " == *" imagemagick "* ]] && ! command -v import >/dev/null 2>&1; then
+    echo "install-deps: installed imagemagick, but import is still not on PATH" >&2
+    status=1
 fi
 if [[ " ${missing[*]} " == *" ocaml-nox "* ]]; then
     if command -v ocamlopt >/dev/null 2>&1; then

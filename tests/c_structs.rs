@@ -176,3 +176,30 @@ fn what_cannot_live_in_c_memory_is_reported() {
     ];
     first_errors(&cases);
 }
+
+/// A `Ptr<R>` parameter (R a C struct) takes an R value as a pointer to a
+/// copy, and still takes the literal `0` as the null pointer (§7.5): here
+/// `nanosleep`'s `rem`, which C allows to be NULL.
+#[test]
+fn null_for_a_pointer_to_a_c_struct() {
+    let t = tempfile::tempdir().unwrap();
+    let src = r#"@repr(C) type Timespec = { sec: Int, nsec: Int }
+@extern("nanosleep") func nanosleep(req: Ptr<Timespec>, rem: Ptr<Timespec>) -> Int32
+func main() -> Int :
+  println(nanosleep({ sec: 0, nsec: 1000 }, 0));
+  let rem: Ptr<Timespec> = Ptr.new() in
+  println(nanosleep({ sec: 0, nsec: 1000 }, rem));
+  println((Ptr.read(rem)).sec);
+  Ptr.free(rem);
+  0
+"#;
+    std::fs::write(t.path().join("p.pole-ir"), src).unwrap();
+    let o = pole(t.path(), &["run", "p.pole-ir"]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "0\n0\n0\n",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(o.status.code(), Some(0));
+}

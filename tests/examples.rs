@@ -1,7 +1,8 @@
 //! The example programs under `examples/` build and print exactly their
 //! recorded `.stdout` (run from the repository root, as documented), and
 //! free every object they allocate (`POLE_RT_STATS=1` reports `live 0`); the
-//! SDL2 ones headless with `SDL_VIDEODRIVER=dummy`, skipped without SDL2.
+//! SDL2 ones headless with `SDL_VIDEODRIVER=dummy`, skipped without SDL2
+//! (and those linking SDL2_ttf without it or the DejaVu font).
 
 use std::path::Path;
 use std::process::Command;
@@ -11,6 +12,15 @@ fn sdl_available() -> bool {
         .args(["--exists", "sdl2"])
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// SDL2_ttf and the font the snake game draws its score with.
+fn ttf_available() -> bool {
+    Command::new("pkg-config")
+        .args(["--exists", "SDL2_ttf"])
+        .status()
+        .is_ok_and(|s| s.success())
+        && Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").is_file()
 }
 
 #[test]
@@ -45,6 +55,11 @@ fn examples_run_as_recorded() {
         };
         if name.starts_with("sdl") && !sdl_available() {
             println!("skipped {name}: SDL2 not installed");
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).expect("read the example");
+        if source.contains("@link(\"SDL2_ttf\")") && !ttf_available() {
+            println!("skipped {name}: SDL2_ttf or the DejaVu font not installed");
             continue;
         }
         let rel = path

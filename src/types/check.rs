@@ -2014,9 +2014,11 @@ impl<'m> Checker<'m, '_> {
                 if i < n {
                     let p = self.pole_view(params[i]);
                     // A `Ptr<R>` parameter of an extern, R a C struct, also
-                    // takes an R value (a copy is passed, §7.7).
+                    // takes an R value (a copy is passed, §7.7); the literal
+                    // `0` stays the null pointer (§7.5).
+                    let null = matches!(a.kind, ExprKind::Int(0));
                     let by_copy = match self.types.shape(p) {
-                        TyKind::Ptr(r) if is_extern => match self.types.shape(r) {
+                        TyKind::Ptr(r) if is_extern && !null => match self.types.shape(r) {
                             TyKind::Record(ri) if self.records[ri as usize].repr_c => Some(r),
                             _ => None,
                         },
