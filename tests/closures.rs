@@ -304,3 +304,36 @@ fn results_discarded_at_unit_types_are_freed() {
         assert!(stats.contains(" live 0,"), "release {release}: {stats}");
     }
 }
+
+/// A lambda literal or a named function given to a higher-order builtin is
+/// not called through a closure (issue 20): the lambda's body is lowered
+/// into the builtin's loop and the function is called directly, so the only
+/// lifted functions are the four loops and the lambda bound to `f`, which
+/// is called through its closure.
+#[test]
+fn known_functions_are_inlined_into_the_builtin_loops() {
+    let src = "func double(x: Int) -> Int : x * 2\nfunc main() -> Int :\n  let k = 3 in\n  \
+               let ys = List.map([1, 2, 3], \\x -> x * k) in\n  let zs = List.map(ys, double) in\n  \
+               let f = \\x -> x + 1 in\n  List.fold(List.map(zs, f), 0, \\a b -> a + b)\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("inl.pole-ir"), src).unwrap();
+    let o = Command::new(POLE)
+        .args(["build", "inl.pole-ir", "--emit", "obj", "-o", "inl.o"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let nm = Command::new("nm")
+        .arg("inl.o")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let syms = String::from_utf8_lossy(&nm.stdout);
+    let lifted = syms.lines().filter(|l| l.contains("pole::lambda.")).count();
+    assert_eq!(lifted, 5, "{syms}");
+    for release in [false, true] {
+        let (out, code, stats) = run(src, release);
+        assert_eq!((out.as_str(), code), ("", Some(39)));
+        assert!(stats.contains(" live 0,"), "{stats}");
+    }
+}

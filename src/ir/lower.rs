@@ -9,6 +9,7 @@ mod c_memory;
 use c_memory::StructArg;
 mod closure;
 mod hof;
+mod inline;
 
 pub use closure::Lifted;
 mod constants;
@@ -325,6 +326,9 @@ struct FnLower<'a, 'c, 'm> {
     ret_ty: Option<TyId>,
     /// The functions lifted out of the unit so far.
     lifted: &'c RefCell<Lifted<'m>>,
+    /// How the higher-order builtin being lowered calls its function
+    /// argument when it is known at the call (`None`: through its closure).
+    known: Option<inline::Known<'m>>,
 }
 
 impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
@@ -346,6 +350,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             last_loc: None,
             ret_ty: func.map(|fi| cx.ck.funcs[fi as usize].ret),
             lifted,
+            known: None,
         };
         let b = fl.new_block()?;
         fl.switch(b);
@@ -1357,11 +1362,22 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     fn builtin(&mut self, e: &'m Expr<'m>, b: Builtin, args: &'m [&'m Expr<'m>]) -> R<Var> {
         let mut v = [Var(0); 3];
         let mut tys = [INT; 3];
+        let mut known = None;
+        let fpos = inline::function_arg(b);
         for (i, a) in args.iter().enumerate().take(3) {
-            v[i] = self.expr(a)?;
+            v[i] = match self.known_function(a)? {
+                Some((carrier, k)) if fpos == Some(i) => {
+                    known = Some(k);
+                    carrier
+                }
+                _ => self.expr(a)?,
+            };
             tys[i] = self.ty(a);
         }
-        self.builtin_vals(e.span, self.ty(e), b, v, tys)
+        let outer = std::mem::replace(&mut self.known, known);
+        let r = self.builtin_vals(e.span, self.ty(e), b, v, tys);
+        self.known = outer;
+        r
     }
 
     /// A builtin applied to the values `v` (of types `arg_tys`), its result

@@ -301,7 +301,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
 
 /// The locals below `first` that `e` uses (variables and calls through
 /// them), each once, in order of first use.
-fn captures(ck: &Checked<'_>, e: &Expr<'_>, first: u32, out: &mut std::vec::Vec<u32>) {
+pub(super) fn captures(ck: &Checked<'_>, e: &Expr<'_>, first: u32, out: &mut std::vec::Vec<u32>) {
     let mut stack = vec![e];
     while let Some(e) = stack.pop() {
         if let ExprKind::Name(_) | ExprKind::Call(_) = e.kind

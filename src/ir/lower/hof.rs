@@ -39,14 +39,20 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     ) -> R<u32> {
         let k = self.lifted.borrow().funcs.len() as u32;
         let mut c = FnLower::new(self.cx, None, self.lifted)?;
-        c.fname = self.fname;
+        // A loop with a lambda's body in it is named after the lambda.
+        c.known = self.known;
+        c.fname = match self.known {
+            Some(super::inline::Known::Lambda { name, .. }) => name,
+            _ => self.fname,
+        };
         let mut params = self.arena.vec_with_capacity(reprs.len())?;
         for &r in reprs {
             params.push(c.new_var(r)?)?;
         }
         let params = params.into_slice();
         body(&mut c, params, k)?;
-        let f = c.finish(Kind::Lifted, self.fname, params, ret)?;
+        let name = c.fname;
+        let f = c.finish(Kind::Lifted, name, params, ret)?;
         let got = self.lift_counted(f)?;
         if got != k {
             return Err(LowerError::Internal("a loop lifted out of order"));
@@ -102,8 +108,12 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         )
     }
 
-    /// A call of function value `f` with `args`, returning `ret`.
+    /// A call of function value `f` with `args`, returning `ret` (or of
+    /// the function known at the builtin's call, `f` its carrier).
     fn call_fn(&mut self, f: Var, args: &[Var], ret: TyId) -> R<Var> {
+        if let Some(k) = self.known {
+            return self.call_known(k, f, args, ret);
+        }
         let args = self.args(args)?;
         self.def(Op::CallValue(f, args), self.repr(ret))
     }
@@ -145,13 +155,14 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             fret: self.result_of(fty),
             out: t,
         };
-        let (r, ref_, cell) = (I64, Repr::Ref, Repr::Cell);
+        let (r, ref_) = (I64, Repr::Ref);
         let zero = self.def(Op::Const(I64, 0), I64)?;
         match b {
             ListMap | ListMapi | ListFilter => {
                 let n = self.list_len(v[0])?;
                 let out = self.empty_list(t)?;
-                let k = self.lift_loop(&[ref_, cell, ref_, r, r], ref_, &mut |c, p, k| {
+                let fr = self.vars[v[1].0 as usize];
+                let k = self.lift_loop(&[ref_, fr, ref_, r, r], ref_, &mut |c, p, k| {
                     let (l, f, out, i, n) = (p[0], p[1], p[2], p[3], p[4]);
                     let (done, next) = c.loop_head(i, n)?;
                     let x = c.elem_value(l, i, ty.elem)?;
@@ -183,7 +194,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             ListFold => {
                 let n = self.list_len(v[0])?;
                 let acc_r = self.repr(t);
-                let k = self.lift_loop(&[ref_, cell, acc_r, r, r], acc_r, &mut |c, p, k| {
+                let fr = self.vars[v[2].0 as usize];
+                let k = self.lift_loop(&[ref_, fr, acc_r, r, r], acc_r, &mut |c, p, k| {
                     let (l, f, acc, i, n) = (p[0], p[1], p[2], p[3], p[4]);
                     let (done, next) = c.loop_head(i, n)?;
                     let x = c.elem_value(l, i, ty.elem)?;
@@ -196,7 +208,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             ListIter | ListIteri | ListAny | ListAll | ListFind | ListFindIndex => {
                 let n = self.list_len(v[0])?;
                 let ret = self.repr(t);
-                let k = self.lift_loop(&[ref_, cell, r, r], ret, &mut |c, p, k| {
+                let fr = self.vars[v[1].0 as usize];
+                let k = self.lift_loop(&[ref_, fr, r, r], ret, &mut |c, p, k| {
                     let (l, f, i, n) = (p[0], p[1], p[2], p[3]);
                     let (done, next) = c.loop_head(i, n)?;
                     let x = c.elem_value(l, i, ty.elem)?;
@@ -353,7 +366,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     /// takes from the right half only when `cmp(right, left) < 0`.
     pub(super) fn sort_by(&mut self, span: Span, t: TyId, v: [Var; 3]) -> R<Var> {
         let elem = self.elem_of(t);
-        let (r, ref_, cell) = (I64, Repr::Ref, Repr::Cell);
+        let (r, ref_) = (I64, Repr::Ref);
+        let cell = self.vars[v[1].0 as usize];
         let km = self.lift_loop(
             &[ref_, ref_, cell, r, r, r, r, ref_],
             ref_,

@@ -1,0 +1,141 @@
+//! Function arguments of the higher-order builtins known at the call site
+//! (§6.2, issue 20): `List.map(xs, \x -> x * 2)` costs what a hand-written
+//! loop costs.
+//!
+//! When the function argument of `List_map`, `List_fold`, `Option_map`, ...
+//! is written at the call as a lambda or names a Pole function, the loop the
+//! builtin lowers to does not call it through a closure:
+//!
+//! - a named function (or an instance of a generic one) is called directly
+//!   (`Callee::Pole`), with no closure at all;
+//! - a lambda's body is lowered into the loop itself, its parameters bound
+//!   to the loop's values. Its captures travel in a cell without code (slot
+//!   0 is zero), one allocation per builtin call when there are any, none
+//!   otherwise; the loop's frame is named after the lambda, so runtime
+//!   errors read as they do when the lambda is called.
+//!
+//! What the loop passes along in place of the closure is the *carrier*: that
+//! cell, or Unit when nothing needs carrying. Every loop calls its function
+//! at one place, so a lambda's body is lowered once.
+
+use super::*;
+
+/// How the function argument of a higher-order builtin is called.
+#[derive(Clone, Copy)]
+pub(super) enum Known<'m> {
+    /// A Pole function (callee index), called directly.
+    Func(u32),
+    /// A lambda literal, lowered in place.
+    Lambda {
+        /// The checker local of its first parameter.
+        first: u32,
+        /// The locals it captures, in the carrier cell's slots 1...
+        caps: &'m [u32],
+        body: &'m Expr<'m>,
+        /// Its name in runtime error locations.
+        name: &'m str,
+    },
+}
+
+/// The argument position of the function a higher-order builtin calls.
+pub(super) fn function_arg(b: Builtin) -> Option<usize> {
+    use Builtin::*;
+    match b {
+        ListFold => Some(2),
+        ListMap | ListMapi | ListFilter | ListIter | ListIteri | ListAny | ListAll | ListFind
+        | ListFindIndex | ListInit | ListSortBy | MapIter | OptionMap | OptionAndThen => Some(1),
+        _ => None,
+    }
+}
+
+impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
+    /// When `a` is a lambda literal or names a Pole function: the carrier
+    /// to pass in its place and how to call it.
+    pub(super) fn known_function(&mut self, a: &'m Expr<'m>) -> R<Option<(Var, Known<'m>)>> {
+        let ck = self.cx.ck;
+        match (&a.kind, self.res(a)) {
+            (ExprKind::Lambda(l), Res::Lambda(first)) if !l.params.is_empty() => {
+                let mut caps = std::vec::Vec::new();
+                closure::captures(ck, l.body, first, &mut caps);
+                let carrier = if caps.is_empty() {
+                    self.unit()?
+                } else {
+                    let mut slots = self.arena.vec_with_capacity(caps.len() + 1)?;
+                    slots.push(I64)?;
+                    for &cap in &caps {
+                        slots.push(self.slot_repr(ck.local_ty[cap as usize]))?;
+                    }
+                    let cell = self.alloc(&slots)?;
+                    let none = self.def(Op::Const(I64, 0), I64)?;
+                    self.store(none, cell, 0)?;
+                    for (i, &cap) in caps.iter().enumerate() {
+                        let v = self.local(cap)?;
+                        let s = self.slot_of(v, ck.local_ty[cap as usize])?;
+                        self.store(s, cell, i + 1)?;
+                    }
+                    cell
+                };
+                let (line, col) = self.cx.lines.line_col(self.cx.src, a.span.start as usize);
+                let name = self
+                    .arena
+                    .alloc_str(&format!("{} (lambda at {line}:{col})", self.fname))?;
+                let caps = self.arena.alloc_slice_copy(&caps)?;
+                let body = l.body;
+                Ok(Some((
+                    carrier,
+                    Known::Lambda {
+                        first,
+                        caps,
+                        body,
+                        name,
+                    },
+                )))
+            }
+            (ExprKind::Name(_), Res::Func(fi)) if ck.funcs[fi as usize].decl.ext.is_none() => {
+                Ok(Some((self.unit()?, Known::Func(fi))))
+            }
+            (ExprKind::Name(_), Res::Inst(k)) => {
+                Ok(Some((self.unit()?, Known::Func(self.inst_callee(k)))))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The call of known function `k` (carried by `carrier`) with `args`,
+    /// its result used as type `ret` (Unit: discarded, §4.7).
+    pub(super) fn call_known(
+        &mut self,
+        k: Known<'m>,
+        carrier: Var,
+        args: &[Var],
+        ret: TyId,
+    ) -> R<Var> {
+        let ck = self.cx.ck;
+        let discard = self.kind(ret) == TyKind::Unit;
+        let y = match k {
+            Known::Func(fi) => {
+                let own = ck.callee_sig(fi).1;
+                let args = self.args(args)?;
+                self.def(Op::Call(Callee::Pole(fi), args), self.repr(own))?
+            }
+            Known::Lambda {
+                first, caps, body, ..
+            } => {
+                for (i, &a) in args.iter().enumerate() {
+                    self.bind(first + i as u32, a)?;
+                }
+                for (i, &cap) in caps.iter().enumerate() {
+                    let t = ck.local_ty[cap as usize];
+                    let s = self.load_slot(carrier, i + 1, self.slot_repr(t))?;
+                    let v = self.value_of_slot(s, t)?;
+                    self.bind(cap, v)?;
+                }
+                self.expr(body)?
+            }
+        };
+        if discard && self.vars[y.0 as usize] != Repr::I8 {
+            return self.unit();
+        }
+        Ok(y)
+    }
+}
