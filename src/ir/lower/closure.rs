@@ -87,7 +87,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             .arena
             .alloc_str(&format!("{} (lambda at {line}:{col})", self.fname))?;
         let mut c = self.child(name, ret)?;
-        let env = c.new_var(Repr::Cell)?;
+        // Only ever called with its static cell when it captures nothing:
+        // then its environment is not counted (nothing to drop).
+        let env = c.new_var(if caps.is_empty() { I64 } else { Repr::Cell })?;
         let mut params = self.arena.vec_with_capacity(ptys.len() + 1)?;
         params.push(env)?;
         for (i, &pt) in ptys.iter().enumerate() {
@@ -163,7 +165,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             _ => self.fname,
         };
         let mut c = self.child(name, ret)?;
-        let env = c.new_var(Repr::Cell)?;
+        // A wrapper is only ever called with its static cell.
+        let env = c.new_var(I64)?;
         let mut params = self.arena.vec_with_capacity(ptys.len() + 1)?;
         params.push(env)?;
         let mut vals = smallvec::SmallVec::<[Var; 8]>::new();
