@@ -1217,12 +1217,19 @@ impl Em<'_, '_, '_, '_, '_> {
                         ret,
                         variadic,
                         byval,
+                        sret,
                         ..
                     }) => {
                         let mut sig = Signature::new(CallConv::SystemV);
                         sig.params
                             .extend(params.iter().map(|&r| AbiParam::new(clif_type(r))));
                         struct_arguments(&mut sig, byval);
+                        if sret && let Some(p) = sig.params.first_mut() {
+                            *p = AbiParam::special(
+                                types::I64,
+                                cranelift_codegen::ir::ArgumentPurpose::StructReturn,
+                            );
+                        }
                         sig.returns.extend(ret.map(|r| AbiParam::new(clif_type(r))));
                         if variadic {
                             let stub = self.g.variadic_stub(symbol, &sig)?;

@@ -534,6 +534,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 variadic: false,
                 owned,
                 byval: &[],
+                sret: false,
             })?),
             args,
         );
@@ -1234,6 +1235,17 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         // structs passed through the stack instead.
         let (mut ints, mut sses) = (0usize, 0usize);
         let mut byval = self.arena.vec();
+        // A struct result of more than 16 bytes: C stores it where the
+        // hidden first argument points.
+        let sret = match self.kind(ret) {
+            TyKind::Record(_) => self.struct_result_buffer(ret)?,
+            _ => None,
+        };
+        if let Some(buf) = sret {
+            sig.push(I64)?;
+            vals.push(buf)?;
+            ints += 1;
+        }
         for (i, &v) in args.iter().enumerate() {
             let t = if i < params.len() {
                 params[i]
@@ -1306,6 +1318,22 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let params = sig.into_slice();
         let byval = byval.into_slice();
         let variadic = decl.variadic.is_some();
+        if let Some(buf) = sret {
+            let callee = Callee::C(self.arena.alloc(CCall {
+                symbol,
+                params,
+                ret: None,
+                variadic,
+                owned: 0,
+                byval,
+                sret: true,
+            })?);
+            self.emit(Inst::Eval(Op::Call(callee, vals.into_slice())))?;
+            for p in copies {
+                self.rt("pole_ptr_free", &[I64], None, &[p])?;
+            }
+            return self.struct_result(buf, ret);
+        }
         if let TyKind::Record(_) = self.kind(ret) {
             let callee = self.arena.alloc(CCall {
                 symbol,
@@ -1314,6 +1342,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 variadic,
                 owned: 0,
                 byval,
+                sret: false,
             })?;
             let v = self.struct_call(callee, vals.into_slice(), ret)?;
             for p in copies {
@@ -1328,6 +1357,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             variadic,
             owned: 0,
             byval,
+            sret: false,
         })?);
         let op = Op::Call(callee, vals.into_slice());
         let r = match c_ret {

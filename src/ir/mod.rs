@@ -148,6 +148,9 @@ pub struct CCall<'m> {
     /// Arguments that are the address of a C struct passed by value
     /// through the stack (System V memory class, §7.7): index, size.
     pub byval: &'m [(u32, u32)],
+    /// The first argument is the address C stores a struct result of more
+    /// than 16 bytes to (System V memory class, §7.7; no result register).
+    pub sret: bool,
 }
 
 /// A C call returning a struct in registers (see [`Op::CallRegs`]).

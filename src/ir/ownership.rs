@@ -524,6 +524,7 @@ fn pair_reuse<'m>(
                             variadic: false,
                             owned: 0,
                             byval: &[],
+                            sret: false,
                         })?),
                         args,
                     ),

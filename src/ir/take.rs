@@ -169,6 +169,7 @@ impl<'m> Takes<'m> {
             variadic: false,
             owned: 0,
             byval: &[],
+            sret: false,
         })?);
         Ok(Inst::Def(
             x,

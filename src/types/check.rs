@@ -1357,14 +1357,6 @@ impl<'m> Checker<'m, '_> {
             let ret = self.concrete(ret)?;
             if is_extern {
                 self.require_c_passable(fd.ret.span, ret, true);
-                if matches!(self.types.shape(ret), TyKind::Record(_)) && !self.c_struct_in_regs(ret)
-                {
-                    let msg = format!("type '{}' cannot be passed to C", self.show(ret));
-                    self.diags
-                        .push(Diagnostic::error(fd.ret.span, msg).with_note(
-                        "returning a C struct of more than 16 bytes by value is not supported yet",
-                    ));
-                }
             }
             let result_local = if fd.contracts.iter().any(|c| c.kind == ContractKind::Ensures) {
                 Some(self.new_local(ret)?)

@@ -154,6 +154,29 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             out: buf,
         })?;
         self.emit(Inst::Eval(Op::CallRegs(regs)))?;
+        self.struct_result(buf, t)
+    }
+
+    /// For a C call returning `@repr(C)` record type `t` through memory
+    /// (more than 16 bytes, System V): the buffer C stores it to, passed as
+    /// the hidden first argument. `None` when it comes back in registers.
+    pub(super) fn struct_result_buffer(&mut self, t: TyId) -> R<Option<Var>> {
+        let l = crate::types::layout::layout(self.cx.ck, t)
+            .ok_or(LowerError::Internal("a C struct without a layout"))?;
+        if crate::types::abi::classify(&l) != crate::types::abi::PassMode::Memory {
+            return Ok(None);
+        }
+        let cl = self.def(Op::CLayout(t), I64)?;
+        let zero = self.def(Op::Const(I64, 0), I64)?;
+        self.rt("pole_c_pack", &[I64; 2], Some(I64), &[cl, zero])
+            .map(Some)
+    }
+
+    /// The Pole record of type `t` read from the C struct at `buf`, which
+    /// is freed.
+    pub(super) fn struct_result(&mut self, buf: Var, t: TyId) -> R<Var> {
+        let l = self.def(Op::CLayout(t), I64)?;
+        let zero = self.def(Op::Const(I64, 0), I64)?;
         let v = self.rt(
             "pole_ptr_read",
             &[I64; 3],

@@ -67,42 +67,6 @@ impl<'m> Checker<'m, '_> {
                     && self.funcs[fi as usize].tparams.is_empty())
     }
 
-    /// Whether `@repr(C)` record type `t` is passed in registers (at most
-    /// 16 bytes: the passing through memory of larger ones is to come).
-    pub(super) fn c_struct_in_regs(&self, t: TyId) -> bool {
-        let mut size = 0u64;
-        let mut align = 1u64;
-        self.c_size(t, &mut size, &mut align, 0);
-        size.next_multiple_of(align) <= 16
-    }
-
-    fn c_size(&self, t: TyId, size: &mut u64, align: &mut u64, depth: u32) {
-        let scalar = match self.types.shape(t) {
-            TyKind::Int | TyKind::Float | TyKind::Ptr(_) => 8,
-            TyKind::Int32 => 4,
-            TyKind::CNum(c) => match c {
-                crate::types::ty::CNum::I8 | crate::types::ty::CNum::U8 => 1,
-                crate::types::ty::CNum::I16 | crate::types::ty::CNum::U16 => 2,
-                _ => 4,
-            },
-            TyKind::Bool => 1,
-            TyKind::Record(r) if depth < 64 => {
-                let mut s = 0u64;
-                let mut a = 1u64;
-                for &(_, ft) in self.records[r as usize].fields {
-                    self.c_size(ft, &mut s, &mut a, depth + 1);
-                }
-                let s = s.next_multiple_of(a);
-                *size = size.next_multiple_of(a) + s;
-                *align = (*align).max(a);
-                return;
-            }
-            _ => 8,
-        };
-        *size = size.next_multiple_of(scalar) + scalar;
-        *align = (*align).max(scalar);
-    }
-
     /// `type 'T' cannot be a field of a @repr(C) record`, at the type.
     pub(super) fn check_repr_c_fields(&mut self, r: u32) -> MemResult<()> {
         let info = &self.records[r as usize];
