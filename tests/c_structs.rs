@@ -203,3 +203,69 @@ func main() -> Int :
     );
     assert_eq!(o.status.code(), Some(0));
 }
+
+/// Callbacks (§7.8) beyond Pole functions of C scalars: an extern passed
+/// as a C function pointer is its C symbol (qsort with a C comparator), and
+/// a Pole callback taking a `String` receives each C string as a new Pole
+/// string it owns (freed: `live 0`); a String result stays an error.
+#[test]
+fn externs_and_string_parameters_as_callbacks() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::write(
+        d.join("cb.c"),
+        "#include <string.h>\n#include <stdint.h>\n\
+         int cmp_i64(const void *a, const void *b) {\n  \
+           int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;\n  return (x > y) - (x < y);\n}\n\
+         int64_t each_word(const char *text, int64_t (*f)(const char *, int64_t)) {\n  \
+           char buf[64]; int64_t n = 0, total = 0; const char *p = text;\n  \
+           while (*p) { size_t k = strcspn(p, \" \"); memcpy(buf, p, k); buf[k] = 0;\n    \
+             total += f(buf, n++); p += k; if (*p) p++; }\n  return total;\n}\n",
+    )
+    .unwrap();
+    let cc = Command::new("cc")
+        .args(["-c", "cb.c", "-o", "cb.o"])
+        .current_dir(d)
+        .status()
+        .unwrap();
+    assert!(cc.success());
+    let ar = Command::new("ar")
+        .args(["rcs", "libcb.a", "cb.o"])
+        .current_dir(d)
+        .status()
+        .unwrap();
+    assert!(ar.success());
+    let src = "@link(\"cb\")\n\
+        @extern(\"qsort\") func qsort(base: Ptr<Unit>, n: Int, size: Int, cmp: (Ptr<Unit>, Ptr<Unit>) -> Int32) -> Unit\n\
+        @extern(\"cmp_i64\") func cmp_i64(a: Ptr<Unit>, b: Ptr<Unit>) -> Int32\n\
+        @extern(\"each_word\") func each_word(text: String, f: (String, Int) -> Int) -> Int\n\n\
+        func word(w: String, i: Int) -> Int :\n  println(int_to_string(i) + \": \" + w);\n  String.length(w)\n\n\
+        func main() -> Int :\n  let buf: Ptr<Int> = Ptr.new_array(3) in\n  \
+        Ptr.write_at(buf, 0, 30); Ptr.write_at(buf, 1, -1); Ptr.write_at(buf, 2, 2);\n  \
+        qsort(buf, 3, 8, cmp_i64);\n  \
+        println(Ptr.read_at(buf, 0)); println(Ptr.read_at(buf, 1)); println(Ptr.read_at(buf, 2));\n  \
+        Ptr.free(buf);\n  println(each_word(\"the quick fox\", word));\n  0\n";
+    std::fs::write(d.join("p.pole-ir"), src).unwrap();
+    let b = Command::new(POLE)
+        .args(["build", "p.pole-ir", "-o", "p"])
+        .env("LIBRARY_PATH", d)
+        .env("POLE_CACHE_DIR", "")
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let run = Command::new(d.join("p"))
+        .env("POLE_RT_STATS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout),
+        "-1\n2\n30\n0: the\n1: quick\n2: fox\n11\n"
+    );
+    let stats = String::from_utf8_lossy(&run.stderr);
+    assert!(stats.contains(" live 0,"), "{stats}");
+    first_errors(&[(
+        "@extern(\"f\") func f(g: (Int) -> String) -> Unit\nfunc main() -> Int : 0\n",
+        "p.pole-ir:1:24: error: type '(Int) -> String' cannot be passed to C",
+    )]);
+}

@@ -27,7 +27,35 @@ fn c_repr(ck: &Checked<'_>, t: TyId) -> Option<Repr> {
     })
 }
 
+/// The C signature of a function of parameter types `params` and result
+/// type `ret` (a Unit parameter is omitted).
+fn c_signature(ck: &Checked<'_>, params: &[TyId], ret: TyId) -> Signature {
+    let clif = super::func::clif_type;
+    let mut sig = Signature::new(CallConv::SystemV);
+    for &p in params {
+        if let Some(r) = c_repr(ck, p) {
+            sig.params.push(AbiParam::new(clif(r)));
+        }
+    }
+    if let Some(r) = c_repr(ck, ret) {
+        sig.returns.push(AbiParam::new(clif(r)));
+    }
+    sig
+}
+
 impl Gen<'_, '_> {
+    /// An extern passed to C as a function pointer (§7.8): its C symbol,
+    /// declared with the extern's own C signature.
+    pub fn extern_callback(
+        &mut self,
+        ck: &Checked<'_>,
+        symbol: &str,
+        params: &[TyId],
+        ret: TyId,
+    ) -> Result<FuncId, CodegenError> {
+        self.import(symbol, &c_signature(ck, params, ret))
+    }
+
     /// The C-ABI entry calling Pole function `pole` (type `pole_ty`) as a
     /// C function of type `c_ty` (a function type).
     pub fn callback(
@@ -49,15 +77,17 @@ impl Gen<'_, '_> {
         let (c_params, c_ret) = ck.types.func_parts(cl);
         let (p_params, p_ret) = ck.types.func_parts(pl);
         let clif = super::func::clif_type;
-        let mut sig = Signature::new(CallConv::SystemV);
-        for &p in c_params {
-            if let Some(r) = c_repr(ck, p) {
-                sig.params.push(AbiParam::new(clif(r)));
-            }
-        }
-        if let Some(r) = c_repr(ck, c_ret) {
-            sig.returns.push(AbiParam::new(clif(r)));
-        }
+        let sig = c_signature(ck, c_params, c_ret);
+        // A C string argument becomes a new Pole string, which the
+        // function owns (§7.2).
+        let from_c = if c_params.iter().any(|&p| ck.types.shape(p) == TyKind::Str) {
+            let mut s = Signature::new(CallConv::SystemV);
+            s.params.push(AbiParam::new(types::I64));
+            s.returns.push(AbiParam::new(types::I64));
+            Some(self.import("pole_str_from_c", &s)?)
+        } else {
+            None
+        };
         self.anon += 1;
         let name = format!("pole.cb.{}", self.anon);
         let id = self
@@ -84,6 +114,12 @@ impl Gen<'_, '_> {
                 let v = incoming[k];
                 k += 1;
                 let want = clif(crate::ir::lower::repr_of(ck, pp));
+                if let (TyKind::Str, Some(f)) = (ck.types.shape(cp), from_c) {
+                    let fref = self.module.declare_func_in_func(f, b.func);
+                    let call = b.ins().call(fref, &[v]);
+                    args.push(b.inst_results(call)[0]);
+                    continue;
+                }
                 let v = match r {
                     Repr::I32 if want == types::I64 => match ck.types.shape(cp) {
                         TyKind::CNum(CNum::U8 | CNum::U16 | CNum::U32) => {

@@ -1050,6 +1050,13 @@ impl Em<'_, '_, '_, '_, '_> {
                 self.static_object(id, super::HEADER)?
             }
             Op::Callback(fi, pole_ty, c_ty) => {
+                let f = self.ck.callee_func(fi);
+                if let Some(ext) = f.decl.ext {
+                    let symbol = self.g.names.name(ext.c_name);
+                    let id = self.g.extern_callback(self.ck, symbol, f.params, f.ret)?;
+                    let fref = self.fref(id);
+                    return Ok(Some(self.b.ins().func_addr(types::I64, fref)));
+                }
                 let pole = self.pole_id(fi)?;
                 let id = self.g.callback(self.ck, pole, pole_ty, c_ty)?;
                 let fref = self.fref(id);

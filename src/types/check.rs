@@ -1255,6 +1255,8 @@ impl<'m> Checker<'m, '_> {
                 let (ps, r) = self.types.func_parts(l);
                 let scalar = |c: &Self, t: TyId, ret: bool| match c.types.shape(t) {
                     TyKind::Unit => ret,
+                    // A C string in, copied into a Pole string (§7.2).
+                    TyKind::Str => !ret,
                     TyKind::Record(_) => false,
                     _ => c.c_field_type(t),
                 };

@@ -59,12 +59,12 @@ impl<'m> Checker<'m, '_> {
         }
     }
 
-    /// Whether `a` names a top-level Pole function (a callback, §7.8).
+    /// Whether `a` names a top-level Pole function or an extern (a
+    /// callback, §7.8).
     pub(super) fn named_function<'b>(&self, a: &'b Expr<'b>) -> bool {
         matches!(a.kind, ExprKind::Name(_))
             && matches!(self.expr_res[a.id.0 as usize],
-                super::Res::Func(fi) if self.funcs[fi as usize].decl.ext.is_none()
-                    && self.funcs[fi as usize].tparams.is_empty())
+                super::Res::Func(fi) if self.funcs[fi as usize].tparams.is_empty())
     }
 
     /// `type 'T' cannot be a field of a @repr(C) record`, at the type.
