@@ -16,6 +16,7 @@
 
 pub mod analysis;
 pub mod handlers;
+pub mod semantic_tokens;
 pub mod text;
 pub mod transport;
 pub mod type_hover;
@@ -29,7 +30,7 @@ use lsp_types::notification::{
 };
 use lsp_types::request::{
     Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References,
-    Rename, Request as _,
+    Rename, Request as _, SemanticTokensFullRequest,
 };
 use lsp_types::*;
 use std::collections::HashMap;
@@ -105,6 +106,14 @@ pub fn capabilities() -> ServerCapabilities {
             trigger_characters: Some(vec![".".into()]),
             ..Default::default()
         }),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: semantic_tokens::legend(),
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                range: None,
+                ..Default::default()
+            },
+        )),
         position_encoding: Some(PositionEncodingKind::UTF16),
         ..Default::default()
     }
@@ -119,6 +128,7 @@ const METHODS: &[&str] = &[
     DocumentSymbolRequest::METHOD,
     Completion::METHOD,
     Formatting::METHOD,
+    SemanticTokensFullRequest::METHOD,
 ];
 
 impl Server {
@@ -212,6 +222,7 @@ impl Server {
             DocumentSymbolRequest::METHOD => handlers::symbols(self, params(req)?),
             Completion::METHOD => handlers::completion(self, params(req)?),
             Formatting::METHOD => handlers::formatting(self, params(req)?),
+            SemanticTokensFullRequest::METHOD => semantic_tokens::full(self, params(req)?),
             m => Err(format!("unsupported request {m}")), // see METHODS
         }
     }
