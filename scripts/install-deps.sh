@@ -6,9 +6,12 @@
 #   - ocaml-nox (ocamlopt), valgrind and GNU time (/usr/bin/time), for the
 #     runtime benchmarks in bench/runtime/ and the valgrind test;
 #   - gdb, for the debug-information test (addr2line, nm and readelf come
-#     with binutils, beside the C compiler).
+#     with binutils, beside the C compiler);
+#   - neovim, for the headless editor test (tests/neovim.rs drives its
+#     built-in LSP client against `pole lsp`).
 # Idempotent: each package is installed only when what it provides is missing
-# (`pkg-config --exists sdl2`, `ocamlopt`, `valgrind`, `gdb`, `/usr/bin/time`); when
+# (`pkg-config --exists sdl2`, `ocamlopt`, `valgrind`, `gdb`, `nvim`,
+# `/usr/bin/time`); when
 # everything is present it changes nothing. Uses apt-get, as root, or through
 # sudo when not root.
 set -euo pipefail
@@ -38,6 +41,12 @@ if command -v gdb >/dev/null 2>&1; then
 else
     missing+=(gdb)
     what+=(gdb)
+fi
+if command -v nvim >/dev/null 2>&1; then
+    echo "install-deps: $(nvim --version | head -n 1) already present"
+else
+    missing+=(neovim)
+    what+=(Neovim)
 fi
 if [ -x /usr/bin/time ] && /usr/bin/time -f '%M' true >/dev/null 2>&1; then
     echo "install-deps: GNU time (/usr/bin/time) already present"
@@ -92,6 +101,10 @@ if [[ " ${missing[*]} " == *" ocaml-nox "* ]]; then
 fi
 if [[ " ${missing[*]} " == *" valgrind "* ]] && ! command -v valgrind >/dev/null 2>&1; then
     echo "install-deps: installed valgrind, but it is still not on PATH" >&2
+    status=1
+fi
+if [[ " ${missing[*]} " == *" neovim "* ]] && ! command -v nvim >/dev/null 2>&1; then
+    echo "install-deps: installed neovim, but nvim is still not on PATH" >&2
     status=1
 fi
 if [[ " ${missing[*]} " == *" time "* ]] && ! [ -x /usr/bin/time ]; then
