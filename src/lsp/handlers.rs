@@ -172,7 +172,14 @@ pub fn hover(s: &mut Server, p: HoverParams) -> Result {
         // Outside function bodies: a type named in a type declaration.
         let (t, o) = with_doc(s, &tp.text_document.uri, |cx, doc| {
             let off = doc.index.offset(&doc.text, tp.position) as u32;
-            Ok(super::type_hover::hover(cx.text, cx.names, cx.program, off))
+            let ck = cx.checked();
+            Ok(super::type_hover::hover(
+                cx.text,
+                cx.names,
+                cx.program,
+                ck.as_ref(),
+                off,
+            ))
         })?;
         (r, oom) = (t.flatten(), oom.or(o));
     }

@@ -15,7 +15,9 @@
 //! the open documents that import it.
 
 pub mod analysis;
+pub mod generic_hover;
 pub mod handlers;
+pub mod layout_hover;
 pub mod semantic_tokens;
 pub mod text;
 pub mod transport;
