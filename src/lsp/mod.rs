@@ -15,9 +15,11 @@
 //! the open documents that import it.
 
 pub mod analysis;
+pub mod cross_file;
 pub mod generic_hover;
 pub mod handlers;
 pub mod layout_hover;
+pub mod rename;
 pub mod semantic_tokens;
 pub mod text;
 pub mod transport;
