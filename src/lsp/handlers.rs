@@ -610,6 +610,13 @@ pub fn completion(s: &mut Server, p: CompletionParams) -> Result {
         Err(e) => (Vec::new(), Some((uri.clone(), e))),
     };
     items.extend(found);
+    if dotted && items.is_empty() {
+        // The line does not parse yet: the names before the `.`, typed
+        // in the last text that parsed.
+        for (n, t) in super::typing_completion::fields(s, &uri, word - 1) {
+            items.push(item(&n, CompletionItemKind::FIELD, Some(t)));
+        }
+    }
     if !dotted {
         for n in Builtin::NAMES {
             let detail = Builtin::from_name(n).map(|b| analysis::builtin_signature(n, b));

@@ -24,6 +24,7 @@ pub mod semantic_tokens;
 pub mod text;
 pub mod transport;
 pub mod type_hover;
+pub mod typing_completion;
 
 use crate::driver::modules::{self, Buffers, Graph};
 use crate::memory::Memory;
@@ -53,6 +54,27 @@ pub struct Document {
     /// The other files its program reached when it was last checked
     /// (canonical paths).
     pub deps: Vec<PathBuf>,
+    /// Its last text without syntax errors, for completing a line that
+    /// does not parse yet ([`typing_completion`]).
+    pub good: Option<String>,
+}
+
+/// The codes of the diagnostics that mean a text does not parse.
+const SYNTAX_CODES: &[&str] = &[
+    "expected-token",
+    "unterminated-string",
+    "invalid-character",
+    "invalid-escape",
+    "invalid-utf8",
+    "chained-comparison",
+    "nested-too-deeply",
+];
+
+fn parses(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().all(|d| match &d.code {
+        Some(NumberOrString::String(c)) => !SYNTAX_CODES.contains(&c.as_str()),
+        _ => true,
+    })
 }
 
 /// The canonical path of a document with a `file:` URI (its path as is
@@ -313,6 +335,11 @@ impl Server {
             .map(|g| g.files.into_iter().skip(1).map(|f| f.canonical).collect())
             .unwrap_or_default();
         let n = publish(uri.clone(), diagnostics.clone(), Some(version));
+        let good = if parses(&diagnostics) {
+            Some(text.clone())
+        } else {
+            self.docs.get(uri.as_str()).and_then(|d| d.good.clone())
+        };
         self.docs.insert(
             uri.as_str().to_string(),
             Document {
@@ -322,6 +349,7 @@ impl Server {
                 index,
                 diagnostics,
                 deps,
+                good,
             },
         );
         n
