@@ -10,10 +10,17 @@
 #   - ocaml-nox (ocamlopt), valgrind and GNU time (/usr/bin/time), for the
 #     runtime benchmarks in bench/runtime/ and the valgrind test;
 #   - gdb, for the debug-information test (addr2line, nm and readelf come
-#     with binutils, beside the C compiler).
+#     with binutils, beside the C compiler);
+#   - neovim, for the headless editor test (tests/neovim.rs drives its
+#     built-in LSP client against `pole lsp`);
+#   - the tree-sitter CLI, for the grammar test (tests/tree_sitter.rs), built
+#     from crates.io with cargo into ~/.cache/pole/tree-sitter-cli (the npm
+#     package downloads its binary from elsewhere than the npm registry at
+#     install time, which fails where only the registries are reachable).
 # Idempotent: each package is installed only when what it provides is missing
 # (`pkg-config --exists sdl2`, `pkg-config --exists SDL2_ttf`, the font file,
-# `Xvfb`, `import`, `ocamlopt`, `valgrind`, `gdb`, `/usr/bin/time`); when
+# `Xvfb`, `import`, `ocamlopt`, `valgrind`, `gdb`, `nvim`, `/usr/bin/time`,
+# the tree-sitter CLI of the version below); when
 # everything is present it changes nothing. Uses apt-get, as root, or through
 # sudo when not root.
 set -euo pipefail
@@ -69,11 +76,33 @@ else
     missing+=(gdb)
     what+=(gdb)
 fi
+if command -v nvim >/dev/null 2>&1; then
+    echo "install-deps: $(nvim --version | head -n 1) already present"
+else
+    missing+=(neovim)
+    what+=(Neovim)
+fi
 if [ -x /usr/bin/time ] && /usr/bin/time -f '%M' true >/dev/null 2>&1; then
     echo "install-deps: GNU time (/usr/bin/time) already present"
 else
     missing+=(time)
     what+=("GNU time")
+fi
+
+# The tree-sitter CLI: not an apt package; cargo builds it once (minutes).
+tree_sitter_version=0.27.1
+tree_sitter_root="${XDG_CACHE_HOME:-$HOME/.cache}/pole/tree-sitter-cli"
+tree_sitter="$tree_sitter_root/bin/tree-sitter"
+if [ -x "$tree_sitter" ] && "$tree_sitter" --version | grep -qF "$tree_sitter_version"; then
+    echo "install-deps: $("$tree_sitter" --version) already present in $tree_sitter_root"
+elif ! command -v cargo >/dev/null 2>&1; then
+    echo "install-deps: cargo is not on PATH: cannot build the tree-sitter CLI" >&2
+    exit 1
+else
+    echo "install-deps: building tree-sitter-cli $tree_sitter_version with cargo into $tree_sitter_root"
+    cargo install --quiet --locked --root "$tree_sitter_root" \
+        "tree-sitter-cli@$tree_sitter_version"
+    echo "install-deps: installed $("$tree_sitter" --version)"
 fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
@@ -142,6 +171,10 @@ if [[ " ${missing[*]} " == *" ocaml-nox "* ]]; then
 fi
 if [[ " ${missing[*]} " == *" valgrind "* ]] && ! command -v valgrind >/dev/null 2>&1; then
     echo "install-deps: installed valgrind, but it is still not on PATH" >&2
+    status=1
+fi
+if [[ " ${missing[*]} " == *" neovim "* ]] && ! command -v nvim >/dev/null 2>&1; then
+    echo "install-deps: installed neovim, but nvim is still not on PATH" >&2
     status=1
 fi
 if [[ " ${missing[*]} " == *" time "* ]] && ! [ -x /usr/bin/time ]; then

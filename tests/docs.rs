@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+
 fn read(p: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(p)).unwrap()
 }
@@ -94,4 +96,40 @@ fn the_neovim_setup_works_on_0_7() {
     assert!(section.contains("if vim.lsp.buf.format then"));
     assert!(readme.contains("- **Vim** (8+)"));
     assert!(readme.contains("- **VS Code**"));
+}
+
+/// Every capability `pole lsp` announces is named in the README's list
+/// for other clients (a new request must be documented there).
+#[test]
+fn the_readme_lists_every_capability_of_the_server() {
+    let readme = read("README.md");
+    let at = readme
+        .find("- **Any other client**")
+        .expect("a section for other clients");
+    let section = &readme[at..];
+    let section = &section[..section.find("\n\n").unwrap_or(section.len())];
+    let c = common::lsp_client::Client::start(&[]);
+    let caps = c.capabilities.clone();
+    c.shutdown();
+    let mut named = 0;
+    for (key, _) in caps.as_object().expect("capabilities") {
+        let method = match key.as_str() {
+            "textDocumentSync" | "positionEncoding" => continue,
+            "hoverProvider" => "hover",
+            "definitionProvider" => "definition",
+            "referencesProvider" => "references",
+            "renameProvider" => "rename",
+            "documentSymbolProvider" => "documentSymbol",
+            "completionProvider" => "completion",
+            "documentFormattingProvider" => "formatting",
+            "semanticTokensProvider" => "semanticTokens/full",
+            other => panic!("capability {other} is not in this test's table (nor the README?)"),
+        };
+        assert!(
+            section.contains(&format!("`textDocument/{method}`")),
+            "README does not list textDocument/{method} for other clients"
+        );
+        named += 1;
+    }
+    assert_eq!(named, 8);
 }

@@ -269,6 +269,8 @@ pub enum Hit<'v> {
     PatField(&'v Pat<'v>, &'v FieldPat<'v>),
     Type(&'v TypeExpr<'v>),
     Param(usize),
+    /// A lambda's parameter: the lambda and the parameter's index.
+    LambdaParam(&'v Expr<'v>, &'v Lambda<'v>, usize),
     FuncName,
 }
 
@@ -291,7 +293,9 @@ fn find_pat<'v>(p: &'v Pat<'v>, pos: u32) -> Option<Hit<'v>> {
                 }
                 args.iter().find_map(|a| find_pat(a, pos))
             }
-            PatKind::List(items) => items.iter().find_map(|a| find_pat(a, pos)),
+            PatKind::List(items) | PatKind::Tuple(items) => {
+                items.iter().find_map(|a| find_pat(a, pos))
+            }
             PatKind::Cons(h, t) => find_pat(h, pos).or_else(|| find_pat(t, pos)),
             PatKind::Record(fields) => fields.iter().find_map(|f| {
                 if contains(f.span, pos) {
@@ -342,8 +346,23 @@ pub fn find_expr<'v>(e: &'v Expr<'v>, pos: u32) -> Option<Hit<'v>> {
                     if let Some(h) = l.ty.and_then(|t| find_type(t, pos)) {
                         return Some(h);
                     }
+                    if let Some(h) = l.pat.and_then(|p| find_pat(p, pos)) {
+                        return Some(h);
+                    }
                     [l.value, l.body].into_iter().find(holds)
                 }
+                ExprKind::Lambda(lm) => {
+                    for (i, p) in lm.params.iter().enumerate() {
+                        if let Some(h) = p.ty.and_then(|t| find_type(t, pos)) {
+                            return Some(h);
+                        }
+                        if contains(p.span, pos) {
+                            return Some(Hit::LambdaParam(e, lm, i));
+                        }
+                    }
+                    Some(lm.body).filter(holds)
+                }
+                ExprKind::Tuple(items) => items.iter().copied().find(holds),
                 ExprKind::If(c, t, f) => [c, t, f].into_iter().find(holds),
                 ExprKind::Match(s, arms) => {
                     if holds(&s) {
@@ -462,19 +481,35 @@ impl<'v> BodyView<'v> {
                 let fi = self.fi?;
                 ck.funcs.get(fi as usize)?.param_locals.get(i).copied()
             }
+            Hit::LambdaParam(e, lm, i) => match ck.expr_res.get(e.id.0 as usize)? {
+                Res::Lambda(first) if lm.params[i].name.is_some() => Some(first + i as u32),
+                _ => None,
+            },
             _ => None,
         }
     }
 
-    /// The function a hit names.
+    /// The function a hit names (a generic one for a call of one of its
+    /// instances).
     pub fn func_of(&self, h: Hit<'_>) -> Option<u32> {
+        let ck = self.ck.as_ref();
         match h {
             Hit::FuncName => self.fi,
-            Hit::Callee(e, _) => match self.ck.as_ref()?.expr_res.get(e.id.0 as usize)? {
+            Hit::Callee(e, _) => match ck?.expr_res.get(e.id.0 as usize)? {
                 Res::Func(fi) => Some(*fi),
+                Res::Inst(i) => ck?.instances.get(*i as usize).map(|i| i.func),
                 _ => None,
             },
             _ => None,
+        }
+    }
+
+    /// Whether `e` resolved to function `fi` or an instance of it.
+    fn names_func(ck: &Checked<'_>, e: &Expr<'_>, fi: u32) -> bool {
+        match ck.expr_res.get(e.id.0 as usize) {
+            Some(Res::Func(f)) => *f == fi,
+            Some(Res::Inst(i)) => ck.instances.get(*i as usize).is_some_and(|i| i.func == fi),
+            _ => false,
         }
     }
 
@@ -495,6 +530,12 @@ impl<'v> BodyView<'v> {
                         && ck.expr_res.get(e.id.0 as usize) == Some(&Res::Local(l))
                     {
                         found = Some(lt.name_span);
+                    }
+                    if let ExprKind::Lambda(lm) = e.kind
+                        && let Some(&Res::Lambda(first)) = ck.expr_res.get(e.id.0 as usize)
+                        && let Some(p) = lm.params.get(l.wrapping_sub(first) as usize)
+                    {
+                        found = Some(p.span);
                     }
                 }
                 Node::Pat(p) => {
@@ -540,7 +581,7 @@ impl<'v> BodyView<'v> {
         let mut visit = |n: Node<'_>| {
             if let Node::Expr(e) = n
                 && let ExprKind::Call(c) = e.kind
-                && ck.expr_res.get(e.id.0 as usize) == Some(&Res::Func(fi))
+                && Self::names_func(ck, e, fi)
             {
                 out.push(c.callee_span);
             }
@@ -694,12 +735,23 @@ impl<'v> BodyView<'v> {
                 Hit::LetName(_, lt) => self.src(lt.name_span),
                 Hit::Pat(p) => self.src(p.span),
                 Hit::Param(i) => self.src(self.decl.params[i].span),
+                Hit::LambdaParam(_, lm, i) => self.src(lm.params[i].span),
                 _ => "",
             };
             return Some(format!("{name}: {}", self.show(t)));
         }
         if let Some(fi) = self.func_of(h) {
-            return self.signature(fi);
+            let sig = self.signature(fi)?;
+            let inst = match (h, ck) {
+                (Hit::Callee(e, _), Some(ck)) => {
+                    super::generic_hover::instantiation(ck, e, self.names)
+                }
+                _ => None,
+            };
+            return Some(match inst {
+                Some(i) => format!("{sig}\n\n{i}"),
+                None => sig,
+            });
         }
         let ck = ck?;
         match h {
@@ -743,9 +795,10 @@ impl<'v> BodyView<'v> {
                 self.show(*ck.pat_ty.get(f.pat.id.0 as usize)?)
             )),
             Hit::Type(t) => match self.type_named(ck, t.name) {
-                Some((file, d)) => Some(type_decl_text(
-                    self.text_of(file),
-                    self.program_of(file)?,
+                Some((file, d)) => Some(super::layout_hover::with_layout(
+                    type_decl_text(self.text_of(file), self.program_of(file)?, d),
+                    Some(ck),
+                    self.names,
                     d,
                 )),
                 None => Some(format!("builtin type {}", self.name(t.name))),
@@ -787,15 +840,21 @@ pub fn signature_text(text: &str, d: &FuncDecl<'_>) -> String {
     s
 }
 
-/// End of a type expression's text (its last `>`).
+/// End of a type expression's text: a named type's last `>`, a tuple's
+/// `)`, a function type's result's end.
 fn type_text_end(text: &str, t: &TypeExpr<'_>) -> usize {
-    match t.args.last() {
-        None => t.span.end as usize,
-        Some(a) => {
+    let own = t.span.end as usize;
+    match (t.shape, t.args.last()) {
+        (TypeShape::Tuple, _) => own,
+        (TypeShape::Func(r), _) => type_text_end(text, r).max(own),
+        (TypeShape::Named, None) => own,
+        (TypeShape::Named, Some(a)) => {
             let after = type_text_end(text, a);
-            text.get(after..)
+            let end = text
+                .get(after..)
                 .and_then(|r| r.find('>'))
-                .map_or(after, |i| after + i + 1)
+                .map_or(after, |i| after + i + 1);
+            end.max(own)
         }
     }
 }
@@ -891,7 +950,11 @@ fn walk_from<'v>(root: Node<'v>, f: &mut dyn FnMut(Node<'v>)) {
                 ExprKind::Binary(_, _, l, r) | ExprKind::Seq(l, r) => {
                     todo.extend([Node::Expr(l), Node::Expr(r)])
                 }
-                ExprKind::Let(l) => todo.extend([Node::Expr(l.value), Node::Expr(l.body)]),
+                ExprKind::Let(l) => {
+                    todo.push(Node::Expr(l.value));
+                    todo.extend(l.pat.map(Node::Pat));
+                    todo.push(Node::Expr(l.body));
+                }
                 ExprKind::If(c, t, el) => todo.extend([c, t, el].map(Node::Expr)),
                 ExprKind::Match(s, arms) => {
                     todo.push(Node::Expr(s));
@@ -899,7 +962,8 @@ fn walk_from<'v>(root: Node<'v>, f: &mut dyn FnMut(Node<'v>)) {
                         todo.extend([Node::Pat(a.pat), Node::Expr(a.body)]);
                     }
                 }
-                ExprKind::List(items) => todo.extend(exprs(items)),
+                ExprKind::List(items) | ExprKind::Tuple(items) => todo.extend(exprs(items)),
+                ExprKind::Lambda(lm) => todo.push(Node::Expr(lm.body)),
                 ExprKind::Record(fields) => todo.extend(fields.iter().map(|x| Node::Expr(x.value))),
                 ExprKind::Update(b, fields) => {
                     todo.push(Node::Expr(b));
@@ -908,7 +972,7 @@ fn walk_from<'v>(root: Node<'v>, f: &mut dyn FnMut(Node<'v>)) {
                 _ => {}
             },
             Node::Pat(p) => match &p.kind {
-                PatKind::Ctor(_, _, args) | PatKind::List(args) => {
+                PatKind::Ctor(_, _, args) | PatKind::List(args) | PatKind::Tuple(args) => {
                     todo.extend(args.iter().map(|&a| Node::Pat(a)))
                 }
                 PatKind::Cons(h, t) => todo.extend([Node::Pat(h), Node::Pat(t)]),
@@ -998,6 +1062,22 @@ fn scope_in<'v>(
                 }
                 arm.map(|a| a.body)
             }
+            ExprKind::Lambda(lm) if holds(&lm.body) => {
+                let first = ck.and_then(|ck| match ck.expr_res.get(e.id.0 as usize) {
+                    Some(Res::Lambda(f)) => Some(*f),
+                    _ => None,
+                });
+                for (i, p) in lm.params.iter().enumerate() {
+                    if let Some(n) = p.name {
+                        let t = first.and_then(|f| {
+                            ck.and_then(|ck| ck.local_ty.get((f + i as u32) as usize).copied())
+                        });
+                        out.push((n, p.span, t));
+                    }
+                }
+                Some(lm.body)
+            }
+            ExprKind::Tuple(items) => items.iter().copied().find(holds),
             ExprKind::Call(c) => c.args.iter().copied().find(holds),
             ExprKind::Field(b, _, _) | ExprKind::Unary(_, b) => Some(b),
             ExprKind::Binary(_, _, l, r) | ExprKind::Seq(l, r) => [l, r].into_iter().find(holds),

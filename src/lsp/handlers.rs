@@ -172,7 +172,14 @@ pub fn hover(s: &mut Server, p: HoverParams) -> Result {
         // Outside function bodies: a type named in a type declaration.
         let (t, o) = with_doc(s, &tp.text_document.uri, |cx, doc| {
             let off = doc.index.offset(&doc.text, tp.position) as u32;
-            Ok(super::type_hover::hover(cx.text, cx.names, cx.program, off))
+            let ck = cx.checked();
+            Ok(super::type_hover::hover(
+                cx.text,
+                cx.names,
+                cx.program,
+                ck.as_ref(),
+                off,
+            ))
         })?;
         (r, oom) = (t.flatten(), oom.or(o));
     }
@@ -283,7 +290,7 @@ fn occurrences(s: &mut Server, uri: &Uri, pos: Position) -> Answer<(Vec<Span>, b
 }
 
 /// Calls of `fi` in `@test` and `@test_case` arguments.
-fn annotation_calls(cx: &Ctx<'_, '_>, fi: u32) -> Vec<Span> {
+pub(super) fn annotation_calls(cx: &Ctx<'_, '_>, fi: u32) -> Vec<Span> {
     let Some(ck) = cx.checked() else {
         return Vec::new();
     };
@@ -309,7 +316,15 @@ fn annotation_calls(cx: &Ctx<'_, '_>, fi: u32) -> Vec<Span> {
 
 pub fn references(s: &mut Server, p: ReferenceParams) -> Result {
     let uri = p.text_document_position.text_document.uri;
-    let (r, oom) = occurrences(s, &uri, p.text_document_position.position)?;
+    let pos = p.text_document_position.position;
+    // Functions and fields: in every file of the program.
+    let include = p.context.include_declaration;
+    match super::rename::references(s, &uri, pos, include)? {
+        (Some(locations), oom) => return Ok((json(locations), oom)),
+        (None, Some(oom)) => return Ok((Value::Null, Some(oom))),
+        (None, None) => {}
+    }
+    let (r, oom) = occurrences(s, &uri, pos)?;
     let v = match (r, s.docs.get(uri.as_str())) {
         (Some((mut spans, here)), Some(doc)) => {
             if !p.context.include_declaration && here && !spans.is_empty() {
@@ -342,12 +357,16 @@ pub fn rename(s: &mut Server, p: RenameParams) -> Result {
         return Err(format!("'{}' is not an identifier", p.new_name));
     }
     let uri = p.text_document_position.text_document.uri;
-    let (r, oom) = occurrences(s, &uri, p.text_document_position.position)?;
+    let pos = p.text_document_position.position;
+    // Functions and fields: in every file of the program.
+    match super::rename::rename(s, &uri, pos, &p.new_name)? {
+        (Some(edit), oom) => return Ok((json(edit), oom)),
+        (None, Some(oom)) => return Ok((Value::Null, Some(oom))),
+        (None, None) => {}
+    }
+    let (r, oom) = occurrences(s, &uri, pos)?;
     let v = match (r, s.docs.get(uri.as_str())) {
-        (Some((_, false)), _) => {
-            return Err("cannot rename a function declared in another file".into());
-        }
-        (Some((spans, true)), Some(doc)) => {
+        (Some((spans, _)), Some(doc)) => {
             let mut edits: Vec<TextEdit> = spans
                 .into_iter()
                 .map(|sp| TextEdit::new(location(doc, sp).range, p.new_name.clone()))
@@ -591,6 +610,13 @@ pub fn completion(s: &mut Server, p: CompletionParams) -> Result {
         Err(e) => (Vec::new(), Some((uri.clone(), e))),
     };
     items.extend(found);
+    if dotted && items.is_empty() {
+        // The line does not parse yet: the names before the `.`, typed
+        // in the last text that parsed.
+        for (n, t) in super::typing_completion::fields(s, &uri, word - 1) {
+            items.push(item(&n, CompletionItemKind::FIELD, Some(t)));
+        }
+    }
     if !dotted {
         for n in Builtin::NAMES {
             let detail = Builtin::from_name(n).map(|b| analysis::builtin_signature(n, b));

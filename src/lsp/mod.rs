@@ -15,10 +15,16 @@
 //! the open documents that import it.
 
 pub mod analysis;
+pub mod cross_file;
+pub mod generic_hover;
 pub mod handlers;
+pub mod layout_hover;
+pub mod rename;
+pub mod semantic_tokens;
 pub mod text;
 pub mod transport;
 pub mod type_hover;
+pub mod typing_completion;
 
 use crate::driver::modules::{self, Buffers, Graph};
 use crate::memory::Memory;
@@ -29,7 +35,7 @@ use lsp_types::notification::{
 };
 use lsp_types::request::{
     Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References,
-    Rename, Request as _,
+    Rename, Request as _, SemanticTokensFullRequest,
 };
 use lsp_types::*;
 use std::collections::HashMap;
@@ -48,6 +54,27 @@ pub struct Document {
     /// The other files its program reached when it was last checked
     /// (canonical paths).
     pub deps: Vec<PathBuf>,
+    /// Its last text without syntax errors, for completing a line that
+    /// does not parse yet ([`typing_completion`]).
+    pub good: Option<String>,
+}
+
+/// The codes of the diagnostics that mean a text does not parse.
+const SYNTAX_CODES: &[&str] = &[
+    "expected-token",
+    "unterminated-string",
+    "invalid-character",
+    "invalid-escape",
+    "invalid-utf8",
+    "chained-comparison",
+    "nested-too-deeply",
+];
+
+fn parses(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().all(|d| match &d.code {
+        Some(NumberOrString::String(c)) => !SYNTAX_CODES.contains(&c.as_str()),
+        _ => true,
+    })
 }
 
 /// The canonical path of a document with a `file:` URI (its path as is
@@ -105,6 +132,14 @@ pub fn capabilities() -> ServerCapabilities {
             trigger_characters: Some(vec![".".into()]),
             ..Default::default()
         }),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: semantic_tokens::legend(),
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                range: None,
+                ..Default::default()
+            },
+        )),
         position_encoding: Some(PositionEncodingKind::UTF16),
         ..Default::default()
     }
@@ -119,6 +154,7 @@ const METHODS: &[&str] = &[
     DocumentSymbolRequest::METHOD,
     Completion::METHOD,
     Formatting::METHOD,
+    SemanticTokensFullRequest::METHOD,
 ];
 
 impl Server {
@@ -212,6 +248,7 @@ impl Server {
             DocumentSymbolRequest::METHOD => handlers::symbols(self, params(req)?),
             Completion::METHOD => handlers::completion(self, params(req)?),
             Formatting::METHOD => handlers::formatting(self, params(req)?),
+            SemanticTokensFullRequest::METHOD => semantic_tokens::full(self, params(req)?),
             m => Err(format!("unsupported request {m}")), // see METHODS
         }
     }
@@ -298,6 +335,11 @@ impl Server {
             .map(|g| g.files.into_iter().skip(1).map(|f| f.canonical).collect())
             .unwrap_or_default();
         let n = publish(uri.clone(), diagnostics.clone(), Some(version));
+        let good = if parses(&diagnostics) {
+            Some(text.clone())
+        } else {
+            self.docs.get(uri.as_str()).and_then(|d| d.good.clone())
+        };
         self.docs.insert(
             uri.as_str().to_string(),
             Document {
@@ -307,6 +349,7 @@ impl Server {
                 index,
                 diagnostics,
                 deps,
+                good,
             },
         );
         n

@@ -4,8 +4,10 @@
 //! declaration's text runs from its `type` to the next item's first
 //! keyword, so it never ends with the next declaration's `type`.
 
+use super::layout_hover::with_layout;
 use crate::syntax::ast::{Item, Program, TypeDecl, TypeDef, TypeExpr};
 use crate::syntax::{Interner, Span, Sym};
+use crate::types::Checked;
 
 /// Where item `i`'s text starts: its first keyword (`type`, `import`) or
 /// annotation, not its name.
@@ -73,9 +75,24 @@ fn contains(s: Span, off: u32) -> bool {
     s.start <= off && off <= s.end
 }
 
-/// Hover text for the type name at `off` inside a type declaration: the
-/// declaration of the type it names in the document, or `builtin type X`.
-pub fn hover(text: &str, names: &Interner<'_>, p: &Program<'_>, off: u32) -> Option<String> {
+/// Hover text for the type name at `off` inside a type declaration, or
+/// for the name a type declaration declares: the declaration of the type
+/// it names in the document (with the C layout of a `@repr(C)` record,
+/// given the checked declarations `ck`), or `builtin type X`.
+pub fn hover(
+    text: &str,
+    names: &Interner<'_>,
+    p: &Program<'_>,
+    ck: Option<&Checked<'_>>,
+    off: u32,
+) -> Option<String> {
+    let declared = p.items.iter().find_map(|i| match i {
+        Item::Type(d) if contains(d.name_span, off) => Some(*d),
+        _ => None,
+    });
+    if let Some(d) = declared {
+        return Some(with_layout(decl_text(text, p, d), ck, names, d));
+    }
     let t = type_expr_at(p, off)?;
     let name: Sym = t.name;
     let shown = names.name(name);
@@ -91,7 +108,7 @@ pub fn hover(text: &str, names: &Interner<'_>, p: &Program<'_>, off: u32) -> Opt
         _ => None,
     });
     match decl {
-        Some(d) => Some(decl_text(text, p, d)),
+        Some(d) => Some(with_layout(decl_text(text, p, d), ck, names, d)),
         None if BUILTIN_TYPES.contains(&shown) => Some(format!("builtin type {shown}")),
         None => None,
     }

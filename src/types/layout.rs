@@ -93,7 +93,17 @@ fn layout_inner(ck: &Checked<'_>, t: TyId, depth: u32) -> Option<Layout> {
     let TyKind::Record(r) = ck.types.shape(t) else {
         return None;
     };
-    let info = &ck.records[r as usize];
+    record_inner(ck, r, depth)
+}
+
+/// The C layout of record `r` (an index of [`Checked::records`]); `None`
+/// unless it is a `@repr(C)` record of C types.
+pub fn record_layout(ck: &Checked<'_>, r: u32) -> Option<Layout> {
+    crate::memory::deep(|| record_inner(ck, r, 0))
+}
+
+fn record_inner(ck: &Checked<'_>, r: u32, depth: u32) -> Option<Layout> {
+    let info = ck.records.get(r as usize)?;
     // A record nested in itself by value is no C struct (the checker
     // reports its fields; stop here rather than recurse for ever).
     if !info.repr_c || depth > 64 {
