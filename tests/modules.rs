@@ -586,3 +586,66 @@ fn editing_an_imported_generic_body_recompiles_its_users() {
     );
     assert_eq!(cached_build(t.path(), &cache, &[]), (said(1, 2), Some(13)));
 }
+
+/// Instances of imported generic functions and types, lambdas and tuples
+/// are compiled into the importer's object with names that do not depend
+/// on where the program is: the objects of a program built in two
+/// directories are byte-identical, file by file.
+#[test]
+fn generic_instances_are_byte_identical_from_two_directories() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let deeper = b.path().join("x/y");
+    for dir in [a.path(), deeper.as_path()] {
+        write(
+            dir,
+            &[
+                (
+                    "main.pole-ir",
+                    "import \"lib/tree.pole-ir\"\n\nfunc main() -> Int :\n  \
+                     let t = insert(insert(Leaf, 3, \"c\"), 1, \"a\") in\n  \
+                     let u = insert(Leaf, (1, true), [2.5]) in\n  \
+                     let k = 7 in\n  \
+                     List.length(List.map(keys(t, []), \\x -> x + k)) + size(u)\n",
+                ),
+                (
+                    "lib/tree.pole-ir",
+                    "type Tree<K, V> = Leaf | Node(Tree<K, V>, K, V, Tree<K, V>)\n\n\
+                     func insert<K, V>(t: Tree<K, V>, k: K, v: V) -> Tree<K, V> :\n  \
+                     match t with\n  | Leaf -> Node(Leaf, k, v, Leaf)\n  \
+                     | Node(l, x, y, r) -> if k == x then Node(l, k, v, r) else Node(insert(l, k, v), x, y, r)\n\n\
+                     func keys<K, V>(t: Tree<K, V>, out: List<K>) -> List<K> :\n  \
+                     match t with\n  | Leaf -> out\n  | Node(l, x, _, r) -> keys(r, List.push(keys(l, out), x))\n\n\
+                     func size<K, V>(t: Tree<K, V>) -> Int :\n  \
+                     match t with\n  | Leaf -> 0\n  | Node(l, _, _, r) -> size(l) + 1 + size(r)\n",
+                ),
+            ],
+        );
+    }
+    let o = pole(a.path(), &["run", "main.pole-ir"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    for (dir, src) in [
+        (a.path().to_path_buf(), "main.pole-ir"),
+        (b.path().to_path_buf(), "x/y/main.pole-ir"),
+    ] {
+        let o = pole(&dir, &["build", src, "--emit", "obj", "-o", "m.o"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let (x, y) = (
+        std::fs::read(a.path().join("m.o")).unwrap(),
+        std::fs::read(b.path().join("m.o")).unwrap(),
+    );
+    assert!(x == y, "the root's objects differ");
+    for dir in [a.path().to_path_buf(), deeper.clone()] {
+        let o = pole(
+            &dir,
+            &["build", ".", "--out-dir", "objs", "--emit", "obj", "-q"],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let (x, y) = (
+        objects(&a.path().join("objs")),
+        objects(&deeper.join("objs")),
+    );
+    assert_eq!(x.len(), 2);
+    assert!(x == y, "objects differ between the two directories");
+}

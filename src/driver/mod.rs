@@ -141,7 +141,10 @@ pub fn front_end<R>(
                     return (out, None);
                 }
             };
-            generic_texts.push((i as u32 + 1, cx.graph.files[*f].path.clone(), t));
+            // Named in runtime error locations as every file is: relative
+            // to the root's directory, so objects do not depend on where
+            // the program is built from.
+            generic_texts.push((i as u32 + 1, cx.symbol_path(*f), t));
         }
     }
     let pre = if diags.is_empty() && !broken {

@@ -50,16 +50,41 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         self.call_args(params.len(), args)
     }
 
-    /// Adds a lowered (and counted) lifted function; its index.
-    pub(super) fn lift_counted(&mut self, f: Func<'m>) -> R<u32> {
-        self.lift(f)
-    }
-
     fn lift(&mut self, f: Func<'m>) -> R<u32> {
         let f = crate::ir::ownership::run(self.arena, f)?;
         let mut l = self.lifted.borrow_mut();
         l.funcs.push(f);
         Ok(l.funcs.len() as u32 - 1)
+    }
+
+    /// The index of a lifted function whose body is still to be lowered
+    /// (a loop calls itself by it; what its body lifts comes after it).
+    pub(super) fn reserve_lifted(&mut self) -> u32 {
+        let mut l = self.lifted.borrow_mut();
+        l.funcs.push(Func {
+            kind: Kind::Lifted,
+            name: "",
+            params: &[],
+            ret: I64,
+            vars: &[],
+            blocks: &[],
+        });
+        l.funcs.len() as u32 - 1
+    }
+
+    /// Fills reserved lifted function `k` with `f` (counted).
+    pub(super) fn fill_lifted(&mut self, k: u32, f: Func<'m>) -> R<()> {
+        let f = crate::ir::ownership::run(self.arena, f)?;
+        let mut l = self.lifted.borrow_mut();
+        match l.funcs.get_mut(k as usize) {
+            Some(slot) => {
+                *slot = f;
+                Ok(())
+            }
+            None => Err(LowerError::Internal(
+                "a reserved lifted function is missing",
+            )),
+        }
     }
 
     /// A new lowering of a lifted function named `name`, returning `ret`.

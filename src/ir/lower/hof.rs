@@ -37,7 +37,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         ret: Repr,
         body: &mut LoopBody<'_, 'a, 'c, 'm>,
     ) -> R<u32> {
-        let k = self.lifted.borrow().funcs.len() as u32;
+        let k = self.reserve_lifted();
         let mut c = FnLower::new(self.cx, None, self.lifted)?;
         // A loop with a lambda's body in it is named after the lambda.
         c.known = self.known;
@@ -53,10 +53,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         body(&mut c, params, k)?;
         let name = c.fname;
         let f = c.finish(Kind::Lifted, name, params, ret)?;
-        let got = self.lift_counted(f)?;
-        if got != k {
-            return Err(LowerError::Internal("a loop lifted out of order"));
-        }
+        self.fill_lifted(k, f)?;
         Ok(k)
     }
 
