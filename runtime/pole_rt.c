@@ -174,11 +174,21 @@ static void rt_print_callers(uintptr_t fp) {
   if (runs > RT_MAX_CALLERS) fprintf(stderr, "  ... and %ld more\n", runs - RT_MAX_CALLERS);
 }
 
+/* Called first on every runtime error, before anything is printed: a place
+ * for a debugger to stop with the failing Pole function on the stack and its
+ * variables inspectable (`break pole_runtime_error`, then `bt`, `up N`,
+ * `info locals`). Does nothing. */
+__attribute__((noinline, used)) RT_COLD void pole_runtime_error(const char *msg,
+                                                               const char *loc) {
+  __asm__ volatile("" : : "r"(msg), "r"(loc) : "memory");
+}
+
 /* Ends the program (or fails the running test) with runtime error `msg`.
  * `loc`, when known, is `FILE:LINE:COL in FUNCTION` of the operation that
  * failed; it goes to stderr on the next line (reference section 9). */
 _Noreturn RT_COLD void pole_panic_at(const char *msg, const char *loc) {
   if (msg == NULL) msg = "unknown error";
+  pole_runtime_error(msg, loc);
   TestFrame *t = rt_cur_test;
   if (t != NULL) {
     if (loc != NULL) {

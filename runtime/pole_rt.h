@@ -54,6 +54,8 @@ enum {
 #define PF_CAP_SHIFT 2
 
 /* ---- errors and allocation ---------------------------------------------- */
+/* Called before a runtime error is reported: `break pole_runtime_error`. */
+void pole_runtime_error(const char *msg, const char *loc);
 _Noreturn void pole_panic(const char *msg);
 /* Runtime errors at `loc` ("FILE:LINE:COL in FUNCTION", or NULL). */
 _Noreturn void pole_panic_at(const char *msg, const char *loc);

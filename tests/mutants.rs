@@ -798,12 +798,14 @@ fn check_mutant(
     problems
 }
 
-/// `pole build` without tests, debug information on.
+/// `pole build` without tests, debug information on (with variables in
+/// debug builds, as by default).
 fn build_options(release: bool) -> Options {
     Options {
         release,
         test_mode: false,
         debug_info: true,
+        debug_vars: !release,
         library: false,
         optional_main: true,
     }

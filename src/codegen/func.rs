@@ -10,7 +10,7 @@ use crate::types::Checked;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     AbiParam, FuncRef, Function, GlobalValue, InstBuilder, MemFlagsData, Signature, StackSlot,
-    StackSlotData, StackSlotKind, TrapCode, Type, Value, types,
+    StackSlotData, StackSlotKey, StackSlotKind, TrapCode, Type, Value, types,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -147,6 +147,11 @@ struct Em<'g, 'a, 'm, 'f, 'x> {
     rc_calls: bool,
     /// The lifted functions of the unit (`Op::Code`, `Op::StaticClosure`).
     lifted: &'x [FuncId],
+    /// The stack slot of each named variable ([`ir::Func::names`]), made
+    /// at its first binding.
+    named: Vec<Option<StackSlot>>,
+    /// The named variables each IR variable holds (`(var, k)`, sorted).
+    named_by: Vec<(u32, u32)>,
 }
 
 pub(crate) fn emit(
@@ -169,7 +174,17 @@ pub(crate) fn emit(
         frefs: HashMap::new(),
         gvs: HashMap::new(),
         rc_calls: false,
+        named: vec![None; f.names.len()],
+        named_by: Vec::new(),
     };
+    if !f.names.is_empty() {
+        for inst in f.blocks.iter().flat_map(|b| b.insts) {
+            if let Inst::Named(v, k) = *inst {
+                em.named_by.push((v.0, k));
+            }
+        }
+        em.named_by.sort_unstable();
+    }
     let rc_ops = f
         .blocks
         .iter()
@@ -261,6 +276,8 @@ pub(crate) fn emit(
                 Inst::Loc(off) => {
                     em.b.set_srcloc(cranelift_codegen::ir::SourceLoc::new(off));
                 }
+                Inst::Named(v, k) => em.named(v, k)?,
+                Inst::Unnamed(v) => em.unnamed(v),
             }
         }
         match block.term {
@@ -426,6 +443,50 @@ impl Em<'_, '_, '_, '_, '_> {
         let g = self.g.module.declare_data_in_func(id, self.b.func);
         self.gvs.insert(id, g);
         g
+    }
+
+    /// Stores `v` in the stack slot of named variable `k` (its home for
+    /// the debugger: the slot's key is `k`, see `named_slots`).
+    fn named(&mut self, v: ir::Var, k: u32) -> R<()> {
+        let slot = match self.named.get(k as usize) {
+            Some(Some(s)) => *s,
+            Some(None) => {
+                let data = StackSlotData::new_with_key(
+                    StackSlotKind::ExplicitSlot,
+                    8,
+                    3,
+                    StackSlotKey::new(k as u64),
+                );
+                let s = self.b.create_sized_stack_slot(data);
+                self.named[k as usize] = Some(s);
+                s
+            }
+            None => return Err(CodegenError::Backend("unknown named variable".into())),
+        };
+        let x = self.use_(v);
+        self.b.ins().stack_store(types::I64, x, slot, 0);
+        Ok(())
+    }
+
+    /// After the last reference of `v` is dropped or handed over (see
+    /// [`Inst::Unnamed`]): clears the stack slots
+    /// of the named variables it held, so a debugger shows a null
+    /// reference rather than a freed (or reused) block.
+    fn unnamed(&mut self, v: ir::Var) {
+        if self.named_by.is_empty() {
+            return;
+        }
+        let from = self.named_by.partition_point(|&(x, _)| x < v.0);
+        let mut i = from;
+        while let Some(&(x, k)) = self.named_by.get(i)
+            && x == v.0
+        {
+            if let Some(&Some(slot)) = self.named.get(k as usize) {
+                let zero = self.b.ins().iconst(types::I64, 0);
+                self.b.ins().stack_store(types::I64, zero, slot, 0);
+            }
+            i += 1;
+        }
     }
 
     fn use_(&mut self, v: ir::Var) -> Value {
@@ -1250,4 +1311,27 @@ impl Em<'_, '_, '_, '_, '_> {
             }
         }))
     }
+}
+
+/// Where the named variables' stack slots ended up: `(k, offset)` per
+/// named variable `k` that has one, its offset from the frame pointer
+/// (Cranelift keeps frame pointers, and the frame's layout does not change
+/// after the prologue, so this holds everywhere in the body).
+pub(crate) fn named_slots(
+    layout: Option<&cranelift_codegen::MachBufferFrameLayout>,
+) -> Vec<(u32, i32)> {
+    let Some(layout) = layout else {
+        return Vec::new();
+    };
+    let fp = layout.frame_to_fp_offset as i64;
+    let mut out: Vec<(u32, i32)> = layout
+        .stackslots
+        .values()
+        .filter_map(|s| {
+            let k = s.key?.bits();
+            Some((k as u32, (s.offset as i64 - fp) as i32))
+        })
+        .collect();
+    out.sort_unstable();
+    out
 }

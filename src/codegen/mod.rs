@@ -133,6 +133,9 @@ pub struct Options {
     pub test_mode: bool,
     /// DWARF line tables and function names in the object.
     pub debug_info: bool,
+    /// With `debug_info`: also the variables, their types and the
+    /// functions' prototypes (each named variable in a stack slot).
+    pub debug_vars: bool,
     /// No `pole_main`: the file is part of another file's program (§12).
     pub library: bool,
     /// A file without `main` is compiled as a library (objects of a batch)
@@ -397,6 +400,7 @@ pub fn compile_object(
         test_mode: opts.test_mode,
         library: opts.library,
         lines: opts.debug_info,
+        vars: opts.debug_info && opts.debug_vars,
     };
     let path_of = |file: u32| paths.get(file as usize).map_or("", String::as_str);
     let ck = source.checked().ok_or(CodegenError::Invalid)?;
@@ -618,7 +622,10 @@ pub fn compile_object(
     }
     let mut product = g.module.finish();
     if opts.debug_info {
-        debug::write(&mut product, &p.debug_funcs, file, src).map_err(CodegenError::Backend)?;
+        let ck = source.checked().ok_or(CodegenError::Invalid)?;
+        let info = debug::TypeInfo { ck: &ck, names };
+        debug::write(&mut product, &p.debug_funcs, file, src, info)
+            .map_err(CodegenError::Backend)?;
     }
     mem.release(Phase::Codegen, p.retained_total);
     Ok(ObjectFile(Object::Product(Box::new(product))))
@@ -691,6 +698,9 @@ struct Compiled {
     lines: Vec<(u32, u32, u32)>,
     /// Direct calls: return offset, callee.
     calls: Vec<(u32, Option<FuncId>)>,
+    /// Each named variable's stack slot: `(k, offset from the frame
+    /// pointer)` (see `func::named_slots`).
+    slots: Vec<(u32, i32)>,
 }
 
 /// A unit's name in debug information, the source offset of its
@@ -747,12 +757,13 @@ fn compile_one(
 const PANIC_PREFIX: &str = "panic: ";
 
 fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Compiled, String> {
-    let (alignment, bytes, relocs, lines, rets, value_calls) = {
+    let (alignment, bytes, relocs, lines, rets, value_calls, slots) = {
         let code = ctx
             .compile(isa, &mut ControlPlane::default())
             .map_err(|e| format!("{:?}", e.inner))?;
         let relocs: Vec<_> = code.buffer.relocs().to_vec();
         let rets: Vec<u32> = code.buffer.call_sites().map(|c| c.ret_addr).collect();
+        let slots = func::named_slots(code.buffer.frame_layout());
         let located = code.buffer.get_srclocs_sorted();
         // Calls of function values carry their location with a flag (see
         // `func::VALUE_CALL`): the code ranges of those calls.
@@ -773,6 +784,7 @@ fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Comp
             lines,
             rets,
             value_calls,
+            slots,
         )
     };
     let relocs: Vec<ModuleReloc> = relocs
@@ -786,6 +798,7 @@ fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Comp
         relocs,
         lines,
         calls,
+        slots,
     })
 }
 
@@ -841,7 +854,7 @@ struct Pipeline {
     retained_total: usize,
     /// With debug information: each unit's name and declaration offset,
     /// and what the defined functions contribute.
-    debug: Option<Vec<(String, u32, bool)>>,
+    debug: Option<Vec<SlotDebug>>,
     debug_funcs: Vec<debug::FuncDebug>,
 }
 
@@ -849,7 +862,16 @@ struct Pipeline {
 /// declaration offset.
 pub(crate) struct Slot {
     id: FuncId,
-    debug: (String, u32, bool),
+    debug: SlotDebug,
+}
+
+/// A function's debug name, declaration offset, whether it is a Pole
+/// function, its named variables (their slots are known once compiled)
+/// and its result type.
+pub(crate) struct SlotDebug {
+    head: (String, u32, bool),
+    vars: Vec<(u32, debug::Var)>,
+    ret: Option<TyId>,
 }
 
 impl Pipeline {
@@ -882,8 +904,19 @@ impl Pipeline {
                 .define_function_bytes(self.ids[self.next], c.alignment, &c.bytes, &c.relocs)
                 .map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
             mem.end_work(Phase::Codegen, self.estimates[self.next]);
-            if let Some(names) = &self.debug {
-                let (name, decl, pole) = names[self.next].clone();
+            if let Some(names) = &mut self.debug {
+                let d = &mut names[self.next];
+                let (name, decl, pole) = d.head.clone();
+                // Each named variable with a stack slot, at its offset.
+                let vars = std::mem::take(&mut d.vars)
+                    .into_iter()
+                    .filter_map(|(k, mut v)| {
+                        let i = c.slots.binary_search_by_key(&k, |s| s.0).ok()?;
+                        v.at = c.slots[i].1;
+                        Some(v)
+                    })
+                    .collect();
+                let ret = d.ret;
                 // Calls of Pole functions, for `called from` lines.
                 let calls = if pole {
                     c.calls
@@ -906,6 +939,8 @@ impl Pipeline {
                     size: c.bytes.len() as u32,
                     lines: c.lines,
                     calls,
+                    vars,
+                    ret,
                 });
             }
             // The object keeps the machine code and relocations until emitted.
@@ -1057,11 +1092,12 @@ fn build_units(
                 let fid = if k == 0 { id } else { lifted_ids[k - 1] };
                 let (func, estimate, cheap) =
                     build_one(g, &mut fctx, f, fid, &ck, ids, &lifted_ids, mem, lopts)?;
-                let debug = if k == 0 {
+                let head = if k == 0 {
                     (uname.clone(), decl, pole)
                 } else {
                     (f.name.to_string(), decl, pole)
                 };
+                let debug = slot_debug(head, f, &ck, g.names);
                 let slot = Slot { id: fid, debug };
                 sink(g, slot, func, estimate, cheap)?;
             }
@@ -1073,6 +1109,37 @@ fn build_units(
     })();
     mem.release(Phase::Lower, scratch_charged);
     result
+}
+
+/// What the debug information says about IR function `f`, besides its
+/// `head` (name, declaration offset, Pole function or not).
+fn slot_debug(
+    head: (String, u32, bool),
+    f: &ir::Func<'_>,
+    ck: &Checked<'_>,
+    names: &Interner<'_>,
+) -> SlotDebug {
+    let vars = f
+        .names
+        .iter()
+        .enumerate()
+        .map(|(k, n)| {
+            let v = debug::Var {
+                name: names.name(n.name).to_string(),
+                ty: n.ty,
+                decl: n.decl,
+                scope: n.scope,
+                param: n.param,
+                at: 0,
+            };
+            (k as u32, v)
+        })
+        .collect();
+    let ret = match f.kind {
+        ir::Kind::Pole(fi) => Some(ck.callee_sig(fi).1),
+        _ => None,
+    };
+    SlotDebug { head, vars, ret }
 }
 
 /// `NAME<ARGS>`: instance `k`'s name.

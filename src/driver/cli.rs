@@ -46,6 +46,19 @@ pub enum ColorWhen {
     Never,
 }
 
+/// How much debug information `pole build` writes (`--debug-info`).
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DebugInfo {
+    /// The default: `full`, or `lines` with --release
+    True,
+    /// None
+    False,
+    /// Line tables, function names and the frame tables of `called from`
+    Lines,
+    /// Also variables, their types and the functions' prototypes
+    Full,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Parse and type-check files or directories (recursively), including
@@ -74,10 +87,12 @@ pub enum Command {
         /// Optimise and omit contract checks
         #[arg(long)]
         release: bool,
-        /// DWARF line tables and function names in the output (for gdb,
-        /// perf, addr2line)
-        #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
-        debug_info: bool,
+        /// DWARF debug information in the output (for gdb, perf,
+        /// addr2line): `lines` (line tables, function names), `full` (also
+        /// variables, their types, function prototypes), `false` (none) or
+        /// `true` (the default: `full`, or `lines` with --release)
+        #[arg(long, value_enum, value_name = "WHAT", default_value = "true")]
+        debug_info: DebugInfo,
         /// What to write: an executable or an object file
         #[arg(long, value_enum, default_value = "exe")]
         emit: Emit,
@@ -513,7 +528,9 @@ pub fn main() -> i32 {
             let cg = codegen::Options {
                 release,
                 test_mode: false,
-                debug_info,
+                debug_info: debug_info != DebugInfo::False,
+                debug_vars: debug_info == DebugInfo::Full
+                    || (debug_info == DebugInfo::True && !release),
                 library: false,
                 // An object of a file without `main` is a library's.
                 optional_main: emit == Emit::Obj,
@@ -1121,6 +1138,7 @@ fn exe_job<'a>(
             release,
             test_mode,
             debug_info: true,
+            debug_vars: !release,
             library: false,
             optional_main: false,
         },

@@ -19,7 +19,7 @@ use super::*;
 use crate::memory::{Arena, Map, OutOfMemory, Vec};
 use crate::syntax::ast::Lambda;
 use crate::syntax::ast::{self, ContractKind, Expr, ExprKind, Pat, PatKind};
-use crate::syntax::{Interner, Span};
+use crate::syntax::{Interner, Span, Sym};
 use crate::types::TyKind;
 use crate::types::builtins::Builtin;
 use crate::types::check::{Checked, CtorRef, PatRes, Res, TestKind};
@@ -55,6 +55,9 @@ pub struct Options {
     /// and column in runtime error locations (without them a program's
     /// object does not depend on its layout).
     pub lines: bool,
+    /// Named variables for the debugger: [`Func::names`] and
+    /// [`Inst::Named`] where each is bound.
+    pub vars: bool,
 }
 
 /// Shared inputs of the lowering of one program.
@@ -269,10 +272,13 @@ fn lower_function<'m>(
     fl.ret_ty = Some(ret);
     fl.check_ensures = has_ensures && cx.opts.contracts;
     let mut params = cx.arena.vec_with_capacity(f.params.len())?;
-    for (&p, &l) in ptys.iter().zip(f.param_locals) {
+    for ((&p, &l), param) in ptys.iter().zip(f.param_locals).zip(decl.params) {
         let v = fl.new_var(repr_of(cx.ck, p))?;
         params.push(v)?;
         fl.bind(l, v)?;
+        if let Some(name) = param.name {
+            fl.name(l, v, name, param.span, true)?;
+        }
     }
     if cx.opts.contracts && own {
         for c in decl
@@ -315,6 +321,13 @@ struct FnLower<'a, 'c, 'm> {
     cur: usize,
     /// Checker local -> the variable holding it.
     locals: Map<'m, u32, Var>,
+    /// The named variables so far (with [`Options::vars`]), and which of
+    /// them each named local is.
+    names: Vec<'m, Named>,
+    named: Map<'m, u32, u32>,
+    /// The source span where the variables bound next are visible (`None`:
+    /// the whole function).
+    scope: Option<(u32, u32)>,
     func: Option<u32>,
     /// The function's name in runtime error locations.
     fname: &'m str,
@@ -341,6 +354,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             blocks: cx.arena.vec(),
             cur: 0,
             locals: cx.arena.map(),
+            names: cx.arena.vec(),
+            named: cx.arena.map(),
+            scope: None,
             func,
             fname: match func {
                 Some(fi) => cx.names.name(cx.ck.funcs[fi as usize].decl.name),
@@ -376,6 +392,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             ret,
             vars: self.vars.into_slice(),
             blocks: blocks.into_slice(),
+            names: self.names.into_slice(),
         })
     }
 
@@ -436,6 +453,14 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     }
 
     fn emit(&mut self, i: Inst<'m>) -> R<()> {
+        // A block's code comes from where lowering was when it began, not
+        // from whatever block code generation happens to place before it.
+        if let Some((b, off)) = self.last_loc
+            && b != self.cur
+        {
+            self.last_loc = Some((self.cur, off));
+            self.blocks[self.cur].insts.push(Inst::Loc(off))?;
+        }
         Ok(self.blocks[self.cur].insts.push(i)?)
     }
 
@@ -498,6 +523,47 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         self.arena.map_room(&mut self.locals)?;
         self.locals.insert(local, v);
         Ok(())
+    }
+
+    /// With [`Options::vars`]: local `local`, held by `v`, is the source's
+    /// variable `name` bound at `at`, visible in the current scope.
+    fn name(&mut self, local: u32, v: Var, name: Sym, at: Span, param: bool) -> R<()> {
+        if !self.cx.opts.vars {
+            return Ok(());
+        }
+        let k = self.names.len() as u32;
+        self.names.push(Named {
+            name,
+            ty: self.cx.ck.local_ty[local as usize],
+            decl: at.start,
+            scope: self.scope,
+            param,
+        })?;
+        self.arena.map_room(&mut self.named)?;
+        self.named.insert(local, k);
+        self.emit(Inst::Named(v, k))
+    }
+
+    /// The variable of a lambda's capture `local` as this function named
+    /// it (with the whole lambda as its scope).
+    fn named_capture(&self, local: u32) -> Option<Named> {
+        let k = *self.named.get(&local)?;
+        let n = self.names.get(k as usize)?;
+        Some(Named {
+            scope: None,
+            param: false,
+            ..*n
+        })
+    }
+
+    /// Runs `f` with `scope` (a source span) as the scope of the variables
+    /// it binds.
+    fn in_scope<T>(&mut self, scope: Span, f: impl FnOnce(&mut Self) -> R<T>) -> R<T> {
+        let saved = self.scope;
+        self.scope = Some((scope.start, scope.end));
+        let r = f(self);
+        self.scope = saved;
+        r
     }
 
     fn args(&self, vals: &[Var]) -> R<&'m [Var]> {
@@ -795,7 +861,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     }
 
     fn tail_inner(&mut self, e: &'m Expr<'m>) -> R<()> {
-        if matches!(e.kind, ExprKind::Call(_)) {
+        if matches!(
+            e.kind,
+            ExprKind::Call(_) | ExprKind::Match(..) | ExprKind::If(..)
+        ) {
             self.mark(e.span)?;
         }
         match &e.kind {
@@ -865,14 +934,21 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     }
 
     fn bind_let(&mut self, e: &Expr<'m>, l: &'m ast::Let<'m>) -> R<()> {
+        // Every `let` line has code (a breakpoint there stops at it).
+        self.mark(e.span)?;
         let v = self.expr(l.value)?;
-        if let Res::Local(local) = self.res(e) {
-            self.bind(local, v)?;
-        } else if let Some(p) = l.pat {
-            let t = self.cx.ck.pat_ty[p.id.0 as usize];
-            self.bind_pat(p, v, t)?;
-        }
-        Ok(())
+        self.in_scope(l.body.span, |s| {
+            if let Res::Local(local) = s.res(e) {
+                s.bind(local, v)?;
+                if let Some(name) = l.name {
+                    s.name(local, v, name, l.name_span, false)?;
+                }
+            } else if let Some(p) = l.pat {
+                let t = s.cx.ck.pat_ty[p.id.0 as usize];
+                s.bind_pat(p, v, t)?;
+            }
+            Ok(())
+        })
     }
 
     fn expr(&mut self, e: &'m Expr<'m>) -> R<Var> {
@@ -911,7 +987,15 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     fn expr_inner(&mut self, e: &'m Expr<'m>) -> R<Var> {
         if matches!(
             e.kind,
-            ExprKind::Call(_) | ExprKind::Binary(..) | ExprKind::Match(..) | ExprKind::If(..)
+            ExprKind::Call(_)
+                | ExprKind::Binary(..)
+                | ExprKind::Match(..)
+                | ExprKind::If(..)
+                | ExprKind::Record(_)
+                | ExprKind::Update(..)
+                | ExprKind::List(_)
+                | ExprKind::Tuple(_)
+                | ExprKind::Lambda(_)
         ) {
             self.mark(e.span)?;
         }
@@ -1049,6 +1133,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         for &(_, ft) in decl.iter() {
             slots.push(self.slot_repr(ft))?;
         }
+        // The allocation belongs to the record's line, not its last field's.
+        self.mark(e.span)?;
         let p = self.alloc(&slots)?;
         for &(idx, v) in vals.iter() {
             self.store(v, p, idx)?;
@@ -1395,8 +1481,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let mut known = None;
         let fpos = inline::function_arg(b);
         for (i, a) in args.iter().enumerate().take(3) {
-            v[i] = match self.known_function(a)? {
-                Some((carrier, k)) if fpos == Some(i) => {
+            let at_function = fpos == Some(i);
+            v[i] = match at_function.then(|| self.known_function(a)).transpose()? {
+                Some(Some((carrier, k))) => {
                     known = Some(k);
                     carrier
                 }
@@ -1404,6 +1491,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             };
             tys[i] = self.ty(a);
         }
+        // Its calls are at the builtin's position, not its last argument's.
+        self.mark(e.span)?;
         let outer = std::mem::replace(&mut self.known, known);
         let r = self.builtin_vals(e.span, self.ty(e), b, v, tys);
         self.known = outer;
@@ -1834,7 +1923,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         };
         for arm in arms {
             let next = self.new_block()?;
-            self.pat(arm.pat, sv, st, next)?;
+            // An arm's tests and a body without calls are on its line.
+            self.mark(arm.pat.span)?;
+            self.in_scope(arm.body.span, |s| s.pat(arm.pat, sv, st, next))?;
             match merge {
                 Some((m, out)) => {
                     let v = self.expr(arm.body)?;
@@ -1871,8 +1962,11 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let ck = self.cx.ck;
         match &p.kind {
             PatKind::Wild | PatKind::Unit => {}
-            PatKind::Ident(_) => match ck.pat_res[p.id.0 as usize] {
-                PatRes::Bind(l) => self.bind(l, v)?,
+            PatKind::Ident(name) => match ck.pat_res[p.id.0 as usize] {
+                PatRes::Bind(l) => {
+                    self.bind(l, v)?;
+                    self.name(l, v, *name, p.span, false)?;
+                }
                 PatRes::Ctor(c) => {
                     let tag = self.load_slot(v, 0, I64)?;
                     self.test_eq_const(tag, I64, c.index as i64, fail)?;

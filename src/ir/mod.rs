@@ -254,6 +254,15 @@ pub enum Inst<'m> {
     /// The code that follows comes from the source at this byte offset
     /// (debug line tables).
     Loc(u32),
+    /// Named variable `.1` of the function ([`Func::names`]) now holds the
+    /// value of `.0` (debug information: code generation keeps it in a
+    /// stack slot of its own, where a debugger finds it). Borrows `.0`.
+    Named(Var, u32),
+    /// The last reference held by `.0`, a counted variable that holds
+    /// named variables, was just dropped or handed over (inserted by the
+    /// ownership pass): their stack slots no longer point at a live value
+    /// and are cleared. Not a use of `.0`.
+    Unnamed(Var),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -336,6 +345,24 @@ pub struct Func<'m> {
     /// Representation of every variable.
     pub vars: &'m [Repr],
     pub blocks: &'m [Block<'m>],
+    /// The source's named variables (parameters, `let`, pattern and lambda
+    /// bindings, captures) when lowering describes them for a debugger
+    /// ([`lower::Options::vars`]); [`Inst::Named`] refers to them.
+    pub names: &'m [Named],
+}
+
+/// A variable of the source, for debug information.
+#[derive(Clone, Copy, Debug)]
+pub struct Named {
+    pub name: crate::syntax::Sym,
+    pub ty: TyId,
+    /// Where it is bound (source byte offset).
+    pub decl: u32,
+    /// The source span in which it is visible, `None` for the whole
+    /// function (parameters, captures).
+    pub scope: Option<(u32, u32)>,
+    /// A parameter of the function (not the hidden closure cell).
+    pub param: bool,
 }
 
 /// How an operand is used.
@@ -420,14 +447,14 @@ pub fn inst_uses(inst: &Inst<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use))
             each(*value, Use::Consume);
             each(*ptr, Use::Borrow);
         }
-        Inst::Dup(v) | Inst::Drop(v) => each(*v, Use::Borrow),
+        Inst::Dup(v) | Inst::Drop(v) | Inst::Named(v, _) => each(*v, Use::Borrow),
         Inst::DropCell(v, m) => {
             each(*v, Use::Borrow);
             for &f in m.fields {
                 each(f, Use::Borrow);
             }
         }
-        Inst::Loc(_) => {}
+        Inst::Loc(_) | Inst::Unnamed(_) => {}
     }
 }
 

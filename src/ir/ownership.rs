@@ -144,6 +144,18 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
         return Ok(f);
     }
     let counted: &[bool] = counted;
+    // Counted variables holding named variables: cleared for the debugger
+    // (`Inst::Unnamed`) after their last use.
+    let named = arena.alloc_slice_fill(if f.names.is_empty() { 0 } else { n }, false)?;
+    if !f.names.is_empty() {
+        for inst in f.blocks.iter().flat_map(|b| b.insts) {
+            if let Inst::Named(v, _) = *inst {
+                named[v.0 as usize] = counted[v.0 as usize];
+            }
+        }
+    }
+    let named: &[bool] = named;
+    let is_named = |v: Var| named.get(v.0 as usize).copied().unwrap_or(false);
 
     let nb = f.blocks.len();
     let npred = arena.alloc_slice_fill(nb, 0u32)?;
@@ -273,6 +285,9 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
                 if !live.contains(v) && (c == 0 || b > 0) {
                     after.push(Inst::Drop(v))?;
                 }
+                if !live.contains(v) && is_named(v) {
+                    after.push(Inst::Unnamed(v))?;
+                }
                 live.insert(v)?;
             }
             touched.clear();
@@ -322,6 +337,9 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
             drops.clear();
             for v in difference(live_in[other.0 as usize], live_in[s.0 as usize]) {
                 drops.push(Inst::Drop(Var(v)))?;
+                if is_named(Var(v)) {
+                    drops.push(Inst::Unnamed(Var(v)))?;
+                }
             }
             if drops.is_empty() {
                 continue;
@@ -418,7 +436,7 @@ fn specialize_drops<'m>(
         while j > 0 {
             j -= 1;
             match insts[j] {
-                Inst::Dup(_) => {}
+                Inst::Dup(_) | Inst::Named(..) | Inst::Unnamed(_) => {}
                 Inst::Def(v, Op::Load(r, base, off)) if base == x => {
                     let slot = (off / 8) as u64;
                     if !r.counted() || off < 0 || off % 8 != 0 || slot >= 64 {

@@ -68,6 +68,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             ret: I64,
             vars: &[],
             blocks: &[],
+            names: &[],
         });
         l.funcs.len() as u32 - 1
     }
@@ -120,6 +121,11 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         for (i, &pt) in ptys.iter().enumerate() {
             let v = c.new_var(c.repr(pt))?;
             c.bind(first + i as u32, v)?;
+            if let Some(p) = l.params.get(i)
+                && let Some(name) = p.name
+            {
+                c.name(first + i as u32, v, name, p.span, true)?;
+            }
             params.push(v)?;
         }
         for (i, &cap) in caps.iter().enumerate() {
@@ -127,6 +133,18 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             let s = c.load_slot(env, i + 1, c.slot_repr(t))?;
             let v = c.value_of_slot(s, t)?;
             c.bind(cap, v)?;
+            if let Some(n) = self.named_capture(cap) {
+                c.name(
+                    cap,
+                    v,
+                    n.name,
+                    Span {
+                        start: n.decl,
+                        end: n.decl,
+                    },
+                    false,
+                )?;
+            }
         }
         c.tail(l.body)?;
         let f = c.finish(Kind::Lifted, name, params.into_slice(), self.repr(ret))?;
@@ -311,8 +329,11 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     /// Binds the pattern of a destructuring `let` (it never fails).
     pub(super) fn bind_pat(&mut self, p: &'m Pat<'m>, v: Var, t: TyId) -> R<()> {
         crate::memory::deep(|| match &p.kind {
-            PatKind::Ident(_) => match self.cx.ck.pat_res[p.id.0 as usize] {
-                PatRes::Bind(l) => self.bind(l, v),
+            PatKind::Ident(name) => match self.cx.ck.pat_res[p.id.0 as usize] {
+                PatRes::Bind(l) => {
+                    self.bind(l, v)?;
+                    self.name(l, v, *name, p.span, false)
+                }
                 _ => Ok(()),
             },
             PatKind::Tuple(items) => {

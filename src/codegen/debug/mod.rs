@@ -11,8 +11,22 @@
 //! sections, so the linker can place everything. The compilation directory
 //! is `.` and the file name the one given to the compiler: objects stay
 //! reproducible in any directory.
+//!
+//! With variables (`Options::debug_vars`), each subprogram also has its
+//! parameters, result type and local variables ([`vars`]), whose types are
+//! built in [`types`]. The unit says its language is C99: gdb and lldb
+//! then print values, strings, structures and member paths
+//! (`player.pos.x`) in a notation close to Pole's, where the default
+//! (`minimal`) would not know `char` pointers are strings.
+
+mod types;
+mod vars;
+
+pub(crate) use vars::Var;
 
 use crate::diag::LineIndex;
+use crate::syntax::Interner;
+use crate::types::{Checked, TyId};
 use cranelift_codegen::gimli::write::{
     Address, AttributeValue, DwarfUnit, EndianVec, LineProgram, LineString, Range, RangeList,
     Sections, Writer,
@@ -36,6 +50,16 @@ pub(crate) struct FuncDebug {
     pub lines: Vec<(u32, u32, u32)>,
     /// Its calls of Pole functions: return offset, source byte offset.
     pub calls: Vec<(u32, u32)>,
+    /// Its named variables (with `Options::debug_vars`).
+    pub vars: Vec<Var>,
+    /// Its result type, when it is a Pole function.
+    pub ret: Option<TyId>,
+}
+
+/// The program's types, for the variables' and functions' DWARF types.
+pub(crate) struct TypeInfo<'c, 'm> {
+    pub ck: &'c Checked<'m>,
+    pub names: &'c Interner<'m>,
 }
 
 #[derive(Clone, Copy)]
@@ -113,7 +137,9 @@ pub(crate) fn write(
     funcs: &[FuncDebug],
     file: &str,
     src: &str,
+    info: TypeInfo<'_, '_>,
 ) -> Result<(), String> {
+    let mut types = types::Types::new(info.ck, info.names);
     let lines = LineIndex::new(src);
     let encoding = gimli::Encoding {
         format: gimli::Format::Dwarf32,
@@ -171,13 +197,27 @@ pub(crate) fn write(
         );
         let (line, _) = lines.line_col(src, f.decl as usize);
         e.set(gimli::DW_AT_decl_line, AttributeValue::Udata(line as u64));
+        if f.pole {
+            let cx = vars::Ctx {
+                file: file_id,
+                src,
+                lines: &lines,
+                symbol: i,
+                code: &f.lines,
+            };
+            vars::add(&mut dwarf.unit, &mut types, sub, &cx, &f.vars, f.ret);
+        }
     }
     dwarf.unit.line_program = program;
     let range_list = dwarf.unit.ranges.add(RangeList(ranges));
     let cu = dwarf.unit.get_mut(root);
     cu.set(
         gimli::DW_AT_producer,
-        AttributeValue::String(b"pole".to_vec()),
+        AttributeValue::String(format!("pole {}", env!("CARGO_PKG_VERSION")).into_bytes()),
+    );
+    cu.set(
+        gimli::DW_AT_language,
+        AttributeValue::Language(gimli::DW_LANG_C99),
     );
     cu.set(
         gimli::DW_AT_name,
