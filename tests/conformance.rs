@@ -18,7 +18,10 @@
 //!   with `pole build FILE -o TMP/NAME` and run, and also run with
 //!   `pole run FILE`; stdout and exit status must match `.stdout`/`.exit`,
 //!   and the built program, run with `POLE_RT_STATS=1`, must end with every
-//!   object freed (`live 0`) unless it stops with a runtime error.
+//!   object freed (`live 0`) unless it stops with a runtime error. `pole run`
+//!   (also with `POLE_RT_STATS=1`, and with `CC` naming no compiler: it links
+//!   in memory) must agree with the built program on stdout, exit status and
+//!   stderr (runtime error text and statistics line included).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -679,6 +682,34 @@ fn compare_run(
     let _ = writeln!(problems, "    stderr:\n{}", excerpt(&out.stderr, 12));
 }
 
+/// `pole run` (`run`) must do what the built program (`built`) did: the
+/// same exit status, stdout and stderr.
+fn agree(run: &Outcome, built: &Outcome, limit: Duration, problems: &mut String) {
+    if run.code() == built.code() && run.stdout == built.stdout && run.stderr == built.stderr {
+        return;
+    }
+    let _ = writeln!(problems, "  pole run FILE and the built program disagree:");
+    if run.code() != built.code() {
+        let _ = writeln!(
+            problems,
+            "    exit status: built {}, pole run {}",
+            built.describe(limit),
+            run.describe(limit)
+        );
+    }
+    for (what, b, r) in [
+        ("stdout", &built.stdout, &run.stdout),
+        ("stderr", &built.stderr, &run.stderr),
+    ] {
+        if b != r {
+            let _ = writeln!(problems, "    {what} differs (- built, + pole run):");
+            for l in diff(b, r).lines() {
+                let _ = writeln!(problems, "    {l}");
+            }
+        }
+    }
+}
+
 /// The runtime's statistics line (`POLE_RT_STATS=1`) must say `live 0`.
 fn check_all_freed(stderr: &[u8], problems: &mut String) {
     let text = String::from_utf8_lossy(stderr);
@@ -716,6 +747,8 @@ fn build_and_run(p: &Program) -> Option<String> {
         Err(e) => return Some(format!("{head}  {e}\n")),
     };
     let mut problems = String::new();
+    // What the built program did, for `pole run` to agree with.
+    let mut built: Option<Outcome> = None;
 
     // 1-3: pole build FILE -o TMP/NAME, then run TMP/NAME in TMP.
     match tempfile::tempdir() {
@@ -763,6 +796,7 @@ fn build_and_run(p: &Program) -> Option<String> {
                             if want_exit != 101 {
                                 check_all_freed(&r.stderr, &mut problems);
                             }
+                            built = Some(r);
                         }
                     }
                 }
@@ -770,7 +804,7 @@ fn build_and_run(p: &Program) -> Option<String> {
         }
     }
 
-    // pole run FILE, in a fresh directory of its own.
+    // pole run FILE, in a fresh directory of its own, without a linker.
     match tempfile::tempdir() {
         Err(e) => {
             let _ = writeln!(problems, "  cannot create a temporary directory: {e}");
@@ -778,18 +812,27 @@ fn build_and_run(p: &Program) -> Option<String> {
         Ok(tmp) => {
             let args = ["run".as_ref(), p.abs.as_os_str()];
             let limit = COMPILE_LIMIT + RUN_LIMIT;
-            match run_limited(with_env(pole(&args, tmp.path()), p), limit) {
+            let mut cmd = with_env(pole(&args, tmp.path()), p);
+            cmd.env("POLE_RT_STATS", "1")
+                .env("CC", "/nonexistent/cc")
+                .env_remove("POLE_RUN_LINK");
+            match run_limited(cmd, limit) {
                 Err(e) => {
                     let _ = writeln!(problems, "  pole run: {e}");
                 }
-                Ok(r) => compare_run(
-                    "pole run FILE",
-                    &r,
-                    limit,
-                    &want_stdout,
-                    want_exit,
-                    &mut problems,
-                ),
+                Ok(r) => {
+                    compare_run(
+                        "pole run FILE",
+                        &r,
+                        limit,
+                        &want_stdout,
+                        want_exit,
+                        &mut problems,
+                    );
+                    if let Some(b) = &built {
+                        agree(&r, b, limit, &mut problems);
+                    }
+                }
             }
         }
     }

@@ -216,24 +216,31 @@ impl<'a, 'd> Symbols<'a, 'd> {
                 }
             }
         }
+        // Only symbols that loaded sections refer to: an object may declare
+        // more (cranelift-object adds a symbol for every declaration), and
+        // the linker looks only for those it relocates against.
         let mut outside = HashMap::new();
-        for inp in inputs {
-            for s in &inp.symbols {
-                if s.def != Def::Undefined || s.name.is_empty() || globals.contains_key(s.name) {
-                    continue;
+        let referenced = inputs.iter().flat_map(|inp| {
+            inp.sections
+                .iter()
+                .flat_map(|sec| &sec.relocs)
+                .filter_map(|r| inp.symbols.get(r.symbol))
+        });
+        for s in referenced {
+            if s.def != Def::Undefined || s.name.is_empty() || globals.contains_key(s.name) {
+                continue;
+            }
+            if outside.contains_key(s.name) {
+                continue;
+            }
+            match libraries.find(s.name) {
+                Some(a) => {
+                    outside.insert(s.name, a as u64);
                 }
-                if outside.contains_key(s.name) {
-                    continue;
+                None if s.weak => {
+                    outside.insert(s.name, 0);
                 }
-                match libraries.find(s.name) {
-                    Some(a) => {
-                        outside.insert(s.name, a as u64);
-                    }
-                    None if s.weak => {
-                        outside.insert(s.name, 0);
-                    }
-                    None => return Err(NotLoaded::Link),
-                }
+                None => return Err(NotLoaded::Link),
             }
         }
         Ok(Symbols {
