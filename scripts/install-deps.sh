@@ -10,10 +10,11 @@
 #   - ocaml-nox (ocamlopt), valgrind and GNU time (/usr/bin/time), for the
 #     runtime benchmarks in bench/runtime/ and the valgrind test;
 #   - gdb, for the debug-information test (addr2line, nm and readelf come
-#     with binutils, beside the C compiler).
+#     with binutils, beside the C compiler);
+#   - tcc, for the `pole run` latency benchmark (bench/run.sh: `tcc -run`).
 # Idempotent: each package is installed only when what it provides is missing
 # (`pkg-config --exists sdl2`, `pkg-config --exists SDL2_ttf`, the font file,
-# `Xvfb`, `import`, `ocamlopt`, `valgrind`, `gdb`, `/usr/bin/time`); when
+# `Xvfb`, `import`, `ocamlopt`, `valgrind`, `gdb`, `/usr/bin/time`, `tcc`); when
 # everything is present it changes nothing. Uses apt-get, as root, or through
 # sudo when not root.
 set -euo pipefail
@@ -68,6 +69,12 @@ if command -v gdb >/dev/null 2>&1; then
 else
     missing+=(gdb)
     what+=(gdb)
+fi
+if command -v tcc >/dev/null 2>&1; then
+    echo "install-deps: tcc $(tcc -v 2>&1 | head -n 1 | awk '{print $3}') already present"
+else
+    missing+=(tcc)
+    what+=(tcc)
 fi
 if [ -x /usr/bin/time ] && /usr/bin/time -f '%M' true >/dev/null 2>&1; then
     echo "install-deps: GNU time (/usr/bin/time) already present"
@@ -142,6 +149,10 @@ if [[ " ${missing[*]} " == *" ocaml-nox "* ]]; then
 fi
 if [[ " ${missing[*]} " == *" valgrind "* ]] && ! command -v valgrind >/dev/null 2>&1; then
     echo "install-deps: installed valgrind, but it is still not on PATH" >&2
+    status=1
+fi
+if [[ " ${missing[*]} " == *" tcc "* ]] && ! command -v tcc >/dev/null 2>&1; then
+    echo "install-deps: installed tcc, but it is still not on PATH" >&2
     status=1
 fi
 if [[ " ${missing[*]} " == *" time "* ]] && ! [ -x /usr/bin/time ]; then

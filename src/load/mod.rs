@@ -68,106 +68,135 @@ pub fn load(objects: &[&[u8]], libs: &[String]) -> Result<Loaded, NotLoaded> {
         .map_err(NotLoaded::Unsupported)?;
     let libraries = libs::Libraries::open(libs).map_err(NotLoaded::Unsupported)?;
     let symbols = Symbols::new(&inputs, &libraries)?;
-
-    // Every relocation's target, and the GOT slots and stubs they need.
-    let mut targets = Vec::new();
-    let mut slots: HashMap<Target, usize> = HashMap::new();
-    let mut stubs: HashMap<Target, usize> = HashMap::new();
-    for (i, inp) in inputs.iter().enumerate() {
-        for s in &inp.sections {
-            for r in &s.relocs {
-                let t = symbols.target(i, r.symbol)?;
-                let via = reloc::via(r.kind).ok_or_else(|| {
-                    NotLoaded::Unsupported(reloc::RelocError::Unsupported(r.kind).to_string())
-                })?;
-                let outside = matches!(t, Target::Outside(_));
-                if via == Via::Got || (via == Via::Call && outside) {
-                    let n = slots.len();
-                    slots.entry(t).or_insert(n);
-                }
-                if via == Via::Call && outside {
-                    let n = stubs.len();
-                    stubs.entry(t).or_insert(n);
-                }
-                targets.push(t);
-            }
-        }
-    }
-
-    let page = page_size();
-    let layout = image::layout(&inputs, stubs.len(), slots.len(), page);
+    let plan = Plan::new(&inputs, &symbols)?;
+    let layout = image::layout(&inputs, plan.stubs.len(), plan.slots.len(), page_size());
     if layout.size >= 1 << 31 {
         return Err(NotLoaded::Unsupported("a program of 2 GiB or more".into()));
     }
     let mut img = Image::map(layout.size).map_err(NotLoaded::Unsupported)?;
-    let base = img.base();
-    let addr = |t: Target| match t {
-        Target::Image(i, k, off) => base + layout.at[i][k] + off,
-        Target::Outside(a) => a,
+    let at = Addresses {
+        base: img.base(),
+        layout: &layout,
+        plan: &plan,
     };
-    let bytes = img.bytes();
-    for (i, inp) in inputs.iter().enumerate() {
-        for (k, s) in inp.sections.iter().enumerate() {
-            let at = layout.at[i][k] as usize;
-            bytes[at..at + s.data.len()].copy_from_slice(s.data);
-        }
-    }
-    for (&t, &n) in &slots {
-        let at = (layout.got + 8 * n as u64) as usize;
-        bytes[at..at + 8].copy_from_slice(&addr(t).to_le_bytes());
-    }
-    for (&t, &n) in &stubs {
-        let at = layout.stubs + STUB_SIZE * n as u64;
-        let slot = layout.got + 8 * slots[&t] as u64;
-        let code = image::stub(base + at, base + slot);
-        bytes[at as usize..(at + STUB_SIZE) as usize].copy_from_slice(&code);
-    }
-    let mut next = targets.into_iter();
-    for (i, inp) in inputs.iter().enumerate() {
-        for (k, s) in inp.sections.iter().enumerate() {
-            let at = layout.at[i][k];
-            let section = &mut bytes[at as usize..(at + s.size) as usize];
-            for r in &s.relocs {
-                let Some(t) = next.next() else {
-                    return Err(NotLoaded::Unsupported("lost a relocation".into()));
-                };
-                let to = match (reloc::via(r.kind), t) {
-                    (Some(Via::Got), _) => base + layout.got + 8 * slots[&t] as u64,
-                    (Some(Via::Call), Target::Outside(_)) => {
-                        base + layout.stubs + STUB_SIZE * stubs[&t] as u64
-                    }
-                    _ => addr(t),
-                };
-                reloc::apply(
-                    section,
-                    r.offset,
-                    base + at + r.offset,
-                    r.kind,
-                    to,
-                    r.addend,
-                )
-                .map_err(|e| NotLoaded::Unsupported(e.to_string()))?;
-            }
-        }
-    }
-    let entry = match symbols.global(b"pole_main") {
-        Some(t) => addr(t),
-        None => return Err(NotLoaded::Link),
+    write(img.bytes(), &inputs, &at)?;
+    let Some(entry) = symbols.global(b"pole_main") else {
+        return Err(NotLoaded::Link);
     };
     let group = |g: Group| {
         let n = GROUPS.iter().position(|x| *x == g).unwrap_or(0);
         let (s, e) = layout.groups[n];
-        (base + s, base + e)
+        (at.base + s, at.base + e)
     };
-    let (funcs, calls) = (group(Group::Funcs), group(Group::Calls));
-    let img = img.protect(&layout).map_err(NotLoaded::Unsupported)?;
     Ok(Loaded {
-        _image: img,
+        entry: at.of(entry),
+        funcs: group(Group::Funcs),
+        calls: group(Group::Calls),
+        _image: img.protect(&layout).map_err(NotLoaded::Unsupported)?,
         _libs: libraries,
-        entry,
-        funcs,
-        calls,
     })
+}
+
+/// What each relocation refers to (in order: object, section, relocation),
+/// and the GOT slots and call stubs they need, numbered as first needed.
+struct Plan {
+    targets: Vec<Target>,
+    slots: HashMap<Target, usize>,
+    stubs: HashMap<Target, usize>,
+}
+
+impl Plan {
+    fn new(inputs: &[Input<'_>], symbols: &Symbols<'_, '_>) -> Result<Plan, NotLoaded> {
+        let mut plan = Plan {
+            targets: Vec::new(),
+            slots: HashMap::new(),
+            stubs: HashMap::new(),
+        };
+        for (i, inp) in inputs.iter().enumerate() {
+            for r in inp.sections.iter().flat_map(|s| &s.relocs) {
+                let t = symbols.target(i, r.symbol)?;
+                let via = reloc::via(r.kind).ok_or_else(|| {
+                    NotLoaded::Unsupported(reloc::RelocError::Unsupported(r.kind).to_string())
+                })?;
+                let far_call = via == Via::Call && matches!(t, Target::Outside(_));
+                if via == Via::Got || far_call {
+                    let n = plan.slots.len();
+                    plan.slots.entry(t).or_insert(n);
+                }
+                if far_call {
+                    let n = plan.stubs.len();
+                    plan.stubs.entry(t).or_insert(n);
+                }
+                plan.targets.push(t);
+            }
+        }
+        Ok(plan)
+    }
+}
+
+/// Addresses in the mapped image.
+struct Addresses<'a> {
+    base: u64,
+    layout: &'a image::Layout,
+    plan: &'a Plan,
+}
+
+impl Addresses<'_> {
+    fn of(&self, t: Target) -> u64 {
+        match t {
+            Target::Image(i, k, off) => self.base + self.layout.at[i][k] + off,
+            Target::Outside(a) => a,
+        }
+    }
+
+    /// The GOT slot of a target that has one (offset in the image).
+    fn slot(&self, t: Target) -> u64 {
+        self.layout.got + 8 * self.plan.slots[&t] as u64
+    }
+
+    /// The call stub of a target that has one (offset in the image).
+    fn stub(&self, t: Target) -> u64 {
+        self.layout.stubs + STUB_SIZE * self.plan.stubs[&t] as u64
+    }
+}
+
+/// Writes the sections, the GOT, the stubs and the relocations into the
+/// image's `bytes`.
+fn write(bytes: &mut [u8], inputs: &[Input<'_>], at: &Addresses<'_>) -> Result<(), NotLoaded> {
+    let offset = |o: u64| o as usize;
+    for (i, inp) in inputs.iter().enumerate() {
+        for (k, s) in inp.sections.iter().enumerate() {
+            let start = offset(at.layout.at[i][k]);
+            bytes[start..start + s.data.len()].copy_from_slice(s.data);
+        }
+    }
+    for &t in at.plan.slots.keys() {
+        let slot = offset(at.slot(t));
+        bytes[slot..slot + 8].copy_from_slice(&at.of(t).to_le_bytes());
+    }
+    for &t in at.plan.stubs.keys() {
+        let (stub, slot) = (at.stub(t), at.slot(t));
+        let code = image::stub(at.base + stub, at.base + slot);
+        bytes[offset(stub)..offset(stub + STUB_SIZE)].copy_from_slice(&code);
+    }
+    let mut targets = at.plan.targets.iter();
+    for (i, inp) in inputs.iter().enumerate() {
+        for (k, s) in inp.sections.iter().enumerate() {
+            let start = at.layout.at[i][k];
+            let section = &mut bytes[offset(start)..offset(start + s.size)];
+            for (r, &t) in s.relocs.iter().zip(&mut targets) {
+                let to = match (reloc::via(r.kind), t) {
+                    (Some(Via::Got), _) => at.base + at.slot(t),
+                    (Some(Via::Call), Target::Outside(_)) => at.base + at.stub(t),
+                    _ => at.of(t),
+                };
+                let place = at.base + start + r.offset;
+                reloc::apply(section, r.offset, place, r.kind, to, r.addend)
+                    .map_err(|e| NotLoaded::Unsupported(e.to_string()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs a loaded program with `argv` (its name first) and the extra
