@@ -10,6 +10,14 @@
 //! What this loader does not handle ([`NotLoaded`]) is left to the system
 //! linker: the caller then builds and runs the executable as before.
 //!
+//! Known differences from the executable, none visible in the program's
+//! output: a stack overflow's "called the same way N more times" counts a
+//! few frames fewer (glibc keeps a thread's static TLS at the top of the
+//! stack the runtime gives its thread, and `pole`'s is larger);
+//! `/proc/self/exe` is `pole`; the child's RSS includes the pages it shares
+//! with `pole`; `@link` libraries are opened (their constructors run) in
+//! `pole` before the fork.
+//!
 //! Rooms: `input.rs` reads an object, `image.rs` lays out and maps the
 //! image, `reloc.rs` computes relocations, `libs.rs` finds symbols outside
 //! the program, `child.rs` runs it.
