@@ -46,10 +46,15 @@ static int64_t rt_clock_ms(void) {
 }
 
 /* The clock at program start: set before main by the loader (this object
- * is linked in only when the program uses the clock). */
+ * is linked in only when the program uses the clock); in `pole` itself
+ * (POLE_RT_LOADED), when `pole run` starts the program. */
 static int64_t rt_start_ms;
 
+#ifdef POLE_RT_LOADED
+void pole_rt_clock_reset(void) { rt_start_ms = rt_clock_ms(); }
+#else
 __attribute__((constructor)) static void rt_clock_start(void) { rt_start_ms = rt_clock_ms(); }
+#endif
 
 int64_t pole_time_ms(void) { return rt_clock_ms() - rt_start_ms; }
 

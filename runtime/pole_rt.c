@@ -73,10 +73,25 @@ typedef struct {
   const char *loc;
 } RtCallEntry;
 
+#ifdef POLE_RT_LOADED
+/* Linked into `pole` itself for `pole run` (src/load/): no linker gathers
+ * the tables; the loader passes their bounds to pole_rt_run_loaded. */
+static RtFuncEntry *rt_funcs_lo = NULL, *rt_funcs_hi = NULL;
+static RtCallEntry *rt_calls_lo = NULL, *rt_calls_hi = NULL;
+#define RT_FUNCS rt_funcs_lo
+#define RT_FUNCS_END rt_funcs_hi
+#define RT_CALLS rt_calls_lo
+#define RT_CALLS_END rt_calls_hi
+#else
 extern RtFuncEntry __start_pole_funcs[] __attribute__((weak));
 extern RtFuncEntry __stop_pole_funcs[] __attribute__((weak));
 extern RtCallEntry __start_pole_calls[] __attribute__((weak));
 extern RtCallEntry __stop_pole_calls[] __attribute__((weak));
+#define RT_FUNCS __start_pole_funcs
+#define RT_FUNCS_END __stop_pole_funcs
+#define RT_CALLS __start_pole_calls
+#define RT_CALLS_END __stop_pole_calls
+#endif
 
 /* The most callers listed; the rest are counted. */
 #define RT_MAX_CALLERS 20
@@ -92,12 +107,12 @@ static int rt_cmp_calls(const void *a, const void *b) {
 }
 
 static size_t rt_nfuncs(void) {
-  const RtFuncEntry *b = __start_pole_funcs, *e = __stop_pole_funcs;
+  const RtFuncEntry *b = RT_FUNCS, *e = RT_FUNCS_END;
   return b != NULL && e > b ? (size_t)(e - b) : 0;
 }
 
 static size_t rt_ncalls(void) {
-  const RtCallEntry *b = __start_pole_calls, *e = __stop_pole_calls;
+  const RtCallEntry *b = RT_CALLS, *e = RT_CALLS_END;
   return b != NULL && e > b ? (size_t)(e - b) : 0;
 }
 
@@ -106,8 +121,8 @@ static void rt_sort_frames(void) {
   static int sorted = 0;
   if (sorted) return;
   sorted = 1;
-  if (rt_nfuncs() > 1) qsort(__start_pole_funcs, rt_nfuncs(), sizeof(RtFuncEntry), rt_cmp_funcs);
-  if (rt_ncalls() > 1) qsort(__start_pole_calls, rt_ncalls(), sizeof(RtCallEntry), rt_cmp_calls);
+  if (rt_nfuncs() > 1) qsort(RT_FUNCS, rt_nfuncs(), sizeof(RtFuncEntry), rt_cmp_funcs);
+  if (rt_ncalls() > 1) qsort(RT_CALLS, rt_ncalls(), sizeof(RtCallEntry), rt_cmp_calls);
 }
 
 /* `FILE in FUNCTION` of the Pole function whose code holds pc, or NULL. */
@@ -115,11 +130,11 @@ static const char *rt_func_at(uintptr_t pc) {
   size_t lo = 0, hi = rt_nfuncs();
   while (lo < hi) { /* the first entry starting after pc */
     size_t mid = lo + (hi - lo) / 2;
-    if (__start_pole_funcs[mid].start <= pc) lo = mid + 1;
+    if (RT_FUNCS[mid].start <= pc) lo = mid + 1;
     else hi = mid;
   }
   if (lo == 0) return NULL;
-  const RtFuncEntry *f = &__start_pole_funcs[lo - 1];
+  const RtFuncEntry *f = &RT_FUNCS[lo - 1];
   return pc < f->end ? f->name : NULL;
 }
 
@@ -128,8 +143,8 @@ static const char *rt_call_at(uintptr_t ret) {
   size_t lo = 0, hi = rt_ncalls();
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    uintptr_t r = __start_pole_calls[mid].ret;
-    if (r == ret) return __start_pole_calls[mid].loc;
+    uintptr_t r = RT_CALLS[mid].ret;
+    if (r == ret) return RT_CALLS[mid].loc;
     if (r < ret) lo = mid + 1;
     else hi = mid;
   }
@@ -2786,12 +2801,30 @@ int pole_rt_start(int64_t (*entry)(void)) {
   return (int)(st.result & 0xff);
 }
 
-#ifndef POLE_RT_NO_MAIN
-int main(int argc, char **argv) {
+/* What a program's main does: its arguments, the heap, the exit handlers,
+ * then `entry` (pole_main) on the big stack. */
+__attribute__((unused)) static int rt_main(int argc, char **argv, int64_t (*entry)(void)) {
   pole_rt_set_args(argc, argv);
   rt_heap_init();
   if (rt_heap_stats_enabled()) atexit(rt_heap_report);
   atexit(rt_out_atexit);
-  return pole_rt_start(pole_main);
+  return pole_rt_start(entry);
 }
+
+#ifdef POLE_RT_LOADED
+void pole_rt_clock_reset(void);
+
+/* main of a program loaded by `pole run` into a fresh child of `pole`
+ * (src/load/): `entry` is its pole_main, the tables those of its objects. */
+int pole_rt_run_loaded(int argc, char **argv, int64_t (*entry)(void), RtFuncEntry *funcs,
+                       RtFuncEntry *funcs_end, RtCallEntry *calls, RtCallEntry *calls_end) {
+  rt_funcs_lo = funcs;
+  rt_funcs_hi = funcs_end;
+  rt_calls_lo = calls;
+  rt_calls_hi = calls_end;
+  pole_rt_clock_reset();
+  return rt_main(argc, argv, entry);
+}
+#elif !defined(POLE_RT_NO_MAIN)
+int main(int argc, char **argv) { return rt_main(argc, argv, pole_main); }
 #endif

@@ -16,11 +16,12 @@
 #   - the tree-sitter CLI, for the grammar test (tests/tree_sitter.rs), built
 #     from crates.io with cargo into ~/.cache/pole/tree-sitter-cli (the npm
 #     package downloads its binary from elsewhere than the npm registry at
-#     install time, which fails where only the registries are reachable).
+#     install time, which fails where only the registries are reachable);
+#   - tcc, for the `pole run` latency benchmark (bench/run.sh: `tcc -run`).
 # Idempotent: each package is installed only when what it provides is missing
 # (`pkg-config --exists sdl2`, `pkg-config --exists SDL2_ttf`, the font file,
 # `Xvfb`, `import`, `ocamlopt`, `valgrind`, `gdb`, `nvim`, `/usr/bin/time`,
-# the tree-sitter CLI of the version below); when
+# `tcc`, the tree-sitter CLI of the version below); when
 # everything is present it changes nothing. Uses apt-get, as root, or through
 # sudo when not root.
 set -euo pipefail
@@ -81,6 +82,12 @@ if command -v nvim >/dev/null 2>&1; then
 else
     missing+=(neovim)
     what+=(Neovim)
+fi
+if command -v tcc >/dev/null 2>&1; then
+    echo "install-deps: tcc $(tcc -v 2>&1 | head -n 1 | awk '{print $3}') already present"
+else
+    missing+=(tcc)
+    what+=(tcc)
 fi
 if [ -x /usr/bin/time ] && /usr/bin/time -f '%M' true >/dev/null 2>&1; then
     echo "install-deps: GNU time (/usr/bin/time) already present"
@@ -175,6 +182,10 @@ if [[ " ${missing[*]} " == *" valgrind "* ]] && ! command -v valgrind >/dev/null
 fi
 if [[ " ${missing[*]} " == *" neovim "* ]] && ! command -v nvim >/dev/null 2>&1; then
     echo "install-deps: installed neovim, but nvim is still not on PATH" >&2
+    status=1
+fi
+if [[ " ${missing[*]} " == *" tcc "* ]] && ! command -v tcc >/dev/null 2>&1; then
+    echo "install-deps: installed tcc, but it is still not on PATH" >&2
     status=1
 fi
 if [[ " ${missing[*]} " == *" time "* ]] && ! [ -x /usr/bin/time ]; then

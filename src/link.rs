@@ -181,6 +181,27 @@ pub fn run_child(cmd: &mut Command, capture: bool) -> std::io::Result<std::proce
     r
 }
 
+/// Waits for the forked child `pid` (a program `pole run` loaded in
+/// process, see `load`), as the child an interrupt is passed on to; its
+/// wait status.
+#[cfg(unix)]
+pub fn wait_forked(pid: libc::pid_t) -> std::io::Result<i32> {
+    CHILD.store(pid, std::sync::atomic::Ordering::SeqCst);
+    let mut status = 0;
+    let r = loop {
+        // SAFETY: `status` is a valid out-pointer.
+        if unsafe { libc::waitpid(pid, &mut status, 0) } == pid {
+            break Ok(status);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            break Err(e);
+        }
+    };
+    CHILD.store(0, std::sync::atomic::Ordering::SeqCst);
+    r
+}
+
 /// Makes SIGINT, SIGTERM and SIGHUP end `pole` cleanly: a thread waits for
 /// them (they are blocked in every other thread; children start with them
 /// unblocked), sends the signal on to the running child (`cc`, the program

@@ -18,7 +18,12 @@
 //!   with `pole build FILE -o TMP/NAME` and run, and also run with
 //!   `pole run FILE`; stdout and exit status must match `.stdout`/`.exit`,
 //!   and the built program, run with `POLE_RT_STATS=1`, must end with every
-//!   object freed (`live 0`) unless it stops with a runtime error.
+//!   object freed (`live 0`) unless it stops with a runtime error. `pole run`
+//!   (also with `POLE_RT_STATS=1`, and with `CC` naming no compiler: it links
+//!   in memory) must agree with the built program on stdout, exit status and
+//!   stderr (runtime error text included; of the statistics line, only
+//!   `live 0`: how many blocks a growing list takes varies from run to run
+//!   of the same executable).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -679,6 +684,49 @@ fn compare_run(
     let _ = writeln!(problems, "    stderr:\n{}", excerpt(&out.stderr, 12));
 }
 
+/// `stderr` without the runtime's statistics line (`POLE_RT_STATS=1`; it
+/// may follow output of the program's own on the same line).
+fn without_stats(stderr: &[u8]) -> Vec<u8> {
+    const STATS: &[u8] = b"pole-rt: allocated ";
+    let mut out = Vec::with_capacity(stderr.len());
+    for line in stderr.split_inclusive(|&b| b == b'\n') {
+        match line.windows(STATS.len()).position(|w| w == STATS) {
+            Some(i) => out.extend_from_slice(&line[..i]),
+            None => out.extend_from_slice(line),
+        }
+    }
+    out
+}
+
+/// `pole run` (`run`) must do what the built program (`built`) did: the
+/// same exit status, stdout and stderr (but for the statistics line).
+fn agree(run: &Outcome, built: &Outcome, limit: Duration, problems: &mut String) {
+    let (run_err, built_err) = (without_stats(&run.stderr), without_stats(&built.stderr));
+    if run.code() == built.code() && run.stdout == built.stdout && run_err == built_err {
+        return;
+    }
+    let _ = writeln!(problems, "  pole run FILE and the built program disagree:");
+    if run.code() != built.code() {
+        let _ = writeln!(
+            problems,
+            "    exit status: built {}, pole run {}",
+            built.describe(limit),
+            run.describe(limit)
+        );
+    }
+    for (what, b, r) in [
+        ("stdout", &built.stdout, &run.stdout),
+        ("stderr", &built_err, &run_err),
+    ] {
+        if b != r {
+            let _ = writeln!(problems, "    {what} differs (- built, + pole run):");
+            for l in diff(b, r).lines() {
+                let _ = writeln!(problems, "    {l}");
+            }
+        }
+    }
+}
+
 /// The runtime's statistics line (`POLE_RT_STATS=1`) must say `live 0`.
 fn check_all_freed(stderr: &[u8], problems: &mut String) {
     let text = String::from_utf8_lossy(stderr);
@@ -716,6 +764,8 @@ fn build_and_run(p: &Program) -> Option<String> {
         Err(e) => return Some(format!("{head}  {e}\n")),
     };
     let mut problems = String::new();
+    // What the built program did, for `pole run` to agree with.
+    let mut built: Option<Outcome> = None;
 
     // 1-3: pole build FILE -o TMP/NAME, then run TMP/NAME in TMP.
     match tempfile::tempdir() {
@@ -763,6 +813,7 @@ fn build_and_run(p: &Program) -> Option<String> {
                             if want_exit != 101 {
                                 check_all_freed(&r.stderr, &mut problems);
                             }
+                            built = Some(r);
                         }
                     }
                 }
@@ -770,7 +821,7 @@ fn build_and_run(p: &Program) -> Option<String> {
         }
     }
 
-    // pole run FILE, in a fresh directory of its own.
+    // pole run FILE, in a fresh directory of its own, without a linker.
     match tempfile::tempdir() {
         Err(e) => {
             let _ = writeln!(problems, "  cannot create a temporary directory: {e}");
@@ -778,18 +829,30 @@ fn build_and_run(p: &Program) -> Option<String> {
         Ok(tmp) => {
             let args = ["run".as_ref(), p.abs.as_os_str()];
             let limit = COMPILE_LIMIT + RUN_LIMIT;
-            match run_limited(with_env(pole(&args, tmp.path()), p), limit) {
+            let mut cmd = with_env(pole(&args, tmp.path()), p);
+            cmd.env("POLE_RT_STATS", "1")
+                .env("CC", "/nonexistent/cc")
+                .env_remove("POLE_RUN_LINK");
+            match run_limited(cmd, limit) {
                 Err(e) => {
                     let _ = writeln!(problems, "  pole run: {e}");
                 }
-                Ok(r) => compare_run(
-                    "pole run FILE",
-                    &r,
-                    limit,
-                    &want_stdout,
-                    want_exit,
-                    &mut problems,
-                ),
+                Ok(r) => {
+                    compare_run(
+                        "pole run FILE",
+                        &r,
+                        limit,
+                        &want_stdout,
+                        want_exit,
+                        &mut problems,
+                    );
+                    if let Some(b) = &built {
+                        agree(&r, b, limit, &mut problems);
+                    }
+                    if want_exit != 101 {
+                        check_all_freed(&r.stderr, &mut problems);
+                    }
+                }
             }
         }
     }

@@ -2,7 +2,9 @@
 //! line keeps its `pole: runtime error: KIND` prefix and goes on with the
 //! values, the next one is `  at FILE:LINE:COL in FUNCTION`. Programs are
 //! built with `pole build` (in their own directory, so FILE is the name
-//! given on the command line) and run; stderr is compared exactly.
+//! given on the command line) and run; stderr is compared exactly. Each is
+//! also run with `pole run` (linked in memory: no `cc`), which must report
+//! exactly the same.
 
 use std::process::Command;
 
@@ -26,16 +28,46 @@ fn run(src: &str, test: bool) -> (Option<i32>, String, String) {
             .output()
             .unwrap();
         assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
-        Command::new(dir.path().join("prog"))
+        let exe = Command::new(dir.path().join("prog"))
             .current_dir(dir.path())
             .output()
-            .unwrap()
+            .unwrap();
+        same_through_pole_run(dir.path(), &b.stderr, &exe);
+        exe
     };
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// `pole run prog.pole-ir` in `dir` says what `pole build` said
+/// (`compiled`: warnings) and does what the built program did (`exe`); a
+/// program killed by a signal makes `pole` say so and exit with 128 + N.
+fn same_through_pole_run(dir: &std::path::Path, compiled: &[u8], exe: &std::process::Output) {
+    use std::os::unix::process::ExitStatusExt;
+    let run = Command::new(POLE)
+        .args(["run", "prog.pole-ir"])
+        .current_dir(dir)
+        .env("CC", "/nonexistent/cc")
+        .env_remove("POLE_RUN_LINK")
+        .output()
+        .unwrap();
+    let mut stderr = String::from_utf8_lossy(compiled).into_owned();
+    stderr.push_str(&String::from_utf8_lossy(&exe.stderr));
+    let code = match (exe.status.code(), exe.status.signal()) {
+        (Some(c), _) => c,
+        (None, Some(sig)) => {
+            let name = if sig == 11 { " (SIGSEGV)" } else { "" };
+            stderr.push_str(&format!("pole: program terminated by signal {sig}{name}\n"));
+            128 + sig
+        }
+        (None, None) => panic!("{:?}", exe.status),
+    };
+    assert_eq!(String::from_utf8_lossy(&run.stderr), stderr);
+    assert_eq!(run.stdout, exe.stdout);
+    assert_eq!(run.status.code(), Some(code));
 }
 
 fn fails_with(src: &str, stderr: &str) {

@@ -118,8 +118,9 @@ pub enum Command {
         #[command(flatten)]
         batch: BatchArgs,
     },
-    /// Build with contracts to a temporary executable and run it; exits with
-    /// the program's status.
+    /// Build with contracts and run the program (linked in memory, without
+    /// cc, when it can be; POLE_RUN_LINK=1: always through cc and a
+    /// temporary executable); exits with the program's status.
     Run {
         /// The .pole-ir file
         file: String,
@@ -948,21 +949,77 @@ pub struct Build<'a> {
     pub verbose: bool,
 }
 
+/// A program compiled and ready to link.
+pub struct Compiled {
+    /// One object per file (the root's first).
+    pub objects: Vec<codegen::ObjectFile>,
+    /// The `@link` libraries of every file, then the `-l` ones.
+    pub links: Vec<String>,
+    /// Each file's externs, to report undefined symbols where declared.
+    pub externs: Vec<ExternsOf>,
+    /// The program's files, the root's first (for OUT.d).
+    pub files: Vec<String>,
+}
+
 /// Compiles `file` and writes an executable or object at `out`.
 fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
-    let cap = job.mem.read_cap(false);
-    if let Err(code) = read_source(file, cap) {
-        return code;
+    let program = match compile_program(file, Some(out), job) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let Compiled {
+        objects,
+        links,
+        externs,
+        files,
+    } = program;
+    // The dependency file first, the output last: a failure leaves neither
+    // (a stale OUT.d beside no output would tell make the output is fresh).
+    let dep_file = if job.dep_info {
+        let deps: Vec<&str> = files.iter().map(String::as_str).collect();
+        match write_dep_info_all(out, &deps) {
+            Ok(()) => Some(dep_info_path(out)),
+            Err(m) => {
+                report_link_error(file, &LinkError::Message(m), &externs, job.json);
+                return 1;
+            }
+        }
+    } else {
+        None
+    };
+    let written = match job.emit {
+        Emit::Obj => link::write_object(out, &objects[0]).map_err(LinkError::Message),
+        Emit::Exe => link::link_executables(&objects, out, &links),
+    };
+    if written.is_err()
+        && let Some(d) = &dep_file
+    {
+        let _ = std::fs::remove_file(d);
     }
+    match written {
+        Ok(()) => 0,
+        Err(e) => {
+            report_link_error(file, &e, &externs, job.json);
+            1
+        }
+    }
+}
+
+/// Compiles `file` (with `--emit obj`, only it; else every file it
+/// reaches) and reports its diagnostics; `Err` is the exit status. `out`,
+/// the output to write, must not be a file of the program.
+pub fn compile_program(file: &str, out: Option<&Path>, job: &Build<'_>) -> Result<Compiled, i32> {
+    let cap = job.mem.read_cap(false);
+    read_source(file, cap)?;
     let graph = modules::discover_capped(file, cap);
     // The output must not be any file of the program (by identity: another
     // path, a link, the same inode).
-    if let Some(out_id) = crate::fsio::identity(out) {
+    if let Some(out_id) = out.and_then(crate::fsio::identity) {
         let hit = graph
             .files
             .iter()
             .find(|f| f.path != "-" && crate::fsio::identity(Path::new(&f.path)) == Some(out_id));
-        if let Some(f) = hit {
+        if let (Some(f), Some(out)) = (hit, out) {
             let what = if f.path == file {
                 "the source file".to_string()
             } else {
@@ -972,7 +1029,7 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
                 "the output '{}' would overwrite {what}",
                 out.display()
             ));
-            return 2;
+            return Err(2);
         }
     }
     let base = graph.root_dir();
@@ -1027,11 +1084,10 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
         worst = worse(worst, code);
     }
     if worst != 0 {
-        return worst;
+        return Err(worst);
     }
     let mut objects = Vec::with_capacity(builds.len());
     let mut links: Vec<String> = Vec::new();
-    // Each file's externs, to report undefined symbols where declared.
     let mut externs: Vec<ExternsOf> = Vec::with_capacity(builds.len());
     for (k, b) in builds.iter_mut().enumerate() {
         let Ok(built) = std::mem::replace(&mut b.result, Err(BuildError::Rejected)) else {
@@ -1050,36 +1106,12 @@ fn build_file(file: &str, out: &Path, job: &Build<'_>) -> i32 {
         objects.push(built.object);
     }
     links.extend(job.libs.iter().cloned());
-    // The dependency file first, the output last: a failure leaves neither
-    // (a stale OUT.d beside no output would tell make the output is fresh).
-    let dep_file = if job.dep_info {
-        let deps: Vec<&str> = graph.files.iter().map(|f| f.path.as_str()).collect();
-        match write_dep_info_all(out, &deps) {
-            Ok(()) => Some(dep_info_path(out)),
-            Err(m) => {
-                report_link_error(file, &LinkError::Message(m), &externs, job.json);
-                return 1;
-            }
-        }
-    } else {
-        None
-    };
-    let written = match job.emit {
-        Emit::Obj => link::write_object(out, &objects[0]).map_err(LinkError::Message),
-        Emit::Exe => link::link_executables(&objects, out, &links),
-    };
-    if written.is_err()
-        && let Some(d) = &dep_file
-    {
-        let _ = std::fs::remove_file(d);
-    }
-    match written {
-        Ok(()) => 0,
-        Err(e) => {
-            report_link_error(file, &e, &externs, job.json);
-            1
-        }
-    }
+    Ok(Compiled {
+        objects,
+        links,
+        externs,
+        files: graph.files.iter().map(|f| f.path.clone()).collect(),
+    })
 }
 
 /// A file of a program that was linked: its path as reached, its text and
@@ -1123,7 +1155,6 @@ pub fn report_link_error(file: &str, e: &LinkError, files: &[ExternsOf], json: b
     }
 }
 
-/// Builds into a temporary directory and runs the executable.
 /// The build of an executable to run (`pole run`, `pole test`): with
 /// debug information, every file of the program.
 fn exe_job<'a>(
@@ -1214,12 +1245,35 @@ fn run_file_with(file: &str, job: &Build<'_>, args: &[String], env: &[(&str, Str
 }
 
 /// [`run_file_with`], also saying whether the program ran (it was built).
+/// The program is linked and run in process when it can be (`load`), else
+/// linked by `cc` into a temporary executable.
 fn run_file_ran(
     file: &str,
     job: &Build<'_>,
     args: &[String],
     env: &[(&str, String)],
 ) -> (i32, bool) {
+    let program = match compile_program(file, None, job) {
+        Ok(p) => p,
+        Err(code) => {
+            if job.json {
+                json_file(file, None, code);
+            }
+            return (code, false);
+        }
+    };
+    if let Some(loaded) = super::run::load(&program) {
+        if job.json {
+            json_file(file, None, 0);
+        }
+        return match super::run::run(&loaded, file, args, env) {
+            Ok(status) => (exit_code(status), true),
+            Err(e) => {
+                error(&format!("cannot run the program: {e}"));
+                (1, false)
+            }
+        };
+    }
     let dir = match tempfile::Builder::new().prefix("pole-run-").tempdir() {
         Ok(d) => d,
         Err(e) => {
@@ -1229,7 +1283,13 @@ fn run_file_ran(
     };
     let _tracked = link::Tracked::new(dir.path());
     let exe = dir.path().join("program");
-    let code = build_file(file, &exe, job);
+    let code = match link::link_executables(&program.objects, &exe, &program.links) {
+        Ok(()) => 0,
+        Err(e) => {
+            report_link_error(file, &e, &program.externs, job.json);
+            1
+        }
+    };
     if job.json {
         json_file(file, None, code);
     }

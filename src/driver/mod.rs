@@ -6,6 +6,7 @@ pub mod cli;
 pub mod import_hint;
 pub mod link_report;
 pub mod modules;
+pub mod run;
 pub mod test_note;
 
 use crate::codegen;
