@@ -397,3 +397,11 @@ layout!(
     a_short_list_or_record_after_let_stays_on_one_line,
     "func main() -> Int :\n  let colors_of_the_snake_and_of_the_food_and_of_the_walls = [0xFF0000, 0x00FF00, 0x0000FF, 0xFFFF00] in\n  let the_starting_position_of_the_snake_on_the_board_in_cells = { x: 10, y: 7, dir: 1 } in\n  let too_long_for_one_line = [100000000, 200000000, 300000000, 400000000, 500000000, 600000000, 700000000, 800000000, 900000000] in\n  List.length(colors_of_the_snake_and_of_the_food_and_of_the_walls)\n"
 );
+
+/// A comment on its own line before a `let` keeps the `let` on one line
+/// when it fits (the comment's line break belongs before the `let`).
+#[test]
+fn a_comment_before_a_let_does_not_break_it() {
+    let src = "func f(x: Int) -> Int :\n  // c\n  let s = x * 3 in\n  // d\n  let (a, b) = (s, x) in\n  a + b\n";
+    assert_eq!(fmt(src), src);
+}

@@ -597,3 +597,61 @@ fn field_access_typed_by_a_later_push() {
         "{err}"
     );
 }
+
+/// 1,000 functions of 100 lambdas each (10^5 lambdas, each capturing the
+/// one before): under a limit too small for them the build ends with exit 3
+/// and a consistent message within the limit plus the base, and a tenth of
+/// the program builds under its limit and runs.
+#[test]
+fn a_hundred_thousand_lambdas_stay_within_the_limit() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let program = |functions: usize| {
+        let mut src = String::new();
+        for k in 0..functions {
+            src.push_str(&format!(
+                "func f{k}(x: Int) -> Int :\n  let g0 = \\a -> a + {k} in\n"
+            ));
+            for i in 1..100 {
+                src.push_str(&format!(
+                    "  let g{i} = \\a -> g{}(a) + {} in\n",
+                    i - 1,
+                    i % 7
+                ));
+            }
+            src.push_str("  g99(x)\n\n");
+        }
+        src.push_str("func main() -> Int : f0(1) % 256\n");
+        src
+    };
+    let big = write(tmp.path(), "big.pole-ir", &program(1000));
+    let big = big.to_str().expect("utf-8 path");
+    let (out, rss) = pole_rss(
+        &[
+            "build",
+            big,
+            "--emit",
+            "obj",
+            "-o",
+            "big.o",
+            "--memory-limit",
+            "64M",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_consistent_oom(&stderr(&out));
+    if let Some(rss) = rss {
+        assert!(rss <= (64 << 20) + BASE, "peak RSS {} MiB", rss >> 20);
+    }
+    let small = write(tmp.path(), "small.pole-ir", &program(100));
+    let small = small.to_str().expect("utf-8 path");
+    let out = pole(&["run", small, "--memory-limit", "128M"], tmp.path());
+    // f0(1) = 1 + 0 + the sum of i % 7 for i in 1..100.
+    let want: i64 = 1 + (1..100).map(|i| i % 7).sum::<i64>();
+    assert_eq!(
+        out.status.code(),
+        Some((want % 256) as i32),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1098,6 +1098,9 @@ impl<'a> Printer<'a> {
 
     fn let_expr(&mut self, e: &Expr<'_>, l: &Let<'_>) -> Doc {
         let kw = self.head(e.span.start);
+        // Comments on lines of their own before `let` stand before the
+        // group: their hard breaks must not break the `let` line itself.
+        let lead = self.lead(self.toks[kw].start);
         let kw = self.tok(kw);
         let ni = self.ti(l.name_span.start);
         let name = match l.pat {
@@ -1155,7 +1158,7 @@ impl<'a> Printer<'a> {
         head.push(self.tok(in_tok));
         let brk = self.boundary(l.body.span.start);
         let body = self.expr(l.body);
-        cat(vec![Doc::group(cat(head)), brk, body])
+        cat(vec![lead, Doc::group(cat(head)), brk, body])
     }
 
     fn if_chain(&mut self, e: &Expr<'_>) -> Doc {

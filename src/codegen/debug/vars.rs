@@ -15,7 +15,7 @@ use super::types::{Types, set_name};
 use crate::diag::LineIndex;
 use crate::types::TyId;
 use cranelift_codegen::gimli::write::{
-    Address, AttributeValue, Expression, FileId, Range, RangeList, Unit, UnitEntryId,
+    Address, AttributeValue, Expression, FileId, Unit, UnitEntryId,
 };
 use cranelift_codegen::gimli::{self, Register};
 
@@ -82,6 +82,7 @@ pub(super) fn add(
     // whose code has no line rows, whose variables are left out).
     let mut open: Vec<((u32, u32), Option<UnitEntryId>)> = Vec::new();
     let mut blocks: Vec<((u32, u32), Option<UnitEntryId>)> = Vec::with_capacity(scopes.len());
+    let extents = Extents::new(cx.code);
     for s in scopes {
         while open
             .last()
@@ -93,7 +94,7 @@ pub(super) fn add(
             Some(&(_, p)) => p,
             None => Some(sub),
         };
-        let block = parent.and_then(|p| block(u, p, cx, s));
+        let block = parent.and_then(|p| block(u, p, cx, &extents, s));
         open.push((s, block));
         blocks.push((s, block));
     }
@@ -108,46 +109,90 @@ pub(super) fn add(
     }
 }
 
-/// A lexical block under `parent` for the code of source span `s` (`None`
-/// when there is none).
-fn block(u: &mut Unit, parent: UnitEntryId, cx: &Ctx<'_>, s: (u32, u32)) -> Option<UnitEntryId> {
-    let mut ranges: Vec<(u32, u32)> = Vec::new();
-    for &(lo, hi, off) in cx.code {
-        if off < s.0 || off >= s.1 {
-            continue;
-        }
-        match ranges.last_mut() {
-            Some(last) if last.1 == lo => last.1 = hi,
-            _ => ranges.push((lo, hi)),
-        }
-    }
-    let first = *ranges.first()?;
+/// A lexical block under `parent` covering the code of source span `s`
+/// (`None` when there is none): from the first to the last address of that
+/// code. Variables live in stack slots valid in the whole function, so a
+/// block that also covers code of other scopes in between only shows them
+/// a little longer; one range per block keeps the debug information linear
+/// in the function's size however deeply its scopes nest.
+fn block(
+    u: &mut Unit,
+    parent: UnitEntryId,
+    cx: &Ctx<'_>,
+    extents: &Extents,
+    s: (u32, u32),
+) -> Option<UnitEntryId> {
+    let (lo, hi) = extents.of(s)?;
     let b = u.add(parent, gimli::DW_TAG_lexical_block);
-    let at = |addend: u32| Address::Symbol {
-        symbol: cx.symbol,
-        addend: addend as i64,
-    };
-    if ranges.len() == 1 {
-        let e = u.get_mut(b);
-        e.set(gimli::DW_AT_low_pc, AttributeValue::Address(at(first.0)));
-        e.set(
-            gimli::DW_AT_high_pc,
-            AttributeValue::Udata((first.1 - first.0) as u64),
-        );
-    } else {
-        let list = ranges
-            .iter()
-            .map(|&(lo, hi)| Range::StartEnd {
-                begin: at(lo),
-                end: at(hi),
-            })
-            .collect();
-        let id = u.ranges.add(RangeList(list));
-        u.get_mut(b)
-            .set(gimli::DW_AT_ranges, AttributeValue::RangeListRef(id));
-    }
+    let e = u.get_mut(b);
+    e.set(
+        gimli::DW_AT_low_pc,
+        AttributeValue::Address(Address::Symbol {
+            symbol: cx.symbol,
+            addend: lo as i64,
+        }),
+    );
+    e.set(
+        gimli::DW_AT_high_pc,
+        AttributeValue::Udata((hi - lo) as u64),
+    );
     Some(b)
 }
+
+/// The lowest and highest machine address of the code of any source span,
+/// in logarithmic time: the code's rows sorted by source offset, and a
+/// segment tree of their addresses' minimum and maximum.
+struct Extents {
+    offsets: Vec<u32>,
+    /// Node `i` covers rows `[..]` of its subtree; leaves at `n + row`.
+    tree: Vec<(u32, u32)>,
+}
+
+impl Extents {
+    fn new(code: &[(u32, u32, u32)]) -> Extents {
+        let mut rows: Vec<(u32, u32, u32)> =
+            code.iter().map(|&(lo, hi, off)| (off, lo, hi)).collect();
+        rows.sort_unstable();
+        let n = rows.len();
+        let mut tree = vec![(u32::MAX, 0); 2 * n];
+        for (i, &(_, lo, hi)) in rows.iter().enumerate() {
+            tree[n + i] = (lo, hi);
+        }
+        for i in (1..n).rev() {
+            let (a, b) = (tree[2 * i], tree[2 * i + 1]);
+            tree[i] = (a.0.min(b.0), a.1.max(b.1));
+        }
+        Extents {
+            offsets: rows.iter().map(|r| r.0).collect(),
+            tree,
+        }
+    }
+
+    /// The addresses `(lowest, highest)` of the rows whose source offset is
+    /// in `[s.0, s.1)`.
+    fn of(&self, s: (u32, u32)) -> Option<(u32, u32)> {
+        let n = self.offsets.len();
+        let mut l = self.offsets.partition_point(|&o| o < s.0) + n;
+        let mut r = self.offsets.partition_point(|&o| o < s.1) + n;
+        let (mut lo, mut hi) = (u32::MAX, 0);
+        while l < r {
+            if l & 1 == 1 {
+                lo = lo.min(self.tree[l].0);
+                hi = hi.max(self.tree[l].1);
+                l += 1;
+            }
+            if r & 1 == 1 {
+                r -= 1;
+                lo = lo.min(self.tree[r].0);
+                hi = hi.max(self.tree[r].1);
+            }
+            l /= 2;
+            r /= 2;
+        }
+        (lo < hi).then_some((lo, hi))
+    }
+}
+
 
 /// The entry of variable `v` under `parent`.
 fn entry(
@@ -172,4 +217,25 @@ fn entry(
     );
     e.set(gimli::DW_AT_decl_line, AttributeValue::Udata(line as u64));
     e.set(gimli::DW_AT_location, AttributeValue::Exprloc(loc));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn extents_of_nested_spans() {
+        // (address lo, hi, source offset)
+        let code = [
+            (0, 4, 10),
+            (4, 8, 30),
+            (8, 12, 20),
+            (12, 16, 50),
+            (16, 20, 25),
+        ];
+        let x = super::Extents::new(&code);
+        assert_eq!(x.of((20, 31)), Some((4, 20)));
+        assert_eq!(x.of((10, 11)), Some((0, 4)));
+        assert_eq!(x.of((0, 100)), Some((0, 20)));
+        assert_eq!(x.of((31, 50)), None);
+        assert_eq!(x.of((50, 51)), Some((12, 16)));
+    }
 }
