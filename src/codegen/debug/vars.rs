@@ -193,7 +193,6 @@ impl Extents {
     }
 }
 
-
 /// The entry of variable `v` under `parent`.
 fn entry(
     u: &mut Unit,
