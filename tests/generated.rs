@@ -104,9 +104,9 @@ impl Kind {
     /// Named functions (of the prelude, and builtins) of this type.
     fn named(self) -> &'static [&'static str] {
         match self {
-            Kind::Un => &["inc", "Int.abs", "nonneg"],
+            Kind::Un => &["inc", "Int.abs", "nonneg", "per"],
             Kind::Bin => &["Int.min", "Int.max", "mix", "Int.lsr"],
-            Kind::Pred => &["is_pos", "odd"],
+            Kind::Pred => &["is_pos", "odd", "divides"],
         }
     }
 }
@@ -276,6 +276,10 @@ func mix(a: Int, b: Int) -> Int : a * 3 - b
 func is_pos(x: Int) -> Bool : x > 0
 
 func odd(x: Int) -> Bool : x % 2 != 0
+
+func per(x: Int) -> Int : 120 / x
+
+func divides(x: Int) -> Bool : 12 % x == 0
 
 func adder(n: Int) -> (Int) -> Int : \\x -> x + n
 
@@ -837,6 +841,12 @@ impl Gen {
                     "Int.lsr" => ((x as u64) >> (args[1] & 63)) as i64,
                     "is_pos" => i64::from(x > 0),
                     "odd" => i64::from(x % 2 != 0),
+                    // Division by zero at 0: a failure in the middle of a
+                    // list, after or before the element that decides.
+                    "per" if x == 0 => return Ev::Err("division by zero"),
+                    "per" => 120i64.wrapping_div(x),
+                    "divides" if x == 0 => return Ev::Err("division by zero"),
+                    "divides" => i64::from(12i64.wrapping_rem(x) == 0),
                     _ => unreachable!("{n}"),
                 })
             }
@@ -960,6 +970,11 @@ impl Gen {
             assert!(!vars.is_empty(), "no function value for a flat body");
             let (n, f) = self.rng.pick(&vars);
             return (n, Ok(f));
+        }
+        if site == Site::Loop && kind != Kind::Bin && self.rng.chance(30) {
+            // Fails at 0: which elements a builtin calls it on shows.
+            let n = if kind == Kind::Un { "per" } else { "divides" };
+            return (n.to_string(), Ok(Fv::Named(n)));
         }
         match self.rng.below(10) {
             0 | 1 if !vars.is_empty() => {
@@ -1350,10 +1365,8 @@ impl Gen {
                 // A generic variant holding a list.
                 let (c, vc) = self.cond(d);
                 let (l, vl) = self.list(d);
-                let v = vc.r().and_then(|c| {
-                    let l = vl?;
-                    Ok(if c != 0 { l } else { vec![7] })
-                });
+                // The list is evaluated only when chosen.
+                let v = vc.r().and_then(|c| if c != 0 { vl } else { Ok(vec![7]) });
                 (format!("box_get(if {c} then Full({l}) else Empty, [7])"), v)
             }
         }
@@ -1392,9 +1405,32 @@ impl Gen {
         let mut items = Vec::new();
         let mut vals = Vec::new();
         for _ in 0..n {
-            let (t, v) = self.leaf();
+            let (t, v) = if self.rng.chance(15) {
+                ("0".to_string(), 0)
+            } else {
+                self.leaf_val()
+            };
             items.push(t);
-            vals.push(v.r().expect("leaves do not fail"));
+            vals.push(v);
+        }
+        (format!("[{}]", items.join(", ")), Ok(vals))
+    }
+
+    /// A literal of leaves with a 0 somewhere (where `per` and `divides`
+    /// fail).
+    fn zero_list(&mut self) -> (String, R<Vec<i64>>) {
+        let n = 1 + self.rng.below(5) as usize;
+        let zero = self.rng.below(n as u64) as usize;
+        let mut items = Vec::new();
+        let mut vals = Vec::new();
+        for i in 0..n {
+            let (t, v) = if i == zero {
+                ("0".to_string(), 0)
+            } else {
+                self.leaf_val()
+            };
+            items.push(t);
+            vals.push(v);
         }
         (format!("[{}]", items.join(", ")), Ok(vals))
     }
@@ -1413,7 +1449,11 @@ impl Gen {
             };
             return (format!("(let {n} = {l} in {b})"), v);
         }
-        let (l, vl) = self.list(d);
+        let (l, vl) = if self.rng.chance(15) {
+            self.zero_list()
+        } else {
+            self.list(d)
+        };
         match self.rng.below(13) {
             0 => (
                 format!("List.length({l})"),
@@ -1943,10 +1983,10 @@ impl Gen {
                 match case {
                     0 => {
                         let (c, vc) = self.cond(d);
-                        let v = match first_err(&[vc, va]) {
-                            Some(e) => Ev::Err(e),
-                            None if vc == Ev::Val(0) => vk,
-                            None => va,
+                        let v = match vc {
+                            Ev::Err(e) => Ev::Err(e),
+                            Ev::Val(0) => vk,
+                            Ev::Val(_) => va,
                         };
                         (format!("box_get(if {c} then Full({a}) else Empty, {k})"), v)
                     }
