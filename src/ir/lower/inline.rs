@@ -125,6 +125,13 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     self.bind(first + i as u32, a)?;
                 }
                 for (i, &cap) in caps.iter().enumerate() {
+                    // Lowered in the function that binds it (`Option_map`
+                    // is a branch in place): it is in scope already, and
+                    // rebinding it here would leave later uses with a value
+                    // defined in this branch only.
+                    if self.locals.contains_key(&cap) {
+                        continue;
+                    }
                     let t = ck.local_ty[cap as usize];
                     let s = self.load_slot(carrier, i + 1, self.slot_repr(t))?;
                     let v = self.value_of_slot(s, t)?;

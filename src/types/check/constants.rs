@@ -15,7 +15,11 @@ impl<'m> Checker<'m, '_> {
     pub(super) fn declare_consts(&mut self, prog: &Program<'m>, s: u32) -> MemResult<()> {
         for item in prog.items {
             let Item::Const(cd) = item else { continue };
-            let mut ty = self.resolve_type(cd.ty, false)?;
+            let ty = self.resolve_type(cd.ty, false)?;
+            // A generic type at its arguments is the record or variant of
+            // that instance (§4.8), allowed when it is built from allowed
+            // types like any other.
+            let mut ty = self.concrete(ty)?;
             if !consts::allowed(&self.types, &self.records, &self.variants, ty) {
                 let msg = format!("type '{}' cannot be a constant", self.show(ty));
                 self.error(cd.ty.span, msg);
