@@ -1404,22 +1404,6 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let params = sig.into_slice();
         let byval = byval.into_slice();
         let variadic = decl.variadic.is_some();
-        if let Some(buf) = sret {
-            let callee = Callee::C(self.arena.alloc(CCall {
-                symbol,
-                params,
-                ret: None,
-                variadic,
-                owned: 0,
-                byval,
-                sret: true,
-            })?);
-            self.emit(Inst::Eval(Op::Call(callee, vals.into_slice())))?;
-            for p in copies {
-                self.rt("pole_ptr_free", &[I64], None, &[p])?;
-            }
-            return self.struct_result(buf, ret);
-        }
         if let TyKind::Record(_) = self.kind(ret) {
             let callee = self.arena.alloc(CCall {
                 symbol,
@@ -1428,9 +1412,17 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 variadic,
                 owned: 0,
                 byval,
-                sret: false,
+                sret: sret.is_some(),
             })?;
-            let v = self.struct_call(callee, vals.into_slice(), ret)?;
+            let vals = vals.into_slice();
+            let v = match sret {
+                // More than 16 bytes: C stored the struct in `buf`.
+                Some(buf) => {
+                    self.emit(Inst::Eval(Op::Call(Callee::C(callee), vals)))?;
+                    self.struct_result(buf, ret)?
+                }
+                None => self.struct_call(callee, vals, ret)?,
+            };
             for p in copies {
                 self.rt("pole_ptr_free", &[I64], None, &[p])?;
             }
