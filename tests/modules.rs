@@ -649,3 +649,33 @@ fn generic_instances_are_byte_identical_from_two_directories() {
     assert_eq!(x.len(), 2);
     assert!(x == y, "objects differ between the two directories");
 }
+
+/// A runtime error inside an instance of an imported generic function is
+/// located in that function's file, with line and column, and the `called
+/// from` chain passes through the instances to the importer.
+#[test]
+fn runtime_errors_in_imported_generic_instances_are_located() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        &[
+            (
+                "main.pole-ir",
+                "import \"lib/g.pole-ir\"\n\nfunc main() -> Int :\n  let xs = [1, 2] in\n  let v = twice(xs, 5) in\n  v\n",
+            ),
+            (
+                "lib/g.pole-ir",
+                "func nth<T>(xs: List<T>, i: Int) -> T :\n  List.get(xs, i)\n\nfunc twice<T>(xs: List<T>, i: Int) -> T :\n  let y = nth(xs, i) in\n  y\n",
+            ),
+        ],
+    );
+    let o = pole(t.path(), &["run", "main.pole-ir"]);
+    assert_eq!(o.status.code(), Some(101));
+    assert_eq!(
+        stderr(&o),
+        "pole: runtime error: index out of bounds: index 5, length 2\n  \
+         at lib/g.pole-ir:2:3 in nth\n  \
+         called from lib/g.pole-ir:5:11 in twice<Int>\n  \
+         called from main.pole-ir:5:11 in main\n"
+    );
+}

@@ -872,6 +872,8 @@ pub(crate) struct SlotDebug {
     head: (String, u32, bool),
     vars: Vec<(u32, debug::Var)>,
     ret: Option<TyId>,
+    /// Compiled from another file's text (see [`debug::Place`]).
+    place: Option<std::sync::Arc<debug::Place>>,
 }
 
 impl Pipeline {
@@ -941,6 +943,7 @@ impl Pipeline {
                     calls,
                     vars,
                     ret,
+                    place: d.place.take(),
                 });
             }
             // The object keeps the machine code and relocations until emitted.
@@ -1039,8 +1042,8 @@ fn build_units(
             };
             declare_instances(g, &ck, plan.paths)?;
             // An instance of an imported generic function is lowered from
-            // that file's text (runtime error locations name it; no line
-            // rows: the debug information describes this file only).
+            // that file's text: its locations, line rows and frames name
+            // that file (`debug::Place`).
             let other_lines = other.map(|(t, _)| crate::diag::LineIndex::new(t));
             let id = match unit {
                 lower::Unit::Inst(k) => g.inst_ids[k as usize],
@@ -1053,10 +1056,7 @@ fn build_units(
                 file: other.map_or(file, |o| o.1),
                 lines: other_lines.as_ref().unwrap_or(lines),
                 arena: mem.scratch_arena(&scratch, Phase::Lower, scratch_charged),
-                opts: lower::Options {
-                    lines: lopts.lines && other.is_none(),
-                    ..lopts
-                },
+                opts: lopts,
             };
             let (main, lifted) = match lower::lower_unit(&cx, unit, body) {
                 Ok(f) => f,
@@ -1088,6 +1088,12 @@ fn build_units(
                 }
                 _ => unit_names.get(i).cloned().unwrap_or_default(),
             };
+            let place = other.map(|(text, file)| {
+                let funcs: Vec<&ir::Func<'_>> =
+                    std::iter::once(&main).chain(lifted.iter()).collect();
+                let lines = other_lines.as_ref().unwrap_or(lines);
+                std::sync::Arc::new(place_of(&funcs, decl, file, text, lines))
+            });
             for (k, f) in std::iter::once(&main).chain(lifted.iter()).enumerate() {
                 let fid = if k == 0 { id } else { lifted_ids[k - 1] };
                 let (func, estimate, cheap) =
@@ -1097,7 +1103,8 @@ fn build_units(
                 } else {
                     (f.name.to_string(), decl, pole)
                 };
-                let debug = slot_debug(head, f, &ck, g.names);
+                let mut debug = slot_debug(head, f, &ck, g.names);
+                debug.place = place.clone();
                 let slot = Slot { id: fid, debug };
                 sink(g, slot, func, estimate, cheap)?;
             }
@@ -1139,7 +1146,47 @@ fn slot_debug(
         ir::Kind::Pole(fi) => Some(ck.callee_sig(fi).1),
         _ => None,
     };
-    SlotDebug { head, vars, ret }
+    SlotDebug {
+        head,
+        vars,
+        ret,
+        place: None,
+    }
+}
+
+/// The place of the functions `funcs` of a unit lowered from `text` at
+/// `file` (another file than the object's): the line and column of every
+/// source offset their code and declarations refer to.
+fn place_of(
+    funcs: &[&ir::Func<'_>],
+    decl: u32,
+    file: &str,
+    text: &str,
+    lines: &crate::diag::LineIndex,
+) -> debug::Place {
+    let mut offs = vec![decl];
+    for f in funcs {
+        for b in f.blocks {
+            for i in b.insts {
+                if let ir::Inst::Loc(off) = i {
+                    offs.push(*off);
+                }
+            }
+        }
+    }
+    offs.sort_unstable();
+    offs.dedup();
+    let at = offs
+        .into_iter()
+        .map(|o| {
+            let (l, c) = lines.line_col(text, o as usize);
+            (o, l as u32, c as u32)
+        })
+        .collect();
+    debug::Place {
+        file: file.to_string(),
+        at,
+    }
 }
 
 /// `NAME<ARGS>`: instance `k`'s name.

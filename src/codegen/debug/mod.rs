@@ -37,6 +37,24 @@ use cranelift_object::ObjectProduct;
 use cranelift_object::object::write::{Relocation, SectionKind, SymbolId};
 use cranelift_object::object::{RelocationEncoding, RelocationFlags, RelocationKind};
 
+/// Where the code of functions compiled from another file's text is
+/// (instances of an imported generic function, §4.8): that file's path and
+/// the line and column of each source offset its code refers to.
+pub(crate) struct Place {
+    pub file: String,
+    /// `(source offset, line, column)`, sorted by offset.
+    pub at: Vec<(u32, u32, u32)>,
+}
+
+impl Place {
+    fn line_col(&self, off: u32) -> (u32, u32) {
+        match self.at.binary_search_by_key(&off, |a| a.0) {
+            Ok(i) => (self.at[i].1, self.at[i].2),
+            Err(_) => (0, 0),
+        }
+    }
+}
+
 /// What one compiled function contributes.
 pub(crate) struct FuncDebug {
     pub id: FuncId,
@@ -54,6 +72,8 @@ pub(crate) struct FuncDebug {
     pub vars: Vec<Var>,
     /// Its result type, when it is a Pole function.
     pub ret: Option<TyId>,
+    /// Compiled from another file's text (`None`: the object's own file).
+    pub place: Option<std::sync::Arc<Place>>,
 }
 
 /// The program's types, for the variables' and functions' DWARF types.
@@ -166,14 +186,30 @@ pub(crate) fn write(
             addend: 0,
         };
         program.begin_sequence(Some(start));
+        let (file, at) = match &f.place {
+            Some(p) => {
+                let dir = program.default_directory();
+                let id =
+                    program.add_file(LineString::String(p.file.as_bytes().to_vec()), dir, None);
+                (id, Some(p.as_ref()))
+            }
+            None => (file_id, None),
+        };
+        let line_col = |off: u32| match at {
+            Some(p) => p.line_col(off),
+            None => {
+                let (l, c) = lines.line_col(src, off as usize);
+                (l as u32, c as u32)
+            }
+        };
         // The prologue belongs to the declaration.
         let first = f.lines.first().map_or(u32::MAX, |l| l.0);
         let decl_row = (first > 0).then_some((0, 0, f.decl));
         for &(lo, _hi, off) in decl_row.iter().chain(&f.lines) {
-            let (line, col) = lines.line_col(src, off as usize);
+            let (line, col) = line_col(off);
             let row = program.row();
             row.address_offset = lo as u64;
-            row.file = file_id;
+            row.file = file;
             row.line = line as u64;
             row.column = col as u64;
             program.generate_row();
@@ -193,11 +229,12 @@ pub(crate) fn write(
         e.set(gimli::DW_AT_high_pc, AttributeValue::Udata(f.size as u64));
         e.set(
             gimli::DW_AT_decl_file,
-            AttributeValue::FileIndex(Some(file_id)),
+            AttributeValue::FileIndex(Some(file)),
         );
-        let (line, _) = lines.line_col(src, f.decl as usize);
+        let (line, _) = line_col(f.decl);
         e.set(gimli::DW_AT_decl_line, AttributeValue::Udata(line as u64));
-        if f.pole {
+        // Variables are described for the object's own file only.
+        if f.pole && at.is_none() {
             let cx = vars::Ctx {
                 file: file_id,
                 src,
@@ -320,6 +357,7 @@ fn write_frames(
     type Entry = Vec<(u64, Option<usize>, i64)>;
     let mut tables: [Vec<Entry>; 2] = [Vec::new(), Vec::new()];
     for (i, f) in funcs.iter().enumerate().filter(|(_, f)| f.pole) {
+        let file_name = f.place.as_ref().map_or(file_name, |p| p.file.as_str());
         let name = add_str(format!("{file_name} in {}", f.name));
         tables[0].push(vec![
             (0, Some(i), 0),
@@ -327,7 +365,13 @@ fn write_frames(
             (16, None, name),
         ]);
         for &(ret, off) in &f.calls {
-            let (line, col) = lines.line_col(src, off as usize);
+            let (line, col) = match &f.place {
+                Some(p) => p.line_col(off),
+                None => {
+                    let (l, c) = lines.line_col(src, off as usize);
+                    (l as u32, c as u32)
+                }
+            };
             let loc = add_str(format!("{file_name}:{line}:{col} in {}", f.name));
             tables[1].push(vec![(0, Some(i), ret as i64), (8, None, loc)]);
         }
