@@ -220,3 +220,57 @@ fn an_undefined_c_symbol_is_reported_by_the_linker() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// `pole run` of a program of several files takes the objects of unchanged
+/// files from the object cache, as `pole build` does, and an edited file
+/// is compiled again.
+#[test]
+fn run_uses_the_object_cache_for_programs_of_several_files() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let cache = d.join("cache");
+    std::fs::create_dir_all(d.join("lib")).unwrap();
+    std::fs::write(
+        d.join("main.pole-ir"),
+        "import \"lib/k.pole-ir\"\n\nfunc main() -> Int :\n  println(k());\n  0\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("lib/k.pole-ir"), "func k() -> Int : 41 + 1\n").unwrap();
+    let run = || {
+        let o = Command::new(POLE)
+            .args(["run", "main.pole-ir"])
+            .env("POLE_CACHE_DIR", &cache)
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let entries = || {
+        let mut n = 0;
+        let mut stack = vec![cache.clone()];
+        while let Some(p) = stack.pop() {
+            for e in std::fs::read_dir(&p).into_iter().flatten().flatten() {
+                if e.path().is_dir() {
+                    stack.push(e.path());
+                } else {
+                    n += 1;
+                }
+            }
+        }
+        n
+    };
+    assert_eq!(run(), "42\n");
+    let stored = entries();
+    assert_eq!(stored, 2, "one object per file");
+    assert_eq!(run(), "42\n");
+    assert_eq!(entries(), stored, "the second run reused them");
+    std::fs::write(d.join("lib/k.pole-ir"), "func k() -> Int : 41 + 2\n").unwrap();
+    assert_eq!(run(), "43\n");
+    assert_eq!(entries(), stored + 1, "only the edited file compiled again");
+}

@@ -580,7 +580,10 @@ pub fn main() -> i32 {
             message_format,
             args,
         } => {
-            let job = exe_job(release, false, &libs, &mem, message_format);
+            let mut job = exe_job(release, false, &libs, &mem, message_format);
+            // The objects of a program of several files come from the
+            // cache as for `pole build` (issue 27.7).
+            job.cache = Cache::from_env();
             run_file(&file, &job, &args)
         }
         Command::Test {
