@@ -269,3 +269,30 @@ fn externs_and_string_parameters_as_callbacks() {
         "p.pole-ir:1:24: error: type '(Int) -> String' cannot be passed to C",
     )]);
 }
+
+/// `@extern("sqrt")` compiles to the square-root instruction (no call of
+/// libm's `sqrt`), with C's results: correctly rounded, NaN below zero.
+#[test]
+fn sqrt_through_extern_is_an_instruction() {
+    let t = tempfile::tempdir().unwrap();
+    let src = "@extern(\"sqrt\") func sqrt(x: Float64) -> Float64\n\nfunc main() -> Int :\n  \
+               println(sqrt(2.0));\n  println(sqrt(0.0 - 1.0));\n  println(sqrt(1.0e300 * 1.0e10));\n  0\n";
+    std::fs::write(t.path().join("p.pole-ir"), src).unwrap();
+    let o = pole(
+        t.path(),
+        &["build", "p.pole-ir", "--emit", "obj", "-o", "p.o"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let nm = Command::new("nm")
+        .arg("p.o")
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    let syms = String::from_utf8_lossy(&nm.stdout);
+    assert!(!syms.contains("sqrt"), "{syms}");
+    let o = pole(t.path(), &["run", "p.pole-ir"]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "1.4142135623730951\nNaN\ninf\n"
+    );
+}

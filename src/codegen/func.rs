@@ -950,6 +950,15 @@ impl Em<'_, '_, '_, '_, '_> {
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
                 self.list_set(&args)?
             }
+            // libm's square root is one instruction (`sqrtsd`), correctly
+            // rounded as C's is; only errno, which Pole cannot read, differs.
+            ("sqrt", &[x]) if ret == Some(Repr::F64) => {
+                let v = self.use_(x);
+                if self.b.func.dfg.value_type(v) != types::F64 {
+                    return Ok(None);
+                }
+                self.b.ins().sqrt(v)
+            }
             (lower::LIST_TAKE, &[l, i]) => {
                 let r = ret.ok_or_else(|| CodegenError::Backend("take without result".into()))?;
                 let (l, i) = (self.use_(l), self.use_(i));
