@@ -1474,7 +1474,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let fpos = inline::function_arg(b);
         for (i, a) in args.iter().enumerate().take(3) {
             let at_function = fpos == Some(i);
-            v[i] = match at_function.then(|| self.known_function(a)).transpose()? {
+            v[i] = match at_function
+                .then(|| self.known_function(a, inline::in_place(b)))
+                .transpose()?
+            {
                 Some(Some((carrier, k))) => {
                     known = Some(k);
                     carrier

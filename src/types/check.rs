@@ -300,9 +300,6 @@ pub struct Checker<'m, 'n> {
     diags: std::vec::Vec<Diagnostic>,
     /// See [`Checked::discards`] (for the body being checked).
     discards: std::vec::Vec<(u32, TyId)>,
-    /// Set by [`Checker::expect`] when it accepted a function value by the
-    /// Unit-results rule: the expected type.
-    last_discard: Option<TyId>,
     /// The warning walk's stacks, reused for every body.
     lint_walk: lint::Walk,
     /// An offset and the start of its line, the last the warning walk
@@ -476,7 +473,6 @@ pub fn declare_in<'m, 'n>(
         pat_names: arena.vec(),
         diags: std::vec::Vec::new(),
         discards: std::vec::Vec::new(),
-        last_discard: None,
         lint_walk: lint::Walk::default(),
         line_memo: std::cell::Cell::new((0, 0)),
         deferred: std::vec::Vec::new(),
@@ -734,21 +730,23 @@ impl<'m> Checker<'m, '_> {
         self.error(span, msg);
     }
 
-    /// Checks that `found` fits `expected` (with the pointer rules of §7.5).
-    fn expect(&mut self, span: Span, found: TyId, expected: TyId) -> bool {
+    /// Checks that the type `found` of expression `e` fits `expected` (with
+    /// the pointer rules of §7.5), noting where a function value's result
+    /// is discarded ([`Checked::discards`]).
+    fn expect_expr(&mut self, e: &Expr<'_>, found: TyId, expected: TyId) -> bool {
         if self.types.unify(expected, found) {
             return true;
         }
         // A function whose result is discarded (§4.7 Unit results).
-        if let (TyKind::Func(e), TyKind::Func(f)) =
+        if let (TyKind::Func(ef), TyKind::Func(ff)) =
             (self.types.shape(expected), self.types.shape(found))
         {
-            let ((ep, er), (fp, _)) = (self.types.func_parts(e), self.types.func_parts(f));
+            let ((ep, er), (fp, _)) = (self.types.func_parts(ef), self.types.func_parts(ff));
             if self.types.shape(er) == TyKind::Unit
                 && ep.len() == fp.len()
                 && ep.iter().zip(fp).all(|(&a, &b)| self.types.unify(a, b))
             {
-                self.last_discard = Some(expected);
+                self.discards.push((e.id.0, expected));
                 return true;
             }
         }
@@ -758,19 +756,8 @@ impl<'m> Checker<'m, '_> {
         {
             return true;
         }
-        self.mismatch(span, expected, found);
+        self.mismatch(e.span, expected, found);
         false
-    }
-
-    /// [`Checker::expect`] for expression `e`'s type `found`, noting where
-    /// a function value's result is discarded ([`Checked::discards`]).
-    fn expect_expr(&mut self, e: &Expr<'_>, found: TyId, expected: TyId) -> bool {
-        self.last_discard = None;
-        let ok = self.expect(e.span, found, expected);
-        if let Some(t) = self.last_discard.take() {
-            self.discards.push((e.id.0, t));
-        }
-        ok
     }
 
     // ----- declarations -----

@@ -55,6 +55,18 @@ impl Place {
     }
 }
 
+/// Line and column of source offset `off` of function `f`: in its
+/// [`Place`] when it has one, else in the object's own source.
+fn line_col(f: &FuncDebug, src: &str, lines: &LineIndex, off: u32) -> (u32, u32) {
+    match &f.place {
+        Some(p) => p.line_col(off),
+        None => {
+            let (l, c) = lines.line_col(src, off as usize);
+            (l as u32, c as u32)
+        }
+    }
+}
+
 /// What one compiled function contributes.
 pub(crate) struct FuncDebug {
     pub id: FuncId,
@@ -186,22 +198,14 @@ pub(crate) fn write(
             addend: 0,
         };
         program.begin_sequence(Some(start));
-        let (file, at) = match &f.place {
+        let file = match &f.place {
             Some(p) => {
                 let dir = program.default_directory();
-                let id =
-                    program.add_file(LineString::String(p.file.as_bytes().to_vec()), dir, None);
-                (id, Some(p.as_ref()))
+                program.add_file(LineString::String(p.file.as_bytes().to_vec()), dir, None)
             }
-            None => (file_id, None),
+            None => file_id,
         };
-        let line_col = |off: u32| match at {
-            Some(p) => p.line_col(off),
-            None => {
-                let (l, c) = lines.line_col(src, off as usize);
-                (l as u32, c as u32)
-            }
-        };
+        let line_col = |off: u32| line_col(f, src, &lines, off);
         // The prologue belongs to the declaration.
         let first = f.lines.first().map_or(u32::MAX, |l| l.0);
         let decl_row = (first > 0).then_some((0, 0, f.decl));
@@ -234,7 +238,7 @@ pub(crate) fn write(
         let (line, _) = line_col(f.decl);
         e.set(gimli::DW_AT_decl_line, AttributeValue::Udata(line as u64));
         // Variables are described for the object's own file only.
-        if f.pole && at.is_none() {
+        if f.pole && f.place.is_none() {
             let cx = vars::Ctx {
                 file: file_id,
                 src,
@@ -365,13 +369,7 @@ fn write_frames(
             (16, None, name),
         ]);
         for &(ret, off) in &f.calls {
-            let (line, col) = match &f.place {
-                Some(p) => p.line_col(off),
-                None => {
-                    let (l, c) = lines.line_col(src, off as usize);
-                    (l as u32, c as u32)
-                }
-            };
+            let (line, col) = line_col(f, src, lines, off);
             let loc = add_str(format!("{file_name}:{line}:{col} in {}", f.name));
             tables[1].push(vec![(0, Some(i), ret as i64), (8, None, loc)]);
         }

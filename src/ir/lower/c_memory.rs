@@ -144,9 +144,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 crate::types::abi::Class::Sse => Repr::F64,
             })?;
         }
-        let l = self.def(Op::CLayout(t), I64)?;
-        let zero = self.def(Op::Const(I64, 0), I64)?;
-        let buf = self.rt("pole_c_pack", &[I64; 2], Some(I64), &[l, zero])?;
+        let buf = self.result_buffer(t)?;
         let regs = self.arena.alloc(CallRegs {
             callee,
             args,
@@ -166,10 +164,15 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         if crate::types::abi::classify(&l) != crate::types::abi::PassMode::Memory {
             return Ok(None);
         }
-        let cl = self.def(Op::CLayout(t), I64)?;
+        self.result_buffer(t).map(Some)
+    }
+
+    /// A zeroed C buffer for a struct of record type `t` (freed by
+    /// [`FnLower::struct_result`]).
+    fn result_buffer(&mut self, t: TyId) -> R<Var> {
+        let l = self.def(Op::CLayout(t), I64)?;
         let zero = self.def(Op::Const(I64, 0), I64)?;
-        self.rt("pole_c_pack", &[I64; 2], Some(I64), &[cl, zero])
-            .map(Some)
+        self.rt("pole_c_pack", &[I64; 2], Some(I64), &[l, zero])
     }
 
     /// The Pole record of type `t` read from the C struct at `buf`, which

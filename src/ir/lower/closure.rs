@@ -108,10 +108,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let (ptys, ret) = ck.types.func_parts(list);
         let mut caps = std::vec::Vec::new();
         captures(ck, l.body, first, &mut caps);
-        let (line, col) = self.cx.lines.line_col(self.cx.src, e.span.start as usize);
-        let name = self
-            .arena
-            .alloc_str(&format!("{} (lambda at {line}:{col})", self.fname))?;
+        let name = self.lambda_name(e.span)?;
         let mut c = self.child(name, ret)?;
         // Only ever called with its static cell when it captures nothing:
         // then its environment is not counted (nothing to drop).
@@ -152,17 +149,41 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         if caps.is_empty() {
             return self.def(Op::StaticClosure(k), Repr::Cell);
         }
-        let mut slots = self.arena.vec_with_capacity(caps.len() + 1)?;
+        let code = self.def(Op::Code(k), I64)?;
+        self.capture_cell(code, &caps)
+    }
+
+    /// `FUNCTION (lambda at LINE:COL)`: the name runtime errors give the
+    /// lambda at `span`.
+    pub(super) fn lambda_name(&self, span: Span) -> R<&'m str> {
+        let (line, col) = self.cx.lines.line_col(self.cx.src, span.start as usize);
+        Ok(self
+            .arena
+            .alloc_str(&format!("{} (lambda at {line}:{col})", self.fname))?)
+    }
+
+    /// A closure cell: `code` in slot 0, then the values of the locals
+    /// `caps`, one slot each.
+    pub(super) fn capture_cell(&mut self, code: Var, caps: &[u32]) -> R<Var> {
+        let ck = self.cx.ck;
+        let mut vals = smallvec::SmallVec::<[(Var, TyId); 8]>::new();
+        for &cap in caps {
+            vals.push((self.local(cap)?, ck.local_ty[cap as usize]));
+        }
+        self.closure_cell(code, &vals)
+    }
+
+    /// A closure cell: `code` in slot 0, then each value (of its type).
+    fn closure_cell(&mut self, code: Var, vals: &[(Var, TyId)]) -> R<Var> {
+        let mut slots = self.arena.vec_with_capacity(vals.len() + 1)?;
         slots.push(I64)?;
-        for &cap in &caps {
-            slots.push(self.slot_repr(ck.local_ty[cap as usize]))?;
+        for &(_, t) in vals {
+            slots.push(self.slot_repr(t))?;
         }
         let cell = self.alloc(&slots)?;
-        let code = self.def(Op::Code(k), I64)?;
         self.store(code, cell, 0)?;
-        for (i, &cap) in caps.iter().enumerate() {
-            let v = self.local(cap)?;
-            let s = self.slot_of(v, ck.local_ty[cap as usize])?;
+        for (i, &(v, t)) in vals.iter().enumerate() {
+            let s = self.slot_of(v, t)?;
             self.store(s, cell, i + 1)?;
         }
         Ok(cell)
@@ -286,12 +307,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             self.repr(ret),
         )?;
         let k = self.lift(lf)?;
-        let cell = self.alloc(&[I64, self.slot_repr(real)])?;
         let code = self.def(Op::Code(k), I64)?;
-        self.store(code, cell, 0)?;
-        let s = self.slot_of(f, real)?;
-        self.store(s, cell, 1)?;
-        Ok(cell)
+        self.closure_cell(code, &[(f, real)])
     }
 
     /// `(a, b, ...)`: a cell with one slot per component.

@@ -48,37 +48,35 @@ pub(super) fn function_arg(b: Builtin) -> Option<usize> {
     }
 }
 
+/// Whether builtin `b` calls its function in the caller's body (a branch,
+/// not a lifted loop): there a lambda's captures are in scope.
+pub(super) fn in_place(b: Builtin) -> bool {
+    matches!(b, Builtin::OptionMap | Builtin::OptionAndThen)
+}
+
 impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     /// When `a` is a lambda literal or names a Pole function: the carrier
-    /// to pass in its place and how to call it.
-    pub(super) fn known_function(&mut self, a: &'m Expr<'m>) -> R<Option<(Var, Known<'m>)>> {
+    /// to pass in its place and how to call it (`in_place`: the builtin is
+    /// lowered in this function, not as a loop).
+    pub(super) fn known_function(
+        &mut self,
+        a: &'m Expr<'m>,
+        in_place: bool,
+    ) -> R<Option<(Var, Known<'m>)>> {
         let ck = self.cx.ck;
         match (&a.kind, self.res(a)) {
             (ExprKind::Lambda(l), Res::Lambda(first)) if !l.params.is_empty() => {
                 let mut caps = std::vec::Vec::new();
                 closure::captures(ck, l.body, first, &mut caps);
-                let carrier = if caps.is_empty() {
+                // A builtin lowered in place (`Option_map`) finds the
+                // captures in scope: nothing to carry.
+                let carrier = if caps.is_empty() || in_place {
                     self.unit()?
                 } else {
-                    let mut slots = self.arena.vec_with_capacity(caps.len() + 1)?;
-                    slots.push(I64)?;
-                    for &cap in &caps {
-                        slots.push(self.slot_repr(ck.local_ty[cap as usize]))?;
-                    }
-                    let cell = self.alloc(&slots)?;
                     let none = self.def(Op::Const(I64, 0), I64)?;
-                    self.store(none, cell, 0)?;
-                    for (i, &cap) in caps.iter().enumerate() {
-                        let v = self.local(cap)?;
-                        let s = self.slot_of(v, ck.local_ty[cap as usize])?;
-                        self.store(s, cell, i + 1)?;
-                    }
-                    cell
+                    self.capture_cell(none, &caps)?
                 };
-                let (line, col) = self.cx.lines.line_col(self.cx.src, a.span.start as usize);
-                let name = self
-                    .arena
-                    .alloc_str(&format!("{} (lambda at {line}:{col})", self.fname))?;
+                let name = self.lambda_name(a.span)?;
                 let caps = self.arena.alloc_slice_copy(&caps)?;
                 let body = l.body;
                 Ok(Some((
