@@ -743,6 +743,9 @@ fn check_mutant(
             Ok((_, Err(BuildError::Backend(msg)))) => {
                 problems.push(problem_of(format!("backend error: {msg}")))
             }
+            Ok((_, Err(BuildError::Io(msg)))) => {
+                problems.push(problem_of(format!("object write error: {msg}")))
+            }
             Ok((_, Err(BuildError::Oom(e)))) => {
                 problems.push(problem_of(format!("oom under 256 MiB: {e:?}")))
             }

@@ -28,6 +28,8 @@
 mod callback;
 mod debug;
 mod func;
+pub(crate) mod object;
+pub use object::set_spool_fault;
 mod statics;
 
 use crate::ir::{self, lower};
@@ -44,7 +46,7 @@ use cranelift_codegen::isa::{CallConv, OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module, ModuleReloc};
-use cranelift_object::{ObjectBuilder, ObjectModule};
+use object::StreamModule;
 use std::collections::HashMap;
 
 /// Bytes of the header before every heap object (see the module docs);
@@ -167,6 +169,8 @@ pub enum CodegenError {
     Oom(OutOfMemory),
     /// A backend failure (a compiler bug or an unsupported target).
     Backend(String),
+    /// Writing the object's sections to their temporary files failed.
+    Io(String),
     /// The source found errors in the program while it was compiled (they
     /// are the source's diagnostics).
     Invalid,
@@ -321,7 +325,7 @@ fn make_isa(release: bool) -> Result<OwnedTargetIsa, CodegenError> {
 
 /// Shared state of one object file's generation.
 pub(crate) struct Gen<'a, 'm> {
-    pub module: ObjectModule,
+    pub module: StreamModule,
     pub names: &'a Interner<'m>,
     imports: HashMap<String, FuncId>,
     /// Imported Pole functions of other files: called directly.
@@ -407,13 +411,7 @@ pub fn compile_object(
     let units = lower::units(&ck, lopts);
     let isa = isa(opts.release)?;
     let cheap_isa = self::isa(false)?;
-    let builder = ObjectBuilder::new(
-        isa.clone(),
-        "pole",
-        cranelift_module::default_libcall_names(),
-    )
-    .map_err(backend)?;
-    let module = ObjectModule::new(builder);
+    let module = StreamModule::new(isa.clone());
     let mut g = Gen {
         module,
         names,
@@ -431,10 +429,6 @@ pub fn compile_object(
         va_stubs: HashMap::new(),
         anon: 0,
     };
-    // Sections are created on first use: define read-only data before any
-    // function, so the section order does not depend on which of them the
-    // parallel pipeline happens to finish first.
-    g.string_data(b"")?;
     let mut pole_ids: Vec<Option<FuncId>> = vec![None; ck.funcs.len()];
     let mut unit_ids = Vec::with_capacity(units.len());
     for &unit in &units {
@@ -506,37 +500,34 @@ pub fn compile_object(
         lopts,
     };
     let mut p = Pipeline {
-        pending: Vec::with_capacity(units.len()),
-        estimates: Vec::with_capacity(units.len()),
-        ids: Vec::with_capacity(units.len()),
+        waiting: std::collections::VecDeque::new(),
         next: 0,
-        retained_total: 0,
-        debug: opts.debug_info.then(Vec::new),
-        debug_funcs: Vec::new(),
-    };
-    let unit_names: Vec<(String, u32, bool)> = if opts.debug_info {
-        units
-            .iter()
-            .map(|&u| unit_debug_name(&ck, names, u))
-            .collect()
-    } else {
-        Vec::new()
+        held: 0,
+        debug: opts.debug_info.then(|| DebugOut {
+            funcs: Vec::new(),
+            rows: 0,
+            charged: 0,
+            src,
+            file,
+            lines: &lines,
+        }),
     };
     let result = if workers < 2 {
         let mut ctx = Context::new();
-        build_units(
-            &mut g,
-            source,
-            &plan,
-            &unit_names,
-            &mut |g, slot, func, p_est, cheap| {
-                let isa = if cheap { &*cheap_isa } else { &*isa };
-                let i = p.add(slot, p_est);
-                let r = compile_one(isa, &mut ctx, func, p.ids[i]);
-                p.pending[i] = Some(r);
-                p.define_ready(g, mem)
-            },
-        )
+        build_units(&mut g, source, &plan, &mut |g, ck, feed| {
+            let Feed::Func(slot, func, p_est, cheap) = feed else {
+                // Nothing is in flight; the debug information waiting
+                // can be written out.
+                return p.flush_debug(g, mem, ck);
+            };
+            let isa = if cheap { &*cheap_isa } else { &*isa };
+            let id = slot.id;
+            let i = p.add(slot, p_est);
+            let r = compile_one(isa, &mut ctx, func, id);
+            p.receive(vec![(i, r)]);
+            p.define_ready(g, mem, ck)?;
+            Ok(true)
+        })
     } else {
         // Functions travel in batches: one channel message (and one thread
         // wake-up) per batch rather than per function.
@@ -577,31 +568,41 @@ pub fn compile_object(
             drop(res_tx);
             let mut sent = 0;
             let mut batch: Job = std::vec::Vec::with_capacity(BATCH);
-            let r = build_units(
-                &mut g,
-                source,
-                &plan,
-                &unit_names,
-                &mut |g, slot, func, est, cheap| {
-                    let i = p.add(slot, est);
-                    batch.push((i, func, cheap, p.ids[i]));
-                    if batch.len() < BATCH {
-                        return Ok(());
+            let r = build_units(&mut g, source, &plan, &mut |g, ck, feed| {
+                let Feed::Func(slot, func, est, cheap) = feed else {
+                    // Send what is built, then wait for a result.
+                    if !batch.is_empty() {
+                        sent += batch.len();
+                        let full = std::mem::take(&mut batch);
+                        job_tx.send(full).map_err(|_| stopped())?;
                     }
-                    // Bound the functions in flight (their estimates are charged).
-                    while sent - p.next >= 2 * workers * BATCH {
-                        p.receive(res_rx.recv().map_err(|_| stopped())?);
-                        p.define_ready(g, mem)?;
+                    if sent == p.next {
+                        return p.flush_debug(g, mem, ck);
                     }
-                    sent += batch.len();
-                    let full = std::mem::replace(&mut batch, std::vec::Vec::with_capacity(BATCH));
-                    job_tx.send(full).map_err(|_| stopped())?;
-                    while let Ok(done) = res_rx.try_recv() {
-                        p.receive(done);
-                    }
-                    p.define_ready(g, mem)
-                },
-            );
+                    p.receive(res_rx.recv().map_err(|_| stopped())?);
+                    p.define_ready(g, mem, ck)?;
+                    return Ok(true);
+                };
+                let id = slot.id;
+                let i = p.add(slot, est);
+                batch.push((i, func, cheap, id));
+                if batch.len() < BATCH {
+                    return Ok(true);
+                }
+                // Bound the functions in flight (their estimates are charged).
+                while sent - p.next >= 2 * workers * BATCH {
+                    p.receive(res_rx.recv().map_err(|_| stopped())?);
+                    p.define_ready(g, mem, ck)?;
+                }
+                sent += batch.len();
+                let full = std::mem::replace(&mut batch, std::vec::Vec::with_capacity(BATCH));
+                job_tx.send(full).map_err(|_| stopped())?;
+                while let Ok(done) = res_rx.try_recv() {
+                    p.receive(done);
+                }
+                p.define_ready(g, mem, ck)?;
+                Ok(true)
+            });
             r?;
             if !batch.is_empty() {
                 job_tx
@@ -609,26 +610,33 @@ pub fn compile_object(
                     .map_err(|_| stopped())?;
             }
             drop(job_tx);
+            let ck = source.checked().ok_or(CodegenError::Invalid)?;
             for done in res_rx {
                 p.receive(done);
-                p.define_ready(&mut g, mem)?;
+                p.define_ready(&mut g, mem, &ck)?;
             }
             Ok(())
         })
     };
     result?;
-    if p.next != p.pending.len() {
+    if !p.waiting.is_empty() {
         return Err(CodegenError::Backend("a function was not compiled".into()));
     }
-    let mut product = g.module.finish();
-    if opts.debug_info {
+    {
         let ck = source.checked().ok_or(CodegenError::Invalid)?;
-        let info = debug::TypeInfo { ck: &ck, names };
-        debug::write(&mut product, &p.debug_funcs, file, src, info)
-            .map_err(CodegenError::Backend)?;
+        p.flush_debug(&mut g, mem, &ck)?;
     }
-    mem.release(Phase::Codegen, p.retained_total);
-    Ok(ObjectFile(Object::Product(Box::new(product))))
+    mem.release(Phase::Codegen, p.held);
+    let streamed = g.module.finish().map_err(write_failed)?;
+    Ok(ObjectFile(Object::Streamed(Box::new(streamed))))
+}
+
+/// A failure writing the object's temporary data (a full disk).
+fn write_failed(e: std::io::Error) -> CodegenError {
+    CodegenError::Io(format!(
+        "cannot write the object file: {}",
+        crate::fsio::io_reason(&e)
+    ))
 }
 
 /// A compiled object file, written out without first being copied into one
@@ -637,7 +645,7 @@ pub fn compile_object(
 pub struct ObjectFile(Object);
 
 enum Object {
-    Product(Box<cranelift_object::ObjectProduct>),
+    Streamed(Box<object::Streamed>),
     Bytes(Vec<u8>),
 }
 
@@ -649,10 +657,7 @@ impl ObjectFile {
 
     pub fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         match &self.0 {
-            Object::Product(p) => p
-                .object
-                .write_stream(w)
-                .map_err(|e| std::io::Error::other(e.to_string())),
+            Object::Streamed(o) => o.write_to(w),
             Object::Bytes(b) => w.write_all(b),
         }
     }
@@ -660,7 +665,11 @@ impl ObjectFile {
     /// The whole file in memory.
     pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
         match &self.0 {
-            Object::Product(p) => p.object.write().map_err(|e| e.to_string()),
+            Object::Streamed(o) => {
+                let mut v = Vec::new();
+                o.write_to(&mut v).map_err(|e| e.to_string())?;
+                Ok(v)
+            }
             Object::Bytes(b) => Ok(b.clone()),
         }
     }
@@ -715,12 +724,6 @@ fn unit_debug_name(ck: &Checked<'_>, names: &Interner<'_>, u: lower::Unit) -> (S
         lower::Unit::Main | lower::Unit::TestRunner => ("pole_main".to_string(), 0, false),
         lower::Unit::Inst(k) => (instance_name(ck, names, k), 0, true),
     }
-}
-
-/// Whether `f` is a Pole function (of this file or an imported one).
-fn is_pole_symbol(g: &Gen<'_, '_>, f: FuncId) -> bool {
-    let d = g.module.declarations().get_function_decl(f);
-    d.name.as_deref().is_some_and(|n| n.starts_with("pole:"))
 }
 
 /// Compiles `func` in the reusable `ctx` (Cranelift's heavy work; runs on
@@ -843,20 +846,44 @@ fn direct_calls(
     out
 }
 
-/// Compiled functions waiting to be defined in unit order.
-struct Pipeline {
-    /// By slot: each unit's function, then the functions lifted out of it.
-    pending: Vec<Option<Result<Compiled, String>>>,
-    /// The charged Cranelift estimate of each slot, released when defined.
-    estimates: Vec<usize>,
-    ids: Vec<FuncId>,
+/// Compiled functions waiting to be defined in unit order, and the debug
+/// information of those defined since the last debug unit was written.
+struct Pipeline<'x> {
+    /// From slot `next` on: each unit's function, then the functions
+    /// lifted out of it, compiled or not yet.
+    waiting: std::collections::VecDeque<Waiting>,
     next: usize,
-    retained_total: usize,
-    /// With debug information: each unit's name and declaration offset,
-    /// and what the defined functions contribute.
-    debug: Option<Vec<SlotDebug>>,
-    debug_funcs: Vec<debug::FuncDebug>,
+    /// Bytes charged for what the object writer holds.
+    held: usize,
+    debug: Option<DebugOut<'x>>,
 }
+
+struct Waiting {
+    id: FuncId,
+    /// The charged Cranelift estimate, released when defined.
+    estimate: usize,
+    debug: Option<SlotDebug>,
+    done: Option<Result<Compiled, String>>,
+}
+
+/// Debug information of defined functions not yet written as a unit.
+struct DebugOut<'x> {
+    funcs: Vec<debug::FuncDebug>,
+    /// Their line rows, variables and calls.
+    rows: usize,
+    /// Bytes charged for `funcs`.
+    charged: usize,
+    src: &'x str,
+    file: &'x str,
+    lines: &'x crate::diag::LineIndex,
+}
+
+/// A debug unit is written once this many functions wait for one, or
+/// rows of line, variable and call information: units stay small whatever
+/// the program's size (the same split whatever the memory limit, so the
+/// object does not depend on it).
+const DEBUG_UNIT_FUNCS: usize = 256;
+const DEBUG_UNIT_ROWS: usize = 1 << 15;
 
 /// A function handed to the pipeline: its symbol, its debug name and
 /// declaration offset.
@@ -876,85 +903,147 @@ pub(crate) struct SlotDebug {
     place: Option<std::sync::Arc<debug::Place>>,
 }
 
-impl Pipeline {
+impl Pipeline<'_> {
     /// Registers a function to be defined; its slot index.
     fn add(&mut self, slot: Slot, estimate: usize) -> usize {
-        self.pending.push(None);
-        self.estimates.push(estimate);
-        self.ids.push(slot.id);
-        if let Some(d) = &mut self.debug {
-            d.push(slot.debug);
-        }
-        self.pending.len() - 1
+        self.waiting.push_back(Waiting {
+            id: slot.id,
+            estimate,
+            debug: self.debug.is_some().then_some(slot.debug),
+            done: None,
+        });
+        self.next + self.waiting.len() - 1
     }
 
     /// Takes compiled functions back from a worker.
     fn receive(&mut self, done: std::vec::Vec<(usize, Result<Compiled, String>)>) {
         for (j, r) in done {
-            self.pending[j] = Some(r);
+            if let Some(w) = self.waiting.get_mut(j - self.next) {
+                w.done = Some(r);
+            }
         }
     }
 
-    fn define_ready(&mut self, g: &mut Gen<'_, '_>, mem: &Memory) -> Result<(), CodegenError> {
-        while let Some(slot) = self.pending.get_mut(self.next) {
-            let Some(r) = slot.take() else { break };
+    /// Defines the compiled functions that are next in unit order.
+    fn define_ready(
+        &mut self,
+        g: &mut Gen<'_, '_>,
+        mem: &Memory,
+        ck: &Checked<'_>,
+    ) -> Result<(), CodegenError> {
+        while self.waiting.front().is_some_and(|w| w.done.is_some()) {
+            let Some(w) = self.waiting.pop_front() else {
+                break;
+            };
+            let Some(r) = w.done else { break };
             let c = r.map_err(|m| match m.strip_prefix(PANIC_PREFIX) {
                 Some(p) => CodegenError::Panic(p.to_string()),
                 None => CodegenError::Backend(m),
             })?;
-            g.module
-                .define_function_bytes(self.ids[self.next], c.alignment, &c.bytes, &c.relocs)
-                .map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
-            mem.end_work(Phase::Codegen, self.estimates[self.next]);
-            if let Some(names) = &mut self.debug {
-                let d = &mut names[self.next];
-                let (name, decl, pole) = d.head.clone();
-                // Each named variable with a stack slot, at its offset.
-                let vars = std::mem::take(&mut d.vars)
-                    .into_iter()
-                    .filter_map(|(k, mut v)| {
-                        let i = c.slots.binary_search_by_key(&k, |s| s.0).ok()?;
-                        v.at = c.slots[i].1;
-                        Some(v)
-                    })
-                    .collect();
-                let ret = d.ret;
-                // Calls of Pole functions, for `called from` lines.
-                let calls = if pole {
-                    c.calls
-                        .iter()
-                        .filter(|&&(_, f)| f.is_none_or(|f| is_pole_symbol(g, f)))
-                        .filter_map(|&(ret, _)| {
-                            let i = c.lines.partition_point(|l| l.1 < ret);
-                            let l = c.lines.get(i).filter(|l| l.0 < ret)?;
-                            Some((ret, l.2))
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                self.debug_funcs.push(debug::FuncDebug {
-                    id: self.ids[self.next],
-                    name,
-                    decl,
-                    pole,
-                    size: c.bytes.len() as u32,
-                    lines: c.lines,
-                    calls,
-                    vars,
-                    ret,
-                    place: d.place.take(),
-                });
+            let defined = g
+                .module
+                .define_function_bytes(w.id, c.alignment, &c.bytes, &c.relocs);
+            if let Some(e) = g.module.failure() {
+                return Err(write_failed(e));
             }
-            // The object keeps the machine code and relocations until emitted.
-            let retained = c.bytes.len() + 32 * c.relocs.len();
-            mem.charge(Phase::Codegen, retained)?;
-            self.retained_total += retained;
+            defined.map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
+            mem.end_work(Phase::Codegen, w.estimate);
+            if let (Some(out), Some(d)) = (&mut self.debug, w.debug) {
+                let f = func_debug(g, w.id, d, c);
+                let bytes = f.held();
+                mem.charge(Phase::Codegen, bytes)?;
+                out.charged += bytes;
+                out.rows += f.lines.len() + f.vars.len() + f.calls.len();
+                out.funcs.push(f);
+                if out.funcs.len() >= DEBUG_UNIT_FUNCS || out.rows >= DEBUG_UNIT_ROWS {
+                    self.flush_debug(g, mem, ck)?;
+                }
+            }
+            // What the object writer keeps (its buffers, the symbols).
+            let held = g.module.held();
+            if held > self.held {
+                mem.charge(Phase::Codegen, held - self.held)?;
+                self.held = held;
+            }
             self.next += 1;
             // An estimate that fell short shows here: fail rather than go on.
             mem.check_real(Phase::Codegen)?;
         }
         Ok(())
+    }
+
+    /// Writes the waiting debug information as one unit.
+    fn flush_debug(
+        &mut self,
+        g: &mut Gen<'_, '_>,
+        mem: &Memory,
+        ck: &Checked<'_>,
+    ) -> Result<bool, CodegenError> {
+        let Some(out) = &mut self.debug else {
+            return Ok(false);
+        };
+        if out.funcs.is_empty() {
+            return Ok(false);
+        }
+        let info = debug::TypeInfo { ck, names: g.names };
+        let r = debug::write(
+            &mut g.module,
+            &out.funcs,
+            out.file,
+            out.src,
+            out.lines,
+            info,
+        );
+        if let Some(e) = g.module.failure() {
+            return Err(write_failed(e));
+        }
+        r.map_err(CodegenError::Backend)?;
+        out.funcs.clear();
+        out.rows = 0;
+        mem.release(Phase::Codegen, out.charged);
+        out.charged = 0;
+        Ok(true)
+    }
+}
+
+/// What compiled function `c` (symbol `id`) contributes to the debug
+/// information.
+fn func_debug(g: &Gen<'_, '_>, id: FuncId, mut d: SlotDebug, c: Compiled) -> debug::FuncDebug {
+    let (name, decl, pole) = d.head;
+    // Each named variable with a stack slot, at its offset.
+    let vars = std::mem::take(&mut d.vars)
+        .into_iter()
+        .filter_map(|(k, mut v)| {
+            let i = c.slots.binary_search_by_key(&k, |s| s.0).ok()?;
+            v.at = c.slots[i].1;
+            Some(v)
+        })
+        .collect();
+    // Calls of Pole functions, for `called from` lines.
+    let calls = if pole {
+        c.calls
+            .iter()
+            .filter(|&&(_, f)| f.is_none_or(|f| g.module.is_pole_function(f)))
+            .filter_map(|&(ret, _)| {
+                let i = c.lines.partition_point(|l| l.1 < ret);
+                let l = c.lines.get(i).filter(|l| l.0 < ret)?;
+                Some((ret, l.2))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    debug::FuncDebug {
+        id,
+        name,
+        decl,
+        pole,
+        size: c.bytes.len() as u32,
+        lines: c.lines,
+        calls,
+        vars,
+        ret: d.ret,
+        place: d.place,
     }
 }
 
@@ -976,7 +1065,19 @@ struct Plan<'x> {
 /// charged codegen estimate, and whether to compile it the cheap way (the
 /// debug settings).
 type UnitSink<'s> =
-    dyn FnMut(&mut Gen<'_, '_>, Slot, Function, usize, bool) -> Result<(), CodegenError> + 's;
+    dyn FnMut(&mut Gen<'_, '_>, &Checked<'_>, Feed) -> Result<bool, CodegenError> + 's;
+
+/// What [`build_units`] hands its sink (one at a time: no need to box the
+/// function).
+#[allow(clippy::large_enum_variant)]
+enum Feed {
+    /// A built function, its charged estimate, and whether to compile it
+    /// the cheap way.
+    Func(Slot, Function, usize, bool),
+    /// The next function's estimate does not fit the budget: finish some
+    /// of the work in flight; `false` when there is none.
+    Room,
+}
 
 /// Lowers each unit to the IR in a scratch arena (reset after each), builds
 /// its Cranelift function, charges its estimated codegen memory, and hands
@@ -985,7 +1086,6 @@ fn build_units(
     g: &mut Gen<'_, '_>,
     source: &mut dyn Source,
     plan: &Plan<'_>,
-    unit_names: &[(String, u32, bool)],
     sink: &mut UnitSink<'_>,
 ) -> Result<(), CodegenError> {
     let Plan {
@@ -1086,7 +1186,8 @@ fn build_units(
                     let f = ck.callee_func(ck.funcs.len() as u32 + k);
                     (instance_name(&ck, g.names, k), f.decl.span.start, true)
                 }
-                _ => unit_names.get(i).cloned().unwrap_or_default(),
+                _ if lopts.lines => unit_debug_name(&ck, g.names, unit),
+                _ => Default::default(),
             };
             let place = other.map(|(text, file)| {
                 let funcs: Vec<&ir::Func<'_>> =
@@ -1096,8 +1197,15 @@ fn build_units(
             });
             for (k, f) in std::iter::once(&main).chain(lifted.iter()).enumerate() {
                 let fid = if k == 0 { id } else { lifted_ids[k - 1] };
-                let (func, estimate, cheap) =
-                    build_one(g, &mut fctx, f, fid, &ck, ids, &lifted_ids, mem, lopts)?;
+                let (func, estimate, cheap) = build_one(
+                    g,
+                    &mut fctx,
+                    f,
+                    (fid, &ck, ids, &lifted_ids),
+                    mem,
+                    lopts,
+                    &mut |g| sink(g, &ck, Feed::Room),
+                )?;
                 let head = if k == 0 {
                     (uname.clone(), decl, pole)
                 } else {
@@ -1106,7 +1214,7 @@ fn build_units(
                 let mut debug = slot_debug(head, f, &ck, g.names);
                 debug.place = place.clone();
                 let slot = Slot { id: fid, debug };
-                sink(g, slot, func, estimate, cheap)?;
+                sink(g, &ck, Feed::Func(slot, func, estimate, cheap))?;
             }
             drop(lifted);
             scratch.reset();
@@ -1230,16 +1338,15 @@ fn declare_instances(
 /// charging its estimated codegen memory: the function, the charge, and
 /// whether to compile it the cheap way.
 #[allow(clippy::too_many_arguments)]
+#[allow(clippy::type_complexity)]
 fn build_one(
     g: &mut Gen<'_, '_>,
     fctx: &mut FunctionBuilderContext,
     f: &ir::Func<'_>,
-    id: FuncId,
-    ck: &Checked<'_>,
-    ids: &func::Ids<'_>,
-    lifted: &[FuncId],
+    (id, ck, ids, lifted): (FuncId, &Checked<'_>, &func::Ids<'_>, &[FuncId]),
     mem: &Memory,
     lopts: lower::Options,
+    room: &mut dyn FnMut(&mut Gen<'_, '_>) -> Result<bool, CodegenError>,
 ) -> Result<(Function, usize, bool), CodegenError> {
     let (base, size) = codegen_estimate(f);
     let release = !lopts.contracts;
@@ -1253,6 +1360,9 @@ fn build_one(
     } else {
         (base * RELEASE_FACTOR, false)
     };
+    // Under a tight budget, fewer functions are in flight: wait for
+    // compiled ones (and write them out) until this one fits.
+    while !fits(estimate) && room(g)? {}
     mem.begin_work(Phase::Codegen, estimate)?;
     let mut func =
         Function::with_name_signature(UserFuncName::user(0, id.as_u32()), ir_signature(f));

@@ -282,6 +282,12 @@ fn process(
             ));
             Outcome::Failed
         }
+        Some(Err(BuildError::Io(m))) => {
+            result
+                .rendered
+                .push_str(&format!("pole: error: {}: {m}\n", input.path));
+            Outcome::Failed
+        }
         Some(Err(BuildError::Internal(m))) => {
             result.rendered.push_str(&format!(
                 "pole: internal error: {}: code generation panicked: {m}\n",

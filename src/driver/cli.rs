@@ -1079,6 +1079,10 @@ pub fn compile_program(file: &str, out: Option<&Path>, job: &Build<'_>) -> Resul
                 error(&format!("code generation failed: {m}"));
                 1
             }
+            Err(BuildError::Io(m)) => {
+                error(m);
+                1
+            }
             Err(BuildError::Internal(m)) => {
                 eprintln!("pole: internal error: code generation panicked: {m}");
                 4

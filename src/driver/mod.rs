@@ -558,6 +558,8 @@ pub enum BuildError {
     Oom(OutOfMemory),
     NoMain,
     Backend(String),
+    /// Writing the object failed (its message says why).
+    Io(String),
     /// The backend panicked (caught at the function boundary): a limit of
     /// Cranelift's that the checks before code generation missed.
     Internal(String),
@@ -648,6 +650,7 @@ pub fn build_object_in(
             }),
             Err(codegen::CodegenError::Oom(e)) => Err(BuildError::Oom(e)),
             Err(codegen::CodegenError::Backend(m)) => Err(BuildError::Backend(m)),
+            Err(codegen::CodegenError::Io(m)) => Err(BuildError::Io(m)),
             Err(codegen::CodegenError::Panic(m)) => Err(BuildError::Internal(m)),
             Err(codegen::CodegenError::Invalid) => Err(BuildError::Rejected),
         }

@@ -24,6 +24,7 @@ mod vars;
 
 pub(crate) use vars::Var;
 
+use super::object::{self, Kind, Sec, StreamModule};
 use crate::diag::LineIndex;
 use crate::syntax::Interner;
 use crate::types::{Checked, TyId};
@@ -33,9 +34,6 @@ use cranelift_codegen::gimli::write::{
 };
 use cranelift_codegen::gimli::{self, LittleEndian, SectionId};
 use cranelift_module::FuncId;
-use cranelift_object::ObjectProduct;
-use cranelift_object::object::write::{Relocation, SectionKind, SymbolId};
-use cranelift_object::object::{RelocationEncoding, RelocationFlags, RelocationKind};
 
 /// Where the code of functions compiled from another file's text is
 /// (instances of an imported generic function, §4.8): that file's path and
@@ -86,6 +84,17 @@ pub(crate) struct FuncDebug {
     pub ret: Option<TyId>,
     /// Compiled from another file's text (`None`: the object's own file).
     pub place: Option<std::sync::Arc<Place>>,
+}
+
+impl FuncDebug {
+    /// Heap bytes it holds (an estimate: its vectors and name).
+    pub fn held(&self) -> usize {
+        std::mem::size_of::<FuncDebug>()
+            + self.name.capacity()
+            + self.lines.capacity() * std::mem::size_of::<(u32, u32, u32)>()
+            + self.calls.capacity() * std::mem::size_of::<(u32, u32)>()
+            + self.vars.capacity() * std::mem::size_of::<Var>()
+    }
 }
 
 /// The program's types, for the variables' and functions' DWARF types.
@@ -162,17 +171,22 @@ impl Writer for RelocWriter {
     }
 }
 
-/// Adds the debug sections describing `funcs` (of source `src`, named
-/// `file`) and the frame tables ([`write_frames`]) to the object.
+/// Appends one compilation unit describing `funcs` (of source `src`,
+/// named `file`) to the object's debug sections, and their entries to the
+/// frame tables ([`write_frames`]). The code generator calls it for each
+/// batch of compiled functions, so the debug information of a program is
+/// never held whole: every unit has its own line program and types, and
+/// its offsets into the other debug sections are relocations against those
+/// sections, made relative to where this unit's part of them starts.
 pub(crate) fn write(
-    product: &mut ObjectProduct,
+    module: &mut StreamModule,
     funcs: &[FuncDebug],
     file: &str,
     src: &str,
+    lines: &LineIndex,
     info: TypeInfo<'_, '_>,
 ) -> Result<(), String> {
     let mut types = types::Types::new(info.ck, info.names);
-    let lines = LineIndex::new(src);
     let encoding = gimli::Encoding {
         format: gimli::Format::Dwarf32,
         version: 4,
@@ -205,7 +219,7 @@ pub(crate) fn write(
             }
             None => file_id,
         };
-        let line_col = |off: u32| line_col(f, src, &lines, off);
+        let line_col = |off: u32| line_col(f, src, lines, off);
         // The prologue belongs to the declaration.
         let first = f.lines.first().map_or(u32::MAX, |l| l.0);
         let decl_row = (first > 0).then_some((0, 0, f.decl));
@@ -242,7 +256,7 @@ pub(crate) fn write(
             let cx = vars::Ctx {
                 file: file_id,
                 src,
-                lines: &lines,
+                lines,
                 symbol: i,
                 code: &f.lines,
             };
@@ -279,58 +293,45 @@ pub(crate) fn write(
         relocs: Vec::new(),
     });
     dwarf.write(&mut sections).map_err(|e| e.to_string())?;
+    drop(dwarf);
 
-    let symbols: Vec<SymbolId> = funcs
-        .iter()
-        .map(|f| product.function_symbol(f.id))
-        .collect();
-    let obj = &mut product.object;
-    // Create every section first, so section relocations can name them.
-    let mut ids = Vec::new();
+    // Where this unit's part of each section starts.
+    let mut at: Vec<(SectionId, Sec, u64)> = Vec::new();
     sections.for_each(|id, w| -> Result<(), String> {
         if w.len() > 0 {
-            let sec = obj.add_section(
-                Vec::new(),
-                id.name().as_bytes().to_vec(),
-                SectionKind::Debug,
-            );
-            ids.push((id, sec));
+            let sec = module.section(id.name(), Kind::Debug);
+            at.push((id, sec, module.len(sec)));
         }
         Ok(())
     })?;
+    let io = |e: std::io::Error| e.to_string();
     sections.for_each(|id, w| -> Result<(), String> {
-        let Some(&(_, sec)) = ids.iter().find(|(s, _)| *s == id) else {
+        let Some(&(_, sec, _)) = at.iter().find(|(s, _, _)| *s == id) else {
             return Ok(());
         };
-        obj.append_section_data(sec, w.data.slice(), 1);
+        let base = module.append(sec, w.data.slice(), 1).map_err(io)?;
         for &(offset, size, target, addend) in &w.relocs {
-            let symbol = match target {
-                Target::Symbol(i) => symbols[i],
+            let (target, addend) = match target {
+                Target::Symbol(i) => (object::Target::func(funcs[i].id), addend),
                 Target::Section(s) => {
-                    let Some(&(_, ts)) = ids.iter().find(|(x, _)| *x == s) else {
+                    let Some(&(_, ts, start)) = at.iter().find(|(x, _, _)| *x == s) else {
                         return Err(format!("debug section {} is missing", s.name()));
                     };
-                    obj.section_symbol(ts)
+                    (object::Target::section(ts), addend + start as i64)
                 }
             };
-            obj.add_relocation(
-                sec,
-                Relocation {
-                    offset: offset as u64,
-                    symbol,
-                    addend,
-                    flags: RelocationFlags::Generic {
-                        kind: RelocationKind::Absolute,
-                        encoding: RelocationEncoding::Generic,
-                        size: size * 8,
-                    },
-                },
-            )
-            .map_err(|e| e.to_string())?;
+            let r_type = if size == 8 {
+                object::R_X86_64_64
+            } else {
+                object::R_X86_64_32
+            };
+            module
+                .relocate(sec, base + offset as u64, target, r_type, addend)
+                .map_err(io)?;
         }
         Ok(())
     })?;
-    write_frames(product, funcs, file_name, src, &lines)
+    write_frames(module, funcs, file_name, src, lines)
 }
 
 /// Adds the frame tables the runtime reads to name the Pole functions on
@@ -343,7 +344,7 @@ pub(crate) fn write(
 /// `pole_funcs`); the runtime walks frame pointers (Cranelift keeps them)
 /// and looks return addresses up. Unsorted; the runtime sorts on first use.
 fn write_frames(
-    product: &mut ObjectProduct,
+    module: &mut StreamModule,
     funcs: &[FuncDebug],
     file_name: &str,
     src: &str,
@@ -377,44 +378,35 @@ fn write_frames(
     if tables[0].is_empty() {
         return Ok(());
     }
-    let symbols: Vec<SymbolId> = funcs
-        .iter()
-        .map(|f| product.function_symbol(f.id))
-        .collect();
-    let obj = &mut product.object;
-    let strs = obj.add_section(
-        Vec::new(),
-        b".rodata.pole_frames".to_vec(),
-        SectionKind::ReadOnlyString,
-    );
-    obj.append_section_data(strs, &strings, 1);
-    let strs_symbol = obj.section_symbol(strs);
+    let io = |e: std::io::Error| e.to_string();
+    let strs = module.section(".rodata.pole_frames", Kind::ReadOnly);
+    let strs_at = module.append(strs, &strings, 1).map_err(io)? as i64;
     for (name, entries, size) in [
-        (&b"pole_funcs"[..], &tables[0], 24usize),
-        (&b"pole_calls"[..], &tables[1], 16usize),
+        ("pole_funcs", &tables[0], 24usize),
+        ("pole_calls", &tables[1], 16usize),
     ] {
         if entries.is_empty() {
             continue;
         }
-        let sec = obj.add_section(Vec::new(), name.to_vec(), SectionKind::Data);
-        obj.append_section_data(sec, &vec![0u8; entries.len() * size], 8);
+        let sec = module.section(name, Kind::Data);
+        let base = module
+            .append(sec, &vec![0u8; entries.len() * size], 8)
+            .map_err(io)?;
         for (k, e) in entries.iter().enumerate() {
             for &(at, target, addend) in e {
-                let symbol = target.map_or(strs_symbol, |i| symbols[i]);
-                obj.add_relocation(
-                    sec,
-                    Relocation {
-                        offset: (k * size) as u64 + at,
-                        symbol,
+                let (target, addend) = match target {
+                    Some(i) => (object::Target::func(funcs[i].id), addend),
+                    None => (object::Target::section(strs), addend + strs_at),
+                };
+                module
+                    .relocate(
+                        sec,
+                        base + (k * size) as u64 + at,
+                        target,
+                        object::R_X86_64_64,
                         addend,
-                        flags: RelocationFlags::Generic {
-                            kind: RelocationKind::Absolute,
-                            encoding: RelocationEncoding::Generic,
-                            size: 64,
-                        },
-                    },
-                )
-                .map_err(|e| e.to_string())?;
+                    )
+                    .map_err(io)?;
             }
         }
     }
