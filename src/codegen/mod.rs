@@ -882,8 +882,8 @@ struct DebugOut<'x> {
 /// rows of line, variable and call information: units stay small whatever
 /// the program's size (the same split whatever the memory limit, so the
 /// object does not depend on it).
-const DEBUG_UNIT_FUNCS: usize = 256;
-const DEBUG_UNIT_ROWS: usize = 1 << 15;
+const DEBUG_UNIT_FUNCS: usize = 64;
+const DEBUG_UNIT_ROWS: usize = 1 << 13;
 
 /// A function handed to the pipeline: its symbol, its debug name and
 /// declaration offset.

@@ -447,7 +447,14 @@ pub fn status(out: &CheckOutput) -> i32 {
 pub fn format_stats(stats: &MemStats, format: StatsFormat) -> String {
     match format {
         StatsFormat::Table => {
-            let mut s = String::new();
+            // The real figures first, then what the limit counted, then the
+            // arenas and charges that are parts of it.
+            let mut s = format!(
+                "mem: real peak: {} bytes of heap (counting allocator: the compiles' heap and stacks, base excluded); process peak RSS {} bytes (base included)\n\
+                 mem: peak: {} bytes (limit {}): what the limit was checked against, the larger of the real heap plus the source and work in flight, and the arenas plus charges\n\
+                 mem: arenas and charges: peak {} bytes, by phase:\n",
+                stats.real_peak, stats.peak_rss, stats.peak_used, stats.limit, stats.peak_total
+            );
             for p in Phase::ALL {
                 let ps = &stats.phases[p as usize];
                 s.push_str(&format!(
@@ -461,8 +468,8 @@ pub fn format_stats(stats: &MemStats, format: StatsFormat) -> String {
                 ));
             }
             s.push_str(&format!(
-                "mem: peak: {} bytes (limit {})\nmem: real peak: {} bytes of heap (counting allocator, base excluded)\nmem: system allocations: {}\n",
-                stats.peak_total, stats.limit, stats.real_peak, stats.system_allocations
+                "mem: system allocations: {}\n",
+                stats.system_allocations
             ));
             s
         }
@@ -483,7 +490,9 @@ pub fn format_stats(stats: &MemStats, format: StatsFormat) -> String {
             }
             let v = serde_json::json!({
                 "limit": stats.limit,
-                "peak": stats.peak_total,
+                "peak": stats.peak_used,
+                "arenas_peak": stats.peak_total,
+                "peak_rss": stats.peak_rss,
                 "real_peak": stats.real_peak,
                 "system_allocations": stats.system_allocations,
                 "phases": phases,

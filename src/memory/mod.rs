@@ -125,8 +125,15 @@ pub struct PhaseStats {
 pub struct MemStats {
     pub limit: usize,
     pub phases: [PhaseStats; PHASES],
-    /// Peak of all arenas' reserved bytes plus the codegen charge.
+    /// Peak of all arenas' reserved bytes plus the charges.
     pub peak_total: usize,
+    /// Peak of what the limit is checked against ([`Memory::used_now`]):
+    /// the larger of the real heap (plus the source and the work charged
+    /// but not yet allocated) and the arenas plus charges.
+    pub peak_used: usize,
+    /// The process's peak resident set (`getrusage`), base included: 0
+    /// where unknown.
+    pub peak_rss: usize,
     /// Peak of the real heap bytes of the compile (the counting allocator's
     /// live bytes of this memory's group, from its start): 0 when the
     /// counting allocator is not the global allocator.
@@ -148,6 +155,7 @@ pub struct Memory {
     /// Largest charge per phase since the last reset.
     charge_peaks: [Cell<usize>; PHASES],
     peak_total: Cell<usize>,
+    peak_used: Cell<usize>,
     fault: Cell<Option<FaultPlan>>,
     /// Set once an injected fault fired.
     fault_fired: Cell<bool>,
@@ -197,6 +205,7 @@ impl Memory {
             charges: Default::default(),
             charge_peaks: Default::default(),
             peak_total: Cell::new(0),
+            peak_used: Cell::new(0),
             fault: Cell::new(None),
             fault_fired: Cell::new(false),
         }
@@ -309,6 +318,10 @@ impl Memory {
             if real > self.real_peak.get() {
                 self.real_peak.set(real);
             }
+        }
+        let used = self.used_now();
+        if used > self.peak_used.get() {
+            self.peak_used.set(used);
         }
         let total = self.total_held();
         if total > self.peak_total.get() {
@@ -431,6 +444,10 @@ impl Memory {
         self.outside.set(0);
         self.fault_fired.set(false);
         self.enter();
+        // The compile's real heap starts here: what was allocated before
+        // (the source, read before the compile began and counted by
+        // `set_outside`) is not counted twice.
+        self.base = counting::group_live(self.group);
         self.stack.set(stack_mark());
     }
 
@@ -471,6 +488,8 @@ impl Memory {
             limit: self.limit.get(),
             phases,
             peak_total: self.peak_total.get(),
+            peak_used: self.peak_used.get(),
+            peak_rss: peak_rss(),
             real_peak: if counting::counting() {
                 self.real_peak()
             } else {
@@ -916,6 +935,16 @@ pub fn parse_size(text: &str) -> Option<usize> {
         return None;
     }
     digits.parse::<usize>().ok()?.checked_mul(mult)
+}
+
+/// The process's peak resident set size in bytes (0 if unknown).
+fn peak_rss() -> usize {
+    // SAFETY: getrusage writes the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
+        return 0;
+    }
+    (u.ru_maxrss as usize).saturating_mul(1024)
 }
 
 #[cfg(test)]
