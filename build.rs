@@ -39,6 +39,7 @@ fn main() {
         "pole_num.c",
         "pole_c.c",
         "pole_io.c",
+        "pole_rc.c",
     ] {
         println!("cargo:rerun-if-changed=runtime/{f}");
     }

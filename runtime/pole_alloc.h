@@ -55,7 +55,7 @@ void rt_heap_report(void);
 int rt_heap_stats_enabled(void);
 
 /* ---- what compiled code relies on ---------------------------------------
- * Generated code allocates and frees small cells inline (src/codegen/func.rs,
+ * Release code allocates and frees small cells inline (src/codegen/func/rc.rs,
  * `alloc_cell` and `free_block`; the constants there must match these, which
  * a unit test checks): blocks of 16, 32, ..., 128 bytes are classes 0..7 of
  * pole_heap_classes; a class's free list is a singly linked list through the

@@ -413,20 +413,6 @@ void pole_free(void *p) {
   rt_drain(base);
 }
 
-/* The inline count changes, out of line: huge functions call these rather
- * than branch at every change (see codegen's RC_INLINE_BUDGET). */
-void pole_dup(void *p) {
-  if (HDR(p)->rc) HDR(p)->rc++;
-}
-
-void pole_drop(void *p) {
-  uint32_t rc = HDR(p)->rc;
-  if (rc > 1)
-    HDR(p)->rc = rc - 1;
-  else if (rc == 1)
-    pole_free(p);
-}
-
 static _Noreturn RT_COLD void rt_too_many_slots(void) { pole_panic("out of memory"); }
 
 /* Bytes after the header of a cell of n slots (wide cells: and their mask). */
@@ -491,6 +477,8 @@ void *pole_alloc_reuse(void *tok, int64_t n, uint64_t mask) {
   }
   return pole_alloc_obj(n, mask);
 }
+
+#include "pole_rc.c"
 
 /* A value of type t given up (test results): counted types are counted down. */
 static void rt_drop_typed(uint64_t v, const PoleType *t) {

@@ -15,9 +15,10 @@
  *
  * Every heap value is immediately preceded by an 8-byte PoleHdr holding its reference
  * count. Count 0 marks static objects (literals, nullary constructors, empty
- * lists): never counted, never freed. Compiled code counts up and down
- * inline and calls pole_free when a count of 1 is dropped (huge functions
- * call pole_dup and pole_drop instead). Runtime entry
+ * lists): never counted, never freed. Release code counts up and down
+ * inline and calls pole_free when a count of 1 is dropped; debug code (and
+ * huge functions) call pole_dup, pole_drop, pole_drop_moved and pole_reset
+ * instead (pole_rc.c). Runtime entry
  * points borrow their arguments unless they say they consume them; every
  * counted result is a new reference.
  */
@@ -70,6 +71,10 @@ void *pole_alloc_obj(int64_t nslots, uint64_t mask);
 void pole_free_moved(void *cell, uint64_t moved); /* count 1; slots in moved moved out */
 void *pole_reset_moved(void *cell, uint64_t moved); /* the same, keeping the block */
 void *pole_alloc_reuse(void *token, int64_t nslots, uint64_t mask);
+/* Drop cells whose slots in `moved` the caller loaded and keeps: moved out
+ * of a unique cell, counted up when it is shared. */
+void pole_drop_moved(void *cell, uint64_t moved);
+void *pole_reset(void *cell, uint64_t moved); /* the block of a unique cell, or NULL */
 
 /* ---- strings ------------------------------------------------------------- */
 char *pole_str_concat(char *a, char *b); /* consumes a and b */

@@ -203,6 +203,83 @@ static void test_strings(void) {
   pole_free(v);
 }
 
+/* The out-of-line drops of debug code (pole_rc.c): a cell of three
+ * counted slots {a, b, c} whose slot 0 (and for pole_reset slot 2) the
+ * caller loaded and keeps. */
+static uint64_t *rc_cell(char *a, char *b, char *c) {
+  uint64_t *p = pole_alloc_obj(3, 7);
+  p[0] = (uint64_t)(uintptr_t)a;
+  p[1] = (uint64_t)(uintptr_t)b;
+  p[2] = (uint64_t)(uintptr_t)c;
+  return p;
+}
+
+static void test_rc(void) {
+  char *a = pole_str_from_c("a"), *b = pole_str_from_c("b"), *c = pole_str_from_c("c");
+  char *kb = K(b), *kc = K(c); /* kept, to read their counts */
+  /* pole_dup and pole_drop: static objects stay at 0. */
+  LIT(lit, "static");
+  pole_dup(lit);
+  pole_drop(lit);
+  CHECK(RC(lit) == 0);
+  pole_dup(a);
+  CHECK(RC(a) == 2);
+  pole_drop(a);
+  CHECK(RC(a) == 1);
+
+  /* Unique: freed; a (moved) keeps its count, b and c are counted down. */
+  uint64_t *p = rc_cell(a, b, c);
+  pole_drop_moved(p, 1);
+  CHECK(RC(a) == 1 && RC(kb) == 1 && RC(kc) == 1);
+  /* Its block is the next one of its class (pool mode: a free list). */
+  uint64_t *q = pole_alloc_obj(3, 0);
+  CHECK(q == p);
+  pole_free(q);
+
+  /* Shared: counted down, the moved slot counted up, the others kept. */
+  p = rc_cell(a, K(b), K(c));
+  K(p);
+  pole_drop_moved(p, 1);
+  CHECK(RC(p) == 1 && RC(a) == 2 && RC(b) == 2 && RC(c) == 2);
+  pole_drop(a); /* the caller's moved reference */
+  /* Static (count 0): the moved slots counted up, the cell untouched. */
+  static struct {
+    PoleHdr h;
+    uint64_t slots[3];
+  } st = {{0, PK_CELL, 3 << PF_CAP_SHIFT, 7}, {0, 0, 0}};
+  uint64_t *sp = st.slots;
+  sp[0] = (uint64_t)(uintptr_t)b;
+  sp[1] = (uint64_t)(uintptr_t)b;
+  sp[2] = (uint64_t)(uintptr_t)b;
+  pole_drop_moved(sp, 5);
+  CHECK(RC(sp) == 0 && RC(b) == 4);
+  pole_drop(b);
+  pole_drop(b);
+
+  /* pole_reset, unique: the block back as a token; b counted down, a and
+   * c (moved) kept. */
+  CHECK(RC(b) == 2 && RC(c) == 2);
+  void *tok = pole_reset(p, 5);
+  CHECK(tok == p && RC(a) == 1 && RC(b) == 1 && RC(c) == 2);
+  void *r = pole_alloc_reuse(tok, 2, 0);
+  CHECK(r == tok && RC(r) == 1);
+  pole_free(r);
+  pole_drop(c); /* the caller's moved reference */
+
+  /* pole_reset, shared: NULL, counted down, moved slots counted up. */
+  p = rc_cell(K(a), K(b), K(c));
+  K(p);
+  CHECK(pole_reset(p, 5) == NULL);
+  CHECK(RC(p) == 1 && RC(a) == 3 && RC(b) == 2 && RC(c) == 3);
+  pole_drop(a);
+  pole_drop(c);
+  pole_drop(p);
+  CHECK(RC(a) == 1 && RC(b) == 1 && RC(c) == 1);
+  pole_drop(a);
+  pole_drop(kb);
+  pole_drop(kc);
+}
+
 static void test_ffi(void) {
   unsigned char buf[16];
   memset(buf, 0, sizeof buf);
@@ -898,6 +975,7 @@ int64_t pole_main(void) {
   }
   test_floats();
   test_strings();
+  test_rc();
   test_ffi();
   test_lists();
   test_maps();

@@ -3,7 +3,8 @@
 //! updates of unique values that keep value semantics for shared ones, reuse
 //! of cells, constant memory in a game loop, the statistics line
 //! (`POLE_RT_STATS=1`), and the one documented leak (a map that holds
-//! itself). Each program is built with `pole build --release` and run; its
+//! itself). Each program is built with `pole build --release` (some also
+//! without: debug code counts through runtime calls) and run; its
 //! stdout is compared exactly and its statistics line is parsed.
 
 use std::path::Path;
@@ -85,7 +86,14 @@ fn run(src: &str) -> Run {
 
 /// Runs `src` and checks its exact stdout, exit status 0 and `live 0`.
 fn run_clean(src: &str, stdout: &str) -> Stats {
-    let r = run(src);
+    run_clean_in(src, stdout, false)
+}
+
+/// [`run_clean`] of a release (`debug` false) or debug build: debug code
+/// counts through the runtime (`pole_dup`, `pole_drop_moved`, `pole_reset`,
+/// ...) where release code branches inline.
+fn run_clean_in(src: &str, stdout: &str, debug: bool) -> Stats {
+    let r = run_with(src, debug, &[]);
     assert_eq!(r.code, Some(0), "stderr:\n{}", r.stderr);
     assert_eq!(r.stdout, stdout);
     assert_eq!(r.stats.live, 0, "objects left: {:?}", r.stats);
@@ -187,7 +195,13 @@ func main() -> Int :
   let _ = println(s + " " + t + " " + u) in
   0
 "#;
-    run_clean(src, "1,2,3, 9,2,3, 1,2,3,4, 1,2,3,5,\n1x 2x\nab abc abcd\n");
+    for debug in [false, true] {
+        run_clean_in(
+            src,
+            "1,2,3, 9,2,3, 1,2,3,4, 1,2,3,5,\n1x 2x\nab abc abcd\n",
+            debug,
+        );
+    }
 }
 
 #[test]
@@ -219,9 +233,11 @@ func main() -> Int :
   let _ = println(sum(l, 0)) in
   0
 "#;
-    let s = run_clean(src, "5000050007\n50015000\n");
-    // 1 record + 10^4 cells built; the updates and the map reuse blocks.
-    assert!(s.allocated < 10_100, "cells were not reused: {s:?}");
+    for debug in [false, true] {
+        let s = run_clean_in(src, "5000050007\n50015000\n", debug);
+        // 1 record + 10^4 cells built; the updates and the map reuse blocks.
+        assert!(s.allocated < 10_100, "cells were not reused: {s:?}");
+    }
 }
 
 #[test]

@@ -17,6 +17,8 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataId, FuncId, Module};
 use std::collections::HashMap;
 
+mod rc;
+
 type R<T> = Result<T, CodegenError>;
 
 /// Offsets in a list header `{ data, start: u32, len: u32 }`.
@@ -36,6 +38,15 @@ pub(crate) fn clif_type(r: Repr) -> Type {
 }
 
 /// Cranelift ids of the program's functions.
+/// What a function is compiled with besides its body: the lifted
+/// functions of its unit (`Op::Code`, `Op::StaticClosure`) and whether it
+/// is optimised (the backtracking register allocator: inline reference
+/// counting, see [`rc`]).
+pub(crate) struct Unit<'x> {
+    pub lifted: &'x [FuncId],
+    pub optimized: bool,
+}
+
 pub(crate) struct Ids<'x> {
     /// By checker function index (`None` for externs).
     pub pole: &'x [Option<FuncId>],
@@ -122,13 +133,6 @@ pub(crate) const VALUE_CALL: u32 = 1 << 31;
 /// memory: a 10,000-arm match or if-chain took gigabytes otherwise).
 const SSA_BUDGET: usize = 1 << 22;
 
-/// Inline count changes branch (a few blocks each), and the register
-/// allocator's work is about blocks times the values live across them: a
-/// body of 10,000 live strings, each dropped after its use, took seconds.
-/// In a function with more `Dup`/`Drop`s times variables than this, they
-/// are calls into the runtime (`pole_dup`, `pole_drop`) instead.
-const RC_INLINE_BUDGET: usize = 1 << 24;
-
 struct Em<'g, 'a, 'm, 'f, 'x> {
     g: &'g mut Gen<'a, 'm>,
     b: FunctionBuilder<'f>,
@@ -143,7 +147,9 @@ struct Em<'g, 'a, 'm, 'f, 'x> {
     /// declared once, not at every use).
     frefs: HashMap<FuncId, FuncRef>,
     gvs: HashMap<DataId, GlobalValue>,
-    /// `Dup` and `Drop` call the runtime (see [`RC_INLINE_BUDGET`]).
+    /// Reference counting and cell allocation call the runtime rather
+    /// than branch inline (see [`rc`]): in code for the single-pass
+    /// register allocator, and over [`rc::RC_INLINE_BUDGET`].
     rc_calls: bool,
     /// The lifted functions of the unit (`Op::Code`, `Op::StaticClosure`).
     lifted: &'x [FuncId],
@@ -161,10 +167,10 @@ pub(crate) fn emit(
     f: &ir::Func<'_>,
     ids: &Ids<'_>,
     ck: &Checked<'_>,
-    lifted: &[FuncId],
+    unit: Unit<'_>,
 ) -> R<()> {
     let mut em = Em {
-        lifted,
+        lifted: unit.lifted,
         b: FunctionBuilder::new(func, fctx),
         g,
         vars: Vec::with_capacity(f.vars.len()),
@@ -191,7 +197,7 @@ pub(crate) fn emit(
         .flat_map(|b| b.insts)
         .filter(|i| matches!(i, Inst::Dup(_) | Inst::Drop(_)))
         .count();
-    em.rc_calls = rc_ops.saturating_mul(f.vars.len()) > RC_INLINE_BUDGET;
+    em.rc_calls = !unit.optimized || rc_ops.saturating_mul(f.vars.len()) > rc::RC_INLINE_BUDGET;
     let direct = single_assignment(f);
     let shared = direct.iter().filter(|&&d| !d).count();
     let in_slots = shared.saturating_mul(f.blocks.len()) > SSA_BUDGET;
@@ -254,17 +260,9 @@ pub(crate) fn emit(
                     let (v, p) = (em.use_(value), em.use_(ptr));
                     em.b.ins().store(MemFlagsData::trusted(), v, p, offset);
                 }
-                Inst::Dup(v) if em.rc_calls => {
-                    let p = em.use_(v);
-                    em.call_c("pole_dup", ptr_sig(), &[p])?;
-                }
-                Inst::Drop(v) if em.rc_calls => {
-                    let p = em.use_(v);
-                    em.call_c("pole_drop", ptr_sig(), &[p])?;
-                }
                 Inst::Dup(v) => {
                     let p = em.use_(v);
-                    em.dup(p);
+                    em.dup(p)?;
                 }
                 Inst::Drop(v) => {
                     let p = em.use_(v);
@@ -411,8 +409,9 @@ impl Em<'_, '_, '_, '_, '_> {
             return r;
         }
         let r = if self.g.colocated.contains(&id) {
-            // A Pole function of another file of the program: linked into the
-            // same executable, so a direct (PC-relative) call reaches it.
+            // A Pole function of another file of the program, or the
+            // runtime's: linked into the same executable, so a direct
+            // (PC-relative) call reaches it.
             let decl = self.g.module.declarations().get_function_decl(id);
             let signature = self.b.func.import_signature(decl.signature.clone());
             let user = self.b.func.declare_imported_user_function(
@@ -632,286 +631,6 @@ impl Em<'_, '_, '_, '_, '_> {
         Ok(())
     }
 
-    /// Counts the object at `p` up, unless it is static (count 0).
-    fn dup(&mut self, p: Value) {
-        let flags = MemFlagsData::trusted();
-        let rc = self
-            .b
-            .ins()
-            .load(types::I32, flags, p, -(super::HEADER as i32));
-        let [inc, cont] = self.blocks();
-        self.b.ins().brif(rc, inc, &[], cont, &[]);
-        self.b.switch_to_block(inc);
-        let up = self.b.ins().iadd_imm_s(rc, 1);
-        self.b.ins().store(flags, up, p, -(super::HEADER as i32));
-        self.b.ins().jump(cont, &[]);
-        self.b.switch_to_block(cont);
-    }
-
-    /// Drops cell `x` whose fields `moved` were loaded (not yet dup'd):
-    /// when it is unique the runtime frees it (or, for a reuse token `tok`,
-    /// keeps its block) without counting the moved fields down; when it is
-    /// shared they are dup'd and it is counted down inline.
-    fn drop_cell(&mut self, x: ir::Var, moved: ir::Moved<'_>, tok: Option<Variable>) -> R<()> {
-        let flags = MemFlagsData::trusted();
-        let p = self.use_(x);
-        let cont = self.b.create_block();
-        if let Some(t) = tok {
-            // The common reset inline: a unique narrow cell whose counted
-            // fields were all moved out is a token as it is.
-            let hw = self
-                .b
-                .ins()
-                .load(types::I64, flags, p, -(super::HEADER as i32));
-            let keep =
-                0xFFFF_FFFFu64 | u64::from(super::FLAG_WIDE) << 40 | (!moved.mask & 0xFFFF) << 48;
-            let bits = self.b.ins().band_imm_s(hw, keep as i64);
-            let fast = self.b.ins().icmp_imm_s(IntCC::Equal, bits, 1);
-            let [hit, slow] = self.blocks();
-            self.b.ins().brif(fast, hit, &[], slow, &[]);
-            self.b.switch_to_block(hit);
-            self.b.def_var(t, p);
-            self.b.ins().jump(cont, &[]);
-            self.b.switch_to_block(slow);
-        }
-        let rc = self
-            .b
-            .ins()
-            .load(types::I32, flags, p, -(super::HEADER as i32));
-        let unique = self.b.ins().icmp_imm_s(IntCC::Equal, rc, 1);
-        let [own, shared, dec] = self.blocks();
-        self.b.ins().brif(unique, own, &[], shared, &[]);
-        self.b.switch_to_block(own);
-        let mask = self.b.ins().iconst(types::I64, moved.mask as i64);
-        match tok {
-            Some(t) => {
-                let r = self.call_rt("pole_reset_moved", &[p, mask])?;
-                self.b.def_var(t, r);
-            }
-            None if !self.rc_calls => {
-                // Nothing left to count down: the block goes back to its
-                // free list inline.
-                let hw = self
-                    .b
-                    .ins()
-                    .load(types::I64, flags, p, -(super::HEADER as i32));
-                let keep = u64::from(super::FLAG_WIDE) << 40 | (!moved.mask & 0xFFFF) << 48;
-                let rest = self.b.ins().band_imm_s(hw, keep as i64);
-                let [inline, call] = self.blocks();
-                self.b.ins().brif(rest, call, &[], inline, &[]);
-                self.b.switch_to_block(inline);
-                let h = self.b.ins().iadd_imm_s(p, -(super::HEADER as i64));
-                self.free_block(h, call, cont)?;
-                self.b.switch_to_block(call);
-                self.call_c("pole_free_moved", i64_sig(2, false), &[p, mask])?;
-            }
-            None => {
-                self.call_c("pole_free_moved", i64_sig(2, false), &[p, mask])?;
-            }
-        }
-        self.b.ins().jump(cont, &[]);
-        self.b.switch_to_block(shared);
-        if let Some(t) = tok {
-            let zero = self.b.ins().iconst(types::I64, 0);
-            self.b.def_var(t, zero);
-        }
-        for &f in moved.fields {
-            let fv = self.use_(f);
-            self.dup(fv);
-        }
-        self.b.ins().brif(rc, dec, &[], cont, &[]);
-        self.b.switch_to_block(dec);
-        let down = self.b.ins().iadd_imm_s(rc, -1);
-        self.b.ins().store(flags, down, p, -(super::HEADER as i32));
-        self.b.ins().jump(cont, &[]);
-        self.b.switch_to_block(cont);
-        Ok(())
-    }
-
-    /// A new narrow cell of `n` slots with counted-slot mask `mask`, in the
-    /// block of reuse token `tok` when there is one (0: none) and it holds
-    /// `n` slots: the header is written inline; otherwise the runtime
-    /// allocates (`pole_alloc_reuse`, which frees an unfit token).
-    fn alloc_reuse(&mut self, tok: Value, n: i64, mask: i64) -> R<Value> {
-        let flags = MemFlagsData::trusted();
-        let [has, fits, slow, fresh, cont] = self.blocks();
-        let out = self.b.append_block_param(cont, types::I64);
-        let nv = self.b.ins().iconst(types::I64, n);
-        let mv = self.b.ins().iconst(types::I64, mask);
-        self.b.ins().brif(tok, has, &[], fresh, &[]);
-        self.b.switch_to_block(has);
-        let hw = self
-            .b
-            .ins()
-            .load(types::I64, flags, tok, -(super::HEADER as i32));
-        let cap = self
-            .b
-            .ins()
-            .ushr_imm_s(hw, 40 + i64::from(super::CAP_SHIFT));
-        let cap = self.b.ins().band_imm_s(cap, 0x3F);
-        let ok = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, cap, n);
-        self.b.ins().brif(ok, fits, &[], slow, &[]);
-        self.b.switch_to_block(fits);
-        // Count 1, a cell, the block's capacity kept, the new mask.
-        let kept = self.b.ins().band_imm_s(hw, 0x3F << (40 + super::CAP_SHIFT));
-        let word = 1 | i64::from(super::KIND_CELL) << 32 | (mask & 0xFFFF) << 48;
-        let word = self.b.ins().bor_imm_s(kept, word);
-        self.b
-            .ins()
-            .store(flags, word, tok, -(super::HEADER as i32));
-        self.b.ins().jump(cont, &[tok.into()]);
-        self.b.switch_to_block(slow);
-        let r = self.call_rt(lower::ALLOC_REUSE, &[tok, nv, mv])?;
-        self.b.ins().jump(cont, &[r.into()]);
-        self.b.switch_to_block(fresh);
-        let r = self.alloc_cell(n, mask)?;
-        self.b.ins().jump(cont, &[r.into()]);
-        self.b.switch_to_block(cont);
-        Ok(out)
-    }
-
-    /// The address of runtime data symbol `name` (the heap's state).
-    fn runtime_data(&mut self, name: &str) -> R<Value> {
-        let id = self.g.import_data(name)?;
-        let gv = self.gv(id);
-        Ok(self.b.ins().symbol_value(types::I64, gv))
-    }
-
-    /// A new narrow cell of `n` slots with counted-slot mask `mask`: popped
-    /// inline from its size class's free list when the cell fits the small
-    /// classes and the list is not empty (the runtime's counters kept as
-    /// `rt_heap_alloc` keeps them; layout in runtime/pole_alloc.h), else
-    /// from `pole_alloc_obj`.
-    fn alloc_cell(&mut self, n: i64, mask: i64) -> R<Value> {
-        use super::heap::*;
-        let size = super::HEADER as i64 + 8 * n;
-        if self.rc_calls || !(0..=SMALL_MAX).contains(&size) {
-            let (nv, mv) = (
-                self.b.ins().iconst(types::I64, n),
-                self.b.ins().iconst(types::I64, mask),
-            );
-            return self.call_rt(lower::ALLOC_OBJ, &[nv, mv]);
-        }
-        let flags = MemFlagsData::trusted();
-        let class = (size.max(1) - 1) / 16;
-        let block_bytes = 16 * (class + 1);
-        let [pop, count, chunk_blk, first, hdr, slow, cont] = self.blocks();
-        let out = self.b.append_block_param(cont, types::I64);
-        let classes = self.runtime_data("pole_heap_classes")?;
-        let k = self.b.ins().iadd_imm_s(classes, class * CLASS_BYTES);
-        let p = self.b.ins().load(types::I64, flags, k, CLASS_HEAD);
-        self.b.ins().brif(p, pop, &[], slow, &[]);
-
-        self.b.switch_to_block(pop);
-        let next = self.b.ins().load(types::I64, flags, p, 0);
-        self.b.ins().store(flags, next, k, CLASS_HEAD);
-        let heap = self.runtime_data("pole_heap")?;
-        let nalloc = self.b.ins().load(types::I64, flags, heap, NALLOC);
-        let nalloc = self.b.ins().iadd_imm_s(nalloc, 1);
-        self.b.ins().store(flags, nalloc, heap, NALLOC);
-        let stats = self.b.ins().load(types::I32, flags, heap, STATS);
-        self.b.ins().brif(stats, count, &[], chunk_blk, &[]);
-
-        self.b.switch_to_block(count);
-        let live = self.b.ins().load(types::I64, flags, heap, LIVE);
-        let live = self.b.ins().iadd_imm_s(live, block_bytes);
-        self.b.ins().store(flags, live, heap, LIVE);
-        let peak = self.b.ins().load(types::I64, flags, heap, PEAK);
-        let peak = self.b.ins().umax(live, peak);
-        self.b.ins().store(flags, peak, heap, PEAK);
-        self.b.ins().jump(chunk_blk, &[]);
-
-        self.b.switch_to_block(chunk_blk);
-        let chunk = self.b.ins().band_imm_s(p, !(CHUNK_BYTES - 1));
-        let was = self.b.ins().load(types::I32, flags, chunk, CHUNK_LIVE);
-        let now = self.b.ins().iadd_imm_s(was, 1);
-        self.b.ins().store(flags, now, chunk, CHUNK_LIVE);
-        self.b.ins().brif(was, hdr, &[], first, &[]);
-
-        self.b.switch_to_block(first);
-        // The chunk had no live block: one empty chunk fewer.
-        let ne = self.b.ins().load(types::I32, flags, k, CLASS_NEMPTY);
-        let ne = self.b.ins().iadd_imm_s(ne, -1);
-        self.b.ins().store(flags, ne, k, CLASS_NEMPTY);
-        self.b.ins().jump(hdr, &[]);
-
-        self.b.switch_to_block(hdr);
-        // Count 1, a cell, its capacity, its mask (see codegen/mod.rs).
-        let word = 1
-            | i64::from(super::KIND_CELL) << 32
-            | (n << super::CAP_SHIFT) << 40
-            | (mask & 0xFFFF) << 48;
-        let word = self.b.ins().iconst(types::I64, word);
-        self.b.ins().store(flags, word, p, 0);
-        let obj = self.b.ins().iadd_imm_s(p, super::HEADER as i64);
-        self.b.ins().jump(cont, &[obj.into()]);
-
-        self.b.switch_to_block(slow);
-        let (nv, mv) = (
-            self.b.ins().iconst(types::I64, n),
-            self.b.ins().iconst(types::I64, mask),
-        );
-        let r = self.call_rt(lower::ALLOC_OBJ, &[nv, mv])?;
-        self.b.ins().jump(cont, &[r.into()]);
-        self.b.switch_to_block(cont);
-        Ok(out)
-    }
-
-    /// Frees heap block `h` inline: pushed onto its size class's free list,
-    /// counted as `rt_heap_free` counts (layout in runtime/pole_alloc.h);
-    /// goes on in `done`, or in `call` (which frees through the runtime)
-    /// when the heap is not in pool mode or the block is a big one. The
-    /// runtime sweeps a chunk that became empty (`pole_heap_emptied`).
-    fn free_block(
-        &mut self,
-        h: Value,
-        call: cranelift_codegen::ir::Block,
-        done: cranelift_codegen::ir::Block,
-    ) -> R<()> {
-        use super::heap::*;
-        let flags = MemFlagsData::trusted();
-        let [pool, push, count, link, emptied] = self.blocks();
-        let heap = self.runtime_data("pole_heap")?;
-        let mode = self.b.ins().load(types::I32, flags, heap, FLAGS);
-        self.b.ins().brif(mode, call, &[], pool, &[]);
-
-        self.b.switch_to_block(pool);
-        let chunk = self.b.ins().band_imm_s(h, !(CHUNK_BYTES - 1));
-        let k = self.b.ins().load(types::I64, flags, chunk, CHUNK_CLASS);
-        self.b.ins().brif(k, push, &[], call, &[]);
-
-        self.b.switch_to_block(push);
-        let stats = self.b.ins().load(types::I32, flags, heap, STATS);
-        self.b.ins().brif(stats, count, &[], link, &[]);
-
-        self.b.switch_to_block(count);
-        let nfree = self.b.ins().load(types::I64, flags, heap, NFREE);
-        let nfree = self.b.ins().iadd_imm_s(nfree, 1);
-        self.b.ins().store(flags, nfree, heap, NFREE);
-        let size = self.b.ins().load(types::I64, flags, k, CLASS_SIZE);
-        let live = self.b.ins().load(types::I64, flags, heap, LIVE);
-        let live = self.b.ins().isub(live, size);
-        self.b.ins().store(flags, live, heap, LIVE);
-        self.b.ins().jump(link, &[]);
-
-        self.b.switch_to_block(link);
-        let head = self.b.ins().load(types::I64, flags, k, CLASS_HEAD);
-        self.b.ins().store(flags, head, h, 0);
-        self.b.ins().store(flags, h, k, CLASS_HEAD);
-        let was = self.b.ins().load(types::I32, flags, chunk, CHUNK_LIVE);
-        let now = self.b.ins().iadd_imm_s(was, -1);
-        self.b.ins().store(flags, now, chunk, CHUNK_LIVE);
-        self.b.ins().brif(now, done, &[], emptied, &[]);
-
-        self.b.switch_to_block(emptied);
-        self.call_c("pole_heap_emptied", ptr_sig(), &[k])?;
-        self.b.ins().jump(done, &[]);
-        Ok(())
-    }
-
     /// The runtime calls generated inline (their fast paths, the runtime
     /// called on the slow ones): cell allocation and reuse with constant
     /// slot count and mask, `List_set`, and the take (never a real call).
@@ -1053,34 +772,10 @@ impl Em<'_, '_, '_, '_, '_> {
         self.b.ins().store(flags, hole, addr, 0);
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(shared);
-        self.dup(v);
+        self.dup(v)?;
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
         Ok(v)
-    }
-
-    /// Counts the object at `p` down: above 1 inline; at 1 the runtime
-    /// frees it (and counts its children down); static objects (0) stay.
-    fn drop_ref(&mut self, p: Value) -> R<()> {
-        let flags = MemFlagsData::trusted();
-        let rc = self
-            .b
-            .ins()
-            .load(types::I32, flags, p, -(super::HEADER as i32));
-        let shared = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, rc, 1);
-        let [dec, last, free, cont] = self.blocks();
-        self.b.ins().brif(shared, dec, &[], last, &[]);
-        self.b.switch_to_block(dec);
-        let down = self.b.ins().iadd_imm_s(rc, -1);
-        self.b.ins().store(flags, down, p, -(super::HEADER as i32));
-        self.b.ins().jump(cont, &[]);
-        self.b.switch_to_block(last);
-        self.b.ins().brif(rc, free, &[], cont, &[]);
-        self.b.switch_to_block(free);
-        self.call_c("pole_free", ptr_sig(), &[p])?;
-        self.b.ins().jump(cont, &[]);
-        self.b.switch_to_block(cont);
-        Ok(())
     }
 
     /// Calls runtime function `name` on 64-bit words, for its one result.

@@ -20,8 +20,9 @@
 //!
 //! `rc` is the reference count; static objects (string literals, nullary
 //! constructors, empty lists) have count 0 and are never counted or freed.
-//! Counting is inlined (`Dup`/`Drop`, see `func.rs`); the runtime frees an
-//! object whose count reaches zero. Pole functions use Cranelift's `tail`
+//! Counting is inlined in release code and one runtime call each in debug
+//! code (`Dup`/`Drop`, see `func/rc.rs`); the runtime frees an object
+//! whose count reaches zero. Pole functions use Cranelift's `tail`
 //! calling convention so calls in tail position never grow the stack;
 //! `pole_main`, test thunks and externs use the platform C convention.
 
@@ -328,7 +329,8 @@ pub(crate) struct Gen<'a, 'm> {
     pub module: StreamModule,
     pub names: &'a Interner<'m>,
     imports: HashMap<String, FuncId>,
-    /// Imported Pole functions of other files: called directly.
+    /// Imported functions called directly (`call rel32`, not through the
+    /// GOT): Pole functions of other files and the runtime's own.
     pub colocated: std::collections::HashSet<FuncId>,
     strings: HashMap<Vec<u8>, DataId>,
     descs: HashMap<TyId, DataId>,
@@ -1369,7 +1371,11 @@ fn build_one(
     let before = crate::memory::thread_live();
     crate::memory::thread_reset_peak();
     let emitted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        func::emit(g, &mut func, fctx, f, ids, ck, lifted)
+        let unit = func::Unit {
+            lifted,
+            optimized: release && !cheap,
+        };
+        func::emit(g, &mut func, fctx, f, ids, ck, unit)
     }));
     match emitted {
         Ok(r) => r?,
@@ -1440,6 +1446,9 @@ impl<'a, 'm> Gen<'a, 'm> {
             .module
             .declare_function(name, Linkage::Import, sig)
             .map_err(backend)?;
+        if crate::load::runtime_defines(name) {
+            self.colocated.insert(id);
+        }
         self.imports.insert(name.to_string(), id);
         Ok(id)
     }

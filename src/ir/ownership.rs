@@ -21,7 +21,9 @@
 //!   runtime error (`Panic`) drop nothing: the process exits, or a test
 //!   fails and may leak.
 //!
-//! Then, within each block, a dropped cell followed by a cell allocation
+//! Then, within each block, a `Dup` followed by a `Drop` of the same
+//! variable with only pure definitions between them cancel (`cancel.rs`),
+//! and a dropped cell followed by a cell allocation
 //! becomes `Reset` + `pole_alloc_reuse`: when the dropped cell was unique its
 //! block is reused for the new one (Perceus reuse; `{ r with f = v }` on a
 //! unique `r` writes in place).
@@ -30,6 +32,8 @@
 //! pass over the blocks in postorder. Live sets are sparse (sorted lists of
 //! counted variables), so the pass stays linear in the function's size for
 //! the long match chains and if-chains that generated code contains.
+
+mod cancel;
 
 use super::lower::{ALLOC_OBJ, ALLOC_REUSE, LowerError};
 use super::take::Takes;
@@ -375,6 +379,7 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
         out: arena.vec(),
     };
     for insts in new_insts.iter_mut() {
+        *insts = cancel::cancel_pairs(arena, insts, &mut scratch.pending)?;
         *insts = specialize_drops(arena, insts, &vars, &mut scratch)?;
         *insts = pair_reuse(arena, insts, &mut vars, &mut scratch.pending)?;
     }

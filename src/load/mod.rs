@@ -33,6 +33,13 @@ use image::{Image, STUB_SIZE};
 use input::{Def, GROUPS, Group, Input};
 use reloc::Via;
 
+/// Whether the runtime defines global symbol `name`: linked into every
+/// program from the static archive (or into `pole`), never from a shared
+/// library, so code generation calls it directly.
+pub fn runtime_defines(name: &str) -> bool {
+    libs::runtime(name.as_bytes()).is_some()
+}
+
 /// Why a program was not loaded in process.
 #[derive(Debug)]
 pub enum NotLoaded {
