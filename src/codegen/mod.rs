@@ -27,6 +27,7 @@
 
 mod callback;
 mod debug;
+pub(crate) use debug::scripts::{GDB_SCRIPT, LLDB_SCRIPT};
 mod func;
 mod statics;
 
@@ -626,6 +627,9 @@ pub fn compile_object(
         let info = debug::TypeInfo { ck: &ck, names };
         debug::write(&mut product, &p.debug_funcs, file, src, info)
             .map_err(CodegenError::Backend)?;
+        if opts.debug_vars {
+            debug::scripts::add_gdb_scripts(&mut product.object);
+        }
     }
     mem.release(Phase::Codegen, p.retained_total);
     Ok(ObjectFile(Object::Product(Box::new(product))))

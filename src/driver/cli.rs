@@ -194,7 +194,9 @@ pub enum Command {
         mem: MemOpts,
     },
     /// Print something `pole` carries: `runtime-lib` writes the runtime
-    /// archive (libpole_rt.a) to OUT, or to stdout when it is not a terminal.
+    /// archive (libpole_rt.a) to OUT, or to stdout when it is not a terminal;
+    /// `gdb-script` and `lldb-formatters` the debuggers' Python scripts that
+    /// show Pole values.
     Print {
         #[arg(value_enum)]
         what: PrintWhat,
@@ -208,6 +210,12 @@ pub enum Command {
 pub enum PrintWhat {
     /// The runtime archive every program links (a static library)
     RuntimeLib,
+    /// The gdb pretty-printers (Python) that executables carry in their
+    /// .debug_gdb_scripts section, for a gdb that does not load them
+    /// itself: `source FILE` in gdb
+    GdbScript,
+    /// The lldb formatters (Python): `command script import FILE` in lldb
+    LldbFormatters,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -645,10 +653,13 @@ fn link_command(objects: &[String], out: &str, libs: &[String]) -> i32 {
     }
 }
 
-/// `pole print runtime-lib [-o OUT]`.
+/// `pole print runtime-lib|gdb-script|lldb-formatters [-o OUT]`.
 fn print_command(what: PrintWhat, out: Option<&str>) -> i32 {
-    let PrintWhat::RuntimeLib = what;
-    let bytes = link::RUNTIME_ARCHIVE;
+    let bytes = match what {
+        PrintWhat::RuntimeLib => link::RUNTIME_ARCHIVE,
+        PrintWhat::GdbScript => crate::codegen::GDB_SCRIPT.as_bytes(),
+        PrintWhat::LldbFormatters => crate::codegen::LLDB_SCRIPT.as_bytes(),
+    };
     match out {
         Some(path) => match link::write_atomic(Path::new(path), bytes, false) {
             Ok(()) => 0,
@@ -657,7 +668,7 @@ fn print_command(what: PrintWhat, out: Option<&str>) -> i32 {
                 1
             }
         },
-        None if std::io::stdout().is_terminal() => {
+        None if what == PrintWhat::RuntimeLib && std::io::stdout().is_terminal() => {
             error("the runtime archive is binary: write it with -o FILE or redirect stdout");
             2
         }
@@ -666,7 +677,7 @@ fn print_command(what: PrintWhat, out: Option<&str>) -> i32 {
             match o.write_all(bytes).and_then(|()| o.flush()) {
                 Ok(()) => 0,
                 Err(e) => {
-                    error(&format!("cannot write the runtime archive: {e}"));
+                    error(&format!("cannot write to stdout: {e}"));
                     1
                 }
             }
