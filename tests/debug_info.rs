@@ -550,3 +550,145 @@ xs = List(length=3) [1, 2, 3]
         assert_eq!(after, want, "{extra:?}");
     }
 }
+
+/// lldb, when installed, with the directory of its Python module when
+/// lldb cannot find it itself (Debian 12's lldb 14 points at a directory
+/// that does not exist: `No module named 'lldb.embedded_interpreter'`).
+fn lldb() -> Option<Command> {
+    if Command::new("lldb").arg("--version").output().is_err() {
+        println!("note: SKIPPED: lldb is not installed (scripts/install-deps.sh installs it)");
+        return None;
+    }
+    let works = |path: Option<&std::path::Path>| {
+        let mut c = Command::new("lldb");
+        c.args(["--batch", "-o", "script import lldb.embedded_interpreter"]);
+        if let Some(p) = path {
+            c.env("PYTHONPATH", p);
+        }
+        c.output().is_ok_and(|o| {
+            !String::from_utf8_lossy(&o.stderr).contains("Error")
+                && !String::from_utf8_lossy(&o.stdout).contains("Error")
+        })
+    };
+    if works(None) {
+        return Some(Command::new("lldb"));
+    }
+    let found = std::fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("llvm-"))
+        .flat_map(|e| {
+            std::fs::read_dir(e.path().join("lib"))
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
+        .map(|e| e.path().join("dist-packages"))
+        .find(|p| p.join("lldb/embedded_interpreter.py").exists() && works(Some(p)));
+    match found {
+        Some(p) => {
+            let mut c = Command::new("lldb");
+            c.env("PYTHONPATH", p);
+            Some(c)
+        }
+        None => {
+            println!("note: SKIPPED: lldb cannot load its Python module");
+            None
+        }
+    }
+}
+
+#[test]
+fn lldb_shows_pole_values_with_the_printed_formatters() {
+    let Some(mut lldb) = lldb() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("game.pole-ir"), GAME).unwrap();
+    for args in [
+        &["build", "game.pole-ir", "-o", "game"][..],
+        &["print", "lldb-formatters", "-o", "pole_lldb.py"],
+    ] {
+        let out = Command::new(POLE)
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let out = lldb
+        .args(["--batch", "-o", "command script import pole_lldb.py"])
+        .args(["-o", "breakpoint set -f game.pole-ir -l 17", "-o", "run"])
+        .args(["-o", "v t", "-o", "p player", "-o", "v player.pos.x"])
+        .args(["-o", "v pair._1", "-o", "p *pr", "-o", "bt 1"])
+        .arg("game")
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let addr = regex::Regex::new(r"0x[0-9a-f]+").unwrap();
+    let text = addr.replace_all(&text, "0x_");
+    for want in [
+        "(Option<Tree>) t = 0x_ Some(Node(Leaf, 5, Node(Leaf, 6, Leaf)))\n",
+        "(Player) $0 = { name = \"ash\", hp = 90, pos = { x = 2, y = 4 } }\n",
+        "(long) player.pos.x = 2\n",
+        "(String) pair._1 = 0x_ \"one\"\n",
+        "(Rect) $1 = { x = 1, y = -2, w = 44, h = 1.5 }\n",
+        "game`report(player={ name = \"ash\", hp = 90, pos = { x = 2, y = 4 } }, \
+         enemies=List(length=2) [{ name = \"ash\", hp = 90, pos = { x = 2, y = 4 } }, \
+         { name = \"ash\", hp = 87, pos = { x = 3, y = 4 } }], \
+         scores=HashMap(size=2) { \"ash\" => 10, \"bo\\t\\\"b\\\"\" => 20 }, \
+         ids=HashMap(size=2) { 7 => \"seven\", 0 => \"zero\" }, \
+         t=Some(Node(Leaf, 5, Node(Leaf, 6, Leaf))), pair=(1, \"one\"), \
+         f=<function main (lambda at 40:67)>, pr=Ptr(0x_)) at game.pole-ir:17:15\n",
+    ] {
+        assert!(text.contains(want), "{want}\nnot in:\n{text}");
+    }
+}
+
+#[test]
+fn the_printed_gdb_script_serves_a_gdb_that_declines_the_embedded_one() {
+    if !have_gdb() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("game.pole-ir"), GAME).unwrap();
+    for args in [
+        &["build", "game.pole-ir", "-o", "game"][..],
+        &["print", "gdb-script", "-o", "pole_gdb.py"],
+    ] {
+        let out = Command::new(POLE)
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let session = |source: bool| {
+        let mut gdb = Command::new("gdb");
+        // gdb's default safe path declines the embedded script.
+        gdb.args(["-batch", "-nx"]);
+        if source {
+            gdb.args(["-ex", "source pole_gdb.py"]);
+        }
+        gdb.args(["-ex", "break game.pole-ir:17", "-ex", "run"])
+            .args(["-ex", "print t", "-ex", "print pair"]);
+        let out = gdb.arg("game").current_dir(tmp.path()).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let addr = regex::Regex::new(r"0x[0-9a-f]+( <[^>]*>)?").unwrap();
+        addr.replace_all(&text, "0x_").into_owned()
+    };
+    let text = session(true);
+    assert!(
+        text.ends_with("$1 = Some(Node(Leaf, 5, Node(Leaf, 6, Leaf)))\n$2 = (1, \"one\")\n"),
+        "{text}"
+    );
+    let text = session(false);
+    assert!(
+        text.ends_with(
+            "$1 = (Option<Tree>) 0x_\n$2 = ((Int, String)) @0x_: {_0 = 1, _1 = 0x_ \"one\"}\n"
+        ),
+        "{text}"
+    );
+}

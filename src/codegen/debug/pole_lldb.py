@@ -54,10 +54,18 @@ def _kind(t):
     if name.startswith("Ptr<"):
         return "ptr"
     s = t.GetCanonicalType()
+    if s.IsPointerType():
+        # Only a variant is a pointer to a structure (see types.rs); lldb
+        # leaves its variant part out, so the formatter reads the tag and
+        # finds the payload's type, `NAME.CTOR`, by name.
+        if s.GetPointeeType().GetCanonicalType().GetTypeClass() == lldb.eTypeClassStruct:
+            return "variant" if t.GetTypeClass() == lldb.eTypeClassTypedef else None
+        return None
     if s.IsReferenceType():
         s = s.GetDereferencedType().GetCanonicalType()
     if s.GetTypeClass() != lldb.eTypeClassStruct:
         return None
+    # lldb shortens structure names with `<...>` to `List<>`.
     sname = s.GetName() or ""
     for prefix, kind in (("HashMap<", "map"), ("List<", "list")):
         if sname.startswith(prefix):
@@ -65,23 +73,24 @@ def _kind(t):
     fields = [s.GetFieldAtIndex(i).GetName() for i in range(s.GetNumberOfFields())]
     if sname.startswith("("):
         return "closure" if fields == ["code"] else "tuple"
-    if fields[:1] == ["tag"] or (sname.startswith("Option<") or sname.startswith("Result<")):
-        return "variant"
-    if s.GetNumberOfFields() > 0 and s.GetFieldAtIndex(0).GetType().GetName().endswith(".tag"):
-        return "variant"
     return "record"
 
 
 def _addr(v):
-    t = v.GetType().GetCanonicalType()
-    if t.IsReferenceType():
-        a = v.Dereference().GetLoadAddress()
-        return 0 if a == lldb.LLDB_INVALID_ADDRESS else a
-    return v.GetValueAsUnsigned(0)
+    """The address a reference or pointer holds (0: none)."""
+    a = v.GetValueAsUnsigned(0)
+    if a == 0 and v.GetType().GetCanonicalType().IsReferenceType():
+        # An expression's result holds its referent.
+        d = v.Dereference()
+        if d.IsValid() and d.GetError().Success():
+            la = d.GetLoadAddress()
+            a = 0 if la == lldb.LLDB_INVALID_ADDRESS else la
+    return a
 
 
 def _struct(v):
-    if v.GetType().GetCanonicalType().IsReferenceType():
+    t = v.GetType().GetCanonicalType()
+    if t.IsReferenceType() or t.IsPointerType():
         return v.Dereference()
     return v
 
@@ -99,7 +108,8 @@ def pole_format(v, depth=0):
     if kind == "ptr":
         a = v.GetValueAsUnsigned(0)
         return "Ptr(null)" if a == 0 else "Ptr(0x%x)" % a
-    if _addr(v) == 0:
+    held = v.GetType().GetCanonicalType()
+    if (held.IsReferenceType() or held.IsPointerType()) and _addr(v) == 0:
         return "<dropped>"
     if kind == "string":
         p = _addr(v)
@@ -107,6 +117,8 @@ def pole_format(v, depth=0):
         return _quote(_read(v, p, min(n, POLE_MAX_STRING)) if n else b"", n > POLE_MAX_STRING)
     if depth >= POLE_MAX_DEPTH:
         return "..."
+    if kind == "variant":
+        return _variant(v, depth)
     s = _struct(v)
     if kind == "list":
         return _list(s, depth)[0]
@@ -117,8 +129,6 @@ def pole_format(v, depth=0):
     if kind == "tuple":
         items = [pole_format(s.GetChildAtIndex(i), depth + 1) for i in range(s.GetNumChildren())]
         return "(" + ", ".join(items) + ")"
-    if kind == "variant":
-        return _variant(s, depth)
     fields = []
     for i in range(s.GetNumChildren()):
         f = s.GetChildAtIndex(i)
@@ -210,14 +220,23 @@ def _closure(s):
     return "<function %s>" % name
 
 
-def _variant(s, depth):
-    tag = _member(s, "tag")
-    name = tag.GetValue() or str(tag.GetValueAsUnsigned(0))
-    payload = _member(s, name)
-    if not payload.IsValid() or payload.GetNumChildren() == 0:
-        return name
+def _variant(v, depth):
+    name = v.GetType().GetName()
+    target = v.GetTarget()
+    addr = _addr(v)
+    tag = int.from_bytes(_read(v, addr, 8), "little")
+    ctor = None
+    for m in target.FindFirstType(name + ".tag").GetEnumMembers():
+        if m.GetValueAsUnsigned() == tag:
+            ctor = m.GetName()
+    if ctor is None:
+        return "<tag %d>" % tag
+    payload_type = target.FindFirstType("%s.%s" % (name, ctor))
+    if not payload_type.IsValid():
+        return ctor
+    payload = v.CreateValueFromAddress(ctor, addr + 8, payload_type)
     items = [pole_format(payload.GetChildAtIndex(i), depth + 1) for i in range(payload.GetNumChildren())]
-    return "%s(%s)" % (name, ", ".join(items))
+    return "%s(%s)" % (ctor, ", ".join(items))
 
 
 def pole_summary(valobj, internal_dict):
@@ -226,7 +245,7 @@ def pole_summary(valobj, internal_dict):
         v = valobj.GetNonSyntheticValue()
         kind = _kind(v.GetType())
         if kind is None:
-            return None
+            return ""
         if kind == "list" and _addr(v) != 0:
             text, n = _list(_struct(v), 0)
             return "List(length=%d) %s" % (n, text)

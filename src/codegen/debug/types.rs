@@ -208,7 +208,8 @@ impl<'c, 'm> Types<'c, 'm> {
                 continue;
             }
             let p = add(u, gimli::DW_TAG_structure_type);
-            set_name(u, p, name);
+            // `Option<Tree>.Some`: the lldb formatters find it by name.
+            set_name(u, p, &format!("{}.{name}", self.show(t)));
             self.slots(u, p, payload, 0);
             let size = 8 * payload.len() as u64;
             u.get_mut(p)
