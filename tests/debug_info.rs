@@ -692,3 +692,63 @@ fn the_printed_gdb_script_serves_a_gdb_that_declines_the_embedded_one() {
         "{text}"
     );
 }
+
+#[test]
+fn pole_run_debugger_stops_at_a_runtime_error_in_gdb() {
+    if !have_gdb() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let src = "func third(l: List<Int>, i: Int) -> Int :\n  List.get(l, i + 2)\n\n\
+               func main() -> Int :\n  let xs = [1, 2, 3] in\n  println(third(xs, 1));\n  0\n";
+    std::fs::write(tmp.path().join("err.pole-ir"), src).unwrap();
+    std::fs::write(
+        tmp.path().join("ok.pole-ir"),
+        "func main() -> Int :\n  println(\"hi\");\n  3\n",
+    )
+    .unwrap();
+    let run = |file: &str, stdin: &str| {
+        use std::io::Write;
+        let mut child = Command::new(POLE)
+            .args(["run", "--debugger", file])
+            .current_dir(tmp.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(
+        "err.pole-ir",
+        "print l\nprint i + 2\nup\ninfo locals\nquit\n",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let addr = regex::Regex::new(r"0x[0-9a-f]+").unwrap();
+    let text = addr.replace_all(&text, "0x_");
+    let want = "\
+pole: runtime error: index out of bounds: index 3, length 3
+  at err.pole-ir:2:3 in third
+#3  0x_ in third (l=List(length=3) [1, 2, 3], i=1)
+    at err.pole-ir:2
+2\t  List.get(l, i + 2)
+pole: the program is stopped; `bt`, `info locals`, `print NAME`, `up`/`down`; `continue` lets it go on, `quit` ends it
+(gdb) $1 = List(length=3) [1, 2, 3]
+(gdb) $2 = 3
+(gdb) #4  0x_ in main () at err.pole-ir:6
+6\t  println(third(xs, 1));
+(gdb) xs = List(length=3) [1, 2, 3]
+";
+    assert!(text.contains(want), "{text}");
+    // Without a runtime error, gdb ends with the program's status.
+    let out = run("ok.pole-ir", "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\nhi\n"), "{text}");
+    assert_eq!(out.status.code(), Some(3), "{text}");
+}

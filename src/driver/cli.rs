@@ -135,6 +135,12 @@ pub enum Command {
         /// `json`: diagnostics as JSON objects on stdout (before the program's output)
         #[arg(long, value_enum, default_value = "human")]
         message_format: MessageFormat,
+        /// Run the program under gdb, built with its variables' debug
+        /// information: a runtime error stops it in the failing function
+        /// (`bt`, `info locals`, `print`); without one gdb ends with the
+        /// program's exit status
+        #[arg(long)]
+        debugger: bool,
         /// Arguments for the program (after --)
         #[arg(last = true)]
         args: Vec<String>,
@@ -586,12 +592,17 @@ pub fn main() -> i32 {
             libs,
             mem,
             message_format,
+            debugger,
             args,
         } => {
             let mut job = exe_job(release, false, &libs, &mem, message_format);
             // The objects of a program of several files come from the
             // cache as for `pole build` (issue 27.7).
             job.cache = Cache::from_env();
+            if debugger {
+                job.cg.debug_vars = true;
+                return debug_file(&file, &job, &args);
+            }
             run_file(&file, &job, &args)
         }
         Command::Test {
@@ -1320,6 +1331,39 @@ fn run_file_ran(
         Err(e) => {
             error(&format!("cannot run the program: {e}"));
             (1, false)
+        }
+    }
+}
+
+/// `pole run --debugger`: the program linked into a temporary executable
+/// and run under gdb (see `driver::debugger`).
+fn debug_file(file: &str, job: &Build<'_>, args: &[String]) -> i32 {
+    let program = match compile_program(file, None, job) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let dir = match tempfile::Builder::new().prefix("pole-debug-").tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            error(&format!("cannot create a temporary directory: {e}"));
+            return 1;
+        }
+    };
+    let _tracked = link::Tracked::new(dir.path());
+    let exe = dir.path().join(
+        Path::new(file)
+            .file_stem()
+            .map_or("program".into(), |s| s.to_string_lossy().into_owned()),
+    );
+    if let Err(e) = link::link_executables(&program.objects, &exe, &program.links) {
+        report_link_error(file, &e, &program.externs, job.json);
+        return 1;
+    }
+    match super::debugger::run(&exe, args, dir.path()) {
+        Ok(code) => code,
+        Err(m) => {
+            error(&m);
+            1
         }
     }
 }
