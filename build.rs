@@ -22,7 +22,10 @@ fn runtime() -> cc::Build {
     for s in SOURCES {
         b.file(s);
     }
+    // No debug information (whatever the cargo profile): gdb's `step` and
+    // `next` then never enter the runtime from Pole code.
     b.opt_level(2)
+        .debug(false)
         .pic(true)
         .flag_if_supported("-fno-omit-frame-pointer")
         .warnings(true)

@@ -10,7 +10,9 @@
 #   - ocaml-nox (ocamlopt), valgrind and GNU time (/usr/bin/time), for the
 #     runtime benchmarks in bench/runtime/ and the valgrind test;
 #   - gdb, for the debug-information test (addr2line, nm and readelf come
-#     with binutils, beside the C compiler);
+#     with binutils, beside the C compiler), and lldb, for its formatters'
+#     test there (Debian 12's lldb 14 looks for its Python module in a
+#     directory that does not exist; the test finds the real one);
 #   - neovim, for the headless editor test (tests/neovim.rs drives its
 #     built-in LSP client against `pole lsp`);
 #   - the tree-sitter CLI, for the grammar test (tests/tree_sitter.rs), built
@@ -20,7 +22,7 @@
 #   - tcc, for the `pole run` latency benchmark (bench/run.sh: `tcc -run`).
 # Idempotent: each package is installed only when what it provides is missing
 # (`pkg-config --exists sdl2`, `pkg-config --exists SDL2_ttf`, the font file,
-# `Xvfb`, `import`, `ocamlopt`, `valgrind`, `gdb`, `nvim`, `/usr/bin/time`,
+# `Xvfb`, `import`, `ocamlopt`, `valgrind`, `gdb`, `lldb`, `nvim`, `/usr/bin/time`,
 # `tcc`, the tree-sitter CLI of the version below); when
 # everything is present it changes nothing. Uses apt-get, as root, or through
 # sudo when not root.
@@ -76,6 +78,12 @@ if command -v gdb >/dev/null 2>&1; then
 else
     missing+=(gdb)
     what+=(gdb)
+fi
+if command -v lldb >/dev/null 2>&1; then
+    echo "install-deps: $(lldb --version 2>/dev/null | head -n 1) already present"
+else
+    missing+=(lldb)
+    what+=(lldb)
 fi
 if command -v nvim >/dev/null 2>&1; then
     echo "install-deps: $(nvim --version | head -n 1) already present"

@@ -28,6 +28,7 @@
 
 mod callback;
 mod debug;
+pub(crate) use debug::scripts::{GDB_SCRIPT, LLDB_SCRIPT};
 mod func;
 pub(crate) mod object;
 pub use object::set_spool_fault;
@@ -627,6 +628,9 @@ pub fn compile_object(
     {
         let ck = source.checked().ok_or(CodegenError::Invalid)?;
         p.flush_debug(&mut g, mem, &ck)?;
+    }
+    if opts.debug_info && opts.debug_vars {
+        debug::scripts::add_gdb_scripts(&mut g.module).map_err(write_failed)?;
     }
     mem.release(Phase::Codegen, p.held);
     let streamed = g.module.finish().map_err(write_failed)?;

@@ -135,6 +135,12 @@ pub enum Command {
         /// `json`: diagnostics as JSON objects on stdout (before the program's output)
         #[arg(long, value_enum, default_value = "human")]
         message_format: MessageFormat,
+        /// Run the program under gdb, built with its variables' debug
+        /// information: a runtime error stops it in the failing function
+        /// (`bt`, `info locals`, `print`); without one gdb ends with the
+        /// program's exit status
+        #[arg(long)]
+        debugger: bool,
         /// Arguments for the program (after --)
         #[arg(last = true)]
         args: Vec<String>,
@@ -194,7 +200,9 @@ pub enum Command {
         mem: MemOpts,
     },
     /// Print something `pole` carries: `runtime-lib` writes the runtime
-    /// archive (libpole_rt.a) to OUT, or to stdout when it is not a terminal.
+    /// archive (libpole_rt.a) to OUT, or to stdout when it is not a terminal;
+    /// `gdb-script` and `lldb-formatters` the debuggers' Python scripts that
+    /// show Pole values.
     Print {
         #[arg(value_enum)]
         what: PrintWhat,
@@ -208,6 +216,12 @@ pub enum Command {
 pub enum PrintWhat {
     /// The runtime archive every program links (a static library)
     RuntimeLib,
+    /// The gdb pretty-printers (Python) that executables carry in their
+    /// .debug_gdb_scripts section, for a gdb that does not load them
+    /// itself: `source FILE` in gdb
+    GdbScript,
+    /// The lldb formatters (Python): `command script import FILE` in lldb
+    LldbFormatters,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -587,12 +601,17 @@ pub fn main() -> i32 {
             libs,
             mem,
             message_format,
+            debugger,
             args,
         } => {
             let mut job = exe_job(release, false, &libs, &mem, message_format);
             // The objects of a program of several files come from the
             // cache as for `pole build` (issue 27.7).
             job.cache = Cache::from_env();
+            if debugger {
+                job.cg.debug_vars = true;
+                return debug_file(&file, &job, &args);
+            }
             run_file(&file, &job, &args)
         }
         Command::Test {
@@ -654,10 +673,13 @@ fn link_command(objects: &[String], out: &str, libs: &[String]) -> i32 {
     }
 }
 
-/// `pole print runtime-lib [-o OUT]`.
+/// `pole print runtime-lib|gdb-script|lldb-formatters [-o OUT]`.
 fn print_command(what: PrintWhat, out: Option<&str>) -> i32 {
-    let PrintWhat::RuntimeLib = what;
-    let bytes = link::RUNTIME_ARCHIVE;
+    let bytes = match what {
+        PrintWhat::RuntimeLib => link::RUNTIME_ARCHIVE,
+        PrintWhat::GdbScript => crate::codegen::GDB_SCRIPT.as_bytes(),
+        PrintWhat::LldbFormatters => crate::codegen::LLDB_SCRIPT.as_bytes(),
+    };
     match out {
         Some(path) => match link::write_atomic(Path::new(path), bytes, false) {
             Ok(()) => 0,
@@ -666,7 +688,7 @@ fn print_command(what: PrintWhat, out: Option<&str>) -> i32 {
                 1
             }
         },
-        None if std::io::stdout().is_terminal() => {
+        None if what == PrintWhat::RuntimeLib && std::io::stdout().is_terminal() => {
             error("the runtime archive is binary: write it with -o FILE or redirect stdout");
             2
         }
@@ -675,7 +697,7 @@ fn print_command(what: PrintWhat, out: Option<&str>) -> i32 {
             match o.write_all(bytes).and_then(|()| o.flush()) {
                 Ok(()) => 0,
                 Err(e) => {
-                    error(&format!("cannot write the runtime archive: {e}"));
+                    error(&format!("cannot write to stdout: {e}"));
                     1
                 }
             }
@@ -1322,6 +1344,39 @@ fn run_file_ran(
         Err(e) => {
             error(&format!("cannot run the program: {e}"));
             (1, false)
+        }
+    }
+}
+
+/// `pole run --debugger`: the program linked into a temporary executable
+/// and run under gdb (see `driver::debugger`).
+fn debug_file(file: &str, job: &Build<'_>, args: &[String]) -> i32 {
+    let program = match compile_program(file, None, job) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let dir = match tempfile::Builder::new().prefix("pole-debug-").tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            error(&format!("cannot create a temporary directory: {e}"));
+            return 1;
+        }
+    };
+    let _tracked = link::Tracked::new(dir.path());
+    let exe = dir.path().join(
+        Path::new(file)
+            .file_stem()
+            .map_or("program".into(), |s| s.to_string_lossy().into_owned()),
+    );
+    if let Err(e) = link::link_executables(&program.objects, &exe, &program.links) {
+        report_link_error(file, &e, &program.externs, job.json);
+        return 1;
+    }
+    match super::debugger::run(&exe, args, dir.path()) {
+        Ok(code) => code,
+        Err(m) => {
+            error(&m);
+            1
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod cache;
 pub mod cli;
+pub mod debugger;
 pub mod import_hint;
 pub mod link_report;
 pub mod modules;

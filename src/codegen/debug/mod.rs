@@ -19,6 +19,7 @@
 //! (`player.pos.x`) in a notation close to Pole's, where the default
 //! (`minimal`) would not know `char` pointers are strings.
 
+pub(crate) mod scripts;
 mod types;
 mod vars;
 

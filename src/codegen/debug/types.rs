@@ -10,7 +10,15 @@
 //! `print player` shows the fields and `print player.pos.x` reaches into
 //! them. A variant's structure holds its tag (an enumeration of the
 //! constructors' names) and a variant part with one member per
-//! constructor, its payload slots. Maps are opaque.
+//! constructor, its payload slots. A map is a reference to the runtime's
+//! map structure, its table typed by the key and value types. A `Ptr<T>`
+//! points to `T` as C memory holds it: C's fixed-width scalars, and a
+//! `@repr(C)` record as its C struct (fields at their C offsets), so
+//! `print *p` shows what C wrote there.
+//!
+//! Every Pole type's DWARF name is the type as Pole writes it (`Player`,
+//! `List<Player>`, `(Int) -> Int`): the pretty-printers (`pole_gdb.py`,
+//! `pole_lldb.py`) recognise Pole values by these names.
 //!
 //! Types are built on first use and shared through one table; a structure
 //! is in the table before its members are built, so recursive types end.
@@ -31,6 +39,8 @@ pub(super) struct Types<'c, 'm> {
     /// added in the order types are first needed, so the output does not
     /// depend on its iteration order).
     done: HashMap<TyId, UnitEntryId>,
+    /// The C types of types in C memory (behind `Ptr<T>`), built so far.
+    c_done: HashMap<TyId, UnitEntryId>,
     /// Base types by name (`char`, `u32`, ...).
     bases: HashMap<&'static str, UnitEntryId>,
 }
@@ -41,6 +51,7 @@ impl<'c, 'm> Types<'c, 'm> {
             ck,
             names,
             done: HashMap::new(),
+            c_done: HashMap::new(),
             bases: HashMap::new(),
         }
     }
@@ -70,21 +81,20 @@ impl<'c, 'm> Types<'c, 'm> {
                 let p = pointer(u, Some(ch));
                 self.typedef(u, "String", p)
             }
-            TyKind::Ptr(_) => {
+            TyKind::Ptr(to) => {
+                let name = self.show(t);
+                // Named first: a C struct may point to its own type.
                 let p = pointer(u, None);
-                let name = self.show(t);
-                self.typedef(u, &name, p)
+                let named = self.typedef(u, &name, p);
+                self.done.insert(t, named);
+                if let Some(c) = self.c_type(u, to) {
+                    u.get_mut(p)
+                        .set(gimli::DW_AT_type, AttributeValue::UnitRef(c));
+                }
+                named
             }
-            TyKind::Map(..) => {
-                let name = self.show(t);
-                let s = add(u, gimli::DW_TAG_structure_type);
-                set_name(u, s, &name);
-                u.get_mut(s)
-                    .set(gimli::DW_AT_declaration, AttributeValue::Flag(true));
-                let p = pointer(u, Some(s));
-                self.typedef(u, &name, p)
-            }
-            TyKind::List(_)
+            TyKind::Map(..)
+            | TyKind::List(_)
             | TyKind::Record(_)
             | TyKind::Tuple(_)
             | TyKind::Variant(_)
@@ -104,7 +114,21 @@ impl<'c, 'm> Types<'c, 'm> {
         let name = self.show(t);
         let s = add(u, gimli::DW_TAG_structure_type);
         set_name(u, s, &name);
-        let r = add(u, gimli::DW_TAG_reference_type);
+        // A variant's structure has a variant part, which a debugger reads
+        // the tag of to know the structure's members: a reference would be
+        // read as soon as the variable is, and fail while the variable's
+        // slot is empty (0, before its binding or after its last use); a
+        // pointer is read only when followed.
+        let variant = matches!(
+            kind,
+            TyKind::Variant(_) | TyKind::Option(_) | TyKind::Result(..)
+        );
+        let tag = if variant {
+            gimli::DW_TAG_pointer_type
+        } else {
+            gimli::DW_TAG_reference_type
+        };
+        let r = add(u, tag);
         let e = u.get_mut(r);
         e.set(gimli::DW_AT_byte_size, AttributeValue::Udata(8));
         e.set(gimli::DW_AT_type, AttributeValue::UnitRef(s));
@@ -134,6 +158,7 @@ impl<'c, 'm> Types<'c, 'm> {
                 self.slots(u, s, items, 0);
                 8 * items.len() as u64
             }
+            TyKind::Map(k, v) => self.map(u, s, k, v),
             TyKind::Func(_) => {
                 // Slot 0 is the code (the captures follow, per closure).
                 let code = pointer(u, None);
@@ -183,7 +208,8 @@ impl<'c, 'm> Types<'c, 'm> {
                 continue;
             }
             let p = add(u, gimli::DW_TAG_structure_type);
-            set_name(u, p, name);
+            // `Option<Tree>.Some`: the lldb formatters find it by name.
+            set_name(u, p, &format!("{}.{name}", self.show(t)));
             self.slots(u, p, payload, 0);
             let size = 8 * payload.len() as u64;
             u.get_mut(p)
@@ -192,6 +218,111 @@ impl<'c, 'm> Types<'c, 'm> {
             widest = widest.max(size);
         }
         8 + widest
+    }
+
+    /// The members of a map's structure `s`, the runtime's `PoleMap`
+    /// (runtime/pole_rt.c), with its table's entries typed by the key and
+    /// value types: `{key, val}` for `Int` keys, `{key, val, hash, ord}`
+    /// for `String` keys. Its size.
+    fn map(&mut self, u: &mut Unit, s: UnitEntryId, k: TyId, v: TyId) -> u64 {
+        let key = self.of(u, k);
+        let val = self.of(u, v);
+        let u64_ = self.base(u, "u64", gimli::DW_ATE_unsigned, 8);
+        let i64_ = self.base(u, "i64", gimli::DW_ATE_signed, 8);
+        let string_keys = matches!(self.ck.types.shape(k), TyKind::Str);
+        let entry = add(u, gimli::DW_TAG_structure_type);
+        set_name(u, entry, &format!("{}.entry", self.show(k)));
+        member(u, entry, "key", key, 0);
+        member(u, entry, "val", val, 8);
+        let entry_size = if string_keys {
+            member(u, entry, "hash", u64_, 16);
+            member(u, entry, "ord", u64_, 24);
+            32
+        } else {
+            16
+        };
+        u.get_mut(entry)
+            .set(gimli::DW_AT_byte_size, AttributeValue::Udata(entry_size));
+        let tab = pointer(u, Some(entry));
+        let void = pointer(u, None);
+        let log = pointer(u, Some(key));
+        let fields = [
+            ("mask", u64_),
+            ("used", i64_),
+            ("limit", i64_),
+            ("tab", tab),
+            ("is_str", i64_),
+            ("has_zero", i64_),
+            ("zero_val", val),
+            ("ord", void),
+            ("log", log),
+            ("ord_len", i64_),
+            ("ord_cap", i64_),
+            ("stale", i64_),
+        ];
+        for (i, (name, ty)) in fields.into_iter().enumerate() {
+            member(u, s, name, ty, 8 * i as u64);
+        }
+        8 * fields.len() as u64
+    }
+
+    /// The type of a `T` in C memory (what a `Ptr<T>` points to, §7.7):
+    /// C's fixed-width scalars, pointers and `@repr(C)` records as their C
+    /// structs; `None` for `void` (`Ptr<Unit>`, or a type C memory cannot
+    /// hold).
+    fn c_type(&mut self, u: &mut Unit, t: TyId) -> Option<UnitEntryId> {
+        if let Some(&id) = self.c_done.get(&t) {
+            return Some(id);
+        }
+        let layout = crate::types::layout::layout(self.ck, t)?;
+        use crate::types::layout::{LayoutKind, Scalar};
+        let id = match layout.kind {
+            LayoutKind::Scalar(sc) => {
+                let (name, enc) = match sc {
+                    Scalar::I64 => ("int64_t", gimli::DW_ATE_signed),
+                    Scalar::I32 => ("int32_t", gimli::DW_ATE_signed),
+                    Scalar::I16 => ("int16_t", gimli::DW_ATE_signed),
+                    Scalar::I8 => ("int8_t", gimli::DW_ATE_signed),
+                    Scalar::U32 => ("uint32_t", gimli::DW_ATE_unsigned),
+                    Scalar::U16 => ("uint16_t", gimli::DW_ATE_unsigned),
+                    Scalar::U8 => ("uint8_t", gimli::DW_ATE_unsigned),
+                    Scalar::F64 => ("double", gimli::DW_ATE_float),
+                    Scalar::F32 => ("float", gimli::DW_ATE_float),
+                    Scalar::Bool => ("_Bool", gimli::DW_ATE_boolean),
+                    Scalar::Ptr => {
+                        let p = pointer(u, None);
+                        self.c_done.insert(t, p);
+                        if let TyKind::Ptr(to) = self.ck.types.shape(t)
+                            && let Some(c) = self.c_type(u, to)
+                        {
+                            u.get_mut(p)
+                                .set(gimli::DW_AT_type, AttributeValue::UnitRef(c));
+                        }
+                        return Some(p);
+                    }
+                };
+                self.base(u, name, enc, sc.size())
+            }
+            LayoutKind::Struct(fields) => {
+                let s = add(u, gimli::DW_TAG_structure_type);
+                set_name(u, s, &self.show(t));
+                u.get_mut(s)
+                    .set(gimli::DW_AT_byte_size, AttributeValue::Udata(layout.size));
+                self.c_done.insert(t, s);
+                let TyKind::Record(r) = self.ck.types.shape(t) else {
+                    return Some(s);
+                };
+                let names = self.ck.records[r as usize].fields;
+                for (&(name, _), (at, ft, _)) in names.iter().zip(fields) {
+                    if let Some(ty) = self.c_type(u, ft) {
+                        member(u, s, self.names.name(name), ty, at);
+                    }
+                }
+                return Some(s);
+            }
+        };
+        self.c_done.insert(t, id);
+        Some(id)
     }
 
     /// Members `_0`, `_1`, ... of structure `s`, one slot each from `at`.

@@ -78,24 +78,17 @@ pub(super) fn add(
     let mut scopes: Vec<(u32, u32)> = vars.iter().filter_map(|v| v.scope).collect();
     scopes.sort_unstable_by_key(|&(lo, hi)| (lo, std::cmp::Reverse(hi)));
     scopes.dedup();
-    // The enclosing blocks of the scope being placed (`None`: a scope
-    // whose code has no line rows, whose variables are left out).
-    let mut open: Vec<((u32, u32), Option<UnitEntryId>)> = Vec::new();
+    let ranges = block_ranges(&scopes, &Extents::new(cx.code));
     let mut blocks: Vec<((u32, u32), Option<UnitEntryId>)> = Vec::with_capacity(scopes.len());
-    let extents = Extents::new(cx.code);
-    for s in scopes {
-        while open
-            .last()
-            .is_some_and(|&((_, hi), _)| s.0 >= hi || s.1 > hi)
-        {
-            open.pop();
-        }
-        let parent = match open.last() {
-            Some(&(_, p)) => p,
+    for (k, &s) in scopes.iter().enumerate() {
+        let (parent, range) = ranges[k];
+        let parent = match parent {
+            Some(p) => blocks[p].1,
             None => Some(sub),
         };
-        let block = parent.and_then(|p| block(u, p, cx, &extents, s));
-        open.push((s, block));
+        let block = parent
+            .zip(range)
+            .map(|(p, (lo, hi))| block(u, p, cx, lo, hi));
         blocks.push((s, block));
     }
     for v in vars.iter().filter(|v| !v.param) {
@@ -109,20 +102,80 @@ pub(super) fn add(
     }
 }
 
-/// A lexical block under `parent` covering the code of source span `s`
-/// (`None` when there is none): from the first to the last address of that
-/// code. Variables live in stack slots valid in the whole function, so a
-/// block that also covers code of other scopes in between only shows them
-/// a little longer; one range per block keeps the debug information linear
-/// in the function's size however deeply its scopes nest.
-fn block(
-    u: &mut Unit,
-    parent: UnitEntryId,
-    cx: &Ctx<'_>,
-    extents: &Extents,
-    s: (u32, u32),
-) -> Option<UnitEntryId> {
-    let (lo, hi) = extents.of(s)?;
+/// A scope's parent and its block's addresses (see [`block_ranges`]).
+type Placed = (Option<usize>, Option<(u32, u32)>);
+
+/// Each scope's enclosing scope (an index into `scopes`; `None`: the
+/// function) and the addresses its lexical block covers (`None`: no
+/// block, its variables are left out), for `scopes` sorted by start and
+/// then by end, descending (enclosing scopes first).
+///
+/// A block covers the code of its source span from its first to its last
+/// address: variables live in stack slots valid in the whole function, so
+/// a block that also covers code of other scopes in between only shows
+/// them a little longer, and one range per block keeps the debug
+/// information linear in the function's size however deeply its scopes
+/// nest. But blocks of the same parent must not overlap: gdb gives each
+/// address to the first block that claims it, so a match arm whose code
+/// ends after the next `let`'s would hide that `let`'s variables. Each
+/// block is therefore cut where the next block of its parent starts, and
+/// to its parent's (cut) range.
+fn block_ranges(scopes: &[(u32, u32)], extents: &Extents) -> Vec<Placed> {
+    let mut out: Vec<Placed> = Vec::with_capacity(scopes.len());
+    let mut open: Vec<usize> = Vec::new();
+    for (k, &s) in scopes.iter().enumerate() {
+        while open.last().is_some_and(|&o| {
+            let (_, hi) = scopes[o];
+            s.0 >= hi || s.1 > hi
+        }) {
+            open.pop();
+        }
+        let parent = open.last().copied();
+        // A scope inside one without code has none either.
+        let range = match parent {
+            Some(p) if out[p].1.is_none() => None,
+            _ => extents.of(s),
+        };
+        open.push(k);
+        out.push((parent, range));
+    }
+    // The scopes grouped by parent, the function's first and then in
+    // `scopes` order (parents before their children), each group by start
+    // address: a group's parent range is final when it is cut.
+    let rank: Vec<usize> = out.iter().map(|o| o.0.map_or(0, |p| p + 1)).collect();
+    let mut order: Vec<usize> = (0..scopes.len()).collect();
+    order.sort_by_key(|&k| (rank[k], out[k].1.map_or(u32::MAX, |r| r.0)));
+    let mut i = 0;
+    while i < order.len() {
+        let group = rank[order[i]];
+        let mut j = i;
+        while j < order.len() && rank[order[j]] == group {
+            j += 1;
+        }
+        let bound = match out[order[i]].0 {
+            None => Some((0, u32::MAX)),
+            Some(p) => out[p].1,
+        };
+        for n in i..j {
+            let k = order[n];
+            // Sorted by start, those without code last.
+            let next_lo = order[n + 1..j].first().and_then(|&x| out[x].1.map(|r| r.0));
+            out[k].1 = match (out[k].1, bound) {
+                (Some((lo, hi)), Some((blo, bhi))) => {
+                    let hi = hi.min(bhi).min(next_lo.unwrap_or(u32::MAX));
+                    Some((lo.max(blo), hi)).filter(|(l, h)| l < h)
+                }
+                _ => None,
+            };
+        }
+        i = j;
+    }
+    out
+}
+
+/// A lexical block under `parent` covering addresses `[lo, hi)` of the
+/// function.
+fn block(u: &mut Unit, parent: UnitEntryId, cx: &Ctx<'_>, lo: u32, hi: u32) -> UnitEntryId {
     let b = u.add(parent, gimli::DW_TAG_lexical_block);
     let e = u.get_mut(b);
     e.set(
@@ -136,7 +189,7 @@ fn block(
         gimli::DW_AT_high_pc,
         AttributeValue::Udata((hi - lo) as u64),
     );
-    Some(b)
+    b
 }
 
 /// The lowest and highest machine address of the code of any source span,
@@ -236,5 +289,28 @@ mod tests {
         assert_eq!(x.of((0, 100)), Some((0, 20)));
         assert_eq!(x.of((31, 50)), None);
         assert_eq!(x.of((50, 51)), Some((12, 16)));
+    }
+
+    #[test]
+    fn sibling_blocks_do_not_overlap_and_stay_in_their_parent() {
+        // (address lo, hi, source offset): an arm (10..20) whose code also
+        // runs at the end (60..70), then a `let` body (20..40) with a
+        // nested scope (30..40), and a scope with no code (45..50).
+        let code = [
+            (0, 10, 5),
+            (10, 20, 12),
+            (20, 40, 25),
+            (40, 60, 35),
+            (60, 70, 15),
+        ];
+        let x = super::Extents::new(&code);
+        let scopes = [(0, 50), (10, 20), (20, 40), (30, 40), (45, 50)];
+        let r = super::block_ranges(&scopes, &x);
+        assert_eq!(r[0], (None, Some((0, 70))));
+        // The arm is cut where the next sibling starts.
+        assert_eq!(r[1], (Some(0), Some((10, 20))));
+        assert_eq!(r[2], (Some(0), Some((20, 60))));
+        assert_eq!(r[3], (Some(2), Some((40, 60))));
+        assert_eq!(r[4], (Some(0), None));
     }
 }

@@ -286,6 +286,7 @@ impl Streamed {
                 }
                 Kind::Zeros => (elf::SHT_NOBITS, elf::SHF_ALLOC | elf::SHF_WRITE),
                 Kind::Debug | Kind::Note => (elf::SHT_PROGBITS, 0),
+                Kind::Strings => (elf::SHT_PROGBITS, elf::SHF_MERGE | elf::SHF_STRINGS),
             };
             wr.write_section_header(&SectionHeader {
                 name: index[k].1,
@@ -297,7 +298,7 @@ impl Streamed {
                 sh_link: 0,
                 sh_info: 0,
                 sh_addralign: s.align,
-                sh_entsize: 0,
+                sh_entsize: u64::from(s.kind == Kind::Strings),
             });
             if let (Some((_, name)), Some(at)) = (rela_index[k], rela_offsets[k]) {
                 wr.write_relocation_section_header(

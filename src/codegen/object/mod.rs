@@ -47,6 +47,9 @@ pub(crate) enum Kind {
     Data,
     Zeros,
     Debug,
+    /// Not loaded, NUL-terminated strings the linker may merge
+    /// (`.debug_gdb_scripts`).
+    Strings,
     /// `.note.GNU-stack`: the stack is not executable.
     Note,
 }
