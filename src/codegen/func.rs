@@ -4,6 +4,8 @@
 //! IR blocks become Cranelift blocks, and every instruction maps to one or
 //! two Cranelift instructions.
 
+mod alloc_at;
+
 use super::{CodegenError, Gen};
 use crate::ir::{self, BinOp, Callee, Cmp, Inst, Op, Repr, Term, UnOp, lower};
 use crate::types::Checked;
@@ -945,6 +947,14 @@ impl Em<'_, '_, '_, '_, '_> {
                     return Ok(None);
                 };
                 self.alloc_cell(n, mask)?
+            }
+            (lower::LIST_ALLOC_AT, &[l, i, n, mask]) => {
+                let Some((n, mask)) = narrow(self, n, mask) else {
+                    let args = [self.use_(n), self.use_(mask)];
+                    return Ok(Some(self.call_rt(lower::ALLOC_OBJ, &args)?));
+                };
+                let (l, i) = (self.use_(l), self.use_(i));
+                self.list_alloc_at(l, i, n, mask)?
             }
             (lower::LIST_SET, _) => {
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();

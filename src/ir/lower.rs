@@ -116,6 +116,9 @@ pub const LIST_SET: &str = "pole_list_set";
 /// Element of a list, moved out when the list is unique (`ir/take.rs`);
 /// not a runtime function: code generation always inlines it.
 pub const LIST_TAKE: &str = "pole_list_take";
+/// A cell allocated in the block of the list element a `List_set` is about
+/// to replace, when unique (`ir/set_reuse.rs`); always inlined.
+pub const LIST_ALLOC_AT: &str = "pole_list_alloc_at";
 
 const I64: Repr = Repr::I64;
 
@@ -729,9 +732,40 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         self.def(Op::Bin(op, up, k), I64)
     }
 
+    /// `v` as stored into a cell's slot by [`Inst::Store`]: a Float64 as it
+    /// is (stored from its float register), else its slot form.
+    fn field_store(&mut self, v: Var, t: TyId) -> R<Var> {
+        match self.kind(t) {
+            TyKind::Float | TyKind::CNum(CNum::F32) if self.vars[v.0 as usize] == Repr::F64 => {
+                Ok(v)
+            }
+            _ => self.slot_of(v, t),
+        }
+    }
+
+    /// The value of type `t` in slot `v`. A Float64 slot just loaded (the
+    /// block's last instruction loads `v`) is loaded as a float instead, so
+    /// it goes straight into a float register.
     fn value_of_slot(&mut self, v: Var, t: TyId) -> R<Var> {
         match self.kind(t) {
             TyKind::Float | TyKind::CNum(CNum::F32) => {
+                let b = &mut self.blocks[self.cur];
+                if let Some(last) = b.insts.as_mut_slice().last_mut()
+                    && let Inst::Def(d, op) = last
+                    && *d == v
+                    && self.vars[v.0 as usize] == I64
+                {
+                    let float = match *op {
+                        Op::Load(I64, p, off) => Some(Op::Load(Repr::F64, p, off)),
+                        Op::Elem(I64, l, i) => Some(Op::Elem(Repr::F64, l, i)),
+                        _ => None,
+                    };
+                    if let Some(f) = float {
+                        *op = f;
+                        self.vars[v.0 as usize] = Repr::F64;
+                        return Ok(v);
+                    }
+                }
                 self.def(Op::Un(UnOp::Bitcast(Repr::F64), v), Repr::F64)
             }
             TyKind::Bool | TyKind::Unit => self.def(Op::Un(UnOp::Reduce(Repr::I8), v), Repr::I8),
@@ -1117,7 +1151,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             let v = self.expr(f.value)?;
             let idx = decl.iter().position(|(n, _)| *n == f.name).unwrap_or(0);
             let v = self.narrow(v, decl[idx].1)?;
-            vals.push((idx, self.slot_of(v, decl[idx].1)?))?;
+            vals.push((idx, self.field_store(v, decl[idx].1)?))?;
         }
         // An update reads the fields it keeps before allocating, so the base
         // is dead by then and, when unique, its block is reused (in place).
@@ -1212,7 +1246,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 let mut slots = self.arena.vec_with_capacity(1 + args.len())?;
                 slots.push(I64)?;
                 for (&v, &pt) in args.iter().zip(payload) {
-                    vals.push(self.slot_of(v, pt)?)?;
+                    vals.push(self.field_store(v, pt)?)?;
                     slots.push(self.slot_repr(pt))?;
                 }
                 let p = self.alloc(&slots)?;

@@ -19,6 +19,7 @@
 
 pub mod lower;
 pub mod ownership;
+mod set_reuse;
 mod take;
 
 use crate::types::TyId;
