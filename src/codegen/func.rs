@@ -555,6 +555,16 @@ impl Em<'_, '_, '_, '_, '_> {
             .ok_or_else(|| CodegenError::Backend("unknown lifted function".into()))
     }
 
+    /// The body of Pole function `fi` of this file, which borrows some of
+    /// its parameters (`ir/borrow.rs`).
+    fn borrow_body(&self, fi: u32) -> R<FuncId> {
+        self.g
+            .borrow_bodies
+            .get(&fi)
+            .copied()
+            .ok_or_else(|| CodegenError::Backend("call of an unknown borrowing body".into()))
+    }
+
     fn pole_id(&self, fi: u32) -> R<FuncId> {
         let n = self.ids.pole.len();
         if fi as usize >= n {
@@ -1292,8 +1302,14 @@ impl Em<'_, '_, '_, '_, '_> {
                 }
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
                 match callee {
-                    Callee::Pole(fi) => {
-                        let id = self.pole_id(fi)?;
+                    Callee::Pole(_) | Callee::Borrowing { .. } => {
+                        let id = match callee {
+                            Callee::Borrowing { func, .. } => self.borrow_body(func)?,
+                            _ => self.pole_id(match callee {
+                                Callee::Pole(fi) => fi,
+                                _ => 0,
+                            })?,
+                        };
                         let fref = self.fref(id);
                         let call = self.b.ins().call(fref, &args);
                         return Ok(self.b.inst_results(call).first().copied());

@@ -70,6 +70,9 @@ pub struct Ctx<'a, 'm> {
     pub lines: &'a crate::diag::LineIndex,
     pub arena: Arena<'m>,
     pub opts: Options,
+    /// The borrowed parameters of the file's functions lowered so far, by
+    /// checker index (bit `k`: parameter `k`; see `borrow.rs`).
+    pub borrowed: &'a [u32],
 }
 
 /// Machine representation of values of type `t`: strings, lists and maps
@@ -166,15 +169,40 @@ pub fn units(ck: &Checked<'_>, opts: Options) -> std::vec::Vec<Unit> {
 /// [`Unit::Pole`] function) and inserts its reference counting: the unit's
 /// function and the functions lifted out of it (lambdas, wrappers of
 /// functions used as values), each counted.
-pub fn lower_unit<'m>(
-    cx: &Ctx<'_, 'm>,
-    unit: Unit,
-    body: Option<&'m Expr<'m>>,
-) -> R<(Func<'m>, std::vec::Vec<Func<'m>>)> {
+/// A lowered unit: its function, the functions lifted out of it, and the
+/// parameters its function borrows (`borrow.rs`; its body is then the last
+/// lifted function, and the unit's function its owned entry).
+pub struct Lowered<'m> {
+    pub main: Func<'m>,
+    pub lifted: std::vec::Vec<Func<'m>>,
+    pub borrowed: u32,
+}
+
+pub fn lower_unit<'m>(cx: &Ctx<'_, 'm>, unit: Unit, body: Option<&'m Expr<'m>>) -> R<Lowered<'m>> {
     let lifted = RefCell::new(Lifted::default());
     let f = lower_unit_uncounted(cx, unit, body, &lifted)?;
-    let f = super::ownership::run(cx.arena, f)?;
-    Ok((f, lifted.into_inner().funcs))
+    let mut lifted = lifted.into_inner().funcs;
+    let borrowed = match unit {
+        Unit::Pole(fi) if !cx.opts.vars => super::borrow::infer(&f, fi),
+        _ => 0,
+    };
+    if let (Unit::Pole(fi), true) = (unit, borrowed != 0) {
+        let k = lifted.len() as u32;
+        let main = super::borrow::owned_entry(cx.arena, &f, k, borrowed)?;
+        let b = super::borrow::body(cx.arena, &f, fi, k)?;
+        lifted.push(super::ownership::run_borrowing(cx.arena, b, borrowed)?);
+        return Ok(Lowered {
+            main,
+            lifted,
+            borrowed,
+        });
+    }
+    let main = super::ownership::run(cx.arena, f)?;
+    Ok(Lowered {
+        main,
+        lifted,
+        borrowed: 0,
+    })
 }
 
 fn lower_unit_uncounted<'m>(
@@ -1315,9 +1343,22 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             if let Some(span) = at {
                 self.mark(span)?;
             }
-            return self.def(Op::Call(Callee::Pole(fi), vals), ret);
+            let callee = self.pole_callee(fi);
+            return self.def(Op::Call(callee, vals), ret);
         }
         self.extern_call(fi, args)
+    }
+
+    /// The callee of a call (not in tail position) of Pole function `fi`:
+    /// its body when it borrows parameters and is not the function being
+    /// lowered (whose own calls `borrow::body` redirects).
+    pub(super) fn pole_callee(&self, fi: u32) -> Callee<'m> {
+        match self.cx.borrowed.get(fi as usize) {
+            Some(&mask) if mask != 0 && self.func != Some(fi) => {
+                Callee::Borrowing { func: fi, mask }
+            }
+            _ => Callee::Pole(fi),
+        }
     }
 
     fn extern_call(&mut self, fi: u32, args: &'m [&'m Expr<'m>]) -> R<Var> {

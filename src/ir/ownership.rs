@@ -121,6 +121,13 @@ fn difference(a: &[u32], b: &[u32]) -> impl Iterator<Item = u32> {
 
 /// Inserts reference counting into `f` (see the module documentation).
 pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
+    run_borrowing(arena, f, 0)
+}
+
+/// [`run`] for a function whose parameters of `borrowed` (bit `k`:
+/// parameter `k`) are borrowed from its caller (`borrow.rs`): never counted
+/// here, neither up nor down.
+pub fn run_borrowing<'m>(arena: Arena<'m>, f: Func<'m>, borrowed: u32) -> R<Func<'m>> {
     let n = f.vars.len();
     // Counted variables: counted representation, not only ever a static
     // literal (string literals and nullary constructors are immortal).
@@ -141,7 +148,14 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
     let mut any = false;
     for (i, r) in f.vars.iter().enumerate() {
         counted[i] = r.counted() && kind[i] != 1;
-        any |= counted[i];
+    }
+    for (k, &p) in f.params.iter().enumerate().take(32) {
+        if borrowed & (1 << k) != 0 {
+            counted[p.0 as usize] = false;
+        }
+    }
+    for &c in counted.iter() {
+        any |= c;
     }
     if !any {
         return Ok(f);
