@@ -8,6 +8,7 @@
 mod c_memory;
 use c_memory::StructArg;
 mod closure;
+mod filter;
 mod hof;
 mod inline;
 
