@@ -5,6 +5,7 @@
 //! two Cranelift instructions.
 
 mod alloc_at;
+mod self_loop;
 
 use super::{CodegenError, Gen};
 use crate::ir::{self, BinOp, Callee, Cmp, Inst, Op, Repr, Term, UnOp, lower};
@@ -161,7 +162,7 @@ pub(crate) fn emit(
     func: &mut Function,
     fctx: &mut FunctionBuilderContext,
     f: &ir::Func<'_>,
-    ids: &Ids<'_>,
+    (own, ids): (FuncId, &Ids<'_>),
     ck: &Checked<'_>,
     lifted: &[FuncId],
 ) -> R<()> {
@@ -210,10 +211,10 @@ pub(crate) fn emit(
         em.vars.push(home);
     }
     let blocks: Vec<_> = f.blocks.iter().map(|_| em.b.create_block()).collect();
-    let Some(&entry) = blocks.first() else {
+    let Some(&start) = blocks.first() else {
         return Err(CodegenError::Backend("function without blocks".into()));
     };
-    em.b.append_block_params_for_function_params(entry);
+    let entry = self_loop::entry(&mut em.b, start, f);
     for (i, block) in f.blocks.iter().enumerate() {
         em.b.switch_to_block(blocks[i]);
         if block.cold {
@@ -297,15 +298,11 @@ pub(crate) fn emit(
             }
             Term::TailCall(fi, args) => {
                 let id = em.pole_id(fi)?;
-                let fref = em.fref(id);
-                let args: Vec<Value> = args.iter().map(|&a| em.use_(a)).collect();
-                em.b.ins().return_call(fref, &args);
+                em.tail_call(id, own, start, args);
             }
             Term::TailCallLifted(k, args) => {
                 let id = em.lifted_id(k)?;
-                let fref = em.fref(id);
-                let args: Vec<Value> = args.iter().map(|&a| em.use_(a)).collect();
-                em.b.ins().return_call(fref, &args);
+                em.tail_call(id, own, start, args);
             }
             Term::TailCallValue(fv, args) => {
                 let (code, sig, vals) = em.value_call(f, fv, args, f.ret);

@@ -1280,7 +1280,7 @@ fn build_one(
     let before = crate::memory::thread_live();
     crate::memory::thread_reset_peak();
     let emitted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        func::emit(g, &mut func, fctx, f, ids, ck, lifted)
+        func::emit(g, &mut func, fctx, f, (id, ids), ck, lifted)
     }));
     match emitted {
         Ok(r) => r?,
