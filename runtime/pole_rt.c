@@ -2106,6 +2106,26 @@ static List *rt_list_own(List *l) {
   return c;
 }
 
+/* List_filter's list (consumes l): l itself when it and its buffer are
+ * unique, else a copy; the filter then compacts it in place, moving each
+ * element out (pole_list_take) and the kept ones to the front. */
+void *pole_list_own(void *lv) {
+  List *l = lv;
+  if (l->len == 0) return l;
+  return rt_list_own(l);
+}
+
+/* The first n elements of l, a list pole_list_own made unique whose slots
+ * from n on are holes (consumes l). */
+void *pole_list_truncate(void *lv, int64_t n) {
+  List *l = lv;
+  if (n >= (int64_t)l->len) return l;
+  ListBuf *b = rt_list_buf(l);
+  l->len = (uint32_t)n;
+  b->used = (int64_t)l->start + n;
+  return l;
+}
+
 /* The elements in reverse order (consumes l; in place when unique). */
 void *pole_list_reverse(void *lv) {
   List *l = lv;

@@ -138,6 +138,8 @@ char *pole_str_join(void *parts, const char *sep);
 void *pole_str_to_int(const char *s, void *none);
 void *pole_str_to_float(const char *s, void *none);
 void *pole_list_reverse(void *l);                            /* consumes l */
+void *pole_list_own(void *l);                                /* consumes l */
+void *pole_list_truncate(void *l, int64_t n);                /* consumes l */
 void *pole_list_slice(void *l, int64_t start, int64_t len, const char *loc); /* consumes l */
 void *pole_list_sort(void *l, int64_t kind); /* consumes l; 0 Int, 1 Float64, 2 String */
 int64_t pole_list_contains(void *l, uint64_t v, const struct PoleType *elem);

@@ -12,8 +12,9 @@
 #
 # Usage: bench/runtime/compare.sh [WORKLOAD...]
 #   WORKLOAD: binary_trees game_loop string_build list_sort hashmap_int
-#   hashmap_string pipeline sort_by map_entities avl_map, or hashmap for both
-#   maps, hof for pipeline sort_by map_entities (default: all).
+#   hashmap_string pipeline sort_by map_entities avl_map nbody particles, or
+#   hashmap for both maps, hof for pipeline sort_by map_entities, floats for
+#   nbody particles (default: all).
 # Environment:
 #   POLE=PATH         the pole compiler measured (default: cargo build --release
 #                     in this repository, then target/release/pole)
@@ -97,12 +98,13 @@ add_game_loop() {
   done
 }
 [ $# -gt 0 ] || set -- binary_trees game_loop string_build list_sort hashmap_int hashmap_string \
-  pipeline sort_by map_entities avl_map
+  pipeline sort_by map_entities avl_map nbody particles
 for w in "$@"; do
   case $w in
     binary_trees | string_build | list_sort | hashmap_int | hashmap_string | pipeline | sort_by | \
-      map_entities | avl_map) workloads+=("$w $w") ;;
+      map_entities | avl_map | nbody | particles) workloads+=("$w $w") ;;
     hashmap) workloads+=("hashmap_int hashmap_int" "hashmap_string hashmap_string") ;;
+    floats) workloads+=("nbody nbody" "particles particles") ;;
     hof) workloads+=("pipeline pipeline" "sort_by sort_by" "map_entities map_entities") ;;
     game_loop) add_game_loop ;;
     *) echo "compare: unknown workload '$w'" >&2; exit 2 ;;
@@ -135,7 +137,7 @@ for entry in "${workloads[@]}"; do
   # ocamlopt writes its .cmi/.cmx/.o beside the source: compile a copy.
   cp "$here/$base.ml" "$build/ml/$base.ml"
   (cd "$build/ml" && "$ocamlopt" "${ocaml_flags[@]}" -o "$base" "$base.ml")
-  "$cc" -O2 -o "$build/c/$base" "$here/$base.c"
+  "$cc" -O2 -o "$build/c/$base" "$here/$base.c" -lm
 done
 
 # ---- run ----------------------------------------------------------------

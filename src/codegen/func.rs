@@ -4,6 +4,9 @@
 //! IR blocks become Cranelift blocks, and every instruction maps to one or
 //! two Cranelift instructions.
 
+mod alloc_at;
+mod self_loop;
+
 use super::{CodegenError, Gen};
 use crate::ir::{self, BinOp, Callee, Cmp, Inst, Op, Repr, Term, UnOp, lower};
 use crate::types::Checked;
@@ -165,7 +168,7 @@ pub(crate) fn emit(
     func: &mut Function,
     fctx: &mut FunctionBuilderContext,
     f: &ir::Func<'_>,
-    ids: &Ids<'_>,
+    (own, ids): (FuncId, &Ids<'_>),
     ck: &Checked<'_>,
     unit: Unit<'_>,
 ) -> R<()> {
@@ -214,10 +217,10 @@ pub(crate) fn emit(
         em.vars.push(home);
     }
     let blocks: Vec<_> = f.blocks.iter().map(|_| em.b.create_block()).collect();
-    let Some(&entry) = blocks.first() else {
+    let Some(&start) = blocks.first() else {
         return Err(CodegenError::Backend("function without blocks".into()));
     };
-    em.b.append_block_params_for_function_params(entry);
+    let entry = self_loop::entry(&mut em.b, start, f);
     for (i, block) in f.blocks.iter().enumerate() {
         em.b.switch_to_block(blocks[i]);
         if block.cold {
@@ -293,15 +296,11 @@ pub(crate) fn emit(
             }
             Term::TailCall(fi, args) => {
                 let id = em.pole_id(fi)?;
-                let fref = em.fref(id);
-                let args: Vec<Value> = args.iter().map(|&a| em.use_(a)).collect();
-                em.b.ins().return_call(fref, &args);
+                em.tail_call(id, own, start, args);
             }
             Term::TailCallLifted(k, args) => {
                 let id = em.lifted_id(k)?;
-                let fref = em.fref(id);
-                let args: Vec<Value> = args.iter().map(|&a| em.use_(a)).collect();
-                em.b.ins().return_call(fref, &args);
+                em.tail_call(id, own, start, args);
             }
             Term::TailCallValue(fv, args) => {
                 let (code, sig, vals) = em.value_call(f, fv, args, f.ret);
@@ -552,6 +551,16 @@ impl Em<'_, '_, '_, '_, '_> {
             .ok_or_else(|| CodegenError::Backend("unknown lifted function".into()))
     }
 
+    /// The body of Pole function `fi` of this file, which borrows some of
+    /// its parameters (`ir/borrow.rs`).
+    fn borrow_body(&self, fi: u32) -> R<FuncId> {
+        self.g
+            .borrow_bodies
+            .get(&fi)
+            .copied()
+            .ok_or_else(|| CodegenError::Backend("call of an unknown borrowing body".into()))
+    }
+
     fn pole_id(&self, fi: u32) -> R<FuncId> {
         let n = self.ids.pole.len();
         if fi as usize >= n {
@@ -664,6 +673,14 @@ impl Em<'_, '_, '_, '_, '_> {
                     return Ok(None);
                 };
                 self.alloc_cell(n, mask)?
+            }
+            (lower::LIST_ALLOC_AT, &[l, i, n, mask]) => {
+                let Some((n, mask)) = narrow(self, n, mask) else {
+                    let args = [self.use_(n), self.use_(mask)];
+                    return Ok(Some(self.call_rt(lower::ALLOC_OBJ, &args)?));
+                };
+                let (l, i) = (self.use_(l), self.use_(i));
+                self.list_alloc_at(l, i, n, mask)?
             }
             (lower::LIST_SET, _) => {
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
@@ -977,8 +994,14 @@ impl Em<'_, '_, '_, '_, '_> {
                 }
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
                 match callee {
-                    Callee::Pole(fi) => {
-                        let id = self.pole_id(fi)?;
+                    Callee::Pole(_) | Callee::Borrowing { .. } => {
+                        let id = match callee {
+                            Callee::Borrowing { func, .. } => self.borrow_body(func)?,
+                            _ => self.pole_id(match callee {
+                                Callee::Pole(fi) => fi,
+                                _ => 0,
+                            })?,
+                        };
                         let fref = self.fref(id);
                         let call = self.b.ins().call(fref, &args);
                         return Ok(self.b.inst_results(call).first().copied());

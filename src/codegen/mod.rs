@@ -342,6 +342,10 @@ pub(crate) struct Gen<'a, 'm> {
     callbacks: HashMap<(FuncId, TyId), FuncId>,
     /// Lifted functions declared so far (their symbols' numbers).
     lifted: u32,
+    /// The file's functions that borrow parameters (`ir/borrow.rs`): the
+    /// mask by checker index (0: none) and their bodies.
+    borrowed: Vec<u32>,
+    borrow_bodies: HashMap<u32, FuncId>,
     /// The instances of generic functions, by instance index.
     pub inst_ids: Vec<FuncId>,
     /// Static data of constants, by index (`statics.rs`).
@@ -425,6 +429,8 @@ pub fn compile_object(
         c_layouts: HashMap::new(),
         callbacks: HashMap::new(),
         lifted: 0,
+        borrowed: Vec::new(),
+        borrow_bodies: HashMap::new(),
         inst_ids: Vec::new(),
         consts: HashMap::new(),
         imports: HashMap::new(),
@@ -1163,8 +1169,13 @@ fn build_units(
                 lines: other_lines.as_ref().unwrap_or(lines),
                 arena: mem.scratch_arena(&scratch, Phase::Lower, scratch_charged),
                 opts: lopts,
+                borrowed: &g.borrowed,
             };
-            let (main, lifted) = match lower::lower_unit(&cx, unit, body) {
+            let lower::Lowered {
+                main,
+                lifted,
+                borrowed,
+            } = match lower::lower_unit(&cx, unit, body) {
                 Ok(f) => f,
                 Err(lower::LowerError::Oom(e)) => return Err(CodegenError::Oom(e)),
                 Err(lower::LowerError::Internal(m)) => {
@@ -1186,6 +1197,16 @@ fn build_units(
                     .declare_function(&name, Linkage::Local, &ir_signature(f))
                     .map_err(backend)?;
                 lifted_ids.push(lid);
+            }
+            if let (lower::Unit::Pole(fi), Some(&body_id)) = (unit, lifted_ids.last())
+                && borrowed != 0
+            {
+                let fi = fi as usize;
+                if g.borrowed.len() <= fi {
+                    g.borrowed.resize(fi + 1, 0);
+                }
+                g.borrowed[fi] = borrowed;
+                g.borrow_bodies.insert(fi as u32, body_id);
             }
             let (uname, decl, pole) = match unit {
                 lower::Unit::Inst(k) => {
@@ -1379,7 +1400,7 @@ fn build_one(
             lifted,
             optimized: release && !cheap,
         };
-        func::emit(g, &mut func, fctx, f, ids, ck, unit)
+        func::emit(g, &mut func, fctx, f, (id, ids), ck, unit)
     }));
     match emitted {
         Ok(r) => r?,

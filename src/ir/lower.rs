@@ -8,6 +8,7 @@
 mod c_memory;
 use c_memory::StructArg;
 mod closure;
+mod filter;
 mod hof;
 mod inline;
 
@@ -70,6 +71,9 @@ pub struct Ctx<'a, 'm> {
     pub lines: &'a crate::diag::LineIndex,
     pub arena: Arena<'m>,
     pub opts: Options,
+    /// The borrowed parameters of the file's functions lowered so far, by
+    /// checker index (bit `k`: parameter `k`; see `borrow.rs`).
+    pub borrowed: &'a [u32],
 }
 
 /// Machine representation of values of type `t`: strings, lists and maps
@@ -116,6 +120,9 @@ pub const LIST_SET: &str = "pole_list_set";
 /// Element of a list, moved out when the list is unique (`ir/take.rs`);
 /// not a runtime function: code generation always inlines it.
 pub const LIST_TAKE: &str = "pole_list_take";
+/// A cell allocated in the block of the list element a `List_set` is about
+/// to replace, when unique (`ir/set_reuse.rs`); always inlined.
+pub const LIST_ALLOC_AT: &str = "pole_list_alloc_at";
 
 const I64: Repr = Repr::I64;
 
@@ -163,15 +170,40 @@ pub fn units(ck: &Checked<'_>, opts: Options) -> std::vec::Vec<Unit> {
 /// [`Unit::Pole`] function) and inserts its reference counting: the unit's
 /// function and the functions lifted out of it (lambdas, wrappers of
 /// functions used as values), each counted.
-pub fn lower_unit<'m>(
-    cx: &Ctx<'_, 'm>,
-    unit: Unit,
-    body: Option<&'m Expr<'m>>,
-) -> R<(Func<'m>, std::vec::Vec<Func<'m>>)> {
+/// A lowered unit: its function, the functions lifted out of it, and the
+/// parameters its function borrows (`borrow.rs`; its body is then the last
+/// lifted function, and the unit's function its owned entry).
+pub struct Lowered<'m> {
+    pub main: Func<'m>,
+    pub lifted: std::vec::Vec<Func<'m>>,
+    pub borrowed: u32,
+}
+
+pub fn lower_unit<'m>(cx: &Ctx<'_, 'm>, unit: Unit, body: Option<&'m Expr<'m>>) -> R<Lowered<'m>> {
     let lifted = RefCell::new(Lifted::default());
     let f = lower_unit_uncounted(cx, unit, body, &lifted)?;
-    let f = super::ownership::run(cx.arena, f)?;
-    Ok((f, lifted.into_inner().funcs))
+    let mut lifted = lifted.into_inner().funcs;
+    let borrowed = match unit {
+        Unit::Pole(fi) if !cx.opts.vars => super::borrow::infer(&f, fi),
+        _ => 0,
+    };
+    if let (Unit::Pole(fi), true) = (unit, borrowed != 0) {
+        let k = lifted.len() as u32;
+        let main = super::borrow::owned_entry(cx.arena, &f, k, borrowed)?;
+        let b = super::borrow::body(cx.arena, &f, fi, k)?;
+        lifted.push(super::ownership::run_borrowing(cx.arena, b, borrowed)?);
+        return Ok(Lowered {
+            main,
+            lifted,
+            borrowed,
+        });
+    }
+    let main = super::ownership::run(cx.arena, f)?;
+    Ok(Lowered {
+        main,
+        lifted,
+        borrowed: 0,
+    })
 }
 
 fn lower_unit_uncounted<'m>(
@@ -729,9 +761,40 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         self.def(Op::Bin(op, up, k), I64)
     }
 
+    /// `v` as stored into a cell's slot by [`Inst::Store`]: a Float64 as it
+    /// is (stored from its float register), else its slot form.
+    fn field_store(&mut self, v: Var, t: TyId) -> R<Var> {
+        match self.kind(t) {
+            TyKind::Float | TyKind::CNum(CNum::F32) if self.vars[v.0 as usize] == Repr::F64 => {
+                Ok(v)
+            }
+            _ => self.slot_of(v, t),
+        }
+    }
+
+    /// The value of type `t` in slot `v`. A Float64 slot just loaded (the
+    /// block's last instruction loads `v`) is loaded as a float instead, so
+    /// it goes straight into a float register.
     fn value_of_slot(&mut self, v: Var, t: TyId) -> R<Var> {
         match self.kind(t) {
             TyKind::Float | TyKind::CNum(CNum::F32) => {
+                let b = &mut self.blocks[self.cur];
+                if let Some(last) = b.insts.as_mut_slice().last_mut()
+                    && let Inst::Def(d, op) = last
+                    && *d == v
+                    && self.vars[v.0 as usize] == I64
+                {
+                    let float = match *op {
+                        Op::Load(I64, p, off) => Some(Op::Load(Repr::F64, p, off)),
+                        Op::Elem(I64, l, i) => Some(Op::Elem(Repr::F64, l, i)),
+                        _ => None,
+                    };
+                    if let Some(f) = float {
+                        *op = f;
+                        self.vars[v.0 as usize] = Repr::F64;
+                        return Ok(v);
+                    }
+                }
                 self.def(Op::Un(UnOp::Bitcast(Repr::F64), v), Repr::F64)
             }
             TyKind::Bool | TyKind::Unit => self.def(Op::Un(UnOp::Reduce(Repr::I8), v), Repr::I8),
@@ -1117,7 +1180,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             let v = self.expr(f.value)?;
             let idx = decl.iter().position(|(n, _)| *n == f.name).unwrap_or(0);
             let v = self.narrow(v, decl[idx].1)?;
-            vals.push((idx, self.slot_of(v, decl[idx].1)?))?;
+            vals.push((idx, self.field_store(v, decl[idx].1)?))?;
         }
         // An update reads the fields it keeps before allocating, so the base
         // is dead by then and, when unique, its block is reused (in place).
@@ -1212,7 +1275,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 let mut slots = self.arena.vec_with_capacity(1 + args.len())?;
                 slots.push(I64)?;
                 for (&v, &pt) in args.iter().zip(payload) {
-                    vals.push(self.slot_of(v, pt)?)?;
+                    vals.push(self.field_store(v, pt)?)?;
                     slots.push(self.slot_repr(pt))?;
                 }
                 let p = self.alloc(&slots)?;
@@ -1281,9 +1344,22 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             if let Some(span) = at {
                 self.mark(span)?;
             }
-            return self.def(Op::Call(Callee::Pole(fi), vals), ret);
+            let callee = self.pole_callee(fi);
+            return self.def(Op::Call(callee, vals), ret);
         }
         self.extern_call(fi, args)
+    }
+
+    /// The callee of a call (not in tail position) of Pole function `fi`:
+    /// its body when it borrows parameters and is not the function being
+    /// lowered (whose own calls `borrow::body` redirects).
+    pub(super) fn pole_callee(&self, fi: u32) -> Callee<'m> {
+        match self.cx.borrowed.get(fi as usize) {
+            Some(&mask) if mask != 0 && self.func != Some(fi) => {
+                Callee::Borrowing { func: fi, mask }
+            }
+            _ => Callee::Pole(fi),
+        }
     }
 
     fn extern_call(&mut self, fi: u32, args: &'m [&'m Expr<'m>]) -> R<Var> {

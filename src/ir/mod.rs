@@ -17,8 +17,10 @@
 //! freed right after its last use, and pairs drops with allocations for
 //! in-place reuse.
 
+pub mod borrow;
 pub mod lower;
 pub mod ownership;
+mod set_reuse;
 mod take;
 
 use crate::types::TyId;
@@ -129,6 +131,10 @@ pub enum UnOp {
 pub enum Callee<'m> {
     /// A Pole function (checker index), `tail` calling convention.
     Pole(u32),
+    /// The body of a Pole function of the same file that borrows the
+    /// arguments of `mask` (bit `k`: argument `k`; see `borrow.rs`): they
+    /// are only read during the call and stay the caller's.
+    Borrowing { func: u32, mask: u32 },
     /// A C symbol (runtime, libc or `@extern`), C calling convention (in
     /// the arena, so that an instruction stays small).
     C(&'m CCall<'m>),
@@ -422,6 +428,12 @@ pub fn op_uses(op: &Op<'_>, vars: &[Repr], each: &mut dyn FnMut(Var, Use)) {
         Op::Call(Callee::Pole(_), args) => {
             for &a in args {
                 each(a, Use::Consume);
+            }
+        }
+        Op::Call(Callee::Borrowing { mask, .. }, args) => {
+            for (k, &a) in args.iter().enumerate() {
+                let borrowed = k < 32 && mask & (1 << k) != 0;
+                each(a, if borrowed { Use::Borrow } else { Use::Consume });
             }
         }
         Op::CallRegs(c) => {

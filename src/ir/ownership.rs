@@ -26,7 +26,9 @@
 //! and a dropped cell followed by a cell allocation
 //! becomes `Reset` + `pole_alloc_reuse`: when the dropped cell was unique its
 //! block is reused for the new one (Perceus reuse; `{ r with f = v }` on a
-//! unique `r` writes in place).
+//! unique `r` writes in place). An allocation whose cell is next stored by a
+//! `List_set` reuses the element it replaces instead (`set_reuse.rs`), unless
+//! a dropped cell that is not a borrowed element or field is waiting.
 //!
 //! The IR has no loops (tail calls are calls), so liveness is one backward
 //! pass over the blocks in postorder. Live sets are sparse (sorted lists of
@@ -36,6 +38,7 @@
 mod cancel;
 
 use super::lower::{ALLOC_OBJ, ALLOC_REUSE, LowerError};
+use super::set_reuse;
 use super::take::Takes;
 use super::*;
 use crate::memory::{Arena, Vec};
@@ -122,6 +125,13 @@ fn difference(a: &[u32], b: &[u32]) -> impl Iterator<Item = u32> {
 
 /// Inserts reference counting into `f` (see the module documentation).
 pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
+    run_borrowing(arena, f, 0)
+}
+
+/// [`run`] for a function whose parameters of `borrowed` (bit `k`:
+/// parameter `k`) are borrowed from its caller (`borrow.rs`): never counted
+/// here, neither up nor down.
+pub fn run_borrowing<'m>(arena: Arena<'m>, f: Func<'m>, borrowed: u32) -> R<Func<'m>> {
     let n = f.vars.len();
     // Counted variables: counted representation, not only ever a static
     // literal (string literals and nullary constructors are immortal).
@@ -142,7 +152,14 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
     let mut any = false;
     for (i, r) in f.vars.iter().enumerate() {
         counted[i] = r.counted() && kind[i] != 1;
-        any |= counted[i];
+    }
+    for (k, &p) in f.params.iter().enumerate().take(32) {
+        if borrowed & (1 << k) != 0 {
+            counted[p.0 as usize] = false;
+        }
+    }
+    for &c in counted.iter() {
+        any |= c;
     }
     if !any {
         return Ok(f);
@@ -378,10 +395,18 @@ pub fn run<'m>(arena: Arena<'m>, f: Func<'m>) -> R<Func<'m>> {
         moved: arena.vec(),
         out: arena.vec(),
     };
+    // Variables holding a loaded element or field (dup'd): a drop of one
+    // is rarely its last reference.
+    let projected = arena.alloc_slice_fill(n, false)?;
+    for inst in new_insts.iter().flat_map(|b| b.iter()) {
+        if let Inst::Def(d, op) = inst {
+            projected[d.0 as usize] |= borrowed_result(op);
+        }
+    }
     for insts in new_insts.iter_mut() {
         *insts = cancel::cancel_pairs(arena, insts, &mut scratch.pending)?;
         *insts = specialize_drops(arena, insts, &vars, &mut scratch)?;
-        *insts = pair_reuse(arena, insts, &mut vars, &mut scratch.pending)?;
+        *insts = pair_reuse(arena, insts, &mut vars, &mut scratch.pending, projected)?;
     }
     for b in extra.iter_mut() {
         b.insts = specialize_drops(arena, b.insts, &vars, &mut scratch)?;
@@ -494,12 +519,16 @@ fn specialize_drops<'m>(
 }
 
 /// Reuse: a dropped cell and a later cell allocation in the same block
-/// become `Reset` and `pole_alloc_reuse`.
+/// become `Reset` and `pole_alloc_reuse`; an allocation stored by a
+/// `List_set` reuses the element it replaces (`set_reuse.rs`) when the
+/// waiting dropped cell, if any, is a loaded element or field (`projected`:
+/// most likely still held by its list or cell).
 fn pair_reuse<'m>(
     arena: Arena<'m>,
     insts: &'m [Inst<'m>],
     vars: &mut Vec<'m, Repr>,
     pending: &mut Vec<'m, usize>,
+    projected: &[bool],
 ) -> R<&'m [Inst<'m>]> {
     pending.clear();
     let mut copy: Option<&'m mut [Inst<'m>]> = None;
@@ -517,6 +546,20 @@ fn pair_reuse<'m>(
                     &[n_slots, mask],
                 ),
             ) => {
+                let waiting_owned = pending.last().is_some_and(|&di| match insts[di] {
+                    Inst::Drop(x) | Inst::DropCell(x, _) => !projected[x.0 as usize],
+                    _ => false,
+                });
+                if !waiting_owned
+                    && let Some((l, k)) = set_reuse::set_of(insts, i, p, vars.as_slice())
+                {
+                    let out = match copy {
+                        Some(ref mut c) => c,
+                        None => copy.insert(arena.alloc_slice_copy(insts)?),
+                    };
+                    out[i] = set_reuse::alloc_at(arena, p, l, k, n_slots, mask)?;
+                    continue;
+                }
                 let Some(di) = pending.pop() else { continue };
                 let out = match copy {
                     Some(ref mut c) => c,

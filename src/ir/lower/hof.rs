@@ -31,7 +31,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     /// Lowers a loop: a lifted function with parameters of `reprs`
     /// returning `ret`, whose body `body` builds (given the parameters and
     /// its own index, to call itself). Returns its index.
-    fn lift_loop(
+    pub(super) fn lift_loop(
         &mut self,
         reprs: &[Repr],
         ret: Repr,
@@ -59,7 +59,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
 
     /// `i == n`: to `done` when true, else on in a new block (returned
     /// with `i + 1`).
-    fn loop_head(&mut self, i: Var, n: Var) -> R<(BlockId, Var)> {
+    pub(super) fn loop_head(&mut self, i: Var, n: Var) -> R<(BlockId, Var)> {
         let c = self.def(Op::Bin(BinOp::ICmp(Cmp::Ge), i, n), Repr::I8)?;
         let (done, body) = (self.new_block()?, self.new_block()?);
         self.terminate(Term::Branch(c, done, body))?;
@@ -107,7 +107,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
 
     /// A call of function value `f` with `args`, returning `ret` (or of
     /// the function known at the builtin's call, `f` its carrier).
-    fn call_fn(&mut self, f: Var, args: &[Var], ret: TyId) -> R<Var> {
+    pub(super) fn call_fn(&mut self, f: Var, args: &[Var], ret: TyId) -> R<Var> {
         if let Some(k) = self.known {
             return self.call_known(k, f, args, ret);
         }
@@ -155,7 +155,8 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let (r, ref_) = (I64, Repr::Ref);
         let zero = self.def(Op::Const(I64, 0), I64)?;
         match b {
-            ListMap | ListMapi | ListFilter => {
+            ListFilter => self.filter_in_place(v[0], v[1], ty.elem, ty.fret),
+            ListMap | ListMapi => {
                 let n = self.list_len(v[0])?;
                 let out = self.empty_list(t)?;
                 let fr = self.vars[v[1].0 as usize];

@@ -114,7 +114,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             Known::Func(fi) => {
                 let own = ck.callee_sig(fi).1;
                 let args = self.args(args)?;
-                self.def(Op::Call(Callee::Pole(fi), args), self.repr(own))?
+                self.def(Op::Call(self.pole_callee(fi), args), self.repr(own))?
             }
             Known::Lambda {
                 first, caps, body, ..
