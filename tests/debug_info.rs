@@ -752,3 +752,24 @@ pole: the program is stopped; `bt`, `info locals`, `print NAME`, `up`/`down`; `c
     assert!(text.contains("\nhi\n"), "{text}");
     assert_eq!(out.status.code(), Some(3), "{text}");
 }
+
+#[test]
+fn a_long_list_shows_its_length_and_first_twenty_elements() {
+    if !have_gdb() {
+        return;
+    }
+    let text = gdb_session(
+        "game",
+        GAME,
+        &[],
+        &[
+            "break game.pole-ir:44",
+            "run",
+            "print big",
+            "print big.data[29]",
+        ],
+    );
+    let want = "$1 = List(length=30) [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, \
+                17, 18, 19, ...]\n$2 = 29\n";
+    assert!(text.ends_with(want), "{text}");
+}

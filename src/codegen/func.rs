@@ -161,6 +161,8 @@ struct Em<'g, 'a, 'm, 'f, 'x> {
     named: Vec<Option<StackSlot>>,
     /// The named variables each IR variable holds (`(var, k)`, sorted).
     named_by: Vec<(u32, u32)>,
+    /// The zero that clears named variables' slots in the current block.
+    zero: Option<(cranelift_codegen::ir::Block, Value)>,
 }
 
 pub(crate) fn emit(
@@ -185,6 +187,7 @@ pub(crate) fn emit(
         rc_calls: false,
         named: vec![None; f.names.len()],
         named_by: Vec::new(),
+        zero: None,
     };
     if !f.names.is_empty() {
         for inst in f.blocks.iter().flat_map(|b| b.insts) {
@@ -480,7 +483,15 @@ impl Em<'_, '_, '_, '_, '_> {
             && x == v.0
         {
             if let Some(&Some(slot)) = self.named.get(k as usize) {
-                let zero = self.b.ins().iconst(types::I64, 0);
+                let here = self.b.current_block();
+                let zero = match self.zero {
+                    Some((b, z)) if Some(b) == here => z,
+                    _ => {
+                        let z = self.b.ins().iconst(types::I64, 0);
+                        self.zero = here.map(|b| (b, z));
+                        z
+                    }
+                };
                 self.b.ins().stack_store(types::I64, zero, slot, 0);
             }
             i += 1;

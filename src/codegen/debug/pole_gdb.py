@@ -13,6 +13,14 @@ import gdb
 POLE_MAX_ITEMS = 20  # elements of a list or map shown before `...`
 POLE_MAX_DEPTH = 8  # nesting shown before `...`
 POLE_MAX_STRING = 200  # bytes of a string shown before `...`
+POLE_MAX_VALUES = 1000  # values shown in one print, nested ones included
+POLE_MAX_TABLE = 1 << 26  # a map's table larger than this is not read
+
+
+class _Budget:
+    """What is left of POLE_MAX_VALUES for the value being printed."""
+
+    left = POLE_MAX_VALUES
 
 _ESCAPES = {0x0A: "\\n", 0x09: "\\t", 0x5C: "\\\\", 0x22: '\\"', 0x00: "\\0"}
 
@@ -101,6 +109,9 @@ def _struct(v):
 
 def pole_format(v, depth=0):
     """The text of value `v` as Pole writes it."""
+    if _Budget.left <= 0:
+        return "..."
+    _Budget.left -= 1
     kind = _kind(v.type)
     if kind is None:
         return _scalar(v)
@@ -159,6 +170,8 @@ def _map_entries(m, depth):
     gives: a string map's entries know their insertion index; an int map's
     log lists keys as inserted, a key's last entry being where it is now."""
     cap = int(m["mask"]) + 1
+    if cap > POLE_MAX_TABLE or int(m["ord_len"]) > POLE_MAX_TABLE:
+        raise gdb.MemoryError("not a map")
     tab = m["tab"]
     if int(m["is_str"]):
         live = []
@@ -229,13 +242,14 @@ class PolePrinter:
         self.kind = kind
 
     def to_string(self):
+        _Budget.left = POLE_MAX_VALUES
         try:
             v = self.v
             if self.kind == "list" and _addr(v) != 0:
                 text, n = _list(_struct(v), 0)
                 return "List(length=%d) %s" % (n, text)
             return pole_format(v)
-        except gdb.MemoryError:
+        except gdb.error:  # memory that holds no Pole value (yet)
             return "<unreadable>"
 
 

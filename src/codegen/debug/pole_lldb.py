@@ -16,6 +16,12 @@ import lldb
 POLE_MAX_ITEMS = 20
 POLE_MAX_DEPTH = 8
 POLE_MAX_STRING = 200
+POLE_MAX_VALUES = 1000  # values shown in one summary, nested ones included
+POLE_MAX_TABLE = 1 << 26  # a map's table larger than this is not read
+
+
+class _Budget:
+    left = POLE_MAX_VALUES
 
 _ESCAPES = {0x0A: "\\n", 0x09: "\\t", 0x5C: "\\\\", 0x22: '\\"', 0x00: "\\0"}
 
@@ -100,6 +106,9 @@ def _member(s, name):
 
 
 def pole_format(v, depth=0):
+    if _Budget.left <= 0:
+        return "..."
+    _Budget.left -= 1
     kind = _kind(v.GetType())
     if kind is None:
         return _scalar(v)
@@ -167,6 +176,8 @@ def _list(s, depth):
 
 def _map(m, depth):
     cap = _member(m, "mask").GetValueAsUnsigned(0) + 1
+    if cap > POLE_MAX_TABLE or _member(m, "ord_len").GetValueAsUnsigned(0) > POLE_MAX_TABLE:
+        raise MemoryError(cap)
     tab = _member(m, "tab")
     entry = tab.GetType().GetPointeeType()
     size = entry.GetByteSize()
@@ -241,6 +252,7 @@ def _variant(v, depth):
 
 def pole_summary(valobj, internal_dict):
     """The summary lldb shows for a value of a Pole type."""
+    _Budget.left = POLE_MAX_VALUES
     try:
         v = valobj.GetNonSyntheticValue()
         kind = _kind(v.GetType())

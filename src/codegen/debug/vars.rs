@@ -78,7 +78,11 @@ pub(super) fn add(
     let mut scopes: Vec<(u32, u32)> = vars.iter().filter_map(|v| v.scope).collect();
     scopes.sort_unstable_by_key(|&(lo, hi)| (lo, std::cmp::Reverse(hi)));
     scopes.dedup();
-    let ranges = block_ranges(&scopes, &Extents::new(cx.code));
+    let ranges = if scopes.is_empty() {
+        Vec::new()
+    } else {
+        block_ranges(&scopes, &Extents::new(cx.code))
+    };
     let mut blocks: Vec<((u32, u32), Option<UnitEntryId>)> = Vec::with_capacity(scopes.len());
     for (k, &s) in scopes.iter().enumerate() {
         let (parent, range) = ranges[k];
