@@ -5,6 +5,7 @@
 //! two Cranelift instructions.
 
 mod alloc_at;
+mod filled;
 mod self_loop;
 
 use super::{CodegenError, Gen};
@@ -155,6 +156,9 @@ struct Em<'g, 'a, 'm, 'f, 'x> {
     named: Vec<Option<StackSlot>>,
     /// The named variables each IR variable holds (`(var, k)`, sorted).
     named_by: Vec<(u32, u32)>,
+    /// Per list variable, what its last take or `pole_list_alloc_at` left
+    /// for a filled set (`func/filled.rs`).
+    filled: HashMap<u32, filled::Hole>,
 }
 
 pub(crate) fn emit(
@@ -179,6 +183,7 @@ pub(crate) fn emit(
         rc_calls: false,
         named: vec![None; f.names.len()],
         named_by: Vec::new(),
+        filled: HashMap::new(),
     };
     if !f.names.is_empty() {
         for inst in f.blocks.iter().flat_map(|b| b.insts) {
@@ -955,13 +960,13 @@ impl Em<'_, '_, '_, '_, '_> {
                 };
                 self.alloc_cell(n, mask)?
             }
-            (lower::LIST_ALLOC_AT, &[l, i, n, mask]) => {
+            (lower::LIST_ALLOC_AT, &[lv, iv, n, mask]) => {
                 let Some((n, mask)) = narrow(self, n, mask) else {
                     let args = [self.use_(n), self.use_(mask)];
                     return Ok(Some(self.call_rt(lower::ALLOC_OBJ, &args)?));
                 };
-                let (l, i) = (self.use_(l), self.use_(i));
-                self.list_alloc_at(l, i, n, mask)?
+                let (l, i) = (self.use_(lv), self.use_(iv));
+                self.list_alloc_at(lv, l, i, n, mask)?
             }
             (lower::LIST_SET, _) => {
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
@@ -976,10 +981,16 @@ impl Em<'_, '_, '_, '_, '_> {
                 }
                 self.b.ins().sqrt(v)
             }
-            (lower::LIST_TAKE, &[l, i]) => {
+            (lower::LIST_TAKE, &[lv, iv]) => {
                 let r = ret.ok_or_else(|| CodegenError::Backend("take without result".into()))?;
-                let (l, i) = (self.use_(l), self.use_(i));
-                self.list_take(l, i, r)?
+                let (l, i) = (self.use_(lv), self.use_(iv));
+                let (v, moved, addr) = self.list_take(l, i, r)?;
+                self.hole_left(lv, moved, addr, i);
+                v
+            }
+            (lower::LIST_SET_FILLED, &[lv, iv, v, loc]) => {
+                let args = [self.use_(lv), self.use_(iv), self.use_(v), self.use_(loc)];
+                self.list_set_filled(lv, &args)?
             }
             _ => return Ok(None),
         }))
@@ -1052,8 +1063,9 @@ impl Em<'_, '_, '_, '_, '_> {
 
     /// `pole_list_take(l, i)` (see the ownership pass), inline: element `i`
     /// (in range) moved out of a unique list, a static hole left in its
-    /// slot; counted up when the list is shared.
-    fn list_take(&mut self, l: Value, i: Value, r: Repr) -> R<Value> {
+    /// slot; counted up when the list is shared. Also whether it was moved
+    /// and the slot's address.
+    fn list_take(&mut self, l: Value, i: Value, r: Repr) -> R<(Value, Value, Value)> {
         let flags = MemFlagsData::trusted();
         let [moved, shared, cont] = self.blocks();
         let data = self.b.ins().load(types::I64, flags, l, 0);
@@ -1073,7 +1085,7 @@ impl Em<'_, '_, '_, '_, '_> {
         self.dup(v);
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
-        Ok(v)
+        Ok((v, unique, addr))
     }
 
     /// Counts the object at `p` down: above 1 inline; at 1 the runtime
