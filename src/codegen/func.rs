@@ -5,6 +5,7 @@
 //! two Cranelift instructions.
 
 mod alloc_at;
+mod filled;
 mod self_loop;
 
 use super::{CodegenError, Gen};
@@ -163,6 +164,9 @@ struct Em<'g, 'a, 'm, 'f, 'x> {
     named_by: Vec<(u32, u32)>,
     /// The zero that clears named variables' slots in the current block.
     zero: Option<(cranelift_codegen::ir::Block, Value)>,
+    /// Per list variable, what its last take or `pole_list_alloc_at` left
+    /// for a filled set (`func/filled.rs`).
+    filled: HashMap<u32, filled::Hole>,
 }
 
 pub(crate) fn emit(
@@ -188,6 +192,7 @@ pub(crate) fn emit(
         named: vec![None; f.names.len()],
         named_by: Vec::new(),
         zero: None,
+        filled: HashMap::new(),
     };
     if !f.names.is_empty() {
         for inst in f.blocks.iter().flat_map(|b| b.insts) {
@@ -685,13 +690,13 @@ impl Em<'_, '_, '_, '_, '_> {
                 };
                 self.alloc_cell(n, mask)?
             }
-            (lower::LIST_ALLOC_AT, &[l, i, n, mask]) => {
+            (lower::LIST_ALLOC_AT, &[lv, iv, n, mask]) => {
                 let Some((n, mask)) = narrow(self, n, mask) else {
                     let args = [self.use_(n), self.use_(mask)];
                     return Ok(Some(self.call_rt(lower::ALLOC_OBJ, &args)?));
                 };
-                let (l, i) = (self.use_(l), self.use_(i));
-                self.list_alloc_at(l, i, n, mask)?
+                let (l, i) = (self.use_(lv), self.use_(iv));
+                self.list_alloc_at(lv, l, i, n, mask)?
             }
             (lower::LIST_SET, _) => {
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
@@ -706,10 +711,16 @@ impl Em<'_, '_, '_, '_, '_> {
                 }
                 self.b.ins().sqrt(v)
             }
-            (lower::LIST_TAKE, &[l, i]) => {
+            (lower::LIST_TAKE, &[lv, iv]) => {
                 let r = ret.ok_or_else(|| CodegenError::Backend("take without result".into()))?;
-                let (l, i) = (self.use_(l), self.use_(i));
-                self.list_take(l, i, r)?
+                let (l, i) = (self.use_(lv), self.use_(iv));
+                let (v, moved, addr) = self.list_take(l, i, r)?;
+                self.hole_left(lv, moved, addr, i);
+                v
+            }
+            (lower::LIST_SET_FILLED, &[lv, iv, v, loc]) => {
+                let args = [self.use_(lv), self.use_(iv), self.use_(v), self.use_(loc)];
+                self.list_set_filled(lv, &args)?
             }
             _ => return Ok(None),
         }))
@@ -782,8 +793,9 @@ impl Em<'_, '_, '_, '_, '_> {
 
     /// `pole_list_take(l, i)` (see the ownership pass), inline: element `i`
     /// (in range) moved out of a unique list, a static hole left in its
-    /// slot; counted up when the list is shared.
-    fn list_take(&mut self, l: Value, i: Value, r: Repr) -> R<Value> {
+    /// slot; counted up when the list is shared. Also whether it was moved
+    /// and the slot's address.
+    fn list_take(&mut self, l: Value, i: Value, r: Repr) -> R<(Value, Value, Value)> {
         let flags = MemFlagsData::trusted();
         let [moved, shared, cont] = self.blocks();
         let data = self.b.ins().load(types::I64, flags, l, 0);
@@ -803,7 +815,7 @@ impl Em<'_, '_, '_, '_, '_> {
         self.dup(v)?;
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
-        Ok(v)
+        Ok((v, unique, addr))
     }
 
     /// Calls runtime function `name` on 64-bit words, for its one result.

@@ -123,6 +123,9 @@ pub const LIST_TAKE: &str = "pole_list_take";
 /// A cell allocated in the block of the list element a `List_set` is about
 /// to replace, when unique (`ir/set_reuse.rs`); always inlined.
 pub const LIST_ALLOC_AT: &str = "pole_list_alloc_at";
+/// A `List_set` that fills the hole a take or `pole_list_alloc_at` left
+/// (`ir/filled.rs`); always inlined.
+pub const LIST_SET_FILLED: &str = "pole_list_set_filled";
 
 const I64: Repr = Repr::I64;
 

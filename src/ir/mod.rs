@@ -18,6 +18,7 @@
 //! in-place reuse.
 
 pub mod borrow;
+mod filled;
 pub mod lower;
 pub mod ownership;
 mod set_reuse;

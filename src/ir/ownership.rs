@@ -427,9 +427,11 @@ pub fn run_borrowing<'m>(arena: Arena<'m>, f: Func<'m>, borrowed: u32) -> R<Func
             cold: b.cold,
         })?;
     }
+    let blocks = blocks.into_slice_mut();
+    super::filled::mark(arena, blocks, vars.as_slice())?;
     Ok(Func {
         vars: vars.into_slice(),
-        blocks: blocks.into_slice(),
+        blocks: &*blocks,
         ..f
     })
 }

@@ -272,7 +272,7 @@ fn list_set(inst: &Inst<'_>, counted: &[bool]) -> Option<(Var, Var)> {
 /// The block a block goes on in when it does not leave the function or
 /// fail: its jump's target, or the branch target whose alternative is a
 /// runtime error that reports no heap value (a bounds or division check).
-fn continues_in(blocks: &[Block<'_>], t: &Term<'_>) -> Option<BlockId> {
+pub(super) fn continues_in(blocks: &[Block<'_>], t: &Term<'_>) -> Option<BlockId> {
     let fails = |b: BlockId| {
         let b = &blocks[b.0 as usize];
         b.cold && matches!(b.term, Term::Panic(p) if !matches!(p.values, PanicValues::Value(..)))
