@@ -6,12 +6,13 @@
 //!   pops and pushes and block reuse are generated in place, the runtime
 //!   called on the slow paths only;
 //! - one call each (code for the single-pass register allocator: debug
-//!   builds, huge functions of release builds): `pole_dup`, `pole_drop`,
-//!   `pole_drop_moved`, `pole_reset`, `pole_alloc_obj`, `pole_alloc_reuse`
-//!   (runtime/pole_rc.c). That allocator keeps no value in a register
-//!   across blocks, so every inline branch cost a spill and a reload of
-//!   every live value: calls add no block, and made debug code about 2.6
-//!   times smaller (BENCHMARKS.md, "Code size").
+//!   builds, huge functions of release builds; and release functions over
+//!   [`RC_INLINE_BUDGET`]): `pole_dup`, `pole_drop`, `pole_drop_moved`,
+//!   `pole_reset` (runtime/pole_rc.c), `pole_alloc_obj`, `pole_alloc_reuse`.
+//!   That allocator keeps no value in a register across blocks, so every
+//!   inline branch cost a spill and a reload of every live value: calls
+//!   add no block, and made debug code about 2.6 times smaller
+//!   (BENCHMARKS.md, "Machine code per function").
 
 use super::{Em, R, i64_sig, ptr_sig};
 use crate::codegen as cg;
