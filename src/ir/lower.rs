@@ -973,6 +973,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             },
             _ => {
                 let v = self.expr(e)?;
+                // The return is the tail expression's line, even when it
+                // has no code of its own (a constant, a variable): a
+                // breakpoint there stops in this function (issue 25).
+                self.mark(e.span)?;
                 self.ret(v)
             }
         }
