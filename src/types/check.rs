@@ -519,7 +519,12 @@ pub fn declare_in<'m, 'n>(
     c.mark_repr_c(&progs, &decls)?;
     c.resolve_fields(&decls)?;
     c.concrete_fields()?;
-    // Functions: the file's own, then those of the files it imports.
+    // Functions: the file's own, then those of the files it imports. Room
+    // for them all at once: growing the table in the arena would leave
+    // each smaller copy behind (as much again as the table).
+    let funcs: usize = progs.iter().map(|p| p.items.len()).sum();
+    c.funcs.reserve(funcs)?;
+    c.local_ty.reserve(2 * funcs)?;
     c.enter_type_scope(0)?;
     c.declare_funcs(prog, 0)?;
     for (i, p) in progs.iter().enumerate().skip(1) {
