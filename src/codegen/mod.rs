@@ -1079,6 +1079,10 @@ struct Plan<'x> {
 type UnitSink<'s> =
     dyn FnMut(&mut Gen<'_, '_>, &Checked<'_>, Feed) -> Result<bool, CodegenError> + 's;
 
+/// Headroom [`build_units`] makes (by finishing work in flight) before it
+/// lowers a function under a tight budget.
+const LOWER_ROOM: usize = 512 * 1024;
+
 /// What [`build_units`] hands its sink (one at a time: no need to box the
 /// function).
 #[allow(clippy::large_enum_variant)]
@@ -1153,6 +1157,12 @@ fn build_units(
                 }
             };
             declare_instances(g, &ck, plan.paths)?;
+            // Under a tight budget, finish work in flight before lowering
+            // the next function (its scratch arena may grow) rather than
+            // fail in the lowering.
+            while mem.used_now().saturating_add(LOWER_ROOM) > mem.limit()
+                && sink(g, &ck, Feed::Room)?
+            {}
             // An instance of an imported generic function is lowered from
             // that file's text: its locations, line rows and frames name
             // that file (`debug::Place`).
