@@ -533,7 +533,7 @@ pub fn compile_object(
             let id = slot.id;
             let i = p.add(slot, p_est);
             let r = compile_one(isa, &mut ctx, func, id);
-            p.receive(vec![(i, r)]);
+            p.compiled(i, r);
             p.define_ready(g, mem, ck)?;
             Ok(true)
         })
@@ -577,13 +577,17 @@ pub fn compile_object(
             drop(res_tx);
             let mut sent = 0;
             let mut batch: Job = std::vec::Vec::with_capacity(BATCH);
+            // Hands the functions built so far to the workers.
+            let send = |batch: &mut Job, sent: &mut usize| {
+                *sent += batch.len();
+                let full = std::mem::replace(batch, std::vec::Vec::with_capacity(BATCH));
+                job_tx.send(full).map_err(|_| stopped())
+            };
             let r = build_units(&mut g, source, &plan, &mut |g, ck, feed| {
                 let Feed::Func(slot, func, est, cheap) = feed else {
                     // Send what is built, then wait for a result.
                     if !batch.is_empty() {
-                        sent += batch.len();
-                        let full = std::mem::take(&mut batch);
-                        job_tx.send(full).map_err(|_| stopped())?;
+                        send(&mut batch, &mut sent)?;
                     }
                     if sent == p.next {
                         return p.flush_debug(g, mem, ck);
@@ -603,9 +607,7 @@ pub fn compile_object(
                     p.receive(res_rx.recv().map_err(|_| stopped())?);
                     p.define_ready(g, mem, ck)?;
                 }
-                sent += batch.len();
-                let full = std::mem::replace(&mut batch, std::vec::Vec::with_capacity(BATCH));
-                job_tx.send(full).map_err(|_| stopped())?;
+                send(&mut batch, &mut sent)?;
                 while let Ok(done) = res_rx.try_recv() {
                     p.receive(done);
                 }
@@ -614,9 +616,7 @@ pub fn compile_object(
             });
             r?;
             if !batch.is_empty() {
-                job_tx
-                    .send(std::mem::take(&mut batch))
-                    .map_err(|_| stopped())?;
+                send(&mut batch, &mut sent)?;
             }
             drop(job_tx);
             let ck = source.checked().ok_or(CodegenError::Invalid)?;
@@ -930,9 +930,14 @@ impl Pipeline<'_> {
     /// Takes compiled functions back from a worker.
     fn receive(&mut self, done: std::vec::Vec<(usize, Result<Compiled, String>)>) {
         for (j, r) in done {
-            if let Some(w) = self.waiting.get_mut(j - self.next) {
-                w.done = Some(r);
-            }
+            self.compiled(j, r);
+        }
+    }
+
+    /// Takes back the compiled function of slot `j`.
+    fn compiled(&mut self, j: usize, r: Result<Compiled, String>) {
+        if let Some(w) = self.waiting.get_mut(j - self.next) {
+            w.done = Some(r);
         }
     }
 

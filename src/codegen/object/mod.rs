@@ -94,12 +94,20 @@ pub(crate) const R_X86_64_32: u32 = 10;
 /// Size of one spooled relocation (an `Elf64_Rela`).
 const RELA: u64 = 24;
 
-const STANDARD_SECTIONS: [(&str, Kind); 5] = [
-    (".text", Kind::Text),
-    (".rodata", Kind::ReadOnly),
-    (".data.rel.ro", Kind::ReadOnlyRel),
-    (".data", Kind::Data),
-    (".bss", Kind::Zeros),
+/// The standard sections, created first and in this order by
+/// [`StreamModule::new`], so definitions name them without a lookup.
+const TEXT: Sec = Sec(0);
+const RODATA: Sec = Sec(1);
+const DATA_REL_RO: Sec = Sec(2);
+const DATA: Sec = Sec(3);
+const BSS: Sec = Sec(4);
+
+const STANDARD_SECTIONS: [(Sec, &str, Kind); 5] = [
+    (TEXT, ".text", Kind::Text),
+    (RODATA, ".rodata", Kind::ReadOnly),
+    (DATA_REL_RO, ".data.rel.ro", Kind::ReadOnlyRel),
+    (DATA, ".data", Kind::Data),
+    (BSS, ".bss", Kind::Zeros),
 ];
 
 struct Section {
@@ -163,8 +171,9 @@ impl StreamModule {
         // The usual sections in a fixed order: the order sections are
         // first used in depends on how far the parallel code generation
         // has got, and the object must not.
-        for (name, kind) in STANDARD_SECTIONS {
-            m.section(name, kind);
+        for (sec, name, kind) in STANDARD_SECTIONS {
+            let made = m.section(name, kind);
+            debug_assert_eq!(made, sec);
         }
         m
     }
@@ -409,16 +418,15 @@ impl Module for StreamModule {
         if self.funcs[func.as_u32() as usize].sec != u32::MAX {
             return Err(ModuleError::DuplicateDefinition(name));
         }
-        let text = self.section(".text", Kind::Text);
         let align = alignment.max(self.isa.symbol_alignment());
-        let offset = self.append(text, bytes, align).map_err(io_error)?;
+        let offset = self.append(TEXT, bytes, align).map_err(io_error)?;
         self.funcs[func.as_u32() as usize] = Def {
-            sec: text.0,
+            sec: TEXT.0,
             offset,
             size: bytes.len() as u64,
         };
         for r in relocs {
-            self.reloc(text, offset, r)?;
+            self.reloc(TEXT, offset, r)?;
         }
         Ok(())
     }
@@ -433,14 +441,13 @@ impl Module for StreamModule {
             return Err(ModuleError::DuplicateDefinition(name));
         }
         let relocs: Vec<ModuleReloc> = d.all_relocs(Reloc::Abs8).collect();
-        let (sec_name, kind) = match (&d.custom_section, &d.init) {
-            (Some(section), _) => (section.as_str(), Kind::Data),
-            (None, Init::Zeros { .. }) => (".bss", Kind::Zeros),
-            (None, _) if decl.writable => (".data", Kind::Data),
-            (None, _) if !relocs.is_empty() => (".data.rel.ro", Kind::ReadOnlyRel),
-            (None, _) => (".rodata", Kind::ReadOnly),
+        let sec = match (&d.custom_section, &d.init) {
+            (Some(section), _) => self.section(section, Kind::Data),
+            (None, Init::Zeros { .. }) => BSS,
+            (None, _) if decl.writable => DATA,
+            (None, _) if !relocs.is_empty() => DATA_REL_RO,
+            (None, _) => RODATA,
         };
-        let sec = self.section(sec_name, kind);
         let align = d.align.unwrap_or(1);
         let (offset, size) = match &d.init {
             Init::Uninitialized => return Err(unsupported("uninitialised data".into())),

@@ -4,7 +4,7 @@
 //! holds in memory does not grow with the program.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::os::unix::fs::FileExt;
 
 /// Bytes a spool holds in memory before it moves to a file.
@@ -130,17 +130,6 @@ impl Spool {
     /// Heap bytes the spool holds.
     pub fn held(&self) -> usize {
         self.buf.capacity()
-    }
-}
-
-impl Write for Spool {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        Spool::write(self, bytes)?;
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 
