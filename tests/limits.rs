@@ -4,6 +4,9 @@
 //! of the issue, and the invariant peak RSS <= L + B over the pathological
 //! shapes of `pole::shapes` at three limits.
 
+mod common;
+
+use common::rss::pole_rss;
 use pole::shapes::{expected, shape};
 use std::path::Path;
 use std::process::{Command, Output};
@@ -34,32 +37,6 @@ fn pole(args: &[&str], cwd: &Path) -> Output {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Runs `pole ARGS` under `/usr/bin/time` and returns its output and peak
-/// RSS in bytes (`None` without GNU time).
-fn pole_rss(args: &[&str], cwd: &Path) -> (Output, Option<u64>) {
-    let time = Path::new("/usr/bin/time");
-    if !time.exists() {
-        return (pole(args, cwd), None);
-    }
-    let rss_file = cwd.join("rss.txt");
-    let out = Command::new(time)
-        .arg("-f")
-        .arg("%M")
-        .arg("-o")
-        .arg(&rss_file)
-        .arg(POLE)
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("POLE_MEMORY_LIMIT")
-        .output()
-        .expect("run pole under time");
-    let rss = std::fs::read_to_string(&rss_file)
-        .ok()
-        .and_then(|s| s.lines().last()?.trim().parse::<u64>().ok())
-        .map(|kb| kb * 1024);
-    (out, rss)
 }
 
 /// `out of memory in PHASE: needed N bytes, used U of limit L`: N + U > L

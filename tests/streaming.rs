@@ -2,13 +2,14 @@
 //! a large program builds under a small memory limit, into the same bytes
 //! as without one, and a failure while writing leaves no output.
 
+mod common;
+
+use common::rss::pole_rss;
 use pole::codegen::set_spool_fault;
 use pole::driver::{BuildError, build_object};
 use pole::memory::Memory;
 use std::path::Path;
 use std::process::Command;
-
-const POLE: &str = env!("CARGO_BIN_EXE_pole");
 
 /// The process's fixed base the limit does not cover (see tests/limits.rs).
 const BASE: u64 = 24 << 20;
@@ -21,29 +22,15 @@ const LIMIT: &str = "24M";
 
 /// Builds `file` to `out` with `args`; the peak RSS in bytes.
 fn build(dir: &Path, file: &str, out: &str, args: &[&str]) -> u64 {
-    let rss_file = dir.join(format!("{out}.rss"));
-    let o = Command::new("/usr/bin/time")
-        .args(["-f", "%M", "-o"])
-        .arg(&rss_file)
-        .arg(POLE)
-        .args(["build", file, "--emit", "obj", "-o", out])
-        .args(args)
-        .current_dir(dir)
-        .env_remove("POLE_MEMORY_LIMIT")
-        .output()
-        .expect("run pole");
+    let mut all = vec!["build", file, "--emit", "obj", "-o", out];
+    all.extend_from_slice(args);
+    let (o, rss) = pole_rss(&all, dir);
     assert!(
         o.status.success(),
         "pole build {args:?}: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let kb: u64 = std::fs::read_to_string(&rss_file)
-        .expect("rss")
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse().ok())
-        .expect("a number of KiB");
-    kb * 1024
+    rss.expect("GNU time's figure")
 }
 
 #[test]
