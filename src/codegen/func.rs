@@ -856,7 +856,7 @@ impl Em<'_, '_, '_, '_, '_> {
             }
             Op::Callback(fi, pole_ty, c_ty) => {
                 let f = self.ck.callee_func(fi);
-                if let Some(ext) = f.decl.ext {
+                if let Some(ext) = f.decl.ext() {
                     let symbol = self.g.names.name(ext.c_name);
                     let id = self.g.extern_callback(self.ck, symbol, f.params, f.ret)?;
                     let fref = self.fref(id);

@@ -471,7 +471,7 @@ pub fn compile_object(
     // Functions of imported files: defined in their own objects, called
     // directly (they end up in the same executable).
     for (fi, f) in ck.funcs.iter().enumerate() {
-        if f.file == 0 || f.decl.ext.is_some() {
+        if f.file == 0 || f.decl.ext().is_some() {
             continue;
         }
         let name = pole_symbol(path_of(f.file), names.name(f.decl.name));

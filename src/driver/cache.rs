@@ -221,12 +221,12 @@ fn hash_declarations(h: &mut Hasher, text: &[u8], prog: &Program<'_>) {
     let mut at = 0usize;
     for item in prog.items {
         let Item::Func(f) = item else { continue };
-        h.field(format!("{:?}", f.literal_body).as_bytes());
+        h.field(format!("{:?}", f.literal_body()).as_bytes());
         // A generic function's body is compiled by its importers (§4.8).
-        if !f.tparams.is_empty() {
+        if !f.tparams().is_empty() {
             continue;
         }
-        let Some(body) = f.body_at else { continue };
+        let Some(body) = f.body_at() else { continue };
         let body = (body as usize).clamp(at, text.len());
         let end = starts
             .iter()

@@ -126,7 +126,7 @@ pub fn front_end<R>(
             let generic = prog
                 .items
                 .iter()
-                .any(|it| matches!(it, ast::Item::Func(d) if !d.tparams.is_empty()));
+                .any(|it| matches!(it, ast::Item::Func(d) if !d.tparams().is_empty()));
             if !generic {
                 continue;
             }
@@ -335,7 +335,7 @@ impl<'a, 'm> Bodies<'a, 'm> {
         'm: 'x,
     {
         let (decl, index) = self.funcs[pos];
-        let Some(at) = decl.body_at else {
+        let Some(at) = decl.body_at() else {
             if let (Some(c), Some(fi)) = (self.checker.as_mut(), index)
                 && self.syntax.is_empty()
             {
@@ -393,7 +393,7 @@ impl<'a, 'm> Bodies<'a, 'm> {
         'a: 'x,
         'm: 'x,
     {
-        let Some(at) = decl.body_at else {
+        let Some(at) = decl.body_at() else {
             return Ok(None);
         };
         let text: &str = match other {
@@ -631,7 +631,7 @@ pub fn build_object_in(
             // This file's own: an imported file's are reported in its file.
             .filter(|fi| fi.file == 0)
             .filter_map(|fi| {
-                let ext = fi.decl.ext?;
+                let ext = fi.decl.ext()?;
                 Some(ExternDecl {
                     symbol: f.names.name(ext.c_name).to_string(),
                     name: f.names.name(fi.decl.name).to_string(),

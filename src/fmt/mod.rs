@@ -92,7 +92,7 @@ pub fn layout(text: &str, mem: &mut Memory) -> Result<String, FmtError> {
             Item::Const(c) => p.const_decl(c),
             Item::Annotation(a) => p.annotation(a),
             Item::Type(t) => p.type_decl(t),
-            Item::Func(f) => match f.body_at {
+            Item::Func(f) => match f.body_at() {
                 None => p.func(f, None),
                 Some(at) => {
                     bump.reset();

@@ -604,7 +604,7 @@ impl<'a> Printer<'a> {
             return self.extern_decl(f, kw);
         }
         let kw_doc = self.tok(kw);
-        let (tps, open) = self.tparams(kw + 2, f.tparams);
+        let (tps, open) = self.tparams(kw + 2, f.tparams());
         let name = cat(vec![self.tok(kw + 1), tps]);
         let params = self.params(f, open);
         let arrow = self.find(self.ti(self.params_end(f, open)), "->");
@@ -621,19 +621,19 @@ impl<'a> Printer<'a> {
             ret,
         ]));
         let mut v = vec![header];
-        for c in f.contracts {
+        for c in f.contracts() {
             let kw = self.ti(c.expr.span.start).saturating_sub(1);
             let kw = self.tok(kw);
             let e = self.verbatim(c.expr.span);
             v.push(Doc::nest(INDENT, cat(vec![Doc::HardLine, kw, sp(), e])));
         }
-        if let Some(colon) = f.colon {
+        if let Some(colon) = f.colon() {
             let colon = self.tok(self.ti(colon.start));
             let body = match body {
                 Some(b) => self.expr(b),
                 None => Doc::Nil,
             };
-            if f.contracts.is_empty() {
+            if f.contracts().is_empty() {
                 v.push(sp());
                 v.push(colon);
                 v.push(Doc::group(Doc::nest(INDENT, cat(vec![Doc::Line, body]))));
@@ -699,7 +699,7 @@ impl<'a> Printer<'a> {
             inner.push(self.ty(p.ty));
             last = self.type_end(p.ty);
         }
-        if let Some(dots) = f.variadic {
+        if let Some(dots) = f.variadic() {
             if !f.params.is_empty() {
                 let comma = self.find(self.ti(last), ",");
                 inner.push(self.tok(comma));

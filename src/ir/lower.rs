@@ -150,7 +150,7 @@ pub enum Unit {
 pub fn units(ck: &Checked<'_>, opts: Options) -> std::vec::Vec<Unit> {
     let mut out = std::vec::Vec::with_capacity(ck.funcs.len() + 2 * ck.tests.len() + 1);
     for (i, f) in ck.funcs.iter().enumerate() {
-        if f.decl.ext.is_none() && f.file == 0 && f.tparams.is_empty() {
+        if f.decl.ext().is_none() && f.file == 0 && f.tparams.is_empty() {
             out.push(Unit::Pole(i as u32));
         }
     }
@@ -263,7 +263,7 @@ fn lower_unit_uncounted<'m>(
             let first_thunk = ck
                 .funcs
                 .iter()
-                .filter(|f| f.decl.ext.is_none() && f.file == 0 && f.tparams.is_empty())
+                .filter(|f| f.decl.ext().is_none() && f.file == 0 && f.tparams.is_empty())
                 .count() as u32;
             let mut fl = FnLower::new(cx, None, lifted)?;
             for (ti, t) in ck.tests.iter().enumerate() {
@@ -300,7 +300,7 @@ fn lower_function<'m>(
     let own = f.file == 0;
     let has_ensures = own
         && decl
-            .contracts
+            .contracts()
             .iter()
             .any(|c| c.kind == ContractKind::Ensures);
     let mut fl = FnLower::new(cx, Some(fi), lifted)?;
@@ -317,7 +317,7 @@ fn lower_function<'m>(
     }
     if cx.opts.contracts && own {
         for c in decl
-            .contracts
+            .contracts()
             .iter()
             .filter(|c| c.kind == ContractKind::Requires)
         {
@@ -884,7 +884,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             return self.terminate(Term::Return(v));
         };
         let f = &self.cx.ck.funcs[fi as usize];
-        let (contracts, result_local) = (f.decl.contracts, f.result_local);
+        let (contracts, result_local) = (f.decl.contracts(), f.result_local);
         let ret_ty = self.ret_ty.unwrap_or(f.ret);
         let v = if self.kind(ret_ty) == TyKind::Unit {
             self.unit()?
@@ -955,7 +955,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     self.terminate(Term::TailCall(fi, args))
                 }
                 Res::Func(fi)
-                    if self.cx.ck.funcs[fi as usize].decl.ext.is_none()
+                    if self.cx.ck.funcs[fi as usize].decl.ext().is_none()
                         && self.can_tail_call(fi) =>
                 {
                     let args = self.pole_args(fi, call.args)?;
@@ -1330,9 +1330,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let ret_ty = self.cx.ck.callee_sig(fi).1;
         // A function whose body is a literal is a named constant: its calls
         // are the literal (unless its contracts are checked).
-        if let Some(lit) = f.decl.literal_body
+        if let Some(lit) = f.decl.literal_body()
             && f.params.is_empty()
-            && (f.decl.contracts.is_empty() || !self.cx.opts.contracts)
+            && (f.decl.contracts().is_empty() || !self.cx.opts.contracts)
         {
             match (lit, self.kind(f.ret)) {
                 (ast::Literal::Int(v), TyKind::Int) => return self.def(Op::Const(I64, v), I64),
@@ -1345,7 +1345,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 _ => {}
             }
         }
-        if f.decl.ext.is_none() {
+        if f.decl.ext().is_none() {
             let ret = self.repr(ret_ty);
             let vals = self.pole_args(fi, args)?;
             if let Some(span) = at {
@@ -1393,7 +1393,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
     fn extern_call_vals(&mut self, fi: u32, args: &[Var], arg_tys: &[TyId]) -> R<Var> {
         let f = &self.cx.ck.funcs[fi as usize];
         let (params, ret, decl) = (f.params, f.ret, f.decl);
-        let Some(ext) = decl.ext else {
+        let Some(ext) = decl.ext() else {
             return Err(LowerError::Internal("extern call without extern"));
         };
         let mut sig = self.arena.vec_with_capacity(args.len())?;
@@ -1486,7 +1486,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let symbol = self.cx.names.name(ext.c_name);
         let params = sig.into_slice();
         let byval = byval.into_slice();
-        let variadic = decl.variadic.is_some();
+        let variadic = decl.variadic().is_some();
         if let TyKind::Record(_) = self.kind(ret) {
             let callee = self.arena.alloc(CCall {
                 symbol,

@@ -174,7 +174,7 @@ impl<'a, 'm> Ctx<'a, 'm> {
         let (first_expr, first_pat) = (self.program.expr_count, self.program.pat_count);
         let mut body = None;
         let mut next = (first_expr, first_pat);
-        if let Some(at) = decl.body_at {
+        if let Some(at) = decl.body_at() {
             let arena = self
                 .mem
                 .scratch_arena(&self.bump, Phase::Parse, self.charged);
@@ -195,7 +195,7 @@ impl<'a, 'm> Ctx<'a, 'm> {
             }
         }
         let ck = match (self.checker.as_mut(), index) {
-            (Some(c), Some(fi)) if decl.body_at.is_none() || body.is_some() => {
+            (Some(c), Some(fi)) if decl.body_at().is_none() || body.is_some() => {
                 c.check_function(fi, body, next.0, next.1)?;
                 Some(c.view())
             }
@@ -430,7 +430,7 @@ pub fn find_in_func<'v>(v: &BodyView<'v>, pos: u32) -> Option<Hit<'v>> {
     if let Some(h) = find_type(d.ret, pos) {
         return Some(h);
     }
-    for c in d.contracts {
+    for c in d.contracts() {
         if let Some(h) = find_expr(c.expr, pos) {
             return Some(h);
         }
@@ -562,7 +562,7 @@ impl<'v> BodyView<'v> {
                 out.push(ident_span(self.text, e.span));
             }
         };
-        for c in self.decl.contracts {
+        for c in self.decl.contracts() {
             walk(c.expr, &mut visit);
         }
         if let Some(b) = self.body {
@@ -586,7 +586,7 @@ impl<'v> BodyView<'v> {
                 out.push(c.callee_span);
             }
         };
-        for c in self.decl.contracts {
+        for c in self.decl.contracts() {
             walk(c.expr, &mut visit);
         }
         if let Some(b) = self.body {
@@ -827,7 +827,7 @@ pub fn signature_text(text: &str, d: &FuncDecl<'_>) -> String {
     let end = type_text_end(text, d.ret);
     let head = text.get(d.span.start as usize..end).unwrap_or("");
     let mut s = squash_ws(head);
-    for c in d.contracts {
+    for c in d.contracts() {
         let kw = match c.kind {
             ContractKind::Requires => "requires",
             ContractKind::Ensures => "ensures",

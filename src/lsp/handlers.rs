@@ -431,7 +431,7 @@ pub fn symbols(s: &mut Server, p: DocumentSymbolParams) -> Result {
             let name = |sym: Sym| cx.names.name(sym).to_string();
             match item {
                 Item::Func(f) => {
-                    let kind = if f.ext.is_some() {
+                    let kind = if f.ext().is_some() {
                         SymbolKind::INTERFACE
                     } else {
                         SymbolKind::FUNCTION

@@ -245,7 +245,7 @@ fn field_uses(v: &BodyView<'_>, records: &[u32], field: &str) -> Vec<Span> {
             }
         }
     };
-    for c in v.decl.contracts {
+    for c in v.decl.contracts() {
         analysis::walk(c.expr, &mut visit);
     }
     if let Some(b) = v.body {

@@ -698,6 +698,39 @@ impl<'m> Arena<'m> {
         Ok(())
     }
 
+    /// An empty hash table in this arena; grow it with [`Arena::table_room`].
+    pub fn table<T>(&self) -> Table<'m, T> {
+        hashbrown::HashTable::new_in(self.bump)
+    }
+
+    /// Makes room for one more insertion into `table` (whose entries hash
+    /// with `hash`), charging the growth.
+    #[inline]
+    pub fn table_room<T>(&self, table: &mut Table<'m, T>, hash: impl Fn(&T) -> u64) -> MemResult<()> {
+        if table.len() < table.capacity() {
+            return Ok(());
+        }
+        let extra = table.capacity().max(16);
+        let bytes = extra.saturating_mul(std::mem::size_of::<T>() + 1);
+        self.charge(bytes)?;
+        self.prepare(bytes.saturating_mul(2));
+        if table.try_reserve(extra, &hash).is_err() {
+            if !self.widen(bytes) {
+                return Err(self.fail(bytes));
+            }
+            if table.try_reserve(extra, &hash).is_err() {
+                if !self.open_up() {
+                    return Err(self.fail(bytes));
+                }
+                table
+                    .try_reserve(extra, &hash)
+                    .map_err(|_| self.fail(bytes))?;
+            }
+        }
+        self.note_used(bytes);
+        Ok(())
+    }
+
     /// A vector with room for `n` items.
     pub fn vec_with_capacity<T>(&self, n: usize) -> MemResult<Vec<'m, T>> {
         let mut v = self.vec();
@@ -705,6 +738,9 @@ impl<'m> Arena<'m> {
         Ok(v)
     }
 }
+
+/// A hash table (the entries hash themselves) living in a phase arena.
+pub type Table<'m, T> = hashbrown::HashTable<T, &'m Bump>;
 
 /// A hash map living in a phase arena.
 pub type Map<'m, K, V> = hashbrown::HashMap<K, V, hashbrown::DefaultHashBuilder, &'m Bump>;

@@ -62,32 +62,89 @@ pub struct ConstDecl<'m> {
     pub exprs: (u32, u32),
 }
 
+/// A function or extern declaration, kept from the declaration pass to the
+/// end of the compile: one per function of a program, so it is small. What
+/// few declarations have (type parameters, contracts, `@extern`,
+/// `@variadic`, a literal body) is in [`FuncRare`], allocated only for them.
 pub struct FuncDecl<'m> {
     pub name: Sym,
     pub name_span: Span,
-    /// Type parameters (§4.8), and the `<` that opens their list.
-    pub tparams: &'m [TypeParam],
-    pub tparams_at: Option<Span>,
     /// The `func` or `extern` keyword.
     pub span: Span,
     pub params: &'m [Param<'m>],
     pub ret: &'m TypeExpr<'m>,
-    pub contracts: &'m [Contract<'m>],
-    /// The `:` before the body.
-    pub colon: Option<Span>,
-    /// Byte offset of the body's first token: bodies are parsed one at a
-    /// time by [`super::parser::parse_body`], after the declarations.
-    pub body_at: Option<u32>,
+    /// Byte offsets of the `:` before the body and of the body's first
+    /// token: bodies are parsed one at a time by
+    /// [`super::parser::parse_body`], after the declarations.
+    pub body: Option<(u32, u32)>,
     /// Ids of the expressions and patterns of the declaration itself (its
     /// contracts): `start..end`.
     pub exprs: (u32, u32),
     pub pats: (u32, u32),
+    pub rare: Option<&'m FuncRare<'m>>,
+}
+
+/// The parts of a [`FuncDecl`] most declarations do not have.
+#[derive(Default)]
+pub struct FuncRare<'m> {
+    /// Type parameters (§4.8), and the `<` that opens their list.
+    pub tparams: &'m [TypeParam],
+    pub tparams_at: Option<Span>,
+    pub contracts: &'m [Contract<'m>],
     pub ext: Option<Extern>,
     /// Span of a `@variadic` that applied to this function.
     pub variadic: Option<Span>,
     /// The body when it is a single literal (`func width() -> Int : 640`,
     /// the language's way of naming a constant): calls are replaced by it.
     pub literal_body: Option<Literal>,
+}
+
+impl FuncRare<'_> {
+    /// Whether every part is absent (no allocation is needed).
+    pub fn is_empty(&self) -> bool {
+        self.tparams.is_empty()
+            && self.tparams_at.is_none()
+            && self.contracts.is_empty()
+            && self.ext.is_none()
+            && self.variadic.is_none()
+            && self.literal_body.is_none()
+    }
+}
+
+impl<'m> FuncDecl<'m> {
+    pub fn tparams(&self) -> &'m [TypeParam] {
+        self.rare.map_or(&[], |r| r.tparams)
+    }
+
+    pub fn tparams_at(&self) -> Option<Span> {
+        self.rare.and_then(|r| r.tparams_at)
+    }
+
+    pub fn contracts(&self) -> &'m [Contract<'m>] {
+        self.rare.map_or(&[], |r| r.contracts)
+    }
+
+    pub fn ext(&self) -> Option<Extern> {
+        self.rare.and_then(|r| r.ext)
+    }
+
+    pub fn variadic(&self) -> Option<Span> {
+        self.rare.and_then(|r| r.variadic)
+    }
+
+    pub fn literal_body(&self) -> Option<Literal> {
+        self.rare.and_then(|r| r.literal_body)
+    }
+
+    /// The `:` before the body.
+    pub fn colon(&self) -> Option<Span> {
+        self.body.map(|(c, _)| Span::new(c as usize, c as usize + 1))
+    }
+
+    /// Byte offset of the body's first token.
+    pub fn body_at(&self) -> Option<u32> {
+        self.body.map(|(_, at)| at)
+    }
 }
 
 /// A literal that is a whole function body.
@@ -105,6 +162,7 @@ pub struct Extern {
     pub c_name: Sym,
 }
 
+#[derive(Clone, Copy)]
 pub struct Param<'m> {
     /// `None` when the parameter is named by a keyword (it cannot be used).
     pub name: Option<Sym>,
@@ -118,6 +176,7 @@ pub enum ContractKind {
     Ensures,
 }
 
+#[derive(Clone, Copy)]
 pub struct Contract<'m> {
     pub kind: ContractKind,
     pub expr: &'m Expr<'m>,
@@ -130,6 +189,7 @@ pub struct TypeParam {
     pub span: Span,
 }
 
+#[derive(Clone, Copy)]
 pub struct TypeExpr<'m> {
     /// The type's name (unused for tuple and function types).
     pub name: Sym,

@@ -34,6 +34,11 @@ impl From<LexError> for PErr {
 
 type PResult<T> = Result<T, PErr>;
 
+/// Parts of a declaration collected before they are copied into the arena
+/// at their exact size (an arena vector would keep its spare capacity, for
+/// every declaration of the program).
+type Small<T> = smallvec::SmallVec<[T; 4]>;
+
 /// Deepest nesting of expressions the parser accepts before reporting an
 /// error instead of overflowing the stack.
 const MAX_DEPTH: u32 = 20_000;
@@ -121,7 +126,9 @@ pub fn parse<'m>(
     p.sym_extern = sym_extern;
     p.sym_variadic = sym_variadic;
     p.start(0);
-    let mut items = arena.vec();
+    // Collected outside the arena and copied in once (arena vectors leave
+    // every buffer they outgrow behind).
+    let mut items = std::vec::Vec::new();
     loop {
         if p.tok() == Tok::Eof {
             break;
@@ -129,7 +136,7 @@ pub fn parse<'m>(
         let start = p.count;
         match p.item() {
             Ok(item) => {
-                items.push(item)?;
+                items.push(item);
                 if !p.tok().starts_item() {
                     let d = p.expected("declaration");
                     p.diags.push(d);
@@ -147,7 +154,7 @@ pub fn parse<'m>(
         return Err(e);
     }
     let program = Program {
-        items: items.into_slice(),
+        items: arena.alloc_slice_copy(&items)?,
         expr_count: p.next_expr,
         pat_count: p.next_pat,
     };
@@ -543,7 +550,7 @@ impl<'m> Parser<'m, '_, '_> {
         let (tparams, tparams_at) = self.tparams()?;
         let open = self.span();
         self.expect(Tok::LParen, "'('")?;
-        let mut params = self.arena.vec();
+        let mut params = Small::<Param<'m>>::new();
         if self.tok() != Tok::RParen {
             loop {
                 let (pname, span) = self.param_name()?;
@@ -553,7 +560,7 @@ impl<'m> Parser<'m, '_, '_> {
                     name: pname,
                     span,
                     ty,
-                })?;
+                });
                 if !self.eat(Tok::Comma) {
                     break;
                 }
@@ -562,7 +569,7 @@ impl<'m> Parser<'m, '_, '_> {
         self.expect_closing(Tok::RParen, "')'", open, "this '(' is not closed")?;
         self.expect(Tok::Arrow, "'->'")?;
         let ret = self.ty()?;
-        let mut contracts = self.arena.vec();
+        let mut contracts = Small::<Contract<'m>>::new();
         loop {
             let kind = match self.tok() {
                 Tok::Requires => ContractKind::Requires,
@@ -571,13 +578,13 @@ impl<'m> Parser<'m, '_, '_> {
             };
             self.bump();
             let expr = self.expr()?;
-            contracts.push(Contract { kind, expr })?;
+            contracts.push(Contract { kind, expr });
         }
         let ext = ext.map(|(_, c)| Extern {
             c_name: c.unwrap_or(name),
         });
         let mut literal_body = None;
-        let (colon, body_at) = if self.tok() == Tok::Colon {
+        let body = if self.tok() == Tok::Colon {
             let c = self.bump();
             let at = self.span().start;
             // The body ends at the next declaration (no expression contains
@@ -597,29 +604,39 @@ impl<'m> Parser<'m, '_, '_> {
                     _ => None,
                 };
             }
-            (Some(c), Some(at))
+            Some((c.start, at))
         } else if ext.is_some() {
-            (None, None)
+            None
         } else {
             return Err(PErr::Syntax(self.expected("':'")));
         };
-        Ok(self.arena.alloc(FuncDecl {
-            name,
-            name_span,
+        let rare = self.rare(FuncRare {
             tparams,
             tparams_at,
-            span: kw,
-            params: params.into_slice(),
-            ret,
-            contracts: contracts.into_slice(),
-            colon,
-            body_at,
-            exprs: (e0, self.next_expr),
-            pats: (p0, self.next_pat),
+            contracts: self.arena.alloc_slice_copy(&contracts)?,
             ext,
             variadic,
             literal_body,
+        })?;
+        Ok(self.arena.alloc(FuncDecl {
+            name,
+            name_span,
+            span: kw,
+            params: self.arena.alloc_slice_copy(&params)?,
+            ret,
+            body,
+            exprs: (e0, self.next_expr),
+            pats: (p0, self.next_pat),
+            rare,
         })?)
+    }
+
+    /// `parts` in the arena, unless there are none.
+    fn rare(&mut self, parts: FuncRare<'m>) -> PResult<Option<&'m FuncRare<'m>>> {
+        if parts.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(self.arena.alloc(parts)?))
     }
 
     fn extern_decl(&mut self) -> PResult<&'m FuncDecl<'m>> {
@@ -627,7 +644,7 @@ impl<'m> Parser<'m, '_, '_> {
         let (name, name_span) = self.ident()?;
         self.expect(Tok::Colon, "':'")?;
         self.expect(Tok::LParen, "'('")?;
-        let mut params = self.arena.vec();
+        let mut params = Small::<Param<'m>>::new();
         let mut variadic = None;
         if self.tok() != Tok::RParen {
             loop {
@@ -640,7 +657,7 @@ impl<'m> Parser<'m, '_, '_> {
                     name: None,
                     span: ty.span,
                     ty,
-                })?;
+                });
                 if !self.eat(Tok::Comma) {
                     break;
                 }
@@ -650,22 +667,21 @@ impl<'m> Parser<'m, '_, '_> {
         self.expect(Tok::Arrow, "'->'")?;
         let ret = self.ty()?;
         self.eat(Tok::Semi);
+        let rare = self.rare(FuncRare {
+            ext: Some(Extern { c_name: name }),
+            variadic,
+            ..FuncRare::default()
+        })?;
         Ok(self.arena.alloc(FuncDecl {
             name,
             name_span,
-            tparams: &[],
-            tparams_at: None,
             span: kw,
-            params: params.into_slice(),
+            params: self.arena.alloc_slice_copy(&params)?,
             ret,
-            contracts: &[],
-            colon: None,
-            body_at: None,
+            body: None,
             exprs: (0, 0),
             pats: (0, 0),
-            ext: Some(Extern { c_name: name }),
-            variadic,
-            literal_body: None,
+            rare,
         })?)
     }
 
@@ -702,10 +718,10 @@ impl<'m> Parser<'m, '_, '_> {
     fn paren_type(&mut self) -> PResult<TypeExpr<'m>> {
         let open = self.bump();
         self.enter()?;
-        let mut v = self.arena.vec();
+        let mut v = Small::<TypeExpr<'m>>::new();
         if self.tok() != Tok::RParen {
             loop {
-                v.push(self.ty_value()?)?;
+                v.push(self.ty_value()?);
                 if !self.eat(Tok::Comma) {
                     break;
                 }
@@ -713,7 +729,7 @@ impl<'m> Parser<'m, '_, '_> {
         }
         self.leave();
         let close = self.expect_closing(Tok::RParen, "')'", open, "this '(' is not closed")?;
-        let args = v.into_slice();
+        let args = self.arena.alloc_slice_copy(&v)?;
         if self.tok() == Tok::Arrow {
             self.bump();
             let ret = self.ty()?;
@@ -756,16 +772,16 @@ impl<'m> Parser<'m, '_, '_> {
         if self.tok() == Tok::Lt {
             self.bump();
             self.enter()?;
-            let mut v = self.arena.vec();
+            let mut v = Small::<TypeExpr<'m>>::new();
             loop {
-                v.push(self.ty_value()?)?;
+                v.push(self.ty_value()?);
                 if !self.eat(Tok::Comma) {
                     break;
                 }
             }
             self.leave();
             self.close_angle()?;
-            args = v.into_slice();
+            args = self.arena.alloc_slice_copy(&v)?;
         }
         Ok(TypeExpr {
             name,

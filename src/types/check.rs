@@ -1054,12 +1054,12 @@ impl<'m> Checker<'m, '_> {
     /// Two externs that bind the same C symbol with the same signature.
     fn same_extern(&self, a: u32, b: u32) -> bool {
         let (fa, fb) = (&self.funcs[a as usize], &self.funcs[b as usize]);
-        match (fa.decl.ext, fb.decl.ext) {
+        match (fa.decl.ext(), fb.decl.ext()) {
             (Some(x), Some(y)) => {
                 x.c_name == y.c_name
                     && fa.params == fb.params
                     && fa.ret == fb.ret
-                    && fa.decl.variadic.is_some() == fb.decl.variadic.is_some()
+                    && fa.decl.variadic().is_some() == fb.decl.variadic().is_some()
             }
             _ => false,
         }
@@ -1294,13 +1294,13 @@ impl<'m> Checker<'m, '_> {
                     }
                 }
             }
-            let is_extern = fd.ext.is_some();
-            if let Some(v) = fd.variadic
+            let is_extern = fd.ext().is_some();
+            if let Some(v) = fd.variadic()
                 && !is_extern
             {
                 self.error(v, "@variadic requires @extern".into());
             }
-            if is_extern && let Some(colon) = fd.colon {
+            if is_extern && let Some(colon) = fd.colon() {
                 self.error(colon, format!("extern function '{n}' cannot have a body"));
             }
             if fd.params.len() > MAX_PARAMS {
@@ -1310,8 +1310,8 @@ impl<'m> Checker<'m, '_> {
                 );
                 self.error(fd.params[MAX_PARAMS].span, msg);
             }
-            self.enter_tparams(fd.tparams)?;
-            if let Some(lt) = fd.tparams_at {
+            self.enter_tparams(fd.tparams())?;
+            if let Some(lt) = fd.tparams_at() {
                 if is_extern {
                     self.error(
                         lt,
@@ -1352,14 +1352,14 @@ impl<'m> Checker<'m, '_> {
             if is_extern {
                 self.require_c_passable(fd.ret.span, ret, true);
             }
-            let result_local = if fd.contracts.iter().any(|c| c.kind == ContractKind::Ensures) {
+            let result_local = if fd.contracts().iter().any(|c| c.kind == ContractKind::Ensures) {
                 Some(self.new_local(ret)?)
             } else {
                 None
             };
             self.tparam_scope.clear();
-            let mut tps = self.arena.vec_with_capacity(fd.tparams.len())?;
-            for p in fd.tparams {
+            let mut tps = self.arena.vec_with_capacity(fd.tparams().len())?;
+            for p in fd.tparams() {
                 tps.push(p.name)?;
             }
             let idx = self.funcs.len() as u32;
@@ -1431,7 +1431,7 @@ impl<'m> Checker<'m, '_> {
         }
         // An imported generic function's contracts are checked by its file.
         let contracts = if self.funcs[fi as usize].file == 0 {
-            decl.contracts
+            decl.contracts()
         } else {
             &[]
         };
@@ -1580,7 +1580,7 @@ impl<'m> Checker<'m, '_> {
         name: &str,
     ) -> MemResult<Option<TestInfo<'m>>> {
         self.scope.clear();
-        if let Some(lt) = f.tparams_at {
+        if let Some(lt) = f.tparams_at() {
             self.error(
                 lt,
                 "type parameters are not allowed on functions with @test_case".into(),
@@ -1981,7 +1981,7 @@ impl<'m> Checker<'m, '_> {
         if let Some(&fi) = self.func_names.get(&call.callee) {
             self.expr_res[e.id.0 as usize] = Res::Func(fi);
             let f = &self.funcs[fi as usize];
-            let (is_extern, variadic) = (f.decl.ext.is_some(), f.decl.variadic.is_some());
+            let (is_extern, variadic) = (f.decl.ext().is_some(), f.decl.variadic().is_some());
             let variadic = is_extern && variadic;
             let (params, ret) = self.signature_at(fi, e, call.callee_span)?;
             let n = params.len();

@@ -240,7 +240,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             vals.push(v);
         }
         match what {
-            Wrapped::Func(fi) if ck.callee_func(fi).decl.ext.is_none() => {
+            Wrapped::Func(fi) if ck.callee_func(fi).decl.ext().is_none() => {
                 let args = c.args(&vals)?;
                 if c.can_tail_call(fi) {
                     c.terminate(Term::TailCall(fi, args))?;

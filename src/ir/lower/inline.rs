@@ -89,7 +89,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     },
                 )))
             }
-            (ExprKind::Name(_), Res::Func(fi)) if ck.funcs[fi as usize].decl.ext.is_none() => {
+            (ExprKind::Name(_), Res::Func(fi)) if ck.funcs[fi as usize].decl.ext().is_none() => {
                 Ok(Some((self.unit()?, Known::Func(fi))))
             }
             (ExprKind::Name(_), Res::Inst(k)) => {

@@ -245,7 +245,7 @@ impl<'m> Checker<'m, '_> {
     /// The type parameters in scope for a body of function `fi`: its own
     /// (rigid), or an instance's arguments.
     pub(super) fn body_tparams(&mut self, fi: u32) -> MemResult<()> {
-        let tparams = self.funcs[fi as usize].decl.tparams;
+        let tparams = self.funcs[fi as usize].decl.tparams();
         self.enter_tparams(tparams)?;
         if let Some(k) = self.instance_of {
             let targs = self.instances[k as usize].targs;
