@@ -419,8 +419,8 @@ impl Em<'_, '_, '_, '_, '_> {
             // A Pole function of another file of the program, or the
             // runtime's: linked into the same executable, so a direct
             // (PC-relative) call reaches it.
-            let decl = self.g.module.declarations().get_function_decl(id);
-            let signature = self.b.func.import_signature(decl.signature.clone());
+            let sig = self.g.module.func_signature(id).clone();
+            let signature = self.b.func.import_signature(sig);
             let user = self.b.func.declare_imported_user_function(
                 cranelift_codegen::ir::UserExternalName {
                     namespace: 0,

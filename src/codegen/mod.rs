@@ -1495,7 +1495,7 @@ impl<'a, 'm> Gen<'a, 'm> {
 
     /// The signature an imported symbol was first declared with.
     pub fn declared_sig(&self, id: FuncId) -> &Signature {
-        &self.module.declarations().get_function_decl(id).signature
+        self.module.func_signature(id)
     }
 
     /// A stub that sets `%al` (vector-register count) and jumps to the

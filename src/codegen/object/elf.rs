@@ -34,16 +34,10 @@ impl Streamed {
         failed: &mut Option<io::Error>,
     ) {
         let func_names: Vec<Cow<'_, str>> = (0..self.funcs.len())
-            .map(|i| {
-                let id = cranelift_module::FuncId::from_u32(i as u32);
-                self.decls.get_function_decl(id).linkage_name(id)
-            })
+            .map(|i| self.decls.func_name(cranelift_module::FuncId::from_u32(i as u32)))
             .collect();
         let data_names: Vec<Cow<'_, str>> = (0..self.datas.len())
-            .map(|i| {
-                let id = cranelift_module::DataId::from_u32(i as u32);
-                self.decls.get_data_decl(id).linkage_name(id)
-            })
+            .map(|i| self.decls.data_name(cranelift_module::DataId::from_u32(i as u32)))
             .collect();
         let rela_names: Vec<Vec<u8>> = self
             .sections
@@ -98,13 +92,13 @@ impl Streamed {
         for local in [true, false] {
             for (i, _) in self.funcs.iter().enumerate() {
                 let id = cranelift_module::FuncId::from_u32(i as u32);
-                if (self.decls.get_function_decl(id).linkage == Linkage::Local) == local {
+                if (self.decls.func_linkage(id) == Linkage::Local) == local {
                     order.push((true, i));
                 }
             }
             for (i, _) in self.datas.iter().enumerate() {
                 let id = cranelift_module::DataId::from_u32(i as u32);
-                if (self.decls.get_data_decl(id).linkage == Linkage::Local) == local {
+                if (self.decls.data_linkage(id) == Linkage::Local) == local {
                     order.push((false, i));
                 }
             }
@@ -322,11 +316,11 @@ impl Streamed {
 
     fn linkage(&self, func: bool, i: usize) -> Linkage {
         if func {
-            let id = cranelift_module::FuncId::from_u32(i as u32);
-            self.decls.get_function_decl(id).linkage
+            self.decls
+                .func_linkage(cranelift_module::FuncId::from_u32(i as u32))
         } else {
-            let id = cranelift_module::DataId::from_u32(i as u32);
-            self.decls.get_data_decl(id).linkage
+            self.decls
+                .data_linkage(cranelift_module::DataId::from_u32(i as u32))
         }
     }
 }

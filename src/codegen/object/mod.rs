@@ -17,9 +17,11 @@
 //! ELF wants the local symbols first, and which symbols exist is only
 //! known at the end.
 
+mod decls;
 mod elf;
 mod spool;
 
+use decls::Decls;
 use spool::Spool;
 pub use spool::set_spool_fault;
 
@@ -28,8 +30,8 @@ use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir;
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_module::{
-    DataDescription, DataId, FuncId, Init, Linkage, Module, ModuleDeclarations, ModuleError,
-    ModuleReloc, ModuleRelocTarget, ModuleResult,
+    DataDescription, DataId, FuncId, FuncOrDataId, Init, Linkage, Module, ModuleDeclarations,
+    ModuleError, ModuleReloc, ModuleRelocTarget, ModuleResult,
 };
 use std::io;
 
@@ -146,7 +148,10 @@ const UNDEFINED: Def = Def {
 
 pub(crate) struct StreamModule {
     isa: OwnedTargetIsa,
-    decls: ModuleDeclarations,
+    decls: Decls,
+    /// Always empty: [`Module::declarations`] must return one, and every
+    /// method of the trait that reads it is implemented here over `decls`.
+    no_decls: ModuleDeclarations,
     funcs: Vec<Def>,
     datas: Vec<Def>,
     sections: Vec<Section>,
@@ -161,7 +166,8 @@ impl StreamModule {
     pub fn new(isa: OwnedTargetIsa) -> StreamModule {
         let mut m = StreamModule {
             isa,
-            decls: ModuleDeclarations::default(),
+            decls: Decls::default(),
+            no_decls: ModuleDeclarations::default(),
             funcs: Vec::new(),
             datas: Vec::new(),
             sections: Vec::new(),
@@ -244,21 +250,27 @@ impl StreamModule {
         self.failed.take()
     }
 
-    /// Heap bytes the module holds beyond its declarations: the spools'
-    /// buffers and the definitions.
+    /// Heap bytes the module holds: the declarations, the spools' buffers
+    /// and the definitions.
     pub fn held(&self) -> usize {
         let spools: usize = self
             .sections
             .iter()
             .map(|s| s.data.held() + s.relocs.held() + s.name.capacity() + 64)
             .sum();
-        spools + (self.funcs.capacity() + self.datas.capacity()) * std::mem::size_of::<Def>()
+        spools
+            + (self.funcs.capacity() + self.datas.capacity()) * std::mem::size_of::<Def>()
+            + self.decls.held()
     }
 
     /// Whether `f` is named like a Pole function (`pole:FILE:NAME`).
     pub fn is_pole_function(&self, f: FuncId) -> bool {
-        let d = self.decls.get_function_decl(f);
-        d.name.as_deref().is_some_and(|n| n.starts_with("pole:"))
+        self.decls.func_name(f).starts_with("pole:")
+    }
+
+    /// The signature function `f` was declared with.
+    pub fn func_signature(&self, f: FuncId) -> &ir::Signature {
+        self.decls.func_sig(f)
     }
 
     // The trait's own error type, large as it is.
@@ -342,7 +354,11 @@ impl Module for StreamModule {
     }
 
     fn declarations(&self) -> &ModuleDeclarations {
-        &self.decls
+        &self.no_decls
+    }
+
+    fn get_name(&self, name: &str) -> Option<FuncOrDataId> {
+        self.decls.get_name(name)
     }
 
     fn declare_function(
@@ -351,15 +367,42 @@ impl Module for StreamModule {
         linkage: Linkage,
         signature: &ir::Signature,
     ) -> ModuleResult<FuncId> {
-        let (id, _) = self.decls.declare_function(name, linkage, signature)?;
+        let id = self.decls.declare_function(name, linkage, signature)?;
         slot(&mut self.funcs, id.as_u32() as usize);
         Ok(id)
     }
 
     fn declare_anonymous_function(&mut self, signature: &ir::Signature) -> ModuleResult<FuncId> {
-        let id = self.decls.declare_anonymous_function(signature)?;
+        let id = self.decls.declare_anonymous_function(signature);
         slot(&mut self.funcs, id.as_u32() as usize);
         Ok(id)
+    }
+
+    fn declare_func_in_func(&mut self, f: FuncId, func: &mut ir::Function) -> ir::FuncRef {
+        let signature = func.import_signature(self.decls.func_sig(f).clone());
+        let name = func.declare_imported_user_function(ir::UserExternalName {
+            namespace: 0,
+            index: f.as_u32(),
+        });
+        func.import_function(ir::ExtFuncData {
+            name: ir::ExternalName::user(name),
+            signature,
+            colocated: self.decls.func_linkage(f).is_final(),
+            patchable: false,
+        })
+    }
+
+    fn declare_data_in_func(&self, data: DataId, func: &mut ir::Function) -> ir::GlobalValue {
+        let name = func.declare_imported_user_function(ir::UserExternalName {
+            namespace: 1,
+            index: data.as_u32(),
+        });
+        func.create_global_value(ir::GlobalValueData::Symbol {
+            name: ir::ExternalName::user(name),
+            offset: ir::immediates::Imm64::new(0),
+            colocated: self.decls.data_linkage(data).is_final(),
+            tls: false,
+        })
     }
 
     fn declare_data(
@@ -372,7 +415,7 @@ impl Module for StreamModule {
         if tls {
             return Err(unsupported("thread-local data".into()));
         }
-        let (id, _) = self.decls.declare_data(name, linkage, writable, tls)?;
+        let id = self.decls.declare_data(name, linkage, writable)?;
         slot(&mut self.datas, id.as_u32() as usize);
         Ok(id)
     }
@@ -381,7 +424,7 @@ impl Module for StreamModule {
         if tls {
             return Err(unsupported("thread-local data".into()));
         }
-        let id = self.decls.declare_anonymous_data(writable, tls)?;
+        let id = self.decls.declare_anonymous_data(writable);
         slot(&mut self.datas, id.as_u32() as usize);
         Ok(id)
     }
@@ -410,12 +453,12 @@ impl Module for StreamModule {
         bytes: &[u8],
         relocs: &[ModuleReloc],
     ) -> ModuleResult<()> {
-        let decl = self.decls.get_function_decl(func);
-        let name = decl.linkage_name(func).into_owned();
-        if !decl.linkage.is_definable() {
+        if !self.decls.func_linkage(func).is_definable() {
+            let name = self.decls.func_name(func).into_owned();
             return Err(ModuleError::InvalidImportDefinition(name));
         }
         if self.funcs[func.as_u32() as usize].sec != u32::MAX {
+            let name = self.decls.func_name(func).into_owned();
             return Err(ModuleError::DuplicateDefinition(name));
         }
         let align = alignment.max(self.isa.symbol_alignment());
@@ -432,19 +475,20 @@ impl Module for StreamModule {
     }
 
     fn define_data(&mut self, data: DataId, d: &DataDescription) -> ModuleResult<()> {
-        let decl = self.decls.get_data_decl(data);
-        let name = decl.linkage_name(data).into_owned();
-        if !decl.linkage.is_definable() {
+        if !self.decls.data_linkage(data).is_definable() {
+            let name = self.decls.data_name(data).into_owned();
             return Err(ModuleError::InvalidImportDefinition(name));
         }
         if self.datas[data.as_u32() as usize].sec != u32::MAX {
+            let name = self.decls.data_name(data).into_owned();
             return Err(ModuleError::DuplicateDefinition(name));
         }
+        let writable = self.decls.data_writable(data);
         let relocs: Vec<ModuleReloc> = d.all_relocs(Reloc::Abs8).collect();
         let sec = match (&d.custom_section, &d.init) {
             (Some(section), _) => self.section(section, Kind::Data),
             (None, Init::Zeros { .. }) => BSS,
-            (None, _) if decl.writable => DATA,
+            (None, _) if writable => DATA,
             (None, _) if !relocs.is_empty() => DATA_REL_RO,
             (None, _) => RODATA,
         };
@@ -478,7 +522,7 @@ impl Module for StreamModule {
 /// A finished object whose sections wait in their spools: written out by
 /// [`Streamed::write_to`] (see `elf.rs`).
 pub(crate) struct Streamed {
-    decls: ModuleDeclarations,
+    decls: Decls,
     funcs: Vec<Def>,
     datas: Vec<Def>,
     sections: Vec<Section>,
