@@ -678,7 +678,19 @@ impl<'m> Arena<'m> {
         if map.len() < map.capacity() {
             return Ok(());
         }
-        let extra = map.capacity().max(16);
+        self.map_reserve(map, map.capacity().max(16))
+    }
+
+    /// Makes room for `extra` more insertions into `map` at once (each
+    /// table it outgrows stays behind in the arena), charging the growth.
+    pub fn map_reserve<K: Eq + std::hash::Hash, V>(
+        &self,
+        map: &mut Map<'m, K, V>,
+        extra: usize,
+    ) -> MemResult<()> {
+        if map.capacity() - map.len() >= extra {
+            return Ok(());
+        }
         let bytes = extra.saturating_mul(std::mem::size_of::<(K, V)>() + 1);
         self.charge(bytes)?;
         // The new table plus its control bytes, rounded up generously.
@@ -731,10 +743,12 @@ impl<'m> Arena<'m> {
         Ok(())
     }
 
-    /// A vector with room for `n` items.
+    /// A vector with room for exactly `n` items.
     pub fn vec_with_capacity<T>(&self, n: usize) -> MemResult<Vec<'m, T>> {
         let mut v = self.vec();
-        v.reserve(n)?;
+        if n > 0 {
+            v.grow_to(n)?;
+        }
         Ok(v)
     }
 }
@@ -773,6 +787,11 @@ impl<'m, T> Vec<'m, T> {
         let want = (self.inner.capacity() * 2)
             .max(self.inner.len() + additional)
             .max(4);
+        self.grow_to(want)
+    }
+
+    /// Grows the buffer to hold `want` items.
+    fn grow_to(&mut self, want: usize) -> MemResult<()> {
         let extra = want - self.inner.len();
         let bytes = extra.saturating_mul(std::mem::size_of::<T>());
         self.arena.charge(bytes)?;

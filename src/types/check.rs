@@ -975,6 +975,7 @@ impl<'m> Checker<'m, '_> {
                 ctors.insert(s, CtorRef { owner, index });
             }
         }
+        self.arena.map_reserve(&mut funcs, self.scopes[s].funcs.len())?;
         for (&k, &v) in self.scopes[s].funcs.iter() {
             self.arena.map_room(&mut funcs)?;
             funcs.insert(k, v);
@@ -1275,6 +1276,14 @@ impl<'m> Checker<'m, '_> {
     }
 
     fn declare_funcs(&mut self, prog: &Program<'m>, s: u32) -> MemResult<()> {
+        // The scope's table at its size at once (growing it in the arena
+        // would leave each smaller copy behind).
+        let n = prog
+            .items
+            .iter()
+            .filter(|i| matches!(i, Item::Func(_)))
+            .count();
+        self.arena.map_reserve(&mut self.scopes[s as usize].funcs, n)?;
         for item in prog.items {
             let Item::Func(fd) = item else { continue };
             let n = self.name(fd.name);
