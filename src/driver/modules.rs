@@ -404,7 +404,7 @@ fn names_foreign_type(prog: &Program<'_>, names: &Interner<'_>) -> bool {
         .collect();
     fn foreign(te: &TypeExpr<'_>, own: &[crate::syntax::Sym], names: &Interner<'_>) -> bool {
         (!own.contains(&te.name) && !BUILTIN_TYPES.contains(&names.name(te.name)))
-            || te.args.iter().any(|a| foreign(a, own, names))
+            || te.args().iter().any(|a| foreign(a, own, names))
     }
     prog.items.iter().any(|i| match i {
         Item::Type(t) => match &t.def {
@@ -414,7 +414,7 @@ fn names_foreign_type(prog: &Program<'_>, names: &Interner<'_>) -> bool {
                 .any(|c| c.payload.iter().any(|p| foreign(p, &own, names))),
         },
         Item::Func(f) => {
-            f.params.iter().any(|p| foreign(p.ty, &own, names)) || foreign(f.ret, &own, names)
+            f.params.iter().any(|p| foreign(&p.ty, &own, names)) || foreign(&f.ret, &own, names)
         }
         // A constant's value may need the constants of the files it
         // imports (§4.10): importers evaluate it.

@@ -508,15 +508,15 @@ impl<'a> Printer<'a> {
     fn paren_type(&mut self, t: &TypeExpr<'_>, ret: Option<&TypeExpr<'_>>) -> Doc {
         let i = self.ti(t.span.start);
         let mut v = vec![self.tok(i)];
-        for (k, a) in t.args.iter().enumerate() {
+        for (k, a) in t.args().iter().enumerate() {
             if k > 0 {
-                let comma = self.find(self.ti(self.type_end(&t.args[k - 1])), ",");
+                let comma = self.find(self.ti(self.type_end(&t.args()[k - 1])), ",");
                 v.push(self.tok(comma));
                 v.push(sp());
             }
             v.push(self.ty(a));
         }
-        let close = match t.args.last() {
+        let close = match t.args().last() {
             Some(a) => self.find(self.ti(self.type_end(a)), ")"),
             None => i + 1,
         };
@@ -533,26 +533,26 @@ impl<'a> Printer<'a> {
 
     fn ty(&mut self, t: &TypeExpr<'_>) -> Doc {
         crate::memory::deep(|| {
-            match t.shape {
+            match t.shape() {
                 TypeShape::Named => {}
                 TypeShape::Tuple => return self.paren_type(t, None),
                 TypeShape::Func(r) => return self.paren_type(t, Some(r)),
             }
             let i = self.ti(t.span.start);
             let name = self.tok(i);
-            if t.args.is_empty() {
+            if t.args().is_empty() {
                 return name;
             }
             let mut v = vec![name, self.tok(i + 1)];
-            for (k, a) in t.args.iter().enumerate() {
+            for (k, a) in t.args().iter().enumerate() {
                 if k > 0 {
-                    let comma = self.find(self.ti(self.type_end(&t.args[k - 1])), ",");
+                    let comma = self.find(self.ti(self.type_end(&t.args()[k - 1])), ",");
                     v.push(self.tok(comma));
                     v.push(sp());
                 }
                 v.push(self.ty(a));
             }
-            let close = self.ti(self.type_end(&t.args[t.args.len() - 1]));
+            let close = self.ti(self.type_end(&t.args()[t.args().len() - 1]));
             self.split_close(close);
             let close = self.find(close, ">");
             v.push(self.tok(close));
@@ -578,16 +578,16 @@ impl<'a> Printer<'a> {
 
     /// End of a type expression (its last `>`, `)` or result type).
     fn type_end(&self, t: &TypeExpr<'_>) -> u32 {
-        match t.shape {
+        match t.shape() {
             TypeShape::Named => {}
             TypeShape::Func(r) => return self.type_end(r),
             TypeShape::Tuple => {
-                let last = t.args.last().map_or(t.span.start, |a| self.type_end(a));
+                let last = t.args().last().map_or(t.span.start, |a| self.type_end(a));
                 let close = self.find(self.ti(last), ")");
                 return self.toks.get(close).map_or(t.span.end, |s| s.end);
             }
         }
-        match t.args.last() {
+        match t.args().last() {
             None => t.span.end,
             Some(a) => {
                 let close = self.find(self.ti(self.type_end(a)), ">");
@@ -609,7 +609,7 @@ impl<'a> Printer<'a> {
         let params = self.params(f, open);
         let arrow = self.find(self.ti(self.params_end(f, open)), "->");
         let arrow = self.tok(arrow);
-        let ret = self.ty(f.ret);
+        let ret = self.ty(&f.ret);
         let header = Doc::group(cat(vec![
             kw_doc,
             sp(),
@@ -655,14 +655,14 @@ impl<'a> Printer<'a> {
         let mut inner = vec![Doc::SoftLine];
         for (k, p) in f.params.iter().enumerate() {
             if k > 0 {
-                let comma = self.find(self.ti(self.type_end(f.params[k - 1].ty)), ",");
+                let comma = self.find(self.ti(self.type_end(&f.params[k - 1].ty)), ",");
                 inner.push(self.tok(comma));
                 inner.push(Doc::Line);
             }
             let pi = self.ti(p.span.start);
             let name = self.tok(pi);
             let colon = self.tok(pi + 1);
-            let ty = self.ty(p.ty);
+            let ty = self.ty(&p.ty);
             inner.push(cat(vec![name, colon, sp(), ty]));
         }
         let close = self.find(self.ti(self.params_end(f, open)), ")");
@@ -678,7 +678,7 @@ impl<'a> Printer<'a> {
     /// Byte just before the `)` closing a function's parameters.
     fn params_end(&self, f: &FuncDecl<'_>, open: usize) -> u32 {
         match f.params.last() {
-            Some(p) => self.type_end(p.ty),
+            Some(p) => self.type_end(&p.ty),
             None => self.toks.get(open).map_or(0, |t| t.end),
         }
     }
@@ -696,8 +696,8 @@ impl<'a> Printer<'a> {
                 inner.push(self.tok(comma));
                 inner.push(Doc::Line);
             }
-            inner.push(self.ty(p.ty));
-            last = self.type_end(p.ty);
+            inner.push(self.ty(&p.ty));
+            last = self.type_end(&p.ty);
         }
         if let Some(dots) = f.variadic() {
             if !f.params.is_empty() {
@@ -711,7 +711,7 @@ impl<'a> Printer<'a> {
         let close = self.find(self.ti(last), ")");
         let close_doc = self.tok(close);
         let arrow = self.tok(close + 1);
-        let ret = self.ty(f.ret);
+        let ret = self.ty(&f.ret);
         let mut v = vec![
             kw_doc,
             sp(),
@@ -729,7 +729,7 @@ impl<'a> Printer<'a> {
             sp(),
             ret,
         ];
-        let semi = self.ti(self.type_end(f.ret));
+        let semi = self.ti(self.type_end(&f.ret));
         if self.is(semi, ";") {
             v.push(self.tok(semi));
         }

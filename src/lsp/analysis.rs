@@ -278,7 +278,7 @@ fn find_type<'v>(t: &'v TypeExpr<'v>, pos: u32) -> Option<Hit<'v>> {
     if contains(t.span, pos) {
         return Some(Hit::Type(t));
     }
-    t.args.iter().find_map(|a| find_type(a, pos))
+    t.args().iter().find_map(|a| find_type(a, pos))
 }
 
 fn find_pat<'v>(p: &'v Pat<'v>, pos: u32) -> Option<Hit<'v>> {
@@ -423,11 +423,11 @@ pub fn find_in_func<'v>(v: &BodyView<'v>, pos: u32) -> Option<Hit<'v>> {
         if contains(p.span, pos) && p.name.is_some() {
             return Some(Hit::Param(i));
         }
-        if let Some(h) = find_type(p.ty, pos) {
+        if let Some(h) = find_type(&p.ty, pos) {
             return Some(h);
         }
     }
-    if let Some(h) = find_type(d.ret, pos) {
+    if let Some(h) = find_type(&d.ret, pos) {
         return Some(h);
     }
     for c in d.contracts() {
@@ -824,7 +824,7 @@ fn type_decl_text(text: &str, p: &Program<'_>, d: &TypeDecl<'_>) -> String {
 /// A declaration's text up to its body: `func name(...) -> R`, then its
 /// contracts, one per line.
 pub fn signature_text(text: &str, d: &FuncDecl<'_>) -> String {
-    let end = type_text_end(text, d.ret);
+    let end = type_text_end(text, &d.ret);
     let head = text.get(d.span.start as usize..end).unwrap_or("");
     let mut s = squash_ws(head);
     for c in d.contracts() {
@@ -844,7 +844,7 @@ pub fn signature_text(text: &str, d: &FuncDecl<'_>) -> String {
 /// `)`, a function type's result's end.
 fn type_text_end(text: &str, t: &TypeExpr<'_>) -> usize {
     let own = t.span.end as usize;
-    match (t.shape, t.args.last()) {
+    match (t.shape(), t.args().last()) {
         (TypeShape::Tuple, _) => own,
         (TypeShape::Func(r), _) => type_text_end(text, r).max(own),
         (TypeShape::Named, None) => own,

@@ -60,7 +60,7 @@ fn type_expr_at<'v>(p: &'v Program<'v>, off: u32) -> Option<&'v TypeExpr<'v>> {
 
 fn innermost<'v>(t: &'v TypeExpr<'v>, off: u32) -> Option<&'v TypeExpr<'v>> {
     // An argument first: a type's span may cover its name only.
-    t.args
+    t.args()
         .iter()
         .find_map(|a| innermost(a, off))
         .or_else(|| contains(t.span, off).then_some(t))

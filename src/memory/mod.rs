@@ -718,7 +718,11 @@ impl<'m> Arena<'m> {
     /// Makes room for one more insertion into `table` (whose entries hash
     /// with `hash`), charging the growth.
     #[inline]
-    pub fn table_room<T>(&self, table: &mut Table<'m, T>, hash: impl Fn(&T) -> u64) -> MemResult<()> {
+    pub fn table_room<T>(
+        &self,
+        table: &mut Table<'m, T>,
+        hash: impl Fn(&T) -> u64,
+    ) -> MemResult<()> {
         if table.len() < table.capacity() {
             return Ok(());
         }

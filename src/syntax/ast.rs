@@ -72,7 +72,7 @@ pub struct FuncDecl<'m> {
     /// The `func` or `extern` keyword.
     pub span: Span,
     pub params: &'m [Param<'m>],
-    pub ret: &'m TypeExpr<'m>,
+    pub ret: TypeExpr<'m>,
     /// Byte offsets of the `:` before the body and of the body's first
     /// token: bodies are parsed one at a time by
     /// [`super::parser::parse_body`], after the declarations.
@@ -138,7 +138,8 @@ impl<'m> FuncDecl<'m> {
 
     /// The `:` before the body.
     pub fn colon(&self) -> Option<Span> {
-        self.body.map(|(c, _)| Span::new(c as usize, c as usize + 1))
+        self.body
+            .map(|(c, _)| Span::new(c as usize, c as usize + 1))
     }
 
     /// Byte offset of the body's first token.
@@ -167,7 +168,7 @@ pub struct Param<'m> {
     /// `None` when the parameter is named by a keyword (it cannot be used).
     pub name: Option<Sym>,
     pub span: Span,
-    pub ty: &'m TypeExpr<'m>,
+    pub ty: TypeExpr<'m>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,14 +190,80 @@ pub struct TypeParam {
     pub span: Span,
 }
 
+/// A type as written. Every parameter and result of every declaration has
+/// one, so it is 32 bytes: a function type keeps its result as the last of
+/// its parts rather than behind a pointer of its own.
 #[derive(Clone, Copy)]
 pub struct TypeExpr<'m> {
     /// The type's name (unused for tuple and function types).
     pub name: Sym,
     pub span: Span,
+    /// Type arguments; a tuple's components; a function type's parameters
+    /// followed by its result.
+    parts: &'m [TypeExpr<'m>],
+    form: Form,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Named,
+    Tuple,
+    Func,
+}
+
+impl<'m> TypeExpr<'m> {
+    /// `Name` or `Name<args>`.
+    pub fn named(name: Sym, span: Span, args: &'m [TypeExpr<'m>]) -> Self {
+        TypeExpr {
+            name,
+            span,
+            parts: args,
+            form: Form::Named,
+        }
+    }
+
+    /// `(A, B, ...)`.
+    pub fn tuple(span: Span, items: &'m [TypeExpr<'m>]) -> Self {
+        TypeExpr {
+            name: Sym(0),
+            span,
+            parts: items,
+            form: Form::Tuple,
+        }
+    }
+
+    /// `(A, B) -> R`, from the parameters followed by the result (`parts`
+    /// is not empty).
+    pub fn func(span: Span, parts: &'m [TypeExpr<'m>]) -> Self {
+        debug_assert!(!parts.is_empty());
+        TypeExpr {
+            name: Sym(0),
+            span,
+            parts,
+            form: Form::Func,
+        }
+    }
+
+    /// The same type written over `span` (a parenthesised type).
+    pub fn with_span(self, span: Span) -> Self {
+        TypeExpr { span, ..self }
+    }
+
     /// Type arguments; a tuple's components; a function type's parameters.
-    pub args: &'m [TypeExpr<'m>],
-    pub shape: TypeShape<'m>,
+    pub fn args(&self) -> &'m [TypeExpr<'m>] {
+        match self.form {
+            Form::Func => &self.parts[..self.parts.len() - 1],
+            _ => self.parts,
+        }
+    }
+
+    pub fn shape(&self) -> TypeShape<'m> {
+        match self.form {
+            Form::Named => TypeShape::Named,
+            Form::Tuple => TypeShape::Tuple,
+            Form::Func => TypeShape::Func(&self.parts[self.parts.len() - 1]),
+        }
+    }
 }
 
 /// What kind of type a [`TypeExpr`] writes.
@@ -432,5 +499,8 @@ mod tests {
     fn node_sizes_stay_small() {
         assert!(std::mem::size_of::<Expr<'_>>() <= 48);
         assert!(std::mem::size_of::<Pat<'_>>() <= 48);
+        // One per parameter and result of every declaration.
+        assert!(std::mem::size_of::<TypeExpr<'_>>() <= 32);
+        assert!(std::mem::size_of::<Param<'_>>() <= 48);
     }
 }

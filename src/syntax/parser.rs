@@ -555,7 +555,7 @@ impl<'m> Parser<'m, '_, '_> {
             loop {
                 let (pname, span) = self.param_name()?;
                 self.expect(Tok::Colon, "':'")?;
-                let ty = self.ty()?;
+                let ty = self.ty_value()?;
                 params.push(Param {
                     name: pname,
                     span,
@@ -568,7 +568,7 @@ impl<'m> Parser<'m, '_, '_> {
         }
         self.expect_closing(Tok::RParen, "')'", open, "this '(' is not closed")?;
         self.expect(Tok::Arrow, "'->'")?;
-        let ret = self.ty()?;
+        let ret = self.ty_value()?;
         let mut contracts = Small::<Contract<'m>>::new();
         loop {
             let kind = match self.tok() {
@@ -652,7 +652,7 @@ impl<'m> Parser<'m, '_, '_> {
                     variadic = Some(self.bump());
                     break;
                 }
-                let ty = self.ty()?;
+                let ty = self.ty_value()?;
                 params.push(Param {
                     name: None,
                     span: ty.span,
@@ -665,7 +665,7 @@ impl<'m> Parser<'m, '_, '_> {
         }
         self.expect(Tok::RParen, "')'")?;
         self.expect(Tok::Arrow, "'->'")?;
-        let ret = self.ty()?;
+        let ret = self.ty_value()?;
         self.eat(Tok::Semi);
         let rare = self.rare(FuncRare {
             ext: Some(Extern { c_name: name }),
@@ -729,36 +729,22 @@ impl<'m> Parser<'m, '_, '_> {
         }
         self.leave();
         let close = self.expect_closing(Tok::RParen, "')'", open, "this '(' is not closed")?;
-        let args = self.arena.alloc_slice_copy(&v)?;
         if self.tok() == Tok::Arrow {
             self.bump();
-            let ret = self.ty()?;
-            return Ok(TypeExpr {
-                name: Sym(0),
-                span: open.to(ret.span),
-                args,
-                shape: TypeShape::Func(ret),
-            });
+            let ret = self.ty_value()?;
+            let span = open.to(ret.span);
+            v.push(ret);
+            return Ok(TypeExpr::func(span, self.arena.alloc_slice_copy(&v)?));
         }
-        match args.len() {
+        match v.len() {
             0 => Err(PErr::Syntax(self.expected("'->'").with_note(
                 "'()' in a type starts a function type '() -> R'; the unit type is 'Unit'",
             ))),
-            1 => {
-                let inner = &args[0];
-                Ok(TypeExpr {
-                    name: inner.name,
-                    span: open.to(close),
-                    args: inner.args,
-                    shape: inner.shape,
-                })
-            }
-            _ => Ok(TypeExpr {
-                name: Sym(0),
-                span: open.to(close),
-                args,
-                shape: TypeShape::Tuple,
-            }),
+            1 => Ok(v[0].with_span(open.to(close))),
+            _ => Ok(TypeExpr::tuple(
+                open.to(close),
+                self.arena.alloc_slice_copy(&v)?,
+            )),
         }
     }
 
@@ -783,12 +769,7 @@ impl<'m> Parser<'m, '_, '_> {
             self.close_angle()?;
             args = self.arena.alloc_slice_copy(&v)?;
         }
-        Ok(TypeExpr {
-            name,
-            span,
-            args,
-            shape: TypeShape::Named,
-        })
+        Ok(TypeExpr::named(name, span, args))
     }
 
     /// The `>` closing a type's argument list: a `>>>` or `>=` token there

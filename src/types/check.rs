@@ -975,7 +975,8 @@ impl<'m> Checker<'m, '_> {
                 ctors.insert(s, CtorRef { owner, index });
             }
         }
-        self.arena.map_reserve(&mut funcs, self.scopes[s].funcs.len())?;
+        self.arena
+            .map_reserve(&mut funcs, self.scopes[s].funcs.len())?;
         for (&k, &v) in self.scopes[s].funcs.iter() {
             self.arena.map_room(&mut funcs)?;
             funcs.insert(k, v);
@@ -1092,37 +1093,37 @@ impl<'m> Checker<'m, '_> {
     }
 
     fn resolve_type_inner<'b>(&mut self, te: &TypeExpr<'b>, in_extern: bool) -> MemResult<TyId> {
-        match te.shape {
+        match te.shape() {
             TypeShape::Named => {}
             TypeShape::Tuple => {
                 let mut items = smallvec::SmallVec::<[TyId; 8]>::new();
-                for a in te.args {
+                for a in te.args() {
                     items.push(self.resolve_type(a, false)?);
                 }
                 return self.types.tuple(&items);
             }
             TypeShape::Func(ret) => {
                 let mut params = smallvec::SmallVec::<[TyId; 8]>::new();
-                for a in te.args {
+                for a in te.args() {
                     params.push(self.resolve_type(a, in_extern)?);
                 }
                 let r = self.resolve_type(ret, in_extern)?;
                 return self.types.func(&params, r);
             }
         }
-        if te.args.is_empty()
+        if te.args().is_empty()
             && let Some(&(_, t)) = self.tparam_scope.iter().rev().find(|(s, _)| *s == te.name)
         {
             return Ok(t);
         }
         let n = self.name(te.name);
         let arity = |c: &mut Self, want: usize| -> bool {
-            if te.args.len() != want {
+            if te.args().len() != want {
                 c.error(
                     te.span,
                     format!(
                         "wrong number of type arguments: '{n}' takes {want}, given {}",
-                        te.args.len()
+                        te.args().len()
                     ),
                 );
                 false
@@ -1168,7 +1169,7 @@ impl<'m> Checker<'m, '_> {
             // The `T` of `Ptr<T>` may be a C type (§7.7).
             let saved = self.c_context;
             self.c_context = saved || n == "Ptr";
-            let a = self.resolve_type(&te.args[0], in_extern);
+            let a = self.resolve_type(&te.args()[0], in_extern);
             self.c_context = saved;
             let a = a?;
             let kind = match n {
@@ -1176,7 +1177,7 @@ impl<'m> Checker<'m, '_> {
                 "Option" => TyKind::Option(a),
                 "Ptr" => TyKind::Ptr(a),
                 _ => {
-                    let b = self.resolve_type(&te.args[1], in_extern)?;
+                    let b = self.resolve_type(&te.args()[1], in_extern)?;
                     if n == "HashMap" {
                         if !matches!(
                             self.types.kind(a),
@@ -1186,7 +1187,7 @@ impl<'m> Checker<'m, '_> {
                                 "type mismatch: expected Int or String, found {}",
                                 self.show(a)
                             );
-                            self.error(te.args[0].span, msg);
+                            self.error(te.args()[0].span, msg);
                         }
                         TyKind::Map(a, b)
                     } else {
@@ -1212,7 +1213,7 @@ impl<'m> Checker<'m, '_> {
                 }
                 if want > 0 {
                     let mut args = smallvec::SmallVec::<[TyId; 4]>::new();
-                    for a in te.args {
+                    for a in te.args() {
                         args.push(self.resolve_type(a, in_extern)?);
                     }
                     return self.types.app(variant, d, &args);
@@ -1283,7 +1284,8 @@ impl<'m> Checker<'m, '_> {
             .iter()
             .filter(|i| matches!(i, Item::Func(_)))
             .count();
-        self.arena.map_reserve(&mut self.scopes[s as usize].funcs, n)?;
+        self.arena
+            .map_reserve(&mut self.scopes[s as usize].funcs, n)?;
         for item in prog.items {
             let Item::Func(fd) = item else { continue };
             let n = self.name(fd.name);
@@ -1348,7 +1350,7 @@ impl<'m> Checker<'m, '_> {
                     let n = self.name(pn);
                     self.error(p.span, format!("duplicate parameter '{n}'"));
                 }
-                let t = self.resolve_type(p.ty, is_extern)?;
+                let t = self.resolve_type(&p.ty, is_extern)?;
                 let t = self.concrete(t)?;
                 if is_extern {
                     self.require_c_passable(p.ty.span, t, true);
@@ -1356,12 +1358,16 @@ impl<'m> Checker<'m, '_> {
                 params.push(t)?;
                 locals.push(self.new_local(t)?)?;
             }
-            let ret = self.resolve_type(fd.ret, is_extern)?;
+            let ret = self.resolve_type(&fd.ret, is_extern)?;
             let ret = self.concrete(ret)?;
             if is_extern {
                 self.require_c_passable(fd.ret.span, ret, true);
             }
-            let result_local = if fd.contracts().iter().any(|c| c.kind == ContractKind::Ensures) {
+            let result_local = if fd
+                .contracts()
+                .iter()
+                .any(|c| c.kind == ContractKind::Ensures)
+            {
                 Some(self.new_local(ret)?)
             } else {
                 None

@@ -34,10 +34,16 @@ impl Streamed {
         failed: &mut Option<io::Error>,
     ) {
         let func_names: Vec<Cow<'_, str>> = (0..self.funcs.len())
-            .map(|i| self.decls.func_name(cranelift_module::FuncId::from_u32(i as u32)))
+            .map(|i| {
+                self.decls
+                    .func_name(cranelift_module::FuncId::from_u32(i as u32))
+            })
             .collect();
         let data_names: Vec<Cow<'_, str>> = (0..self.datas.len())
-            .map(|i| self.decls.data_name(cranelift_module::DataId::from_u32(i as u32)))
+            .map(|i| {
+                self.decls
+                    .data_name(cranelift_module::DataId::from_u32(i as u32))
+            })
             .collect();
         let rela_names: Vec<Vec<u8>> = self
             .sections
