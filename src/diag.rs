@@ -180,25 +180,33 @@ fn code_of(message: &str) -> &'static str {
 /// lookup on a line of a megabyte does not count its characters).
 pub struct LineIndex {
     starts: Vec<u32>,
-    ascii: Vec<bool>,
+    /// The lines (0-based) that are not all ASCII, in order: few or none.
+    wide: Vec<u32>,
 }
 
 impl LineIndex {
     pub fn new(src: &str) -> LineIndex {
-        let mut starts = vec![0];
-        let mut ascii = Vec::new();
+        // Sized first: it is kept through code generation (4 bytes a line).
+        let lines = src.bytes().filter(|&b| b == b'\n').count() + 1;
+        let mut starts = Vec::with_capacity(lines);
+        starts.push(0);
+        let mut wide = Vec::new();
         let mut plain = true;
         for (i, b) in src.bytes().enumerate() {
             if b == b'\n' {
+                if !plain {
+                    wide.push(starts.len() as u32 - 1);
+                }
                 starts.push(i as u32 + 1);
-                ascii.push(plain);
                 plain = true;
             } else {
                 plain &= b.is_ascii();
             }
         }
-        ascii.push(plain);
-        LineIndex { starts, ascii }
+        if !plain {
+            wide.push(starts.len() as u32 - 1);
+        }
+        LineIndex { starts, wide }
     }
 
     /// As [`line_col`].
@@ -206,11 +214,11 @@ impl LineIndex {
         let pos = pos.min(src.len());
         let line = self.starts.partition_point(|&s| s as usize <= pos);
         let start = self.starts[line - 1] as usize;
-        let col = match self.ascii.get(line - 1) {
-            Some(true) => pos - start,
-            _ => src
-                .get(start..pos)
-                .map_or(pos - start, |s| s.chars().count()),
+        let col = if self.wide.binary_search(&(line as u32 - 1)).is_err() {
+            pos - start
+        } else {
+            src.get(start..pos)
+                .map_or(pos - start, |s| s.chars().count())
         } + 1;
         (line, col)
     }

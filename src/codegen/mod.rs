@@ -968,7 +968,7 @@ impl Pipeline<'_> {
             if let (Some(out), Some(d)) = (&mut self.debug, w.debug) {
                 let f = func_debug(g, w.id, d, c);
                 let bytes = f.held();
-                mem.charge(Phase::Codegen, bytes)?;
+                mem.charge_held(Phase::Codegen, bytes)?;
                 out.charged += bytes;
                 out.rows += f.lines.len() + f.vars.len() + f.calls.len();
                 out.funcs.push(f);
@@ -979,7 +979,7 @@ impl Pipeline<'_> {
             // What the object writer keeps (its buffers, the symbols).
             let held = g.module.held();
             if held > self.held {
-                mem.charge(Phase::Codegen, held - self.held)?;
+                mem.charge_held(Phase::Codegen, held - self.held)?;
                 self.held = held;
             }
             self.next += 1;
@@ -1199,7 +1199,7 @@ fn build_units(
             };
             let held = scratch.allocated_bytes();
             if held > scratch_charged {
-                mem.charge(Phase::Lower, held - scratch_charged)?;
+                mem.charge_held(Phase::Lower, held - scratch_charged)?;
                 scratch_charged = held;
             }
             // Lifted functions are local symbols, numbered in program order.

@@ -307,7 +307,7 @@ fn lower_function<'m>(
     fl.ret_ty = Some(ret);
     fl.check_ensures = has_ensures && cx.opts.contracts;
     let mut params = cx.arena.vec_with_capacity(f.params.len())?;
-    for ((&p, &l), param) in ptys.iter().zip(f.param_locals).zip(decl.params) {
+    for ((&p, l), param) in ptys.iter().zip(f.param_locals()).zip(decl.params) {
         let v = fl.new_var(repr_of(cx.ck, p))?;
         params.push(v)?;
         fl.bind(l, v)?;

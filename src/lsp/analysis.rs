@@ -479,7 +479,7 @@ impl<'v> BodyView<'v> {
             },
             Hit::Param(i) => {
                 let fi = self.fi?;
-                ck.funcs.get(fi as usize)?.param_locals.get(i).copied()
+                ck.funcs.get(fi as usize)?.param_local(i)
             }
             Hit::LambdaParam(e, lm, i) => match ck.expr_res.get(e.id.0 as usize)? {
                 Res::Lambda(first) if lm.params[i].name.is_some() => Some(first + i as u32),
@@ -518,7 +518,7 @@ impl<'v> BodyView<'v> {
         let ck = self.ck.as_ref()?;
         if let Some(fi) = self.fi
             && let Some(f) = ck.funcs.get(fi as usize)
-            && let Some(i) = f.param_locals.iter().position(|&p| p == l)
+            && let Some(i) = f.param_locals().position(|p| p == l)
         {
             return self.decl.params.get(i).map(|p| p.span);
         }
@@ -993,7 +993,7 @@ pub fn scope_at<'v>(v: &BodyView<'v>, pos: u32) -> Vec<(Sym, Span, Option<crate:
         if let Some(n) = p.name {
             let t = v.fi.and_then(|fi| {
                 let ck = ck?;
-                let l = *ck.funcs.get(fi as usize)?.param_locals.get(i)?;
+                let l = ck.funcs.get(fi as usize)?.param_local(i)?;
                 ck.local_ty.get(l as usize).copied()
             });
             out.push((n, p.span, t));

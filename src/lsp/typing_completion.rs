@@ -73,7 +73,7 @@ fn variable_type(v: &BodyView<'_>, name: &str) -> Option<crate::types::TyId> {
     {
         for (i, p) in v.decl.params.iter().enumerate() {
             if p.name.is_some_and(|n| v.names.name(n) == name) {
-                found = f.param_locals.get(i).copied();
+                found = f.param_local(i);
             }
         }
     }

@@ -386,6 +386,22 @@ impl Memory {
         Ok(())
     }
 
+    /// Charges `bytes` that were already allocated outside the arenas (a
+    /// structure that has just grown: its bytes are in the real heap
+    /// figure already, so checking them on top of it, as [`Memory::charge`]
+    /// does for work about to allocate, would count them twice). Fails
+    /// when the budget is now exceeded, as [`Memory::check_real`].
+    pub fn charge_held(&self, phase: Phase, bytes: usize) -> MemResult<()> {
+        self.count_allocation(phase, bytes)?;
+        let i = phase as usize;
+        let charge = self.charges[i].get() + bytes;
+        self.charges[i].set(charge);
+        if charge > self.charge_peaks[i].get() {
+            self.charge_peaks[i].set(charge);
+        }
+        self.check_real(phase)
+    }
+
     /// Releases a charge once that memory is freed.
     pub fn release(&self, phase: Phase, bytes: usize) {
         let c = &self.charges[phase as usize];

@@ -104,12 +104,25 @@ pub struct FuncInfo<'m> {
     /// Parameter types as declared (`Int32` kept for the C ABI).
     pub params: &'m [TyId],
     pub ret: TyId,
-    /// The local of each parameter.
-    pub param_locals: &'m [u32],
+    /// The local of the first parameter: the others follow it (one local
+    /// each, numbered in order).
+    pub first_local: u32,
     /// The local `result` of `ensures` clauses.
     pub result_local: Option<u32>,
     /// Type parameters (§4.8), as written.
     pub tparams: &'m [Sym],
+}
+
+impl FuncInfo<'_> {
+    /// The locals of the parameters, in order.
+    pub fn param_locals(&self) -> std::ops::Range<u32> {
+        self.first_local..self.first_local + self.params.len() as u32
+    }
+
+    /// The local of parameter `i`.
+    pub fn param_local(&self, i: usize) -> Option<u32> {
+        (i < self.params.len()).then(|| self.first_local + i as u32)
+    }
 }
 
 pub enum TestKind<'m> {
@@ -1333,7 +1346,7 @@ impl<'m> Checker<'m, '_> {
                 }
             }
             let mut params = self.arena.vec_with_capacity(fd.params.len())?;
-            let mut locals = self.arena.vec_with_capacity(fd.params.len())?;
+            let first_local = self.local_ty.len() as u32;
             // Names seen, for long parameter lists (linear, not quadratic).
             let mut seen = std::collections::HashSet::new();
             for (i, p) in fd.params.iter().enumerate() {
@@ -1356,7 +1369,8 @@ impl<'m> Checker<'m, '_> {
                     self.require_c_passable(p.ty.span, t, true);
                 }
                 params.push(t)?;
-                locals.push(self.new_local(t)?)?;
+                let l = self.new_local(t)?;
+                debug_assert_eq!(l, first_local + i as u32);
             }
             let ret = self.resolve_type(&fd.ret, is_extern)?;
             let ret = self.concrete(ret)?;
@@ -1383,7 +1397,7 @@ impl<'m> Checker<'m, '_> {
                 file: s,
                 params: params.into_slice(),
                 ret,
-                param_locals: locals.into_slice(),
+                first_local,
                 result_local,
                 tparams: tps.into_slice(),
             })?;
@@ -1429,9 +1443,9 @@ impl<'m> Checker<'m, '_> {
 
     fn check_func<'b>(&mut self, fi: u32, body: Option<&'b Expr<'b>>) -> MemResult<()> {
         let f = &self.funcs[fi as usize];
-        let (decl, locals, result_local) = (f.decl, f.param_locals, f.result_local);
+        let (decl, locals, result_local) = (f.decl, f.param_locals(), f.result_local);
         let (params, ret) = self.body_signature(fi);
-        for (&l, &p) in locals.iter().zip(params) {
+        for (l, &p) in locals.clone().zip(params) {
             self.local_ty[l as usize] = p;
         }
         if let Some(r) = result_local {
@@ -1439,7 +1453,7 @@ impl<'m> Checker<'m, '_> {
         }
         self.body_tparams(fi)?;
         self.scope.clear();
-        for (p, &l) in decl.params.iter().zip(locals) {
+        for (p, l) in decl.params.iter().zip(locals) {
             if let Some(n) = p.name {
                 self.scope.push(n, l)?;
             }
