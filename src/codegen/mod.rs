@@ -1535,16 +1535,16 @@ impl<'a, 'm> Gen<'a, 'm> {
             .map_err(backend)
     }
 
-    fn declare_local_data(&mut self, prefix: &str) -> Result<DataId, CodegenError> {
+    /// A local data object named `pole.KIND.N` (`kind` is `"pole.KIND."`):
+    /// no other symbol has such a name (C names have no `.`, Pole
+    /// functions' start with `pole:`).
+    fn declare_local_data(&mut self, kind: &str) -> DataId {
         self.anon += 1;
-        let name = format!("pole.{prefix}.{}", self.anon);
-        self.module
-            .declare_data(&name, Linkage::Local, false, false)
-            .map_err(backend)
+        self.module.declare_numbered_data(kind, self.anon)
     }
 
     fn data(&mut self, bytes: Vec<u8>, align: u64) -> Result<DataId, CodegenError> {
-        let id = self.declare_local_data("d")?;
+        let id = self.declare_local_data("pole.d.");
         let mut d = DataDescription::new();
         d.define(bytes.into_boxed_slice());
         d.set_align(align);
@@ -1594,7 +1594,7 @@ impl<'a, 'm> Gen<'a, 'm> {
         }
         let mut cell = static_header(KIND_CELL);
         cell.extend_from_slice(&[0u8; 8]);
-        let id = self.declare_local_data("c")?;
+        let id = self.declare_local_data("pole.c.");
         let mut d = DataDescription::new();
         d.define(cell.into_boxed_slice());
         d.set_align(8);
@@ -1663,7 +1663,7 @@ impl<'a, 'm> Gen<'a, 'm> {
         if let Some(&id) = self.descs.get(&t) {
             return Ok(id);
         }
-        let id = self.declare_local_data("t")?;
+        let id = self.declare_local_data("pole.t.");
         self.descs.insert(t, id);
         const PT_INT: i64 = 0;
         const PT_FLOAT: i64 = 1;
@@ -1798,7 +1798,7 @@ impl<'a, 'm> Gen<'a, 'm> {
     }
 
     fn define_anon(&mut self, d: &DataDescription) -> Result<DataId, CodegenError> {
-        let id = self.declare_local_data("d")?;
+        let id = self.declare_local_data("pole.d.");
         self.module.define_data(id, d).map_err(backend)?;
         Ok(id)
     }

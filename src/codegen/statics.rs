@@ -198,7 +198,7 @@ impl Gen<'_, '_> {
                 d.write_data_addr((at + 8 * k) as u32, gv, addend);
             }
         }
-        let id = self.declare_local_data("c")?;
+        let id = self.declare_local_data("pole.c.");
         self.module.define_data(id, &d).map_err(backend)?;
         Ok(id)
     }

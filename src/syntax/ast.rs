@@ -77,10 +77,6 @@ pub struct FuncDecl<'m> {
     /// token: bodies are parsed one at a time by
     /// [`super::parser::parse_body`], after the declarations.
     pub body: Option<(u32, u32)>,
-    /// Ids of the expressions and patterns of the declaration itself (its
-    /// contracts): `start..end`.
-    pub exprs: (u32, u32),
-    pub pats: (u32, u32),
     pub rare: Option<&'m FuncRare<'m>>,
 }
 
@@ -97,6 +93,10 @@ pub struct FuncRare<'m> {
     /// The body when it is a single literal (`func width() -> Int : 640`,
     /// the language's way of naming a constant): calls are replaced by it.
     pub literal_body: Option<Literal>,
+    /// Ids of the expressions and patterns of the declaration itself (its
+    /// contracts): `start..end`.
+    pub exprs: (u32, u32),
+    pub pats: (u32, u32),
 }
 
 impl FuncRare<'_> {
@@ -108,6 +108,8 @@ impl FuncRare<'_> {
             && self.ext.is_none()
             && self.variadic.is_none()
             && self.literal_body.is_none()
+            && self.exprs.0 == self.exprs.1
+            && self.pats.0 == self.pats.1
     }
 }
 
@@ -134,6 +136,17 @@ impl<'m> FuncDecl<'m> {
 
     pub fn literal_body(&self) -> Option<Literal> {
         self.rare.and_then(|r| r.literal_body)
+    }
+
+    /// Ids of the expressions of the declaration itself (its contracts):
+    /// `start..end`.
+    pub fn exprs(&self) -> (u32, u32) {
+        self.rare.map_or((0, 0), |r| r.exprs)
+    }
+
+    /// Ids of the patterns of the declaration itself.
+    pub fn pats(&self) -> (u32, u32) {
+        self.rare.map_or((0, 0), |r| r.pats)
     }
 
     /// The `:` before the body.

@@ -617,6 +617,8 @@ impl<'m> Parser<'m, '_, '_> {
             ext,
             variadic,
             literal_body,
+            exprs: (e0, self.next_expr),
+            pats: (p0, self.next_pat),
         })?;
         Ok(self.arena.alloc(FuncDecl {
             name,
@@ -625,8 +627,6 @@ impl<'m> Parser<'m, '_, '_> {
             params: self.arena.alloc_slice_copy(&params)?,
             ret,
             body,
-            exprs: (e0, self.next_expr),
-            pats: (p0, self.next_pat),
             rare,
         })?)
     }
@@ -679,8 +679,6 @@ impl<'m> Parser<'m, '_, '_> {
             params: self.arena.alloc_slice_copy(&params)?,
             ret,
             body: None,
-            exprs: (0, 0),
-            pats: (0, 0),
             rare,
         })?)
     }

@@ -597,7 +597,7 @@ impl<'m> Checker<'m, '_> {
         self.check_func(fi, body)?;
         let decl = self.funcs[fi as usize].decl;
         let (ce, cp) = if self.funcs[fi as usize].file == 0 {
-            (decl.exprs, decl.pats)
+            (decl.exprs(), decl.pats())
         } else {
             ((0, 0), (0, 0))
         };

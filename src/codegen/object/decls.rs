@@ -17,6 +17,10 @@ use std::hash::BuildHasher;
 /// No name: an anonymous declaration.
 const ANONYMOUS: u32 = u32::MAX;
 
+/// A [`Data::len`] from here on: a numbered name, prefix
+/// `len - NUMBERED` of [`Decls::prefixes`] followed by the number `at`.
+const NUMBERED: u32 = u32::MAX - 256;
+
 #[derive(Clone, Copy)]
 struct Func {
     /// The name's start in [`Decls::text`] and its length.
@@ -57,6 +61,8 @@ pub(crate) struct Decls {
     datas: Vec<Data>,
     sigs: Vec<ir::Signature>,
     sig_ids: HashMap<ir::Signature, u32>,
+    /// The prefixes of numbered data names.
+    prefixes: Vec<String>,
     names: HashTable<Named>,
     hasher: hashbrown::DefaultHashBuilder,
 }
@@ -210,6 +216,29 @@ impl Decls {
         }
     }
 
+    /// Declares a local data object named `prefix` followed by `n`, a
+    /// name the caller makes unique (the code generator's own objects:
+    /// one per string literal, closure, descriptor). The name is not kept
+    /// as text, nor can it be looked up.
+    pub fn declare_numbered_data(&mut self, prefix: &str, n: u32) -> DataId {
+        let k = match self.prefixes.iter().position(|p| p == prefix) {
+            Some(k) => k,
+            None => {
+                self.prefixes.push(prefix.to_string());
+                self.prefixes.len() - 1
+            }
+        };
+        debug_assert!(k < (ANONYMOUS - NUMBERED) as usize);
+        let id = self.datas.len() as u32;
+        self.datas.push(Data {
+            at: n,
+            len: NUMBERED + k as u32,
+            linkage: Linkage::Local,
+            writable: false,
+        });
+        DataId::from_u32(id)
+    }
+
     pub fn declare_anonymous_data(&mut self, writable: bool) -> DataId {
         let id = self.datas.len() as u32;
         self.datas.push(Data {
@@ -244,6 +273,10 @@ impl Decls {
         if e.len == ANONYMOUS {
             return Cow::Owned(format!(".Ldata{:x}", d.as_u32()));
         }
+        if e.len >= NUMBERED {
+            let prefix = &self.prefixes[(e.len - NUMBERED) as usize];
+            return Cow::Owned(format!("{prefix}{}", e.at));
+        }
         Cow::Borrowed(self.text(e.at, e.len))
     }
 
@@ -261,6 +294,7 @@ impl Decls {
             + self.funcs.capacity() * std::mem::size_of::<Func>()
             + self.datas.capacity() * std::mem::size_of::<Data>()
             + self.names.capacity() * (std::mem::size_of::<Named>() + 1)
+            + self.sigs.capacity() * std::mem::size_of::<ir::Signature>()
     }
 }
 

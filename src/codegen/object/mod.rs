@@ -348,6 +348,16 @@ fn slot(defs: &mut Vec<Def>, i: usize) -> &mut Def {
     &mut defs[i]
 }
 
+impl StreamModule {
+    /// Declares a local, read-only data object named `prefix` followed by
+    /// `n`, unique by construction (see [`Decls::declare_numbered_data`]).
+    pub fn declare_numbered_data(&mut self, prefix: &str, n: u32) -> DataId {
+        let id = self.decls.declare_numbered_data(prefix, n);
+        slot(&mut self.datas, id.as_u32() as usize);
+        id
+    }
+}
+
 impl Module for StreamModule {
     fn isa(&self) -> &dyn TargetIsa {
         &*self.isa
