@@ -30,6 +30,7 @@ mod callback;
 mod debug;
 pub(crate) use debug::scripts::{GDB_SCRIPT, LLDB_SCRIPT};
 mod func;
+mod literals;
 pub(crate) mod object;
 pub use object::set_spool_fault;
 mod statics;
@@ -333,7 +334,7 @@ pub(crate) struct Gen<'a, 'm> {
     /// Imported functions called directly (`call rel32`, not through the
     /// GOT): Pole functions of other files and the runtime's own.
     pub colocated: std::collections::HashSet<FuncId>,
-    strings: HashMap<Vec<u8>, DataId>,
+    strings: literals::Literals,
     descs: HashMap<TyId, DataId>,
     nullary: HashMap<(u32, u32), DataId>,
     closures: HashMap<FuncId, DataId>,
@@ -422,7 +423,7 @@ pub fn compile_object(
     let mut g = Gen {
         module,
         names,
-        strings: HashMap::new(),
+        strings: Default::default(),
         descs: HashMap::new(),
         nullary: HashMap::new(),
         closures: HashMap::new(),
@@ -1555,7 +1556,7 @@ impl<'a, 'm> Gen<'a, 'm> {
     /// A string literal: the length, a static header, the bytes and a NUL;
     /// values point past the header.
     pub fn string_data(&mut self, bytes: &[u8]) -> Result<DataId, CodegenError> {
-        if let Some(&id) = self.strings.get(bytes) {
+        if let Some(id) = self.strings.get(bytes) {
             return Ok(id);
         }
         let mut v = (bytes.len() as u64).to_le_bytes().to_vec();
@@ -1564,7 +1565,7 @@ impl<'a, 'm> Gen<'a, 'm> {
         v.extend_from_slice(bytes);
         v.push(0);
         let id = self.data(v, 8)?;
-        self.strings.insert(bytes.to_vec(), id);
+        self.strings.insert(bytes, id);
         Ok(id)
     }
 

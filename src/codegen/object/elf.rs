@@ -258,7 +258,7 @@ impl Streamed {
                 },
                 st_shndx: 0,
                 st_value: def.offset,
-                st_size: def.size,
+                st_size: u64::from(def.size),
             });
         }
         for name in &names[order.len()..] {

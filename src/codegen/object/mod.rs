@@ -131,13 +131,13 @@ impl Section {
     }
 }
 
-/// Where a function or data object was defined.
+/// Where a function or data object was defined (one per symbol: 16 bytes).
 #[derive(Clone, Copy)]
 struct Def {
     /// `u32::MAX`: not defined here.
     sec: u32,
+    size: u32,
     offset: u64,
-    size: u64,
 }
 
 const UNDEFINED: Def = Def {
@@ -340,6 +340,12 @@ fn io_error(err: io::Error) -> ModuleError {
     ModuleError::Allocation { err }
 }
 
+/// The size of a definition, below 4 GiB.
+#[allow(clippy::result_large_err)]
+fn def_size(bytes: usize) -> ModuleResult<u32> {
+    u32::try_from(bytes).map_err(|_| unsupported(format!("a definition of {bytes} bytes")))
+}
+
 /// Grows `defs` to hold index `i`.
 fn slot(defs: &mut Vec<Def>, i: usize) -> &mut Def {
     if defs.len() <= i {
@@ -476,7 +482,7 @@ impl Module for StreamModule {
         self.funcs[func.as_u32() as usize] = Def {
             sec: TEXT.0,
             offset,
-            size: bytes.len() as u64,
+            size: def_size(bytes.len())?,
         };
         for r in relocs {
             self.reloc(TEXT, offset, r)?;
@@ -510,11 +516,12 @@ impl Module for StreamModule {
                 s.align = s.align.max(align);
                 let at = s.zeros.next_multiple_of(align.max(1));
                 s.zeros = at + *size as u64;
-                (at, *size as u64)
+                (at, def_size(*size)?)
             }
             Init::Bytes { contents } => {
+                let size = def_size(contents.len())?;
                 let at = self.append(sec, contents, align).map_err(io_error)?;
-                (at, contents.len() as u64)
+                (at, size)
             }
         };
         self.datas[data.as_u32() as usize] = Def {
