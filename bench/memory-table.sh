@@ -56,3 +56,25 @@ for j in 1 2; do
   read -r t m <"$work/t"
   python3 -c "print(f'| 1x suite (executables, cc link) | $j | $n | $t | {$n/$t:.0f} | {$m/1024:.1f} |')"
 done
+
+# Issue 23's memory targets: the 10k- and 50k-function programs of
+# bench/compare.sh under a limit, their objects compared with the unlimited
+# builds' (peak RSS must stay within the limit plus the fixed base).
+"$target_dir/release/polegen" 10000 >"$work/p10k.pole-ir"
+"$target_dir/release/polegen" 50000 >"$work/p50k.pole-ir"
+echo
+echo "| program | limit | peak RSS MiB | real heap peak MB | object as without a limit |"
+echo "|---|---:|---:|---:|---|"
+for run in "p10k 24M" "p50k 48M"; do
+  read -r prog limit <<<"$run"
+  "$POLE" build "$work/$prog.pole-ir" --emit obj -o "$work/free.o"
+  /usr/bin/time -f "%M" -o "$work/rss" "$POLE" build "$work/$prog.pole-ir" --emit obj \
+    -o "$work/limited.o" --memory-limit "$limit" --mem-stats=json 2>"$work/stats"
+  same=$(cmp -s "$work/free.o" "$work/limited.o" && echo yes || echo NO)
+  python3 - "$prog" "$limit" "$(cat "$work/rss")" "$work/stats" "$same" <<'PY'
+import json, sys
+prog, limit, rss, stats, same = sys.argv[1:]
+s = json.loads(open(stats).read().strip().splitlines()[-1])
+print(f'| {prog} | {limit} | {int(rss) / 1024:.1f} | {s["real_peak"] / 1e6:.1f} | {same} |')
+PY
+done

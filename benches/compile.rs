@@ -47,7 +47,7 @@ fn lex_parse(mem: &mut Memory, src: &str) -> usize {
     let mut exprs = 0;
     for item in p.items {
         if let ast::Item::Func(f) = item
-            && let Some(at) = f.body_at
+            && let Some(at) = f.body_at()
         {
             bump.reset();
             let body_arena = mem.scratch_arena(&bump, Phase::Parse, 0);
@@ -88,7 +88,7 @@ fn check_only(mem: &mut Memory, src: &str) -> Duration {
     for (fi, decl) in funcs.enumerate() {
         bump.reset();
         let body_arena = mem.scratch_arena(&bump, Phase::Parse, 0);
-        let (expr, next_expr, next_pat) = match decl.body_at {
+        let (expr, next_expr, next_pat) = match decl.body_at() {
             Some(at) => {
                 match parser::parse_body(src, at, body_arena, &names, p.expr_count, p.pat_count) {
                     Ok(b) => (b.expr, b.next_expr, b.next_pat),

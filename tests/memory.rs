@@ -318,9 +318,11 @@ fn memory_follows_the_largest_function_not_the_program() {
     let (one_parse, one_check) = peaks(&bodies(200, 1));
     let (all_parse, all_check) = peaks(&bodies(200, 200));
     // The long bodies are 200x the source; without per-function arenas the
-    // parse arena would grow about as much.
+    // parse arena would grow about as much. (With one, the peak is mostly
+    // the body arena: since the declarations are compact, the one more
+    // chunk the body arena keeps after 200 long bodies is about 0.8x it.)
     assert!(
-        all_parse < one_parse * 3 / 2,
+        all_parse < one_parse * 2,
         "parse peak {all_parse} with 200 long bodies vs {one_parse} with one"
     );
     assert!(

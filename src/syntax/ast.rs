@@ -515,5 +515,6 @@ mod tests {
         // One per parameter and result of every declaration.
         assert!(std::mem::size_of::<TypeExpr<'_>>() <= 32);
         assert!(std::mem::size_of::<Param<'_>>() <= 48);
+        assert!(std::mem::size_of::<FuncDecl<'_>>() <= 88);
     }
 }
