@@ -21,12 +21,19 @@
 # when it grows.
 #
 # Usage: scripts/hot-text.sh          (needs valgrind; takes about a minute)
+#   POLE_BINARIES="target/release/pole target/dist/pole" scripts/hot-text.sh
+#   takes the union over those builds instead of building the release one
+#   (whole-program optimisation inlines differently: a dist build executes
+#   functions a release build does not have).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "hot-text: valgrind not found" >&2; exit 1; }
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
-cargo build --release --quiet --bin pole
-POLE=$target_dir/release/pole
+if [ -z "${POLE_BINARIES:-}" ]; then
+  cargo build --release --quiet --bin pole
+  POLE_BINARIES=$target_dir/release/pole
+fi
+read -r -a binaries <<<"$POLE_BINARIES"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -42,14 +49,15 @@ scenarios=(
   "run $work/life.pole-ir"
 )
 i=0
-for s in "${scenarios[@]}"; do
-  i=$((i + 1))
-  # shellcheck disable=SC2086 # the scenario is a word list
-  valgrind --tool=callgrind --demangle=no --compress-strings=no \
-    --callgrind-out-file="$work/cg.$i" "$POLE" $s >/dev/null 2>&1 </dev/null
+for pole in "${binaries[@]}"; do
+  for s in "${scenarios[@]}"; do
+    i=$((i + 1))
+    # shellcheck disable=SC2086 # the scenario is a word list
+    valgrind --tool=callgrind --demangle=no --compress-strings=no \
+      --callgrind-out-file="$work/cg.$i" "$pole" $s >/dev/null 2>&1 </dev/null
+  done
+  nm --defined-only "$pole" | awk '$2 ~ /^[tTwW]$/ { print $3 }' >>"$work/text-symbols"
 done
-
-nm --defined-only "$POLE" | awk '$2 ~ /^[tTwW]$/ { print $3 }' >"$work/text-symbols"
 python3 - "$work" "$i" >scripts/hot-text.ld <<'EOF'
 import re, sys
 work, count = sys.argv[1], int(sys.argv[2])
