@@ -61,6 +61,24 @@ fn main() {
     let symbols = defined_symbols(&loaded.join("libpole_rt_loaded.a"));
     std::fs::write(out.join("runtime_symbols.rs"), symbol_table(&symbols))
         .expect("write runtime_symbols.rs");
+    hot_text();
+}
+
+/// Gathers the functions a small compile executes at the start of `pole`'s
+/// code (scripts/hot-text.sh says why and regenerates the script): a linker
+/// script that only adds an output section (`INSERT BEFORE .text`), read by
+/// lld (Rust's default linker here) and GNU ld. Linux only; the
+/// environment variable `POLE_NO_HOT_TEXT` leaves it out (another linker).
+fn hot_text() {
+    println!("cargo:rerun-if-changed=scripts/hot-text.ld");
+    println!("cargo:rerun-if-env-changed=POLE_NO_HOT_TEXT");
+    let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
+    if !linux || std::env::var_os("POLE_NO_HOT_TEXT").is_some() {
+        return;
+    }
+    let dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let script = dir.join("scripts/hot-text.ld");
+    println!("cargo:rustc-link-arg-bin=pole=-Wl,-T,{}", script.display());
 }
 
 /// The global symbols the archive's members define, sorted.

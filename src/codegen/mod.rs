@@ -33,21 +33,19 @@ mod func;
 mod literals;
 pub(crate) mod object;
 pub use object::set_spool_fault;
+mod pipeline;
 mod statics;
 
 use crate::ir::{self, lower};
-use crate::memory::{Memory, OutOfMemory, Phase};
+use crate::memory::{Memory, OutOfMemory};
 use crate::syntax::Interner;
 use crate::syntax::ast::Expr;
 use crate::types::check::{Checked, CtorOwner};
 use crate::types::{TyId, TyKind};
-use cranelift_codegen::Context;
 use cranelift_codegen::binemit::Reloc;
-use cranelift_codegen::control::ControlPlane;
-use cranelift_codegen::ir::{AbiParam, Function, Signature, UserFuncName};
-use cranelift_codegen::isa::{CallConv, OwnedTargetIsa, TargetIsa};
+use cranelift_codegen::ir::{AbiParam, Signature};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
-use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module, ModuleReloc};
 use object::StreamModule;
 use std::collections::HashMap;
@@ -414,41 +412,64 @@ pub fn compile_object(
         lines: opts.debug_info,
         vars: opts.debug_info && opts.debug_vars,
     };
-    let path_of = |file: u32| paths.get(file as usize).map_or("", String::as_str);
     let ck = source.checked().ok_or(CodegenError::Invalid)?;
     let units = lower::units(&ck, lopts);
     let isa = isa(opts.release)?;
     let cheap_isa = self::isa(false)?;
-    let module = StreamModule::new(isa.clone());
-    let mut g = Gen {
-        module,
-        names,
-        strings: Default::default(),
-        descs: HashMap::new(),
-        nullary: HashMap::new(),
-        closures: HashMap::new(),
-        c_layouts: HashMap::new(),
-        callbacks: HashMap::new(),
-        lifted: 0,
-        borrowed: Vec::new(),
-        borrow_bodies: HashMap::new(),
-        inst_ids: Vec::new(),
-        consts: HashMap::new(),
-        imports: HashMap::new(),
-        colocated: std::collections::HashSet::new(),
-        va_stubs: HashMap::new(),
-        anon: 0,
+    let mut g = Gen::new(StreamModule::new(isa.clone()), names);
+    let (pole_ids, unit_ids) = declare_units(&mut g, &ck, &units, paths)?;
+    let ids = func::Ids {
+        pole: &pole_ids,
+        ir: &unit_ids,
     };
+    let lines = crate::diag::LineIndex::new(src);
+    let plan = pipeline::build::Plan {
+        units: &units,
+        paths,
+        unit_ids: &unit_ids,
+        ids: &ids,
+        src,
+        file,
+        lines: &lines,
+        mem,
+        lopts,
+    };
+    let mut out = pipeline::define::Definer::new(opts.debug_info, src, file, &lines);
+    pipeline::run(&mut g, source, &plan, &mut out, (&isa, &cheap_isa))?;
+    {
+        let ck = source.checked().ok_or(CodegenError::Invalid)?;
+        out.finish(&mut g, mem, &ck)?;
+    }
+    if opts.debug_info && opts.debug_vars {
+        debug::scripts::add_gdb_scripts(&mut g.module).map_err(write_failed)?;
+    }
+    let streamed = g.module.finish().map_err(write_failed)?;
+    Ok(ObjectFile(Object::Streamed(Box::new(streamed))))
+}
+
+/// Declares the symbols of the file's units (its functions, test thunks,
+/// `pole_main`) and of the functions of imported files (defined in their
+/// own objects, called directly: they end up in the same executable): the
+/// symbol of each checked function, and of each unit.
+#[allow(clippy::type_complexity)]
+fn declare_units(
+    g: &mut Gen<'_, '_>,
+    ck: &Checked<'_>,
+    units: &[lower::Unit],
+    paths: &[String],
+) -> Result<(Vec<Option<FuncId>>, Vec<FuncId>), CodegenError> {
+    let path_of = |file: u32| paths.get(file as usize).map_or("", String::as_str);
+    let names = g.names;
     let mut pole_ids: Vec<Option<FuncId>> = vec![None; ck.funcs.len()];
     let mut unit_ids = Vec::with_capacity(units.len());
-    for &unit in &units {
+    for &unit in units {
         let id = match unit {
             lower::Unit::Pole(fi) => {
                 let f = &ck.funcs[fi as usize];
                 let name = pole_symbol(path_of(f.file), names.name(f.decl.name));
                 let id = g
                     .module
-                    .declare_function(&name, Linkage::Hidden, &pole_signature(&ck, fi))
+                    .declare_function(&name, Linkage::Hidden, &pole_signature(ck, fi))
                     .map_err(backend)?;
                 pole_ids[fi as usize] = Some(id);
                 id
@@ -469,8 +490,6 @@ pub fn compile_object(
         };
         unit_ids.push(id);
     }
-    // Functions of imported files: defined in their own objects, called
-    // directly (they end up in the same executable).
     for (fi, f) in ck.funcs.iter().enumerate() {
         if f.file == 0 || f.decl.ext().is_some() {
             continue;
@@ -478,173 +497,14 @@ pub fn compile_object(
         let name = pole_symbol(path_of(f.file), names.name(f.decl.name));
         let id = g
             .module
-            .declare_function(&name, Linkage::Import, &pole_signature(&ck, fi as u32))
+            .declare_function(&name, Linkage::Import, &pole_signature(ck, fi as u32))
             .map_err(backend)?;
         g.colocated.insert(id);
         pole_ids[fi] = Some(id);
     }
-    let ids = func::Ids {
-        pole: &pole_ids,
-        ir: &unit_ids,
-    };
-    // Large programs compile their functions on worker threads while this
-    // thread lowers and builds the next ones; results are defined in unit
-    // order, so the object is the same whatever the timing.
-    let workers = if units.len() >= PARALLEL_MIN_UNITS {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(4)
-    } else {
-        0
-    };
-    let lines = crate::diag::LineIndex::new(src);
-    let plan = Plan {
-        units: &units,
-        paths,
-        unit_ids: &unit_ids,
-        ids: &ids,
-        src,
-        file,
-        lines: &lines,
-        mem,
-        lopts,
-    };
-    let mut p = Pipeline {
-        waiting: std::collections::VecDeque::new(),
-        next: 0,
-        held: 0,
-        debug: opts.debug_info.then(|| DebugOut {
-            funcs: Vec::new(),
-            rows: 0,
-            charged: 0,
-            src,
-            file,
-            lines: &lines,
-        }),
-    };
-    let result = if workers < 2 {
-        let mut ctx = Context::new();
-        build_units(&mut g, source, &plan, &mut |g, ck, feed| {
-            let Feed::Func(slot, func, p_est, cheap) = feed else {
-                // Nothing is in flight; the debug information waiting
-                // can be written out.
-                return p.flush_debug(g, mem, ck);
-            };
-            let isa = if cheap { &*cheap_isa } else { &*isa };
-            let id = slot.id;
-            let i = p.add(slot, p_est);
-            let r = compile_one(isa, &mut ctx, func, id);
-            p.compiled(i, r);
-            p.define_ready(g, mem, ck)?;
-            Ok(true)
-        })
-    } else {
-        // Functions travel in batches: one channel message (and one thread
-        // wake-up) per batch rather than per function.
-        type Job = std::vec::Vec<(usize, Function, bool, FuncId)>;
-        type Done = std::vec::Vec<(usize, Result<Compiled, String>)>;
-        let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(workers);
-        let job_rx = std::sync::Mutex::new(job_rx);
-        let (res_tx, res_rx) = std::sync::mpsc::channel::<Done>();
-        let stopped = || CodegenError::Backend("code generation worker stopped".into());
-        std::thread::scope(|s| {
-            for _ in 0..workers {
-                let (job_rx, res_tx, isa) = (&job_rx, res_tx.clone(), isa.clone());
-                let cheap_isa = cheap_isa.clone();
-                let group = mem.group();
-                s.spawn(move || {
-                    // This compile's memory: counted in its group.
-                    crate::memory::join_group(group);
-                    let mut ctx = Context::new();
-                    loop {
-                        let job = match job_rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => break,
-                        };
-                        let Ok(job) = job else { break };
-                        let done: Done = job
-                            .into_iter()
-                            .map(|(i, func, cheap, id)| {
-                                let isa = if cheap { &*cheap_isa } else { &*isa };
-                                (i, compile_one(isa, &mut ctx, func, id))
-                            })
-                            .collect();
-                        if res_tx.send(done).is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-            drop(res_tx);
-            let mut sent = 0;
-            let mut batch: Job = std::vec::Vec::with_capacity(BATCH);
-            // Hands the functions built so far to the workers.
-            let send = |batch: &mut Job, sent: &mut usize| {
-                *sent += batch.len();
-                let full = std::mem::replace(batch, std::vec::Vec::with_capacity(BATCH));
-                job_tx.send(full).map_err(|_| stopped())
-            };
-            let r = build_units(&mut g, source, &plan, &mut |g, ck, feed| {
-                let Feed::Func(slot, func, est, cheap) = feed else {
-                    // Send what is built, then wait for a result.
-                    if !batch.is_empty() {
-                        send(&mut batch, &mut sent)?;
-                    }
-                    if sent == p.next {
-                        return p.flush_debug(g, mem, ck);
-                    }
-                    p.receive(res_rx.recv().map_err(|_| stopped())?);
-                    p.define_ready(g, mem, ck)?;
-                    return Ok(true);
-                };
-                let id = slot.id;
-                let i = p.add(slot, est);
-                batch.push((i, func, cheap, id));
-                if batch.len() < BATCH {
-                    return Ok(true);
-                }
-                // Bound the functions in flight (their estimates are charged).
-                while sent - p.next >= 2 * workers * BATCH {
-                    p.receive(res_rx.recv().map_err(|_| stopped())?);
-                    p.define_ready(g, mem, ck)?;
-                }
-                send(&mut batch, &mut sent)?;
-                while let Ok(done) = res_rx.try_recv() {
-                    p.receive(done);
-                }
-                p.define_ready(g, mem, ck)?;
-                Ok(true)
-            });
-            r?;
-            if !batch.is_empty() {
-                send(&mut batch, &mut sent)?;
-            }
-            drop(job_tx);
-            let ck = source.checked().ok_or(CodegenError::Invalid)?;
-            for done in res_rx {
-                p.receive(done);
-                p.define_ready(&mut g, mem, &ck)?;
-            }
-            Ok(())
-        })
-    };
-    result?;
-    if !p.waiting.is_empty() {
-        return Err(CodegenError::Backend("a function was not compiled".into()));
-    }
-    {
-        let ck = source.checked().ok_or(CodegenError::Invalid)?;
-        p.flush_debug(&mut g, mem, &ck)?;
-    }
-    if opts.debug_info && opts.debug_vars {
-        debug::scripts::add_gdb_scripts(&mut g.module).map_err(write_failed)?;
-    }
-    mem.release(Phase::Codegen, p.held);
-    let streamed = g.module.finish().map_err(write_failed)?;
-    Ok(ObjectFile(Object::Streamed(Box::new(streamed))))
+    Ok((pole_ids, unit_ids))
 }
 
-/// A failure writing the object's temporary data (a full disk).
 fn write_failed(e: std::io::Error) -> CodegenError {
     CodegenError::Io(format!(
         "cannot write the object file: {}",
@@ -705,641 +565,6 @@ pub fn target_id() -> Result<String, CodegenError> {
     Ok(s)
 }
 
-/// Programs with at least this many functions compile them in parallel.
-const PARALLEL_MIN_UNITS: usize = 64;
-
-/// Functions per message to a code generation worker.
-const BATCH: usize = 8;
-
-/// Machine code of one function, ready to be defined in the object.
-struct Compiled {
-    alignment: u64,
-    bytes: Vec<u8>,
-    relocs: Vec<ModuleReloc>,
-    /// Machine-code ranges and the source offsets they come from.
-    lines: Vec<(u32, u32, u32)>,
-    /// Direct calls: return offset, callee.
-    calls: Vec<(u32, Option<FuncId>)>,
-    /// Each named variable's stack slot: `(k, offset from the frame
-    /// pointer)` (see `func::named_slots`).
-    slots: Vec<(u32, i32)>,
-}
-
-/// A unit's name in debug information, the source offset of its
-/// declaration, and whether it is a Pole function.
-fn unit_debug_name(ck: &Checked<'_>, names: &Interner<'_>, u: lower::Unit) -> (String, u32, bool) {
-    match u {
-        lower::Unit::Pole(fi) => {
-            let d = ck.funcs[fi as usize].decl;
-            (names.name(d.name).to_string(), d.span.start, true)
-        }
-        lower::Unit::Thunk(t, side) => (format!("pole.test.{t}.{side}"), 0, false),
-        lower::Unit::Main | lower::Unit::TestRunner => ("pole_main".to_string(), 0, false),
-        lower::Unit::Inst(k) => (instance_name(ck, names, k), 0, true),
-    }
-}
-
-/// Compiles `func` in the reusable `ctx` (Cranelift's heavy work; runs on
-/// any thread).
-fn compile_one(
-    isa: &dyn TargetIsa,
-    ctx: &mut Context,
-    func: Function,
-    id: FuncId,
-) -> Result<Compiled, String> {
-    ctx.func = func;
-    let before = crate::memory::thread_live();
-    crate::memory::thread_reset_peak();
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compile_in(isa, ctx, id)));
-    let r = match r {
-        Ok(r) => r,
-        Err(p) => {
-            // The context may be left in any state: start afresh.
-            *ctx = Context::new();
-            return Err(format!("{PANIC_PREFIX}{}", panic_message(&*p)));
-        }
-    };
-    if debug_estimates() {
-        eprintln!(
-            "pole: estimate compile peak {}",
-            crate::memory::thread_peak() - before
-        );
-    }
-    ctx.clear();
-    r
-}
-
-/// Marks a backend error that was a caught panic.
-const PANIC_PREFIX: &str = "panic: ";
-
-fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Compiled, String> {
-    let (alignment, bytes, relocs, lines, rets, value_calls, slots) = {
-        let code = ctx
-            .compile(isa, &mut ControlPlane::default())
-            .map_err(|e| format!("{:?}", e.inner))?;
-        let relocs: Vec<_> = code.buffer.relocs().to_vec();
-        let rets: Vec<u32> = code.buffer.call_sites().map(|c| c.ret_addr).collect();
-        let slots = func::named_slots(code.buffer.frame_layout());
-        let located = code.buffer.get_srclocs_sorted();
-        // Calls of function values carry their location with a flag (see
-        // `func::VALUE_CALL`): the code ranges of those calls.
-        let value_calls: Vec<(u32, u32)> = located
-            .iter()
-            .filter(|l| !l.loc.is_default() && l.loc.bits() & func::VALUE_CALL != 0)
-            .map(|l| (l.start, l.end))
-            .collect();
-        let lines = located
-            .iter()
-            .filter(|l| !l.loc.is_default())
-            .map(|l| (l.start, l.end, l.loc.bits() & !func::VALUE_CALL))
-            .collect();
-        (
-            code.buffer.alignment as u64,
-            code.buffer.data().to_vec(),
-            relocs,
-            lines,
-            rets,
-            value_calls,
-            slots,
-        )
-    };
-    let relocs: Vec<ModuleReloc> = relocs
-        .iter()
-        .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
-        .collect();
-    let calls = direct_calls(&bytes, &relocs, &rets, &value_calls);
-    Ok(Compiled {
-        alignment,
-        bytes,
-        relocs,
-        lines,
-        calls,
-        slots,
-    })
-}
-
-/// The direct calls (`call rel32`, not tail jumps) among the call sites
-/// returning at `rets`: each call's return offset and its callee.
-fn direct_calls(
-    bytes: &[u8],
-    relocs: &[ModuleReloc],
-    rets: &[u32],
-    value_calls: &[(u32, u32)],
-) -> Vec<(u32, Option<FuncId>)> {
-    const CALL_REL32: u8 = 0xE8;
-    // Call relocations by offset (one pass: huge functions make many calls).
-    let targets: HashMap<u32, FuncId> = relocs
-        .iter()
-        .filter_map(|r| match r.name {
-            cranelift_module::ModuleRelocTarget::User {
-                namespace: 0,
-                index,
-            } if matches!(r.kind, Reloc::X86CallPCRel4 | Reloc::X86CallPLTRel4) => {
-                Some((r.offset, FuncId::from_u32(index)))
-            }
-            _ => None,
-        })
-        .collect();
-    let mut out = Vec::new();
-    for &ret in rets {
-        let Some(at) = ret.checked_sub(5) else {
-            continue;
-        };
-        if bytes.get(at as usize) != Some(&CALL_REL32) {
-            // A call of a function value's code (its location is flagged).
-            if value_calls.iter().any(|&(s, e)| s < ret && ret <= e) {
-                out.push((ret, None));
-            }
-            continue;
-        }
-        if let Some(&f) = targets.get(&(at + 1)) {
-            out.push((ret, Some(f)));
-        }
-    }
-    out
-}
-
-/// Compiled functions waiting to be defined in unit order, and the debug
-/// information of those defined since the last debug unit was written.
-struct Pipeline<'x> {
-    /// From slot `next` on: each unit's function, then the functions
-    /// lifted out of it, compiled or not yet.
-    waiting: std::collections::VecDeque<Waiting>,
-    next: usize,
-    /// Bytes charged for what the object writer holds.
-    held: usize,
-    debug: Option<DebugOut<'x>>,
-}
-
-struct Waiting {
-    id: FuncId,
-    /// The charged Cranelift estimate, released when defined.
-    estimate: usize,
-    debug: Option<SlotDebug>,
-    done: Option<Result<Compiled, String>>,
-}
-
-/// Debug information of defined functions not yet written as a unit.
-struct DebugOut<'x> {
-    funcs: Vec<debug::FuncDebug>,
-    /// Their line rows, variables and calls.
-    rows: usize,
-    /// Bytes charged for `funcs`.
-    charged: usize,
-    src: &'x str,
-    file: &'x str,
-    lines: &'x crate::diag::LineIndex,
-}
-
-/// A debug unit is written once this many functions wait for one, or
-/// rows of line, variable and call information: units stay small whatever
-/// the program's size (the same split whatever the memory limit, so the
-/// object does not depend on it).
-const DEBUG_UNIT_FUNCS: usize = 64;
-const DEBUG_UNIT_ROWS: usize = 1 << 13;
-
-/// A function handed to the pipeline: its symbol, its debug name and
-/// declaration offset.
-pub(crate) struct Slot {
-    id: FuncId,
-    debug: SlotDebug,
-}
-
-/// A function's debug name, declaration offset, whether it is a Pole
-/// function, its named variables (their slots are known once compiled)
-/// and its result type.
-pub(crate) struct SlotDebug {
-    head: (String, u32, bool),
-    vars: Vec<(u32, debug::Var)>,
-    ret: Option<TyId>,
-    /// Compiled from another file's text (see [`debug::Place`]).
-    place: Option<std::sync::Arc<debug::Place>>,
-}
-
-impl Pipeline<'_> {
-    /// Registers a function to be defined; its slot index.
-    fn add(&mut self, slot: Slot, estimate: usize) -> usize {
-        self.waiting.push_back(Waiting {
-            id: slot.id,
-            estimate,
-            debug: self.debug.is_some().then_some(slot.debug),
-            done: None,
-        });
-        self.next + self.waiting.len() - 1
-    }
-
-    /// Takes compiled functions back from a worker.
-    fn receive(&mut self, done: std::vec::Vec<(usize, Result<Compiled, String>)>) {
-        for (j, r) in done {
-            self.compiled(j, r);
-        }
-    }
-
-    /// Takes back the compiled function of slot `j`.
-    fn compiled(&mut self, j: usize, r: Result<Compiled, String>) {
-        if let Some(w) = self.waiting.get_mut(j - self.next) {
-            w.done = Some(r);
-        }
-    }
-
-    /// Defines the compiled functions that are next in unit order.
-    fn define_ready(
-        &mut self,
-        g: &mut Gen<'_, '_>,
-        mem: &Memory,
-        ck: &Checked<'_>,
-    ) -> Result<(), CodegenError> {
-        while self.waiting.front().is_some_and(|w| w.done.is_some()) {
-            let Some(w) = self.waiting.pop_front() else {
-                break;
-            };
-            let Some(r) = w.done else { break };
-            let c = r.map_err(|m| match m.strip_prefix(PANIC_PREFIX) {
-                Some(p) => CodegenError::Panic(p.to_string()),
-                None => CodegenError::Backend(m),
-            })?;
-            let defined = g
-                .module
-                .define_function_bytes(w.id, c.alignment, &c.bytes, &c.relocs);
-            if let Some(e) = g.module.failure() {
-                return Err(write_failed(e));
-            }
-            defined.map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
-            mem.end_work(Phase::Codegen, w.estimate);
-            if let (Some(out), Some(d)) = (&mut self.debug, w.debug) {
-                let f = func_debug(g, w.id, d, c);
-                let bytes = f.held();
-                mem.charge_held(Phase::Codegen, bytes)?;
-                out.charged += bytes;
-                out.rows += f.lines.len() + f.vars.len() + f.calls.len();
-                out.funcs.push(f);
-                if out.funcs.len() >= DEBUG_UNIT_FUNCS || out.rows >= DEBUG_UNIT_ROWS {
-                    self.flush_debug(g, mem, ck)?;
-                }
-            }
-            // What the object writer keeps (its buffers, the symbols).
-            let held = g.module.held();
-            if held > self.held {
-                mem.charge_held(Phase::Codegen, held - self.held)?;
-                self.held = held;
-            }
-            self.next += 1;
-            // An estimate that fell short shows here: fail rather than go on.
-            mem.check_real(Phase::Codegen)?;
-        }
-        Ok(())
-    }
-
-    /// Writes the waiting debug information as one unit.
-    fn flush_debug(
-        &mut self,
-        g: &mut Gen<'_, '_>,
-        mem: &Memory,
-        ck: &Checked<'_>,
-    ) -> Result<bool, CodegenError> {
-        let Some(out) = &mut self.debug else {
-            return Ok(false);
-        };
-        if out.funcs.is_empty() {
-            return Ok(false);
-        }
-        let info = debug::TypeInfo { ck, names: g.names };
-        let r = debug::write(
-            &mut g.module,
-            &out.funcs,
-            out.file,
-            out.src,
-            out.lines,
-            info,
-        );
-        if let Some(e) = g.module.failure() {
-            return Err(write_failed(e));
-        }
-        r.map_err(CodegenError::Backend)?;
-        out.funcs.clear();
-        out.rows = 0;
-        mem.release(Phase::Codegen, out.charged);
-        out.charged = 0;
-        Ok(true)
-    }
-}
-
-/// What compiled function `c` (symbol `id`) contributes to the debug
-/// information.
-fn func_debug(g: &Gen<'_, '_>, id: FuncId, mut d: SlotDebug, c: Compiled) -> debug::FuncDebug {
-    let (name, decl, pole) = d.head;
-    // Each named variable with a stack slot, at its offset.
-    let vars = std::mem::take(&mut d.vars)
-        .into_iter()
-        .filter_map(|(k, mut v)| {
-            let i = c.slots.binary_search_by_key(&k, |s| s.0).ok()?;
-            v.at = c.slots[i].1;
-            Some(v)
-        })
-        .collect();
-    // Calls of Pole functions, for `called from` lines.
-    let calls = if pole {
-        c.calls
-            .iter()
-            .filter(|&&(_, f)| f.is_none_or(|f| g.module.is_pole_function(f)))
-            .filter_map(|&(ret, _)| {
-                let i = c.lines.partition_point(|l| l.1 < ret);
-                let l = c.lines.get(i).filter(|l| l.0 < ret)?;
-                Some((ret, l.2))
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    debug::FuncDebug {
-        id,
-        name,
-        decl,
-        pole,
-        size: c.bytes.len() as u32,
-        lines: c.lines,
-        calls,
-        vars,
-        ret: d.ret,
-        place: d.place,
-    }
-}
-
-/// What every unit is compiled with.
-#[derive(Clone, Copy)]
-struct Plan<'x> {
-    units: &'x [lower::Unit],
-    paths: &'x [String],
-    unit_ids: &'x [FuncId],
-    ids: &'x func::Ids<'x>,
-    src: &'x str,
-    file: &'x str,
-    lines: &'x crate::diag::LineIndex,
-    mem: &'x Memory,
-    lopts: lower::Options,
-}
-
-/// Receives each built function: its unit index, the function, its
-/// charged codegen estimate, and whether to compile it the cheap way (the
-/// debug settings).
-type UnitSink<'s> =
-    dyn FnMut(&mut Gen<'_, '_>, &Checked<'_>, Feed) -> Result<bool, CodegenError> + 's;
-
-/// Headroom [`build_units`] makes (by finishing work in flight) before it
-/// lowers a function under a tight budget.
-const LOWER_ROOM: usize = 512 * 1024;
-
-/// What [`build_units`] hands its sink (one at a time: no need to box the
-/// function).
-#[allow(clippy::large_enum_variant)]
-enum Feed {
-    /// A built function, its charged estimate, and whether to compile it
-    /// the cheap way.
-    Func(Slot, Function, usize, bool),
-    /// The next function's estimate does not fit the budget: finish some
-    /// of the work in flight; `false` when there is none.
-    Room,
-}
-
-/// Lowers each unit to the IR in a scratch arena (reset after each), builds
-/// its Cranelift function, charges its estimated codegen memory, and hands
-/// it to `sink` with its index and the charge.
-fn build_units(
-    g: &mut Gen<'_, '_>,
-    source: &mut dyn Source,
-    plan: &Plan<'_>,
-    sink: &mut UnitSink<'_>,
-) -> Result<(), CodegenError> {
-    let Plan {
-        paths: _,
-        units,
-        unit_ids,
-        ids,
-        src,
-        file,
-        lines,
-        mem,
-        lopts,
-    } = *plan;
-    let mut fctx = FunctionBuilderContext::new();
-    let mut scratch = bumpalo::Bump::new();
-    // Bytes charged for the scratch arena's chunks (it keeps its largest
-    // chunk across resets).
-    let mut scratch_charged = 0;
-    let mut finished = false;
-    let result = (|| {
-        // The file's units, then the instances of generic functions they
-        // call (checking an instance may ask for more).
-        let mut i = 0;
-        loop {
-            let unit = match units.get(i) {
-                Some(&u) => u,
-                None => {
-                    let k = (i - units.len()) as u32;
-                    let known = source.checked().map_or(0, |c| c.instances.len());
-                    if k as usize >= known {
-                        break;
-                    }
-                    lower::Unit::Inst(k)
-                }
-            };
-            let (ck, body, other) = match unit {
-                lower::Unit::Pole(fi) => match source.function(fi)? {
-                    Some((ck, body)) => (ck, body, None),
-                    None => return Err(CodegenError::Invalid),
-                },
-                lower::Unit::Inst(k) => match source.instance(k)? {
-                    Some(x) => x,
-                    None => return Err(CodegenError::Invalid),
-                },
-                _ => {
-                    if !finished {
-                        finished = true;
-                        if !source.finish()? {
-                            return Err(CodegenError::Invalid);
-                        }
-                    }
-                    (source.checked().ok_or(CodegenError::Invalid)?, None, None)
-                }
-            };
-            declare_instances(g, &ck, plan.paths)?;
-            // Under a tight budget, finish work in flight before lowering
-            // the next function (its scratch arena may grow) rather than
-            // fail in the lowering.
-            while mem.used_now().saturating_add(LOWER_ROOM) > mem.limit()
-                && sink(g, &ck, Feed::Room)?
-            {}
-            // An instance of an imported generic function is lowered from
-            // that file's text: its locations, line rows and frames name
-            // that file (`debug::Place`).
-            let other_lines = other.map(|(t, _)| crate::diag::LineIndex::new(t));
-            let id = match unit {
-                lower::Unit::Inst(k) => g.inst_ids[k as usize],
-                _ => unit_ids[i],
-            };
-            let cx = lower::Ctx {
-                ck: &ck,
-                names: g.names,
-                src: other.map_or(src, |o| o.0),
-                file: other.map_or(file, |o| o.1),
-                lines: other_lines.as_ref().unwrap_or(lines),
-                arena: mem.scratch_arena(&scratch, Phase::Lower, scratch_charged),
-                opts: lopts,
-                borrowed: &g.borrowed,
-            };
-            let lower::Lowered {
-                main,
-                lifted,
-                borrowed,
-            } = match lower::lower_unit(&cx, unit, body) {
-                Ok(f) => f,
-                Err(lower::LowerError::Oom(e)) => return Err(CodegenError::Oom(e)),
-                Err(lower::LowerError::Internal(m)) => {
-                    return Err(CodegenError::Backend(m.into()));
-                }
-            };
-            let held = scratch.allocated_bytes();
-            if held > scratch_charged {
-                mem.charge_held(Phase::Lower, held - scratch_charged)?;
-                scratch_charged = held;
-            }
-            // Lifted functions are local symbols, numbered in program order.
-            let mut lifted_ids = Vec::with_capacity(lifted.len());
-            for f in &lifted {
-                g.lifted += 1;
-                let name = format!("pole::lambda.{}", g.lifted);
-                let lid = g
-                    .module
-                    .declare_function(&name, Linkage::Local, &ir_signature(f))
-                    .map_err(backend)?;
-                lifted_ids.push(lid);
-            }
-            if let (lower::Unit::Pole(fi), Some(&body_id)) = (unit, lifted_ids.last())
-                && borrowed != 0
-            {
-                let fi = fi as usize;
-                if g.borrowed.len() <= fi {
-                    g.borrowed.resize(fi + 1, 0);
-                }
-                g.borrowed[fi] = borrowed;
-                g.borrow_bodies.insert(fi as u32, body_id);
-            }
-            let (uname, decl, pole) = match unit {
-                lower::Unit::Inst(k) => {
-                    let f = ck.callee_func(ck.funcs.len() as u32 + k);
-                    (instance_name(&ck, g.names, k), f.decl.span.start, true)
-                }
-                _ if lopts.lines => unit_debug_name(&ck, g.names, unit),
-                _ => Default::default(),
-            };
-            let place = other.map(|(text, file)| {
-                let funcs: Vec<&ir::Func<'_>> =
-                    std::iter::once(&main).chain(lifted.iter()).collect();
-                let lines = other_lines.as_ref().unwrap_or(lines);
-                std::sync::Arc::new(place_of(&funcs, decl, file, text, lines))
-            });
-            for (k, f) in std::iter::once(&main).chain(lifted.iter()).enumerate() {
-                let fid = if k == 0 { id } else { lifted_ids[k - 1] };
-                let (func, estimate, cheap) = build_one(
-                    g,
-                    &mut fctx,
-                    f,
-                    (fid, &ck, ids, &lifted_ids),
-                    mem,
-                    lopts,
-                    &mut |g| sink(g, &ck, Feed::Room),
-                )?;
-                let head = if k == 0 {
-                    (uname.clone(), decl, pole)
-                } else {
-                    (f.name.to_string(), decl, pole)
-                };
-                let mut debug = slot_debug(head, f, &ck, g.names);
-                debug.place = place.clone();
-                let slot = Slot { id: fid, debug };
-                sink(g, &ck, Feed::Func(slot, func, estimate, cheap))?;
-            }
-            drop(lifted);
-            scratch.reset();
-            i += 1;
-        }
-        Ok(())
-    })();
-    mem.release(Phase::Lower, scratch_charged);
-    result
-}
-
-/// What the debug information says about IR function `f`, besides its
-/// `head` (name, declaration offset, Pole function or not).
-fn slot_debug(
-    head: (String, u32, bool),
-    f: &ir::Func<'_>,
-    ck: &Checked<'_>,
-    names: &Interner<'_>,
-) -> SlotDebug {
-    let vars = f
-        .names
-        .iter()
-        .enumerate()
-        .map(|(k, n)| {
-            let v = debug::Var {
-                name: names.name(n.name).to_string(),
-                ty: n.ty,
-                decl: n.decl,
-                scope: n.scope,
-                param: n.param,
-                at: 0,
-            };
-            (k as u32, v)
-        })
-        .collect();
-    let ret = match f.kind {
-        ir::Kind::Pole(fi) => Some(ck.callee_sig(fi).1),
-        _ => None,
-    };
-    SlotDebug {
-        head,
-        vars,
-        ret,
-        place: None,
-    }
-}
-
-/// The place of the functions `funcs` of a unit lowered from `text` at
-/// `file` (another file than the object's): the line and column of every
-/// source offset their code and declarations refer to.
-fn place_of(
-    funcs: &[&ir::Func<'_>],
-    decl: u32,
-    file: &str,
-    text: &str,
-    lines: &crate::diag::LineIndex,
-) -> debug::Place {
-    let mut offs = vec![decl];
-    for f in funcs {
-        for b in f.blocks {
-            for i in b.insts {
-                if let ir::Inst::Loc(off) = i {
-                    offs.push(*off);
-                }
-            }
-        }
-    }
-    offs.sort_unstable();
-    offs.dedup();
-    let at = offs
-        .into_iter()
-        .map(|o| {
-            let (l, c) = lines.line_col(text, o as usize);
-            (o, l as u32, c as u32)
-        })
-        .collect();
-    debug::Place {
-        file: file.to_string(),
-        at,
-    }
-}
-
 /// `NAME<ARGS>`: instance `k`'s name.
 fn instance_name(ck: &Checked<'_>, names: &Interner<'_>, k: u32) -> String {
     let inst = &ck.instances[k as usize];
@@ -1375,66 +600,6 @@ fn declare_instances(
         g.inst_ids.push(id);
     }
     Ok(())
-}
-
-/// Builds the Cranelift function of IR function `f` (symbol `id`),
-/// charging its estimated codegen memory: the function, the charge, and
-/// whether to compile it the cheap way.
-#[allow(clippy::too_many_arguments)]
-#[allow(clippy::type_complexity)]
-fn build_one(
-    g: &mut Gen<'_, '_>,
-    fctx: &mut FunctionBuilderContext,
-    f: &ir::Func<'_>,
-    (id, ck, ids, lifted): (FuncId, &Checked<'_>, &func::Ids<'_>, &[FuncId]),
-    mem: &Memory,
-    lopts: lower::Options,
-    room: &mut dyn FnMut(&mut Gen<'_, '_>) -> Result<bool, CodegenError>,
-) -> Result<(Function, usize, bool), CodegenError> {
-    let (base, size) = codegen_estimate(f);
-    let release = !lopts.contracts;
-    let fits = |bytes: usize| mem.used_now().saturating_add(bytes) <= mem.limit();
-    // Huge functions, and those whose optimised compile would not fit the
-    // budget, are compiled the cheap way.
-    let (estimate, cheap) = if !release {
-        (base, false)
-    } else if size > CHEAP_ABOVE || !fits(base * RELEASE_FACTOR) {
-        (base, true)
-    } else {
-        (base * RELEASE_FACTOR, false)
-    };
-    // Under a tight budget, fewer functions are in flight: wait for
-    // compiled ones (and write them out) until this one fits.
-    while !fits(estimate) && room(g)? {}
-    mem.begin_work(Phase::Codegen, estimate)?;
-    let mut func =
-        Function::with_name_signature(UserFuncName::user(0, id.as_u32()), ir_signature(f));
-    let before = crate::memory::thread_live();
-    crate::memory::thread_reset_peak();
-    let emitted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let unit = func::Unit {
-            lifted,
-            optimized: release && !cheap,
-        };
-        func::emit(g, &mut func, fctx, f, (id, ids), ck, unit)
-    }));
-    match emitted {
-        Ok(r) => r?,
-        Err(p) => return Err(CodegenError::Panic(panic_message(&*p))),
-    }
-    if debug_estimates() {
-        let insts: usize = f.blocks.iter().map(|b| b.insts.len()).sum();
-        eprintln!(
-            "pole: estimate {}: {} blocks {} insts {} vars: estimate {} emit peak {}",
-            f.name,
-            f.blocks.len(),
-            insts,
-            f.vars.len(),
-            estimate,
-            crate::memory::thread_peak() - before
-        );
-    }
-    Ok((func, estimate, cheap))
 }
 
 /// The signature of Pole function `fi` (`tail` convention).
@@ -1474,6 +639,28 @@ fn ir_signature(f: &ir::Func<'_>) -> Signature {
 }
 
 impl<'a, 'm> Gen<'a, 'm> {
+    fn new(module: StreamModule, names: &'a Interner<'m>) -> Self {
+        Gen {
+            module,
+            names,
+            strings: Default::default(),
+            descs: HashMap::new(),
+            nullary: HashMap::new(),
+            closures: HashMap::new(),
+            c_layouts: HashMap::new(),
+            callbacks: HashMap::new(),
+            lifted: 0,
+            borrowed: Vec::new(),
+            borrow_bodies: HashMap::new(),
+            inst_ids: Vec::new(),
+            consts: HashMap::new(),
+            imports: HashMap::new(),
+            colocated: std::collections::HashSet::new(),
+            va_stubs: HashMap::new(),
+            anon: 0,
+        }
+    }
+
     pub fn kind(ck: &Checked<'_>, t: TyId) -> TyKind {
         ck.types.shape(t)
     }

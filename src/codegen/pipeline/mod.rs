@@ -1,0 +1,186 @@
+//! The way of each function to the object file, in four phases, one
+//! module each:
+//!
+//! 1. [`build`]: lower the unit to the IR (`ir::lower`, a scratch arena
+//!    reset per unit);
+//! 2. [`build`]: build its Cranelift function (`func::emit`), estimate and
+//!    charge its codegen memory;
+//! 3. [`compile`]: Cranelift compiles it to machine code, here or on a
+//!    worker thread;
+//! 4. [`define`]: define it in the object (streamed out by
+//!    `codegen::object`) in unit order, and its debug information in
+//!    units of 64 functions.
+//!
+//! [`run`] drives them: on this thread alone for small programs; for
+//! large ones, phases 1-2 and 4 here and phase 3 on workers, so building
+//! the next functions overlaps compiling the last ones. At most a bounded
+//! number of functions is in flight (their estimates are charged), and
+//! under a tight budget phase 1 waits for phase 4 to make room.
+
+pub(super) mod build;
+mod compile;
+pub(super) mod define;
+
+use super::{CodegenError, Gen, Source};
+use build::{Feed, Plan, build_units};
+use compile::{Compiled, compile_one};
+use cranelift_codegen::Context;
+use cranelift_codegen::ir::Function;
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_module::FuncId;
+use define::Definer;
+
+/// Programs with at least this many functions compile them in parallel.
+const PARALLEL_MIN_UNITS: usize = 64;
+
+/// Functions per message to a code generation worker.
+const BATCH: usize = 8;
+
+/// Runs every unit of `plan` through the four phases, compiling with
+/// `isa` (or `cheap_isa`, the debug settings, for functions built to be
+/// compiled the cheap way) and defining into `out`.
+pub(super) fn run(
+    g: &mut Gen<'_, '_>,
+    source: &mut dyn Source,
+    plan: &Plan<'_>,
+    out: &mut Definer<'_>,
+    (isa, cheap_isa): (&OwnedTargetIsa, &OwnedTargetIsa),
+) -> Result<(), CodegenError> {
+    let workers = if plan.units.len() >= PARALLEL_MIN_UNITS {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4)
+    } else {
+        0
+    };
+    if workers < 2 {
+        alone(g, source, plan, out, (isa, cheap_isa))
+    } else {
+        with_workers(g, source, plan, out, (isa, cheap_isa), workers)
+    }
+}
+
+/// Every phase on this thread, one function at a time.
+fn alone(
+    g: &mut Gen<'_, '_>,
+    source: &mut dyn Source,
+    plan: &Plan<'_>,
+    out: &mut Definer<'_>,
+    (isa, cheap_isa): (&OwnedTargetIsa, &OwnedTargetIsa),
+) -> Result<(), CodegenError> {
+    let mem = plan.mem;
+    let mut ctx = Context::new();
+    build_units(g, source, plan, &mut |g, ck, feed| {
+        let Feed::Func(slot, func, estimate, cheap) = feed else {
+            // Nothing is in flight; the debug information waiting can be
+            // written out.
+            return out.flush_debug(g, mem, ck);
+        };
+        let isa = if cheap { &**cheap_isa } else { &**isa };
+        let id = slot.id;
+        let i = out.add(slot, estimate);
+        let r = compile_one(isa, &mut ctx, func, id);
+        out.compiled(i, r);
+        out.define_ready(g, mem, ck)?;
+        Ok(true)
+    })
+}
+
+/// Phases 1-2 and 4 on this thread, phase 3 on `workers` threads;
+/// functions travel in batches (one channel message and one wake-up per
+/// batch rather than per function).
+fn with_workers(
+    g: &mut Gen<'_, '_>,
+    source: &mut dyn Source,
+    plan: &Plan<'_>,
+    out: &mut Definer<'_>,
+    (isa, cheap_isa): (&OwnedTargetIsa, &OwnedTargetIsa),
+    workers: usize,
+) -> Result<(), CodegenError> {
+    type Job = std::vec::Vec<(usize, Function, bool, FuncId)>;
+    type Done = std::vec::Vec<(usize, Result<Compiled, String>)>;
+    let mem = plan.mem;
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(workers);
+    let job_rx = std::sync::Mutex::new(job_rx);
+    let (res_tx, res_rx) = std::sync::mpsc::channel::<Done>();
+    let stopped = || CodegenError::Backend("code generation worker stopped".into());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let (job_rx, res_tx) = (&job_rx, res_tx.clone());
+            let (isa, cheap_isa) = (isa.clone(), cheap_isa.clone());
+            let group = mem.group();
+            s.spawn(move || {
+                // This compile's memory: counted in its group.
+                crate::memory::join_group(group);
+                let mut ctx = Context::new();
+                loop {
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok(job) = job else { break };
+                    let done: Done = job
+                        .into_iter()
+                        .map(|(i, func, cheap, id)| {
+                            let isa = if cheap { &*cheap_isa } else { &*isa };
+                            (i, compile_one(isa, &mut ctx, func, id))
+                        })
+                        .collect();
+                    if res_tx.send(done).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(res_tx);
+        let mut sent = 0;
+        let mut batch: Job = std::vec::Vec::with_capacity(BATCH);
+        // Hands the functions built so far to the workers.
+        let send = |batch: &mut Job, sent: &mut usize| {
+            *sent += batch.len();
+            let full = std::mem::replace(batch, std::vec::Vec::with_capacity(BATCH));
+            job_tx.send(full).map_err(|_| stopped())
+        };
+        build_units(g, source, plan, &mut |g, ck, feed| {
+            let Feed::Func(slot, func, estimate, cheap) = feed else {
+                // Send what is built, then wait for a result.
+                if !batch.is_empty() {
+                    send(&mut batch, &mut sent)?;
+                }
+                if sent == out.next {
+                    return out.flush_debug(g, mem, ck);
+                }
+                out.receive(res_rx.recv().map_err(|_| stopped())?);
+                out.define_ready(g, mem, ck)?;
+                return Ok(true);
+            };
+            let id = slot.id;
+            let i = out.add(slot, estimate);
+            batch.push((i, func, cheap, id));
+            if batch.len() < BATCH {
+                return Ok(true);
+            }
+            // Bound the functions in flight (their estimates are charged).
+            while sent - out.next >= 2 * workers * BATCH {
+                out.receive(res_rx.recv().map_err(|_| stopped())?);
+                out.define_ready(g, mem, ck)?;
+            }
+            send(&mut batch, &mut sent)?;
+            while let Ok(done) = res_rx.try_recv() {
+                out.receive(done);
+            }
+            out.define_ready(g, mem, ck)?;
+            Ok(true)
+        })?;
+        if !batch.is_empty() {
+            send(&mut batch, &mut sent)?;
+        }
+        drop(job_tx);
+        let ck = source.checked().ok_or(CodegenError::Invalid)?;
+        for done in res_rx {
+            out.receive(done);
+            out.define_ready(g, mem, &ck)?;
+        }
+        Ok(())
+    })
+}
