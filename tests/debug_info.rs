@@ -749,7 +749,9 @@ pole: the program is stopped; `bt`, `info locals`, `print NAME`, `up`/`down`; `c
     // Without a runtime error, gdb ends with the program's status.
     let out = run("ok.pole-ir", "");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("\nhi\n"), "{text}");
+    // gdb's "[Thread ... exited]" may come just before the output, without
+    // a line break of its own.
+    assert!(text.lines().any(|l| l.ends_with("hi")), "{text}");
     assert_eq!(out.status.code(), Some(3), "{text}");
 }
 
