@@ -1092,6 +1092,8 @@ void *pole_list_set(void *lv, int64_t i, uint64_t v, const char *loc) {
   return c;
 }
 
+#include "pole_update.c"
+
 /* The list with v appended (consumes the list and v). */
 void *pole_list_push(void *lv, uint64_t v) {
   List *l = lv;

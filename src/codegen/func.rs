@@ -6,6 +6,7 @@
 
 mod alloc_at;
 mod filled;
+mod in_place;
 mod self_loop;
 
 use super::{CodegenError, Gen};
@@ -697,6 +698,24 @@ impl Em<'_, '_, '_, '_, '_> {
                 };
                 let (l, i) = (self.use_(lv), self.use_(iv));
                 self.list_alloc_at(lv, l, i, n, mask)?
+            }
+            (lower::CELL_IN_PLACE, &[x, n, mask]) => match narrow(self, n, mask) {
+                Some((n, mask)) => {
+                    let x = self.use_(x);
+                    self.cell_in_place(x, n, mask)
+                }
+                None => self.b.ins().iconst(types::I8, 0),
+            },
+            (lower::ELEM_IN_PLACE, &[l, i, e, n, mask]) => match narrow(self, n, mask) {
+                Some((n, mask)) => {
+                    let (l, i, e) = (self.use_(l), self.use_(i), self.use_(e));
+                    self.elem_in_place(l, i, e, n, mask)
+                }
+                None => self.b.ins().iconst(types::I8, 0),
+            },
+            (lower::CELL_REBUILD | lower::ELEM_REBUILD, _) => {
+                let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
+                self.rebuild(symbol, &args)?
             }
             (lower::LIST_SET, _) => {
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();

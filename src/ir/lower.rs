@@ -126,6 +126,16 @@ pub const LIST_ALLOC_AT: &str = "pole_list_alloc_at";
 /// A `List_set` that fills the hole a take or `pole_list_alloc_at` left
 /// (`ir/filled.rs`); always inlined.
 pub const LIST_SET_FILLED: &str = "pole_list_set_filled";
+/// Whether a unique cell can be updated where it is (`ir/in_place.rs`);
+/// always inlined.
+pub const CELL_IN_PLACE: &str = "pole_cell_in_place";
+/// Whether a list element can be updated where it is (`ir/in_place.rs`);
+/// always inlined.
+pub const ELEM_IN_PLACE: &str = "pole_elem_in_place";
+/// The slow paths of updates in place (runtime/pole_update.c), called
+/// keeping every register.
+pub const CELL_REBUILD: &str = "pole_cell_rebuild";
+pub const ELEM_REBUILD: &str = "pole_elem_rebuild";
 
 const I64: Repr = Repr::I64;
 
