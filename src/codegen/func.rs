@@ -241,7 +241,18 @@ pub(crate) fn emit(
                 em.def(p, v);
             }
         }
-        for inst in block.insts {
+        // An update in place's check (ir/in_place.rs) branches itself.
+        let check = match (block.insts.last(), block.term) {
+            (Some(&Inst::Def(d, Op::Call(Callee::C(c), args))), Term::Branch(v, t, e))
+                if d == v
+                    && (c.symbol == lower::CELL_IN_PLACE || c.symbol == lower::ELEM_IN_PLACE) =>
+            {
+                Some((c.symbol, args, t, e))
+            }
+            _ => None,
+        };
+        let insts = &block.insts[..block.insts.len() - usize::from(check.is_some())];
+        for inst in insts {
             match *inst {
                 Inst::Def(dst, _) if em.konst[dst.0 as usize].is_some() => {}
                 Inst::Def(dst, Op::CallValue(fv, args)) => {
@@ -289,6 +300,11 @@ pub(crate) fn emit(
                 Inst::Named(v, k) => em.named(v, k)?,
                 Inst::Unnamed(v) => em.unnamed(v),
             }
+        }
+        if let Some((symbol, args, t, e)) = check {
+            let (yes, no) = (blocks[t.0 as usize], blocks[e.0 as usize]);
+            em.in_place_branch(symbol, args, yes, no)?;
+            continue;
         }
         match block.term {
             Term::Jump(t) => {
@@ -699,20 +715,6 @@ impl Em<'_, '_, '_, '_, '_> {
                 let (l, i) = (self.use_(lv), self.use_(iv));
                 self.list_alloc_at(lv, l, i, n, mask)?
             }
-            (lower::CELL_IN_PLACE, &[x, n, mask]) => match narrow(self, n, mask) {
-                Some((n, mask)) => {
-                    let x = self.use_(x);
-                    self.cell_in_place(x, n, mask)
-                }
-                None => self.b.ins().iconst(types::I8, 0),
-            },
-            (lower::ELEM_IN_PLACE, &[l, i, e, n, mask]) => match narrow(self, n, mask) {
-                Some((n, mask)) => {
-                    let (l, i, e) = (self.use_(l), self.use_(i), self.use_(e));
-                    self.elem_in_place(l, i, e, n, mask)
-                }
-                None => self.b.ins().iconst(types::I8, 0),
-            },
             (lower::CELL_REBUILD | lower::ELEM_REBUILD, _) => {
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
                 self.rebuild(symbol, &args)?

@@ -37,6 +37,12 @@ type R<T> = Result<T, LowerError>;
 /// The widest cell handled (a narrow cell keeps its mask in its header).
 const MAX_SLOTS: i64 = 16;
 
+/// Facts `pole_elem_in_place` need not check (its last argument): the
+/// element was loaded from the list at that index (in range, and still
+/// there unless the list is shared); the list is unique.
+pub(crate) const ELEM_LOADED: i64 = 1;
+pub(crate) const LIST_UNIQUE: i64 = 2;
+
 /// An update found in a block: instructions `start..end` are the old
 /// cell's release, the allocation, its stores and (for a list element) the
 /// set.
@@ -62,12 +68,14 @@ enum Kind2 {
     /// `{ x with ... }` after a reset moving the slots of `moved`.
     Cell { moved: u64 },
     /// Element `index` of `list` replaced, the set giving `out`, its
-    /// error located by `loc`.
+    /// error located by `loc`; what the check need not test (`known`:
+    /// [`ELEM_LOADED`], [`LIST_UNIQUE`]).
     Elem {
         list: Var,
         index: Var,
         out: Var,
         loc: Var,
+        known: i64,
     },
 }
 
@@ -75,10 +83,11 @@ enum Kind2 {
 /// documentation).
 pub(super) fn split<'m>(
     arena: Arena<'m>,
+    params: &[Var],
     blocks: &'m mut [Block<'m>],
     vars: &mut Vec<'m, Repr>,
 ) -> R<&'m mut [Block<'m>]> {
-    let info = Info::new(arena, blocks, vars.as_slice())?;
+    let info = Info::new(arena, params, blocks, vars.as_slice())?;
     // Each original block becomes one or more pieces; the last piece ends
     // with its original terminator.
     let mut out: Vec<'m, Block<'m>> = arena.vec_with_capacity(blocks.len())?;
@@ -88,8 +97,14 @@ pub(super) fn split<'m>(
     for (bi, b) in blocks.iter().enumerate() {
         first[bi] = out.len() as u32;
         let mut insts = b.insts;
-        while let Some(site) = find(arena, insts, vars.as_slice(), &info)? {
+        // A list a set just gave: unique at the start of `insts`.
+        let mut unique = None;
+        while let Some(site) = find(arena, insts, vars.as_slice(), &info, unique)? {
             any = true;
+            unique = match site.kind {
+                Kind2::Elem { out, .. } => Some(out),
+                Kind2::Cell { .. } => unique,
+            };
             insts = emit(arena, insts, &site, vars, &mut out, b.cold)?;
         }
         last[bi] = out.len();
@@ -154,9 +169,13 @@ fn emit<'m>(
             let args = arena.alloc_slice_copy(&[site.cell, site.n, site.mask])?;
             Op::Call(Callee::C(c_call(arena, CELL_IN_PLACE, 3, Repr::I8)?), args)
         }
-        Kind2::Elem { list, index, .. } => {
-            let args = arena.alloc_slice_copy(&[list, index, site.cell, site.n, site.mask])?;
-            Op::Call(Callee::C(c_call(arena, ELEM_IN_PLACE, 5, Repr::I8)?), args)
+        Kind2::Elem {
+            list, index, known, ..
+        } => {
+            let k = fresh(Repr::I64)?;
+            head.push(Inst::Def(k, Op::Const(Repr::I64, known)))?;
+            let args = arena.alloc_slice_copy(&[list, index, site.cell, site.n, site.mask, k])?;
+            Op::Call(Callee::C(c_call(arena, ELEM_IN_PLACE, 6, Repr::I8)?), args)
         }
     };
     head.push(Inst::Def(c, check))?;
@@ -183,6 +202,7 @@ fn emit<'m>(
             index,
             out: set,
             loc,
+            ..
         } => {
             quick.push(Inst::Def(set, Op::Copy(list)))?;
             let args = arena.alloc_slice_copy(&[list, index, site.cell, shape, loc])?;
@@ -196,10 +216,11 @@ fn emit<'m>(
         term: Term::Jump(meet),
         cold,
     })?;
+    // Out of line: the slow path is rarely taken.
     out.push(Block {
         insts: slow_insts.into_slice(),
         term: Term::Jump(meet),
-        cold,
+        cold: true,
     })?;
 
     let rest = &insts[site.end..];
@@ -223,20 +244,30 @@ struct Info<'m> {
     konst: &'m [Option<i64>],
     /// How many instructions and terminators use each variable.
     uses: &'m [u32],
+    /// For a variable defined once, by `Elem(_, l, i)` of a list and index
+    /// also defined once: `(l, i)` (it is element `i` of `l` wherever it is
+    /// used).
+    elem_of: &'m [Option<(Var, Var)>],
 }
 
 impl<'m> Info<'m> {
-    fn new(arena: Arena<'m>, blocks: &[Block<'m>], vars: &[Repr]) -> R<Self> {
+    fn new(arena: Arena<'m>, params: &[Var], blocks: &[Block<'m>], vars: &[Repr]) -> R<Self> {
         let defs = arena.alloc_slice_fill(vars.len(), 0u8)?;
         let konst = arena.alloc_slice_fill(vars.len(), None)?;
         let uses = arena.alloc_slice_fill(vars.len(), 0u32)?;
+        let elem_of = arena.alloc_slice_fill(vars.len(), None)?;
+        for &p in params {
+            defs[p.0 as usize] = 1;
+        }
         for b in blocks {
             for inst in b.insts {
                 if let Inst::Def(d, op) = *inst {
                     let i = d.0 as usize;
                     defs[i] = defs[i].saturating_add(1);
-                    if let Op::Const(_, n) = op {
-                        konst[i] = Some(n);
+                    match op {
+                        Op::Const(_, n) => konst[i] = Some(n),
+                        Op::Elem(_, l, k) => elem_of[i] = Some((l, k)),
+                        _ => {}
                     }
                 }
                 inst_uses(inst, vars, &mut |v, _| uses[v.0 as usize] += 1);
@@ -268,7 +299,17 @@ impl<'m> Info<'m> {
                 *k = None;
             }
         }
-        Ok(Info { konst, uses })
+        for (i, e) in elem_of.iter_mut().enumerate() {
+            let once = |v: Var| defs[v.0 as usize] == 1;
+            if defs[i] != 1 || e.is_some_and(|(l, k)| !once(l) || !once(k)) {
+                *e = None;
+            }
+        }
+        Ok(Info {
+            konst,
+            uses,
+            elem_of,
+        })
     }
 }
 
@@ -288,6 +329,7 @@ fn find<'m>(
     insts: &'m [Inst<'m>],
     vars: &[Repr],
     info: &Info<'m>,
+    unique: Option<Var>,
 ) -> R<Option<Site<'m>>> {
     for r in 0..insts.len() {
         let site = match insts[r] {
@@ -295,7 +337,7 @@ fn find<'m>(
                 reset_site(arena, insts, r, tok, x, moved, vars, info)?
             }
             Inst::Drop(e) if vars[e.0 as usize] == Repr::Cell => {
-                elem_site(arena, insts, r, e, vars, info)?
+                elem_site(arena, insts, r, e, vars, info, unique)?
             }
             _ => None,
         };
@@ -455,6 +497,7 @@ fn elem_site<'m>(
     e: Var,
     vars: &[Repr],
     info: &Info<'m>,
+    unique: Option<Var>,
 ) -> R<Option<Site<'m>>> {
     let a = skip_pure(insts, r + 1);
     let Some((Some(p), &[l, i, nv, mv])) = insts.get(a).and_then(|x| call_of(x, LIST_ALLOC_AT))
@@ -485,6 +528,20 @@ fn elem_site<'m>(
     }
     let plain = |v: Var| !vars[v.0 as usize].counted();
     let (changed, keep, dead) = changed(arena, insts, r, all.as_slice(), e, info, &plain)?;
+    // What the check may skip: e was loaded from l at i (so i is in range
+    // and l[i] is e, or l is shared: a set in place would have consumed
+    // it); l came from a set and nothing dup'd it since.
+    let mut known = 0;
+    if info.elem_of[e.0 as usize] == Some((l, i)) {
+        known |= ELEM_LOADED;
+    }
+    let dup_or_def = |inst: &Inst<'_>| match *inst {
+        Inst::Dup(v) | Inst::Def(v, _) => v == l,
+        _ => false,
+    };
+    if unique == Some(l) && !insts[..r].iter().any(dup_or_def) {
+        known |= LIST_UNIQUE;
+    }
     Ok(Some(Site {
         start: r,
         end: end + 1,
@@ -496,6 +553,7 @@ fn elem_site<'m>(
             index: i,
             out: s,
             loc,
+            known,
         },
         changed,
         dead,

@@ -19,7 +19,7 @@
 
 pub mod borrow;
 mod filled;
-mod in_place;
+pub(crate) mod in_place;
 pub mod lower;
 pub mod ownership;
 mod set_reuse;

@@ -3,87 +3,129 @@
 //! header and unchanged fields kept; whether a list element can be updated
 //! in its slot), and the call of the slow path that keeps every register.
 
-use super::{Em, LIST_LEN, R};
+use super::{CodegenError, Em, LIST_LEN, R};
 use crate::codegen::{self as cg, HEADER};
+use crate::ir;
+use crate::ir::lower;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind, Value, types,
+    AbiParam, Block, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind, Value,
+    types,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_module::Module;
 use target_lexicon::Architecture;
 
 impl Em<'_, '_, '_, '_, '_> {
-    /// Whether the header of cell `x` is that of a narrow cell of `n`
-    /// slots with counted-slot mask `mask` and count `rc` (any capacity of
-    /// at least `n`), as an `I8`.
-    fn header_is(&mut self, x: Value, rc: i64, n: i64, mask: i64) -> Value {
+    /// Emits the check `symbol` (`pole_cell_in_place` or
+    /// `pole_elem_in_place`) on IR arguments `args`, going on in `yes` when
+    /// the update can be made in place, else in `no`.
+    pub(super) fn in_place_branch(
+        &mut self,
+        symbol: &str,
+        args: &[ir::Var],
+        yes: Block,
+        no: Block,
+    ) -> R<()> {
+        let k = |em: &Self, v: ir::Var| em.konst[v.0 as usize].map(|(_, n)| n);
+        match (symbol, args) {
+            (lower::CELL_IN_PLACE, &[x, n, mask]) => {
+                let (Some(n), Some(mask)) = (k(self, n), k(self, mask)) else {
+                    self.b.ins().jump(no, &[]);
+                    return Ok(());
+                };
+                let x = self.use_(x);
+                self.header_branch(x, 1, n, mask, yes, no);
+            }
+            (lower::ELEM_IN_PLACE, &[l, i, e, n, mask, known]) => {
+                let (Some(n), Some(mask), Some(known)) =
+                    (k(self, n), k(self, mask), k(self, known))
+                else {
+                    self.b.ins().jump(no, &[]);
+                    return Ok(());
+                };
+                let lie = [self.use_(l), self.use_(i), self.use_(e)];
+                self.elem_in_place(lie, n, mask, known, yes, no);
+            }
+            _ => return Err(CodegenError::Backend(format!("{symbol}: not a check"))),
+        }
+        Ok(())
+    }
+
+    /// Goes on in `yes` when the header of cell `x` is that of a narrow
+    /// cell of `n` slots with counted-slot mask `mask` and count `rc` (any
+    /// capacity of at least `n`), else in `no`. A block made for the cell
+    /// holds exactly `n` slots: that header is compared first, whole.
+    fn header_branch(&mut self, x: Value, rc: i64, n: i64, mask: i64, yes: Block, no: Block) {
         let flags = MemFlagsData::trusted();
+        let shift = 40 + cg::CAP_SHIFT;
         let hw = self.b.ins().load(types::I64, flags, x, -(HEADER as i32));
         let want = rc | i64::from(cg::KIND_CELL) << 32 | (mask & 0xFFFF) << 48;
+        let other = self.b.create_block();
+        let exact = self.b.ins().icmp_imm_s(IntCC::Equal, hw, want | n << shift);
+        self.b.ins().brif(exact, yes, &[], other, &[]);
+
+        self.b.switch_to_block(other);
+        self.b.set_cold_block(other);
         let diff = self.b.ins().bxor_imm_s(hw, want);
         // Only the capacity may differ: bits 42..47.
-        let cap_bits = 0x3Fi64 << (40 + cg::CAP_SHIFT);
-        let other = self.b.ins().band_imm_s(diff, !cap_bits);
-        let same = self.b.ins().icmp_imm_s(IntCC::Equal, other, 0);
-        let fits = self.b.ins().icmp_imm_s(
-            IntCC::UnsignedGreaterThanOrEqual,
-            diff,
-            n << (40 + cg::CAP_SHIFT),
-        );
-        self.b.ins().band(same, fits)
+        let rest = self.b.ins().band_imm_s(diff, !(0x3Fi64 << shift));
+        let same = self.b.ins().icmp_imm_s(IntCC::Equal, rest, 0);
+        let fits = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, diff, n << shift);
+        let ok = self.b.ins().band(same, fits);
+        self.b.ins().brif(ok, yes, &[], no, &[]);
     }
 
-    /// `pole_cell_in_place(x, n, mask)`: `x` is unique and narrow, holds
-    /// `n` slots and has counted-slot mask `mask`.
-    pub(super) fn cell_in_place(&mut self, x: Value, n: i64, mask: i64) -> Value {
-        self.header_is(x, 1, n, mask)
-    }
-
-    /// `pole_elem_in_place(l, i, e, n, mask)`: `i` is in range of list
-    /// `l`, the list and its buffer are unique, its element `i` is `e`,
-    /// whose count is 2 (the list's and the reference about to be
+    /// `pole_elem_in_place(l, i, e, n, mask, known)`: `i` is in range of
+    /// list `l`, the list and its buffer are unique, its element `i` is
+    /// `e`, whose count is 2 (the list's and the reference about to be
     /// dropped) and whose header is that of the cell to build; then `e`'s
-    /// count is set to 1 (the dropped reference is gone).
-    pub(super) fn elem_in_place(
+    /// count is set to 1 (the dropped reference is gone) and the code goes
+    /// on in `yes`. `known` ([`ir::in_place::ELEM_LOADED`],
+    /// [`ir::in_place::LIST_UNIQUE`]) says what need not be tested.
+    fn elem_in_place(
         &mut self,
-        l: Value,
-        i: Value,
-        e: Value,
+        [l, i, e]: [Value; 3],
         n: i64,
         mask: i64,
-    ) -> Value {
+        known: i64,
+        yes: Block,
+        no: Block,
+    ) {
         let flags = MemFlagsData::trusted();
-        let [in_range, unique, hit, cont] = self.blocks();
-        let out = self.b.append_block_param(cont, types::I8);
-        let no = self.b.ins().iconst(types::I8, 0);
-        let len = self.b.ins().uload32(flags, l, LIST_LEN);
-        let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
-        self.b.ins().brif(ok, in_range, &[], cont, &[no.into()]);
-
-        self.b.switch_to_block(in_range);
-        let data = self.b.ins().load(types::I64, flags, l, 0);
-        let list_unique = self.list_unique(l, data);
-        self.b
-            .ins()
-            .brif(list_unique, unique, &[], cont, &[no.into()]);
-
-        self.b.switch_to_block(unique);
-        let addr = self.slot_addr(data, i);
-        let cur = self.b.ins().load(types::I64, flags, addr, 0);
-        let same = self.b.ins().icmp(IntCC::Equal, cur, e);
-        let shaped = self.header_is(e, 2, n, mask);
-        let ok = self.b.ins().band(same, shaped);
-        self.b.ins().brif(ok, hit, &[], cont, &[no.into()]);
-
+        let loaded = known & ir::in_place::ELEM_LOADED != 0;
+        if !loaded {
+            let in_range = self.b.create_block();
+            let len = self.b.ins().uload32(flags, l, LIST_LEN);
+            let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
+            self.b.ins().brif(ok, in_range, &[], no, &[]);
+            self.b.switch_to_block(in_range);
+        }
+        if known & ir::in_place::LIST_UNIQUE == 0 {
+            let unique = self.b.create_block();
+            let data = self.b.ins().load(types::I64, flags, l, 0);
+            let list_unique = self.list_unique(l, data);
+            self.b.ins().brif(list_unique, unique, &[], no, &[]);
+            self.b.switch_to_block(unique);
+        }
+        if !loaded {
+            let there = self.b.create_block();
+            let data = self.b.ins().load(types::I64, flags, l, 0);
+            let addr = self.slot_addr(data, i);
+            let cur = self.b.ins().load(types::I64, flags, addr, 0);
+            let same = self.b.ins().icmp(IntCC::Equal, cur, e);
+            self.b.ins().brif(same, there, &[], no, &[]);
+            self.b.switch_to_block(there);
+        }
+        let hit = self.b.create_block();
+        self.header_branch(e, 2, n, mask, hit, no);
         self.b.switch_to_block(hit);
         let one = self.b.ins().iconst(types::I32, 1);
         self.b.ins().store(flags, one, e, -(HEADER as i32));
-        let yes = self.b.ins().iconst(types::I8, 1);
-        self.b.ins().jump(cont, &[yes.into()]);
-
-        self.b.switch_to_block(cont);
-        out
+        self.b.ins().jump(yes, &[]);
     }
 }
 
