@@ -2110,7 +2110,7 @@ static List *rt_list_own(List *l) {
 
 /* List_filter's list (consumes l): l itself when it and its buffer are
  * unique, else a copy; the filter then compacts it in place, moving each
- * element out (pole_list_take) and the kept ones to the front. */
+ * element out and the kept ones to the front (src/ir/lower/filter.rs). */
 void *pole_list_own(void *lv) {
   List *l = lv;
   if (l->len == 0) return l;
@@ -2118,7 +2118,7 @@ void *pole_list_own(void *lv) {
 }
 
 /* The first n elements of l, a list pole_list_own made unique whose slots
- * from n on are holes (consumes l). */
+ * from n on are stale: moved to the front or dropped (consumes l). */
 void *pole_list_truncate(void *lv, int64_t n) {
   List *l = lv;
   if (n >= (int64_t)l->len) return l;

@@ -739,6 +739,22 @@ impl Em<'_, '_, '_, '_, '_> {
                 self.hole_left(lv, moved, addr, i);
                 v
             }
+            (lower::LIST_MOVE_OUT, &[lv, iv]) => {
+                let r = ret.ok_or_else(|| CodegenError::Backend("move without result".into()))?;
+                let (l, i) = (self.use_(lv), self.use_(iv));
+                let data = self.b.ins().load(types::I64, MemFlagsData::trusted(), l, 0);
+                let addr = self.slot_addr(data, i);
+                self.b
+                    .ins()
+                    .load(clif_type(r), MemFlagsData::trusted(), addr, 0)
+            }
+            (lower::LIST_MOVE_IN, &[lv, iv, v, _]) => {
+                let (l, i, v) = (self.use_(lv), self.use_(iv), self.use_(v));
+                let data = self.b.ins().load(types::I64, MemFlagsData::trusted(), l, 0);
+                let addr = self.slot_addr(data, i);
+                self.b.ins().store(MemFlagsData::trusted(), v, addr, 0);
+                l
+            }
             (lower::LIST_SET_FILLED, &[lv, iv, v, loc]) => {
                 let args = [self.use_(lv), self.use_(iv), self.use_(v), self.use_(loc)];
                 self.list_set_filled(lv, &args)?
