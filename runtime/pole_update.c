@@ -10,11 +10,13 @@
  *
  * `shape` packs the new cell: bits 0..15 the slots it keeps from the old
  * one (the unchanged fields), 16..31 its counted-slot mask, 32..39 its
- * slot count. */
+ * slot count; bit 40 (elements): the element holds no reference of its own
+ * (it was read from the list, which keeps it). */
 
 #define UPD_KEEP(s) ((s) & 0xFFFF)
 #define UPD_MASK(s) (((s) >> 16) & 0xFFFF)
 #define UPD_SLOTS(s) ((int64_t)(((s) >> 32) & 0xFF))
+#define UPD_BORROWED(s) (((s) >> 40) & 1)
 
 /* `{ x with ... }` (a reset with `moved` and a reuse): the new cell, its
  * kept slots copied from x (a kept counted slot is one the reset moved out,
@@ -32,7 +34,7 @@ void pole_cell_rebuild_c(void *x, uint64_t moved, uint64_t shape, void **out) {
 }
 
 /* `List.set(l, i, { e with ... })` where e is a list element without counted
- * fields whose reference the caller drops: a new cell with e's kept slots,
+ * fields whose reference the caller drops (unless borrowed): a new cell with e's kept slots,
  * set at i (consumes l). As pole_list_alloc_at, the new cell takes the block
  * of the element it replaces when the list and that element are unique.
  * *out = the new list (the cell is its element i). */
@@ -42,7 +44,7 @@ void pole_elem_rebuild_c(void *lv, int64_t i, void *e, uint64_t shape, const cha
   const uint64_t *slot = e;
   uint64_t keep = UPD_KEEP(shape);
   for (uint64_t m = keep; m != 0; m &= m - 1) kept[__builtin_ctzll(m)] = slot[__builtin_ctzll(m)];
-  pole_drop(e);
+  if (!UPD_BORROWED(shape)) pole_drop(e);
   List *l = lv;
   void *old = NULL;
   if ((uint64_t)i < l->len && rt_unique(l) && rt_unique(rt_list_buf(l))) {

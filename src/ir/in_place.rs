@@ -19,6 +19,11 @@
 //!   values computed before it stay in registers across it;
 //! - where both meet: the changed fields stored, then the rest of the block.
 //!
+//! An element taken out of a list for the update and put back at its
+//! index (`pole_list_take`, `{ x with ... }`, the filled set) is read from
+//! the list instead: the list keeps its reference (no hole), and the check
+//! expects a count of 1.
+//!
 //! A store is unchanged when its value was loaded from the old cell at the
 //! same offset earlier in the block (a counted one only when the reset moved
 //! it out: its reference stays in the slot); a load used only by such a
@@ -27,7 +32,7 @@
 
 use super::lower::{
     ALLOC_REUSE, CELL_IN_PLACE, CELL_REBUILD, ELEM_IN_PLACE, ELEM_REBUILD, LIST_ALLOC_AT,
-    LIST_SET_FILLED, LowerError,
+    LIST_SET_FILLED, LIST_TAKE, LowerError,
 };
 use super::*;
 use crate::memory::{Arena, Vec};
@@ -42,6 +47,12 @@ const MAX_SLOTS: i64 = 16;
 /// there unless the list is shared); the list is unique.
 pub(crate) const ELEM_LOADED: i64 = 1;
 pub(crate) const LIST_UNIQUE: i64 = 2;
+/// The element holds no reference of its own (it was taken from the list
+/// and is released by the update): its count is 1, and stays.
+pub(crate) const ELEM_BORROWED: i64 = 4;
+
+/// The slow path's flag: the element is borrowed (see [`ELEM_BORROWED`]).
+const SHAPE_BORROWED: u64 = 1 << 40;
 
 /// An update found in a block: instructions `start..end` are the old
 /// cell's release, the allocation, its stores and (for a list element) the
@@ -58,6 +69,8 @@ struct Site<'m> {
     changed: Vec<'m, (Var, i32)>,
     /// Loads before `start` only the unchanged stores used (deleted).
     dead: Vec<'m, usize>,
+    /// An instruction before `start` replaced (a take that becomes a load).
+    replace: Option<(usize, Inst<'m>)>,
     n: Var,
     mask: Var,
 }
@@ -157,8 +170,10 @@ fn emit<'m>(
 
     let mut head = arena.vec_with_capacity(site.start + body.len() + 1)?;
     for (k, inst) in insts[..site.start].iter().enumerate() {
-        if !site.dead.as_slice().contains(&k) {
-            head.push(*inst)?;
+        match site.replace {
+            Some((at, by)) if at == k => head.push(by)?,
+            _ if site.dead.as_slice().contains(&k) => {}
+            _ => head.push(*inst)?,
         }
     }
     for inst in body.iter().filter(|i| is_pure(i)) {
@@ -334,7 +349,10 @@ fn find<'m>(
     for r in 0..insts.len() {
         let site = match insts[r] {
             Inst::Def(tok, Op::Reset(x, moved)) => {
-                reset_site(arena, insts, r, tok, x, moved, vars, info)?
+                match taken_site(arena, insts, r, tok, x, moved, vars, info, unique)? {
+                    Some(site) => Some(site),
+                    None => reset_site(arena, insts, r, tok, x, moved, vars, info)?,
+                }
             }
             Inst::Drop(e) if vars[e.0 as usize] == Repr::Cell => {
                 elem_site(arena, insts, r, e, vars, info, unique)?
@@ -482,6 +500,7 @@ fn reset_site<'m>(
         kind: Kind2::Cell { moved: moved.mask },
         changed,
         dead,
+        replace: None,
         n: nv,
         mask: mv,
     }))
@@ -512,20 +531,9 @@ fn elem_site<'m>(
     if e == l || e == i {
         return Ok(None);
     }
-    let Some((mut end, all)) = stores(arena, insts, a + 1, p, n)? else {
+    let Some((end, all, s, loc)) = stores_then_set(arena, insts, a + 1, p, n, l, i, info)? else {
         return Ok(None);
     };
-    while end < insts.len() && matches!(insts[end], Inst::Loc(_) | Inst::Def(_, Op::Str(_))) {
-        end += 1;
-    }
-    let Some((Some(s), &[l2, i2, p2, loc])) =
-        insts.get(end).and_then(|x| call_of(x, LIST_SET_FILLED))
-    else {
-        return Ok(None);
-    };
-    if (l2, i2, p2) != (l, i, p) || info.uses[p.0 as usize] != all.len() as u32 + 1 {
-        return Ok(None);
-    }
     let plain = |v: Var| !vars[v.0 as usize].counted();
     let (changed, keep, dead) = changed(arena, insts, r, all.as_slice(), e, info, &plain)?;
     // What the check may skip: e was loaded from l at i (so i is in range
@@ -544,7 +552,7 @@ fn elem_site<'m>(
     }
     Ok(Some(Site {
         start: r,
-        end: end + 1,
+        end,
         cell: e,
         new: p,
         shape: packed(keep, n, 0),
@@ -557,9 +565,133 @@ fn elem_site<'m>(
         },
         changed,
         dead,
+        replace: None,
         n: nv,
         mask: mv,
     }))
+}
+
+/// `x = pole_list_take(l, i)`, loads of x, `tok = Reset(x)` (nothing
+/// moved), constants, `p = pole_alloc_reuse(tok, n, 0)`, every slot of `p`
+/// stored, then the filled `s = List_set(l, i, p)`: an element taken out
+/// of a list to be rebuilt and put back (`List.set(l, i, { x with ...
+/// })` with nothing reading `l` between). The take becomes a plain load
+/// (the list keeps its reference, no hole) and the update an element site
+/// whose element is borrowed.
+#[allow(clippy::too_many_arguments)]
+fn taken_site<'m>(
+    arena: Arena<'m>,
+    insts: &'m [Inst<'m>],
+    r: usize,
+    tok: Var,
+    x: Var,
+    moved: Moved<'m>,
+    vars: &[Repr],
+    info: &Info<'m>,
+    unique: Option<Var>,
+) -> R<Option<Site<'m>>> {
+    let Some(t) = insts[..r]
+        .iter()
+        .rposition(|inst| matches!(inst, Inst::Def(d, _) if *d == x))
+    else {
+        return Ok(None);
+    };
+    let Some((Some(_), &[l, i])) = call_of(&insts[t], LIST_TAKE) else {
+        return Ok(None);
+    };
+    // Between the take and the reset: x only read, l and i untouched.
+    for inst in &insts[t + 1..r] {
+        if let Inst::Def(d, _) = inst
+            && [x, l, i].contains(d)
+        {
+            return Ok(None);
+        }
+        let mut other = false;
+        match *inst {
+            Inst::Def(_, Op::Load(_, base, _)) if base == x => {}
+            _ => inst_uses(inst, vars, &mut |v, _| other |= v == x || v == l),
+        }
+        if other {
+            return Ok(None);
+        }
+    }
+    if moved.mask != 0 || l == x || i == x {
+        return Ok(None);
+    }
+    let a = skip_pure(insts, r + 1);
+    let Some((Some(p), &[tk, nv, mv])) = insts.get(a).and_then(|i| call_of(i, ALLOC_REUSE)) else {
+        return Ok(None);
+    };
+    let Some((n, 0)) = shape(info, nv, mv) else {
+        return Ok(None);
+    };
+    if tk != tok || info.uses[tok.0 as usize] != 1 {
+        return Ok(None);
+    }
+    let Some((end, all, s, loc)) = stores_then_set(arena, insts, a + 1, p, n, l, i, info)? else {
+        return Ok(None);
+    };
+    let plain = |v: Var| !vars[v.0 as usize].counted();
+    let (changed, keep, dead) = changed(arena, insts, r, all.as_slice(), x, info, &plain)?;
+    let mut known = ELEM_LOADED | ELEM_BORROWED;
+    let dup_or_def = |inst: &Inst<'_>| match *inst {
+        Inst::Dup(v) | Inst::Def(v, _) => v == l,
+        _ => false,
+    };
+    if unique == Some(l) && !insts[..r].iter().any(dup_or_def) {
+        known |= LIST_UNIQUE;
+    }
+    Ok(Some(Site {
+        start: r,
+        end,
+        cell: x,
+        new: p,
+        shape: packed(keep, n, 0) | SHAPE_BORROWED,
+        kind: Kind2::Elem {
+            list: l,
+            index: i,
+            out: s,
+            loc,
+            known,
+        },
+        changed,
+        dead,
+        replace: Some((t, Inst::Def(x, Op::Elem(Repr::Cell, l, i)))),
+        n: nv,
+        mask: mv,
+    }))
+}
+
+/// From instruction `k` on: every slot `0..n` of `p` stored (see
+/// [`stores`]), then past locations and string literals the filled
+/// `s = List_set(l, i, p, loc)`, `p`'s only other use. Where it ends, the
+/// stores, `s` and `loc`.
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn stores_then_set<'m>(
+    arena: Arena<'m>,
+    insts: &[Inst<'m>],
+    k: usize,
+    p: Var,
+    n: i64,
+    l: Var,
+    i: Var,
+    info: &Info<'m>,
+) -> R<Option<(usize, Vec<'m, (Var, i32)>, Var, Var)>> {
+    let Some((mut end, all)) = stores(arena, insts, k, p, n)? else {
+        return Ok(None);
+    };
+    while end < insts.len() && matches!(insts[end], Inst::Loc(_) | Inst::Def(_, Op::Str(_))) {
+        end += 1;
+    }
+    let Some((Some(s), &[l2, i2, p2, loc])) =
+        insts.get(end).and_then(|x| call_of(x, LIST_SET_FILLED))
+    else {
+        return Ok(None);
+    };
+    if (l2, i2, p2) != (l, i, p) || info.uses[p.0 as usize] != all.len() as u32 + 1 {
+        return Ok(None);
+    }
+    Ok(Some((end + 1, all, s, loc)))
 }
 
 /// An inlined check or slow path `symbol` of `n` word arguments.

@@ -85,7 +85,9 @@ impl Em<'_, '_, '_, '_, '_> {
     /// dropped) and whose header is that of the cell to build; then `e`'s
     /// count is set to 1 (the dropped reference is gone) and the code goes
     /// on in `yes`. `known` ([`ir::in_place::ELEM_LOADED`],
-    /// [`ir::in_place::LIST_UNIQUE`]) says what need not be tested.
+    /// [`ir::in_place::LIST_UNIQUE`]) says what need not be tested;
+    /// with [`ir::in_place::ELEM_BORROWED`] `e` holds no reference of its
+    /// own: its count must be 1, and stays.
     fn elem_in_place(
         &mut self,
         [l, i, e]: [Value; 3],
@@ -119,6 +121,10 @@ impl Em<'_, '_, '_, '_, '_> {
             let same = self.b.ins().icmp(IntCC::Equal, cur, e);
             self.b.ins().brif(same, there, &[], no, &[]);
             self.b.switch_to_block(there);
+        }
+        if known & ir::in_place::ELEM_BORROWED != 0 {
+            self.header_branch(e, 1, n, mask, yes, no);
+            return;
         }
         let hit = self.b.create_block();
         self.header_branch(e, 2, n, mask, hit, no);
