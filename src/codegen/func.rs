@@ -715,6 +715,13 @@ impl Em<'_, '_, '_, '_, '_> {
                 let (l, i) = (self.use_(lv), self.use_(iv));
                 self.list_alloc_at(lv, l, i, n, mask)?
             }
+            (lower::CELL_REBUILD, &[x, moved, shape]) => {
+                let vals = [self.use_(x), self.use_(moved), self.use_(shape)];
+                match (self.konst[moved.0 as usize], self.konst[shape.0 as usize]) {
+                    (Some((_, m)), Some((_, s))) => self.cell_rebuild(&vals, m as u64, s as u64)?,
+                    _ => self.rebuild(symbol, &vals)?,
+                }
+            }
             (lower::CELL_REBUILD | lower::ELEM_REBUILD, _) => {
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
                 self.rebuild(symbol, &args)?

@@ -39,6 +39,18 @@ use crate::memory::{Arena, Vec};
 
 type R<T> = Result<T, LowerError>;
 
+/// Stores into a new cell: value, offset.
+type Stores<'m> = Vec<'m, (Var, i32)>;
+
+/// The stores of an update sorted out (see [`changed`]).
+struct Sorted<'m> {
+    changed: Stores<'m>,
+    /// Slots left as they are.
+    keep: u64,
+    /// Loads only the slots left as they are used.
+    dead: Vec<'m, usize>,
+}
+
 /// The widest cell handled (a narrow cell keeps its mask in its header).
 const MAX_SLOTS: i64 = 16;
 
@@ -66,7 +78,7 @@ struct Site<'m> {
     new: Var,
     shape: u64,
     kind: Kind2,
-    changed: Vec<'m, (Var, i32)>,
+    changed: Stores<'m>,
     /// Loads before `start` only the unchanged stores used (deleted).
     dead: Vec<'m, usize>,
     /// An instruction before `start` replaced (a take that becomes a load).
@@ -382,7 +394,7 @@ fn stores<'m>(
     mut k: usize,
     p: Var,
     n: i64,
-) -> R<Option<(usize, Vec<'m, (Var, i32)>)>> {
+) -> R<Option<(usize, Stores<'m>)>> {
     let mut all = arena.vec();
     let mut seen = 0u64;
     while k < insts.len() {
@@ -426,7 +438,7 @@ fn changed<'m>(
     cell: Var,
     info: &Info<'m>,
     keeps: &dyn Fn(Var) -> bool,
-) -> R<(Vec<'m, (Var, i32)>, u64, Vec<'m, usize>)> {
+) -> R<Sorted<'m>> {
     let mut out = arena.vec();
     let mut dead = arena.vec();
     let mut kept = 0u64;
@@ -441,7 +453,11 @@ fn changed<'m>(
             _ => out.push((value, offset))?,
         }
     }
-    Ok((out, kept, dead))
+    Ok(Sorted {
+        changed: out,
+        keep: kept,
+        dead,
+    })
 }
 
 /// A narrow cell's constant slot count and mask.
@@ -487,7 +503,11 @@ fn reset_site<'m>(
     // A counted value loaded from x stays in its slot only if the reset
     // moved it out (its reference is the slot's); the others were dup'd.
     let keeps = |v: Var| !vars[v.0 as usize].counted() || moved.fields.contains(&v);
-    let (changed, keep, dead) = changed(arena, insts, r, all.as_slice(), x, info, &keeps)?;
+    let Sorted {
+        changed,
+        keep,
+        dead,
+    } = changed(arena, insts, r, all.as_slice(), x, info, &keeps)?;
     if keep == 0 {
         return Ok(None);
     }
@@ -535,7 +555,11 @@ fn elem_site<'m>(
         return Ok(None);
     };
     let plain = |v: Var| !vars[v.0 as usize].counted();
-    let (changed, keep, dead) = changed(arena, insts, r, all.as_slice(), e, info, &plain)?;
+    let Sorted {
+        changed,
+        keep,
+        dead,
+    } = changed(arena, insts, r, all.as_slice(), e, info, &plain)?;
     // What the check may skip: e was loaded from l at i (so i is in range
     // and l[i] is e, or l is shared: a set in place would have consumed
     // it); l came from a set and nothing dup'd it since.
@@ -632,7 +656,11 @@ fn taken_site<'m>(
         return Ok(None);
     };
     let plain = |v: Var| !vars[v.0 as usize].counted();
-    let (changed, keep, dead) = changed(arena, insts, r, all.as_slice(), x, info, &plain)?;
+    let Sorted {
+        changed,
+        keep,
+        dead,
+    } = changed(arena, insts, r, all.as_slice(), x, info, &plain)?;
     let mut known = ELEM_LOADED | ELEM_BORROWED;
     let dup_or_def = |inst: &Inst<'_>| match *inst {
         Inst::Dup(v) | Inst::Def(v, _) => v == l,
@@ -666,7 +694,7 @@ fn taken_site<'m>(
 /// [`stores`]), then past locations and string literals the filled
 /// `s = List_set(l, i, p, loc)`, `p`'s only other use. Where it ends, the
 /// stores, `s` and `loc`.
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+#[allow(clippy::too_many_arguments)]
 fn stores_then_set<'m>(
     arena: Arena<'m>,
     insts: &[Inst<'m>],
@@ -676,7 +704,7 @@ fn stores_then_set<'m>(
     l: Var,
     i: Var,
     info: &Info<'m>,
-) -> R<Option<(usize, Vec<'m, (Var, i32)>, Var, Var)>> {
+) -> R<Option<(usize, Stores<'m>, Var, Var)>> {
     let Some((mut end, all)) = stores(arena, insts, k, p, n)? else {
         return Ok(None);
     };

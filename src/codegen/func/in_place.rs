@@ -158,4 +158,47 @@ impl Em<'_, '_, '_, '_, '_> {
         self.call_c_results(&symbol, sig, &all)?;
         Ok(self.b.ins().stack_load(types::I64, types::I64, slot, 0))
     }
+
+    /// `pole_cell_rebuild(x, moved, shape)` (`args`; `moved` and `shape`
+    /// their constants): when `x` is shared (as the elements `List.map`
+    /// passes on are) and a cell can be popped from its free list, inline:
+    /// `x` counted down, the moved fields counted up, the kept slots copied
+    /// into the new cell. Otherwise, and in code that calls the runtime for
+    /// counting, the runtime's slow path.
+    pub(super) fn cell_rebuild(&mut self, args: &[Value; 3], moved: u64, shape: u64) -> R<Value> {
+        let n = ((shape >> 32) & 0xFF) as i64;
+        let mask = ((shape >> 16) & 0xFFFF) as i64;
+        let keep = shape & 0xFFFF;
+        let size = HEADER as i64 + 8 * n;
+        if self.rc_calls || !(0..=cg::heap::SMALL_MAX).contains(&size) {
+            return self.rebuild(lower::CELL_REBUILD, args);
+        }
+        let flags = MemFlagsData::trusted();
+        let x = args[0];
+        let [shared, generic, cont] = self.blocks();
+        let out = self.b.append_block_param(cont, types::I64);
+        let rc = self.b.ins().load(types::I32, flags, x, -(HEADER as i32));
+        let many = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, rc, 1);
+        self.b.ins().brif(many, shared, &[], generic, &[]);
+
+        self.b.switch_to_block(shared);
+        let p = self.pop_cell(n, mask, generic)?;
+        let down = self.b.ins().iadd_imm_s(rc, -1);
+        self.b.ins().store(flags, down, x, -(HEADER as i32));
+        for k in (0..16).filter(|k| moved & (1 << k) != 0) {
+            let f = self.b.ins().load(types::I64, flags, x, 8 * k);
+            self.dup(f)?;
+        }
+        for k in (0..16).filter(|k| keep & (1 << k) != 0) {
+            let f = self.b.ins().load(types::I64, flags, x, 8 * k);
+            self.b.ins().store(flags, f, p, 8 * k);
+        }
+        self.b.ins().jump(cont, &[p.into()]);
+
+        self.b.switch_to_block(generic);
+        let r = self.rebuild(lower::CELL_REBUILD, args)?;
+        self.b.ins().jump(cont, &[r.into()]);
+        self.b.switch_to_block(cont);
+        Ok(out)
+    }
 }
