@@ -1092,8 +1092,6 @@ void *pole_list_set(void *lv, int64_t i, uint64_t v, const char *loc) {
   return c;
 }
 
-#include "pole_update.c"
-
 /* The list with v appended (consumes the list and v). */
 void *pole_list_push(void *lv, uint64_t v) {
   List *l = lv;
@@ -2838,3 +2836,6 @@ int pole_rt_run_loaded(int argc, char **argv, int64_t (*entry)(void), RtFuncEntr
 #elif !defined(POLE_RT_NO_MAIN)
 int main(int argc, char **argv) { return rt_main(argc, argv, pole_main); }
 #endif
+
+/* Last, so that adding them moved no other function of the runtime. */
+#include "pole_update.c"

@@ -6,7 +6,7 @@
  * point is a trampoline that saves the registers C may clobber and calls
  * the C function, so a loop's floating-point values stay in registers
  * across a slow path that is never taken. Included by pole_rt.c (one
- * translation unit), after pole_list_set.
+ * translation unit), at its end.
  *
  * `shape` packs the new cell: bits 0..15 the slots it keeps from the old
  * one (the unchanged fields), 16..31 its counted-slot mask, 32..39 its
@@ -65,32 +65,34 @@ void pole_elem_rebuild_c(void *lv, int64_t i, void *e, uint64_t shape, const cha
 #if defined(__x86_64__)
 /* Saves rax, rcx, rdx, rsi, rdi, r8-r11 and xmm0-15 around the call of
  * NAME_c (arguments stay in their registers); the stack is 16-byte aligned
- * at that call. */
-#define UPD_TRAMPOLINE(name)                                                        \
-  __asm__(".text\n.globl " #name "\n.type " #name ",@function\n" #name ":\n"     \
-          "push %rbp\nmov %rsp,%rbp\n"                                              \
-          "push %rax\npush %rcx\npush %rdx\npush %rsi\npush %rdi\n"                 \
-          "push %r8\npush %r9\npush %r10\npush %r11\n"                              \
-          "sub $264,%rsp\n"                                                         \
-          "movdqu %xmm0,0(%rsp)\nmovdqu %xmm1,16(%rsp)\nmovdqu %xmm2,32(%rsp)\n"    \
-          "movdqu %xmm3,48(%rsp)\nmovdqu %xmm4,64(%rsp)\nmovdqu %xmm5,80(%rsp)\n"   \
-          "movdqu %xmm6,96(%rsp)\nmovdqu %xmm7,112(%rsp)\nmovdqu %xmm8,128(%rsp)\n" \
-          "movdqu %xmm9,144(%rsp)\nmovdqu %xmm10,160(%rsp)\n"                       \
-          "movdqu %xmm11,176(%rsp)\nmovdqu %xmm12,192(%rsp)\n"                      \
-          "movdqu %xmm13,208(%rsp)\nmovdqu %xmm14,224(%rsp)\n"                      \
-          "movdqu %xmm15,240(%rsp)\n"                                               \
-          "call " #name "_c\n"                                                      \
-          "movdqu 0(%rsp),%xmm0\nmovdqu 16(%rsp),%xmm1\nmovdqu 32(%rsp),%xmm2\n"    \
-          "movdqu 48(%rsp),%xmm3\nmovdqu 64(%rsp),%xmm4\nmovdqu 80(%rsp),%xmm5\n"   \
-          "movdqu 96(%rsp),%xmm6\nmovdqu 112(%rsp),%xmm7\nmovdqu 128(%rsp),%xmm8\n" \
-          "movdqu 144(%rsp),%xmm9\nmovdqu 160(%rsp),%xmm10\n"                       \
-          "movdqu 176(%rsp),%xmm11\nmovdqu 192(%rsp),%xmm12\n"                      \
-          "movdqu 208(%rsp),%xmm13\nmovdqu 224(%rsp),%xmm14\n"                      \
-          "movdqu 240(%rsp),%xmm15\n"                                               \
-          "add $264,%rsp\n"                                                         \
-          "pop %r11\npop %r10\npop %r9\npop %r8\n"                                  \
-          "pop %rdi\npop %rsi\npop %rdx\npop %rcx\npop %rax\n"                      \
-          "pop %rbp\nret\n.size " #name ",.-" #name "\n")
-UPD_TRAMPOLINE(pole_cell_rebuild);
-UPD_TRAMPOLINE(pole_elem_rebuild);
+ * at that call. Naked functions (not top-level asm), so they come after the
+ * rest of the runtime's code. */
+#define UPD_TRAMPOLINE(name)                                                          \
+  __attribute__((naked, used)) void name(void) {                                      \
+    __asm__("push %rbp\nmov %rsp,%rbp\n"                                              \
+            "push %rax\npush %rcx\npush %rdx\npush %rsi\npush %rdi\n"                 \
+            "push %r8\npush %r9\npush %r10\npush %r11\n"                              \
+            "sub $264,%rsp\n"                                                         \
+            "movdqu %xmm0,0(%rsp)\nmovdqu %xmm1,16(%rsp)\nmovdqu %xmm2,32(%rsp)\n"    \
+            "movdqu %xmm3,48(%rsp)\nmovdqu %xmm4,64(%rsp)\nmovdqu %xmm5,80(%rsp)\n"   \
+            "movdqu %xmm6,96(%rsp)\nmovdqu %xmm7,112(%rsp)\nmovdqu %xmm8,128(%rsp)\n" \
+            "movdqu %xmm9,144(%rsp)\nmovdqu %xmm10,160(%rsp)\n"                       \
+            "movdqu %xmm11,176(%rsp)\nmovdqu %xmm12,192(%rsp)\n"                      \
+            "movdqu %xmm13,208(%rsp)\nmovdqu %xmm14,224(%rsp)\n"                      \
+            "movdqu %xmm15,240(%rsp)\n"                                               \
+            "call " #name "_c@PLT\n"                                                  \
+            "movdqu 0(%rsp),%xmm0\nmovdqu 16(%rsp),%xmm1\nmovdqu 32(%rsp),%xmm2\n"    \
+            "movdqu 48(%rsp),%xmm3\nmovdqu 64(%rsp),%xmm4\nmovdqu 80(%rsp),%xmm5\n"   \
+            "movdqu 96(%rsp),%xmm6\nmovdqu 112(%rsp),%xmm7\nmovdqu 128(%rsp),%xmm8\n" \
+            "movdqu 144(%rsp),%xmm9\nmovdqu 160(%rsp),%xmm10\n"                       \
+            "movdqu 176(%rsp),%xmm11\nmovdqu 192(%rsp),%xmm12\n"                      \
+            "movdqu 208(%rsp),%xmm13\nmovdqu 224(%rsp),%xmm14\n"                      \
+            "movdqu 240(%rsp),%xmm15\n"                                               \
+            "add $264,%rsp\n"                                                         \
+            "pop %r11\npop %r10\npop %r9\npop %r8\n"                                  \
+            "pop %rdi\npop %rsi\npop %rdx\npop %rcx\npop %rax\n"                      \
+            "pop %rbp\nret\n");                                                      \
+  }
+UPD_TRAMPOLINE(pole_cell_rebuild)
+UPD_TRAMPOLINE(pole_elem_rebuild)
 #endif
