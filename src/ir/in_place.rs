@@ -243,11 +243,13 @@ fn emit<'m>(
         term: Term::Jump(meet),
         cold,
     })?;
-    // Out of line: the slow path is rarely taken.
+    // An element's slow path is rare (a shared list or element): out of
+    // line. A cell's is the rule where cells are shared (`List.map`'s
+    // elements), and stays in line.
     out.push(Block {
         insts: slow_insts.into_slice(),
         term: Term::Jump(meet),
-        cold: true,
+        cold: cold || matches!(site.kind, Kind2::Elem { .. }),
     })?;
 
     let rest = &insts[site.end..];
