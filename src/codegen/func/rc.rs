@@ -213,9 +213,11 @@ impl Em<'_, '_, '_, '_, '_> {
             );
             return self.call_rt(lower::ALLOC_OBJ, &[nv, mv]);
         }
+        // Blocks made in the order they are laid out in.
+        let pop = self.blocks();
         let [slow, cont] = self.blocks();
         let out = self.b.append_block_param(cont, types::I64);
-        let obj = self.pop_cell(n, mask, slow)?;
+        let obj = self.pop_cell_in(pop, n, mask, slow)?;
         self.b.ins().jump(cont, &[obj.into()]);
 
         self.b.switch_to_block(slow);
@@ -239,12 +241,23 @@ impl Em<'_, '_, '_, '_, '_> {
         mask: i64,
         empty: cranelift_codegen::ir::Block,
     ) -> R<Value> {
+        let blocks = self.blocks();
+        self.pop_cell_in(blocks, n, mask, empty)
+    }
+
+    /// [`Self::pop_cell`] in the five blocks `blocks`, made by the caller.
+    fn pop_cell_in(
+        &mut self,
+        [pop, count, chunk_blk, first, hdr]: [cranelift_codegen::ir::Block; 5],
+        n: i64,
+        mask: i64,
+        empty: cranelift_codegen::ir::Block,
+    ) -> R<Value> {
         use cg::heap::*;
         let size = cg::HEADER as i64 + 8 * n;
         let flags = MemFlagsData::trusted();
         let class = (size.max(1) - 1) / 16;
         let block_bytes = 16 * (class + 1);
-        let [pop, count, chunk_blk, first, hdr] = self.blocks();
         let classes = self.runtime_data("pole_heap_classes")?;
         let k = self.b.ins().iadd_imm_s(classes, class * CLASS_BYTES);
         let p = self.b.ins().load(types::I64, flags, k, CLASS_HEAD);
