@@ -43,6 +43,7 @@ fn main() {
         "pole_c.c",
         "pole_io.c",
         "pole_rc.c",
+        "pole_update.c",
     ] {
         println!("cargo:rerun-if-changed=runtime/{f}");
     }

@@ -2108,7 +2108,7 @@ static List *rt_list_own(List *l) {
 
 /* List_filter's list (consumes l): l itself when it and its buffer are
  * unique, else a copy; the filter then compacts it in place, moving each
- * element out (pole_list_take) and the kept ones to the front. */
+ * element out and the kept ones to the front (src/ir/lower/filter.rs). */
 void *pole_list_own(void *lv) {
   List *l = lv;
   if (l->len == 0) return l;
@@ -2116,7 +2116,7 @@ void *pole_list_own(void *lv) {
 }
 
 /* The first n elements of l, a list pole_list_own made unique whose slots
- * from n on are holes (consumes l). */
+ * from n on are stale: moved to the front or dropped (consumes l). */
 void *pole_list_truncate(void *lv, int64_t n) {
   List *l = lv;
   if (n >= (int64_t)l->len) return l;
@@ -2836,3 +2836,6 @@ int pole_rt_run_loaded(int argc, char **argv, int64_t (*entry)(void), RtFuncEntr
 #elif !defined(POLE_RT_NO_MAIN)
 int main(int argc, char **argv) { return rt_main(argc, argv, pole_main); }
 #endif
+
+/* Last, so that adding them moved no other function of the runtime. */
+#include "pole_update.c"

@@ -6,6 +6,7 @@
 
 mod alloc_at;
 mod filled;
+mod in_place;
 mod self_loop;
 
 use super::{CodegenError, Gen};
@@ -240,7 +241,18 @@ pub(crate) fn emit(
                 em.def(p, v);
             }
         }
-        for inst in block.insts {
+        // An update in place's check (ir/in_place.rs) branches itself.
+        let check = match (block.insts.last(), block.term) {
+            (Some(&Inst::Def(d, Op::Call(Callee::C(c), args))), Term::Branch(v, t, e))
+                if d == v
+                    && (c.symbol == lower::CELL_IN_PLACE || c.symbol == lower::ELEM_IN_PLACE) =>
+            {
+                Some((c.symbol, args, t, e))
+            }
+            _ => None,
+        };
+        let insts = &block.insts[..block.insts.len() - usize::from(check.is_some())];
+        for inst in insts {
             match *inst {
                 Inst::Def(dst, _) if em.konst[dst.0 as usize].is_some() => {}
                 Inst::Def(dst, Op::CallValue(fv, args)) => {
@@ -288,6 +300,11 @@ pub(crate) fn emit(
                 Inst::Named(v, k) => em.named(v, k)?,
                 Inst::Unnamed(v) => em.unnamed(v),
             }
+        }
+        if let Some((symbol, args, t, e)) = check {
+            let (yes, no) = (blocks[t.0 as usize], blocks[e.0 as usize]);
+            em.in_place_branch(symbol, args, yes, no)?;
+            continue;
         }
         match block.term {
             Term::Jump(t) => {
@@ -698,6 +715,17 @@ impl Em<'_, '_, '_, '_, '_> {
                 let (l, i) = (self.use_(lv), self.use_(iv));
                 self.list_alloc_at(lv, l, i, n, mask)?
             }
+            (lower::CELL_REBUILD, &[x, moved, shape]) => {
+                let vals = [self.use_(x), self.use_(moved), self.use_(shape)];
+                match (self.konst[moved.0 as usize], self.konst[shape.0 as usize]) {
+                    (Some((_, m)), Some((_, s))) => self.cell_rebuild(&vals, m as u64, s as u64)?,
+                    _ => self.rebuild(symbol, &vals)?,
+                }
+            }
+            (lower::CELL_REBUILD | lower::ELEM_REBUILD, _) => {
+                let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
+                self.rebuild(symbol, &args)?
+            }
             (lower::LIST_SET, _) => {
                 let args: Vec<Value> = args.iter().map(|&a| self.use_(a)).collect();
                 self.list_set(&args)?
@@ -717,6 +745,22 @@ impl Em<'_, '_, '_, '_, '_> {
                 let (v, moved, addr) = self.list_take(l, i, r)?;
                 self.hole_left(lv, moved, addr, i);
                 v
+            }
+            (lower::LIST_MOVE_OUT, &[lv, iv]) => {
+                let r = ret.ok_or_else(|| CodegenError::Backend("move without result".into()))?;
+                let (l, i) = (self.use_(lv), self.use_(iv));
+                let data = self.b.ins().load(types::I64, MemFlagsData::trusted(), l, 0);
+                let addr = self.slot_addr(data, i);
+                self.b
+                    .ins()
+                    .load(clif_type(r), MemFlagsData::trusted(), addr, 0)
+            }
+            (lower::LIST_MOVE_IN, &[lv, iv, v, _]) => {
+                let (l, i, v) = (self.use_(lv), self.use_(iv), self.use_(v));
+                let data = self.b.ins().load(types::I64, MemFlagsData::trusted(), l, 0);
+                let addr = self.slot_addr(data, i);
+                self.b.ins().store(MemFlagsData::trusted(), v, addr, 0);
+                l
             }
             (lower::LIST_SET_FILLED, &[lv, iv, v, loc]) => {
                 let args = [self.use_(lv), self.use_(iv), self.use_(v), self.use_(loc)];

@@ -212,6 +212,8 @@ fn codegen_estimate(f: &ir::Func<'_>) -> (usize, usize) {
                             lower::ALLOC_REUSE,
                             lower::LIST_SET,
                             lower::LIST_TAKE,
+                            lower::CELL_IN_PLACE,
+                            lower::ELEM_IN_PLACE,
                         ]
                         .contains(symbol) =>
                     {

@@ -126,6 +126,22 @@ pub const LIST_ALLOC_AT: &str = "pole_list_alloc_at";
 /// A `List_set` that fills the hole a take or `pole_list_alloc_at` left
 /// (`ir/filled.rs`); always inlined.
 pub const LIST_SET_FILLED: &str = "pole_list_set_filled";
+/// Element `i` of a list `List_filter` owns alone, moved out with no hole
+/// left (`ir/lower/filter.rs`); always inlined.
+pub const LIST_MOVE_OUT: &str = "pole_list_move_out";
+/// Stores an element into slot `i` of such a list, whose old content was
+/// moved out or dropped; gives the list. Always inlined.
+pub const LIST_MOVE_IN: &str = "pole_list_move_in";
+/// Whether a unique cell can be updated where it is (`ir/in_place.rs`);
+/// always inlined.
+pub const CELL_IN_PLACE: &str = "pole_cell_in_place";
+/// Whether a list element can be updated where it is (`ir/in_place.rs`);
+/// always inlined.
+pub const ELEM_IN_PLACE: &str = "pole_elem_in_place";
+/// The slow paths of updates in place (runtime/pole_update.c), called
+/// keeping every register.
+pub const CELL_REBUILD: &str = "pole_cell_rebuild";
+pub const ELEM_REBUILD: &str = "pole_elem_rebuild";
 
 const I64: Repr = Repr::I64;
 

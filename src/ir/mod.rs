@@ -19,6 +19,7 @@
 
 pub mod borrow;
 mod filled;
+pub(crate) mod in_place;
 pub mod lower;
 pub mod ownership;
 mod set_reuse;

@@ -429,6 +429,7 @@ pub fn run_borrowing<'m>(arena: Arena<'m>, f: Func<'m>, borrowed: u32) -> R<Func
     }
     let blocks = blocks.into_slice_mut();
     super::filled::mark(arena, blocks, vars.as_slice())?;
+    let blocks = super::in_place::split(arena, f.params, blocks, &mut vars)?;
     Ok(Func {
         vars: vars.into_slice(),
         blocks: &*blocks,

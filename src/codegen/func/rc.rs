@@ -205,24 +205,63 @@ impl Em<'_, '_, '_, '_, '_> {
     /// `rt_heap_alloc` keeps them; layout in runtime/pole_alloc.h), else
     /// from `pole_alloc_obj`.
     pub(super) fn alloc_cell(&mut self, n: i64, mask: i64) -> R<Value> {
-        use cg::heap::*;
         let size = cg::HEADER as i64 + 8 * n;
-        if self.rc_calls || !(0..=SMALL_MAX).contains(&size) {
+        if self.rc_calls || !(0..=cg::heap::SMALL_MAX).contains(&size) {
             let (nv, mv) = (
                 self.b.ins().iconst(types::I64, n),
                 self.b.ins().iconst(types::I64, mask),
             );
             return self.call_rt(lower::ALLOC_OBJ, &[nv, mv]);
         }
+        // Blocks made in the order they are laid out in.
+        let pop = self.blocks();
+        let [slow, cont] = self.blocks();
+        let out = self.b.append_block_param(cont, types::I64);
+        let obj = self.pop_cell_in(pop, n, mask, slow)?;
+        self.b.ins().jump(cont, &[obj.into()]);
+
+        self.b.switch_to_block(slow);
+        let (nv, mv) = (
+            self.b.ins().iconst(types::I64, n),
+            self.b.ins().iconst(types::I64, mask),
+        );
+        let r = self.call_rt(lower::ALLOC_OBJ, &[nv, mv])?;
+        self.b.ins().jump(cont, &[r.into()]);
+        self.b.switch_to_block(cont);
+        Ok(out)
+    }
+
+    /// [`Self::alloc_cell`]'s inline pop of a cell of at most
+    /// [`cg::heap::SMALL_MAX`] bytes: goes on in `empty` when its size
+    /// class's free list is empty, else in a new current block where the
+    /// result is the new cell.
+    pub(super) fn pop_cell(
+        &mut self,
+        n: i64,
+        mask: i64,
+        empty: cranelift_codegen::ir::Block,
+    ) -> R<Value> {
+        let blocks = self.blocks();
+        self.pop_cell_in(blocks, n, mask, empty)
+    }
+
+    /// [`Self::pop_cell`] in the five blocks `blocks`, made by the caller.
+    fn pop_cell_in(
+        &mut self,
+        [pop, count, chunk_blk, first, hdr]: [cranelift_codegen::ir::Block; 5],
+        n: i64,
+        mask: i64,
+        empty: cranelift_codegen::ir::Block,
+    ) -> R<Value> {
+        use cg::heap::*;
+        let size = cg::HEADER as i64 + 8 * n;
         let flags = MemFlagsData::trusted();
         let class = (size.max(1) - 1) / 16;
         let block_bytes = 16 * (class + 1);
-        let [pop, count, chunk_blk, first, hdr, slow, cont] = self.blocks();
-        let out = self.b.append_block_param(cont, types::I64);
         let classes = self.runtime_data("pole_heap_classes")?;
         let k = self.b.ins().iadd_imm_s(classes, class * CLASS_BYTES);
         let p = self.b.ins().load(types::I64, flags, k, CLASS_HEAD);
-        self.b.ins().brif(p, pop, &[], slow, &[]);
+        self.b.ins().brif(p, pop, &[], empty, &[]);
 
         self.b.switch_to_block(pop);
         let next = self.b.ins().load(types::I64, flags, p, 0);
@@ -263,18 +302,7 @@ impl Em<'_, '_, '_, '_, '_> {
             1 | i64::from(cg::KIND_CELL) << 32 | (n << cg::CAP_SHIFT) << 40 | (mask & 0xFFFF) << 48;
         let word = self.b.ins().iconst(types::I64, word);
         self.b.ins().store(flags, word, p, 0);
-        let obj = self.b.ins().iadd_imm_s(p, cg::HEADER as i64);
-        self.b.ins().jump(cont, &[obj.into()]);
-
-        self.b.switch_to_block(slow);
-        let (nv, mv) = (
-            self.b.ins().iconst(types::I64, n),
-            self.b.ins().iconst(types::I64, mask),
-        );
-        let r = self.call_rt(lower::ALLOC_OBJ, &[nv, mv])?;
-        self.b.ins().jump(cont, &[r.into()]);
-        self.b.switch_to_block(cont);
-        Ok(out)
+        Ok(self.b.ins().iadd_imm_s(p, cg::HEADER as i64))
     }
 
     /// Frees heap block `h` inline: pushed onto its size class's free list,
