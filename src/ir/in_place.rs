@@ -553,7 +553,57 @@ fn elem_site<'m>(
     if e == l || e == i {
         return Ok(None);
     }
-    let Some((end, all, s, loc)) = stores_then_set(arena, insts, a + 1, p, n, l, i, info)? else {
+    // What the check may skip: e was loaded from l at i (so i is in range
+    // and l[i] is e, or l is shared: a set in place would have consumed
+    // it).
+    let known = if info.elem_of[e.0 as usize] == Some((l, i)) {
+        ELEM_LOADED
+    } else {
+        0
+    };
+    let elem = Elem {
+        r,
+        at: a + 1,
+        new: (p, n, nv, mv),
+        cell: e,
+        list: (l, i),
+        known,
+        borrowed: false,
+        replace: None,
+    };
+    elem_site_end(arena, insts, elem, vars, info, unique)
+}
+
+/// What [`elem_site_end`] finishes: the site's reset or drop at `r`, the
+/// new cell's stores from `at` on (`new`: the cell, its slot count, the
+/// vars of its count and mask), the old cell, the list and index, what the
+/// check may skip so far, whether the old cell is borrowed from the list,
+/// and an instruction to replace.
+struct Elem<'m> {
+    r: usize,
+    at: usize,
+    new: (Var, i64, Var, Var),
+    cell: Var,
+    list: (Var, Var),
+    known: i64,
+    borrowed: bool,
+    replace: Option<(usize, Inst<'m>)>,
+}
+
+/// The end shared by [`elem_site`] and [`taken_site`]: the stores then the
+/// filled set, the changed fields, and [`LIST_UNIQUE`] when `l` came from a
+/// set and nothing dup'd or redefined it since.
+fn elem_site_end<'m>(
+    arena: Arena<'m>,
+    insts: &'m [Inst<'m>],
+    e: Elem<'m>,
+    vars: &[Repr],
+    info: &Info<'m>,
+    unique: Option<Var>,
+) -> R<Option<Site<'m>>> {
+    let (p, n, nv, mv) = e.new;
+    let (l, i) = e.list;
+    let Some((end, all, s, loc)) = stores_then_set(arena, insts, e.at, p, n, l, i, info)? else {
         return Ok(None);
     };
     let plain = |v: Var| !vars[v.0 as usize].counted();
@@ -561,27 +611,22 @@ fn elem_site<'m>(
         changed,
         keep,
         dead,
-    } = changed(arena, insts, r, all.as_slice(), e, info, &plain)?;
-    // What the check may skip: e was loaded from l at i (so i is in range
-    // and l[i] is e, or l is shared: a set in place would have consumed
-    // it); l came from a set and nothing dup'd it since.
-    let mut known = 0;
-    if info.elem_of[e.0 as usize] == Some((l, i)) {
-        known |= ELEM_LOADED;
-    }
+    } = changed(arena, insts, e.r, all.as_slice(), e.cell, info, &plain)?;
+    let mut known = e.known;
     let dup_or_def = |inst: &Inst<'_>| match *inst {
         Inst::Dup(v) | Inst::Def(v, _) => v == l,
         _ => false,
     };
-    if unique == Some(l) && !insts[..r].iter().any(dup_or_def) {
+    if unique == Some(l) && !insts[..e.r].iter().any(dup_or_def) {
         known |= LIST_UNIQUE;
     }
+    let borrowed = if e.borrowed { SHAPE_BORROWED } else { 0 };
     Ok(Some(Site {
-        start: r,
+        start: e.r,
         end,
-        cell: e,
+        cell: e.cell,
         new: p,
-        shape: packed(keep, n, 0),
+        shape: packed(keep, n, 0) | borrowed,
         kind: Kind2::Elem {
             list: l,
             index: i,
@@ -591,7 +636,7 @@ fn elem_site<'m>(
         },
         changed,
         dead,
-        replace: None,
+        replace: e.replace,
         n: nv,
         mask: mv,
     }))
@@ -654,42 +699,17 @@ fn taken_site<'m>(
     if tk != tok || info.uses[tok.0 as usize] != 1 {
         return Ok(None);
     }
-    let Some((end, all, s, loc)) = stores_then_set(arena, insts, a + 1, p, n, l, i, info)? else {
-        return Ok(None);
-    };
-    let plain = |v: Var| !vars[v.0 as usize].counted();
-    let Sorted {
-        changed,
-        keep,
-        dead,
-    } = changed(arena, insts, r, all.as_slice(), x, info, &plain)?;
-    let mut known = ELEM_LOADED | ELEM_BORROWED;
-    let dup_or_def = |inst: &Inst<'_>| match *inst {
-        Inst::Dup(v) | Inst::Def(v, _) => v == l,
-        _ => false,
-    };
-    if unique == Some(l) && !insts[..r].iter().any(dup_or_def) {
-        known |= LIST_UNIQUE;
-    }
-    Ok(Some(Site {
-        start: r,
-        end,
+    let elem = Elem {
+        r,
+        at: a + 1,
+        new: (p, n, nv, mv),
         cell: x,
-        new: p,
-        shape: packed(keep, n, 0) | SHAPE_BORROWED,
-        kind: Kind2::Elem {
-            list: l,
-            index: i,
-            out: s,
-            loc,
-            known,
-        },
-        changed,
-        dead,
+        list: (l, i),
+        known: ELEM_LOADED | ELEM_BORROWED,
+        borrowed: true,
         replace: Some((t, Inst::Def(x, Op::Elem(Repr::Cell, l, i)))),
-        n: nv,
-        mask: mv,
-    }))
+    };
+    elem_site_end(arena, insts, elem, vars, info, unique)
 }
 
 /// From instruction `k` on: every slot `0..n` of `p` stored (see
