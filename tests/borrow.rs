@@ -10,6 +10,9 @@
 //! function per Pole function), run with `POLE_RT_STATS=1` (`live 0`) and
 //! under valgrind in malloc mode.
 
+mod common;
+
+use common::valgrind;
 use std::process::Command;
 
 const POLE: &str = env!("CARGO_BIN_EXE_pole");
@@ -97,18 +100,12 @@ fn borrowed_parameters_never_free_what_the_caller_still_uses() {
 
 #[test]
 fn borrowed_parameters_are_clean_under_valgrind() {
-    if Command::new("valgrind").arg("--version").output().is_err() {
+    if !valgrind::installed() {
         println!("note: SKIPPED: valgrind is not installed");
         return;
     }
-    let (_dir, exe) = build(true);
-    let v = Command::new("valgrind")
-        .args(["-q", "--error-exitcode=99", "--leak-check=full"])
-        .arg("--errors-for-leak-kinds=definite")
-        .arg(&exe)
-        .env("POLE_RT_MALLOC", "1")
-        .output()
-        .unwrap();
+    let (dir, exe) = build(true);
+    let v = valgrind::malloc_mode(&exe, dir.path());
     assert_eq!(
         v.status.code(),
         Some(0),

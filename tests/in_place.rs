@@ -6,6 +6,9 @@
 //! allocator) and with `POLE_RT_MALLOC=1` under valgrind when installed; its
 //! stdout is compared exactly and its allocation count bounded.
 
+mod common;
+
+use common::valgrind;
 use std::process::Command;
 
 const POLE: &str = env!("CARGO_BIN_EXE_pole");
@@ -47,14 +50,8 @@ fn run_clean(src: &str, want: &str) -> u64 {
     assert_eq!(String::from_utf8_lossy(&out.stdout), want);
     let (allocated, freed, live) = stats(&stderr);
     assert_eq!((live, allocated), (0, freed), "{stderr}");
-    if Command::new("valgrind").arg("--version").output().is_ok() {
-        let v = Command::new("valgrind")
-            .args(["-q", "--error-exitcode=99", "--leak-check=full"])
-            .arg("--errors-for-leak-kinds=definite")
-            .arg(&exe)
-            .env("POLE_RT_MALLOC", "1")
-            .output()
-            .unwrap();
+    if valgrind::installed() {
+        let v = valgrind::malloc_mode(&exe, dir.path());
         let verr = String::from_utf8_lossy(&v.stderr);
         assert_eq!(v.status.code(), Some(0), "valgrind:\n{verr}");
         assert_eq!(String::from_utf8_lossy(&v.stdout), want);

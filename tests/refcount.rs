@@ -7,6 +7,9 @@
 //! without: debug code counts through runtime calls) and run; its
 //! stdout is compared exactly and its statistics line is parsed.
 
+mod common;
+
+use common::valgrind;
 use std::path::Path;
 use std::process::Command;
 
@@ -616,7 +619,7 @@ fn corpus_programs_agree_with_a_runtime_that_never_frees() {
 /// errors, nothing definitely lost, and the recorded output.
 #[test]
 fn programs_are_clean_under_valgrind() {
-    if Command::new("valgrind").arg("--version").output().is_err() {
+    if !valgrind::installed() {
         println!("note: SKIPPED: valgrind is not installed (scripts/install-deps.sh installs it)");
         return;
     }
@@ -678,19 +681,7 @@ fn valgrind_one(root: &Path, file: &Path, from_root: bool, exit: i32) -> Option<
             String::from_utf8_lossy(&b.stderr)
         ));
     }
-    let out = Command::new("valgrind")
-        .args([
-            "--error-exitcode=99",
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite",
-            "--show-leak-kinds=definite",
-            "-q",
-        ])
-        .arg(&exe)
-        .current_dir(if from_root { root } else { tmp.path() })
-        .env("POLE_RT_MALLOC", "1")
-        .output()
-        .unwrap();
+    let out = valgrind::malloc_mode(&exe, if from_root { root } else { tmp.path() });
     let want = std::fs::read(file.with_extension("stdout")).unwrap_or_default();
     if out.status.code() != Some(exit) || out.stdout != want {
         return Some(format!(

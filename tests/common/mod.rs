@@ -1,2 +1,3 @@
 pub mod lsp_client;
 pub mod rss;
+pub mod valgrind;
