@@ -353,6 +353,9 @@ pub(crate) struct Gen<'a, 'm> {
     consts: HashMap<u32, DataId>,
     va_stubs: HashMap<(String, Signature), FuncId>,
     anon: u32,
+    /// Compiled functions given back cleared, to build the next ones in
+    /// (`pipeline::compile::spare`).
+    pub spare_funcs: Vec<cranelift_codegen::ir::Function>,
 }
 
 /// Supplies checked functions to code generation, one body at a time (the
@@ -660,6 +663,7 @@ impl<'a, 'm> Gen<'a, 'm> {
             colocated: std::collections::HashSet::new(),
             va_stubs: HashMap::new(),
             anon: 0,
+            spare_funcs: Vec::new(),
         }
     }
 

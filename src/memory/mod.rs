@@ -13,8 +13,8 @@
 mod counting;
 
 pub use counting::{
-    CountingAlloc, counting, join_group, process_live, process_peak, system_allocations,
-    thread_live, thread_peak, thread_reset_peak,
+    CountingAlloc, configure_allocator, counting, join_group, process_live, process_peak,
+    system_allocations, thread_live, thread_peak, thread_reset_peak,
 };
 
 use bumpalo::Bump;

@@ -336,8 +336,10 @@ fn build_one(
     // compiled ones (and write them out) until this one fits.
     while !fits(estimate) && room(g)? {}
     mem.begin_work(Phase::Codegen, estimate)?;
-    let mut func =
-        Function::with_name_signature(UserFuncName::user(0, id.as_u32()), ir_signature(f));
+    // A spare is cleared: it builds the same function a new one would.
+    let mut func = g.spare_funcs.pop().unwrap_or_else(Function::new);
+    func.name = UserFuncName::user(0, id.as_u32());
+    func.signature = ir_signature(f);
     let before = crate::memory::thread_live();
     crate::memory::thread_reset_peak();
     let emitted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -102,13 +102,6 @@ impl<'x> Definer<'x> {
         self.next + self.waiting.len() - 1
     }
 
-    /// Takes compiled functions back from a worker.
-    pub(super) fn receive(&mut self, done: std::vec::Vec<(usize, Result<Compiled, String>)>) {
-        for (j, r) in done {
-            self.compiled(j, r);
-        }
-    }
-
     /// Takes back the compiled function of slot `j`.
     pub(super) fn compiled(&mut self, j: usize, r: Result<Compiled, String>) {
         if let Some(w) = self.waiting.get_mut(j - self.next) {

@@ -23,7 +23,7 @@ pub(super) mod define;
 
 use super::{CodegenError, Gen, Source};
 use build::{Feed, Plan, build_units};
-use compile::{Compiled, compile_one};
+use compile::{Compiled, compile_one, spare};
 use cranelift_codegen::Context;
 use cranelift_codegen::ir::Function;
 use cranelift_codegen::isa::OwnedTargetIsa;
@@ -79,11 +79,25 @@ fn alone(
         let isa = if cheap { &**cheap_isa } else { &**isa };
         let id = slot.id;
         let i = out.add(slot, estimate);
-        let r = compile_one(isa, &mut ctx, func, id);
+        let (r, s) = compile_one(isa, &mut ctx, func, id);
+        spare(&mut g.spare_funcs, s);
         out.compiled(i, r);
         out.define_ready(g, mem, ck)?;
         Ok(true)
     })
+}
+
+/// Takes compiled functions (and the spares they leave) back from a
+/// worker.
+fn receive(
+    g: &mut Gen<'_, '_>,
+    out: &mut Definer<'_>,
+    done: std::vec::Vec<(usize, Result<Compiled, String>, Option<Function>)>,
+) {
+    for (j, r, s) in done {
+        spare(&mut g.spare_funcs, s);
+        out.compiled(j, r);
+    }
 }
 
 /// Phases 1-2 and 4 on this thread, phase 3 on `workers` threads;
@@ -98,7 +112,7 @@ fn with_workers(
     workers: usize,
 ) -> Result<(), CodegenError> {
     type Job = std::vec::Vec<(usize, Function, bool, FuncId)>;
-    type Done = std::vec::Vec<(usize, Result<Compiled, String>)>;
+    type Done = std::vec::Vec<(usize, Result<Compiled, String>, Option<Function>)>;
     let mem = plan.mem;
     let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(workers);
     let job_rx = std::sync::Mutex::new(job_rx);
@@ -123,7 +137,8 @@ fn with_workers(
                         .into_iter()
                         .map(|(i, func, cheap, id)| {
                             let isa = if cheap { &*cheap_isa } else { &*isa };
-                            (i, compile_one(isa, &mut ctx, func, id))
+                            let (r, s) = compile_one(isa, &mut ctx, func, id);
+                            (i, r, s)
                         })
                         .collect();
                     if res_tx.send(done).is_err() {
@@ -150,7 +165,7 @@ fn with_workers(
                 if sent == out.next {
                     return out.flush_debug(g, mem, ck);
                 }
-                out.receive(res_rx.recv().map_err(|_| stopped())?);
+                receive(g, out, res_rx.recv().map_err(|_| stopped())?);
                 out.define_ready(g, mem, ck)?;
                 return Ok(true);
             };
@@ -162,12 +177,12 @@ fn with_workers(
             }
             // Bound the functions in flight (their estimates are charged).
             while sent - out.next >= 2 * workers * BATCH {
-                out.receive(res_rx.recv().map_err(|_| stopped())?);
+                receive(g, out, res_rx.recv().map_err(|_| stopped())?);
                 out.define_ready(g, mem, ck)?;
             }
             send(&mut batch, &mut sent)?;
             while let Ok(done) = res_rx.try_recv() {
-                out.receive(done);
+                receive(g, out, done);
             }
             out.define_ready(g, mem, ck)?;
             Ok(true)
@@ -178,7 +193,7 @@ fn with_workers(
         drop(job_tx);
         let ck = source.checked().ok_or(CodegenError::Invalid)?;
         for done in res_rx {
-            out.receive(done);
+            receive(g, &mut *out, done);
             out.define_ready(g, mem, &ck)?;
         }
         Ok(())
