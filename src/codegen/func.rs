@@ -229,7 +229,8 @@ pub(crate) fn emit(
     let Some(&start) = blocks.first() else {
         return Err(CodegenError::Backend("function without blocks".into()));
     };
-    let entry = self_loop::entry(&mut em.b, start, f);
+    let loops = em.loops(f, own);
+    let entry = self_loop::entry(&mut em.b, start, f, loops);
     for (i, block) in f.blocks.iter().enumerate() {
         em.b.switch_to_block(blocks[i]);
         if block.cold {
@@ -577,7 +578,7 @@ impl Em<'_, '_, '_, '_, '_> {
         (code, sig, vals)
     }
 
-    fn lifted_id(&self, k: u32) -> R<FuncId> {
+    pub(super) fn lifted_id(&self, k: u32) -> R<FuncId> {
         self.lifted
             .get(k as usize)
             .copied()
@@ -594,7 +595,7 @@ impl Em<'_, '_, '_, '_, '_> {
             .ok_or_else(|| CodegenError::Backend("call of an unknown borrowing body".into()))
     }
 
-    fn pole_id(&self, fi: u32) -> R<FuncId> {
+    pub(super) fn pole_id(&self, fi: u32) -> R<FuncId> {
         let n = self.ids.pole.len();
         if fi as usize >= n {
             return self
