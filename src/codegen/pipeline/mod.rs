@@ -87,6 +87,33 @@ fn alone(
     })
 }
 
+/// How much lower a worker's scheduling priority is than the thread that
+/// starts it (nice levels).
+const WORKER_NICENESS: i32 = 5;
+
+/// Lowers the calling worker's priority by [`WORKER_NICENESS`]. The thread
+/// that builds the functions (phases 1-2 and 4: parsing, checking,
+/// lowering, building Cranelift functions, writing debug units) is the
+/// pipeline's critical path: it does ~45 % of a build's instructions
+/// alone, the workers share the rest. When there are no more cores than
+/// threads, the scheduler would give it only its fair share while both
+/// workers are busy; at 5 nice levels lower the workers take what it
+/// leaves (a 10k-function build on 2 cores: ~10 % less time). Only the
+/// worker thread's own priority changes (Linux's `setpriority` on a
+/// thread id).
+fn yield_to_builder() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain system calls on this thread's id.
+    unsafe {
+        let tid = libc::gettid() as libc::id_t;
+        *libc::__errno_location() = 0;
+        let nice = libc::getpriority(libc::PRIO_PROCESS, tid);
+        if *libc::__errno_location() == 0 {
+            libc::setpriority(libc::PRIO_PROCESS, tid, (nice + WORKER_NICENESS).min(19));
+        }
+    }
+}
+
 /// Takes compiled functions (and the spares they leave) back from a
 /// worker.
 fn receive(
@@ -126,6 +153,7 @@ fn with_workers(
             s.spawn(move || {
                 // This compile's memory: counted in its group.
                 crate::memory::join_group(group);
+                yield_to_builder();
                 let mut ctx = Context::new();
                 loop {
                     let job = match job_rx.lock() {
