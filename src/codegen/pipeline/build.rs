@@ -332,8 +332,12 @@ fn build_one(
     } else {
         (base * RELEASE_FACTOR, false)
     };
-    // Under a tight budget, fewer functions are in flight: wait for
-    // compiled ones (and write them out) until this one fits.
+    // Under a tight budget, the spare functions go first, and fewer
+    // functions are in flight: wait for compiled ones (and write them out)
+    // until this one fits.
+    if !fits(estimate) {
+        g.spare_funcs = Vec::new();
+    }
     while !fits(estimate) && room(g)? {}
     mem.begin_work(Phase::Codegen, estimate)?;
     // A spare is cleared: it builds the same function a new one would.
