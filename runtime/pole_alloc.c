@@ -39,9 +39,11 @@
  * needs no sweep, was measured 17-30% slower on binary-trees at depth 20-21:
  * reuse is then no longer LIFO across chunks and the trees' layout decays.)
  *
- * Statistics are always counted (a few adds per call) and printed only when
- * POLE_RT_STATS=1. Live bytes are usable bytes: the class size, the mapping
- * minus the header for big blocks, malloc_usable_size in malloc mode.
+ * Statistics are counted with POLE_RT_STATS=1 only (the allocation count
+ * always, here), which also makes every allocation and free go through this
+ * file (MODE_STATS: compiled code's inline pops and pushes count nothing).
+ * Live bytes are usable bytes: the class size, the mapping minus the header
+ * for big blocks, malloc_usable_size in malloc mode.
  */
 #define _GNU_SOURCE
 #include "pole_alloc.h"
@@ -71,6 +73,11 @@
 
 #define MODE_MALLOC 1u
 #define MODE_NOFREE 2u
+/* POLE_RT_STATS=1 in pool mode: every allocation and free goes through the
+ * counting functions here. Compiled code frees through rt_heap_free when
+ * flags is not 0, and its inline pops find the classes' heads empty: the
+ * free lists are kept in stats_heads instead (free_list). */
+#define MODE_STATS 4u
 
 typedef struct SizeClass SizeClass;
 
@@ -103,6 +110,7 @@ struct SizeClass {
 _Static_assert(sizeof(struct SizeClass) == 64, "class record is one line");
 
 SizeClass pole_heap_classes[NCLASS]; /* read by compiled code: pole_alloc.h */
+static void *stats_heads[NCLASS];     /* the free lists in MODE_STATS */
 static uint8_t small_class[TABLE_MAX / 16 + 1]; /* (n + 15) / 16 -> class */
 
 struct PoleHeap {
@@ -112,22 +120,16 @@ struct PoleHeap {
   int stats;
   int ready; /* classes and table set up */
 };
-struct PoleHeap pole_heap; /* read and counted by compiled code: pole_alloc.h */
+struct PoleHeap pole_heap; /* flags read by compiled code: pole_alloc.h */
 
 /* The layout compiled code relies on (pole_alloc.h). */
 _Static_assert(sizeof(SizeClass) == POLE_HEAP_CLASS_BYTES, "class size");
 _Static_assert(offsetof(SizeClass, head) == POLE_HEAP_CLASS_HEAD, "class head");
-_Static_assert(offsetof(SizeClass, size) == POLE_HEAP_CLASS_SIZE, "class size field");
 _Static_assert(offsetof(SizeClass, nempty) == POLE_HEAP_CLASS_NEMPTY, "class nempty");
 _Static_assert(CHUNK_SIZE == POLE_HEAP_CHUNK_BYTES, "chunk size");
 _Static_assert(offsetof(Chunk, cls) == POLE_HEAP_CHUNK_CLASS, "chunk class");
 _Static_assert(offsetof(Chunk, live) == POLE_HEAP_CHUNK_LIVE, "chunk live");
-_Static_assert(offsetof(struct PoleHeap, nalloc) == POLE_HEAP_NALLOC, "nalloc");
-_Static_assert(offsetof(struct PoleHeap, nfree) == POLE_HEAP_NFREE, "nfree");
-_Static_assert(offsetof(struct PoleHeap, live) == POLE_HEAP_LIVE, "live");
-_Static_assert(offsetof(struct PoleHeap, peak) == POLE_HEAP_PEAK, "peak");
 _Static_assert(offsetof(struct PoleHeap, flags) == POLE_HEAP_FLAGS, "flags");
-_Static_assert(offsetof(struct PoleHeap, stats) == POLE_HEAP_STATS, "stats");
 
 static _Noreturn COLD void oom(void) { pole_panic("out of memory"); }
 
@@ -145,7 +147,9 @@ static inline Chunk *current(const SizeClass *k) {
 /* ---- statistics ----------------------------------------------------------- */
 
 /* The byte counts and frees are kept only for POLE_RT_STATS=1 (nothing
- * else reads them); nalloc always (rt_heap_init: whether blocks exist). */
+ * else reads them); nalloc always here (rt_heap_init: whether blocks exist;
+ * every block is carved here first), but compiled code's inline pops do not
+ * count it: exact only with stats, when no pop is inline (MODE_STATS). */
 static inline void count_alloc(size_t u) {
   pole_heap.nalloc++;
   if (!pole_heap.stats) return;
@@ -202,10 +206,12 @@ static int env_is_1(const char *name) {
 }
 
 void rt_heap_init(void) {
-  pole_heap.stats = env_is_1("POLE_RT_STATS");
-  if (pole_heap.nalloc == 0) /* else blocks exist: keep the mode they came from */
+  if (pole_heap.nalloc == 0) { /* else blocks exist: keep the mode they came from */
+    pole_heap.stats = env_is_1("POLE_RT_STATS");
     pole_heap.flags = (env_is_1("POLE_RT_MALLOC") ? MODE_MALLOC : 0) |
-                 (env_is_1("POLE_RT_NOFREE") ? MODE_NOFREE : 0);
+                      (env_is_1("POLE_RT_NOFREE") ? MODE_NOFREE : 0) |
+                      (pole_heap.stats ? MODE_STATS : 0);
+  }
   if (!pole_heap.ready) setup();
 }
 
@@ -303,10 +309,17 @@ static inline void take(SizeClass *k, void *p) {
   if (UNLIKELY(c->live++ == 0)) k->nempty--;
 }
 
+/* Class k's free list: where compiled code pops and pushes inline, but in
+ * MODE_STATS (where it must not) a list of its own. */
+static inline void **free_list(SizeClass *k) {
+  return UNLIKELY(pole_heap.flags & MODE_STATS) ? &stats_heads[k - pole_heap_classes] : &k->head;
+}
+
 static inline void *pop(SizeClass *k, size_t n) {
-  void *p = k->head;
+  void **head = free_list(k);
+  void *p = *head;
   if (UNLIKELY(p == NULL)) return carve(k, n);
-  k->head = *(void **)p;
+  *head = *(void **)p;
   take(k, p);
   return p;
 }
@@ -410,7 +423,7 @@ static inline int near(const SizeClass *k, const char *p, const char *q) {
 #define SAMPLE 1024
 static int walk_is_cheap(const SizeClass *k) {
   unsigned steps = 0, nearby = 0;
-  for (char *p = k->head, *q; p != NULL && (q = *(char **)p) != NULL && steps < SAMPLE; p = q) {
+  for (char *p = *free_list((SizeClass *)k), *q; p != NULL && (q = *(char **)p) != NULL && steps < SAMPLE; p = q) {
     steps++;
     nearby += near(k, p, q);
   }
@@ -426,9 +439,9 @@ static COLD void sweep(SizeClass *k) {
     k->sweep_at = k->nempty < MAX_MIN_EMPTY ? 2 * k->nempty : MAX_MIN_EMPTY;
     return;
   }
-  void **link = &k->head; /* survivors relinked in their (LIFO) order */
+  void **link = free_list(k); /* survivors relinked in their (LIFO) order */
   size_t steps = 0, far = 0;
-  for (char *p = k->head; p != NULL;) {
+  for (char *p = *link; p != NULL;) {
     char *next = *(char **)p;
     if (chunk_of(p)->live != 0) {
       *link = p;
@@ -489,7 +502,7 @@ static COLD void free_special(void *p) {
 }
 
 __attribute__((always_inline)) inline void rt_heap_free(void *p) {
-  if (UNLIKELY(pole_heap.flags != 0)) {
+  if (UNLIKELY(pole_heap.flags & ~MODE_STATS)) {
     free_special(p);
     return;
   }
@@ -500,8 +513,9 @@ __attribute__((always_inline)) inline void rt_heap_free(void *p) {
     return;
   }
   count_free(k->size);
-  *(void **)p = k->head;
-  k->head = p;
+  void **head = free_list(k);
+  *(void **)p = *head;
+  *head = p;
   if (UNLIKELY(--c->live == 0) && ++k->nempty >= k->sweep_at) sweep(k);
 }
 
@@ -594,7 +608,7 @@ void rt_heap_check(void) {
     if (nempty != k->nempty) check_failed(i, "nempty");
     cur = current(k);
     uint64_t nfree = 0;
-    for (char *p = k->head; p != NULL; p = *(char **)p) {
+    for (char *p = *free_list(k); p != NULL; p = *(char **)p) {
       Chunk *c = chunk_of(p);
       size_t off = (size_t)(p - first_block(c));
       if (c->cls != k || off % k->size != 0 || off / k->size >= k->cap)

@@ -60,24 +60,18 @@ int rt_heap_stats_enabled(void);
  * a unit test checks): blocks of 16, 32, ..., 128 bytes are classes 0..7 of
  * pole_heap_classes; a class's free list is a singly linked list through the
  * blocks' first words; a block's chunk is its address rounded down to
- * POLE_HEAP_CHUNK_BYTES and counts its live blocks; pole_heap's counters are
- * kept as rt_heap_alloc/rt_heap_free keep them (nalloc always, the rest with
- * stats). Inline code only pops or pushes when pole_heap.flags is 0 (pool
- * mode) and calls pole_heap_emptied when a chunk's last block was freed.
+ * POLE_HEAP_CHUNK_BYTES and counts its live blocks. Inline code counts no
+ * statistics: it only pushes when pole_heap.flags is 0 (pool mode without
+ * POLE_RT_STATS), and the lists it pops are empty otherwise; it calls
+ * pole_heap_emptied when a chunk's last block was freed.
  * Offsets in bytes. */
 #define POLE_HEAP_CLASS_BYTES 64
 #define POLE_HEAP_CLASS_HEAD 0
-#define POLE_HEAP_CLASS_SIZE 8
 #define POLE_HEAP_CLASS_NEMPTY 32
 #define POLE_HEAP_CHUNK_BYTES (1 << 20)
 #define POLE_HEAP_CHUNK_CLASS 0
 #define POLE_HEAP_CHUNK_LIVE 32
-#define POLE_HEAP_NALLOC 0
-#define POLE_HEAP_NFREE 8
-#define POLE_HEAP_LIVE 16
-#define POLE_HEAP_PEAK 24
 #define POLE_HEAP_FLAGS 32
-#define POLE_HEAP_STATS 36
 void pole_heap_emptied(void *size_class);
 
 #ifdef __cplusplus

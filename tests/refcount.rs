@@ -598,6 +598,48 @@ fn statistics_are_printed_only_when_asked() {
     );
 }
 
+/// Release code allocates and frees small cells inline without counting
+/// them; with `POLE_RT_STATS=1` the runtime keeps the free lists where
+/// that code does not look, so every allocation and free is counted by the
+/// runtime. The counts of the pool allocator are then those of malloc mode
+/// (where every allocation and free goes through the runtime anyway), also
+/// for a program that frees and reallocates small cells over and over.
+#[test]
+fn inline_allocations_are_counted_exactly() {
+    let churn = "type P = { x: Int, y: Int }\n\
+        func churn(i: Int, acc: Int) -> Int :\n\
+        \x20 if i == 0 then acc\n\
+        \x20 else\n\
+        \x20   let ps = [{ x: i, y: 1 }, { x: 2, y: i }] in\n\
+        \x20   churn(i - 1, acc + List.length(ps) + (List.get(ps, 0)).x)\n\
+        func main() -> Int :\n\
+        \x20 print(int_to_string(churn(1000, 0)));\n\
+        \x20 0\n";
+    let mut sources = vec![churn.to_string()];
+    for seed in 1..=3u64 {
+        sources.push(pole::corpus::generate(60, seed).0);
+    }
+    for (k, src) in sources.iter().enumerate() {
+        let pool = run(src);
+        let malloc = run_with(src, false, &[("POLE_RT_MALLOC", "1")]);
+        assert_eq!(pool.code, Some(0), "program {k}: {}", pool.stderr);
+        assert_eq!(pool.stdout, malloc.stdout, "program {k}");
+        assert_eq!(
+            (pool.stats.allocated, pool.stats.freed, pool.stats.live),
+            (
+                malloc.stats.allocated,
+                malloc.stats.freed,
+                malloc.stats.live
+            ),
+            "program {k}: pool mode counted otherwise than malloc mode"
+        );
+        assert_eq!(pool.stats.live, 0, "program {k}");
+    }
+    // The churn allocated its two cells (and a list) per round.
+    let churned = run(churn).stats.allocated;
+    assert!(churned >= 3000, "{churned}");
+}
+
 #[test]
 fn corpus_programs_agree_with_a_runtime_that_never_frees() {
     // Generated programs (records, updates, variants, options, matches):

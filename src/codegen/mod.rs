@@ -75,17 +75,11 @@ pub(crate) mod heap {
     pub const SMALL_MAX: i64 = 128;
     pub const CLASS_BYTES: i64 = 64;
     pub const CLASS_HEAD: i32 = 0;
-    pub const CLASS_SIZE: i32 = 8;
     pub const CLASS_NEMPTY: i32 = 32;
     pub const CHUNK_BYTES: i64 = 1 << 20;
     pub const CHUNK_CLASS: i32 = 0;
     pub const CHUNK_LIVE: i32 = 32;
-    pub const NALLOC: i32 = 0;
-    pub const NFREE: i32 = 8;
-    pub const LIVE: i32 = 16;
-    pub const PEAK: i32 = 24;
     pub const FLAGS: i32 = 32;
-    pub const STATS: i32 = 36;
 
     #[cfg(test)]
     mod tests {
@@ -105,17 +99,11 @@ pub(crate) mod heap {
             };
             assert_eq!(def("CLASS_BYTES"), super::CLASS_BYTES);
             assert_eq!(def("CLASS_HEAD"), super::CLASS_HEAD as i64);
-            assert_eq!(def("CLASS_SIZE"), super::CLASS_SIZE as i64);
             assert_eq!(def("CLASS_NEMPTY"), super::CLASS_NEMPTY as i64);
             assert_eq!(def("CHUNK_BYTES"), super::CHUNK_BYTES);
             assert_eq!(def("CHUNK_CLASS"), super::CHUNK_CLASS as i64);
             assert_eq!(def("CHUNK_LIVE"), super::CHUNK_LIVE as i64);
-            assert_eq!(def("NALLOC"), super::NALLOC as i64);
-            assert_eq!(def("NFREE"), super::NFREE as i64);
-            assert_eq!(def("LIVE"), super::LIVE as i64);
-            assert_eq!(def("PEAK"), super::PEAK as i64);
             assert_eq!(def("FLAGS"), super::FLAGS as i64);
-            assert_eq!(def("STATS"), super::STATS as i64);
         }
     }
 }

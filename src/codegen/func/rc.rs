@@ -245,10 +245,13 @@ impl Em<'_, '_, '_, '_, '_> {
         self.pop_cell_in(blocks, n, mask, empty)
     }
 
-    /// [`Self::pop_cell`] in the five blocks `blocks`, made by the caller.
+    /// [`Self::pop_cell`] in the four blocks `blocks`, made by the caller.
+    /// Nothing is counted: with `POLE_RT_STATS=1` the free lists compiled
+    /// code reads are empty (the runtime keeps them elsewhere, and counts
+    /// every allocation itself; runtime/pole_alloc.c, `MODE_STATS`).
     fn pop_cell_in(
         &mut self,
-        [pop, count, chunk_blk, first, hdr]: [cranelift_codegen::ir::Block; 5],
+        [pop, chunk_blk, first, hdr]: [cranelift_codegen::ir::Block; 4],
         n: i64,
         mask: i64,
         empty: cranelift_codegen::ir::Block,
@@ -257,7 +260,6 @@ impl Em<'_, '_, '_, '_, '_> {
         let size = cg::HEADER as i64 + 8 * n;
         let flags = MemFlagsData::trusted();
         let class = (size.max(1) - 1) / 16;
-        let block_bytes = 16 * (class + 1);
         let classes = self.runtime_data("pole_heap_classes")?;
         let k = self.b.ins().iadd_imm_s(classes, class * CLASS_BYTES);
         let p = self.b.ins().load(types::I64, flags, k, CLASS_HEAD);
@@ -266,20 +268,6 @@ impl Em<'_, '_, '_, '_, '_> {
         self.b.switch_to_block(pop);
         let next = self.b.ins().load(types::I64, flags, p, 0);
         self.b.ins().store(flags, next, k, CLASS_HEAD);
-        let heap = self.runtime_data("pole_heap")?;
-        let nalloc = self.b.ins().load(types::I64, flags, heap, NALLOC);
-        let nalloc = self.b.ins().iadd_imm_s(nalloc, 1);
-        self.b.ins().store(flags, nalloc, heap, NALLOC);
-        let stats = self.b.ins().load(types::I32, flags, heap, STATS);
-        self.b.ins().brif(stats, count, &[], chunk_blk, &[]);
-
-        self.b.switch_to_block(count);
-        let live = self.b.ins().load(types::I64, flags, heap, LIVE);
-        let live = self.b.ins().iadd_imm_s(live, block_bytes);
-        self.b.ins().store(flags, live, heap, LIVE);
-        let peak = self.b.ins().load(types::I64, flags, heap, PEAK);
-        let peak = self.b.ins().umax(live, peak);
-        self.b.ins().store(flags, peak, heap, PEAK);
         self.b.ins().jump(chunk_blk, &[]);
 
         self.b.switch_to_block(chunk_blk);
@@ -305,10 +293,10 @@ impl Em<'_, '_, '_, '_, '_> {
         Ok(self.b.ins().iadd_imm_s(p, cg::HEADER as i64))
     }
 
-    /// Frees heap block `h` inline: pushed onto its size class's free list,
-    /// counted as `rt_heap_free` counts (layout in runtime/pole_alloc.h);
-    /// goes on in `done`, or in `call` (which frees through the runtime)
-    /// when the heap is not in pool mode or the block is a big one. The
+    /// Frees heap block `h` inline: pushed onto its size class's free list
+    /// (layout in runtime/pole_alloc.h); goes on in `done`, or in `call`
+    /// (which frees through the runtime) when the heap is not in pool mode
+    /// (or counts, `POLE_RT_STATS=1`) or the block is a big one. The
     /// runtime sweeps a chunk that became empty (`pole_heap_emptied`).
     fn free_block(
         &mut self,
@@ -318,7 +306,7 @@ impl Em<'_, '_, '_, '_, '_> {
     ) -> R<()> {
         use cg::heap::*;
         let flags = MemFlagsData::trusted();
-        let [pool, push, count, link, emptied] = self.blocks();
+        let [pool, link, emptied] = self.blocks();
         let heap = self.runtime_data("pole_heap")?;
         let mode = self.b.ins().load(types::I32, flags, heap, FLAGS);
         self.b.ins().brif(mode, call, &[], pool, &[]);
@@ -326,21 +314,7 @@ impl Em<'_, '_, '_, '_, '_> {
         self.b.switch_to_block(pool);
         let chunk = self.b.ins().band_imm_s(h, !(CHUNK_BYTES - 1));
         let k = self.b.ins().load(types::I64, flags, chunk, CHUNK_CLASS);
-        self.b.ins().brif(k, push, &[], call, &[]);
-
-        self.b.switch_to_block(push);
-        let stats = self.b.ins().load(types::I32, flags, heap, STATS);
-        self.b.ins().brif(stats, count, &[], link, &[]);
-
-        self.b.switch_to_block(count);
-        let nfree = self.b.ins().load(types::I64, flags, heap, NFREE);
-        let nfree = self.b.ins().iadd_imm_s(nfree, 1);
-        self.b.ins().store(flags, nfree, heap, NFREE);
-        let size = self.b.ins().load(types::I64, flags, k, CLASS_SIZE);
-        let live = self.b.ins().load(types::I64, flags, heap, LIVE);
-        let live = self.b.ins().isub(live, size);
-        self.b.ins().store(flags, live, heap, LIVE);
-        self.b.ins().jump(link, &[]);
+        self.b.ins().brif(k, link, &[], call, &[]);
 
         self.b.switch_to_block(link);
         let head = self.b.ins().load(types::I64, flags, k, CLASS_HEAD);
