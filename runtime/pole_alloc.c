@@ -310,16 +310,31 @@ static inline void take(SizeClass *k, void *p) {
 }
 
 /* Class k's free list: where compiled code pops and pushes inline, but in
- * MODE_STATS (where it must not) a list of its own. */
+ * MODE_STATS (where it must not) a list of its own, which only the slow
+ * paths (refill, free_special) and the sweeps use. */
 static inline void **free_list(SizeClass *k) {
   return UNLIKELY(pole_heap.flags & MODE_STATS) ? &stats_heads[k - pole_heap_classes] : &k->head;
 }
 
+/* k's free list is empty: in MODE_STATS the blocks freed are on its list of
+ * its own; else (or if that is empty too) carve one. */
+static void *refill(SizeClass *k, size_t n) {
+  if (UNLIKELY(pole_heap.flags & MODE_STATS)) {
+    void **head = free_list(k);
+    void *p = *head;
+    if (p != NULL) {
+      *head = *(void **)p;
+      take(k, p);
+      return p;
+    }
+  }
+  return carve(k, n);
+}
+
 static inline void *pop(SizeClass *k, size_t n) {
-  void **head = free_list(k);
-  void *p = *head;
-  if (UNLIKELY(p == NULL)) return carve(k, n);
-  *head = *(void **)p;
+  void *p = k->head;
+  if (UNLIKELY(p == NULL)) return refill(k, n);
+  k->head = *(void **)p;
   take(k, p);
   return p;
 }
@@ -491,18 +506,37 @@ static void big_free(Chunk *c) {
   munmap(c, c->map_size);
 }
 
-/* Malloc mode or no-free mode. */
+/* Pool mode's free of small block p of chunk c, class k, onto the list at
+ * head. */
+static inline void pool_free(Chunk *c, SizeClass *k, void *p, void **head) {
+  count_free(k->size);
+  *(void **)p = *head;
+  *head = p;
+  if (UNLIKELY(--c->live == 0) && ++k->nempty >= k->sweep_at) sweep(k);
+}
+
+/* Malloc mode, no-free mode, or counting pool mode (MODE_STATS). */
 static COLD void free_special(void *p) {
   if (pole_heap.flags & MODE_MALLOC) {
     count_free(malloc_usable_size(p));
     if (!(pole_heap.flags & MODE_NOFREE)) free(p);
     return;
   }
-  count_free(rt_heap_usable(p));
+  if (pole_heap.flags & MODE_NOFREE) {
+    count_free(rt_heap_usable(p));
+    return;
+  }
+  Chunk *c = chunk_of(p);
+  SizeClass *k = c->cls;
+  if (k == NULL) {
+    big_free(c);
+    return;
+  }
+  pool_free(c, k, p, free_list(k));
 }
 
 __attribute__((always_inline)) inline void rt_heap_free(void *p) {
-  if (UNLIKELY(pole_heap.flags & ~MODE_STATS)) {
+  if (UNLIKELY(pole_heap.flags != 0)) {
     free_special(p);
     return;
   }
@@ -512,11 +546,7 @@ __attribute__((always_inline)) inline void rt_heap_free(void *p) {
     big_free(c);
     return;
   }
-  count_free(k->size);
-  void **head = free_list(k);
-  *(void **)p = *head;
-  *head = p;
-  if (UNLIKELY(--c->live == 0) && ++k->nempty >= k->sweep_at) sweep(k);
+  pool_free(c, k, p, &k->head);
 }
 
 /* ---- sizes and realloc ------------------------------------------------------ */
