@@ -993,7 +993,17 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 Res::Func(fi)
                     if self.cx.ck.funcs[fi as usize].decl.ext().is_none()
                         && self.can_tail_call(fi)
-                        && self.leaf(fi).is_none() =>
+                        && let Some(t) = self.leaf(fi) =>
+                {
+                    // Inlined where the call would have replaced this
+                    // frame: its errors have no `called from` line here.
+                    let args = self.pole_args(fi, call.args)?;
+                    let v = self.splice(t, args, None)?;
+                    self.ret(v)
+                }
+                Res::Func(fi)
+                    if self.cx.ck.funcs[fi as usize].decl.ext().is_none()
+                        && self.can_tail_call(fi) =>
                 {
                     let args = self.pole_args(fi, call.args)?;
                     self.terminate(Term::TailCall(fi, args))
@@ -1388,7 +1398,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             if let Some(span) = at {
                 self.mark(span)?;
                 if let Some(t) = self.leaf(fi) {
-                    return self.splice(t, vals, span);
+                    return self.splice(t, vals, Some(span));
                 }
             }
             let callee = self.pole_callee(fi);

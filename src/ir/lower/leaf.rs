@@ -218,9 +218,10 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         self.cx.templates.get(fi)
     }
 
-    /// Template `t` spliced in at a call (at `span`) with arguments `args`:
-    /// the value it returns.
-    pub(super) fn splice(&mut self, t: &Template, args: &[Var], span: Span) -> R<Var> {
+    /// Template `t` spliced in at a call with arguments `args`: the value
+    /// it returns. `span`: where the call is, `None` for a tail call (whose
+    /// callee's frame would have replaced the caller's).
+    pub(super) fn splice(&mut self, t: &Template, args: &[Var], span: Option<Span>) -> R<Var> {
         if args.len() != t.params.len() {
             return Err(LowerError::Internal("inlined call of the wrong arity"));
         }
@@ -254,7 +255,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         } else {
             None
         };
-        let caller = if self.cx.opts.lines {
+        let caller = if let (true, Some(span)) = (self.cx.opts.lines, span) {
             let at = self.loc(span)?;
             let mut s = b"\n  called from ".to_vec();
             s.extend_from_slice(at);
