@@ -102,6 +102,20 @@ enum TTerm {
 }
 
 impl Template {
+    /// Whether it has no runtime error (nor passes a location to the
+    /// runtime, which may report one).
+    pub(super) fn never_fails(&self) -> bool {
+        self.blocks.iter().all(|b| {
+            !matches!(b.term, TTerm::Panic { .. })
+                && b.insts.iter().all(|i| match i {
+                    TInst::Def(_, op) | TInst::Eval(op) => {
+                        !matches!(op, TOp::Str { loc: true, .. })
+                    }
+                    TInst::Store { .. } => true,
+                })
+        })
+    }
+
     /// Roughly the bytes it holds.
     fn size(&self) -> usize {
         let insts: usize = self.blocks.iter().map(|b| b.insts.len()).sum();
