@@ -212,6 +212,7 @@ pub struct Lowered<'m> {
 pub fn lower_unit<'m>(cx: &Ctx<'_, 'm>, unit: Unit, body: Option<&'m Expr<'m>>) -> R<Lowered<'m>> {
     let lifted = RefCell::new(Lifted::default());
     let f = lower_unit_uncounted(cx, unit, body, &lifted)?;
+    let f = super::lengths::reuse(cx.arena, f)?;
     let mut lifted = lifted.into_inner().funcs;
     let template = match unit {
         Unit::Pole(fi) if cx.opts.inline && lifted.is_empty() => {

@@ -20,6 +20,7 @@
 pub mod borrow;
 mod filled;
 pub(crate) mod in_place;
+mod lengths;
 pub mod lower;
 pub mod ownership;
 mod set_reuse;
