@@ -18,6 +18,7 @@
 //! in-place reuse.
 
 pub mod borrow;
+mod borrowed_elem;
 mod filled;
 pub(crate) mod in_place;
 mod lengths;
