@@ -999,7 +999,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                     // Inlined where the call would have replaced this
                     // frame: its errors have no `called from` line here.
                     let args = self.pole_args(fi, call.args)?;
-                    let v = self.splice(t, args, None)?;
+                    let v = self.splice(t, args, Some(e.span), false)?;
                     self.ret(v)
                 }
                 Res::Func(fi)
@@ -1399,7 +1399,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             if let Some(span) = at {
                 self.mark(span)?;
                 if let Some(t) = self.leaf(fi) {
-                    return self.splice(t, vals, Some(span));
+                    return self.splice(t, vals, Some(span), true);
                 }
             }
             let callee = self.pole_callee(fi);

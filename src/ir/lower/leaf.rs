@@ -16,8 +16,9 @@
 //! are the only places it can report: their locations (`FILE:L:C in
 //! callee`) get the `called from` line the callee's frame would have
 //! printed (`\n  called from FILE:L:C in caller`), so the messages are
-//! unchanged. The inlined code carries the call's position in the line
-//! tables (a debugger stops at the call). Templates are kept only without
+//! unchanged. The inlined code keeps the callee's lines in the line tables
+//! (a breakpoint in the callee stops in the caller), and the caller's code
+//! after it the call's line. Templates are kept only without
 //! debugger variables, and in all to [`BUDGET`] bytes, so that a program of
 //! many small functions does not hold them all.
 
@@ -67,9 +68,15 @@ struct TBlock {
 }
 
 enum TInst {
+    /// A line mark (the callee's source offset).
+    Loc(u32),
     Def(Var, TOp),
     Eval(TOp),
-    Store { value: Var, ptr: Var, offset: i32 },
+    Store {
+        value: Var,
+        ptr: Var,
+        offset: i32,
+    },
 }
 
 enum TOp {
@@ -111,7 +118,7 @@ impl Template {
                     TInst::Def(_, op) | TInst::Eval(op) => {
                         !matches!(op, TOp::Str { loc: true, .. })
                     }
-                    TInst::Store { .. } => true,
+                    TInst::Store { .. } | TInst::Loc(_) => true,
                 })
         })
     }
@@ -139,7 +146,10 @@ pub(super) fn template(f: &Func<'_>, file: &str, fname: &str) -> Option<Template
         let mut insts = std::vec::Vec::new();
         for inst in b.insts {
             let t = match *inst {
-                Inst::Loc(_) => continue,
+                Inst::Loc(at) => {
+                    insts.push(TInst::Loc(at));
+                    continue;
+                }
                 Inst::Def(v, op) => {
                     if f.params.contains(&v) {
                         return None;
@@ -232,10 +242,19 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         self.cx.templates.get(fi)
     }
 
-    /// Template `t` spliced in at a call with arguments `args`: the value
-    /// it returns. `span`: where the call is, `None` for a tail call (whose
-    /// callee's frame would have replaced the caller's).
-    pub(super) fn splice(&mut self, t: &Template, args: &[Var], span: Option<Span>) -> R<Var> {
+    /// Template `t` spliced in at a call (at `span`, `None` in a builtin's
+    /// loop) with arguments `args`: the value it returns. `listed`: whether
+    /// the call would have been
+    /// listed in `called from` lines (not a tail call, whose callee's frame
+    /// replaces the caller's).
+    pub(super) fn splice(
+        &mut self,
+        t: &Template,
+        args: &[Var],
+        span: Option<Span>,
+        listed: bool,
+    ) -> R<Var> {
+        let resume = self.last_loc.map(|(_, at)| at);
         if args.len() != t.params.len() {
             return Err(LowerError::Internal("inlined call of the wrong arity"));
         }
@@ -269,7 +288,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         } else {
             None
         };
-        let caller = if let (true, Some(span)) = (self.cx.opts.lines, span) {
+        let caller = if let (true, true, Some(span)) = (self.cx.opts.lines, listed, span) {
             let at = self.loc(span)?;
             let mut s = b"\n  called from ".to_vec();
             s.extend_from_slice(at);
@@ -292,6 +311,12 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             }
             for inst in &b.insts {
                 let i = match inst {
+                    &TInst::Loc(at) => {
+                        // The callee's lines (a breakpoint in it stops in
+                        // the inlined code).
+                        self.last_loc = Some((self.cur, at));
+                        Inst::Loc(at)
+                    }
                     TInst::Def(v, op) => {
                         let op = self.splice_op(op, &var, &with_caller)?;
                         if let (Op::Const(Repr::I64, n), Repr::I64) = (op, t.vars[v.0 as usize]) {
@@ -339,18 +364,31 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             };
             self.terminate(term)?;
         }
-        match join {
+        let out = match join {
             Some((j, out)) => {
                 self.switch(j);
-                Ok(out)
+                out
             }
             None => {
                 // A single block: it ended with its return.
                 let last = blocks[blocks.len() - 1];
                 self.switch(last);
-                result.ok_or(LowerError::Internal("inlined function without a return"))
+                result.ok_or(LowerError::Internal("inlined function without a return"))?
             }
+        };
+        // What follows is the caller's code again.
+        match (span, resume) {
+            (Some(span), _) => {
+                self.last_loc = None;
+                self.mark(span)?;
+            }
+            (None, Some(at)) if self.cx.opts.lines => {
+                self.last_loc = Some((self.cur, at));
+                self.emit(Inst::Loc(at))?;
+            }
+            _ => {}
         }
+        Ok(out)
     }
 
     fn splice_op(
