@@ -792,6 +792,33 @@ impl Em<'_, '_, '_, '_, '_> {
         self.b.ins().band(a, b)
     }
 
+    /// Goes on in `yes` when list `l` (data pointer `data`) and its buffer
+    /// are both unique, else in `no` with `no_args`: [`Self::list_unique`]
+    /// as two tests and branches (each count compared in memory, no flags
+    /// combined).
+    fn branch_list_unique(
+        &mut self,
+        l: Value,
+        data: Value,
+        yes: cranelift_codegen::ir::Block,
+        no: cranelift_codegen::ir::Block,
+        no_args: &[cranelift_codegen::ir::BlockArg],
+    ) {
+        let flags = MemFlagsData::trusted();
+        let hdr = -(super::HEADER as i32);
+        let buffer = self.b.create_block();
+        let rc_l = self.b.ins().load(types::I32, flags, l, hdr);
+        let a = self.b.ins().icmp_imm_s(IntCC::Equal, rc_l, 1);
+        self.b.ins().brif(a, buffer, &[], no, no_args);
+        self.b.switch_to_block(buffer);
+        let start = self.b.ins().uload32(flags, l, LIST_START);
+        let back = self.b.ins().ishl_imm_s(start, 3);
+        let buf_slots = self.b.ins().isub(data, back);
+        let rc_b = self.b.ins().load(types::I32, flags, buf_slots, hdr - 16);
+        let b = self.b.ins().icmp_imm_s(IntCC::Equal, rc_b, 1);
+        self.b.ins().brif(b, yes, &[], no, no_args);
+    }
+
     /// The address of slot `i` of list data `data`.
     fn slot_addr(&mut self, data: Value, i: Value) -> Value {
         let off = self.b.ins().ishl_imm_s(i, 3);
@@ -814,8 +841,7 @@ impl Em<'_, '_, '_, '_, '_> {
         self.b.ins().brif(ok, check, &[], slow, &[]);
         self.b.switch_to_block(check);
         let data = self.b.ins().load(types::I64, flags, l, 0);
-        let unique = self.list_unique(l, data);
-        self.b.ins().brif(unique, fast, &[], slow, &[]);
+        self.branch_list_unique(l, data, fast, slow, &[]);
         self.b.switch_to_block(fast);
         let addr = self.slot_addr(data, i);
         let old = self.b.ins().load(types::I64, flags, addr, 0);

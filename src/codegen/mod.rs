@@ -335,6 +335,9 @@ pub(crate) struct Gen<'a, 'm> {
     /// mask by checker index (0: none) and their bodies.
     borrowed: Vec<u32>,
     borrow_bodies: HashMap<u32, FuncId>,
+    /// The file's small leaf functions, inlined at their later calls
+    /// (`ir/lower/leaf.rs`).
+    templates: lower::Templates,
     /// The instances of generic functions, by instance index.
     pub inst_ids: Vec<FuncId>,
     /// Static data of constants, by index (`statics.rs`).
@@ -404,6 +407,7 @@ pub fn compile_object(
         library: opts.library,
         lines: opts.debug_info,
         vars: opts.debug_info && opts.debug_vars,
+        inline: opts.release && !(opts.debug_info && opts.debug_vars),
     };
     let ck = source.checked().ok_or(CodegenError::Invalid)?;
     let units = lower::units(&ck, lopts);
@@ -645,6 +649,7 @@ impl<'a, 'm> Gen<'a, 'm> {
             lifted: 0,
             borrowed: Vec::new(),
             borrow_bodies: HashMap::new(),
+            templates: Default::default(),
             inst_ids: Vec::new(),
             consts: HashMap::new(),
             imports: HashMap::new(),

@@ -113,6 +113,8 @@ pub(super) fn split<'m>(
     vars: &mut Vec<'m, Repr>,
 ) -> R<&'m mut [Block<'m>]> {
     let info = Info::new(arena, params, blocks, vars.as_slice())?;
+    let ops = borrowed_elem::count_ops(blocks, vars.len());
+    let preds = borrowed_elem::single_preds(blocks);
     // Each original block becomes one or more pieces; the last piece ends
     // with its original terminator.
     let mut out: Vec<'m, Block<'m>> = arena.vec_with_capacity(blocks.len())?;
@@ -124,8 +126,11 @@ pub(super) fn split<'m>(
         let mut insts = b.insts;
         // A list a set just gave: unique at the start of `insts`.
         let mut unique = None;
-        while let Some(site) = find(arena, insts, vars.as_slice(), &info, unique)? {
+        while let Some(mut site) = find(arena, insts, vars.as_slice(), &info, unique)? {
             any = true;
+            let whole = insts.len() == b.insts.len();
+            let pred = preds[bi].filter(|_| whole).map(|p| last[p]);
+            borrow_elem(arena, &mut site, insts, pred, &mut out, &ops)?;
             unique = match site.kind {
                 Kind2::Elem { out, .. } => Some(out),
                 Kind2::Cell { .. } => unique,
@@ -152,6 +157,46 @@ pub(super) fn split<'m>(
         };
     }
     Ok(out)
+}
+
+/// Makes the update of a list element `site` treat it as borrowed from the
+/// list when its `Dup` can go (`borrowed_elem.rs`): in `insts` before the
+/// site, or in `out[pred]`, the last piece of the only predecessor.
+fn borrow_elem<'m>(
+    arena: Arena<'m>,
+    site: &mut Site<'m>,
+    insts: &[Inst<'m>],
+    pred: Option<usize>,
+    out: &mut Vec<'m, Block<'m>>,
+    ops: &[u8],
+) -> R<()> {
+    let Kind2::Elem { known, .. } = &mut site.kind else {
+        return Ok(());
+    };
+    if *known & ELEM_LOADED == 0 || site.shape & SHAPE_BORROWED != 0 || site.replace.is_some() {
+        return Ok(());
+    }
+    let before = pred.map(|p| out.as_slice()[p].insts);
+    match borrowed_elem::dup_to_elide(site.cell, insts, site.start, before, ops) {
+        Some(borrowed_elem::DupAt::Here(k)) => site.dead.push(k)?,
+        Some(borrowed_elem::DupAt::Pred(k)) => {
+            let Some(p) = pred else {
+                return Ok(());
+            };
+            let block = &mut out.as_mut_slice()[p];
+            let mut kept = arena.vec_with_capacity(block.insts.len())?;
+            for (j, inst) in block.insts.iter().enumerate() {
+                if j != k {
+                    kept.push(*inst)?;
+                }
+            }
+            block.insts = kept.into_slice();
+        }
+        None => return Ok(()),
+    }
+    *known |= ELEM_BORROWED;
+    site.shape |= SHAPE_BORROWED;
+    Ok(())
 }
 
 /// Pushes the head, fast and slow blocks of `site` onto `out`; returns the

@@ -11,6 +11,8 @@ mod closure;
 mod filter;
 mod hof;
 mod inline;
+mod leaf;
+pub use leaf::Templates;
 
 pub use closure::Lifted;
 mod constants;
@@ -59,6 +61,9 @@ pub struct Options {
     /// Named variables for the debugger: [`Func::names`] and
     /// [`Inst::Named`] where each is bound.
     pub vars: bool,
+    /// Small leaf functions inlined at their calls (`leaf.rs`; release
+    /// builds without debugger variables).
+    pub inline: bool,
 }
 
 /// Shared inputs of the lowering of one program.
@@ -74,6 +79,9 @@ pub struct Ctx<'a, 'm> {
     /// The borrowed parameters of the file's functions lowered so far, by
     /// checker index (bit `k`: parameter `k`; see `borrow.rs`).
     pub borrowed: &'a [u32],
+    /// The IR of the file's small leaf functions lowered so far
+    /// (`leaf.rs`), inlined at their calls with [`Options::inline`].
+    pub templates: &'a Templates,
 }
 
 /// Machine representation of values of type `t`: strings, lists and maps
@@ -196,12 +204,23 @@ pub struct Lowered<'m> {
     pub main: Func<'m>,
     pub lifted: std::vec::Vec<Func<'m>>,
     pub borrowed: u32,
+    /// The unit's IR when it is a small leaf function to inline at its
+    /// later calls (with [`Options::inline`]).
+    pub template: Option<leaf::Template>,
 }
 
 pub fn lower_unit<'m>(cx: &Ctx<'_, 'm>, unit: Unit, body: Option<&'m Expr<'m>>) -> R<Lowered<'m>> {
     let lifted = RefCell::new(Lifted::default());
     let f = lower_unit_uncounted(cx, unit, body, &lifted)?;
+    let f = super::lengths::reuse(cx.arena, f)?;
     let mut lifted = lifted.into_inner().funcs;
+    let template = match unit {
+        Unit::Pole(fi) if cx.opts.inline && lifted.is_empty() => {
+            let name = cx.names.name(cx.ck.funcs[fi as usize].decl.name);
+            leaf::template(&f, cx.file, name)
+        }
+        _ => None,
+    };
     let borrowed = match unit {
         Unit::Pole(fi) if !cx.opts.vars => super::borrow::infer(&f, fi),
         _ => 0,
@@ -215,6 +234,7 @@ pub fn lower_unit<'m>(cx: &Ctx<'_, 'm>, unit: Unit, body: Option<&'m Expr<'m>>) 
             main,
             lifted,
             borrowed,
+            template,
         });
     }
     let main = super::ownership::run(cx.arena, f)?;
@@ -222,6 +242,7 @@ pub fn lower_unit<'m>(cx: &Ctx<'_, 'm>, unit: Unit, body: Option<&'m Expr<'m>>) 
         main,
         lifted,
         borrowed: 0,
+        template,
     })
 }
 
@@ -972,6 +993,17 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 }
                 Res::Func(fi)
                     if self.cx.ck.funcs[fi as usize].decl.ext().is_none()
+                        && self.can_tail_call(fi)
+                        && let Some(t) = self.leaf(fi) =>
+                {
+                    // Inlined where the call would have replaced this
+                    // frame: its errors have no `called from` line here.
+                    let args = self.pole_args(fi, call.args)?;
+                    let v = self.splice(t, args, Some(e.span), false)?;
+                    self.ret(v)
+                }
+                Res::Func(fi)
+                    if self.cx.ck.funcs[fi as usize].decl.ext().is_none()
                         && self.can_tail_call(fi) =>
                 {
                     let args = self.pole_args(fi, call.args)?;
@@ -1366,6 +1398,9 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             let vals = self.pole_args(fi, args)?;
             if let Some(span) = at {
                 self.mark(span)?;
+                if let Some(t) = self.leaf(fi) {
+                    return self.splice(t, vals, Some(span), true);
+                }
             }
             let callee = self.pole_callee(fi);
             return self.def(Op::Call(callee, vals), ret);

@@ -18,8 +18,10 @@
 //! in-place reuse.
 
 pub mod borrow;
+mod borrowed_elem;
 mod filled;
 pub(crate) mod in_place;
+mod lengths;
 pub mod lower;
 pub mod ownership;
 mod set_reuse;

@@ -36,8 +36,7 @@ impl Em<'_, '_, '_, '_, '_> {
 
         self.b.switch_to_block(in_range);
         let data = self.b.ins().load(types::I64, flags, l, 0);
-        let list_unique = self.list_unique(l, data);
-        self.b.ins().brif(list_unique, unique, &[], cont, &missed);
+        self.branch_list_unique(l, data, unique, cont, &missed);
 
         self.b.switch_to_block(unique);
         let addr = self.slot_addr(data, i);

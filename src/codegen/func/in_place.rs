@@ -109,8 +109,7 @@ impl Em<'_, '_, '_, '_, '_> {
         if known & ir::in_place::LIST_UNIQUE == 0 {
             let unique = self.b.create_block();
             let data = self.b.ins().load(types::I64, flags, l, 0);
-            let list_unique = self.list_unique(l, data);
-            self.b.ins().brif(list_unique, unique, &[], no, &[]);
+            self.branch_list_unique(l, data, unique, no, &[]);
             self.b.switch_to_block(unique);
         }
         if !loaded {

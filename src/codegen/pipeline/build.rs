@@ -152,11 +152,13 @@ pub(super) fn build_units(
                 arena: mem.scratch_arena(&scratch, Phase::Lower, scratch_charged),
                 opts: lopts,
                 borrowed: &g.borrowed,
+                templates: &g.templates,
             };
             let lower::Lowered {
                 main,
                 lifted,
                 borrowed,
+                template,
             } = match lower::lower_unit(&cx, unit, body) {
                 Ok(f) => f,
                 Err(lower::LowerError::Oom(e)) => return Err(CodegenError::Oom(e)),
@@ -164,6 +166,9 @@ pub(super) fn build_units(
                     return Err(CodegenError::Backend(m.into()));
                 }
             };
+            if let (lower::Unit::Pole(fi), Some(t)) = (unit, template) {
+                g.templates.insert(fi, t);
+            }
             let held = scratch.allocated_bytes();
             if held > scratch_charged {
                 mem.charge_held(Phase::Lower, held - scratch_charged)?;

@@ -111,6 +111,11 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let ck = self.cx.ck;
         let discard = self.kind(ret) == TyKind::Unit;
         let y = match k {
+            // A leaf that cannot fail is inlined in the loop (a failing
+            // one is called, so that its error lists the loop's call).
+            Known::Func(fi) if let Some(t) = self.leaf(fi).filter(|t| t.never_fails()) => {
+                self.splice(t, args, None, false)?
+            }
             Known::Func(fi) => {
                 let own = ck.callee_sig(fi).1;
                 let args = self.args(args)?;
