@@ -8,24 +8,11 @@
 
 mod common;
 
+use common::rt_stats::of as stats;
 use common::valgrind;
 use std::process::Command;
 
 const POLE: &str = env!("CARGO_BIN_EXE_pole");
-
-/// `(allocated, freed, live)` of the `pole-rt: allocated ...` line.
-fn stats(stderr: &str) -> (u64, u64, u64) {
-    let line = stderr
-        .lines()
-        .find(|l| l.starts_with("pole-rt: "))
-        .unwrap_or_else(|| panic!("no statistics line:\n{stderr}"));
-    let n: Vec<u64> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.parse().unwrap())
-        .collect();
-    (n[0], n[1], n[2])
-}
 
 /// Builds `src`, runs it, checks exit 0, stdout `want` and `live 0` (also
 /// under valgrind in malloc mode); returns the number of allocations.

@@ -8,6 +8,7 @@
 
 mod common;
 
+use common::rt_stats::of as stats;
 use common::valgrind;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -37,20 +38,6 @@ fn run(exe: &Path, dir: &Path) -> Output {
         .current_dir(dir)
         .output()
         .unwrap()
-}
-
-/// `(allocated, freed, live)` of the `pole-rt: allocated ...` line.
-fn stats(stderr: &str) -> (u64, u64, u64) {
-    let line = stderr
-        .lines()
-        .find(|l| l.starts_with("pole-rt: "))
-        .unwrap_or_else(|| panic!("no statistics line:\n{stderr}"));
-    let n: Vec<u64> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.parse().unwrap())
-        .collect();
-    (n[0], n[1], n[2])
 }
 
 /// Builds `src` in release and debug mode, checks that both print `want`
