@@ -297,3 +297,45 @@ fn a_runtime_error_in_an_inlined_leaf_names_the_leaf_and_its_caller() {
         "pole: runtime error: no match arm matched: value C\n  at prog.pole-ir in get\n",
     );
 }
+
+#[test]
+fn a_larger_leaf_is_inlined_only_where_its_call_repeats() {
+    // `energy` is a leaf of some 40 instructions (more than are inlined
+    // anywhere; it consumes its record, so it has no borrowing body that
+    // callers would call instead): inlined into `total`, which calls itself (a loop), and
+    // into `List.map`'s loop, but called from `once`, which runs once; the
+    // small `half` is inlined everywhere. Same output in every build.
+    let src = r#"
+type B = { x: Float64, y: Float64, z: Float64, m: Float64 }
+
+func energy(b: B) -> B :
+  let k = 0.5 * b.m * (b.x * b.x + b.y * b.y + b.z * b.z) in
+  let p = b.x * b.y * b.z - b.m / 3.0 in
+  let q = (b.x + 1.0) * (b.y + 2.0) * (b.z + 3.0) * (b.m + 4.0) in
+  let r = b.x / 7.0 + b.y / 11.0 + b.z / 13.0 + b.m / 17.0 in
+  { b with m = k + p + q / 100.0 - r * r }
+
+func half(v: Float64) -> Float64 : v / 2.0
+
+func total(bs: List<B>, i: Int, acc: Float64) -> Float64 :
+  if i == List.length(bs) then acc else total(bs, i + 1, acc + (energy(List.get(bs, i))).m)
+
+func once(b: B) -> Float64 : half((energy(b)).m)
+
+func main() -> Int :
+  let bs = [{ x: 1.0, y: 2.0, z: 3.0, m: 4.0 }, { x: 0.5, y: 0.25, z: 2.0, m: 8.0 }] in
+  println(float_to_string(total(bs, 0, 0.0)));
+  println(float_to_string(once(List.get(bs, 0))));
+  println(float_to_string(List.fold(List.map(bs, energy), 0.0, \a e -> a + e.m)));
+  0
+"#;
+    let want = "52.22336042748874\n17.94069950877199\n52.22336042748874\n";
+    same_clean(src, want);
+    if let Some(n) = calls_of(src, &["--release"], "energy") {
+        assert_eq!(n, 1, "only `once` calls `energy` in release");
+        assert_eq!(calls_of(src, &["--release"], "half"), Some(0));
+        assert_eq!(calls_of(src, &[], "energy"), Some(3));
+    } else {
+        println!("note: readelf not found: calls not checked");
+    }
+}

@@ -341,6 +341,7 @@ fn lower_function<'m>(
             .iter()
             .any(|c| c.kind == ContractKind::Ensures);
     let mut fl = FnLower::new(cx, Some(fi), lifted)?;
+    fl.body_span = body.map(|b| b.span);
     fl.ret_ty = Some(ret);
     fl.check_ensures = has_ensures && cx.opts.contracts;
     let mut params = cx.arena.vec_with_capacity(f.params.len())?;
@@ -414,6 +415,8 @@ struct FnLower<'a, 'c, 'm> {
     /// How the higher-order builtin being lowered calls its function
     /// argument when it is known at the call (`None`: through its closure).
     known: Option<inline::Known<'m>>,
+    /// The source span of the Pole function's body (`leaf.rs` reads it).
+    body_span: Option<Span>,
 }
 
 impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
@@ -439,6 +442,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
             ret_ty: func.map(|fi| cx.ck.funcs[fi as usize].ret),
             lifted,
             known: None,
+            body_span: None,
         };
         let b = fl.new_block()?;
         fl.switch(b);

@@ -113,7 +113,7 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
         let y = match k {
             // A leaf that cannot fail is inlined in the loop (a failing
             // one is called, so that its error lists the loop's call).
-            Known::Func(fi) if let Some(t) = self.leaf(fi).filter(|t| t.never_fails()) => {
+            Known::Func(fi) if let Some(t) = self.loop_leaf(fi).filter(|t| t.never_fails()) => {
                 self.splice(t, args, None, false)?
             }
             Known::Func(fi) => {
