@@ -624,7 +624,11 @@ fn inline_allocations_are_counted_exactly() {
     assert_eq!(pool.stdout, malloc.stdout);
     assert_eq!(
         (pool.stats.allocated, pool.stats.freed, pool.stats.live),
-        (malloc.stats.allocated, malloc.stats.freed, malloc.stats.live),
+        (
+            malloc.stats.allocated,
+            malloc.stats.freed,
+            malloc.stats.live
+        ),
         "pool mode counted otherwise than malloc mode"
     );
     // Two cells and a list per round.
@@ -633,7 +637,11 @@ fn inline_allocations_are_counted_exactly() {
         let src = pole::corpus::generate(60, seed).0;
         for r in [run(&src), run_with(&src, false, &[("POLE_RT_MALLOC", "1")])] {
             assert_eq!(r.code, Some(0), "seed {seed}: {}", r.stderr);
-            assert_eq!(r.stats.allocated, r.stats.freed, "seed {seed}: {:?}", r.stats);
+            assert_eq!(
+                r.stats.allocated, r.stats.freed,
+                "seed {seed}: {:?}",
+                r.stats
+            );
             assert_eq!(r.stats.live, 0, "seed {seed}");
         }
     }
