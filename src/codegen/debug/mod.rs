@@ -351,41 +351,48 @@ fn write_frames(
     src: &str,
     lines: &LineIndex,
 ) -> Result<(), String> {
+    use std::io::Write as _;
+    // NUL-terminated strings, each written in place (no String per entry).
     let mut strings: Vec<u8> = Vec::new();
-    let mut add_str = |s: String| {
+    let mut add_str = |parts: std::fmt::Arguments<'_>| {
         let at = strings.len() as i64;
-        strings.extend_from_slice(s.as_bytes());
+        // Writing to a Vec cannot fail.
+        let _ = strings.write_fmt(parts);
         strings.push(0);
         at
     };
-    // (section 0 funcs / 1 calls, entry bytes, relocations: offset in the
-    // entry, function index or None for the strings, addend)
-    type Entry = Vec<(u64, Option<usize>, i64)>;
-    let mut tables: [Vec<Entry>; 2] = [Vec::new(), Vec::new()];
+    // The relocations of each entry: (offset in the entry, function index
+    // or None for the strings, addend); section 0 funcs (3 per entry), 1
+    // calls (2 per entry).
+    type Reloc = (u64, Option<usize>, i64);
+    let mut funcs_rel: Vec<[Reloc; 3]> = Vec::new();
+    let mut calls_rel: Vec<[Reloc; 2]> = Vec::new();
     for (i, f) in funcs.iter().enumerate().filter(|(_, f)| f.pole) {
         let file_name = f.place.as_ref().map_or(file_name, |p| p.file.as_str());
-        let name = add_str(format!("{file_name} in {}", f.name));
-        tables[0].push(vec![
+        let name = add_str(format_args!("{file_name} in {}", f.name));
+        funcs_rel.push([
             (0, Some(i), 0),
             (8, Some(i), f.size as i64),
             (16, None, name),
         ]);
         for &(ret, off) in &f.calls {
             let (line, col) = line_col(f, src, lines, off);
-            let loc = add_str(format!("{file_name}:{line}:{col} in {}", f.name));
-            tables[1].push(vec![(0, Some(i), ret as i64), (8, None, loc)]);
+            let loc = add_str(format_args!("{file_name}:{line}:{col} in {}", f.name));
+            calls_rel.push([(0, Some(i), ret as i64), (8, None, loc)]);
         }
     }
-    if tables[0].is_empty() {
+    let tables: [(&str, Vec<&[Reloc]>, usize); 2] = [
+        ("pole_funcs", funcs_rel.iter().map(|e| &e[..]).collect(), 24),
+        ("pole_calls", calls_rel.iter().map(|e| &e[..]).collect(), 16),
+    ];
+    if tables[0].1.is_empty() {
         return Ok(());
     }
     let io = |e: std::io::Error| e.to_string();
     let strs = module.section(".rodata.pole_frames", Kind::ReadOnly);
     let strs_at = module.append(strs, &strings, 1).map_err(io)? as i64;
-    for (name, entries, size) in [
-        ("pole_funcs", &tables[0], 24usize),
-        ("pole_calls", &tables[1], 16usize),
-    ] {
+    for (name, entries, size) in &tables {
+        let (entries, size) = (entries, *size);
         if entries.is_empty() {
             continue;
         }
@@ -394,7 +401,7 @@ fn write_frames(
             .append(sec, &vec![0u8; entries.len() * size], 8)
             .map_err(io)?;
         for (k, e) in entries.iter().enumerate() {
-            for &(at, target, addend) in e {
+            for &(at, target, addend) in e.iter() {
                 let (target, addend) = match target {
                     Some(i) => (object::Target::func(funcs[i].id), addend),
                     None => (object::Target::section(strs), addend + strs_at),
