@@ -105,21 +105,7 @@ fn quiet(inst: &Inst<'_>, e: Var) -> bool {
         Inst::Loc(_) | Inst::Named(..) | Inst::Unnamed(_) => true,
         Inst::Dup(v) => v != e,
         Inst::Def(_, Op::Copy(v)) => v != e,
-        Inst::Def(_, op) => matches!(
-            op,
-            Op::Const(..)
-                | Op::FConst(_)
-                | Op::Str(_)
-                | Op::Nullary(..)
-                | Op::Desc(_)
-                | Op::Static(_)
-                | Op::Copy(_)
-                | Op::Bin(..)
-                | Op::Un(..)
-                | Op::Select(..)
-                | Op::Elem(..)
-                | Op::Load(..)
-        ),
+        Inst::Def(_, op) => op.leaves_counts() || matches!(op, Op::Copy(_) | Op::Select(..)),
         _ => false,
     }
 }

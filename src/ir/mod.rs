@@ -233,6 +233,29 @@ pub enum Op<'m> {
     Static(u32),
 }
 
+impl Op<'_> {
+    /// Whether the operation makes a new value without reading or changing
+    /// any reference count and without aliasing an operand: constants,
+    /// static data, arithmetic, loads of fields and elements. The passes
+    /// that look for instructions a count cannot be seen across
+    /// (`ownership/cancel.rs`, `borrowed_elem.rs`) start from it.
+    pub fn leaves_counts(&self) -> bool {
+        matches!(
+            self,
+            Op::Const(..)
+                | Op::FConst(_)
+                | Op::Str(_)
+                | Op::Nullary(..)
+                | Op::Desc(_)
+                | Op::Static(_)
+                | Op::Bin(..)
+                | Op::Un(..)
+                | Op::Elem(..)
+                | Op::Load(..)
+        )
+    }
+}
+
 /// Fields loaded from a cell just before it is dropped, whose `Dup`s the
 /// ownership pass folded into the drop (Perceus drop specialization): when
 /// the cell is unique they are moved out of it (its block is freed without

@@ -21,23 +21,11 @@ fn keeps_counts(inst: &Inst<'_>, v: Var) -> bool {
     match *inst {
         Inst::Def(d, op) => {
             d != v
-                && matches!(
-                    op,
-                    Op::Const(..)
-                        | Op::FConst(_)
-                        | Op::Str(_)
-                        | Op::Nullary(..)
-                        | Op::Desc(_)
-                        | Op::CLayout(_)
-                        | Op::FuncAddr(_)
-                        | Op::Bin(..)
-                        | Op::Un(..)
-                        | Op::Elem(..)
-                        | Op::Load(..)
-                        | Op::Code(_)
-                        | Op::StaticClosure(_)
-                        | Op::Static(_)
-                )
+                && (op.leaves_counts()
+                    || matches!(
+                        op,
+                        Op::CLayout(_) | Op::FuncAddr(_) | Op::Code(_) | Op::StaticClosure(_)
+                    ))
         }
         Inst::Dup(w) => w != v,
         Inst::Loc(_) | Inst::Named(..) | Inst::Unnamed(_) => true,
