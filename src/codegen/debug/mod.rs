@@ -381,41 +381,39 @@ fn write_frames(
             calls_rel.push([(0, Some(i), ret as i64), (8, None, loc)]);
         }
     }
-    let tables: [(&str, Vec<&[Reloc]>, usize); 2] = [
-        ("pole_funcs", funcs_rel.iter().map(|e| &e[..]).collect(), 24),
-        ("pole_calls", calls_rel.iter().map(|e| &e[..]).collect(), 16),
+    // (section, relocations, relocations per entry, bytes per entry)
+    let tables: [(&str, &[Reloc], usize, usize); 2] = [
+        ("pole_funcs", funcs_rel.as_flattened(), 3, 24),
+        ("pole_calls", calls_rel.as_flattened(), 2, 16),
     ];
-    if tables[0].1.is_empty() {
+    if funcs_rel.is_empty() {
         return Ok(());
     }
     let io = |e: std::io::Error| e.to_string();
     let strs = module.section(".rodata.pole_frames", Kind::ReadOnly);
     let strs_at = module.append(strs, &strings, 1).map_err(io)? as i64;
-    for (name, entries, size) in &tables {
-        let (entries, size) = (entries, *size);
-        if entries.is_empty() {
+    for (name, relocs, per, size) in tables {
+        if relocs.is_empty() {
             continue;
         }
         let sec = module.section(name, Kind::Data);
         let base = module
-            .append(sec, &vec![0u8; entries.len() * size], 8)
+            .append(sec, &vec![0u8; relocs.len() / per * size], 8)
             .map_err(io)?;
-        for (k, e) in entries.iter().enumerate() {
-            for &(at, target, addend) in e.iter() {
-                let (target, addend) = match target {
-                    Some(i) => (object::Target::func(funcs[i].id), addend),
-                    None => (object::Target::section(strs), addend + strs_at),
-                };
-                module
-                    .relocate(
-                        sec,
-                        base + (k * size) as u64 + at,
-                        target,
-                        object::R_X86_64_64,
-                        addend,
-                    )
-                    .map_err(io)?;
-            }
+        for (j, &(at, target, addend)) in relocs.iter().enumerate() {
+            let (target, addend) = match target {
+                Some(i) => (object::Target::func(funcs[i].id), addend),
+                None => (object::Target::section(strs), addend + strs_at),
+            };
+            module
+                .relocate(
+                    sec,
+                    base + (j / per * size) as u64 + at,
+                    target,
+                    object::R_X86_64_64,
+                    addend,
+                )
+                .map_err(io)?;
         }
     }
     Ok(())
