@@ -35,29 +35,10 @@ fn invalid_char_hint(d: Diagnostic, ch: char) -> Diagnostic {
     }
 }
 
-/// Two-character operators.
-const TWO_CHAR: [(u8, u8, Tok<'static>); 9] = [
-    (b'-', b'>', Tok::Arrow),
-    (b'=', b'>', Tok::FatArrow),
-    (b':', b':', Tok::ColonColon),
-    (b'=', b'=', Tok::EqEq),
-    (b'!', b'=', Tok::NotEq),
-    (b'<', b'=', Tok::Le),
-    (b'>', b'=', Tok::Ge),
-    (b'&', b'&', Tok::AndAnd),
-    (b'|', b'|', Tok::OrOr),
-];
-
-/// Three-character operators (tried before the two-character ones: the
-/// longest match wins).
-const THREE_CHAR: [(u8, Tok<'static>); 6] = [
-    (b'&', Tok::BitAnd),
-    (b'|', Tok::BitOr),
-    (b'^', Tok::BitXor),
-    (b'~', Tok::BitNot),
-    (b'<', Tok::Shl),
-    (b'>', Tok::Shr),
-];
+/// Bytes that continue an identifier.
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
 
 /// A hexadecimal (`0x`, radix 16) or binary (`0b`, radix 2) literal whose
 /// digits start at `i`: the 64-bit pattern read as two's complement, and
@@ -154,6 +135,9 @@ impl<'m, 's> Lexer<'m, 's> {
             let tok = match c {
                 b' ' | b'\t' | b'\r' | b'\n' => {
                     i += 1;
+                    while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n') {
+                        i += 1;
+                    }
                     continue;
                 }
                 b'/' if bytes.get(i + 1) == Some(&b'/') => {
@@ -163,8 +147,8 @@ impl<'m, 's> Lexer<'m, 's> {
                     continue;
                 }
                 b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
-                    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_')
-                    {
+                    i += 1;
+                    while i < bytes.len() && is_ident_byte(bytes[i]) {
                         i += 1;
                     }
                     let word = &src[start..i];
@@ -172,13 +156,14 @@ impl<'m, 's> Lexer<'m, 's> {
                         Tok::Underscore
                     } else if let Some(k) = Tok::keyword(word) {
                         k
-                    } else if matches!(
-                        word,
-                        "String" | "List" | "HashMap" | "Option" | "Int" | "Float" | "Ptr"
-                    ) && bytes.get(i) == Some(&b'.')
+                    } else if bytes.get(i) == Some(&b'.')
                         && bytes
                             .get(i + 1)
                             .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+                        && matches!(
+                            word,
+                            "String" | "List" | "HashMap" | "Option" | "Int" | "Float" | "Ptr"
+                        )
                     {
                         let mut j = i + 1;
                         while j < bytes.len()
@@ -322,57 +307,56 @@ impl<'m, 's> Lexer<'m, 's> {
                 }
                 _ => {
                     let next = bytes.get(i + 1).copied();
-                    let pair = TWO_CHAR
-                        .iter()
-                        .find(|(a, b, _)| c == *a && next == Some(*b))
-                        .map(|&(_, _, t)| t);
-                    let triple = THREE_CHAR
-                        .iter()
-                        .find(|(a, _)| c == *a && next == Some(*a) && bytes.get(i + 2) == Some(a))
-                        .map(|&(_, t)| t);
-                    let (t, n) = if let Some(t) = triple {
-                        (t, 3)
-                    } else if c == b'.'
-                        && bytes.get(i + 1) == Some(&b'.')
-                        && bytes.get(i + 2) == Some(&b'.')
-                    {
-                        (Tok::Ellipsis, 3)
-                    } else if let Some(t) = pair {
-                        (t, 2)
-                    } else {
-                        let t = match c {
-                            b'(' => Tok::LParen,
-                            b')' => Tok::RParen,
-                            b'[' => Tok::LBracket,
-                            b']' => Tok::RBracket,
-                            b'{' => Tok::LBrace,
-                            b'}' => Tok::RBrace,
-                            b',' => Tok::Comma,
-                            b':' => Tok::Colon,
-                            b';' => Tok::Semi,
-                            b'.' => Tok::Dot,
-                            b'=' => Tok::Eq,
-                            b'|' => Tok::Bar,
-                            b'@' => Tok::At,
-                            b'+' => Tok::Plus,
-                            b'-' => Tok::Minus,
-                            b'*' => Tok::Star,
-                            b'/' => Tok::Slash,
-                            b'%' => Tok::Percent,
-                            b'<' => Tok::Lt,
-                            b'>' => Tok::Gt,
-                            b'!' => Tok::Bang,
-                            b'\\' => Tok::Backslash,
-                            _ => {
-                                let ch = src[i..].chars().next().unwrap_or('?');
-                                let d = Diagnostic::error(
-                                    Span::new(i, i + ch.len_utf8()),
-                                    format!("invalid character '{ch}'"),
-                                );
-                                return Err(LexError::Syntax(invalid_char_hint(d, ch)));
-                            }
-                        };
-                        (t, 1)
+                    let third = bytes.get(i + 2).copied();
+                    // Longest match first: `<<<` before `<=` before `<`.
+                    let tripled = next == Some(c) && third == Some(c);
+                    let (t, n) = match (c, next) {
+                        (b'&', _) if tripled => (Tok::BitAnd, 3),
+                        (b'|', _) if tripled => (Tok::BitOr, 3),
+                        (b'^', _) if tripled => (Tok::BitXor, 3),
+                        (b'~', _) if tripled => (Tok::BitNot, 3),
+                        (b'<', _) if tripled => (Tok::Shl, 3),
+                        (b'>', _) if tripled => (Tok::Shr, 3),
+                        (b'.', _) if tripled => (Tok::Ellipsis, 3),
+                        (b'-', Some(b'>')) => (Tok::Arrow, 2),
+                        (b'=', Some(b'>')) => (Tok::FatArrow, 2),
+                        (b':', Some(b':')) => (Tok::ColonColon, 2),
+                        (b'=', Some(b'=')) => (Tok::EqEq, 2),
+                        (b'!', Some(b'=')) => (Tok::NotEq, 2),
+                        (b'<', Some(b'=')) => (Tok::Le, 2),
+                        (b'>', Some(b'=')) => (Tok::Ge, 2),
+                        (b'&', Some(b'&')) => (Tok::AndAnd, 2),
+                        (b'|', Some(b'|')) => (Tok::OrOr, 2),
+                        (b'(', _) => (Tok::LParen, 1),
+                        (b')', _) => (Tok::RParen, 1),
+                        (b'[', _) => (Tok::LBracket, 1),
+                        (b']', _) => (Tok::RBracket, 1),
+                        (b'{', _) => (Tok::LBrace, 1),
+                        (b'}', _) => (Tok::RBrace, 1),
+                        (b',', _) => (Tok::Comma, 1),
+                        (b':', _) => (Tok::Colon, 1),
+                        (b';', _) => (Tok::Semi, 1),
+                        (b'.', _) => (Tok::Dot, 1),
+                        (b'=', _) => (Tok::Eq, 1),
+                        (b'|', _) => (Tok::Bar, 1),
+                        (b'@', _) => (Tok::At, 1),
+                        (b'+', _) => (Tok::Plus, 1),
+                        (b'-', _) => (Tok::Minus, 1),
+                        (b'*', _) => (Tok::Star, 1),
+                        (b'/', _) => (Tok::Slash, 1),
+                        (b'%', _) => (Tok::Percent, 1),
+                        (b'<', _) => (Tok::Lt, 1),
+                        (b'>', _) => (Tok::Gt, 1),
+                        (b'!', _) => (Tok::Bang, 1),
+                        (b'\\', _) => (Tok::Backslash, 1),
+                        _ => {
+                            let ch = src[i..].chars().next().unwrap_or('?');
+                            let d = Diagnostic::error(
+                                Span::new(i, i + ch.len_utf8()),
+                                format!("invalid character '{ch}'"),
+                            );
+                            return Err(LexError::Syntax(invalid_char_hint(d, ch)));
+                        }
                     };
                     i += n;
                     t
@@ -385,5 +369,84 @@ impl<'m, 's> Lexer<'m, 's> {
         };
         self.i = i;
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Lexer, Names};
+    use crate::memory::{Memory, Phase};
+    use crate::syntax::Interner;
+    use crate::syntax::token::Tok;
+
+    /// The tokens of `src` up to `Eof`, as `Debug` text (every name as
+    /// `Ident(Sym(0))`, every string as `Str([])`).
+    fn tokens(src: &str) -> std::vec::Vec<String> {
+        let mem = Memory::new(1 << 24);
+        let arena = mem.arena(Phase::Parse);
+        let mut names = Interner::new(arena);
+        let mut lx = Lexer::new(src, arena);
+        let mut out = std::vec::Vec::new();
+        loop {
+            let Ok(t) = lx.next(arena, &mut Names::Intern(&mut names)) else {
+                panic!("lexing {src:?} failed");
+            };
+            let t = match t.tok {
+                Tok::Eof => return out,
+                Tok::Ident(_) => Tok::Ident(crate::syntax::Sym(0)),
+                Tok::Str(_) => Tok::Str(b""),
+                other => other,
+            };
+            out.push(format!("{t:?}"));
+        }
+    }
+
+    fn debug(toks: &[Tok<'_>]) -> std::vec::Vec<String> {
+        toks.iter().map(|t| format!("{t:?}")).collect()
+    }
+
+    #[test]
+    fn words_are_keywords_names_or_joined_builtins() {
+        use Tok::*;
+        let id = Ident(crate::syntax::Sym(0));
+        let src = "func type extern import let in if then else match with true false not \
+                   and or requires ensures const _ funcs iff x_1 List.get List .get";
+        let want = [
+            Func, Type, Extern, Import, Let, In, If, Then, Else, Match, With, True, False, Not,
+            And, Or, Requires, Ensures, Const, Underscore, id, id, id, id, id, Dot, id,
+        ];
+        assert_eq!(tokens(src), debug(&want));
+        for k in &want[..19] {
+            let text = k.keyword_text().unwrap_or_default();
+            assert_eq!(Tok::keyword(text), Some(*k), "{text}");
+        }
+    }
+
+    #[test]
+    fn operators_take_the_longest_match() {
+        use Tok::*;
+        let cases: [(&str, &[Tok<'static>]); 12] = [
+            ("<<<", &[Shl]),
+            ("<<", &[Lt, Lt]),
+            ("<=<", &[Le, Lt]),
+            (">>>=", &[Shr, Eq]),
+            ("&&&&&", &[BitAnd, AndAnd]),
+            ("|||", &[BitOr]),
+            ("||", &[OrOr]),
+            ("^^^ ~~~", &[BitXor, BitNot]),
+            ("...", &[Ellipsis]),
+            ("..", &[Dot, Dot]),
+            ("->=>::==!=", &[Arrow, FatArrow, ColonColon, EqEq, NotEq]),
+            (
+                "()[]{},:;.=|@+-*/%<>!\\",
+                &[
+                    LParen, RParen, LBracket, RBracket, LBrace, RBrace, Comma, Colon, Semi, Dot,
+                    Eq, Bar, At, Plus, Minus, Star, Slash, Percent, Lt, Gt, Bang, Backslash,
+                ],
+            ),
+        ];
+        for (src, want) in cases {
+            assert_eq!(tokens(src), debug(want), "{src:?}");
+        }
     }
 }

@@ -87,26 +87,44 @@ pub struct Token<'m> {
 
 impl Tok<'_> {
     pub fn keyword(word: &str) -> Option<Tok<'static>> {
-        Some(match word {
-            "func" => Tok::Func,
-            "type" => Tok::Type,
-            "extern" => Tok::Extern,
-            "import" => Tok::Import,
-            "let" => Tok::Let,
-            "in" => Tok::In,
-            "if" => Tok::If,
-            "then" => Tok::Then,
-            "else" => Tok::Else,
-            "match" => Tok::Match,
-            "with" => Tok::With,
-            "true" => Tok::True,
-            "false" => Tok::False,
-            "not" => Tok::Not,
-            "and" => Tok::And,
-            "or" => Tok::Or,
-            "requires" => Tok::Requires,
-            "ensures" => Tok::Ensures,
-            "const" => Tok::Const,
+        // By length first, then the bytes as one array (compared as an
+        // integer): the lexer asks for every identifier it reads.
+        let w = word.as_bytes();
+        Some(match w.len() {
+            2 => match [w[0], w[1]] {
+                [b'i', b'n'] => Tok::In,
+                [b'i', b'f'] => Tok::If,
+                [b'o', b'r'] => Tok::Or,
+                _ => return None,
+            },
+            3 => match [w[0], w[1], w[2]] {
+                [b'l', b'e', b't'] => Tok::Let,
+                [b'n', b'o', b't'] => Tok::Not,
+                [b'a', b'n', b'd'] => Tok::And,
+                _ => return None,
+            },
+            4 => match [w[0], w[1], w[2], w[3]] {
+                [b'f', b'u', b'n', b'c'] => Tok::Func,
+                [b't', b'y', b'p', b'e'] => Tok::Type,
+                [b't', b'h', b'e', b'n'] => Tok::Then,
+                [b'e', b'l', b's', b'e'] => Tok::Else,
+                [b'w', b'i', b't', b'h'] => Tok::With,
+                [b't', b'r', b'u', b'e'] => Tok::True,
+                _ => return None,
+            },
+            5 => match word {
+                "match" => Tok::Match,
+                "false" => Tok::False,
+                "const" => Tok::Const,
+                _ => return None,
+            },
+            6 => match word {
+                "extern" => Tok::Extern,
+                "import" => Tok::Import,
+                _ => return None,
+            },
+            7 if word == "ensures" => Tok::Ensures,
+            8 if word == "requires" => Tok::Requires,
             _ => return None,
         })
     }
