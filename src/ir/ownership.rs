@@ -260,6 +260,11 @@ pub fn run_borrowing<'m>(arena: Arena<'m>, f: Func<'m>, borrowed: u32) -> R<Func
 
         takes.enter(&f, block)?;
         for at in (0..block.insts.len()).rev() {
+            // A source position uses and defines nothing (and is no take).
+            if let loc @ Inst::Loc(_) = block.insts[at] {
+                rev.push(loc)?;
+                continue;
+            }
             let inst = &takes.step(arena, &f, bi, at, counted, &|v| live.contains(v))?;
             after.clear();
             before.clear();
@@ -330,11 +335,9 @@ pub fn run_borrowing<'m>(arena: Arena<'m>, f: Func<'m>, borrowed: u32) -> R<Func
             }
         }
         live_in[bi as usize] = live.snapshot(arena)?;
-        let mut insts = arena.vec_with_capacity(rev.len())?;
-        for &i in rev.iter().rev() {
-            insts.push(i)?;
-        }
-        new_insts[bi as usize] = insts.into_slice();
+        let insts = arena.alloc_slice_copy(rev.as_slice())?;
+        insts.reverse();
+        new_insts[bi as usize] = insts;
     }
 
     // Edges out of a branch: drop what only the other successor needs.
