@@ -244,7 +244,12 @@ fn walk(roots: &[&str], buffers: Buffers, cap: Option<usize>) -> (Graph, Vec<usi
 
 fn visit(g: &mut Graph, ids: &mut Vec<(u64, u64)>, at: usize, text: &[u8]) {
     let path = g.files[at].path.clone();
-    let imports = scan_imports(&String::from_utf8_lossy(text));
+    // Valid UTF-8 (nearly always) is checked word by word; only invalid
+    // text takes the slower lossy conversion.
+    let imports = match std::str::from_utf8(text) {
+        Ok(t) => scan_imports(t),
+        Err(_) => scan_imports(&String::from_utf8_lossy(text)),
+    };
     for (written, span) in imports {
         let p = joined(&path, &written);
         let target = match std::fs::metadata(&p) {
