@@ -12,10 +12,12 @@
 //!    units of 64 functions.
 //!
 //! [`run`] drives them: on this thread alone for small programs; for
-//! large ones, phases 1-2 and 4 here and phase 3 on workers, so building
-//! the next functions overlaps compiling the last ones. At most a bounded
-//! number of functions is in flight (their estimates are charged), and
-//! under a tight budget phase 1 waits for phase 4 to make room.
+//! large ones, phases 1-2 and 4 here and phase 3 on workers (one fewer
+//! than cores), so building the next functions overlaps compiling the
+//! last ones; where this thread would wait for a worker's results, it
+//! compiles a queued batch itself. At most a bounded number of functions
+//! is in flight (their estimates are charged), and under a tight budget
+//! phase 1 waits for phase 4 to make room.
 
 pub(super) mod build;
 mod compile;
@@ -33,6 +35,9 @@ use define::Definer;
 /// Programs with at least this many functions compile them in parallel.
 const PARALLEL_MIN_UNITS: usize = 64;
 
+/// Code generation workers at most (besides this thread).
+const MAX_WORKERS: usize = 4;
+
 /// Functions per message to a code generation worker.
 const BATCH: usize = 8;
 
@@ -46,14 +51,18 @@ pub(super) fn run(
     out: &mut Definer<'_>,
     (isa, cheap_isa): (&OwnedTargetIsa, &OwnedTargetIsa),
 ) -> Result<(), CodegenError> {
+    // This thread compiles too when it would wait (see `with_workers`):
+    // one worker fewer than cores keeps every core busy without sharing
+    // one between two threads.
     let workers = if plan.units.len() >= PARALLEL_MIN_UNITS {
         std::thread::available_parallelism()
             .map_or(1, |n| n.get())
-            .min(4)
+            .min(MAX_WORKERS + 1)
+            - 1
     } else {
         0
     };
-    if workers < 2 {
+    if workers == 0 {
         alone(g, source, plan, out, (isa, cheap_isa))
     } else {
         with_workers(g, source, plan, out, (isa, cheap_isa), workers)
@@ -95,12 +104,11 @@ const WORKER_NICENESS: i32 = 5;
 /// that builds the functions (phases 1-2 and 4: parsing, checking,
 /// lowering, building Cranelift functions, writing debug units) is the
 /// pipeline's critical path: it does ~45 % of a build's instructions
-/// alone, the workers share the rest. When there are no more cores than
-/// threads, the scheduler would give it only its fair share while both
-/// workers are busy; at 5 nice levels lower the workers take what it
-/// leaves (a 10k-function build on 2 cores: ~10 % less time). Only the
-/// worker thread's own priority changes (Linux's `setpriority` on a
-/// thread id).
+/// alone, the workers share the rest. When other processes take cores,
+/// the scheduler would give it only its fair share while the workers are
+/// busy; at 5 nice levels lower the workers take what it leaves (with two
+/// workers and this thread on 2 cores: ~10 % less time). Only the worker
+/// thread's own priority changes (Linux's `setpriority` on a thread id).
 fn yield_to_builder() {
     #[cfg(target_os = "linux")]
     // SAFETY: plain system calls on this thread's id.
@@ -176,6 +184,27 @@ fn with_workers(
             });
         }
         drop(res_tx);
+        // This thread compiles a batch itself rather than wait while one
+        // is queued: waiting for results left its core idle about a
+        // quarter of a 10k-function build.
+        let mut own = None;
+        let mut steal = |g: &mut Gen<'_, '_>, out: &mut Definer<'_>| -> bool {
+            // An idle worker holds the lock while it waits for a batch:
+            // then there is nothing queued to take.
+            let job = match job_rx.try_lock() {
+                Ok(rx) => rx.try_recv().ok(),
+                Err(_) => None,
+            };
+            let Some(job) = job else { return false };
+            let ctx = own.get_or_insert_with(Context::new);
+            for (i, func, cheap, id) in job {
+                let isa = if cheap { &**cheap_isa } else { &**isa };
+                let (r, s) = compile_one(isa, ctx, func, id);
+                spare(&mut g.spare_funcs, s);
+                out.compiled(i, r);
+            }
+            true
+        };
         let mut sent = 0;
         let mut batch: Job = std::vec::Vec::with_capacity(BATCH);
         // Hands the functions built so far to the workers.
@@ -193,7 +222,9 @@ fn with_workers(
                 if sent == out.next {
                     return out.flush_debug(g, mem, ck);
                 }
-                receive(g, out, res_rx.recv().map_err(|_| stopped())?);
+                if !steal(g, out) {
+                    receive(g, out, res_rx.recv().map_err(|_| stopped())?);
+                }
                 out.define_ready(g, mem, ck)?;
                 return Ok(true);
             };
@@ -205,7 +236,9 @@ fn with_workers(
             }
             // Bound the functions in flight (their estimates are charged).
             while sent - out.next >= 2 * workers * BATCH {
-                receive(g, out, res_rx.recv().map_err(|_| stopped())?);
+                if !steal(g, out) {
+                    receive(g, out, res_rx.recv().map_err(|_| stopped())?);
+                }
                 out.define_ready(g, mem, ck)?;
             }
             send(&mut batch, &mut sent)?;
@@ -220,8 +253,11 @@ fn with_workers(
         }
         drop(job_tx);
         let ck = source.checked().ok_or(CodegenError::Invalid)?;
-        for done in res_rx {
-            receive(g, &mut *out, done);
+        loop {
+            if !steal(g, &mut *out) {
+                let Ok(done) = res_rx.recv() else { break };
+                receive(g, &mut *out, done);
+            }
             out.define_ready(g, mem, &ck)?;
         }
         Ok(())
