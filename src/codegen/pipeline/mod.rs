@@ -38,6 +38,10 @@ const PARALLEL_MIN_UNITS: usize = 64;
 /// Code generation workers at most (besides this thread).
 const MAX_WORKERS: usize = 4;
 
+/// Batches in flight at least (see `with_workers`): with one worker, two
+/// left it waiting for this thread a third of the time.
+const MIN_IN_FLIGHT: usize = 4;
+
 /// Functions per message to a code generation worker.
 const BATCH: usize = 8;
 
@@ -149,7 +153,10 @@ fn with_workers(
     type Job = std::vec::Vec<(usize, Function, bool, FuncId)>;
     type Done = std::vec::Vec<(usize, Result<Compiled, String>, Option<Function>)>;
     let mem = plan.mem;
-    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(workers);
+    // Batches built and not yet defined, at most: enough that a worker
+    // finds one queued when it finishes its own.
+    let in_flight = (2 * workers).max(MIN_IN_FLIGHT);
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(in_flight);
     let job_rx = std::sync::Mutex::new(job_rx);
     let (res_tx, res_rx) = std::sync::mpsc::channel::<Done>();
     let stopped = || CodegenError::Backend("code generation worker stopped".into());
@@ -235,7 +242,7 @@ fn with_workers(
                 return Ok(true);
             }
             // Bound the functions in flight (their estimates are charged).
-            while sent - out.next >= 2 * workers * BATCH {
+            while sent - out.next >= in_flight * BATCH {
                 if !steal(g, out) {
                     receive(g, out, res_rx.recv().map_err(|_| stopped())?);
                 }
