@@ -168,6 +168,9 @@ struct Em<'g, 'a, 'm, 'f, 'x> {
     /// Per list variable, what its last take or `pole_list_alloc_at` left
     /// for a filled set (`func/filled.rs`).
     filled: HashMap<u32, filled::Hole>,
+    /// Per variable, a list known unique (`ir::unique_lists`; empty when
+    /// none is).
+    unique_lists: Vec<bool>,
 }
 
 pub(crate) fn emit(
@@ -194,6 +197,7 @@ pub(crate) fn emit(
         named_by: Vec::new(),
         zero: None,
         filled: HashMap::new(),
+        unique_lists: Vec::new(),
     };
     if !f.names.is_empty() {
         for inst in f.blocks.iter().flat_map(|b| b.insts) {
@@ -230,14 +234,18 @@ pub(crate) fn emit(
         return Err(CodegenError::Backend("function without blocks".into()));
     };
     let loops = em.loops(f, own);
-    let entry = self_loop::entry(&mut em.b, start, f, loops);
+    if let Some(entry) = self_loop::entry(&mut em.b, start, f, loops) {
+        let unique = ir::unique_lists::find(f, &|t| em.is_self(t, own));
+        em.enter(entry, start, unique.as_ref().map_or(0, |u| u.params))?;
+        em.unique_lists = unique.map(|u| u.vars).unwrap_or_default();
+    }
     for (i, block) in f.blocks.iter().enumerate() {
         em.b.switch_to_block(blocks[i]);
         if block.cold {
             em.b.set_cold_block(blocks[i]);
         }
         if i == 0 {
-            let params = em.b.block_params(entry).to_vec();
+            let params = em.b.block_params(start).to_vec();
             for (&p, v) in f.params.iter().zip(params) {
                 em.def(p, v);
             }

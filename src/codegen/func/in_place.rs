@@ -44,6 +44,12 @@ impl Em<'_, '_, '_, '_, '_> {
                     self.b.ins().jump(no, &[]);
                     return Ok(());
                 };
+                // A list unique around the function's loop (`ir::unique_lists`).
+                let known = if self.unique_lists.get(l.0 as usize) == Some(&true) {
+                    known | ir::in_place::LIST_UNIQUE
+                } else {
+                    known
+                };
                 let lie = [self.use_(l), self.use_(i), self.use_(e)];
                 self.elem_in_place(lie, n, mask, known, yes, no);
             }
