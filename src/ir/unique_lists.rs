@@ -49,7 +49,10 @@ pub(crate) fn find(f: &Func<'_>, is_self: &dyn Fn(&Term<'_>) -> bool) -> Option<
             }
         }
     }
-    if f.blocks.iter().any(|b| b.term.successors().contains(&Some(BlockId(0)))) {
+    if f.blocks
+        .iter()
+        .any(|b| b.term.successors().contains(&Some(BlockId(0))))
+    {
         return None;
     }
     let mut params = 0u64;
@@ -146,12 +149,12 @@ fn only_private(
             Inst::Def(_, Op::Elem(..) | Op::Load(..)) => true,
             // A copy is the same list: unique only where it is tracked.
             Inst::Def(d, Op::Copy(s)) => !is(s) || is(d),
-            Inst::Def(_, op) => match update_args(&op, ELEM_IN_PLACE)
-                .or_else(|| update_args(&op, ELEM_REBUILD))
-            {
-                Some(&[_, ref rest @ ..]) => !rest.iter().any(|&v| is(v)),
-                _ => !uses_any(inst, f.vars, unique),
-            },
+            Inst::Def(_, op) => {
+                match update_args(&op, ELEM_IN_PLACE).or_else(|| update_args(&op, ELEM_REBUILD)) {
+                    Some(&[_, ref rest @ ..]) => !rest.iter().any(|&v| is(v)),
+                    _ => !uses_any(inst, f.vars, unique),
+                }
+            }
             Inst::Drop(_) | Inst::Named(..) | Inst::Unnamed(_) | Inst::Loc(_) => true,
             _ => !uses_any(inst, f.vars, unique),
         };
