@@ -60,7 +60,7 @@ void pole_runtime_error(const char *msg, const char *loc);
 _Noreturn void pole_panic(const char *msg);
 /* Runtime errors at `loc` ("FILE:LINE:COL in FUNCTION", or NULL). */
 _Noreturn void pole_panic_at(const char *msg, const char *loc);
-_Noreturn void pole_panic_index(int64_t i, int64_t n, const char *loc);
+_Noreturn void pole_panic_index(const int64_t *in, const char *loc);
 struct PoleType;
 _Noreturn void pole_panic_value(const char *msg, uint64_t v, const struct PoleType *t,
                                 const char *loc);

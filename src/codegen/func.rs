@@ -171,6 +171,8 @@ struct Em<'g, 'a, 'm, 'f, 'x> {
     /// Per variable, a list known unique (`ir::unique_lists`; empty when
     /// none is).
     unique_lists: Vec<bool>,
+    /// The stack slot of a bounds check's values (`pole_panic_index`).
+    panic_slot: Option<StackSlot>,
 }
 
 pub(crate) fn emit(
@@ -198,6 +200,7 @@ pub(crate) fn emit(
         zero: None,
         filled: HashMap::new(),
         unique_lists: Vec::new(),
+        panic_slot: None,
     };
     if !f.names.is_empty() {
         for inst in f.blocks.iter().flat_map(|b| b.insts) {
@@ -660,8 +663,16 @@ impl Em<'_, '_, '_, '_, '_> {
         let sig = |n: usize| i64_sig(n, false);
         match p.values {
             ir::PanicValues::Index(i, n) => {
+                // In memory, not in argument registers (see pole_rt.c).
                 let (i, n) = (self.use_(i), self.use_(n));
-                self.call_c("pole_panic_index", sig(3), &[i, n, loc])?;
+                let data = StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3);
+                let slot = *self
+                    .panic_slot
+                    .get_or_insert_with(|| self.b.create_sized_stack_slot(data));
+                self.b.ins().stack_store(types::I64, i, slot, 0);
+                self.b.ins().stack_store(types::I64, n, slot, 8);
+                let at = self.b.ins().stack_addr(types::I64, slot, 0);
+                self.call_c("pole_panic_index", sig(2), &[at, loc])?;
             }
             ir::PanicValues::Value(v, t) if f.vars[v.0 as usize] != Repr::F64 => {
                 let msg = self.str_lit(p.msg)?;
