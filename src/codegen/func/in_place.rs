@@ -156,15 +156,18 @@ impl Em<'_, '_, '_, '_, '_> {
 
 impl Em<'_, '_, '_, '_, '_> {
     /// The slow path `name` of an update in place (runtime/pole_update.c)
-    /// on `args`: its result comes back through a stack slot. On x86-64 the
-    /// call keeps every register (`preserve_all`, through the runtime's
-    /// trampoline); elsewhere it is an ordinary C call of `NAME_c`.
+    /// on `args`, passed in a stack slot (in argument registers, they made
+    /// the register allocator move a loop's values between registers on
+    /// its hot path), where the result comes back. On x86-64 the call keeps
+    /// every register (`preserve_all`, through the runtime's trampoline);
+    /// elsewhere it is an ordinary C call of `NAME_c`.
     pub(super) fn rebuild(&mut self, name: &str, args: &[Value]) -> R<Value> {
-        let data = StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3);
+        let data = StackSlotData::new(StackSlotKind::ExplicitSlot, 8 * args.len() as u32, 3);
         let slot = self.b.create_sized_stack_slot(data);
-        let out = self.b.ins().stack_addr(types::I64, slot, 0);
-        let mut all = args.to_vec();
-        all.push(out);
+        for (k, &a) in args.iter().enumerate() {
+            self.b.ins().stack_store(types::I64, a, slot, 8 * k as i32);
+        }
+        let all = [self.b.ins().stack_addr(types::I64, slot, 0)];
         let x86 = self.g.module.isa().triple().architecture == Architecture::X86_64;
         let (symbol, conv) = if x86 {
             (name.to_string(), CallConv::PreserveAll)
