@@ -107,6 +107,7 @@ void *pole_list_set(void *l, int64_t i, uint64_t v, const char *loc); /* consume
  * a[0..], the result written to a[0]. */
 void pole_cell_rebuild_c(uint64_t *a); /* x, moved, shape */
 void pole_elem_rebuild_c(uint64_t *a); /* l, i, e, shape, loc */
+void pole_list_own_in_c(uint64_t *a);  /* l: pole_list_own */
 void *pole_list_push(void *l, uint64_t v);                /* consumes l, v */
 void *pole_list_concat(void *lists, int64_t boxed);       /* consumes lists */
 void *pole_list_tail(void *l);                            /* consumes l */

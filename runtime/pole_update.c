@@ -75,6 +75,14 @@ void pole_elem_rebuild_c(uint64_t *a) {
                   (const char *)(uintptr_t)a[4], (void **)(void *)a);
 }
 
+/* pole_list_own (a[0]: the list; the result written there) for the entry
+ * of a loop (src/ir/unique_lists.rs): kept off the argument and
+ * caller-saved registers, so the loop's values need not live in
+ * callee-saved ones or on the stack. */
+void pole_list_own_in_c(uint64_t *a) {
+  a[0] = (uint64_t)(uintptr_t)pole_list_own((void *)(uintptr_t)a[0]);
+}
+
 #if defined(__x86_64__)
 /* Saves rax, rcx, rdx, rsi, rdi, r8-r11 and xmm0-15 around the call of
  * NAME_c (arguments stay in their registers); the stack is 16-byte aligned
@@ -108,4 +116,5 @@ void pole_elem_rebuild_c(uint64_t *a) {
   }
 UPD_TRAMPOLINE(pole_cell_rebuild)
 UPD_TRAMPOLINE(pole_elem_rebuild)
+UPD_TRAMPOLINE(pole_list_own_in)
 #endif

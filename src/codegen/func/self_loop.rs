@@ -40,7 +40,8 @@ pub(super) fn entry(
 impl Em<'_, '_, '_, '_, '_> {
     /// The new entry block of a loop (see [`entry`]): the list parameters
     /// at positions `own` (`ir::unique_lists`) made unique when shared
-    /// (`pole_list_own`, which copies), then a jump to `start`.
+    /// (`pole_list_own`, which copies, called as an update's slow path),
+    /// then a jump to `start`.
     pub(super) fn enter(&mut self, entry: Block, start: Block, own: u64) -> super::R<()> {
         self.b.switch_to_block(entry);
         let mut params: Vec<Value> = self.b.block_params(entry).to_vec();
@@ -59,7 +60,9 @@ impl Em<'_, '_, '_, '_, '_> {
             self.b.ins().jump(next, &[(*p).into()]);
             self.b.switch_to_block(shared);
             self.b.set_cold_block(shared);
-            let c = self.call_rt("pole_list_own", &[*p])?;
+            // Keeping every register: the parameters need not live in
+            // callee-saved registers or on the stack for it.
+            let c = self.rebuild("pole_list_own_in", &[*p])?;
             self.b.ins().jump(next, &[c.into()]);
             self.b.switch_to_block(next);
             *p = l;
