@@ -185,3 +185,126 @@ fn uses_any(inst: &Inst<'_>, vars: &[Repr], unique: &[bool]) -> bool {
     inst_uses(inst, vars, &mut |v, _| any |= unique[v.0 as usize]);
     any
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static CHECK: CCall<'static> = CCall {
+        symbol: ELEM_IN_PLACE,
+        params: &[Repr::I64; 6],
+        ret: Some(Repr::I8),
+        variadic: false,
+        owned: 0,
+        byval: &[],
+        sret: false,
+    };
+    static REBUILD: CCall<'static> = CCall {
+        symbol: ELEM_REBUILD,
+        params: &[Repr::I64; 5],
+        ret: Some(Repr::Ref),
+        variadic: false,
+        owned: 0,
+        byval: &[],
+        sret: false,
+    };
+
+    const L: Var = Var(0);
+    const I: Var = Var(1);
+    const E: Var = Var(2);
+    const C: Var = Var(3);
+    const S: Var = Var(4);
+    const K: Var = Var(5);
+    const VARS: [Repr; 6] = [
+        Repr::Ref,
+        Repr::I64,
+        Repr::Cell,
+        Repr::I8,
+        Repr::Ref,
+        Repr::I64,
+    ];
+    static CHECK_ARGS: [Var; 6] = [L, I, E, K, K, K];
+    static REBUILD_ARGS: [Var; 5] = [L, I, E, K, K];
+
+    /// `move_all` after `in_place.rs`: e = l[i]; the check; the fast path
+    /// (s = l) or the slow one (s = rebuild(l, ...)); then `tail` or the
+    /// self tail call with `s` in the list's position.
+    fn blocks<'m>(
+        between: &'m [Inst<'m>],
+        tail: Term<'m>,
+        call: &'m [Var],
+    ) -> std::vec::Vec<Block<'m>> {
+        let head = std::vec![
+            Inst::Def(K, Op::Const(Repr::I64, 0)),
+            Inst::Def(E, Op::Elem(Repr::Cell, L, I)),
+            Inst::Def(C, Op::Call(Callee::C(&CHECK), &CHECK_ARGS)),
+        ];
+        std::vec![
+            Block {
+                insts: Box::leak(head.into_boxed_slice()),
+                term: Term::Branch(C, BlockId(1), BlockId(2)),
+                cold: false,
+            },
+            Block {
+                insts: Box::leak(Box::new([Inst::Def(S, Op::Copy(L))])),
+                term: Term::Jump(BlockId(3)),
+                cold: false,
+            },
+            Block {
+                insts: Box::leak(Box::new([Inst::Def(
+                    S,
+                    Op::Call(Callee::C(&REBUILD), &REBUILD_ARGS),
+                )])),
+                term: Term::Jump(BlockId(3)),
+                cold: true,
+            },
+            Block {
+                insts: between,
+                term: Term::TailCall(0, call),
+                cold: false,
+            },
+            Block {
+                insts: &[],
+                term: tail,
+                cold: false,
+            },
+        ]
+    }
+
+    fn find_in(blocks: &[Block<'_>]) -> Option<UniqueLists> {
+        let f = Func {
+            kind: Kind::Pole(0),
+            name: "move_all",
+            params: &[L, I],
+            ret: Repr::Ref,
+            vars: &VARS,
+            blocks,
+            names: &[],
+        };
+        find(&f, &|t| matches!(t, Term::TailCall(0, _)))
+    }
+
+    #[test]
+    fn a_list_only_updated_around_the_loop_is_unique() {
+        let ok = blocks(&[], Term::Return(L), &[S, I]);
+        let u = find_in(&ok).expect("unique");
+        assert_eq!(u.params, 1);
+        assert!(u.vars[L.0 as usize] && u.vars[S.0 as usize] && !u.vars[E.0 as usize]);
+        // Passed on unchanged on another way: still.
+        let same = blocks(&[], Term::TailCall(0, &[L, I]), &[S, I]);
+        assert!(find_in(&same).is_some());
+    }
+
+    #[test]
+    fn a_list_shared_or_passed_elsewhere_is_not() {
+        // The loop's list dup'd, passed to another function, or the
+        // parameter given something not known unique.
+        let dup = [Inst::Dup(S)];
+        assert!(find_in(&blocks(&dup, Term::Return(L), &[S, I])).is_none());
+        assert!(find_in(&blocks(&[], Term::TailCall(1, &[L, I]), &[S, I])).is_none());
+        let other = [Inst::Def(S, Op::Const(Repr::Ref, 0))];
+        assert!(find_in(&blocks(&other, Term::Return(L), &[S, I])).is_none());
+        // A jump back to the first block (no parameters passed).
+        assert!(find_in(&blocks(&[], Term::Jump(BlockId(0)), &[S, I])).is_none());
+    }
+}
