@@ -89,22 +89,9 @@ pub(super) const PANIC_PREFIX: &str = "panic: ";
 
 fn compile_in(isa: &dyn TargetIsa, ctx: &mut Context, id: FuncId) -> Result<Compiled, String> {
     let (alignment, bytes, relocs, lines, rets, value_calls, slots) = {
-        if std::env::var_os("POLE_DUMP_CLIF").is_some() {
-            eprintln!("=== CLIF {}\n{}", id.as_u32(), ctx.func.display());
-        }
-        if std::env::var_os("POLE_DUMP_VCODE").is_some() {
-            ctx.set_disasm(true);
-        }
         let code = ctx
             .compile(isa, &mut ControlPlane::default())
             .map_err(|e| format!("{:?}", e.inner))?;
-        if std::env::var_os("POLE_DUMP_VCODE").is_some() {
-            eprintln!(
-                "=== VCODE {}\n{}",
-                id.as_u32(),
-                code.vcode.as_deref().unwrap_or("")
-            );
-        }
         let relocs: Vec<_> = code.buffer.relocs().to_vec();
         let rets: Vec<u32> = code.buffer.call_sites().map(|c| c.ret_addr).collect();
         let slots = func::named_slots(code.buffer.frame_layout());
