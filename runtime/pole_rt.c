@@ -235,9 +235,22 @@ _Noreturn RT_COLD static void rt_range_oob(int64_t start, int64_t len, int64_t n
 }
 
 /* `index out of bounds: index I, length N`. */
-_Noreturn RT_COLD void pole_panic_index(int64_t i, int64_t n, const char *loc) {
+static RT_COLD void rt_index_msg(int64_t i, int64_t n) {
   snprintf(rt_msg_buf, sizeof rt_msg_buf, "index out of bounds: index %" PRId64 ", length %" PRId64,
            i, n);
+}
+
+_Noreturn RT_COLD static void rt_panic_index(int64_t i, int64_t n, const char *loc) {
+  rt_index_msg(i, n);
+  pole_panic_at(rt_msg_buf, loc);
+}
+
+/* The same for compiled code, which passes the index and the length in
+ * memory (in[0], in[1]): a bounds check's error path then asks for no
+ * argument registers, which made the register allocator move the values
+ * a loop keeps around between registers on its hot path. */
+_Noreturn RT_COLD void pole_panic_index(const int64_t *in, const char *loc) {
+  rt_index_msg(in[0], in[1]);
   pole_panic_at(rt_msg_buf, loc);
 }
 
@@ -1077,7 +1090,7 @@ uint64_t pole_list_get_default(void *lv, int64_t i, uint64_t dflt) {
  * locates the error when i is out of range (may be NULL). */
 void *pole_list_set(void *lv, int64_t i, uint64_t v, const char *loc) {
   List *l = lv;
-  if (RT_UNLIKELY((uint64_t)i >= l->len)) pole_panic_index(i, l->len, loc);
+  if (RT_UNLIKELY((uint64_t)i >= l->len)) rt_panic_index(i, l->len, loc);
   int boxed = rt_boxed(l);
   if (RT_LIKELY(rt_unique(l) && rt_unique(rt_list_buf(l)))) {
     uint64_t old = l->data[i];
@@ -1978,7 +1991,7 @@ char *pole_str_substring(char *s, int64_t start, int64_t len, const char *loc) {
 }
 
 int64_t pole_str_byte_at(const char *s, int64_t i, const char *loc) {
-  if (RT_UNLIKELY((uint64_t)i >= (uint64_t)slen(s))) pole_panic_index(i, slen(s), loc);
+  if (RT_UNLIKELY((uint64_t)i >= (uint64_t)slen(s))) rt_panic_index(i, slen(s), loc);
   return (unsigned char)s[i];
 }
 

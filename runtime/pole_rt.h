@@ -60,7 +60,7 @@ void pole_runtime_error(const char *msg, const char *loc);
 _Noreturn void pole_panic(const char *msg);
 /* Runtime errors at `loc` ("FILE:LINE:COL in FUNCTION", or NULL). */
 _Noreturn void pole_panic_at(const char *msg, const char *loc);
-_Noreturn void pole_panic_index(int64_t i, int64_t n, const char *loc);
+_Noreturn void pole_panic_index(const int64_t *in, const char *loc);
 struct PoleType;
 _Noreturn void pole_panic_value(const char *msg, uint64_t v, const struct PoleType *t,
                                 const char *loc);
@@ -103,10 +103,11 @@ uint64_t pole_list_get(void *l, int64_t i);               /* borrowed result */
 uint64_t pole_list_get_default(void *l, int64_t i, uint64_t dflt);
 void *pole_list_set(void *l, int64_t i, uint64_t v, const char *loc); /* consumes l, v */
 /* Slow paths of updates in place (pole_update.c; compiled code calls the
- * trampolines without the _c, which keep every register). */
-void pole_cell_rebuild_c(void *x, uint64_t moved, uint64_t shape, void **out);
-void pole_elem_rebuild_c(void *l, int64_t i, void *e, uint64_t shape, const char *loc,
-                         void **out);
+ * trampolines without the _c, which keep every register): arguments in
+ * a[0..], the result written to a[0]. */
+void pole_cell_rebuild_c(uint64_t *a); /* x, moved, shape */
+void pole_elem_rebuild_c(uint64_t *a); /* l, i, e, shape, loc */
+void pole_list_own_in_c(uint64_t *a);  /* l: pole_list_own */
 void *pole_list_push(void *l, uint64_t v);                /* consumes l, v */
 void *pole_list_concat(void *lists, int64_t boxed);       /* consumes lists */
 void *pole_list_tail(void *l);                            /* consumes l */

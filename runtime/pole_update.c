@@ -22,7 +22,7 @@
  * kept slots copied from x (a kept counted slot is one the reset moved out,
  * so its reference goes to the new cell), in x's block when x was unique
  * and the block fits. *out = the new cell. */
-void pole_cell_rebuild_c(void *x, uint64_t moved, uint64_t shape, void **out) {
+static void rt_cell_rebuild(void *x, uint64_t moved, uint64_t shape, void **out) {
   uint64_t kept[RT_NARROW_SLOTS];
   const uint64_t *slot = x;
   uint64_t keep = UPD_KEEP(shape);
@@ -38,8 +38,8 @@ void pole_cell_rebuild_c(void *x, uint64_t moved, uint64_t shape, void **out) {
  * set at i (consumes l). As pole_list_alloc_at, the new cell takes the block
  * of the element it replaces when the list and that element are unique.
  * *out = the new list (the cell is its element i). */
-void pole_elem_rebuild_c(void *lv, int64_t i, void *e, uint64_t shape, const char *loc,
-                         void **out) {
+static void rt_elem_rebuild(void *lv, int64_t i, void *e, uint64_t shape, const char *loc,
+                            void **out) {
   uint64_t kept[RT_NARROW_SLOTS];
   const uint64_t *slot = e;
   uint64_t keep = UPD_KEEP(shape);
@@ -60,6 +60,27 @@ void pole_elem_rebuild_c(void *lv, int64_t i, void *e, uint64_t shape, const cha
   } else {
     *out = pole_list_set(l, i, (uint64_t)(uintptr_t)p, loc);
   }
+}
+
+/* The entries compiled code calls: their arguments in memory, a[0], a[1],
+ * ..., and the result written to a[0]. Passed in registers, they made the
+ * register allocator move the values a loop keeps between registers on the
+ * hot path, to have them in the argument registers on the cold one. */
+void pole_cell_rebuild_c(uint64_t *a) {
+  rt_cell_rebuild((void *)(uintptr_t)a[0], a[1], a[2], (void **)(void *)a);
+}
+
+void pole_elem_rebuild_c(uint64_t *a) {
+  rt_elem_rebuild((void *)(uintptr_t)a[0], (int64_t)a[1], (void *)(uintptr_t)a[2], a[3],
+                  (const char *)(uintptr_t)a[4], (void **)(void *)a);
+}
+
+/* pole_list_own (a[0]: the list; the result written there) for the entry
+ * of a loop (src/ir/unique_lists.rs): kept off the argument and
+ * caller-saved registers, so the loop's values need not live in
+ * callee-saved ones or on the stack. */
+void pole_list_own_in_c(uint64_t *a) {
+  a[0] = (uint64_t)(uintptr_t)pole_list_own((void *)(uintptr_t)a[0]);
 }
 
 #if defined(__x86_64__)
@@ -95,4 +116,5 @@ void pole_elem_rebuild_c(void *lv, int64_t i, void *e, uint64_t shape, const cha
   }
 UPD_TRAMPOLINE(pole_cell_rebuild)
 UPD_TRAMPOLINE(pole_elem_rebuild)
+UPD_TRAMPOLINE(pole_list_own_in)
 #endif

@@ -168,6 +168,11 @@ struct Em<'g, 'a, 'm, 'f, 'x> {
     /// Per list variable, what its last take or `pole_list_alloc_at` left
     /// for a filled set (`func/filled.rs`).
     filled: HashMap<u32, filled::Hole>,
+    /// Per variable, a list known unique (`ir::unique_lists`; empty when
+    /// none is).
+    unique_lists: Vec<bool>,
+    /// The stack slot of a bounds check's values (`pole_panic_index`).
+    panic_slot: Option<StackSlot>,
 }
 
 pub(crate) fn emit(
@@ -194,6 +199,8 @@ pub(crate) fn emit(
         named_by: Vec::new(),
         zero: None,
         filled: HashMap::new(),
+        unique_lists: Vec::new(),
+        panic_slot: None,
     };
     if !f.names.is_empty() {
         for inst in f.blocks.iter().flat_map(|b| b.insts) {
@@ -230,14 +237,18 @@ pub(crate) fn emit(
         return Err(CodegenError::Backend("function without blocks".into()));
     };
     let loops = em.loops(f, own);
-    let entry = self_loop::entry(&mut em.b, start, f, loops);
+    if let Some(entry) = self_loop::entry(&mut em.b, start, f, loops) {
+        let unique = ir::unique_lists::find(f, &|t| em.is_self(t, own));
+        em.enter(entry, start, unique.as_ref().map_or(0, |u| u.params))?;
+        em.unique_lists = unique.map(|u| u.vars).unwrap_or_default();
+    }
     for (i, block) in f.blocks.iter().enumerate() {
         em.b.switch_to_block(blocks[i]);
         if block.cold {
             em.b.set_cold_block(blocks[i]);
         }
         if i == 0 {
-            let params = em.b.block_params(entry).to_vec();
+            let params = em.b.block_params(start).to_vec();
             for (&p, v) in f.params.iter().zip(params) {
                 em.def(p, v);
             }
@@ -652,8 +663,16 @@ impl Em<'_, '_, '_, '_, '_> {
         let sig = |n: usize| i64_sig(n, false);
         match p.values {
             ir::PanicValues::Index(i, n) => {
+                // In memory, not in argument registers (see pole_rt.c).
                 let (i, n) = (self.use_(i), self.use_(n));
-                self.call_c("pole_panic_index", sig(3), &[i, n, loc])?;
+                let data = StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3);
+                let slot = *self
+                    .panic_slot
+                    .get_or_insert_with(|| self.b.create_sized_stack_slot(data));
+                self.b.ins().stack_store(types::I64, i, slot, 0);
+                self.b.ins().stack_store(types::I64, n, slot, 8);
+                let at = self.b.ins().stack_addr(types::I64, slot, 0);
+                self.call_c("pole_panic_index", sig(2), &[at, loc])?;
             }
             ir::PanicValues::Value(v, t) if f.vars[v.0 as usize] != Repr::F64 => {
                 let msg = self.str_lit(p.msg)?;

@@ -14,7 +14,9 @@
 //! borrowed from the list (as a taken element): its count must be 1, and
 //! stays. Value semantics hold when `i == j`: `bj` was counted up (its own
 //! update comes after a call, the first update's code), so the shared cell
-//! has a count of 2 and the first update copies it.
+//! has a count of 2 and the first update copies; or, where
+//! `in_place/pair.rs` takes `bj` uncounted too, its fields are read before
+//! the first update changes the cell.
 //!
 //! The `Dup` is in the update's block, before it, or in the last piece of
 //! the block's only predecessor (the block of a `List.get` whose bounds
@@ -100,7 +102,7 @@ pub(super) fn dup_to_elide(
 }
 
 /// Whether `inst` cannot see nor change the count of element `e`.
-fn quiet(inst: &Inst<'_>, e: Var) -> bool {
+pub(super) fn quiet(inst: &Inst<'_>, e: Var) -> bool {
     match *inst {
         Inst::Loc(_) | Inst::Named(..) | Inst::Unnamed(_) => true,
         Inst::Dup(v) => v != e,

@@ -37,6 +37,9 @@ use super::lower::{
 use super::*;
 use crate::memory::{Arena, Vec};
 
+mod pair;
+pub(crate) use pair::ELEM_THERE_UNLESS;
+
 type R<T> = Result<T, LowerError>;
 
 /// Stores into a new cell: value, offset.
@@ -85,6 +88,9 @@ struct Site<'m> {
     replace: Option<(usize, Inst<'m>)>,
     n: Var,
     mask: Var,
+    /// The index of the update before it on the same list
+    /// ([`ELEM_THERE_UNLESS`]).
+    other: Option<Var>,
 }
 
 /// Which update.
@@ -126,15 +132,21 @@ pub(super) fn split<'m>(
         let mut insts = b.insts;
         // A list a set just gave: unique at the start of `insts`.
         let mut unique = None;
+        // The update of a list element before, in this block.
+        let mut before: Option<pair::First> = None;
         while let Some(mut site) = find(arena, insts, vars.as_slice(), &info, unique)? {
             any = true;
             let whole = insts.len() == b.insts.len();
             let pred = preds[bi].filter(|_| whole).map(|p| last[p]);
             borrow_elem(arena, &mut site, insts, pred, &mut out, &ops)?;
+            if let Some(first) = &before {
+                pair::second(arena, first, &mut site, insts, &info, &mut out, &ops)?;
+            }
             unique = match site.kind {
                 Kind2::Elem { out, .. } => Some(out),
                 Kind2::Cell { .. } => unique,
             };
+            before = pair::First::of(&site, out.len());
             insts = emit(arena, insts, &site, vars, &mut out, b.cold)?;
         }
         last[bi] = out.len();
@@ -246,7 +258,12 @@ fn emit<'m>(
         } => {
             let k = fresh(Repr::I64)?;
             head.push(Inst::Def(k, Op::Const(Repr::I64, known)))?;
-            let args = arena.alloc_slice_copy(&[list, index, site.cell, site.n, site.mask, k])?;
+            let args = match site.other {
+                Some(o) => {
+                    arena.alloc_slice_copy(&[list, index, site.cell, site.n, site.mask, k, o])?
+                }
+                None => arena.alloc_slice_copy(&[list, index, site.cell, site.n, site.mask, k])?,
+            };
             Op::Call(Callee::C(c_call(arena, ELEM_IN_PLACE, 6, Repr::I8)?), args)
         }
     };
@@ -570,6 +587,7 @@ fn reset_site<'m>(
         replace: None,
         n: nv,
         mask: mv,
+        other: None,
     }))
 }
 
@@ -684,6 +702,7 @@ fn elem_site_end<'m>(
         replace: e.replace,
         n: nv,
         mask: mv,
+        other: None,
     }))
 }
 

@@ -26,6 +26,7 @@ pub mod lower;
 pub mod ownership;
 mod set_reuse;
 mod take;
+pub(crate) mod unique_lists;
 
 use crate::types::TyId;
 use crate::types::check::CtorOwner;

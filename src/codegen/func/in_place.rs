@@ -37,15 +37,25 @@ impl Em<'_, '_, '_, '_, '_> {
                 let x = self.use_(x);
                 self.header_branch(x, 1, n, mask, yes, no);
             }
-            (lower::ELEM_IN_PLACE, &[l, i, e, n, mask, known]) => {
+            (lower::ELEM_IN_PLACE, &[l, i, e, n, mask, known, ref other @ ..]) => {
                 let (Some(n), Some(mask), Some(known)) =
                     (k(self, n), k(self, mask), k(self, known))
                 else {
                     self.b.ins().jump(no, &[]);
                     return Ok(());
                 };
+                // A list unique around the function's loop (`ir::unique_lists`).
+                let known = if self.unique_lists.get(l.0 as usize) == Some(&true) {
+                    known | ir::in_place::LIST_UNIQUE
+                } else {
+                    known
+                };
                 let lie = [self.use_(l), self.use_(i), self.use_(e)];
-                self.elem_in_place(lie, n, mask, known, yes, no);
+                let other = match *other {
+                    [o] => Some(self.use_(o)),
+                    _ => None,
+                };
+                self.elem_in_place(lie, other, (n, mask, known), yes, no);
             }
             _ => return Err(CodegenError::Backend(format!("{symbol}: not a check"))),
         }
@@ -87,19 +97,22 @@ impl Em<'_, '_, '_, '_, '_> {
     /// on in `yes`. `known` ([`ir::in_place::ELEM_LOADED`],
     /// [`ir::in_place::LIST_UNIQUE`]) says what need not be tested;
     /// with [`ir::in_place::ELEM_BORROWED`] `e` holds no reference of its
-    /// own: its count must be 1, and stays.
+    /// own: its count must be 1, and stays. With
+    /// [`ir::in_place::ELEM_THERE_UNLESS`] and the index `other` of the
+    /// update before, `i` is in range and the slot is looked at only when
+    /// `i == other`.
     fn elem_in_place(
         &mut self,
         [l, i, e]: [Value; 3],
-        n: i64,
-        mask: i64,
-        known: i64,
+        other: Option<Value>,
+        (n, mask, known): (i64, i64, i64),
         yes: Block,
         no: Block,
     ) {
         let flags = MemFlagsData::trusted();
         let loaded = known & ir::in_place::ELEM_LOADED != 0;
-        if !loaded {
+        let unless = other.filter(|_| known & ir::in_place::ELEM_THERE_UNLESS != 0);
+        if !loaded && unless.is_none() {
             let in_range = self.b.create_block();
             let len = self.b.ins().uload32(flags, l, LIST_LEN);
             let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
@@ -114,6 +127,13 @@ impl Em<'_, '_, '_, '_, '_> {
         }
         if !loaded {
             let there = self.b.create_block();
+            if let Some(o) = unless {
+                let look = self.b.create_block();
+                let same = self.b.ins().icmp(IntCC::Equal, i, o);
+                self.b.ins().brif(same, look, &[], there, &[]);
+                self.b.switch_to_block(look);
+                self.b.set_cold_block(look);
+            }
             let data = self.b.ins().load(types::I64, flags, l, 0);
             let addr = self.slot_addr(data, i);
             let cur = self.b.ins().load(types::I64, flags, addr, 0);
@@ -136,15 +156,18 @@ impl Em<'_, '_, '_, '_, '_> {
 
 impl Em<'_, '_, '_, '_, '_> {
     /// The slow path `name` of an update in place (runtime/pole_update.c)
-    /// on `args`: its result comes back through a stack slot. On x86-64 the
-    /// call keeps every register (`preserve_all`, through the runtime's
-    /// trampoline); elsewhere it is an ordinary C call of `NAME_c`.
+    /// on `args`, passed in a stack slot (in argument registers, they made
+    /// the register allocator move a loop's values between registers on
+    /// its hot path), where the result comes back. On x86-64 the call keeps
+    /// every register (`preserve_all`, through the runtime's trampoline);
+    /// elsewhere it is an ordinary C call of `NAME_c`.
     pub(super) fn rebuild(&mut self, name: &str, args: &[Value]) -> R<Value> {
-        let data = StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3);
+        let data = StackSlotData::new(StackSlotKind::ExplicitSlot, 8 * args.len() as u32, 3);
         let slot = self.b.create_sized_stack_slot(data);
-        let out = self.b.ins().stack_addr(types::I64, slot, 0);
-        let mut all = args.to_vec();
-        all.push(out);
+        for (k, &a) in args.iter().enumerate() {
+            self.b.ins().stack_store(types::I64, a, slot, 8 * k as i32);
+        }
+        let all = [self.b.ins().stack_addr(types::I64, slot, 0)];
         let x86 = self.g.module.isa().triple().architecture == Architecture::X86_64;
         let (symbol, conv) = if x86 {
             (name.to_string(), CallConv::PreserveAll)

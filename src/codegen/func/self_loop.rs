@@ -7,14 +7,15 @@
 
 use super::Em;
 use crate::ir;
-use cranelift_codegen::ir::{Block, InstBuilder, Value};
+use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value, types};
 use cranelift_frontend::FunctionBuilder;
 use cranelift_module::FuncId;
 
 /// Makes `start` (the IR entry block) the loop head of `f` when `loops`
 /// (something jumps back to it: a self tail call, or a branch to the IR's
 /// first block): returns the block whose parameters hold the IR
-/// parameters, `start`, with a new entry block jumping to it. A function
+/// parameters, `start`, with a new entry block (returned) that jumps to it
+/// ([`Em::enter`]). A function
 /// that never comes back to its start (most) has `start` as its Cranelift
 /// entry, without the jump: one block less to compile, and no moves of the
 /// parameters along its edge.
@@ -23,23 +24,54 @@ pub(super) fn entry(
     start: Block,
     f: &ir::Func<'_>,
     loops: bool,
-) -> Block {
+) -> Option<Block> {
     if !loops {
         b.append_block_params_for_function_params(start);
-        return start;
+        return None;
     }
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     for &p in f.params {
         b.append_block_param(start, super::clif_type(f.vars[p.0 as usize]));
     }
-    b.switch_to_block(entry);
-    let params: Vec<_> = b.block_params(entry).iter().map(|&v| v.into()).collect();
-    b.ins().jump(start, &params);
-    start
+    Some(entry)
 }
 
 impl Em<'_, '_, '_, '_, '_> {
+    /// The new entry block of a loop (see [`entry`]): the list parameters
+    /// at positions `own` (`ir::unique_lists`) made unique when shared
+    /// (`pole_list_own`, which copies, called as an update's slow path),
+    /// then a jump to `start`.
+    pub(super) fn enter(&mut self, entry: Block, start: Block, own: u64) -> super::R<()> {
+        self.b.switch_to_block(entry);
+        let mut params: Vec<Value> = self.b.block_params(entry).to_vec();
+        for (k, p) in params.iter_mut().enumerate().take(64) {
+            if own & (1 << k) == 0 {
+                continue;
+            }
+            let [shared, unique, next] = self.blocks();
+            let l = self.b.append_block_param(next, types::I64);
+            let data = self
+                .b
+                .ins()
+                .load(types::I64, MemFlagsData::trusted(), *p, 0);
+            self.branch_list_unique(*p, data, unique, shared, &[]);
+            self.b.switch_to_block(unique);
+            self.b.ins().jump(next, &[(*p).into()]);
+            self.b.switch_to_block(shared);
+            self.b.set_cold_block(shared);
+            // Keeping every register: the parameters need not live in
+            // callee-saved registers or on the stack for it.
+            let c = self.rebuild("pole_list_own_in", &[*p])?;
+            self.b.ins().jump(next, &[c.into()]);
+            self.b.switch_to_block(next);
+            *p = l;
+        }
+        let args: Vec<_> = params.iter().map(|&v| v.into()).collect();
+        self.b.ins().jump(start, &args);
+        Ok(())
+    }
+
     /// Whether `f` comes back to its first block (see [`entry`]): a jump or
     /// branch to it, or a tail call of itself (`own`).
     pub(super) fn loops(&self, f: &ir::Func<'_>, own: FuncId) -> bool {
@@ -47,10 +79,17 @@ impl Em<'_, '_, '_, '_, '_> {
         f.blocks.iter().any(|b| match b.term {
             ir::Term::Jump(t) => first(t),
             ir::Term::Branch(_, t, e) => first(t) || first(e),
+            t => self.is_self(&t, own),
+        })
+    }
+
+    /// Whether `t` is a tail call of function `own` itself.
+    pub(super) fn is_self(&self, t: &ir::Term<'_>, own: FuncId) -> bool {
+        match *t {
             ir::Term::TailCall(fi, _) => self.pole_id(fi).ok() == Some(own),
             ir::Term::TailCallLifted(k, _) => self.lifted_id(k).ok() == Some(own),
             _ => false,
-        })
+        }
     }
 
     /// A tail call of function `id` with `args` from function `own`: a jump
