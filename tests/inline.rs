@@ -339,3 +339,39 @@ func main() -> Int :
         println!("note: readelf not found: calls not checked");
     }
 }
+
+#[test]
+fn tests_on_joined_bools_branch_where_the_bool_is_made() {
+    // `&&`, `||` and `not` chains tested by `if` and by a filter's spliced
+    // leaf, whose joins `ir/thread.rs` hands to their predecessors in
+    // release builds; the joined values are also used after the test, so
+    // the copies the joins held must still be made.
+    let src = r#"
+type P = { life: Int, y: Float64 }
+
+func alive(p: P) -> Bool : p.life > 0 && p.y >= 0.0
+
+func edge(n: Int) -> Bool : n < 0 || n >= 10
+
+func odd_in(n: Int) -> Bool : not (n % 2 == 0) && not edge(n)
+
+func count(ps: List<P>) -> Int : List.length(List.filter(ps, alive))
+
+func walk(i: Int, acc: String) -> String :
+  if i == 14 then acc
+  else
+    let e = edge(i - 2) in
+    let o = odd_in(i) in
+    let mark = if e || o then (if e && o then "b" else if e then "e" else "o") else "." in
+    walk(i + 1, acc + mark + (if e then "!" else ""))
+
+func main() -> Int :
+  let ps = [{ life: 1, y: 0.5 }, { life: 0, y: 1.0 }, { life: 3, y: -1.0 }, { life: 2, y: 0.0 },
+            { life: -1, y: -2.0 }] in
+  let _ = println(int_to_string(count(ps))) in
+  let _ = println(walk(0, "")) in
+  let _ = println(if alive({ life: 1, y: 1.0 }) && not alive({ life: 0, y: 1.0 }) then "t" else "f") in
+  0
+"#;
+    same_clean(src, "2\ne!b!.o.o.o.o..e!e!\nt\n");
+}

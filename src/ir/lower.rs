@@ -461,13 +461,17 @@ impl<'a, 'c, 'm> FnLower<'a, 'c, 'm> {
                 cold: b.cold,
             })?;
         }
+        let blocks = blocks.into_slice_mut();
+        if self.cx.opts.inline {
+            super::thread::run(arena, blocks)?;
+        }
         Ok(Func {
             kind,
             name,
             params,
             ret,
             vars: self.vars.into_slice(),
-            blocks: blocks.into_slice(),
+            blocks,
             names: self.names.into_slice(),
         })
     }

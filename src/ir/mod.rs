@@ -26,6 +26,7 @@ pub mod lower;
 pub mod ownership;
 mod set_reuse;
 mod take;
+mod thread;
 pub(crate) mod unique_lists;
 
 use crate::types::TyId;

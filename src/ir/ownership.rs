@@ -351,9 +351,12 @@ pub fn run_borrowing<'m>(arena: Arena<'m>, f: Func<'m>, borrowed: u32) -> R<Func
         let Term::Branch(c, t, e) = terms[bi as usize] else {
             continue;
         };
-        let mut targets = [t, e];
+        // Both edges may get a block of drops: each compares with the
+        // other's original target.
+        let orig = [t, e];
+        let mut targets = orig;
         for k in 0..2 {
-            let (s, other) = (targets[k], targets[1 - k]);
+            let (s, other) = (orig[k], orig[1 - k]);
             let sb = &f.blocks[s.0 as usize];
             if sb.cold && matches!(sb.term, Term::Panic(_)) {
                 continue;
