@@ -7,13 +7,15 @@
 //! register on each side and test it again after the join (three or four
 //! instructions more per test, and the compare cannot feed the branch).
 //!
-//! Here a block that ends in `Jump(B)`, where `B` holds only copies and
-//! source positions and ends in `Branch(v, t, e)`, takes `B`'s copies and
-//! its branch: on the value `v` was copied from when that is made in the
-//! block, or straight to `t` or `e` when it is a constant. `B` stays for
-//! its other predecessors (an unreached block is left as it is: nothing
-//! jumps to it). Runs before the ownership passes, which see the new
-//! edges like any other.
+//! Here a join `B` that holds only copies and source positions and ends
+//! in `Branch(v, t, e)` is taken by its predecessors when every edge into
+//! it is a jump from a block that decides the branch: `v` comes (through
+//! the copies) from a constant there, which jumps straight to `t` or `e`,
+//! or from a comparison made there, which branches there (Cranelift fuses
+//! it with the branch). A predecessor that itself only passes the value
+//! on takes the branch and is looked at as a join in turn. `B` is then
+//! unreached, left as it is. Runs before the ownership passes, which see
+//! the new edges like any other.
 
 use super::{BinOp, Block, Inst, Op, Term, Var};
 use crate::memory::{Arena, MemResult};
@@ -41,16 +43,15 @@ pub(super) fn run<'m>(arena: Arena<'m>, blocks: &mut [Block<'m>]) -> MemResult<(
             if p == b || !matches!(pred.term, Term::Jump(x) if x.0 as usize == b) {
                 continue;
             }
+            pred.term = match source(pred.insts, join_insts, v) {
+                Source::Const(c) => Term::Jump(if c != 0 { t } else { e }),
+                Source::Var(x) => Term::Branch(x, t, e),
+            };
             let mut insts = arena.vec_with_capacity(pred.insts.len() + join_insts.len())?;
             for &i in pred.insts.iter().chain(join_insts) {
                 insts.push(i)?;
             }
-            let insts = insts.into_slice();
-            pred.term = match source(insts, v) {
-                Source::Const(c) => Term::Jump(if c != 0 { t } else { e }),
-                Source::Var(x) => Term::Branch(x, t, e),
-            };
-            pred.insts = insts;
+            pred.insts = insts.into_slice();
         }
     }
     Ok(())
@@ -80,8 +81,7 @@ fn all_preds_decide(blocks: &[Block<'_>], b: usize, v: Var) -> bool {
             any = true;
             continue;
         }
-        let join = blocks[b].insts;
-        let decided = |insts: &[Inst<'_>]| match source_in(insts, join, v) {
+        let decided = match source(pb.insts, blocks[b].insts, v) {
             Source::Const(_) => true,
             Source::Var(x) => {
                 pb.insts.iter().rev().find_map(|i| match *i {
@@ -92,7 +92,7 @@ fn all_preds_decide(blocks: &[Block<'_>], b: usize, v: Var) -> bool {
                 }) == Some(true)
             }
         };
-        if !decided(pb.insts) {
+        if !decided {
             return false;
         }
         any = true;
@@ -105,27 +105,22 @@ fn passes_on(i: &Inst<'_>) -> bool {
     matches!(i, Inst::Loc(_) | Inst::Def(_, Op::Copy(_)))
 }
 
-/// [`source`] of `v` at the end of `first` followed by `then`.
-fn source_in(first: &[Inst<'_>], then: &[Inst<'_>], v: Var) -> Source {
-    let joined: std::vec::Vec<Inst<'_>> = first.iter().chain(then).copied().collect();
-    source(&joined, v)
-}
-
 /// What a branch on `v` at the end of `insts` tests.
 enum Source {
     Const(i64),
     Var(Var),
 }
 
-/// Follows `v` back through the copies of `insts` (each copy's operand
-/// not redefined after it) to a constant, or to the last variable reached.
-fn source(insts: &[Inst<'_>], v: Var) -> Source {
+/// Follows `v` back from the end of `first` followed by `then` through
+/// their copies (each copy's operand not redefined after it) to a
+/// constant, or to the last variable reached.
+fn source(first: &[Inst<'_>], then: &[Inst<'_>], v: Var) -> Source {
     let mut x = v;
     // Variables defined after the point reached: a copy's operand must
     // not be one of them.
     let mut later: [Option<Var>; MAX_JOIN_INSTS * 2] = [None; MAX_JOIN_INSTS * 2];
     let mut n = 0;
-    for inst in insts.iter().rev() {
+    for inst in then.iter().rev().chain(first.iter().rev()) {
         let Inst::Def(d, op) = *inst else { continue };
         if d == x {
             match op {
@@ -217,8 +212,8 @@ mod tests {
     fn a_copy_whose_operand_changes_after_it_is_not_followed() {
         let (a, b, out) = (Var(0), Var(1), Var(2));
         let insts = [Inst::Def(out, Op::Copy(a)), Inst::Def(a, Op::Copy(b))];
-        assert!(matches!(source(&insts, out), Source::Var(v) if v == out));
+        assert!(matches!(source(&insts, &[], out), Source::Var(v) if v == out));
         let insts = [Inst::Def(a, Op::Copy(b)), Inst::Def(out, Op::Copy(a))];
-        assert!(matches!(source(&insts, out), Source::Var(v) if v == b));
+        assert!(matches!(source(&insts[..1], &insts[1..], out), Source::Var(v) if v == b));
     }
 }

@@ -166,9 +166,7 @@ impl<'m, 's> Lexer<'m, 's> {
                         )
                     {
                         let mut j = i + 1;
-                        while j < bytes.len()
-                            && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_')
-                        {
+                        while j < bytes.len() && is_ident_byte(bytes[j]) {
                             j += 1;
                         }
                         scratch.clear();

@@ -28,7 +28,7 @@ use build::{Feed, Plan, build_units};
 use compile::{Compiled, compile_one, spare};
 use cranelift_codegen::Context;
 use cranelift_codegen::ir::Function;
-use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_module::FuncId;
 use define::Definer;
 
@@ -126,13 +126,31 @@ fn yield_to_builder() {
     }
 }
 
+/// Functions built for a worker: index, function, compiled the cheap
+/// way, id.
+type Job = std::vec::Vec<(usize, Function, bool, FuncId)>;
+
+/// A batch compiled: index, result, the spare function it leaves.
+type Done = std::vec::Vec<(usize, Result<Compiled, String>, Option<Function>)>;
+
+/// Compiles the functions of `job` in `ctx` (on a worker, or on the
+/// building thread where it would wait).
+fn compile_batch(
+    job: Job,
+    ctx: &mut Context,
+    (isa, cheap_isa): (&dyn TargetIsa, &dyn TargetIsa),
+) -> Done {
+    job.into_iter()
+        .map(|(i, func, cheap, id)| {
+            let (r, s) = compile_one(if cheap { cheap_isa } else { isa }, ctx, func, id);
+            (i, r, s)
+        })
+        .collect()
+}
+
 /// Takes compiled functions (and the spares they leave) back from a
 /// worker.
-fn receive(
-    g: &mut Gen<'_, '_>,
-    out: &mut Definer<'_>,
-    done: std::vec::Vec<(usize, Result<Compiled, String>, Option<Function>)>,
-) {
+fn receive(g: &mut Gen<'_, '_>, out: &mut Definer<'_>, done: Done) {
     for (j, r, s) in done {
         spare(&mut g.spare_funcs, s);
         out.compiled(j, r);
@@ -150,8 +168,6 @@ fn with_workers(
     (isa, cheap_isa): (&OwnedTargetIsa, &OwnedTargetIsa),
     workers: usize,
 ) -> Result<(), CodegenError> {
-    type Job = std::vec::Vec<(usize, Function, bool, FuncId)>;
-    type Done = std::vec::Vec<(usize, Result<Compiled, String>, Option<Function>)>;
     let mem = plan.mem;
     // Batches built and not yet defined, at most: enough that a worker
     // finds one queued when it finishes its own.
@@ -176,14 +192,7 @@ fn with_workers(
                         Err(_) => break,
                     };
                     let Ok(job) = job else { break };
-                    let done: Done = job
-                        .into_iter()
-                        .map(|(i, func, cheap, id)| {
-                            let isa = if cheap { &*cheap_isa } else { &*isa };
-                            let (r, s) = compile_one(isa, &mut ctx, func, id);
-                            (i, r, s)
-                        })
-                        .collect();
+                    let done = compile_batch(job, &mut ctx, (&*isa, &*cheap_isa));
                     if res_tx.send(done).is_err() {
                         break;
                     }
@@ -204,12 +213,7 @@ fn with_workers(
             };
             let Some(job) = job else { return false };
             let ctx = own.get_or_insert_with(Context::new);
-            for (i, func, cheap, id) in job {
-                let isa = if cheap { &**cheap_isa } else { &**isa };
-                let (r, s) = compile_one(isa, ctx, func, id);
-                spare(&mut g.spare_funcs, s);
-                out.compiled(i, r);
-            }
+            receive(g, out, compile_batch(job, ctx, (&**isa, &**cheap_isa)));
             true
         };
         let mut sent = 0;
